@@ -11,7 +11,12 @@ export type NssTrust = "trusted-delegator" | "must-verify" | "not-trusted" | "un
 export interface NssRoot {
   /** CKA_LABEL, e.g. "DigiCert Global Root G2". */
   label: string;
-  /** JDK-cacerts-style alias: lowercase label with non-[a-z0-9] removed ("digicertglobalrootg2"). */
+  /**
+   * JDK-cacerts-style alias derived from the label: lowercase, non-[a-z0-9] removed
+   * ("digicertglobalrootg2"). A heuristic only: Oracle picks cacerts aliases by hand, and many differ
+   * (the JDK calls "Entrust Root Certification Authority" `entrustevca`, Chunghwa's ePKI root
+   * `chunghwaepkirootca`). Match JDK roots by SHA-256, never by alias.
+   */
   alias: string;
   /** SHA-256 of the DER, uppercase hex without separators. */
   sha256: string;
