@@ -1,0 +1,47 @@
+/**
+ * The U.S. Federal PKI (bundled: see ./data/README.md). Federal Common Policy CA G2 is the only anchor;
+ * the bundle's other CA certificates form the catalog of known intermediates (for chain repair), and
+ * are never anchors themselves.
+ */
+
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import { loadFpkiCatalog } from "./bundled.js";
+import type { TrustStore } from "./store.js";
+
+let parsed: { anchor: Certificate; others: readonly Certificate[] } | undefined;
+
+function load(): { anchor: Certificate; others: readonly Certificate[] } {
+  if (!parsed) {
+    const cat = loadFpkiCatalog();
+    const all = cat.certificates.map((c) => parseCertificate(c.der));
+    const anchorSha = cat.anchorSha256.toLowerCase();
+    const anchor = all.find((c) => c.sha256 === anchorSha);
+    if (!anchor) throw new Error("bundled fpki.json: anchor certificate missing");
+    parsed = { anchor, others: Object.freeze(all.filter((c) => c !== anchor)) };
+  }
+  return parsed;
+}
+
+/** Every bundled FPKI CA certificate, the anchor included (151). */
+export function fpkiCertificates(): Certificate[] {
+  const { anchor, others } = load();
+  return [anchor, ...others];
+}
+
+export function fpkiStore(now: Date = new Date()): TrustStore {
+  const cat = loadFpkiCatalog();
+  const { anchor, others } = load();
+  const expired = others.filter((c) => c.notAfter < now).length;
+  return {
+    id: "fpki",
+    name: "U.S. Federal PKI (Federal Common Policy CA G2)",
+    source: cat.source,
+    date: cat.date,
+    anchors: [{ cert: anchor, name: anchor.label, trustSource: "fpki" }],
+    catalog: [...others],
+    notes: [
+      `${others.length} FPKI CA certificates are known intermediates (catalog), not anchors`,
+      `${expired} of them are past notAfter as of ${now.toISOString().slice(0, 10)}`,
+    ],
+  };
+}

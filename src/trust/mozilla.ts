@@ -1,0 +1,121 @@
+/**
+ * Mozilla's root store (NSS builtins, bundled: see ./data/README.md) as trust stores.
+ *
+ * NSS keeps one trust value per purpose. Only CKA_TRUST_SERVER_AUTH = CKT_NSS_TRUSTED_DELEGATOR makes a
+ * root a TLS server anchor; roots trusted only for e-mail (S/MIME) are kept apart in `mozillaEmailStore`.
+ * Each anchor carries its CKA_NSS_*_DISTRUST_AFTER date for that purpose.
+ */
+
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import { loadMozillaRoots, mozillaSource, type NssRoot } from "./bundled.js";
+import type { TrustAnchor, TrustStore } from "./store.js";
+
+export interface MozillaRoot {
+  root: NssRoot;
+  cert: Certificate;
+}
+
+export interface UnparsedRoot {
+  root: NssRoot;
+  error: string;
+}
+
+let parsed: { ok: readonly MozillaRoot[]; failed: readonly UnparsedRoot[] } | undefined;
+
+function load(): { ok: readonly MozillaRoot[]; failed: readonly UnparsedRoot[] } {
+  if (!parsed) {
+    const ok: MozillaRoot[] = [];
+    const failed: UnparsedRoot[] = [];
+    for (const root of loadMozillaRoots()) {
+      try {
+        ok.push({ root, cert: parseCertificate(root.der) });
+      } catch (e) {
+        failed.push({ root, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    parsed = { ok: Object.freeze(ok), failed: Object.freeze(failed) };
+  }
+  return parsed;
+}
+
+/** Every bundled NSS root (all purposes, 167 in 2.86) that our certificate parser accepts, parsed once. */
+export function mozillaRoots(): readonly MozillaRoot[] {
+  return load().ok;
+}
+
+/**
+ * Bundled roots our (strict) certificate parser rejects. NSS and OpenSSL accept them, so a store built
+ * without them under-reports trust; each store lists them in its notes.
+ */
+export function mozillaUnparsedRoots(): readonly UnparsedRoot[] {
+  return load().failed;
+}
+
+function unparsedNotes(keep: (r: NssRoot) => boolean): string[] {
+  return mozillaUnparsedRoots()
+    .filter((u) => keep(u.root))
+    .map((u) => `${u.root.label}: left out, our certificate parser rejects it (${u.error}); NSS accepts it`);
+}
+
+/** The trustSource label of bundled Mozilla anchors, e.g. "mozilla-nss-2.86". */
+export function mozillaTrustSource(): string {
+  const v = mozillaSource().version?.replace(/^NSS\s*/i, "") ?? mozillaSource().date;
+  return `mozilla-nss-${v}`;
+}
+
+function describe(purpose: string, count: number, parsedTotal: number): string[] {
+  const total = parsedTotal + mozillaUnparsedRoots().length;
+  return [`${count} of the ${total} NSS builtin roots are trusted for ${purpose}`];
+}
+
+/** TLS server anchors: the roots with serverAuth = trusted-delegator (121 in NSS 2.86). */
+export function mozillaStore(): TrustStore {
+  const all = mozillaRoots();
+  const src = mozillaSource();
+  const trustSource = mozillaTrustSource();
+  const anchors: TrustAnchor[] = [];
+  for (const { root, cert } of all) {
+    if (root.serverAuth !== "trusted-delegator") continue;
+    const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
+    if (root.serverDistrustAfter) a.distrustAfter = root.serverDistrustAfter;
+    anchors.push(a);
+  }
+  const withDistrust = anchors.filter((a) => a.distrustAfter).length;
+  return {
+    id: "mozilla",
+    name: `Mozilla NSS ${src.version?.replace(/^NSS\s*/i, "") ?? ""}`.trim(),
+    source: src.source,
+    date: src.date,
+    anchors,
+    notes: [
+      ...describe("TLS server authentication", anchors.length, all.length),
+      `${withDistrust} of them carry a server distrust-after date (enforced by Firefox only)`,
+      ...unparsedNotes((r) => r.serverAuth === "trusted-delegator"),
+    ],
+  };
+}
+
+/** S/MIME anchors: emailProtection = trusted-delegator. Not for TLS; kept for SAML/e-mail checks. */
+export function mozillaEmailStore(): TrustStore {
+  const all = mozillaRoots();
+  const src = mozillaSource();
+  const trustSource = mozillaTrustSource();
+  const anchors: TrustAnchor[] = [];
+  for (const { root, cert } of all) {
+    if (root.emailProtection !== "trusted-delegator") continue;
+    const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
+    if (root.emailDistrustAfter) a.distrustAfter = root.emailDistrustAfter;
+    anchors.push(a);
+  }
+  return {
+    id: "mozilla-email",
+    name: `Mozilla NSS ${src.version?.replace(/^NSS\s*/i, "") ?? ""} (e-mail)`.trim(),
+    source: src.source,
+    date: src.date,
+    anchors,
+    notes: [
+      ...describe("e-mail protection (S/MIME), not TLS", anchors.length, all.length),
+      ...unparsedNotes((r) => r.emailProtection === "trusted-delegator"),
+    ],
+  };
+}
