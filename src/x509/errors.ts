@@ -4,7 +4,7 @@
  * (e.g. "chain.pem: certificate 2").
  */
 export class InputError extends Error {
-  override readonly name = "InputError";
+  override name = "InputError";
   constructor(
     message: string,
     /** A stable, machine-readable reason, e.g. "truncated-der", "bad-password". */
@@ -18,6 +18,7 @@ export class InputError extends Error {
 export class BadPasswordError extends InputError {
   constructor(message: string) {
     super(message, "bad-password");
+    this.name = "BadPasswordError";
   }
 }
 
@@ -25,5 +26,6 @@ export class BadPasswordError extends InputError {
 export class LimitError extends InputError {
   constructor(message: string) {
     super(message, "limit-exceeded");
+    this.name = "LimitError";
   }
 }

@@ -1,0 +1,264 @@
+/**
+ * Read certificates from whatever a user holds: PEM (any number of blocks, text around them, CRLF,
+ * TRUSTED CERTIFICATE), DER, PKCS#7/CMS certs-only (PEM or DER), PKCS#12 and Java keystores.
+ *
+ * Works on bytes: the caller (CLI, web) reads files. Every error names the source and the position of the
+ * certificate that is wrong, because "chain.pem: certificate 2: …" is what lets a user fix it.
+ */
+
+import { type Certificate, parseCertificate } from "./certificate.js";
+import { readJks } from "./containers/jks.js";
+import { readPkcs7Certificates } from "./containers/pkcs7.js";
+import { readPkcs12 } from "./containers/pkcs12.js";
+import { DerError, readTlv, Tag } from "./der.js";
+import { InputError, LimitError } from "./errors.js";
+import { looksLikePem, PemError, parsePem } from "./pem.js";
+
+export type ContainerKind = "pem" | "der" | "pkcs7" | "pkcs12" | "jks" | "jceks";
+
+export interface CertificateOrigin {
+  /** File name or other label the user gave ("-" for standard input). */
+  source: string;
+  /** 1-based position among the certificates read from this source. */
+  position: number;
+  container: ContainerKind;
+  /** 1-based line of the PEM block, when read from PEM. */
+  line?: number;
+  /** Keystore alias or PKCS#12 friendlyName. */
+  alias?: string;
+  /** Keystore entry kind: a trusted certificate entry, or part of a private-key entry's chain. */
+  entry?: "trusted" | "key";
+}
+
+export interface LoadedCertificate {
+  cert: Certificate;
+  origin: CertificateOrigin;
+}
+
+/** A private key found in a PKCS#12 file or keystore: PKCS#8 DER, never printed. */
+export interface LoadedKey {
+  alias?: string;
+  pkcs8: Uint8Array;
+  /** Positions (in the result's certificate list) of this key's chain, leaf first. */
+  chain: number[];
+}
+
+export interface ReadResult {
+  certificates: LoadedCertificate[];
+  keys: LoadedKey[];
+  container: ContainerKind;
+  /** PEM blocks we saw but do not read as certificates (e.g. "PRIVATE KEY"), by label. */
+  skippedPemBlocks: string[];
+}
+
+export interface ReadOptions {
+  /** How to name the source in messages. */
+  source: string;
+  /** Password for PKCS#12 and keystores. Absent: a password-protected input raises NeedPasswordError. */
+  password?: string;
+  /** Refuse inputs holding more certificates than this (default 5,000). */
+  maxCertificates?: number;
+}
+
+/** Raised when a container needs a password and none was given, so the CLI can prompt for one. */
+export class NeedPasswordError extends InputError {
+  constructor(source: string, kind: string) {
+    super(
+      `${source}: this is a ${kind}; give its password (--password-env VAR or --password-file FILE)`,
+      "need-password",
+    );
+  }
+}
+
+export const DEFAULT_MAX_CERTIFICATES = 5000;
+
+/** Decode bytes of any supported format into certificates (and any private keys, kept opaque). */
+export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResult {
+  const max = opts.maxCertificates ?? DEFAULT_MAX_CERTIFICATES;
+  const src = opts.source;
+  if (bytes.length === 0) throw new InputError(`${src}: the input is empty`, "empty-input");
+  const result: ReadResult = { certificates: [], keys: [], container: "der", skippedPemBlocks: [] };
+  const add = (der: Uint8Array, origin: Omit<CertificateOrigin, "source" | "position">) => {
+    const position = result.certificates.length + 1;
+    if (position > max) {
+      throw new LimitError(
+        `${src}: more than ${max.toLocaleString("en-US")} certificates; refusing to read further`,
+      );
+    }
+    result.certificates.push({
+      cert: parseOne(der, `${src}: certificate ${position}`),
+      origin: { source: src, position, ...origin },
+    });
+    return position;
+  };
+
+  const magic =
+    bytes.length >= 4 ? ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0 : 0;
+  if (magic === 0xfeedfeed || magic === 0xcececece) {
+    result.container = magic === 0xfeedfeed ? "jks" : "jceks";
+    if (opts.password === undefined) throw new NeedPasswordError(src, "Java keystore");
+    const ks = readJks(bytes, opts.password, { name: src });
+    for (const e of ks.entries) {
+      if (e.kind === "trusted")
+        add(e.certificate, { container: result.container, alias: e.alias, entry: "trusted" });
+      else {
+        const chain = e.chain.map((c) =>
+          add(c, { container: result.container, alias: e.alias, entry: "key" }),
+        );
+        result.keys.push({ alias: e.alias, pkcs8: e.pkcs8, chain });
+      }
+    }
+    return result;
+  }
+
+  if (looksLikePem(bytes)) {
+    result.container = "pem";
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    let blocks: ReturnType<typeof parsePem>;
+    try {
+      blocks = parsePem(text, max * 2);
+    } catch (e) {
+      if (e instanceof PemError) throw new InputError(`${src}: ${e.message}`, "bad-pem");
+      throw e;
+    }
+    for (const b of blocks) {
+      switch (b.label) {
+        case "CERTIFICATE":
+        case "X509 CERTIFICATE":
+          add(b.der, { container: "pem", line: b.line });
+          break;
+        case "TRUSTED CERTIFICATE":
+          // OpenSSL's trusted format: the certificate followed by its trust settings (X509_CERT_AUX).
+          add(firstElement(b.der, `${src}: line ${b.line}`), { container: "pem", line: b.line });
+          break;
+        case "PKCS7":
+        case "CMS":
+          for (const der of pkcs7(b.der, `${src}: line ${b.line}`))
+            add(der, { container: "pkcs7", line: b.line });
+          break;
+        default:
+          result.skippedPemBlocks.push(b.label);
+      }
+    }
+    if (result.certificates.length === 0) {
+      const what = result.skippedPemBlocks.length
+        ? `only ${[...new Set(result.skippedPemBlocks)].join(", ")} blocks`
+        : "no PEM blocks";
+      throw new InputError(`${src}: no certificates found (${what})`, "no-certificates");
+    }
+    return result;
+  }
+
+  // Binary: a single DER certificate, a PKCS#7 bundle or a PKCS#12 file.
+  const kind = sniffDer(bytes);
+  if (kind === "pkcs7") {
+    result.container = "pkcs7";
+    for (const der of pkcs7(bytes, src)) add(der, { container: "pkcs7" });
+  } else if (kind === "pkcs12") {
+    result.container = "pkcs12";
+    if (opts.password === undefined) throw new NeedPasswordError(src, "PKCS#12 file");
+    const p12 = readPkcs12(bytes, opts.password, { name: src });
+    const byKeyId = new Map<string, number[]>();
+    for (const c of p12.certificates) {
+      const pos = add(c.der, {
+        container: "pkcs12",
+        alias: c.friendlyName,
+        entry: c.localKeyId ? "key" : "trusted",
+      });
+      if (c.localKeyId) byKeyId.set(c.localKeyId, [...(byKeyId.get(c.localKeyId) ?? []), pos]);
+    }
+    for (const k of p12.keys) {
+      result.keys.push({
+        alias: k.friendlyName,
+        pkcs8: k.pkcs8,
+        chain: k.localKeyId ? (byKeyId.get(k.localKeyId) ?? []) : [],
+      });
+    }
+  } else {
+    result.container = "der";
+    add(bytes, { container: "der" });
+  }
+  return result;
+}
+
+/** Parse one certificate, turning DER problems into a user-facing message with the position. */
+export function parseOne(der: Uint8Array, where: string): Certificate {
+  try {
+    const top = readTlv(der, 0, der.length);
+    if (top.tag === Tag.SEQUENCE && top.end < der.length) {
+      throw new InputError(
+        `${where}: ${der.length - top.end} bytes of unexpected data after the certificate`,
+        "bad-der",
+      );
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    if (e instanceof DerError)
+      throw new InputError(`${where}: ${truncationMessage(der) ?? e.message}`, "bad-der");
+    throw e;
+  }
+  try {
+    return parseCertificate(der);
+  } catch (e) {
+    if (e instanceof DerError)
+      throw new InputError(`${where}: ${e.message} (at byte ${e.offset})`, "bad-der");
+    throw e;
+  }
+}
+
+/** "DER ends after 312 of 1,190 bytes" when the outer length promises more than we have. */
+function truncationMessage(der: Uint8Array): string | undefined {
+  if (der.length < 2 || der[0] !== Tag.SEQUENCE) return undefined;
+  let len = der[1];
+  let hdr = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || der.length < 2 + n) return undefined;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
+    hdr += n;
+  }
+  const need = hdr + len;
+  if (need <= der.length) return undefined;
+  return `DER ends after ${der.length.toLocaleString("en-US")} of ${need.toLocaleString("en-US")} bytes (truncated?)`;
+}
+
+function firstElement(der: Uint8Array, where: string): Uint8Array {
+  try {
+    const t = readTlv(der, 0, der.length);
+    return der.subarray(t.start, t.end);
+  } catch (e) {
+    throw new InputError(`${where}: ${e instanceof Error ? e.message : e}`, "bad-der");
+  }
+}
+
+function pkcs7(der: Uint8Array, where: string): Uint8Array[] {
+  try {
+    return readPkcs7Certificates(der, { name: where });
+  } catch (e) {
+    if (e instanceof DerError) throw new InputError(`${where}: PKCS#7: ${e.message}`, "bad-der");
+    throw e;
+  }
+}
+
+const PKCS7_SIGNED_DATA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/** Tell a certificate, a PKCS#7 ContentInfo and a PKCS#12 PFX apart by their first elements. */
+function sniffDer(b: Uint8Array): "cert" | "pkcs7" | "pkcs12" {
+  try {
+    if (b[0] !== Tag.SEQUENCE) return "cert";
+    // Skip the outer header, allowing BER indefinite length (some PKCS#7 writers use it).
+    let p = 2;
+    if (b[1] & 0x80) p += b[1] & 0x7f;
+    if (b[p] === Tag.OID) {
+      let same = true;
+      for (let i = 0; i < PKCS7_SIGNED_DATA.length; i++) if (b[p + i] !== PKCS7_SIGNED_DATA[i]) same = false;
+      return same ? "pkcs7" : "cert";
+    }
+    // PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo, macData OPTIONAL }
+    if (b[p] === Tag.INTEGER && b[p + 1] === 1 && b[p + 2] === 3) return "pkcs12";
+  } catch {
+    // fall through: let the certificate parser report the problem precisely
+  }
+  return "cert";
+}
