@@ -1,0 +1,418 @@
+/**
+ * Path building: a bounded depth-first search from the leaf towards the trust anchors.
+ *
+ * Model: rustls-webpki's verify_cert.rs (a search with a budget; checks that do not need signatures run
+ * first, and signatures are verified only once a path reaches an anchor, so paths that fail for cheaper
+ * reasons cost no public-key operation) and Go's crypto/x509 verify.go (candidate issuers by name, refined
+ * by key identifiers, then chains, then per-chain checks).
+ *
+ * Two modes share this code. "fast" stops a path at its first failing stage and prunes it: this is how
+ * the verdict is reached. "full" carries on through every fault so each path tried reports all its
+ * faults; index.ts runs it only for rejected chains. A certificate reachable from no anchor (by issuer
+ * names, ignoring every other rule) is never explored, which ends the pathological inputs of x509-limbo
+ * (hundreds of look-alike intermediates with no root) in linear time.
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import { bytesEqual, printable } from "../x509/der.js";
+import { OID } from "../x509/oids.js";
+import { CertChecks } from "./checks.js";
+import { checkRevocation } from "./crl.js";
+import type { RawFinding } from "./findings.js";
+import { checkNameConstraints } from "./name-constraints.js";
+import { processPolicies } from "./policies.js";
+import type { Anchor, ResolvedPolicy } from "./policy.js";
+import { cachedSignature, checkSignature } from "./signatures.js";
+
+export interface Attempt {
+  /** Leaf first; ends with the anchor's certificate when `anchor` is set. */
+  certs: Certificate[];
+  anchor?: Anchor;
+  findings: RawFinding[];
+  /** Valid policies of a completed path (RFC 5280 user-constrained policy set). */
+  policies?: string[];
+}
+
+export interface SearchStats {
+  signatureChecks: number;
+  nodes: number;
+  nameConstraintChecks: number;
+  policyNodes: number;
+}
+
+export interface SearchResult {
+  valid?: Attempt;
+  attempts: Attempt[];
+  /** Set when a budget ran out; the search stopped there. */
+  exhausted?: RawFinding;
+  stats: SearchStats;
+}
+
+export type Mode = "fast" | "full";
+
+const MAX_ATTEMPTS = 200;
+
+class BudgetExhausted extends Error {}
+
+/** Everything the search needs, prepared once per verification. */
+export class Graph {
+  readonly anchorsBySubject = new Map<string, Anchor[]>();
+  readonly poolBySubject = new Map<string, Certificate[]>();
+  /** Intermediates from which some anchor can be reached through issuer names. */
+  readonly reachable = new Set<Certificate>();
+
+  constructor(
+    readonly leaf: Certificate,
+    presented: Certificate[],
+    anchors: Anchor[],
+    policy: ResolvedPolicy,
+  ) {
+    const anchorDers = new Set<string>();
+    for (const a of anchors) {
+      // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
+      if (!policy.allowNonSelfSignedAnchors && !a.cert.selfIssued) continue;
+      if (anchorDers.has(a.cert.sha256)) continue;
+      anchorDers.add(a.cert.sha256);
+      push(this.anchorsBySubject, a.cert.subject.matchKey, a);
+    }
+    const seen = new Set<string>([leaf.sha256, ...anchorDers]);
+    const pool: Certificate[] = [];
+    for (const c of [
+      ...presented,
+      ...anchors.filter((a) => !anchorDers.has(a.cert.sha256)).map((a) => a.cert),
+    ]) {
+      if (seen.has(c.sha256)) continue;
+      seen.add(c.sha256);
+      pool.push(c);
+      push(this.poolBySubject, c.subject.matchKey, c);
+    }
+    // Reachability: walk down from the anchors' names through issuer → subject edges.
+    const byIssuer = new Map<string, Certificate[]>();
+    for (const c of pool) push(byIssuer, c.issuer.matchKey, c);
+    const queue = [...this.anchorsBySubject.keys()];
+    const done = new Set<string>(queue);
+    while (queue.length) {
+      const key = queue.pop()!;
+      for (const c of byIssuer.get(key) ?? []) {
+        if (this.reachable.has(c)) continue;
+        this.reachable.add(c);
+        const k = c.subject.matchKey;
+        if (!done.has(k)) {
+          done.add(k);
+          queue.push(k);
+        }
+      }
+    }
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+export function search(graph: Graph, policy: ResolvedPolicy, mode: Mode): SearchResult {
+  return new Search(graph, policy, mode).run();
+}
+
+class Search {
+  private readonly checks: CertChecks;
+  private readonly stats: SearchStats = {
+    signatureChecks: 0,
+    nodes: 0,
+    nameConstraintChecks: 0,
+    policyNodes: 0,
+  };
+  private readonly attempts: Attempt[] = [];
+  private valid?: Attempt;
+  private exhausted?: RawFinding;
+  private readonly ncCache = new Map<Certificate, Map<Certificate, RawFinding | null>>();
+  private readonly fast: boolean;
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly policy: ResolvedPolicy,
+    mode: Mode,
+  ) {
+    this.checks = new CertChecks(policy);
+    this.fast = mode === "fast";
+  }
+
+  run(): SearchResult {
+    const leaf = this.graph.leaf;
+    const leafFindings = this.checks.get(leaf, "leaf");
+    try {
+      if (this.fast && hasError(leafFindings, this.policy)) {
+        this.record({ certs: [leaf], findings: leafFindings });
+      } else {
+        this.extend([leaf], [...leafFindings]);
+      }
+    } catch (e) {
+      if (!(e instanceof BudgetExhausted)) throw e;
+    }
+    return { valid: this.valid, attempts: this.attempts, exhausted: this.exhausted, stats: this.stats };
+  }
+
+  private record(a: Attempt): void {
+    if (this.attempts.length < MAX_ATTEMPTS) this.attempts.push(a);
+  }
+
+  private exhaust(detail: string): never {
+    this.exhausted = { code: "budget-exceeded", detail };
+    throw new BudgetExhausted(detail);
+  }
+
+  /** Returns true once a valid path is found. */
+  private extend(path: Certificate[], findings: RawFinding[]): boolean {
+    const cur = path[path.length - 1];
+    const key = cur.issuer.matchKey;
+    const anchors = this.graph.anchorsBySubject.get(key) ?? [];
+    const pool = (this.graph.poolBySubject.get(key) ?? []).filter((c) => this.graph.reachable.has(c));
+    if (anchors.length === 0 && pool.length === 0) {
+      this.record({
+        certs: path,
+        findings: [...findings, this.noIssuer(cur, this.graph.poolBySubject.get(key)?.length ?? 0)],
+      });
+      return false;
+    }
+    let tried = 0;
+    for (const a of order(cur, anchors, (x) => x.cert, this.policy.timeMs)) {
+      this.node();
+      tried++;
+      if (this.complete(path, a, findings)) return true;
+    }
+    const nonSelfIssued = countNonSelfIssued(path);
+    for (const c of order(cur, pool, (x) => x, this.policy.timeMs)) {
+      if (inPath(path, c)) continue;
+      this.node();
+      tried++;
+      const next = [...path, c];
+      const own: RawFinding[] = [...this.checks.get(c, "ca"), ...this.constraints(next)];
+      const depth = nonSelfIssued + (c.selfIssued ? 0 : 1);
+      if (depth > this.policy.maxDepth || next.length > 2 * this.policy.maxDepth + 4) {
+        own.push({
+          code: "max-depth-exceeded",
+          detail: `the path would need ${depth} intermediates; at most ${this.policy.maxDepth} are allowed`,
+          cert: c,
+        });
+        this.record({ certs: next, findings: [...findings, ...own] });
+        continue;
+      }
+      if (this.fast && hasError(own, this.policy)) {
+        this.record({ certs: next, findings: [...findings, ...own] });
+        continue;
+      }
+      if (this.extend(next, [...findings, ...own])) return true;
+    }
+    if (tried === 0) {
+      this.record({
+        certs: path,
+        findings: [
+          ...findings,
+          {
+            code: "no-path-to-trust-anchor",
+            detail: `every certificate named ${printable(cur.issuer.toString())} is already in this path (a loop)`,
+            cert: cur,
+          },
+        ],
+      });
+    }
+    return false;
+  }
+
+  private node(): void {
+    if (++this.stats.nodes > this.policy.budget.nodes) {
+      this.exhaust(`path building considered more than ${this.policy.budget.nodes} candidate issuers`);
+    }
+  }
+
+  private noIssuer(cur: Certificate, sameName: number): RawFinding {
+    const issuer = printable(cur.issuer.toString(), 200);
+    const detail =
+      sameName > 0
+        ? `${sameName} certificate(s) are named ${issuer}, the issuer, but none of them leads to a trust anchor`
+        : cur.selfIssued
+          ? `the certificate is self-issued (${issuer}) and is not among the trust anchors`
+          : `no certificate named ${issuer} was presented or is trusted`;
+    return { code: "no-path-to-trust-anchor", detail, cert: cur };
+  }
+
+  /** pathLenConstraint and name constraints of the CA just added at the top of `path`, over the certificates below it. */
+  private constraints(path: Certificate[]): RawFinding[] {
+    const out: RawFinding[] = [];
+    const p = path.length - 1;
+    const ca = path[p];
+    // RFC 5280 §6.1.4 (l)-(m): count the non-self-issued CA certificates below this one (the leaf is not counted).
+    const pathLen = ca.basicConstraints?.ca ? ca.basicConstraints.pathLen : undefined;
+    if (pathLen !== undefined) {
+      let below = 0;
+      for (let q = 1; q < p; q++) if (!path[q].selfIssued) below++;
+      if (below > pathLen) {
+        out.push({
+          code: "path-length-exceeded",
+          detail: `pathLenConstraint ${pathLen} allows ${pathLen} CA certificate(s) below it; this path has ${below}`,
+          cert: ca,
+        });
+      }
+    }
+    const nc = ca.nameConstraints;
+    if (nc) {
+      const subtrees = (nc.permitted?.length ?? 0) + (nc.excluded?.length ?? 0);
+      for (let q = 0; q < p; q++) {
+        const cert = path[q];
+        // RFC 5280 §6.1.3 (b): self-issued certificates other than the leaf are not subject to constraints.
+        if (q > 0 && cert.selfIssued) continue;
+        const r = this.nameConstraints(ca, cert, q === 0, subtrees);
+        if (r) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  private nameConstraints(
+    ca: Certificate,
+    cert: Certificate,
+    isLeaf: boolean,
+    subtrees: number,
+  ): RawFinding | null {
+    let m = this.ncCache.get(ca);
+    if (!m) {
+      m = new Map();
+      this.ncCache.set(ca, m);
+    }
+    const hit = m.get(cert);
+    if (hit !== undefined) return hit;
+    const names = (cert.subjectAltName?.length ?? 0) + cert.subject.rdns.length + 1;
+    this.stats.nameConstraintChecks += subtrees * names;
+    if (this.stats.nameConstraintChecks > this.policy.budget.nameConstraintChecks) {
+      this.exhaust(
+        `name constraints would need more than ${this.policy.budget.nameConstraintChecks} comparisons (${subtrees} subtrees × ${names} names)`,
+      );
+    }
+    // A leaf CN is taken as a host name only when the leaf has no subjectAltName extension at all (webpki;
+    // BetterTLS expects a CN beside an IP-only SAN to be ignored).
+    const checkCommonName =
+      isLeaf && this.policy.purpose === "server" && !cert.hasExtension(OID.subjectAltName);
+    const r = checkNameConstraints(nc(ca), cert, { checkCommonName });
+    const out: RawFinding | null = r.ok
+      ? null
+      : {
+          code: "name-constraints-violated",
+          detail: `${r.name ? `${printable(r.name)}: ` : ""}${r.reason}`,
+          cert,
+          issuer: ca,
+        };
+    m.set(cert, out);
+    return out;
+  }
+
+  /** `path` reached anchor `a`: run the path-wide checks. Returns true when the path is valid. */
+  private complete(path: Certificate[], a: Anchor, findings: RawFinding[]): boolean {
+    const certs = [...path, a.cert];
+    const all = [...findings];
+    const stage = (fs: RawFinding[]): boolean => {
+      all.push(...fs);
+      if (this.fast && hasError(fs, this.policy)) {
+        this.record({ certs, anchor: a, findings: all });
+        return false;
+      }
+      return true;
+    };
+    // 1. The anchor's own checks and the constraints it places on the path.
+    if (!stage([...this.checks.get(a.cert, "anchor"), ...this.constraints(certs)])) return false;
+    // 2. Certificate policies (RFC 5280 §6.1; the anchor is not part of the RFC path).
+    const rfcPath = path.slice().reverse();
+    const pol = processPolicies(rfcPath, {
+      initialPolicies: this.policy.initialPolicies,
+      initialExplicitPolicy: this.policy.initialExplicitPolicy,
+      initialPolicyMappingInhibit: this.policy.initialPolicyMappingInhibit,
+      initialAnyPolicyInhibit: this.policy.initialAnyPolicyInhibit,
+      maxNodes: this.policy.budget.policyNodes,
+    });
+    this.stats.policyNodes = Math.max(this.stats.policyNodes, pol.nodes);
+    if (!pol.ok && pol.code === "budget-exceeded") this.exhaust(pol.detail);
+    if (!stage(pol.ok ? [] : [{ code: pol.code, detail: pol.detail, cert: pol.cert }])) return false;
+    // 3. The caller's rules.
+    if (this.policy.pathCheck && !stage(this.policy.pathCheck({ certs, anchor: a }))) return false;
+    // 4. Signatures, leaf upwards.
+    const sigs: RawFinding[] = [];
+    for (let q = 0; q < path.length; q++) {
+      const child = certs[q];
+      const issuer = certs[q + 1];
+      if (cachedSignature(child, issuer) === undefined) {
+        if (++this.stats.signatureChecks > this.policy.budget.signatures) {
+          this.exhaust(`more than ${this.policy.budget.signatures} signature checks`);
+        }
+      }
+      const s = checkSignature(child, issuer);
+      if (!s.ok) {
+        sigs.push({ code: s.code, detail: s.detail, cert: child, issuer });
+        if (this.fast) break;
+      }
+    }
+    if (!stage(sigs)) return false;
+    // 5. Revocation, for every certificate below the anchor whose issuer has a CRL here.
+    const crls = this.policy.crls;
+    if (crls?.length) {
+      const rev: RawFinding[] = [];
+      for (let q = 0; q < path.length; q++) {
+        rev.push(...checkRevocation(certs[q], certs[q + 1], crls, this.policy.timeMs, q > 0));
+      }
+      if (!stage(rev)) return false;
+    }
+    const attempt: Attempt = { certs, anchor: a, findings: all, policies: pol.ok ? pol.policies : undefined };
+    if (hasError(all, this.policy)) {
+      this.record(attempt);
+      return false;
+    }
+    this.valid = attempt;
+    return true;
+  }
+}
+
+function nc(ca: Certificate) {
+  return ca.nameConstraints!;
+}
+
+export function hasError(fs: RawFinding[], policy: ResolvedPolicy): boolean {
+  for (const f of fs) if (f.severity !== "warning" && !policy.ignoreSet.has(f.code)) return true;
+  return false;
+}
+
+function countNonSelfIssued(path: Certificate[]): number {
+  let n = 0;
+  for (let q = 1; q < path.length; q++) if (!path[q].selfIssued) n++;
+  return n;
+}
+
+/** RFC 4158 §5.2 loop detection: the same certificate, or the same subject and key, may not appear twice. */
+function inPath(path: Certificate[], c: Certificate): boolean {
+  for (const p of path) {
+    if (p === c || p.sha256 === c.sha256) return true;
+    if (p.subject.matchKey === c.subject.matchKey && bytesEqual(p.publicKey.spki, c.publicKey.spki))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Candidate order: a key identifier that matches the child's AKI first, then candidates that say nothing,
+ * then those whose SKI contradicts it; within each, certificates valid at the validation time first.
+ */
+function order<T>(child: Certificate, list: T[], cert: (x: T) => Certificate, timeMs: number): T[] {
+  if (list.length < 2) return list;
+  const kid = child.authorityKeyIdentifier?.keyId;
+  const score = (x: T): number => {
+    const c = cert(x);
+    let s = 0;
+    if (kid && c.subjectKeyIdentifier) s = c.subjectKeyIdentifier === kid ? 0 : 4;
+    else s = 2;
+    if (timeMs < c.notBefore.getTime() || timeMs > c.notAfter.getTime()) s += 1;
+    return s;
+  };
+  return list
+    .map((x, i) => ({ x, i, s: score(x) }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .map((e) => e.x);
+}

@@ -1,0 +1,171 @@
+/**
+ * Per-certificate checks that do not depend on the rest of the path: time, CA-ness, key usage, extended
+ * key usage and the profile rules of conformance.ts. Results are cached per (certificate, role) for the
+ * duration of one verification, because one certificate usually sits in several candidate paths.
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import { OID } from "../x509/oids.js";
+import { commonNameError, conformance, type Role } from "./conformance.js";
+import type { RawFinding } from "./findings.js";
+import { matchPeerName } from "./hostname.js";
+import type { ResolvedPolicy } from "./policy.js";
+
+export class CertChecks {
+  private readonly cache: Map<Certificate, RawFinding[]>[] = [new Map(), new Map(), new Map()];
+
+  constructor(private readonly policy: ResolvedPolicy) {}
+
+  /** Findings for `cert` used in `role` (cached). */
+  get(cert: Certificate, role: Role): RawFinding[] {
+    const m = this.cache[role === "leaf" ? 0 : role === "ca" ? 1 : 2];
+    let r = m.get(cert);
+    if (!r) {
+      r = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
+      m.set(cert, r);
+    }
+    return r;
+  }
+}
+
+/** RFC 5280 §6.1.3 (a)(2): the validity period includes both ends. `timeMs` is already floored to seconds. */
+export function validity(cert: Certificate, timeMs: number): RawFinding | undefined {
+  if (timeMs < cert.notBefore.getTime()) {
+    return {
+      code: "not-yet-valid",
+      detail: `valid from ${iso(cert.notBefore)}, checked at ${iso(new Date(timeMs))}`,
+      cert,
+    };
+  }
+  if (timeMs > cert.notAfter.getTime()) {
+    return {
+      code: "expired",
+      detail: `expired ${iso(cert.notAfter)}, checked at ${iso(new Date(timeMs))}`,
+      cert,
+    };
+  }
+  return undefined;
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(".000Z", "Z");
+}
+
+function leafFindings(cert: Certificate, policy: ResolvedPolicy): RawFinding[] {
+  const out: RawFinding[] = [];
+  const add = (code: RawFinding["code"], detail: string) => out.push({ code, detail, cert });
+  const webpki = policy.profile === "webpki";
+
+  for (const peer of policy.peerNames) {
+    const m = matchPeerName(cert, peer, { cnFallback: policy.cnFallback });
+    if (!m.ok) add("hostname-mismatch", m.reason);
+  }
+
+  const v = validity(cert, policy.timeMs);
+  if (v) out.push(v);
+
+  // CABF BR §7.1.2.7.8: a subscriber certificate is not a CA.
+  if (webpki && cert.basicConstraints?.ca)
+    add("ca-as-end-entity", "the leaf is a CA certificate (basicConstraints cA=TRUE)");
+
+  // Key usage the caller requires (RFC 5280 §4.2.1.3: an absent extension restricts nothing).
+  if (policy.requiredKeyUsage && cert.keyUsage) {
+    for (const u of policy.requiredKeyUsage) {
+      if (!cert.keyUsage.has(u)) add("key-usage", `keyUsage does not assert ${u}`);
+    }
+  }
+
+  // Extended key usage: RFC 5280 §4.2.1.12; pedantic Web PKI form rules (CABF BR §7.1.2.7.10).
+  const eku = cert.extKeyUsage;
+  if (eku) {
+    const any = eku.includes(OID.anyExtendedKeyUsage);
+    if (webpki && policy.pedantic) {
+      if (any)
+        add(
+          "extended-key-usage",
+          "the leaf's extKeyUsage holds anyExtendedKeyUsage, which the Web PKI forbids",
+        );
+      if (cert.extensions.find((e) => e.oid === OID.extKeyUsage)?.critical) {
+        add("extended-key-usage", "the leaf's extKeyUsage is critical, which the Web PKI forbids");
+      }
+    }
+    for (const want of policy.requiredEku) {
+      if (!eku.includes(want) && !(any && !(webpki && policy.pedantic))) {
+        add(
+          "extended-key-usage",
+          `extKeyUsage does not allow ${ekuName(want)} (it lists ${eku.map(ekuName).join(", ")})`,
+        );
+      }
+    }
+  } else if (webpki && policy.pedantic && !cert.extensions.some((e) => e.oid === OID.extKeyUsage)) {
+    add("extended-key-usage", "the leaf has no extKeyUsage extension; the Web PKI requires one");
+  }
+
+  if (webpki) {
+    const cn = commonNameError(cert);
+    if (cn) add("cn-not-in-san", cn);
+  }
+
+  out.push(...conformance(cert, "leaf", policy));
+  return out;
+}
+
+function caFindings(cert: Certificate, role: Role, policy: ResolvedPolicy): RawFinding[] {
+  const out: RawFinding[] = [];
+  const add = (code: RawFinding["code"], detail: string) => out.push({ code, detail, cert });
+  const webpki = policy.profile === "webpki";
+
+  const v = validity(cert, policy.timeMs);
+  if (v) out.push(v);
+
+  // RFC 5280 §6.1.4 (k): an issuer must be a v3 certificate whose basicConstraints asserts cA.
+  const bc = cert.basicConstraints;
+  if (!bc) {
+    add(
+      "not-a-ca",
+      cert.version < 3
+        ? `a version ${cert.version} certificate cannot be a CA`
+        : "no basicConstraints extension, so it is not a CA",
+    );
+  } else if (!bc.ca) add("not-a-ca", "basicConstraints does not assert cA");
+
+  // RFC 5280 §6.1.4 (n): keyCertSign.
+  if (cert.keyUsage && !cert.keyUsage.has("keyCertSign")) {
+    add("key-usage", `keyUsage (${cert.keyUsage.usages.join(", ") || "empty"}) does not assert keyCertSign`);
+  }
+
+  // EKU: the Web PKI constrains issuers by their EKU (Mozilla, Chrome; CABF BR §7.1.2.2.6).
+  const eku = cert.extKeyUsage;
+  if (webpki && eku) {
+    if (role === "anchor" && policy.pedantic && cert.selfIssued) {
+      add("extended-key-usage", "the root carries extKeyUsage, which CABF BR §7.1.2.1.2 forbids");
+    }
+    if (!eku.includes(OID.anyExtendedKeyUsage)) {
+      for (const want of policy.requiredEku) {
+        if (!eku.includes(want)) {
+          add(
+            "extended-key-usage",
+            `this CA's extKeyUsage (${eku.map(ekuName).join(", ")}) does not allow ${ekuName(want)}`,
+          );
+        }
+      }
+    }
+  }
+
+  out.push(...conformance(cert, role, policy));
+  return out;
+}
+
+const EKU_TEXT: Record<string, string> = {
+  [OID.serverAuth]: "serverAuth",
+  [OID.clientAuth]: "clientAuth",
+  [OID.codeSigning]: "codeSigning",
+  [OID.emailProtection]: "emailProtection",
+  [OID.timeStamping]: "timeStamping",
+  [OID.OCSPSigning]: "OCSPSigning",
+  [OID.anyExtendedKeyUsage]: "anyExtendedKeyUsage",
+};
+
+export function ekuName(oid: string): string {
+  return EKU_TEXT[oid] ?? oid;
+}

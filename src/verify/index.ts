@@ -1,0 +1,176 @@
+/**
+ * Chain verification: does a client that trusts `anchors` accept `leaf`, given the certificates the peer
+ * presented, under `policy`? And if not, why not, on every path that was tried.
+ *
+ * No I/O: the engine never reads files, opens sockets or writes to the terminal. Callers parse the
+ * certificates (src/x509) and CRLs (parseCrl) and pass objects in.
+ *
+ *   const r = verifyChain({ leaf, presented, anchors: [{ cert: root }], policy: { time: new Date(),
+ *     purpose: "server", peerName: { kind: "dns", value: "example.com" }, profile: "webpki",
+ *     allowNonSelfSignedAnchors: false } });
+ *   if (!r.trusted) for (const f of r.findings) console.log(f.code, f.message);
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import { type Attempt, Graph, type SearchStats, search } from "./build.js";
+import { explain } from "./explain.js";
+import { byRank, type CertRef, type Finding, RANK, type RawFinding } from "./findings.js";
+import { type Anchor, type Policy, type ResolvedPolicy, resolvePolicy } from "./policy.js";
+
+export { type Crl, parseCrl } from "./crl.js";
+export { explain } from "./explain.js";
+export {
+  type CertRef,
+  FINDING_CODES,
+  type Finding,
+  type FindingCode,
+  RANK,
+  type RawFinding,
+} from "./findings.js";
+export {
+  type Anchor,
+  type Budget,
+  type CandidatePath,
+  DEFAULT_BUDGET,
+  DEFAULT_MAX_DEPTH,
+  type PeerName,
+  type Policy,
+} from "./policy.js";
+
+export interface VerifyInput {
+  leaf: Certificate;
+  /** The certificates the peer sent, in the order sent (the leaf may be among them). */
+  presented: Certificate[];
+  anchors: Anchor[];
+  policy: Policy;
+}
+
+export interface PathReport {
+  /** Leaf first; the last one is the trust anchor's certificate when `complete`. */
+  certs: CertRef[];
+  /** The path reached a trust anchor. */
+  complete: boolean;
+  anchorName?: string;
+  /** Most specific first. */
+  findings: Finding[];
+}
+
+export interface VerifyResult {
+  trusted: boolean;
+  /** The valid path (leaf first, anchor last) when trusted; otherwise the path that came closest. */
+  path: Certificate[];
+  anchor?: Anchor;
+  /**
+   * When trusted: warnings only (codes the policy ignores). When not: the faults of the path that came
+   * closest, most specific first, plus any search-wide finding (budget exhausted).
+   */
+  findings: Finding[];
+  /** Every path tried (up to a cap), best first, each with its own faults. */
+  paths: PathReport[];
+  /** RFC 5280 §6.1.5 (g): the valid policies of the trusted path ("2.5.29.32.0" when unconstrained). */
+  policies?: string[];
+  stats: SearchStats;
+}
+
+const REPORTED_PATHS = 20;
+
+export function verifyChain(input: VerifyInput): VerifyResult {
+  const policy = resolvePolicy(input.policy);
+  const graph = new Graph(input.leaf, input.presented, input.anchors, policy);
+  const fast = search(graph, policy, "fast");
+  if (fast.valid) {
+    const v = fast.valid;
+    return {
+      trusted: true,
+      path: v.certs,
+      anchor: v.anchor,
+      findings: toFindings(v, v.findings, policy),
+      paths: [report(v, policy)],
+      policies: v.policies,
+      stats: fast.stats,
+    };
+  }
+  // The verdict stands; for the explanation, search again without stopping at the first fault.
+  const diag = policy.diagnostics === "verdict" ? fast : search(graph, policy, "full");
+  const attempts = diag.attempts.length ? diag.attempts : fast.attempts;
+  const ranked = attempts
+    .map((a) => ({ a, key: attemptKey(a, policy) }))
+    .sort((x, y) => compareKeys(y.key, x.key));
+  const best = ranked[0]?.a ?? { certs: [input.leaf], findings: [] };
+  const exhausted = fast.exhausted ?? diag.exhausted;
+  const findings = toFindings(best, best.findings, policy);
+  if (exhausted) findings.push(toFinding(best, exhausted, policy));
+  if (!findings.some((f) => f.severity === "error")) {
+    // Cannot happen unless a check is inconsistent between modes; never report an untrusted chain silently.
+    findings.push(
+      toFinding(best, { code: "no-path-to-trust-anchor", detail: "no valid path was found" }, policy),
+    );
+  }
+  findings.sort(byRank);
+  return {
+    trusted: false,
+    path: best.certs,
+    anchor: best.anchor,
+    findings,
+    paths: ranked.slice(0, REPORTED_PATHS).map((r) => report(r.a, policy)),
+    stats: fast.stats,
+  };
+}
+
+/** Attempts compare by: the least specific error (higher is better), then fewer errors, then reaching an anchor. */
+function attemptKey(a: Attempt, policy: ResolvedPolicy): number[] {
+  let min = Number.POSITIVE_INFINITY;
+  let errors = 0;
+  for (const f of a.findings) {
+    if (f.severity === "warning" || policy.ignoreSet.has(f.code)) continue;
+    errors++;
+    min = Math.min(min, RANK[f.code]);
+  }
+  return [min, -errors, a.anchor ? 1 : 0, a.certs.length];
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+function report(a: Attempt, policy: ResolvedPolicy): PathReport {
+  return {
+    certs: a.certs.map((c, i) => ref(a, c, i)),
+    complete: a.anchor !== undefined,
+    anchorName: a.anchor?.name,
+    findings: toFindings(a, a.findings, policy).sort(byRank),
+  };
+}
+
+function toFindings(a: Attempt, raw: RawFinding[], policy: ResolvedPolicy): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const r of raw) {
+    const f = toFinding(a, r, policy);
+    const k = `${f.code}\u0000${f.cert?.position}\u0000${f.detail}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(f);
+  }
+  return out;
+}
+
+function toFinding(a: Attempt, r: RawFinding, policy: ResolvedPolicy): Finding {
+  const severity = r.severity === "warning" || policy.ignoreSet.has(r.code) ? "warning" : "error";
+  const f: Finding = { code: r.code, severity, detail: r.detail, message: "" };
+  if (r.cert) f.cert = ref(a, r.cert, a.certs.indexOf(r.cert));
+  if (r.issuer) f.issuer = ref(a, r.issuer, a.certs.indexOf(r.issuer));
+  f.message = explain(f);
+  return f;
+}
+
+function ref(a: Attempt, c: Certificate, position: number): CertRef {
+  const last = a.certs.length - 1;
+  return {
+    position,
+    role: position === 0 ? "leaf" : position === last && a.anchor ? "anchor" : "intermediate",
+    subject: c.subject.toString(),
+    sha256: c.sha256,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The policy: every knob the verifier has, in one object (the role pyca/cryptography's PolicyBuilder
+ * plays). The mechanics (build.ts, checks.ts) never decide policy themselves; they read it from here.
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import type { KeyUsageName } from "../x509/oids.js";
+import { OID } from "../x509/oids.js";
+import type { Crl } from "./crl.js";
+import type { FindingCode, RawFinding } from "./findings.js";
+
+export type PeerName = { kind: "dns" | "ip" | "email"; value: string };
+
+/** A trusted certificate. `name` is how the caller knows it (store alias, bundle label). */
+export interface Anchor {
+  cert: Certificate;
+  name?: string;
+}
+
+export interface Budget {
+  /** Signature verifications actually performed (cached results are free). webpki uses 100. */
+  signatures: number;
+  /** Issuer candidates considered while building paths. */
+  nodes: number;
+  /** Name-constraint comparisons (subtrees × names), estimated before each check. webpki uses 250,000. */
+  nameConstraintChecks: number;
+  /** Nodes in the RFC 5280 valid_policy_tree (guards against exponential policy trees, CVE-2023-0464). */
+  policyNodes: number;
+}
+
+export const DEFAULT_BUDGET: Budget = {
+  signatures: 100,
+  nodes: 20_000,
+  nameConstraintChecks: 250_000,
+  policyNodes: 10_000,
+};
+
+/** A candidate path as the pathCheck hook sees it: leaf first, trust anchor last. */
+export interface CandidatePath {
+  certs: Certificate[];
+  anchor: Anchor;
+}
+
+export interface Policy {
+  /** Validation time. Compared at whole-second granularity (fractions are floored), as RFC 5280 encodes. */
+  time: Date;
+  /** TLS server certificates (the default EKU is serverAuth) or client certificates (clientAuth). */
+  purpose: "server" | "client";
+  /** The name the leaf must carry. An array means every name must match. */
+  peerName?: PeerName | PeerName[];
+  /** EKU OIDs the leaf must allow (default: serverAuth or clientAuth from `purpose`). */
+  requiredEku?: string[];
+  /** The most intermediates a path may hold, self-issued ones not counted (default 8). */
+  maxDepth?: number;
+  /** Key usages the leaf must assert when it has a keyUsage extension. */
+  requiredKeyUsage?: KeyUsageName[];
+  /**
+   * Accept a path that ends at a trusted certificate that is not self-signed (OpenSSL -partial_chain,
+   * Java PKIX). When false, a trusted intermediate is used as an ordinary intermediate and the path must
+   * reach a self-signed trusted certificate.
+   */
+  allowNonSelfSignedAnchors: boolean;
+  /**
+   * "webpki": RFC 5280 plus the CA/Browser Forum profile browsers and pyca/rustls-webpki enforce (leaf
+   * must not be a CA, key and algorithm limits, CN must echo a SAN, EKU chaining, name constraints may be
+   * non-critical). "rfc5280": RFC 5280 alone.
+   */
+  profile: "webpki" | "rfc5280";
+  /**
+   * Also enforce the rules x509-limbo marks "pedantic": serial number form, leaf key limits and leaf EKU
+   * form (Web PKI), wildcards over public suffixes. Default false.
+   */
+  pedantic?: boolean;
+  /** CRLs to consult. A certificate whose issuer has no CRL here is not checked for revocation. */
+  crls?: Crl[];
+  budget?: Partial<Budget>;
+  /** Passed to hostname matching: consult the subject CN when the leaf has no SAN of the peer name's kind. */
+  cnFallback?: boolean;
+  /**
+   * The caller's own rules for a candidate path (client profiles: distrust, algorithm limits). Findings
+   * with severity "error" (the default) reject the path, and path building goes on with other candidates.
+   */
+  pathCheck?: (path: CandidatePath) => RawFinding[];
+  /** Codes to report as warnings instead of errors (a client that does not enforce a rule). */
+  ignore?: FindingCode[];
+  /** RFC 5280 §6.1.1 (c): the policies the caller accepts (default: anyPolicy). */
+  initialPolicies?: string[];
+  /** RFC 5280 §6.1.1 (f): require a valid policy for the whole path. */
+  initialExplicitPolicy?: boolean;
+  /** RFC 5280 §6.1.1 (e). */
+  initialPolicyMappingInhibit?: boolean;
+  /** RFC 5280 §6.1.1 (g). */
+  initialAnyPolicyInhibit?: boolean;
+  /**
+   * "full" (default): when no path is valid, search again without stopping at the first fault of each
+   * path, so every path tried reports all its faults. "verdict": stop at the first fault (faster; the
+   * verdict is the same).
+   */
+  diagnostics?: "full" | "verdict";
+}
+
+/** The policy with defaults applied, as the engine reads it. */
+export interface ResolvedPolicy extends Policy {
+  /** Validation time in whole seconds since the epoch, as milliseconds (floored). */
+  timeMs: number;
+  peerNames: PeerName[];
+  requiredEku: string[];
+  maxDepth: number;
+  budget: Budget;
+  ignoreSet: Set<FindingCode>;
+  pedantic: boolean;
+}
+
+export const DEFAULT_MAX_DEPTH = 8;
+
+export function resolvePolicy(p: Policy): ResolvedPolicy {
+  const t = p.time.getTime();
+  if (!Number.isFinite(t)) throw new TypeError("policy.time is not a valid date");
+  const peerNames = p.peerName === undefined ? [] : Array.isArray(p.peerName) ? p.peerName : [p.peerName];
+  return {
+    ...p,
+    timeMs: Math.floor(t / 1000) * 1000,
+    peerNames,
+    requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
+    maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
+    budget: { ...DEFAULT_BUDGET, ...p.budget },
+    ignoreSet: new Set(p.ignore ?? []),
+    pedantic: p.pedantic ?? false,
+  };
+}
