@@ -76,6 +76,16 @@ export interface PublicKeyInfo {
   keyBytes: Uint8Array;
 }
 
+/**
+ * A departure from the RFC 5280 DER profile that clients tolerate, so the certificate still parses (e.g. a
+ * GeneralizedTime before 2050: Mozilla trusts roots encoded that way). The validator may report these.
+ */
+export interface ProfileWarning {
+  /** Stable code, e.g. "generalized-time-before-2050". */
+  code: string;
+  message: string;
+}
+
 /** An extension we recognise but could not decode: the validator treats it as a hard failure. */
 export interface ExtensionError {
   oid: string;
@@ -123,6 +133,8 @@ export class Certificate {
   tlsFeature?: number[];
   /** Extensions we know that failed to decode, and duplicates. */
   readonly extensionErrors: ExtensionError[] = [];
+  /** Tolerated departures from the RFC 5280 encoding rules (see ProfileWarning). */
+  readonly profileWarnings: ProfileWarning[] = [];
 
   private _sha256?: string;
   private _sha1?: string;
@@ -179,8 +191,8 @@ export class Certificate {
     if (naT.end !== valT.end) throw new DerError("validity: trailing data", naT.end);
     this.notBefore = decodeTime(der, nbT, "notBefore");
     this.notAfter = decodeTime(der, naT, "notAfter");
-    checkTimeChoice(nbT, this.notBefore, "notBefore");
-    checkTimeChoice(naT, this.notAfter, "notAfter");
+    checkTimeChoice(nbT, this.notBefore, "notBefore", this.profileWarnings);
+    checkTimeChoice(naT, this.notAfter, "notAfter", this.profileWarnings);
     p = valT.end;
     t = readTlv(der, p, end);
     this.subject = parseName(der, t, "subject");
@@ -362,11 +374,16 @@ export function parseCertificate(der: Uint8Array): Certificate {
   return new Certificate(der);
 }
 
-// RFC 5280 4.1.2.5: dates through 2049 MUST be UTCTime, 2050 and later GeneralizedTime.
-function checkTimeChoice(t: Tlv, d: Date, what: string): void {
+// RFC 5280 4.1.2.5: dates through 2049 MUST be UTCTime, 2050 and later GeneralizedTime. CAs have broken the
+// first half (Mozilla's "Certum Trusted Network CA 2" has GeneralizedTime 2011) and clients accept it, so it
+// is recorded, not fatal: refusing to parse would make trusted roots disappear.
+function checkTimeChoice(t: Tlv, d: Date, what: string, warnings: ProfileWarning[]): void {
   const y = d.getUTCFullYear();
   if (t.tag === Tag.GeneralizedTime && y < 2050) {
-    throw new DerError(`${what}: year ${y} must be encoded as UTCTime`, t.start);
+    warnings.push({
+      code: "generalized-time-before-2050",
+      message: `${what}: year ${y} is encoded as GeneralizedTime; RFC 5280 requires UTCTime before 2050`,
+    });
   }
 }
 

@@ -14,7 +14,13 @@ import {
   type Tlv,
   toHex,
 } from "./der.js";
-import { type GeneralName, parseGeneralName, parseGeneralNames } from "./names.js";
+import {
+  type GeneralName,
+  type NameAttribute,
+  parseGeneralName,
+  parseGeneralNames,
+  parseRdn,
+} from "./names.js";
 import { KEY_USAGE_BITS, type KeyUsageName, OID } from "./oids.js";
 
 export interface Extension {
@@ -47,10 +53,22 @@ export interface NameConstraints {
   excluded?: GeneralSubtree[];
 }
 
+export interface PolicyQualifier {
+  oid: string;
+  /** The CPS URI, or a user notice's explicit text, for display. */
+  text?: string;
+  /** A user notice's noticeRef (RFC 5280 4.2.1.4). */
+  noticeRef?: { organization: string; noticeNumbers: number[] };
+  /** A user notice's explicitText. */
+  explicitText?: string;
+  /** DER of a qualifier we do not interpret (neither a CPS URI nor a user notice). */
+  der?: Uint8Array;
+}
+
 export interface PolicyInformation {
   policyId: string;
-  /** CPS URIs and user notice texts, for display. */
-  qualifiers: { oid: string; text?: string }[];
+  /** CPS URIs and user notices, for display. */
+  qualifiers: PolicyQualifier[];
 }
 
 export interface PolicyConstraints {
@@ -72,15 +90,43 @@ export interface AccessDescription {
 export interface DistributionPoint {
   /** fullName entries (usually URIs). */
   names: GeneralName[];
+  /** nameRelativeToCRLIssuer: one RDN, relative to the CRL issuer's name. */
+  relativeName?: NameAttribute[];
+  /** The ReasonFlags BIT STRING contents, hex (see `reasonNames`). */
   reasons?: string;
+  /** The reason flags that are set, by RFC 5280 name (keyCompromise, cACompromise, …). */
+  reasonNames?: ReasonFlagName[];
   crlIssuer?: GeneralName[];
 }
+
+/** ReasonFlags bit names in bit order (RFC 5280 4.2.1.13). */
+export const REASON_FLAG_BITS = [
+  "unused",
+  "keyCompromise",
+  "cACompromise",
+  "affiliationChanged",
+  "superseded",
+  "cessationOfOperation",
+  "certificateHold",
+  "privilegeWithdrawn",
+  "aACompromise",
+] as const;
+export type ReasonFlagName = (typeof REASON_FLAG_BITS)[number];
 
 export interface SignedCertificateTimestamp {
   version: number;
   /** Log ID (SHA-256 of the log's key), hex. */
   logId: string;
   timestamp: Date;
+  /** Milliseconds since the epoch, exactly as logged (a Date loses nothing, but this is explicit). */
+  timestampMs?: number;
+  /** CtExtensions, hex ("" when none). */
+  extensions?: string;
+  /** TLS HashAlgorithm and SignatureAlgorithm numbers (RFC 5246 7.4.1.4.1), e.g. 4 and 3 for ECDSA-SHA256. */
+  hashAlgorithm?: number;
+  signatureAlgorithm?: number;
+  /** The signature, hex. */
+  signature?: string;
 }
 
 function seq(buf: Uint8Array, what: string): Tlv {
@@ -180,21 +226,54 @@ export function decodeCertificatePolicies(v: Uint8Array): PolicyInformation[] {
       for (const q of children(v, qs)) {
         const qid = expect(v, q.valueStart, q.end, Tag.OID, `${what}: policyQualifierId`);
         const oid = decodeOid(v, qid);
-        let text: string | undefined;
+        const qualifier: PolicyQualifier = { oid };
         if (qid.end < q.end) {
           const qv = readTlv(v, qid.end, q.end);
-          if (oid === OID.cpsQualifier && qv.tag === Tag.IA5String) text = decodeString(v, qv);
+          if (oid === OID.cpsQualifier && qv.tag === Tag.IA5String) qualifier.text = decodeString(v, qv);
           else if (oid === OID.userNoticeQualifier && qv.tag === Tag.SEQUENCE) {
-            for (const n of children(v, qv)) if (n.tag !== Tag.SEQUENCE) text = decodeString(v, n);
-          }
+            // Qualifiers are for display only: one we cannot read is kept as DER, never fails the extension.
+            try {
+              decodeUserNotice(v, qv, qualifier, what);
+            } catch (e) {
+              if (!(e instanceof DerError)) throw e;
+              delete qualifier.noticeRef;
+              delete qualifier.explicitText;
+              delete qualifier.text;
+              qualifier.der = v.subarray(qv.start, qv.end);
+            }
+          } else qualifier.der = v.subarray(qv.start, qv.end);
         }
-        qualifiers.push({ oid, text });
+        qualifiers.push(qualifier);
       }
     }
     out.push({ policyId: decodeOid(v, idT), qualifiers });
   }
   if (out.length === 0) throw new DerError(`${what}: empty`, 0);
   return out;
+}
+
+const DISPLAY_TEXT_TAGS = new Set<number>([Tag.IA5String, Tag.VisibleString, Tag.BMPString, Tag.UTF8String]);
+
+/** UserNotice ::= SEQUENCE { noticeRef NoticeReference OPTIONAL, explicitText DisplayText OPTIONAL } */
+function decodeUserNotice(v: Uint8Array, t: Tlv, out: PolicyQualifier, what: string): void {
+  for (const n of children(v, t)) {
+    if (n.tag === Tag.SEQUENCE && out.noticeRef === undefined && out.explicitText === undefined) {
+      // NoticeReference ::= SEQUENCE { organization DisplayText, noticeNumbers SEQUENCE OF INTEGER }
+      const org = readTlv(v, n.valueStart, n.end);
+      if (!DISPLAY_TEXT_TAGS.has(org.tag))
+        throw new DerError(`${what}: noticeRef organization is not text`, org.start);
+      const nums = expect(v, org.end, n.end, Tag.SEQUENCE, `${what}: noticeNumbers`);
+      if (nums.end !== n.end) throw new DerError(`${what}: trailing data in noticeRef`, nums.end);
+      const noticeNumbers = children(v, nums).map((k) => {
+        if (k.tag !== Tag.INTEGER) throw new DerError(`${what}: noticeNumbers: expected an INTEGER`, k.start);
+        return decodeSmallInt(v, k, `${what}: noticeNumbers`);
+      });
+      out.noticeRef = { organization: decodeString(v, org), noticeNumbers };
+    } else if (DISPLAY_TEXT_TAGS.has(n.tag) && out.explicitText === undefined) {
+      out.explicitText = decodeString(v, n);
+      out.text = out.explicitText;
+    } else throw new DerError(`${what}: unexpected element in a user notice`, n.start);
+  }
 }
 
 export function decodePolicyConstraints(v: Uint8Array): PolicyConstraints {
@@ -272,12 +351,34 @@ export function decodeCrlDistributionPoints(v: Uint8Array): DistributionPoint[] 
       if (k.tag === 0xa0) {
         const dpn = readTlv(v, k.valueStart, k.end);
         if (dpn.tag === 0xa0) out.names = children(v, dpn).map((c) => parseGeneralName(v, c, what));
-      } else if (k.tag === 0x81) out.reasons = toHex(v.subarray(k.valueStart, k.end));
-      else if (k.tag === 0xa2) out.crlIssuer = children(v, k).map((c) => parseGeneralName(v, c, what));
+        else if (dpn.tag === 0xa1) {
+          // nameRelativeToCRLIssuer: an implicitly tagged RelativeDistinguishedName. Display only: a malformed
+          // one is left out rather than failing the extension (we never fetch CRLs by it).
+          try {
+            out.relativeName = parseRdn(v, dpn, what);
+          } catch (e) {
+            if (!(e instanceof DerError)) throw e;
+          }
+        }
+      } else if (k.tag === 0x81) {
+        out.reasons = toHex(v.subarray(k.valueStart, k.end));
+        out.reasonNames = reasonNames(v.subarray(k.valueStart, k.end));
+      } else if (k.tag === 0xa2) out.crlIssuer = children(v, k).map((c) => parseGeneralName(v, c, what));
       else throw new DerError(`${what}: unexpected element`, k.start);
     }
     return out;
   });
+}
+
+/** ReasonFlags BIT STRING contents (unused-bits octet first) to the names of the bits set. */
+function reasonNames(b: Uint8Array): ReasonFlagName[] {
+  const out: ReasonFlagName[] = [];
+  const unused = b.length ? b[0] & 7 : 0;
+  for (let bit = 0; bit < (b.length - 1) * 8 - unused; bit++) {
+    if (b[1 + (bit >> 3)] & (0x80 >> (bit & 7)) && bit < REASON_FLAG_BITS.length)
+      out.push(REASON_FLAG_BITS[bit]);
+  }
+  return out;
 }
 
 /** RFC 6962 3.3: an OCTET STRING holding a TLS-encoded SignedCertificateTimestampList. */
@@ -300,7 +401,26 @@ export function decodeSctList(v: Uint8Array): SignedCertificateTimestamp[] {
     if (sct.length !== len || len < 41) throw new DerError(`${what}: truncated SCT`, t.valueStart + p);
     let ms = 0;
     for (let i = 33; i < 41; i++) ms = ms * 256 + sct[i];
-    out.push({ version: sct[0], logId: toHex(sct.subarray(1, 33)), timestamp: new Date(ms) });
+    const item: SignedCertificateTimestamp = {
+      version: sct[0],
+      logId: toHex(sct.subarray(1, 33)),
+      timestamp: new Date(ms),
+      timestampMs: ms,
+    };
+    // v1: CtExtensions extensions; digitally-signed { hash, signature algorithm, opaque signature<0..2^16-1> }.
+    // For display only: an SCT whose tail does not add up keeps just version, log and time.
+    if (sct[0] === 0 && len >= 43) {
+      const extLen = (sct[41] << 8) | sct[42];
+      const q = 43 + extLen;
+      const sigLen = q + 4 <= len ? (sct[q + 2] << 8) | sct[q + 3] : -1;
+      if (sigLen >= 0 && q + 4 + sigLen === len) {
+        item.extensions = toHex(sct.subarray(43, q));
+        item.hashAlgorithm = sct[q];
+        item.signatureAlgorithm = sct[q + 1];
+        item.signature = toHex(sct.subarray(q + 4, len));
+      }
+    }
+    out.push(item);
     p += 2 + len;
   }
   return out;

@@ -97,10 +97,17 @@ export function namesMatch(a: Name, b: Name): boolean {
 
 function escapeRfc4514(a: NameAttribute): string {
   if (!STRING_TAGS.has(a.valueTag)) return a.value; // already "#hex"
-  let s = a.value.replace(/[\\"+,;<>=]/g, (c) => `\\${c}`);
-  s = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  if (s.startsWith(" ") || s.startsWith("#")) s = `\\${s}`;
-  if (s.endsWith(" ") && s.length > 1) s = `${s.slice(0, -1)}\\ `;
+  // RFC 4514 2.4, as OpenSSL's RFC2253 output does it: the required escapes ("=" needs none), control
+  // characters as \XX hex.
+  let s = a.value.replace(/[\\"+,;<>]/g, (c) => `\\${c}`);
+  s = s.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`,
+  );
+  const lead = s.startsWith(" ") || s.startsWith("#");
+  if (lead) s = `\\${s}`;
+  // A trailing space is escaped too, unless it is the single (already escaped) leading one.
+  if (s.endsWith(" ") && !(lead && s.length === 2)) s = `${s.slice(0, -1)}\\ `;
   return s;
 }
 
@@ -110,22 +117,30 @@ export function parseName(buf: Uint8Array, t: Tlv, what: string): Name {
   const rdns: NameAttribute[][] = [];
   for (const set of children(buf, t)) {
     if (set.tag !== Tag.SET) throw new DerError(`${what}: RDN is not a SET`, set.start);
-    const rdn: NameAttribute[] = [];
-    for (const atv of children(buf, set)) {
-      if (atv.tag !== Tag.SEQUENCE) throw new DerError(`${what}: attribute is not a SEQUENCE`, atv.start);
-      const typeT = expect(buf, atv.valueStart, atv.end, Tag.OID, `${what}: attribute type`);
-      const valT = readTlv(buf, typeT.end, atv.end);
-      if (valT.end !== atv.end) throw new DerError(`${what}: trailing data in attribute`, valT.end);
-      const oid = decodeOid(buf, typeT);
-      const value = STRING_TAGS.has(valT.tag)
-        ? decodeString(buf, valT)
-        : `#${toHex(buf.subarray(valT.start, valT.end))}`;
-      rdn.push({ oid, shortName: NAME_ATTRIBUTES[oid], value, valueTag: valT.tag });
-    }
-    if (rdn.length === 0) throw new DerError(`${what}: empty RDN`, set.start);
-    rdns.push(rdn);
+    rdns.push(parseRdn(buf, set, what));
   }
   return new Name(buf.subarray(t.start, t.end), rdns);
+}
+
+/**
+ * Parse the attributes of one RelativeDistinguishedName. `t` is the SET, or an implicitly tagged RDN such as
+ * a CRL distribution point's nameRelativeToCRLIssuer: only its contents are read.
+ */
+export function parseRdn(buf: Uint8Array, t: Tlv, what: string): NameAttribute[] {
+  const rdn: NameAttribute[] = [];
+  for (const atv of children(buf, t)) {
+    if (atv.tag !== Tag.SEQUENCE) throw new DerError(`${what}: attribute is not a SEQUENCE`, atv.start);
+    const typeT = expect(buf, atv.valueStart, atv.end, Tag.OID, `${what}: attribute type`);
+    const valT = readTlv(buf, typeT.end, atv.end);
+    if (valT.end !== atv.end) throw new DerError(`${what}: trailing data in attribute`, valT.end);
+    const oid = decodeOid(buf, typeT);
+    const value = STRING_TAGS.has(valT.tag)
+      ? decodeString(buf, valT)
+      : `#${toHex(buf.subarray(valT.start, valT.end))}`;
+    rdn.push({ oid, shortName: NAME_ATTRIBUTES[oid], value, valueTag: valT.tag });
+  }
+  if (rdn.length === 0) throw new DerError(`${what}: empty RDN`, t.start);
+  return rdn;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -153,7 +168,9 @@ export function parseGeneralName(buf: Uint8Array, t: Tlv, what: string, constrai
       const oid = decodeOid(buf, oidT);
       const valT = expect(buf, oidT.end, t.end, 0xa0, `${what}: otherName value`);
       const inner = readTlv(buf, valT.valueStart, valT.end);
-      const text = STRING_TAGS.has(inner.tag) ? decodeString(buf, inner) : `#${toHex(value(buf, inner))}`;
+      const text = STRING_TAGS.has(inner.tag)
+        ? decodeString(buf, inner)
+        : `#${toHex(buf.subarray(inner.start, inner.end))}`;
       return { type: "otherName", oid, value: `${oid};${text}`, der: buf.subarray(t.start, t.end) };
     }
     case 0x81:
@@ -184,10 +201,6 @@ export function parseGeneralName(buf: Uint8Array, t: Tlv, what: string, constrai
     default:
       throw new DerError(`${what}: unknown GeneralName tag 0x${t.tag.toString(16)}`, t.start);
   }
-}
-
-function value(buf: Uint8Array, t: Tlv): Uint8Array {
-  return buf.subarray(t.valueStart, t.end);
 }
 
 function ia5(v: Uint8Array, t: Tlv, what: string): string {

@@ -89,6 +89,16 @@ export const NAME_ATTRIBUTES: Record<string, string> = {
   "2.5.4.10": "O",
   "2.5.4.11": "OU",
   "2.5.4.12": "title",
+  "2.5.4.13": "description",
+  "2.5.4.16": "postalAddress",
+  "2.5.4.18": "postOfficeBox",
+  "2.5.4.20": "telephoneNumber",
+  "2.5.4.41": "name",
+  "2.5.4.45": "x500UniqueIdentifier",
+  "2.5.4.72": "role",
+  "0.9.2342.19200300.100.1.3": "mail",
+  "1.2.840.113549.1.9.2": "unstructuredName",
+  "1.2.840.113549.1.9.8": "unstructuredAddress",
   "2.5.4.15": "businessCategory",
   "2.5.4.17": "postalCode",
   "2.5.4.42": "GN",
@@ -125,6 +135,12 @@ export const EXTENSION_NAMES: Record<string, string> = {
   [OID.tlsFeature]: "tlsFeature",
   [OID.sctList]: "ct_precert_scts",
   [OID.ctPoison]: "ct_precert_poison",
+  "2.5.29.9": "subjectDirectoryAttributes",
+  "2.5.29.16": "privateKeyUsagePeriod",
+  "1.3.6.1.5.5.7.1.3": "qcStatements",
+  "1.3.6.1.5.5.7.48.1.5": "noCheck",
+  "2.16.840.1.113730.1.1": "nsCertType",
+  "2.16.840.1.113730.1.13": "nsComment",
 };
 
 export const EKU_NAMES: Record<string, string> = {
@@ -138,6 +154,62 @@ export const EKU_NAMES: Record<string, string> = {
   "1.3.6.1.4.1.311.10.3.3": "msSGC",
   "2.16.840.1.113730.4.1": "nsSGC",
   "1.3.6.1.5.5.7.3.17": "ipsecIKE",
+  "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
+  "1.3.6.1.5.5.7.3.6": "ipsecTunnel",
+  "1.3.6.1.5.5.7.3.7": "ipsecUser",
+  "1.3.6.1.4.1.311.10.3.4": "msEFS",
+  "1.3.6.1.4.1.311.20.2.2": "msSmartcardLogin",
+  "1.3.6.1.4.1.311.2.1.21": "msCodeInd",
+  "1.3.6.1.4.1.311.2.1.22": "msCodeCom",
+  "1.3.6.1.4.1.311.10.3.1": "msCTLSign",
+  "1.3.6.1.5.5.7.3.21": "secureShellClient",
+  "1.3.6.1.5.5.7.3.22": "secureShellServer",
+  "1.3.6.1.4.1.11129.2.4.4": "precertificateSigning",
+  "1.3.6.1.5.2.3.4": "pkInitClientAuth",
+  "1.3.6.1.5.2.3.5": "pkInitKDC",
+};
+
+/** otherName type-ids (RFC 5280 4.2.1.6 and later RFCs), named as OpenSSL prints them where it does. */
+export const OTHER_NAME_TYPES: Record<string, string> = {
+  "1.3.6.1.4.1.311.20.2.3": "UPN",
+  "1.3.6.1.5.5.7.8.3": "permanentIdentifier",
+  "1.3.6.1.5.5.7.8.4": "HardwareModuleName",
+  "1.3.6.1.5.5.7.8.5": "XmppAddr",
+  "1.3.6.1.5.5.7.8.7": "SRVName",
+  "1.3.6.1.5.5.7.8.8": "NAIRealm",
+  "1.3.6.1.5.5.7.8.9": "SmtpUTF8Mailbox",
+};
+
+/** Access methods in AIA / SIA (RFC 5280 4.2.2). */
+export const ACCESS_METHOD_NAMES: Record<string, string> = {
+  [OID.ocsp]: "OCSP",
+  [OID.caIssuers]: "caIssuers",
+  "1.3.6.1.5.5.7.48.3": "timeStamping",
+  "1.3.6.1.5.5.7.48.5": "caRepository",
+};
+
+/** Certificate policies with well-known meanings. */
+export const POLICY_NAMES: Record<string, string> = {
+  [OID.anyPolicy]: "anyPolicy",
+  "2.23.140.1.1": "CA/B Forum extended validation",
+  "2.23.140.1.2.1": "CA/B Forum domain validated",
+  "2.23.140.1.2.2": "CA/B Forum organization validated",
+  "2.23.140.1.2.3": "CA/B Forum individual validated",
+  "2.23.140.1.3": "CA/B Forum EV code signing",
+  "2.23.140.1.4.1": "CA/B Forum code signing",
+  "2.23.140.1.5.1.1": "CA/B Forum S/MIME mailbox-validated legacy",
+};
+
+/** Policy qualifier ids (RFC 5280 4.2.1.4). */
+export const POLICY_QUALIFIER_NAMES: Record<string, string> = {
+  [OID.cpsQualifier]: "cps",
+  [OID.userNoticeQualifier]: "userNotice",
+};
+
+/** TLS extension numbers that appear in the TLS feature extension (RFC 7633). */
+export const TLS_FEATURE_NAMES: Record<number, string> = {
+  5: "status_request",
+  17: "status_request_v2",
 };
 
 /** Key usage bit names in bit order (RFC 5280 4.2.1.3). */
