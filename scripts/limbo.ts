@@ -2,7 +2,7 @@
  * x509-limbo harness: runs the suite through verifyChain and writes results in limbo's own format.
  *
  *   npm run limbo -- [--input FILE] [--output FILE] [--only PREFIX] [--profile webpki|rfc5280]
- *                    [--baseline FILE] [--list-divergences]
+ *                    [--baseline FILE] [--list-divergences] [--threads N]
  *
  * Mapping of a testcase to the policy:
  * - validation_kind SERVER/CLIENT → purpose server/client; expected_peer_name (SERVER) or every entry of
@@ -17,14 +17,16 @@
  *   invalid) runs with "webpki". --profile forces one profile for all cases.
  * - signature_algorithms (empty in this suite) cannot be expressed by the policy: such a case is SKIPPED.
  *
- * Certificates are parsed once per distinct PEM text for the whole run, as a client parses its trust store
- * once; so the per-certificate caches (key objects, signature results) work across cases like they would
- * across connections.
+ * Trusted certificates are parsed once per distinct PEM text for the whole run, as a client parses its
+ * trust store once (so per-certificate caches such as key objects work across cases as they would across
+ * connections); the certificates the peer presents are parsed afresh for every case.
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { gunzipSync } from "node:zlib";
 import { type Crl, type PeerName, type Policy, parseCrl, verifyChain } from "../src/verify/index.js";
 import { type Certificate, parseCertificate } from "../src/x509/certificate.js";
@@ -109,16 +111,21 @@ function pemDer(pem: string): Uint8Array {
   return new Uint8Array(Buffer.from(pem.slice(b + 5, e), "base64"));
 }
 
+function parse(pem: string): Certificate | Error {
+  try {
+    return parseCertificate(pemDer(pem));
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** Trusted certificates, parsed once per distinct PEM text for the whole run. */
 export class CertCache {
   private readonly certs = new Map<string, Certificate | Error>();
   get(pem: string): Certificate | Error {
     let c = this.certs.get(pem);
     if (c === undefined) {
-      try {
-        c = parseCertificate(pemDer(pem));
-      } catch (e) {
-        c = e instanceof Error ? e : new Error(String(e));
-      }
+      c = parse(pem);
       this.certs.set(pem, c);
     }
     return c;
@@ -129,6 +136,9 @@ export function profileFor(id: string, forced?: "webpki" | "rfc5280"): "webpki" 
   if (forced) return forced;
   return id.startsWith("rfc5280::") || id.startsWith("pathlen::") ? "rfc5280" : "webpki";
 }
+
+/** Work done across the run (signature verifications actually performed, candidate issuers considered). */
+export const counters = { signatureChecks: 0, nodes: 0 };
 
 /** Run one testcase. */
 export function runCase(
@@ -160,7 +170,9 @@ export function runCase(
     peers.push({ kind, value: p.value });
   }
 
-  const leaf = cache.get(t.peer_certificate);
+  // Trusted certificates come from the cache (a client parses its trust store once); what the peer sends
+  // is parsed afresh for each case, as a client does for each connection.
+  const leaf = parse(t.peer_certificate);
   if (leaf instanceof Error) return fail(`malformed-certificate: ${leaf.message}`);
   const anchors = [];
   for (const pem of t.trusted_certs) {
@@ -169,7 +181,7 @@ export function runCase(
   }
   const presented: Certificate[] = [];
   for (const pem of t.untrusted_intermediates) {
-    const c = cache.get(pem);
+    const c = parse(pem);
     if (!(c instanceof Error)) presented.push(c);
   }
   const crls: Crl[] = [];
@@ -195,6 +207,8 @@ export function runCase(
     diagnostics: "verdict",
   };
   const r = verifyChain({ leaf, presented, anchors, policy });
+  counters.signatureChecks += r.stats.signatureChecks;
+  counters.nodes += r.stats.nodes;
   if (r.trusted) return { id: t.id, actual_result: "SUCCESS", context: "" };
   const codes = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.code))];
   const first = r.findings[0];
@@ -206,9 +220,7 @@ export function runSuite(opts: RunOptions = {}): RunReport {
   let cases = loadSuite(opts.input);
   if (opts.only) cases = cases.filter((t) => t.id.startsWith(opts.only!));
   const t1 = performance.now();
-  const cache = new CertCache();
-  const now = new Date();
-  const results = cases.map((t) => runCase(t, cache, now, opts.profile));
+  const results = runShard(cases, 0, 1, opts.profile);
   const t2 = performance.now();
   return {
     results,
@@ -216,6 +228,73 @@ export function runSuite(opts: RunOptions = {}): RunReport {
     loadMs: t1 - t0,
     runMs: t2 - t1,
   };
+}
+
+/** Cases i with i % shards === shard (interleaved, so every shard gets a similar mix). */
+function runShard(
+  cases: LimboTestcase[],
+  shard: number,
+  shards: number,
+  profile?: "webpki" | "rfc5280",
+): LimboResult[] {
+  const cache = new CertCache();
+  const now = new Date();
+  const out: LimboResult[] = [];
+  for (let i = shard; i < cases.length; i += shards) out.push(runCase(cases[i], cache, now, profile));
+  return out;
+}
+
+interface ShardMessage {
+  results: LimboResult[];
+  counters: typeof counters;
+}
+
+/**
+ * The same run spread over `threads` threads of this process (worker_threads): every thread loads the
+ * suite itself (cheaper than copying it between threads) and validates its share of the cases.
+ */
+export async function runSuiteParallel(
+  opts: RunOptions = {},
+  threads = Math.min(2, availableParallelism()),
+): Promise<RunReport> {
+  if (threads <= 1) return runSuite(opts);
+  const t0 = performance.now();
+  const workers = Array.from({ length: threads - 1 }, (_, k) => {
+    const w = new Worker(new URL(import.meta.url), {
+      workerData: { limboShard: k + 1, shards: threads, opts },
+    });
+    return new Promise<ShardMessage>((res, rej) => {
+      w.once("message", res);
+      w.once("error", rej);
+      w.once("exit", (code) => code && rej(new Error(`limbo worker exited with code ${code}`)));
+    });
+  });
+  let cases = loadSuite(opts.input);
+  if (opts.only) cases = cases.filter((t) => t.id.startsWith(opts.only!));
+  const t1 = performance.now();
+  const shards: LimboResult[][] = [runShard(cases, 0, threads, opts.profile)];
+  for (const m of await Promise.all(workers)) {
+    shards.push(m.results);
+    counters.signatureChecks += m.counters.signatureChecks;
+    counters.nodes += m.counters.nodes;
+  }
+  const results: LimboResult[] = [];
+  for (let i = 0; i < cases.length; i++) results.push(shards[i % threads][Math.floor(i / threads)]);
+  const t2 = performance.now();
+  return {
+    results,
+    expected: new Map(cases.map((t) => [t.id, t.expected_result])),
+    loadMs: t1 - t0,
+    runMs: t2 - t1,
+  };
+}
+
+if (!isMainThread && (workerData as { limboShard?: number } | null)?.limboShard !== undefined) {
+  const { limboShard, shards, opts } = workerData as { limboShard: number; shards: number; opts: RunOptions };
+  let cases = loadSuite(opts.input);
+  if (opts.only) cases = cases.filter((t) => t.id.startsWith(opts.only!));
+  const results = runShard(cases, limboShard, shards, opts.profile);
+  parentPort!.postMessage({ results, counters } satisfies ShardMessage);
 }
 
 export function family(id: string): string {
@@ -263,11 +342,12 @@ function pct(n: number, d: number): string {
   return d ? `${((100 * n) / d).toFixed(2)} %` : "-";
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const opts: RunOptions = {};
   let output: string | undefined;
   let baselinePath = DEFAULT_BASELINE;
   let listAll = false;
+  let threads = Math.min(2, availableParallelism());
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -280,19 +360,20 @@ function main(argv: string[]): number {
     else if (a === "--only") opts.only = val();
     else if (a === "--baseline") baselinePath = resolve(val());
     else if (a === "--list-divergences") listAll = true;
+    else if (a === "--threads") threads = Math.max(1, Number.parseInt(val(), 10) || 1);
     else if (a === "--profile") {
       const p = val();
       if (p !== "webpki" && p !== "rfc5280") throw new Error("--profile is webpki or rfc5280");
       opts.profile = p;
     } else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: npm run limbo -- [--input FILE] [--output FILE] [--only PREFIX] [--profile webpki|rfc5280] [--baseline FILE] [--list-divergences]",
+        "usage: npm run limbo -- [--input FILE] [--output FILE] [--only PREFIX] [--profile webpki|rfc5280] [--baseline FILE] [--list-divergences] [--threads N]",
       );
       return 0;
     } else throw new Error(`unknown argument ${a}`);
   }
   const start = performance.now();
-  const report = runSuite(opts);
+  const report = threads > 1 ? await runSuiteParallel(opts, threads) : runSuite(opts);
   const wall = performance.now() - start;
   const s = summarize(report);
 
@@ -345,6 +426,9 @@ function main(argv: string[]): number {
     );
   }
   console.log(
+    `work: ${counters.signatureChecks} signature verifications, ${counters.nodes} candidate issuers considered`,
+  );
+  console.log(
     `time: ${(wall / 1000).toFixed(2)} s wall (load ${(report.loadMs / 1000).toFixed(2)} s, validation ${(report.runMs / 1000).toFixed(2)} s)`,
   );
 
@@ -356,11 +440,14 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    console.error(`limbo: ${e instanceof Error ? e.message : e}`);
-    process.exitCode = 2;
-  }
+if (isMainThread && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(`limbo: ${e instanceof Error ? e.message : e}`);
+      process.exitCode = 2;
+    },
+  );
 }

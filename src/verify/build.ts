@@ -67,24 +67,25 @@ export class Graph {
     anchors: Anchor[],
     policy: ResolvedPolicy,
   ) {
-    const anchorDers = new Set<string>();
+    const terminal: Anchor[] = [];
+    const others: Certificate[] = [];
     for (const a of anchors) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
-      if (!policy.allowNonSelfSignedAnchors && !a.cert.selfIssued) continue;
-      if (anchorDers.has(a.cert.sha256)) continue;
-      anchorDers.add(a.cert.sha256);
-      push(this.anchorsBySubject, a.cert.subject.matchKey, a);
+      if (!policy.allowNonSelfSignedAnchors && !a.cert.selfIssued) others.push(a.cert);
+      else if (!terminal.some((t) => sameCert(t.cert, a.cert))) {
+        terminal.push(a);
+        push(this.anchorsBySubject, a.cert.subject.matchKey, a);
+      }
     }
-    const seen = new Set<string>([leaf.sha256, ...anchorDers]);
     const pool: Certificate[] = [];
-    for (const c of [
-      ...presented,
-      ...anchors.filter((a) => !anchorDers.has(a.cert.sha256)).map((a) => a.cert),
-    ]) {
-      if (seen.has(c.sha256)) continue;
-      seen.add(c.sha256);
+    for (const c of [...presented, ...others]) {
+      if (sameCert(c, leaf)) continue;
+      const key = c.subject.matchKey;
+      if (this.anchorsBySubject.get(key)?.some((a) => sameCert(a.cert, c))) continue;
+      const bucket = this.poolBySubject.get(key);
+      if (bucket?.some((b) => sameCert(b, c))) continue;
       pool.push(c);
-      push(this.poolBySubject, c.subject.matchKey, c);
+      push(this.poolBySubject, key, c);
     }
     // Reachability: walk down from the anchors' names through issuer → subject edges.
     const byIssuer = new Map<string, Certificate[]>();
@@ -104,6 +105,11 @@ export class Graph {
       }
     }
   }
+}
+
+/** The same certificate: the same object, or the same DER. */
+export function sameCert(a: Certificate, b: Certificate): boolean {
+  return a === b || bytesEqual(a.der, b.der);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -389,7 +395,7 @@ function countNonSelfIssued(path: Certificate[]): number {
 /** RFC 4158 §5.2 loop detection: the same certificate, or the same subject and key, may not appear twice. */
 function inPath(path: Certificate[], c: Certificate): boolean {
   for (const p of path) {
-    if (p === c || p.sha256 === c.sha256) return true;
+    if (sameCert(p, c)) return true;
     if (p.subject.matchKey === c.subject.matchKey && bytesEqual(p.publicKey.spki, c.publicKey.spki))
       return true;
   }

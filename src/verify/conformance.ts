@@ -356,21 +356,32 @@ function extName(oid: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // SAN syntax (RFC 5280 §4.2.1.6)
 
-const LDH_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
 /**
  * RFC 1034 §3.5 preferred name syntax, as RFC 5280 §4.2.1.6 requires for dNSName; a leading "*" label is
  * accepted (RFC 6125 §6.4.3 wildcards). Returns why not, or undefined.
  */
 export function dnsSyntaxError(name: string, allowWildcard: boolean): string | undefined {
-  if (name.length === 0) return "is empty";
-  if (name.length > 253) return "is longer than 253 characters";
-  const labels = name.split(".");
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l === "") return "has an empty label";
-    if (i === 0 && l === "*" && allowWildcard && labels.length > 1) continue;
-    if (!LDH_LABEL.test(l)) return `has the label "${printable(l)}" outside letters, digits and hyphens`;
+  const n = name.length;
+  if (n === 0) return "is empty";
+  if (n > 253) return "is longer than 253 characters";
+  let start = 0;
+  if (allowWildcard && n > 2 && name.charCodeAt(0) === 42 && name.charCodeAt(1) === 46) start = 2; // "*."
+  let labelStart = start;
+  for (let i = start; i <= n; i++) {
+    const c = i < n ? name.charCodeAt(i) : 46;
+    if (c === 46) {
+      const len = i - labelStart;
+      if (len === 0) return "has an empty label";
+      if (len > 63) return "has a label longer than 63 characters";
+      if (name.charCodeAt(labelStart) === 45 || name.charCodeAt(i - 1) === 45) {
+        return `has the label "${printable(name.slice(labelStart, i))}" starting or ending with a hyphen`;
+      }
+      labelStart = i + 1;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45)) {
+      let end = name.indexOf(".", i);
+      if (end < 0) end = n;
+      return `has the label "${printable(name.slice(labelStart, end))}" outside letters, digits and hyphens`;
+    }
   }
   return undefined;
 }

@@ -98,7 +98,8 @@ export function verifyChain(input: VerifyInput): VerifyResult {
     .sort((x, y) => compareKeys(y.key, x.key));
   const best = ranked[0]?.a ?? { certs: [input.leaf], findings: [] };
   const exhausted = fast.exhausted ?? diag.exhausted;
-  const findings = toFindings(best, best.findings, policy);
+  const bestReport = report(best, policy);
+  const findings = [...bestReport.findings];
   if (exhausted) findings.push(toFinding(best, exhausted, policy));
   if (!findings.some((f) => f.severity === "error")) {
     // Cannot happen unless a check is inconsistent between modes; never report an untrusted chain silently.
@@ -112,7 +113,12 @@ export function verifyChain(input: VerifyInput): VerifyResult {
     path: best.certs,
     anchor: best.anchor,
     findings,
-    paths: ranked.slice(0, REPORTED_PATHS).map((r) => report(r.a, policy)),
+    paths: [
+      bestReport,
+      ...ranked
+        .slice(1, policy.diagnostics === "verdict" ? 1 : REPORTED_PATHS)
+        .map((r) => report(r.a, policy)),
+    ],
     stats: fast.stats,
   };
 }
@@ -158,19 +164,67 @@ function toFindings(a: Attempt, raw: RawFinding[], policy: ResolvedPolicy): Find
 
 function toFinding(a: Attempt, r: RawFinding, policy: ResolvedPolicy): Finding {
   const severity = r.severity === "warning" || policy.ignoreSet.has(r.code) ? "warning" : "error";
-  const f: Finding = { code: r.code, severity, detail: r.detail, message: "" };
-  if (r.cert) f.cert = ref(a, r.cert, a.certs.indexOf(r.cert));
-  if (r.issuer) f.issuer = ref(a, r.issuer, a.certs.indexOf(r.issuer));
-  f.message = explain(f);
-  return f;
+  const cert = r.cert ? ref(a, r.cert, a.certs.indexOf(r.cert)) : undefined;
+  const issuer = r.issuer ? ref(a, r.issuer, a.certs.indexOf(r.issuer)) : undefined;
+  return new ReportedFinding(r.code, severity, r.detail, cert, issuer);
 }
 
 function ref(a: Attempt, c: Certificate, position: number): CertRef {
   const last = a.certs.length - 1;
-  return {
+  return new PathCertRef(
     position,
-    role: position === 0 ? "leaf" : position === last && a.anchor ? "anchor" : "intermediate",
-    subject: c.subject.toString(),
-    sha256: c.sha256,
-  };
+    position === 0 ? "leaf" : position === last && a.anchor ? "anchor" : "intermediate",
+    c,
+  );
+}
+
+/**
+ * CertRef and Finding as classes whose costly fields (RFC 4514 subject text, SHA-256, the explanation) are
+ * computed on first read: a verdict usually needs none of them. JSON.stringify goes through toJSON; to copy
+ * one to another thread, send its toJSON().
+ */
+class PathCertRef implements CertRef {
+  readonly #cert: Certificate;
+  constructor(
+    readonly position: number,
+    readonly role: CertRef["role"],
+    cert: Certificate,
+  ) {
+    this.#cert = cert;
+  }
+  get subject(): string {
+    return this.#cert.subject.toString();
+  }
+  get sha256(): string {
+    return this.#cert.sha256;
+  }
+  toJSON(): CertRef {
+    return { position: this.position, role: this.role, subject: this.subject, sha256: this.sha256 };
+  }
+}
+
+class ReportedFinding implements Finding {
+  #message?: string;
+  constructor(
+    readonly code: Finding["code"],
+    readonly severity: Finding["severity"],
+    readonly detail: string,
+    readonly cert?: CertRef,
+    readonly issuer?: CertRef,
+  ) {}
+  get message(): string {
+    this.#message ??= explain(this);
+    return this.#message;
+  }
+  toJSON(): Finding {
+    const out: Finding = {
+      code: this.code,
+      severity: this.severity,
+      detail: this.detail,
+      message: this.message,
+    };
+    if (this.cert) out.cert = (this.cert as PathCertRef).toJSON();
+    if (this.issuer) out.issuer = (this.issuer as PathCertRef).toJSON();
+    return out;
+  }
 }

@@ -28,12 +28,12 @@ export interface Budget {
   policyNodes: number;
 }
 
-export const DEFAULT_BUDGET: Budget = {
+export const DEFAULT_BUDGET: Readonly<Budget> = Object.freeze({
   signatures: 100,
   nodes: 20_000,
   nameConstraintChecks: 250_000,
   policyNodes: 10_000,
-};
+});
 
 /** A candidate path as the pathCheck hook sees it: leaf first, trust anchor last. */
 export interface CandidatePath {
@@ -117,14 +117,32 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
   const t = p.time.getTime();
   if (!Number.isFinite(t)) throw new TypeError("policy.time is not a valid date");
   const peerNames = p.peerName === undefined ? [] : Array.isArray(p.peerName) ? p.peerName : [p.peerName];
+  // Built field by field: an object spread of the caller's policy costs more than the rest of a typical
+  // verification's bookkeeping.
   return {
-    ...p,
+    time: p.time,
+    purpose: p.purpose,
+    peerName: p.peerName,
+    requiredKeyUsage: p.requiredKeyUsage,
+    allowNonSelfSignedAnchors: p.allowNonSelfSignedAnchors,
+    profile: p.profile,
+    crls: p.crls,
+    cnFallback: p.cnFallback,
+    pathCheck: p.pathCheck,
+    ignore: p.ignore,
+    initialPolicies: p.initialPolicies,
+    initialExplicitPolicy: p.initialExplicitPolicy,
+    initialPolicyMappingInhibit: p.initialPolicyMappingInhibit,
+    initialAnyPolicyInhibit: p.initialAnyPolicyInhibit,
+    diagnostics: p.diagnostics,
     timeMs: Math.floor(t / 1000) * 1000,
     peerNames,
     requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
-    budget: { ...DEFAULT_BUDGET, ...p.budget },
-    ignoreSet: new Set(p.ignore ?? []),
+    budget: p.budget ? { ...DEFAULT_BUDGET, ...p.budget } : DEFAULT_BUDGET,
+    ignoreSet: p.ignore?.length ? new Set(p.ignore) : EMPTY,
     pedantic: p.pedantic ?? false,
   };
 }
+
+const EMPTY: Set<FindingCode> = new Set();

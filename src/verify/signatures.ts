@@ -7,6 +7,7 @@
  * and one ECDSA P-256 verification costs ~100 µs here.
  */
 
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
 
@@ -39,7 +40,7 @@ export function checkSignature(subject: Certificate, issuer: Certificate): Signa
 }
 
 function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
-  const v = verifySignature(subject, issuer);
+  const v = fastEcdsa(subject, issuer) ?? verifySignature(subject, issuer);
   if (v === true) return OK;
   if (v === false) {
     return {
@@ -49,6 +50,63 @@ function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
     };
   }
   return { ok: false, code: "unsupported-signature-algorithm", detail: v.message };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ECDSA fast path.
+//
+// node:crypto imports an EC key from JWK in about half the time it takes from SPKI DER (~100 µs against
+// ~200 µs here), and a verification of a freshly seen chain pays one import per issuer. For the common case
+// (ecdsa-with-SHA256/384/512 by a named-curve P-256/384/521 key with an uncompressed point) we import the
+// key that way; everything else, and any key node:crypto refuses, goes through verifySignature unchanged.
+// TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
+
+const ECDSA_HASH: Record<string, string> = {
+  "1.2.840.10045.4.3.2": "sha256",
+  "1.2.840.10045.4.3.3": "sha384",
+  "1.2.840.10045.4.3.4": "sha512",
+};
+const CURVE_BYTES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
+const EC_KEYS = new WeakMap<Certificate, KeyObject | null>();
+
+function ecKey(issuer: Certificate): KeyObject | null {
+  let k = EC_KEYS.get(issuer);
+  if (k !== undefined) return k;
+  k = null;
+  const pk = issuer.publicKey;
+  const size = pk.curve ? CURVE_BYTES[pk.curve] : undefined;
+  const point = pk.keyBytes;
+  if (pk.algorithm === "EC" && size && point.length === 1 + 2 * size && point[0] === 0x04) {
+    try {
+      k = createPublicKey({
+        key: {
+          kty: "EC",
+          crv: pk.curve,
+          x: Buffer.from(point.subarray(1, 1 + size)).toString("base64url"),
+          y: Buffer.from(point.subarray(1 + size)).toString("base64url"),
+        },
+        format: "jwk",
+      });
+    } catch {
+      k = null; // let verifySignature produce its own error for this key
+    }
+  }
+  EC_KEYS.set(issuer, k);
+  return k;
+}
+
+/** true/false when the fast path applies, undefined when verifySignature must decide. */
+function fastEcdsa(subject: Certificate, issuer: Certificate): boolean | undefined {
+  const alg = subject.signatureAlgorithm;
+  const hash = ECDSA_HASH[alg.oid];
+  if (!hash || alg.params || issuer.publicKey.algorithm !== "EC") return undefined;
+  const key = ecKey(issuer);
+  if (!key) return undefined;
+  try {
+    return cryptoVerify(hash, subject.tbs, key, subject.signatureValue);
+  } catch {
+    return false;
+  }
 }
 
 function keyText(c: Certificate): string {
