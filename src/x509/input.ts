@@ -85,8 +85,11 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
         `${src}: more than ${max.toLocaleString("en-US")} certificates; refusing to read further`,
       );
     }
+    // "chain.pem: certificate 2 (line 24): …": the position among the file's certificates, and for PEM the
+    // BEGIN line, so the user can find the broken block.
+    const where = `${src}: certificate ${position}${origin.line !== undefined ? ` (line ${origin.line})` : ""}`;
     result.certificates.push({
-      cert: parseOne(der, `${src}: certificate ${position}`),
+      cert: parseOne(der, where),
       origin: { source: src, position, ...origin },
     });
     return position;
@@ -176,6 +179,13 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
     }
   } else {
     result.container = "der";
+    if (bytes[0] !== Tag.SEQUENCE) {
+      // Every DER format we read starts with a SEQUENCE: this is something else (often a text file).
+      throw new InputError(
+        `${src}: not a certificate file: no PEM "-----BEGIN" line, and not DER, PKCS#7, PKCS#12 or a Java keystore`,
+        "unrecognised-format",
+      );
+    }
     add(bytes, { container: "der" });
   }
   return result;
@@ -193,8 +203,10 @@ export function parseOne(der: Uint8Array, where: string): Certificate {
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    if (e instanceof DerError)
-      throw new InputError(`${where}: ${truncationMessage(der) ?? e.message}`, "bad-der");
+    if (e instanceof DerError) {
+      const truncated = truncationMessage(der);
+      throw new InputError(`${where}: ${truncated ?? e.message}`, truncated ? "truncated-der" : "bad-der");
+    }
     throw e;
   }
   try {

@@ -32,10 +32,13 @@ export function looksLikePem(bytes: Uint8Array): boolean {
  */
 export function parsePem(text: string, maxBlocks = 10_000): PemBlock[] {
   const blocks: PemBlock[] = [];
+  // Line numbers are counted incrementally from the previous block: counting from the start for every block
+  // made a 10,000-block bundle quadratic (seconds to minutes before the size limits could even apply).
+  const lines = { at: 0, line: 1 };
   BEGIN.lastIndex = 0;
   for (let m = BEGIN.exec(text); m; m = BEGIN.exec(text)) {
     const label = m[1];
-    const line = lineOf(text, m.index);
+    const line = lineOf(text, m.index, lines);
     const endMarker = `-----END ${label}-----`;
     const bodyStart = m.index + m[0].length;
     const endAt = text.indexOf(endMarker, bodyStart);
@@ -58,10 +61,13 @@ export function parsePem(text: string, maxBlocks = 10_000): PemBlock[] {
   return blocks;
 }
 
-function lineOf(text: string, index: number): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) n++;
-  return n;
+/** 1-based line of `index`, continuing from `from` (an earlier position and its line), which it advances. */
+function lineOf(text: string, index: number, from: { at: number; line: number }): number {
+  for (let i = text.indexOf("\n", from.at); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) {
+    from.line++;
+    from.at = i + 1;
+  }
+  return from.line;
 }
 
 /** PEM-armour DER with the given label, 64 columns, LF line ends. */
