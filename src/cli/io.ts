@@ -20,7 +20,9 @@ export function readInput(path: string, max = MAX_INPUT_BYTES): Uint8Array {
       const st = fstatSync(fd);
       if (st.isDirectory()) throw new InputError(`${name}: is a directory`, "cannot-read");
       if (st.size > max) {
-        throw new LimitError(`${name}: ${mib(st.size)} is larger than the ${mib(max)} limit for certificate input`);
+        throw new LimitError(
+          `${name}: ${mib(st.size)} is larger than the ${mib(max)} limit for certificate input`,
+        );
       }
     }
     const chunks: Buffer[] = [];
@@ -37,7 +39,8 @@ export function readInput(path: string, max = MAX_INPUT_BYTES): Uint8Array {
       }
       if (n === 0) break;
       total += n;
-      if (total > max) throw new LimitError(`${name}: input is larger than the ${mib(max)} limit for certificate input`);
+      if (total > max)
+        throw new LimitError(`${name}: input is larger than the ${mib(max)} limit for certificate input`);
       chunks.push(Buffer.from(buf.subarray(0, n)));
     }
     return new Uint8Array(Buffer.concat(chunks));
@@ -77,7 +80,8 @@ export interface PasswordOptions {
 export function passwordFrom(opts: PasswordOptions): string | undefined {
   if (opts.passwordEnv) {
     const v = process.env[opts.passwordEnv];
-    if (v === undefined) throw new InputError(`environment variable ${opts.passwordEnv} is not set`, "no-password");
+    if (v === undefined)
+      throw new InputError(`environment variable ${opts.passwordEnv} is not set`, "no-password");
     return v;
   }
   if (opts.passwordFile) {
@@ -95,8 +99,9 @@ export function passwordFrom(opts: PasswordOptions): string | undefined {
 /** Prompt for a password on the controlling terminal without echo. Only call when stdin is a TTY. */
 export async function promptPassword(question: string): Promise<string> {
   const { stdin, stderr } = process;
-  stderr.write(question);
+  // Echo off before the question appears: whatever is typed once the prompt shows must not be echoed.
   stdin.setRawMode?.(true);
+  stderr.write(question);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let answer = "";

@@ -11,7 +11,7 @@
  */
 
 import type { Certificate } from "./certificate.js";
-import { toHex } from "./der.js";
+import { bytesEqual, toHex } from "./der.js";
 import {
   type AccessDescription,
   type DistributionPoint,
@@ -282,10 +282,10 @@ export function certificateToJson(
   }
 
   for (const w of cert.profileWarnings) out.warnings.push({ code: w.code, message: w.message });
-  if (cert.signatureAlgorithm.oid !== cert.tbsSignatureAlgorithm.oid) {
+  if (!bytesEqual(cert.signatureAlgorithm.der, cert.tbsSignatureAlgorithm.der)) {
     out.warnings.push({
       code: "signature-algorithm-mismatch",
-      message: `the signed part says ${cert.tbsSignatureAlgorithm.name} but the signature is ${cert.signatureAlgorithm.name} (RFC 5280 4.1.1.2)`,
+      message: `the signature algorithm inside the signed part (${cert.tbsSignatureAlgorithm.name}) differs from the one outside (${cert.signatureAlgorithm.name}); RFC 5280 4.1.1.2 requires them identical`,
     });
   }
   return out;
