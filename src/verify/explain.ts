@@ -18,7 +18,8 @@ export function describe(c: CertRef | undefined): string {
       : c.role === "anchor"
         ? "the trusted root"
         : "the intermediate";
-  const subject = c.subject ? ` "${printable(c.subject, 100)}"` : " (with an empty subject)";
+  const subject =
+    c.label && c.label !== "(empty subject)" ? ` "${printable(c.label, 100)}"` : " (with an empty subject)";
   return `${who}${subject}`;
 }
 

@@ -149,6 +149,8 @@ export interface CertRef {
   role: "leaf" | "intermediate" | "anchor";
   /** RFC 4514 text of the subject: attacker-controlled data, never markup. */
   subject: string;
+  /** A short label for sentences: the first CN, else the subject text (attacker-controlled data too). */
+  label: string;
   /** SHA-256 of the certificate's DER, lowercase hex. */
   sha256: string;
 }

@@ -195,11 +195,20 @@ class PathCertRef implements CertRef {
   get subject(): string {
     return this.#cert.subject.toString();
   }
+  get label(): string {
+    return this.#cert.label;
+  }
   get sha256(): string {
     return this.#cert.sha256;
   }
   toJSON(): CertRef {
-    return { position: this.position, role: this.role, subject: this.subject, sha256: this.sha256 };
+    return {
+      position: this.position,
+      role: this.role,
+      subject: this.subject,
+      label: this.label,
+      sha256: this.sha256,
+    };
   }
 }
 
