@@ -218,7 +218,9 @@ export function processPolicies(certs: Certificate[], inputs: PolicyInputs): Pol
     // (g)(iii)(4)
     if (!prune(root, n)) tree = null;
   }
-  if (tree) policies = [...new Set(nodesAtDepth(root, n).map((x) => x.validPolicy))];
+  // Reported in the caller's (the trust anchor's) policy domain: for each leaf-level node, the policy of
+  // its highest ancestor below the anyPolicy chain, so a mapped path answers with the policy asked for.
+  if (tree) policies = [...new Set(nodesAtDepth(root, n).map(domainPolicy))];
   if (explicitPolicy <= 0 && !tree) {
     return {
       ok: false,
@@ -250,6 +252,12 @@ function prune(root: PolicyNode, depth: number): boolean {
     return node.children.length > 0;
   };
   return visit(root, 0);
+}
+
+function domainPolicy(node: PolicyNode): string {
+  let top = node;
+  while (top.parent && top.parent.validPolicy !== ANY) top = top.parent;
+  return top.validPolicy;
 }
 
 function nodesAtDepth(root: PolicyNode, depth: number): PolicyNode[] {

@@ -172,12 +172,14 @@ export interface KeyPair {
 }
 
 const RSA_POOL: KeyPair[] = [];
+let rsaTurn = 0;
 
 export function newKey(kind: KeyKind = "p256"): KeyPair {
   if (kind === "rsa2048") {
-    // RSA generation costs ~100 ms: a small pool shared by the whole test process.
-    if (RSA_POOL.length < 3) RSA_POOL.push(makeKey(kind));
-    return RSA_POOL[Math.floor(Math.random() * RSA_POOL.length)];
+    // RSA generation costs ~100 ms: a pool of four keys handed out in turn, so up to four consecutive
+    // calls (root, intermediate, leaf, a wrong signer) get distinct keys.
+    if (RSA_POOL.length < 4) RSA_POOL.push(makeKey(kind));
+    return RSA_POOL[rsaTurn++ % RSA_POOL.length];
   }
   return makeKey(kind);
 }
@@ -301,7 +303,8 @@ export interface CertSpec {
   version?: 1 | 2 | 3;
   /** basicConstraints: true / {pathLen} for a CA, false for cA absent (an empty SEQUENCE), undefined: leaves get none, CAs via ca. */
   ca?: boolean | { pathLen?: number; critical?: boolean };
-  keyUsage?: string[] | { usages: string[]; critical?: boolean };
+  /** Key usages; CAs default to keyCertSign|cRLSign; null omits the extension. */
+  keyUsage?: string[] | { usages: string[]; critical?: boolean } | null;
   eku?: string[] | { usages: string[]; critical?: boolean };
   san?: GN[] | { names: GN[]; critical?: boolean };
   nameConstraints?: { permitted?: GN[]; excluded?: GN[]; critical?: boolean };
@@ -343,7 +346,8 @@ function build(spec: CertSpec, issuer: Issued | null, key: KeyPair): Issued {
       spec.ca === false ? [] : [bool(true), ...(o.pathLen !== undefined ? [int(o.pathLen)] : [])];
     exts.push(ext("2.5.29.19", seq(...content), o.critical ?? true));
   }
-  const ku = spec.keyUsage ?? (isCa ? ["keyCertSign", "cRLSign"] : undefined);
+  const ku =
+    spec.keyUsage === null ? undefined : (spec.keyUsage ?? (isCa ? ["keyCertSign", "cRLSign"] : undefined));
   if (ku) {
     const o = Array.isArray(ku) ? { usages: ku, critical: true } : ku;
     exts.push(ext("2.5.29.15", keyUsageValue(o.usages), o.critical ?? true));

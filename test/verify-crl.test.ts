@@ -1,0 +1,143 @@
+/**
+ * CRLs (RFC 5280 5, 6.3): parsing, and revocation through verifyChain, each rule accepted and rejected.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseCrl } from "../src/verify/crl.js";
+import { type Crl, type Policy, type VerifyResult, verifyChain } from "../src/verify/index.js";
+import * as pki from "./helpers/pki.js";
+
+function run(
+  c: { root: pki.Issued; ica: pki.Issued; leaf: pki.Issued },
+  crls: Uint8Array[],
+  p: Partial<Policy> = {},
+): VerifyResult {
+  return verifyChain({
+    leaf: c.leaf.cert,
+    presented: [c.ica.cert],
+    anchors: [{ cert: c.root.cert }],
+    policy: {
+      time: pki.NOW,
+      purpose: "server",
+      peerName: { kind: "dns", value: "example.com" },
+      profile: "webpki",
+      allowNonSelfSignedAnchors: false,
+      crls: crls.map(parseCrl) as Crl[],
+      ...p,
+    },
+  });
+}
+
+const serialOf = (x: pki.Issued) => x.cert.serialBytes;
+const errors = (r: VerifyResult) => r.findings.filter((f) => f.severity === "error");
+
+describe("CRL parsing (RFC 5280 5.1)", () => {
+  it("reads issuer, times, entries, CRLNumber and AKI", () => {
+    const root = pki.root({ name: "CRL root" });
+    const der = pki.crl(root, {
+      revoked: [{ serial: 7, reason: 1 }, { serial: Uint8Array.from([0x00, 0x80]) }],
+      crlNumber: 42,
+      nextUpdate: new Date("2031-01-01T00:00:00Z"),
+    });
+    const crl = parseCrl(der);
+    assert.equal(crl.version, 2);
+    assert.equal(crl.issuer.toString(), "CN=CRL root");
+    assert.equal(crl.nextUpdate?.toISOString(), "2031-01-01T00:00:00.000Z");
+    assert.equal(crl.crlNumber, "2a");
+    assert.equal(crl.revoked.length, 2);
+    assert.equal(crl.revoked[0].reason, 1);
+    assert.deepEqual([...crl.revoked[1].serial], [0x80]);
+    assert.equal(crl.authorityKeyIdentifier?.keyId, root.cert.subjectKeyIdentifier);
+    assert.deepEqual(crl.problems, []);
+  });
+
+  it("refuses malformed DER with an offset", () => {
+    const der = pki.crl(pki.root());
+    assert.throws(() => parseCrl(der.subarray(0, der.length - 3)), /DER|data/);
+    assert.throws(() => parseCrl(Uint8Array.from([...der, 0])), /trailing/);
+  });
+});
+
+describe("revocation (RFC 5280 6.3)", () => {
+  it("rejects a revoked leaf and accepts one that is not listed", () => {
+    const c = pki.chain3();
+    const revoked = pki.crl(c.ica, { revoked: [{ serial: serialOf(c.leaf), reason: 1 }] });
+    const r = run(c, [revoked]);
+    assert.equal(r.trusted, false);
+    assert.equal(errors(r)[0].code, "revoked");
+    assert.equal(errors(r)[0].cert?.position, 0);
+    assert.match(errors(r)[0].detail, /keyCompromise/);
+    assert.equal(run(c, [pki.crl(c.ica, { revoked: [{ serial: 1 }] })]).trusted, true);
+  });
+
+  it("checks intermediates against their issuer's CRL", () => {
+    const c = pki.chain3();
+    const r = run(c, [pki.crl(c.root, { revoked: [{ serial: serialOf(c.ica) }] })]);
+    assert.equal(errors(r)[0].code, "revoked");
+    assert.equal(errors(r)[0].cert?.position, 1);
+  });
+
+  it("ignores a CRL from another issuer that lists the same serial", () => {
+    const c = pki.chain3();
+    const other = pki.root({ name: "Other" });
+    assert.equal(run(c, [pki.crl(other, { revoked: [{ serial: serialOf(c.leaf) }] })]).trusted, true);
+  });
+
+  it("ignores a CRL from a same-named CA with another key (authorityKeyIdentifier)", () => {
+    const c = pki.chain3();
+    const twin = pki.issue(c.root, { name: "ICA", ca: true });
+    assert.equal(run(c, [pki.crl(twin, { revoked: [{ serial: serialOf(c.leaf) }] })]).trusted, true);
+  });
+
+  it("fails closed on a CRL that cannot be trusted", () => {
+    const c = pki.chain3();
+    const cases: [string, Uint8Array, RegExp][] = [
+      ["bad signature", pki.crl(c.ica, { signWith: pki.newKey() }), /signature/],
+      ["no CRLNumber", pki.crl(c.ica, { crlNumber: null }), /CRLNumber/],
+      ["critical CRLNumber", pki.crl(c.ica, { crlNumberCritical: true }), /critical/],
+      ["expired", pki.crl(c.ica, { nextUpdate: new Date("2029-01-01T00:00:00Z") }), /expired/],
+      ["not yet valid", pki.crl(c.ica, { thisUpdate: new Date("2031-01-01T00:00:00Z") }), /not valid until/],
+      [
+        "unknown critical extension",
+        pki.crl(c.ica, { extensions: [pki.ext("1.3.6.1.4.1.55738.666.9", pki.nul(), true)] }),
+        /unknown critical/,
+      ],
+      ["delta CRL", pki.crl(c.ica, { extensions: [pki.ext("2.5.29.27", pki.int(1), true)] }), /delta/],
+    ];
+    for (const [what, der, re] of cases) {
+      const r = run(c, [der]);
+      assert.equal(r.trusted, false, what);
+      assert.equal(errors(r)[0].code, "crl-invalid", what);
+      assert.match(errors(r)[0].detail, re, what);
+    }
+  });
+
+  it("requires cRLSign when the CRL issuer has a keyUsage extension", () => {
+    const noCrlSign = pki.chain3({ ica: { keyUsage: ["keyCertSign"] } });
+    const r = run(noCrlSign, [pki.crl(noCrlSign.ica)]);
+    assert.equal(errors(r)[0].code, "crl-invalid");
+    assert.match(errors(r)[0].detail, /cRLSign/);
+    // No keyUsage at all: nothing restricts the key (RFC 5280 6.3.3 (f)); the ICA is still a CA.
+    const root = pki.root();
+    const ica = pki.issue(root, { name: "ICA", ca: true, keyUsage: null });
+    assert.equal(ica.cert.keyUsage, undefined);
+    const leaf = pki.leafFor(ica, "example.com");
+    assert.equal(run({ root, ica, leaf }, [pki.crl(ica)]).trusted, true);
+  });
+
+  it("honours the scope flags of issuingDistributionPoint", () => {
+    const c = pki.chain3();
+    const caOnly = pki.ext("2.5.29.28", pki.seq(pki.tlv(0x82, Uint8Array.from([0xff]))), true);
+    // A CA-only CRL does not cover the leaf, so its entry for the leaf's serial is not applied.
+    assert.equal(
+      run(c, [pki.crl(c.ica, { revoked: [{ serial: serialOf(c.leaf) }], extensions: [caOnly] })]).trusted,
+      true,
+    );
+    const userOnly = pki.ext("2.5.29.28", pki.seq(pki.tlv(0x81, Uint8Array.from([0xff]))), true);
+    assert.equal(
+      run(c, [pki.crl(c.ica, { revoked: [{ serial: serialOf(c.leaf) }], extensions: [userOnly] })]).trusted,
+      false,
+    );
+  });
+});
