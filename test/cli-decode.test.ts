@@ -323,7 +323,7 @@ describe("chainproof decode", { skip }, () => {
     assert.ok(!r.stdout.includes(ESC));
   });
 
-  it("--json of the hostile certificate and of the every-extension set validates too", async () => {
+  it("--json of every test certificate, hostile one included, validates too", async () => {
     const all = [...certs.values()].map((c) => c.pemPath);
     const r = await runCli(["decode", "--json", ...all]);
     assert.equal(r.code, 0, r.stderr);

@@ -10,16 +10,21 @@
 
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { loadMozillaRoots } from "../src/trust/bundled.js";
 import { parseCertificate } from "../src/x509/certificate.js";
 import {
   type CertificateJson,
   certificateToJson,
+  decodeDocument,
   type GeneralNameJson,
   type NameAttributeJson,
 } from "../src/x509/json.js";
-import { type GeneratedCert, generateCertificates } from "./helpers/gen-certs.js";
+import { ROOT } from "./helpers/cli.js";
+import { type GeneratedCert, generateCertificates, standardSpecs } from "./helpers/gen-certs.js";
 import {
   describeAllWithOpenssl,
   haveOpenssl,
@@ -368,6 +373,13 @@ function compare(der: Uint8Array, o: OpensslCertificate, label: string): string[
       : j.signatureAlgorithm.name;
   check(out, label, "signature algorithm", ourSig, o.signatureAlgorithm);
   check(out, label, "signature algorithm OID", j.signatureAlgorithm.oid, oidOf(o.signatureAlgorithm));
+  if (o.pss) {
+    const p = j.signatureAlgorithm.pss;
+    check(out, label, "RSASSA-PSS hash", p?.hash, o.pss.hash);
+    check(out, label, "RSASSA-PSS MGF1 hash", p?.mgf1Hash, o.pss.mgf1Hash);
+    check(out, label, "RSASSA-PSS salt length", p?.saltLength, o.pss.saltLength);
+    check(out, label, "RSASSA-PSS trailer field", p?.trailerField, o.pss.trailerField);
+  }
   check(out, label, "issuer", canonicalDn(j.issuer.rfc4514), canonicalDn(o.issuer));
   check(out, label, "subject", canonicalDn(j.subject.rfc4514), canonicalDn(o.subject));
   check(out, label, "notBefore", j.validity.notBefore, o.notBefore.toISOString().replace(".000Z", "Z"));
@@ -455,7 +467,7 @@ describe("decoder vs openssl: generated certificates", { skip }, () => {
   const tmp = tempDir();
 
   before(async () => {
-    certs = await generateCertificates(tmp.dir);
+    certs = await generateCertificates(tmp.dir, standardSpecs(), true);
     views = await describeAllWithOpenssl(certs.map((c) => c.der));
   });
   after(() => tmp.cleanup());
@@ -535,6 +547,27 @@ describe("decoder vs openssl: generated certificates", { skip }, () => {
     );
   });
 
+  it("maps every generated and Mozilla certificate to JSON that validates against docs/decode.schema.json", () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, "docs", "decode.schema.json"), "utf8"));
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+    const items = [
+      ...certs.map((c, i) => ({
+        cert: parseCertificate(c.der),
+        origin: { source: `${c.spec.name}.pem`, position: i + 1, container: "pem" as const, line: 1 },
+      })),
+      ...loadMozillaRoots().map((r) => ({ cert: parseCertificate(r.der) })),
+    ];
+    const doc = decodeDocument(items, [
+      { file: "x.pem", code: "truncated-der", message: "x.pem: certificate 1: DER ends" },
+    ]);
+    assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+    // Every decoded shape in the schema was exercised.
+    const names = new Set(
+      doc.certificates.flatMap((c) => c.extensions.filter((e) => e.decoded).map((e) => e.name)),
+    );
+    assert.ok(names.size >= 18, [...names].join(", "));
+  });
+
   it("parses openssl's time format", () => {
     assert.equal(parseOpensslTime("Sep  1 12:00:00 1998 GMT").toISOString(), "1998-09-01T12:00:00.000Z");
     assert.equal(parseOpensslTime("Nov 14 22:13:20.123 2023 GMT").toISOString(), "2023-11-14T22:13:20.123Z");
@@ -553,7 +586,7 @@ describe("differential coverage", { skip }, () => {
       "SHA-256 fingerprint",
       "extension list",
     ]) {
-      assert.ok((covered.get(f) ?? 0) >= 167 + 17, `${f} compared ${covered.get(f) ?? 0} times`);
+      assert.ok((covered.get(f) ?? 0) >= 167 + 18, `${f} compared ${covered.get(f) ?? 0} times`);
     }
     if (process.env.CHAINPROOF_COVERAGE) {
       process.stderr.write(`${[...covered].map(([k, v]) => `${k}: ${v}`).join("\n")}\n`);

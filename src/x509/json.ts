@@ -11,7 +11,7 @@
  */
 
 import type { Certificate } from "./certificate.js";
-import { bytesEqual, toHex } from "./der.js";
+import { bytesEqual, children, decodeOid, decodeSmallInt, expect, Tag, type Tlv, toHex } from "./der.js";
 import {
   type AccessDescription,
   type DistributionPoint,
@@ -115,6 +115,8 @@ export interface AlgorithmJson {
   oid: string;
   /** DER of the parameters, when present. */
   parameters?: string;
+  /** RSASSA-PSS parameters (RFC 4055), defaults filled in; absent when they cannot be read. */
+  pss?: { hash: string; mgf1Hash: string; saltLength: number; trailerField: number };
 }
 
 export interface PublicKeyJson {
@@ -340,7 +342,64 @@ export function serialJson(bytes: Uint8Array): { hex: string; decimal: string } 
 }
 
 function algorithmJson(a: { oid: string; name: string; params?: Uint8Array }): AlgorithmJson {
-  return { name: a.name, oid: a.oid, ...(a.params ? { parameters: hex(a.params) } : {}) };
+  const pss = a.oid === OID.rsassaPss ? pssParams(a.params) : undefined;
+  return {
+    name: a.name,
+    oid: a.oid,
+    ...(a.params ? { parameters: hex(a.params) } : {}),
+    ...(pss ? { pss } : {}),
+  };
+}
+
+const HASH_NAMES: Record<string, string> = {
+  "1.3.14.3.2.26": "sha1",
+  "2.16.840.1.101.3.4.2.4": "sha224",
+  "2.16.840.1.101.3.4.2.1": "sha256",
+  "2.16.840.1.101.3.4.2.2": "sha384",
+  "2.16.840.1.101.3.4.2.3": "sha512",
+};
+
+/** RSASSA-PSS-params for display (the verifier has its own, stricter reading in certificate.ts). */
+function pssParams(params: Uint8Array | undefined): AlgorithmJson["pss"] {
+  if (!params) return undefined;
+  try {
+    const out = { hash: "sha1", mgf1Hash: "sha1", saltLength: 20, trailerField: 1 };
+    const hashOf = (b: Uint8Array, t: Tlv) => {
+      const alg = expect(b, t.valueStart, t.end, Tag.SEQUENCE, "PSS hash");
+      const oid = decodeOid(b, expect(b, alg.valueStart, alg.end, Tag.OID, "PSS hash"));
+      return HASH_NAMES[oid] ?? oid;
+    };
+    const seqT = expect(params, 0, params.length, Tag.SEQUENCE, "RSASSA-PSS-params");
+    for (const k of children(params, seqT)) {
+      if (k.tag === 0xa0) out.hash = hashOf(params, k);
+      else if (k.tag === 0xa1) {
+        const mgf = expect(params, k.valueStart, k.end, Tag.SEQUENCE, "PSS MGF");
+        const mgfOid = expect(params, mgf.valueStart, mgf.end, Tag.OID, "PSS MGF");
+        if (decodeOid(params, mgfOid) !== "1.2.840.113549.1.1.8") return undefined;
+        out.mgf1Hash = hashOf(params, {
+          tag: Tag.SEQUENCE,
+          start: mgfOid.end,
+          valueStart: mgfOid.end,
+          end: mgf.end,
+        });
+      } else if (k.tag === 0xa2) {
+        out.saltLength = decodeSmallInt(
+          params,
+          expect(params, k.valueStart, k.end, Tag.INTEGER, "salt"),
+          "salt",
+        );
+      } else if (k.tag === 0xa3) {
+        out.trailerField = decodeSmallInt(
+          params,
+          expect(params, k.valueStart, k.end, Tag.INTEGER, "trailer"),
+          "trailer",
+        );
+      } else return undefined;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 const ENCODINGS: Record<number, string> = {

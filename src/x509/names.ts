@@ -11,6 +11,8 @@ export interface NameAttribute {
   value: string;
   /** The ASN.1 tag of the value (UTF8String 0x0c, PrintableString 0x13, …). */
   valueTag: number;
+  /** The value's DER (tag, length and contents). */
+  valueDer?: Uint8Array;
 }
 
 const STRING_TAGS = new Set<number>([
@@ -40,7 +42,7 @@ export class Name {
       this._text = this.rdns
         .slice()
         .reverse()
-        .map((rdn) => rdn.map((a) => `${a.shortName ?? a.oid}=${escapeRfc4514(a)}`).join("+"))
+        .map((rdn) => rdn.map((a) => `${a.shortName ?? a.oid}=${rfc4514Value(a)}`).join("+"))
         .join(",");
     }
     return this._text;
@@ -95,6 +97,15 @@ export function namesMatch(a: Name, b: Name): boolean {
   return a.matchKey === b.matchKey;
 }
 
+/**
+ * RFC 4514 2.4: a type shown as a dotted OID has its value shown as "#" and the hex of its DER (so a reader
+ * that does not know the type still gets the exact value); otherwise the string, escaped.
+ */
+function rfc4514Value(a: NameAttribute): string {
+  if (!a.shortName && a.valueDer) return `#${toHex(a.valueDer).toUpperCase()}`;
+  return escapeRfc4514(a);
+}
+
 function escapeRfc4514(a: NameAttribute): string {
   if (!STRING_TAGS.has(a.valueTag)) return a.value; // already "#hex"
   // RFC 4514 2.4, as OpenSSL's RFC2253 output does it: the required escapes ("=" needs none), control
@@ -136,8 +147,14 @@ export function parseRdn(buf: Uint8Array, t: Tlv, what: string): NameAttribute[]
     const oid = decodeOid(buf, typeT);
     const value = STRING_TAGS.has(valT.tag)
       ? decodeString(buf, valT)
-      : `#${toHex(buf.subarray(valT.start, valT.end))}`;
-    rdn.push({ oid, shortName: NAME_ATTRIBUTES[oid], value, valueTag: valT.tag });
+      : `#${toHex(buf.subarray(valT.start, valT.end)).toUpperCase()}`;
+    rdn.push({
+      oid,
+      shortName: NAME_ATTRIBUTES[oid],
+      value,
+      valueTag: valT.tag,
+      valueDer: buf.subarray(valT.start, valT.end),
+    });
   }
   if (rdn.length === 0) throw new DerError(`${what}: empty RDN`, t.start);
   return rdn;
@@ -170,7 +187,7 @@ export function parseGeneralName(buf: Uint8Array, t: Tlv, what: string, constrai
       const inner = readTlv(buf, valT.valueStart, valT.end);
       const text = STRING_TAGS.has(inner.tag)
         ? decodeString(buf, inner)
-        : `#${toHex(buf.subarray(inner.start, inner.end))}`;
+        : `#${toHex(buf.subarray(inner.start, inner.end)).toUpperCase()}`;
       return { type: "otherName", oid, value: `${oid};${text}`, der: buf.subarray(t.start, t.end) };
     }
     case 0x81:

@@ -363,8 +363,43 @@ ${DIR_SECTION}`,
   ];
 }
 
+/**
+ * A certificate built field by field with `openssl asn1parse -genconf`, for encodings `openssl req` will not
+ * produce: control characters and escape sequences in a UTF8String, UniversalString, NumericString,
+ * IA5String and BMPString values, an attribute type OpenSSL has no name for, GeneralizedTime in 2050. Its
+ * signature is not valid (nothing here checks it). `point` is an uncompressed P-256 point, hex.
+ */
+export function craftedGenconf(point: string): string {
+  const rdn = (n: number, type: string, value: string) =>
+    `[r${n}]\na = SEQUENCE:a${n}\n[a${n}]\nt = OID:${type}\nv = ${value}\n`;
+  const rdns: [string, string][] = [
+    ["commonName", 'FORMAT:UTF8,UTF8:A\u0001\u001b[31mB\u007fé, "q" + <x>;'],
+    ["1.2.3.4", "PRINTABLESTRING:unknown type"],
+    ["organizationName", "UNIV:Univ"],
+    ["serialNumber", "NUMERIC:12345"],
+    ["emailAddress", "IA5:a@b.example"],
+    ["localityName", "FORMAT:UTF8,BMP:éL"],
+  ];
+  return [
+    "asn1 = SEQUENCE:cert",
+    "[cert]\ntbs = SEQUENCE:tbs\nalg = SEQUENCE:sigalg\nsig = FORMAT:HEX,BITSTRING:3006020101020101",
+    "[sigalg]\noid = OID:ecdsa-with-SHA256",
+    "[tbs]\nver = EXPLICIT:0,INTEGER:2\nserial = INTEGER:0x1234\nalg = SEQUENCE:sigalg\nissuer = SEQUENCE:name\nvalidity = SEQUENCE:validity\nsubject = SEQUENCE:name\nspki = SEQUENCE:spki",
+    "[validity]\nnb = UTCTIME:200101000000Z\nna = GENTIME:20500101000000Z",
+    `[spki]\nalg = SEQUENCE:ecalg\nkey = FORMAT:HEX,BITSTRING:${point}`,
+    "[ecalg]\na = OID:id-ecPublicKey\nb = OID:prime256v1",
+    `[name]\n${rdns.map((_, i) => `r${i + 1} = SET:r${i + 1}`).join("\n")}`,
+    ...rdns.map(([t, v], i) => rdn(i + 1, t, v)),
+  ].join("\n");
+}
+
 /** Generate keys and certificates into `dir`. Keys are shared per kind; independent work runs in parallel. */
-export async function generateCertificates(dir: string, specs = standardSpecs()): Promise<GeneratedCert[]> {
+export async function generateCertificates(
+  dir: string,
+  specs = standardSpecs(),
+  /** Also make the `craftedGenconf` certificate (last in the result). */
+  withCrafted = false,
+): Promise<GeneratedCert[]> {
   const kinds = [...new Set(specs.map((s) => s.key))];
   await mapLimit(kinds, 4, (k) => opensslOk(["genpkey", ...KEYGEN[k], "-out", join(dir, `${k}.key`)]));
   const done = new Map<string, GeneratedCert>();
@@ -378,7 +413,27 @@ export async function generateCertificates(dir: string, specs = standardSpecs())
     });
     for (const s of ready) pending.splice(pending.indexOf(s), 1);
   }
-  return specs.map((s) => done.get(s.name)!);
+  const out = specs.map((s) => done.get(s.name)!);
+  if (withCrafted) {
+    if (!kinds.includes("p256")) await opensslOk(["genpkey", ...KEYGEN.p256, "-out", join(dir, "p256.key")]);
+    const spki = (await opensslOk(["pkey", "-in", join(dir, "p256.key"), "-pubout", "-outform", "DER"]))
+      .stdoutBytes;
+    const conf = writeIn(
+      dir,
+      "crafted.genconf",
+      craftedGenconf(spki.subarray(spki.length - 65).toString("hex")),
+    );
+    const derPath = join(dir, "crafted.der");
+    await opensslOk(["asn1parse", "-genconf", conf, "-noout", "-out", derPath]);
+    const pemPath = join(dir, "crafted.pem");
+    await opensslOk(["x509", "-inform", "DER", "-in", derPath, "-out", pemPath]);
+    out.push({
+      spec: { name: "crafted-encodings", key: "p256", subj: "" },
+      der: new Uint8Array(readFileSync(derPath)),
+      pemPath,
+    });
+  }
+  return out;
 }
 
 async function generateOne(dir: string, s: CertSpec, issuer?: GeneratedCert): Promise<GeneratedCert> {

@@ -151,6 +151,8 @@ export interface OpensslCertificate {
   subject: string;
   notBefore: Date;
   notAfter: Date;
+  /** RSASSA-PSS parameters printed under the signature algorithm. */
+  pss?: { hash?: string; mgf1Hash?: string; saltLength?: number; trailerField?: number };
   publicKeyAlgorithm: string;
   publicKeyBits?: number;
   asn1Oid?: string;
@@ -262,6 +264,19 @@ export function parseX509Output(main: string, sha256Run: string): OpensslCertifi
         if (ext) ext.body.push(line.slice(Math.min(16, indent)));
       } else inExtensions = false;
       if (inExtensions) continue;
+    }
+    // RSASSA-PSS parameters follow the (inner) signature algorithm, before the issuer.
+    if (!out.issuer && out.signatureAlgorithm === "rsassaPss" && (indent === 8 || indent === 9)) {
+      const pss = (out.pss ??= {});
+      const h = /^Hash Algorithm: (.+)$/.exec(t);
+      if (h) pss.hash = h[1];
+      const mgf = /^Mask Algorithm: mgf1 with (.+)$/.exec(t);
+      if (mgf) pss.mgf1Hash = mgf[1];
+      const salt = /^Salt Length: 0x([0-9A-Fa-f]+)$/.exec(t);
+      if (salt) pss.saltLength = Number.parseInt(salt[1], 16);
+      const tf = /^Trailer Field: 0x([0-9A-Fa-f]+)/.exec(t);
+      if (tf) pss.trailerField = Number.parseInt(tf[1], 16);
+      if (h || mgf || salt || tf) continue;
     }
     if (indent !== 8 && indent !== 12 && indent !== 16) continue;
     const [key, ...rest] = t.split(":");

@@ -55,7 +55,19 @@ export function certificateNodes(c: CertificateJson): Node[] {
   );
   nodes.push(field("Serial number", `${colonHex(c.serialNumber.hex)} (${c.serialNumber.decimal})`));
   nodes.push(field("Version", String(c.version)));
-  nodes.push(field("Signature", `${c.signatureAlgorithm.name} (${c.signatureAlgorithm.oid})`));
+  const pss = c.signatureAlgorithm.pss;
+  nodes.push(
+    field("Signature", `${c.signatureAlgorithm.name} (${c.signatureAlgorithm.oid})`, {
+      children: pss
+        ? [
+            field(
+              "PSS parameters",
+              `hash ${pss.hash}, MGF1 with ${pss.mgf1Hash}, salt ${pss.saltLength} bytes, trailer ${pss.trailerField}`,
+            ),
+          ]
+        : [],
+    }),
+  );
   nodes.push(validityNode(c));
   nodes.push(field("Type", typeText(c)));
   nodes.push(publicKeyNode(c));
