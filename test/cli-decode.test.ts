@@ -229,6 +229,17 @@ describe("chainproof decode", { skip }, () => {
     }
   });
 
+  it("reads certificates pasted at a terminal until Ctrl-D", {
+    skip: !havePty() && "no python3 pty",
+  }, async () => {
+    const typed = `${pemOf("leaf").replace(/\n/g, "\r")}\r\u0004`;
+    const r = await runCliInPty(["decode"], [{ waitFor: "end with Ctrl-D", send: typed }], {
+      env: { NO_COLOR: "1" },
+    });
+    assert.equal(r.code, 0, r.screen);
+    assert.match(r.screen, /Certificate 1 of 1 — standard input \(PEM #1, line 1\)/);
+  });
+
   it("reads PKCS#12 with --password-env and --password-file, and says so when the password is wrong", async () => {
     const env = await runCli(["decode", "--password-env", "P12_PASS", path("server.p12")], {
       env: { P12_PASS: "s3cret" },

@@ -102,6 +102,11 @@ async function decodeFile(
 ): Promise<FileResult> {
   const fail = (e: InputError): FileResult => ({ file, error: { file, code: e.code, message: e.message } });
   let bytes: Uint8Array;
+  if (file === "-" && process.stdin.isTTY) {
+    process.stderr.write(
+      "Reading certificates from standard input; end with Ctrl-D (Ctrl-Z, Enter on Windows).\n",
+    );
+  }
   try {
     bytes = readInput(file);
   } catch (e) {
