@@ -94,7 +94,7 @@ export function runCliInPty(
   opts: CliOptions = {},
 ): Promise<{ code: number; screen: string }> {
   // A small pty driver: fork the CLI on a pty, relay its output, type each answer once its prompt shows.
-  const driver = String.raw`
+  const driver = `
 import json, os, pty, select, sys, time
 argv, steps, timeout = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3])
 pid, fd = pty.fork()

@@ -267,7 +267,8 @@ export function parseX509Output(main: string, sha256Run: string): OpensslCertifi
     }
     // RSASSA-PSS parameters follow the (inner) signature algorithm, before the issuer.
     if (!out.issuer && out.signatureAlgorithm === "rsassaPss" && (indent === 8 || indent === 9)) {
-      const pss = (out.pss ??= {});
+      out.pss ??= {};
+      const pss = out.pss;
       const h = /^Hash Algorithm: (.+)$/.exec(t);
       if (h) pss.hash = h[1];
       const mgf = /^Mask Algorithm: mgf1 with (.+)$/.exec(t);
