@@ -214,6 +214,22 @@ describe("trust anchors", () => {
     assert.deepEqual(labels(r.path), ["example.com", "ICA"]);
   });
 
+  it("accepts a directly trusted leaf on its own, still checking the leaf itself", () => {
+    const pinned = pki.selfSigned({
+      name: "example.com",
+      san: [{ dns: "example.com" }],
+      eku: ["serverAuth"],
+    });
+    const r = verify(pinned, [], [pinned]);
+    assert.equal(r.trusted, true, JSON.stringify(r.findings));
+    assert.equal(r.path.length, 1);
+    const wrongName = verify(pinned, [], [pinned], { peerName: { kind: "dns", value: "other.example" } });
+    assert.equal(wrongName.trusted, false);
+    assert.equal(wrongName.findings[0].code, "hostname-mismatch");
+    // Not trusted: a self-signed leaf has no path.
+    assert.equal(verify(pinned, [], [pki.root()]).trusted, false);
+  });
+
   it("checks the anchor's validity and constraints (as pyca/cryptography and OpenSSL do)", () => {
     const root = pki.root({ notAfter: new Date("2025-01-01T00:00:00Z") });
     const ica = pki.issue(root, { name: "ICA", ca: true });

@@ -60,6 +60,8 @@ export class Graph {
   readonly poolBySubject = new Map<string, Certificate[]>();
   /** Intermediates from which some anchor can be reached through issuer names. */
   readonly reachable = new Set<Certificate>();
+  /** The trust anchor that is the leaf itself (a directly trusted certificate), if any. */
+  readonly leafAnchor?: Anchor;
 
   constructor(
     readonly leaf: Certificate,
@@ -67,6 +69,7 @@ export class Graph {
     anchors: Anchor[],
     policy: ResolvedPolicy,
   ) {
+    this.leafAnchor = anchors.find((a) => sameCert(a.cert, leaf));
     const terminal: Anchor[] = [];
     const others: Certificate[] = [];
     for (const a of anchors) {
@@ -149,6 +152,21 @@ class Search {
     const leaf = this.graph.leaf;
     const leafFindings = this.checks.get(leaf, "leaf");
     try {
+      const direct = this.graph.leafAnchor;
+      if (direct) {
+        // The leaf is itself trusted (a pinned or directly trusted certificate, as Java, OpenSSL and Go
+        // accept): the path is the leaf alone, and only the leaf's own checks and the caller's apply.
+        const findings = [
+          ...leafFindings,
+          ...(this.policy.pathCheck?.({ certs: [leaf], anchor: direct }) ?? []),
+        ];
+        const attempt: Attempt = { certs: [leaf], anchor: direct, findings, policies: [] };
+        if (!hasError(findings, this.policy)) {
+          this.valid = attempt;
+          return this.result();
+        }
+        this.record(attempt);
+      }
       if (this.fast && hasError(leafFindings, this.policy)) {
         this.record({ certs: [leaf], findings: leafFindings });
       } else {
@@ -157,6 +175,10 @@ class Search {
     } catch (e) {
       if (!(e instanceof BudgetExhausted)) throw e;
     }
+    return this.result();
+  }
+
+  private result(): SearchResult {
     return { valid: this.valid, attempts: this.attempts, exhausted: this.exhausted, stats: this.stats };
   }
 
