@@ -447,6 +447,20 @@ describe("name constraints (RFC 5280 4.2.1.10) through the path builder", () => 
     assert.equal(r.trusted, false);
     assert.equal(r.findings.find((f) => f.code === "name-constraints-violated")?.cert?.position, 2);
   });
+  it("constrains a leaf CN that hostname matching could use", () => {
+    const nc = { nameConstraints: { permitted: [{ dns: "example.com" }] } };
+    // No SAN: the CN is a name; evil.org is outside the permitted subtree.
+    const noSan = pki.chain3({ ica: nc, leaf: { name: "evil.org", san: undefined } });
+    rejects(noSan, "name-constraints-violated", 0, { peerName: undefined });
+    // An IP-only SAN: the CN is ignored, unless cnFallback would match a DNS name against it.
+    const ipOnly = pki.chain3({ ica: nc, leaf: { name: "evil.org", san: [{ ip: "10.0.0.1" }] } });
+    accepts(ipOnly, { peerName: { kind: "ip", value: "10.0.0.1" } });
+    rejects(ipOnly, "name-constraints-violated", 0, {
+      peerName: { kind: "dns", value: "evil.org" },
+      cnFallback: true,
+    });
+  });
+
   it("requires a critical nameConstraints under RFC 5280 but not in the Web PKI", () => {
     const c = pki.chain3({
       ica: { nameConstraints: { permitted: [{ dns: "example.com" }], critical: false } },

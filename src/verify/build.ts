@@ -318,10 +318,13 @@ class Search {
         `name constraints would need more than ${this.policy.budget.nameConstraintChecks} comparisons (${subtrees} subtrees × ${names} names)`,
       );
     }
-    // A leaf CN is taken as a host name only when the leaf has no subjectAltName extension at all (webpki;
-    // BetterTLS expects a CN beside an IP-only SAN to be ignored).
+    // A leaf CN is constrained as a host name whenever hostname matching could accept it: when the leaf has
+    // no subjectAltName at all (webpki), or, with cnFallback, no DNS name in it. BetterTLS expects a CN beside
+    // an IP-only SAN to be ignored when the CN is never used as a name.
     const checkCommonName =
-      isLeaf && this.policy.purpose === "server" && !cert.hasExtension(OID.subjectAltName);
+      isLeaf &&
+      this.policy.purpose === "server" &&
+      (!cert.hasExtension(OID.subjectAltName) || (this.policy.cnFallback === true && !cert.dnsNames.length));
     const r = checkNameConstraints(nc(ca), cert, { checkCommonName });
     const out: RawFinding | null = r.ok
       ? null
