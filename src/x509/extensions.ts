@@ -189,8 +189,13 @@ export function decodeNameConstraints(v: Uint8Array): NameConstraints {
   const what = "nameConstraints";
   const s = seq(v, what);
   const out: NameConstraints = {};
+  let lastTag = 0;
   for (const part of children(v, s)) {
     if (part.tag !== 0xa0 && part.tag !== 0xa1) throw new DerError(`${what}: unexpected element`, part.start);
+    // Each of [0] permitted and [1] excluded at most once, in that order: a repeated one must not be able
+    // to replace (and so silently drop) the constraints before it.
+    if (part.tag <= lastTag) throw new DerError(`${what}: repeated or out-of-order subtrees`, part.start);
+    lastTag = part.tag;
     const subtrees: GeneralSubtree[] = [];
     for (const st of children(v, part)) {
       if (st.tag !== Tag.SEQUENCE) throw new DerError(`${what}: GeneralSubtree is not a SEQUENCE`, st.start);
@@ -199,17 +204,27 @@ export function decodeNameConstraints(v: Uint8Array): NameConstraints {
       const base = parseGeneralName(v, kids[0], what, true);
       let minimum = 0;
       let maximum: number | undefined;
+      let lastField = 0;
       for (const k of kids.slice(1)) {
         const inner: Tlv = { tag: Tag.INTEGER, start: k.start, valueStart: k.valueStart, end: k.end };
+        if (k.tag !== 0x80 && k.tag !== 0x81) {
+          throw new DerError(`${what}: unexpected element in GeneralSubtree`, k.start);
+        }
+        if (k.tag <= lastField)
+          throw new DerError(`${what}: repeated or out-of-order minimum/maximum`, k.start);
+        lastField = k.tag;
         if (k.tag === 0x80) minimum = decodeSmallInt(v, inner, what);
-        else if (k.tag === 0x81) maximum = decodeSmallInt(v, inner, what);
-        else throw new DerError(`${what}: unexpected element in GeneralSubtree`, k.start);
+        else maximum = decodeSmallInt(v, inner, what);
       }
       subtrees.push({ base, minimum, maximum });
     }
+    // RFC 5280 4.2.1.10: GeneralSubtrees ::= SEQUENCE SIZE (1..MAX).
+    if (subtrees.length === 0) throw new DerError(`${what}: empty list of subtrees`, part.start);
     if (part.tag === 0xa0) out.permitted = subtrees;
     else out.excluded = subtrees;
   }
+  // RFC 5280 4.2.1.10: conforming CAs MUST NOT issue an empty nameConstraints.
+  if (!out.permitted && !out.excluded) throw new DerError(`${what}: empty`, 0);
   return out;
 }
 

@@ -65,14 +65,16 @@ export class Name {
    */
   get matchKey(): string {
     if (this._key === undefined) {
-      this._key = this.rdns
-        .map((rdn) =>
+      // JSON-encoded so that a value holding "," "+" or "=" can never make two different names collide.
+      this._key = JSON.stringify(
+        this.rdns.map((rdn) =>
           rdn
-            .map((a) => `${a.oid}=${STRING_TAGS.has(a.valueTag) ? foldForMatch(a.value) : a.value}`)
-            .sort()
-            .join("+"),
-        )
-        .join(",");
+            .map((a) =>
+              JSON.stringify([a.oid, STRING_TAGS.has(a.valueTag) ? foldForMatch(a.value) : a.value]),
+            )
+            .sort(),
+        ),
+      );
     }
     return this._key;
   }
