@@ -462,7 +462,7 @@ describe("chainproof decode", { skip }, () => {
     writeIn(dir, "big.bin", Buffer.alloc(50 * 1024 * 1024, 0x30));
     const r1 = await runCli(["decode", big]);
     assert.equal(r1.code, 2);
-    assert.match(r1.stderr, /big\.bin: 50\.0 MB is larger than the 16\.0 MB limit/);
+    assert.match(r1.stderr, /big\.bin: 50\.0 MiB is larger than the 16\.0 MiB limit/);
     assert.ok(r1.ms < 5000, `took ${r1.ms} ms`);
     writeIn(dir, "many.pem", pemOf("leaf").repeat(10_000));
     const r2 = await runCli(["decode", path("many.pem")]);

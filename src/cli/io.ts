@@ -50,7 +50,7 @@ export function readInput(path: string, max = MAX_INPUT_BYTES): Uint8Array {
 }
 
 function mib(n: number): string {
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function fsReason(e: unknown): string {
