@@ -1,0 +1,107 @@
+/**
+ * Chrome (desktop and Android, Chrome Root Store era: Chrome 105+ with its own certificate verifier).
+ * Net error names are from chromium net/base/net_error_list.h; which status wins when several apply follows
+ * net/cert/cert_status_flags.cc MapCertStatusToNetError. Chrome was not available to reproduce them.
+ */
+
+import { CHROME_ALGORITHMS } from "./algorithms.js";
+import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
+
+const CHROME_ORDER: FailureKind[] = [
+  "distrusted",
+  "unknown-issuer",
+  "untrusted-root",
+  "self-signed-leaf",
+  "non-root-anchor",
+  "not-a-ca",
+  "ca-key-usage",
+  "extended-key-usage",
+  "path-length",
+  "name-constraints",
+  "bad-signature",
+  "other",
+  "hostname-mismatch",
+  "weak-signature",
+  "weak-key",
+  "expired",
+  "not-yet-valid",
+];
+
+export const chrome: ClientProfile = {
+  id: "chrome",
+  name: "Chrome",
+  summary:
+    "Chrome with the Chrome Root Store (approximated by Mozilla's TLS roots), AIA fetching, SCT-based distrust",
+  engine: "Chrome certificate verifier (net/cert/cert_verify_proc_builtin.cc, BoringSSL pki path builder)",
+  store: {
+    real: "chrome-root-store",
+    fallback: "mozilla",
+    approximation:
+      "the Chrome Root Store is approximated by Mozilla's TLS roots: the two programs overlap heavily but are not identical",
+    source: "chromium net/data/ssl/chrome_root_store/root_store.textproto",
+  },
+  aia: {
+    fetches: true,
+    preloads: false,
+    note: "Chrome fetches a missing issuer from the certificate's AIA caIssuers URL, so an incomplete chain often works in Chrome and nowhere else",
+    source: "chromium net/cert/internal/cert_issuer_source_aia.cc (used by cert_verify_proc_builtin.cc)",
+    evidence: "src",
+  },
+  distrust: {
+    client: "chrome",
+    source: "Chrome Root Store constraints (sct_not_after_sec) in root_store.textproto",
+  },
+  hostname: {
+    cnFallback: false,
+    source: "Chrome 58 removed the commonName fallback (chromestatus 4981025180483584)",
+    evidence: "doc",
+  },
+  anchors: {
+    // A locally trusted certificate is a trust anchor whether or not it is self-signed [unverified].
+    nonSelfSigned: "anchor",
+    directLeaf: "any",
+    directLeafValidity: true,
+    source: "BoringSSL pki trust_store.h (CertificateTrust::ForTrustAnchor for any certificate)",
+    evidence: "unverified",
+  },
+  profile: "webpki",
+  // Chrome ignores the CN entirely (no CN-in-SAN rule), does not require key identifiers nor enforce
+  // RFC 5280 criticality rules, and applies its own key/algorithm limits (CHROME_ALGORITHMS), not the
+  // CA/Browser Forum's 2048-bit minimum.
+  ignore: [
+    "cn-not-in-san",
+    "key-identifier",
+    "extension-criticality",
+    "weak-key",
+    "weak-signature-algorithm",
+  ],
+  ignoreSource:
+    "chromium net/cert/cert_verify_proc_builtin.cc; boringssl pki/simple_path_builder_delegate.cc",
+  algorithms: CHROME_ALGORITHMS,
+  minTls: { version: "TLSv1.2", source: "Chrome 84 removed TLS 1.0 and 1.1", evidence: "doc" },
+  order: CHROME_ORDER,
+  errorText(f: Failure): ErrorText {
+    switch (f.kind) {
+      case "unknown-issuer":
+      case "untrusted-root":
+      case "self-signed-leaf":
+      case "self-signed-target":
+      case "non-root-anchor":
+        return { text: "NET::ERR_CERT_AUTHORITY_INVALID", evidence: "doc" };
+      case "distrusted":
+        // The Entrust announcement shows the untrusted-root interstitial; the exact code is unverified.
+        return { text: "NET::ERR_CERT_AUTHORITY_INVALID", evidence: "unverified" };
+      case "expired":
+      case "not-yet-valid":
+        return { text: "NET::ERR_CERT_DATE_INVALID", evidence: "doc" };
+      case "hostname-mismatch":
+        return { text: "NET::ERR_CERT_COMMON_NAME_INVALID", evidence: "doc" };
+      case "weak-signature":
+        return { text: "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM", evidence: "unverified" };
+      case "weak-key":
+        return { text: "NET::ERR_CERT_WEAK_KEY", evidence: "unverified" };
+      default:
+        return { text: "NET::ERR_CERT_INVALID", evidence: "unverified" };
+    }
+  },
+};

@@ -1,0 +1,880 @@
+/**
+ * The client matrix: one verdict per client (trusted or not, the path, the decisive reason and the exact
+ * error text the client prints), plus the findings about the chain, each saying which clients refuse it.
+ */
+
+import {
+  type DistrustClient,
+  type DistrustFinding,
+  type DistrustRule,
+  defaultDistrustRules,
+  distrustRulesFor,
+  evaluateDistrust,
+} from "../trust/distrust.js";
+import { fpkiCertificates } from "../trust/fpki.js";
+import { mozillaRoots } from "../trust/mozilla.js";
+import type { TrustAnchor, TrustStore } from "../trust/store.js";
+import { validity } from "../verify/checks.js";
+import { matchPeerName, parsePeerName } from "../verify/hostname.js";
+import { type Anchor, type Finding, type PeerName, type RawFinding, verifyChain } from "../verify/index.js";
+import type { Certificate } from "../x509/certificate.js";
+import { OID } from "../x509/oids.js";
+import {
+  analyzeChain,
+  type ChainAnalysis,
+  DEFAULT_EXPIRING_DAYS,
+  issued,
+  type KnownCertificate,
+  sentChain,
+  walkIssuers,
+} from "./chain-analysis.js";
+import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
+import { javaBranch } from "./java.js";
+import {
+  type ClientId,
+  type ClientProfile,
+  type ErrorText,
+  type Failure,
+  type FailureKind,
+  type HostnameFacts,
+  isoSeconds,
+} from "./profile.js";
+import { CLIENTS, defaultStoreFor } from "./registry.js";
+
+export interface EvaluateInput {
+  leaf: Certificate;
+  /** The certificates the server sent, in the order sent; the leaf may be among them (usually first). */
+  presented: readonly Certificate[];
+  clients: readonly ClientId[];
+  /**
+   * The trust store: one for every client, or one per client. A client without one uses its default
+   * (./registry.ts defaultStoreFor: Mozilla's TLS roots, Node's bundle for Node).
+   */
+  stores?: TrustStore | Partial<Record<ClientId, TrustStore>>;
+  /** The name the client connects to: a DNS name or an IP address (text or parsed). Absent: no name check. */
+  host?: string | PeerName;
+  /** Validation time (default: now). */
+  time?: Date;
+  purpose?: "server" | "client";
+  /** Distrust rules (default: src/trust/distrust.ts defaultDistrustRules()). */
+  distrustRules?: readonly DistrustRule[];
+  /** Certificates the AIA caIssuers URLs returned (fetched by the caller): clients that fetch AIA use them. */
+  aiaFetched?: readonly Certificate[];
+  /**
+   * Intermediates Firefox would have preloaded: a list, or true for the stores' catalogs (e.g. the FPKI
+   * store's). Absent: an incomplete chain is "depends" for Firefox.
+   */
+  preloaded?: readonly Certificate[] | boolean;
+  /** "Expiring" threshold in days (default 30). */
+  expiringDays?: number;
+}
+
+export interface PathEntry {
+  subject: string;
+  issuer: string;
+  sha256: string;
+  /** 1-based position in the chain as sent; absent for certificates from the store or fetched. */
+  position?: number;
+  from: "sent" | "store" | "aia" | "preload";
+  anchor: boolean;
+  notAfter: string;
+}
+
+export interface SentEntry {
+  position: number;
+  role: "leaf" | "intermediate" | "root" | "unrelated" | "duplicate";
+  subject: string;
+  issuer: string;
+  sha256: string;
+  notAfter: string;
+}
+
+export interface ClientVerdict {
+  client: ClientId;
+  name: string;
+  trusted: boolean;
+  /** "depends": the outcome turns on an intermediate the client would fetch or has preloaded. */
+  status: "trusted" | "untrusted" | "depends";
+  /** The path the client builds (when trusted) or the one that came closest; leaf first. */
+  path: PathEntry[];
+  anchor?: { name: string; subject: string; sha256: string; trustSource: string };
+  /** Why not trusted: the finding the client's own error corresponds to. */
+  reason?: { code: string; kind: FailureKind; message: string; certificate?: CertificateRef };
+  /** What the client prints. */
+  error?: ErrorText;
+  store: { id: string; name: string; anchors: number; approximation?: string };
+  notes: string[];
+  /** The validator's findings on that path: errors, and warnings for rules this client does not enforce. */
+  details: Finding[];
+}
+
+export interface ClientMatrix {
+  /** Every client asked trusts the chain. */
+  trusted: boolean;
+  time: string;
+  peer?: PeerName;
+  clients: ClientVerdict[];
+  /** The first client's path. */
+  path: PathEntry[];
+  sent: SentEntry[];
+  findings: ReportFinding[];
+}
+
+/** One client's outcome, with the certificates (not exported in the matrix). */
+interface Outcome {
+  verdict: ClientVerdict;
+  certs: Certificate[];
+  anchorCert?: Certificate;
+  failures: Failure[];
+  decisive?: Failure;
+  clientAnchors: TrustAnchor[];
+  ignoredAnchors: TrustAnchor[];
+  store: TrustStore;
+}
+
+interface Context {
+  leaf: Certificate;
+  sent: Certificate[];
+  peer?: PeerName;
+  time: Date;
+  purpose: "server" | "client";
+  rules: readonly DistrustRule[];
+  aia: readonly Certificate[];
+  preload?: readonly Certificate[];
+  known: KnownCertificate[];
+}
+
+export function evaluateClients(input: EvaluateInput): ClientMatrix {
+  const time = input.time ?? new Date();
+  const peer = typeof input.host === "string" ? parsePeerName(input.host) : input.host;
+  const storeFor = (id: ClientId): TrustStore => {
+    const s = input.stores;
+    if (!s) return defaultStoreFor(id);
+    if (isStore(s)) return s;
+    return s[id] ?? defaultStoreFor(id);
+  };
+  const stores = new Map(input.clients.map((id) => [id, storeFor(id)] as const));
+  const preload =
+    input.preloaded === true
+      ? [...stores.values()].flatMap((s) => s.catalog ?? [])
+      : Array.isArray(input.preloaded)
+        ? [...input.preloaded]
+        : undefined;
+  const ctx: Context = {
+    leaf: input.leaf,
+    sent: sentChain(input.leaf, input.presented),
+    peer,
+    time,
+    purpose: input.purpose ?? "server",
+    rules: input.distrustRules ?? defaultDistrustRules(),
+    aia: input.aiaFetched ?? [],
+    preload,
+    known: knownCertificates(stores, input.aiaFetched ?? [], preload ?? []),
+  };
+
+  const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
+
+  const anchorsUnion = new Map<string, Certificate>();
+  for (const o of outcomes) for (const a of o.clientAnchors) anchorsUnion.set(a.cert.sha256, a.cert);
+  const chain = analyzeChain({
+    leaf: input.leaf,
+    presented: input.presented,
+    anchors: [...anchorsUnion.values()],
+    storeNames: [...new Set([...stores.values()].map((s) => s.name))],
+    known: ctx.known,
+    peer,
+    time,
+    expiringDays: input.expiringDays ?? DEFAULT_EXPIRING_DAYS,
+  });
+
+  for (const o of outcomes) fillReason(o, chain, ctx);
+  const findings = collectFindings(outcomes, chain, ctx);
+
+  const sent: SentEntry[] = chain.sent.map((s) => ({
+    position: s.position,
+    role: s.role,
+    subject: s.cert.subject.toString(),
+    issuer: s.cert.issuer.toString(),
+    sha256: s.cert.sha256,
+    notAfter: isoSeconds(s.cert.notAfter),
+  }));
+  const verdicts = outcomes.map((o) => o.verdict);
+  return {
+    trusted: verdicts.every((v) => v.trusted),
+    time: isoSeconds(time),
+    ...(peer ? { peer } : {}),
+    clients: verdicts,
+    path: verdicts[0]?.path ?? [],
+    sent,
+    findings,
+  };
+}
+
+function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is TrustStore {
+  return Array.isArray((s as TrustStore).anchors);
+}
+
+let bundledKnown: KnownCertificate[] | undefined;
+
+/** Certificates that can name what a chain lacks: bundled roots (all purposes), the FPKI bundle, stores, fetched. */
+function knownCertificates(
+  stores: Map<ClientId, TrustStore>,
+  aia: readonly Certificate[],
+  preload: readonly Certificate[],
+): KnownCertificate[] {
+  bundledKnown ??= [
+    ...mozillaRoots().map(({ cert }) => ({ cert, source: "Mozilla's root store" })),
+    ...fpkiCertificates().map((cert) => ({ cert, source: "the Federal PKI bundle" })),
+  ];
+  const out: KnownCertificate[] = [];
+  for (const s of stores.values()) {
+    for (const a of s.anchors) out.push({ cert: a.cert, source: s.name });
+    for (const c of s.catalog ?? []) out.push({ cert: c, source: `${s.name} (catalog)` });
+  }
+  out.push(...aia.map((cert) => ({ cert, source: "its AIA URL" })));
+  out.push(...preload.map((cert) => ({ cert, source: "preloaded intermediates" })));
+  return [...out, ...bundledKnown];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One client
+
+function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): Outcome {
+  const { leaf, time } = ctx;
+  const clientAnchors =
+    profile.anchors.nonSelfSigned === "ignored"
+      ? store.anchors.filter((a) => a.cert.selfSigned)
+      : [...store.anchors];
+  const ignoredAnchors = store.anchors.filter((a) => !clientAnchors.includes(a));
+  const notes: string[] = [];
+  const approximation =
+    store.id === "mozilla" && profile.store.real !== "mozilla" ? profile.store.approximation : undefined;
+  if (approximation) notes.push(approximation);
+  const base = {
+    client: profile.id,
+    name: profile.name,
+    store: {
+      id: store.id,
+      name: store.name,
+      anchors: clientAnchors.length,
+      ...(approximation ? { approximation } : {}),
+    },
+    notes,
+  };
+  const outcome = (o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">): Outcome => ({
+    ...o,
+    clientAnchors,
+    ignoredAnchors,
+    store,
+  });
+  const hostFacts = ctx.peer ? hostnameFacts(leaf, ctx.peer) : undefined;
+
+  // Salesforce: a self-signed target is refused, listed or not.
+  if (profile.refusesSelfSignedTarget && leaf.selfSigned) {
+    const f: Failure = {
+      kind: "self-signed-target",
+      cert: leaf,
+      role: "leaf",
+      path: [leaf],
+      onlyLeafSent: ctx.sent.length === 1,
+      time,
+      detail: "the target's certificate is self-signed",
+    };
+    return outcome({
+      verdict: {
+        ...base,
+        trusted: false,
+        status: "untrusted",
+        path: pathEntries([leaf], undefined, ctx),
+        details: [],
+      },
+      certs: [leaf],
+      failures: [f],
+      decisive: f,
+    });
+  }
+
+  // A leaf that is itself in the store.
+  const direct = clientAnchors.find((a) => a.cert.sha256 === leaf.sha256);
+  if (
+    direct &&
+    (profile.anchors.directLeaf === "any" ||
+      (profile.anchors.directLeaf === "self-signed" && leaf.selfSigned))
+  ) {
+    const failures: Failure[] = [];
+    if (ctx.peer && !matchPeerName(leaf, ctx.peer, { cnFallback: profile.hostname.cnFallback }).ok) {
+      failures.push({
+        kind: "hostname-mismatch",
+        cert: leaf,
+        role: "leaf",
+        path: [leaf],
+        onlyLeafSent: true,
+        time,
+        hostname: hostFacts,
+        detail: "",
+      });
+    }
+    const v = profile.anchors.directLeafValidity
+      ? validity(leaf, Math.floor(time.getTime() / 1000) * 1000)
+      : undefined;
+    if (v)
+      failures.push({
+        kind: v.code as FailureKind,
+        cert: leaf,
+        role: "leaf",
+        path: [leaf],
+        onlyLeafSent: true,
+        time,
+        detail: v.detail,
+      });
+    notes.push("the server's certificate is itself in the trust store, so it is trusted as it is");
+    const decisive = pickDecisive(profile, failures);
+    return outcome({
+      verdict: {
+        ...base,
+        trusted: !decisive,
+        status: decisive ? "untrusted" : "trusted",
+        path: pathEntries([leaf], leaf, ctx),
+        anchor: anchorInfo(direct),
+        details: [],
+      },
+      certs: [leaf],
+      anchorCert: leaf,
+      failures,
+      decisive,
+    });
+  }
+
+  // The validator, with this client's rules.
+  const extra: Certificate[] = [];
+  if (profile.aia.fetches) extra.push(...ctx.aia);
+  if (profile.aia.preloads && ctx.preload) extra.push(...ctx.preload);
+  const byCert = new Map(clientAnchors.map((a) => [a.cert.sha256, a]));
+  const shipped = store.id !== "custom";
+  const distrustClient = profile.distrust.client;
+  const rules = distrustClient ? distrustRulesFor(distrustClient, ctx.rules) : [];
+  const result = verifyChain({
+    leaf,
+    presented: [...ctx.sent, ...extra],
+    anchors: clientAnchors.map((a): Anchor => ({ cert: a.cert, name: a.name })),
+    policy: {
+      time,
+      purpose: ctx.purpose,
+      ...(ctx.peer ? { peerName: ctx.peer } : {}),
+      profile: profile.profile,
+      allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
+      cnFallback: profile.hostname.cnFallback,
+      ignore: profile.ignore,
+      pathCheck: ({ certs }) => {
+        const out: RawFinding[] = [];
+        if (distrustClient) {
+          for (const d of evaluateDistrust(rules, distrustClient, certs)) {
+            out.push({
+              code: "distrusted",
+              detail: `${d.rule.id}: ${d.reason}`,
+              cert: certs[certs.length - 1],
+              ...(d.certain ? {} : { severity: "warning" as const }),
+            });
+          }
+        }
+        for (const p of profile.algorithms.check({ certs, anchorShippedWithClient: shipped })) {
+          out.push({ code: "client-policy", detail: p.detail, cert: p.cert });
+        }
+        return out;
+      },
+    },
+  });
+  let certs = result.path;
+  if (!result.trusted && !result.anchor) {
+    // The validator does not explore certificates that lead to no anchor, so its closest path can stop at
+    // the leaf; the client itself gets as far as the certificates it has take it (sent, fetched, and for
+    // OpenSSL-style stores the trusted intermediates).
+    const pool = [...ctx.sent, ...extra];
+    if (profile.anchors.nonSelfSigned === "issuer")
+      pool.push(...clientAnchors.filter((a) => !a.cert.selfIssued).map((a) => a.cert));
+    const walked = walkIssuers(leaf, pool);
+    if (
+      walked.length > certs.length &&
+      certs.every((c, i) => walked[i] === c || walked[i].sha256 === c.sha256)
+    )
+      certs = walked;
+  }
+  const anchorCert = result.anchor?.cert;
+  const anchor = anchorCert ? byCert.get(anchorCert.sha256) : undefined;
+  for (const w of result.findings) {
+    if (w.code === "distrusted" && w.severity === "warning") notes.push(w.detail);
+  }
+
+  if (result.trusted) {
+    return outcome({
+      verdict: {
+        ...base,
+        trusted: true,
+        status: "trusted",
+        path: pathEntries(certs, anchorCert, ctx),
+        ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
+        details: result.findings,
+      },
+      certs,
+      anchorCert,
+      failures: [],
+    });
+  }
+
+  const failures = result.findings
+    .filter((f) => f.severity === "error")
+    .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules, hostFacts));
+  const decisive = pickDecisive(profile, failures);
+  let status: ClientVerdict["status"] = "untrusted";
+  const top = certs[certs.length - 1];
+  // Fetching or preloading can only help when what is missing is an intermediate: the issuer of the leaf,
+  // or a certificate known to be an intermediate. A chain that stops at an intermediate whose unknown
+  // issuer is (most likely) a root stays untrusted.
+  const missingIntermediate =
+    top === leaf || ctx.known.some((k) => !k.cert.selfSigned && issued(k.cert, top));
+  if (decisive?.kind === "unknown-issuer" && missingIntermediate) {
+    const urls = (top.authorityInfoAccess ?? []).filter(
+      (a) => a.method === OID.caIssuers && a.location.type === "uri",
+    );
+    if (profile.aia.fetches && ctx.aia.length === 0 && urls.length > 0) {
+      status = "depends";
+      notes.push(
+        `${profile.name} would fetch the missing issuer from ${urls.map((u) => u.location.value).join(", ")}; the verdict depends on what that URL serves (chainproof verify does not fetch it)`,
+      );
+    } else if (profile.aia.preloads && !ctx.preload) {
+      status = "depends";
+      notes.push(
+        `${profile.name} completes chains from intermediates disclosed to the CCADB; if "${top.issuer.toString()}" is one of them Firefox trusts this chain, otherwise not`,
+      );
+    }
+  }
+  return outcome({
+    verdict: {
+      ...base,
+      trusted: false,
+      status,
+      path: pathEntries(certs, anchorCert, ctx),
+      ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
+      details: result.findings,
+    },
+    certs,
+    anchorCert,
+    failures,
+    decisive,
+  });
+}
+
+function anchorInfo(a: TrustAnchor): NonNullable<ClientVerdict["anchor"]> {
+  return {
+    name: a.name,
+    subject: a.cert.subject.toString(),
+    sha256: a.cert.sha256,
+    trustSource: a.trustSource,
+  };
+}
+
+function hostnameFacts(leaf: Certificate, peer: PeerName): HostnameFacts {
+  const cns = leaf.commonNames;
+  const facts: HostnameFacts = {
+    peer,
+    dns: leaf.dnsNames,
+    ips: (leaf.subjectAltName ?? []).filter((n) => n.type === "ip").map((n) => n.value),
+    hasSan: leaf.hasExtension(OID.subjectAltName),
+  };
+  if (cns.length) facts.cn = cns[cns.length - 1];
+  return facts;
+}
+
+function pickDecisive(profile: ClientProfile, failures: Failure[]): Failure | undefined {
+  let best: Failure | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
+  for (const f of failures) {
+    const r = profile.order.indexOf(f.kind);
+    const rank = r < 0 ? profile.order.length : r;
+    if (rank < bestRank) {
+      best = f;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+/** Map one validator finding to the failure kind a client's error text depends on. */
+function classify(
+  f: Finding,
+  certs: Certificate[],
+  anchors: readonly TrustAnchor[],
+  profile: ClientProfile,
+  ctx: Context,
+  shipped: boolean,
+  rules: readonly DistrustRule[],
+  hostFacts: HostnameFacts | undefined,
+): Failure {
+  const cert = f.cert && f.cert.position >= 0 ? certs[f.cert.position] : undefined;
+  const role = f.cert?.role;
+  const failure: Failure = {
+    kind: "other",
+    path: certs,
+    onlyLeafSent: ctx.sent.length === 1,
+    time: ctx.time,
+    detail: f.detail,
+    ...(cert ? { cert } : {}),
+    ...(role ? { role } : {}),
+  };
+  if (profile.id === "java" || profile.id === "salesforce") {
+    failure.javaBranch = javaBranch(
+      ctx.sent,
+      anchors.map((a) => a.cert),
+    );
+  }
+  switch (f.code) {
+    case "no-path-to-trust-anchor": {
+      const top = certs[certs.length - 1];
+      failure.cert = top;
+      failure.role = top === ctx.leaf ? "leaf" : "intermediate";
+      if (top === ctx.leaf && top.selfSigned) failure.kind = "self-signed-leaf";
+      else if (top.selfSigned) failure.kind = "untrusted-root";
+      else if (anchors.some((a) => a.cert.sha256 === top.sha256)) failure.kind = "non-root-anchor";
+      else failure.kind = "unknown-issuer";
+      break;
+    }
+    case "expired":
+    case "not-yet-valid":
+      failure.kind = f.code;
+      break;
+    case "hostname-mismatch":
+      failure.kind = "hostname-mismatch";
+      failure.cert = ctx.leaf;
+      failure.role = "leaf";
+      if (hostFacts) failure.hostname = hostFacts;
+      break;
+    case "distrusted": {
+      failure.kind = "distrusted";
+      const d = profile.distrust.client
+        ? evaluateDistrust(rules, profile.distrust.client, certs).find((x) => x.certain)
+        : undefined;
+      if (d) failure.distrust = { rule: d.rule, anchor: certs[certs.length - 1], reason: d.reason };
+      break;
+    }
+    case "client-policy": {
+      const p = profile.algorithms
+        .check({ certs, anchorShippedWithClient: shipped })
+        .find((x) => x.detail === f.detail && (!cert || x.cert === cert));
+      if (p) {
+        failure.kind = p.kind;
+        failure.algorithm = p;
+      }
+      break;
+    }
+    case "weak-key":
+      failure.kind = "weak-key";
+      break;
+    case "weak-signature-algorithm":
+      failure.kind = "weak-signature";
+      break;
+    case "not-a-ca":
+      failure.kind = "not-a-ca";
+      break;
+    case "key-usage":
+      failure.kind = role === "leaf" ? "other" : "ca-key-usage";
+      break;
+    case "extended-key-usage":
+      failure.kind = "extended-key-usage";
+      break;
+    case "bad-signature":
+    case "unsupported-signature-algorithm":
+      failure.kind = "bad-signature";
+      break;
+    case "name-constraints-violated":
+      failure.kind = "name-constraints";
+      break;
+    case "path-length-exceeded":
+      failure.kind = "path-length";
+      break;
+  }
+  // A key failure's position is the path index; keep the certificate the validator named.
+  return failure;
+}
+
+function pathEntries(
+  certs: readonly Certificate[],
+  anchor: Certificate | undefined,
+  ctx: Context,
+): PathEntry[] {
+  return certs.map((c, i) => {
+    const position = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
+    const from: PathEntry["from"] =
+      position >= 0
+        ? "sent"
+        : ctx.aia.some((a) => a.sha256 === c.sha256)
+          ? "aia"
+          : ctx.preload?.some((a) => a.sha256 === c.sha256)
+            ? "preload"
+            : "store";
+    const e: PathEntry = {
+      subject: c.subject.toString(),
+      issuer: c.issuer.toString(),
+      sha256: c.sha256,
+      from,
+      anchor: anchor !== undefined && i === certs.length - 1 && c.sha256 === anchor.sha256,
+      notAfter: isoSeconds(c.notAfter),
+    };
+    if (position >= 0) e.position = position + 1;
+    return e;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reasons and findings
+
+/** The product finding code and message for a client's decisive failure. */
+function fillReason(o: Outcome, chain: ChainAnalysis, ctx: Context): void {
+  const f = o.decisive;
+  if (!f) return;
+  const profile = CLIENTS[o.verdict.client];
+  o.verdict.error = profile.errorText(f);
+  const code = reasonCode(f, o, chain, ctx);
+  const match = chain.findings.find(
+    (x) => x.code === code && (!f.cert || !x.certificate || x.certificate.sha256 === f.cert.sha256),
+  );
+  const ref = f.cert ? refFor(f.cert, ctx) : undefined;
+  o.verdict.reason = {
+    code,
+    kind: f.kind,
+    message: match?.message ?? reasonMessage(f, code, o),
+    ...(ref ? { certificate: ref } : {}),
+  };
+}
+
+function refFor(c: Certificate, ctx: Context): CertificateRef {
+  const i = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
+  const role: CertificateRef["role"] =
+    c.sha256 === ctx.leaf.sha256 ? "leaf" : c.selfSigned ? "root" : "intermediate";
+  return certRef(c, role, i >= 0 ? i + 1 : undefined);
+}
+
+function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context): string {
+  switch (f.kind) {
+    case "self-signed-target":
+    case "self-signed-leaf":
+    case "untrusted-root":
+    case "non-root-anchor":
+    case "expired":
+    case "not-yet-valid":
+    case "weak-key":
+    case "weak-signature":
+      return f.kind;
+    case "unknown-issuer": {
+      const top = f.cert ?? o.certs[o.certs.length - 1];
+      if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
+        return "intermediate-anchor-ignored";
+      const k = ctx.known.find((x) => issued(x.cert, top));
+      if (k?.cert.selfSigned) return "untrusted-root";
+      if (top === ctx.leaf || k) return "incomplete-chain";
+      return chain.gap?.top === top && chain.findings.some((x) => x.code === "incomplete-chain")
+        ? "incomplete-chain"
+        : "unknown-issuer";
+    }
+    case "hostname-mismatch":
+      return ctx.peer && matchPeerName(ctx.leaf, ctx.peer, { cnFallback: true }).ok
+        ? "hostname-cn-only"
+        : "hostname-mismatch";
+    case "distrusted":
+      return "distrusted-ca";
+    case "not-a-ca":
+      return "not-a-ca";
+    case "ca-key-usage":
+      return "key-usage";
+    case "extended-key-usage":
+      return "extended-key-usage";
+    case "bad-signature":
+      return "bad-signature";
+    case "name-constraints":
+      return "name-constraints-violated";
+    case "path-length":
+      return "path-length-exceeded";
+    default:
+      return "client-rejected";
+  }
+}
+
+function reasonMessage(f: Failure, code: string, o: Outcome): string {
+  const name = CLIENTS[o.verdict.client].name;
+  const label = f.cert?.label ?? "the chain";
+  switch (code) {
+    case "self-signed-target":
+      return `${name} does not accept a self-signed certificate on the target host, even one that is in its trust list.`;
+    case "intermediate-anchor-ignored":
+      return `${name} only trusts root certificates: the intermediate in its trust list is ignored, so the chain must reach a listed root.`;
+    case "non-root-anchor":
+      return `${name} found "${label}" in its trust store, but it is not a root: without -partial_chain ${name} needs the root that issued it.`;
+    case "untrusted-root":
+      return `The chain leads to a root that ${name}'s trust store (${o.store.name}) does not hold.`;
+    case "incomplete-chain":
+      return `The chain is incomplete: nothing sent or trusted issued "${label}".`;
+    case "distrusted-ca":
+      return `${name} distrusts the root of this chain for certificates issued when this one was: ${f.distrust?.reason ?? f.detail}.`;
+    case "weak-signature":
+    case "weak-key":
+      return `${name} refuses "${label}": ${f.algorithm?.detail ?? f.detail}.`;
+    case "expired":
+      return `"${label}" has expired.`;
+    default:
+      return `${name} refuses the chain at "${label}": ${f.detail}`;
+  }
+}
+
+const FIXES: Record<string, string> = {
+  "self-signed-target":
+    "Install a certificate issued by a CA in the org's root list (a public CA). Self-signed certificates only work for the client side of mutual TLS.",
+  "intermediate-anchor-ignored":
+    "Send the intermediate in the chain and make sure its root is in the trust list; Salesforce will not add intermediates to its list.",
+  "non-root-anchor":
+    "Add the root that issued the trusted intermediate to the trust store (or run OpenSSL with -partial_chain).",
+  "distrusted-ca": "Replace the certificate with one from a CA the client still trusts.",
+  "client-rejected": "See the client's error and the validator's detail.",
+};
+
+const WARNING_CODES = new Set([
+  "wrong-order",
+  "duplicate-certificate",
+  "unrelated-certificate",
+  "expiring-soon",
+  "weak-key",
+  "weak-signature",
+  "hostname-cn-only",
+  "distrusted-ca",
+]);
+
+function collectFindings(outcomes: Outcome[], chain: ChainAnalysis, ctx: Context): ReportFinding[] {
+  const findings: ReportFinding[] = chain.findings.map((f) => ({ ...f }));
+
+  // Partial distrust: every rule, of any client, that fires for a root some client built a path to.
+  const byRule = new Map<string, { d: DistrustFinding; clients: Set<DistrustClient>; anchor: Certificate }>();
+  const seenAnchors = new Set<string>();
+  for (const o of outcomes) {
+    if (!o.anchorCert || seenAnchors.has(o.anchorCert.sha256)) continue;
+    seenAnchors.add(o.anchorCert.sha256);
+    for (const dc of ["java", "salesforce", "chrome", "firefox"] as DistrustClient[]) {
+      for (const d of evaluateDistrust(ctx.rules, dc, o.certs)) {
+        const e = byRule.get(d.rule.id) ?? { d, clients: new Set<DistrustClient>(), anchor: o.anchorCert };
+        e.clients.add(dc);
+        byRule.set(d.rule.id, e);
+      }
+    }
+  }
+  for (const { d, clients, anchor } of byRule.values()) {
+    const who = [...clients].map((c) => CLIENTS[c].name).join(", ");
+    findings.push({
+      code: "distrusted-ca",
+      severity: "warning",
+      message: `${who} ${d.certain ? "distrust" : "may distrust"} "${anchor.label}" for this certificate: ${d.reason} (rule ${d.rule.id}).`,
+      fix: "Replace the certificate with one from a CA these clients still trust; certificates issued before the cutoff keep working until they expire.",
+      certificate: certRef(anchor, "root", positionIn(ctx, anchor)),
+      data: {
+        rule: d.rule.id,
+        test: d.rule.test.kind,
+        cutoff: isoSeconds(d.rule.test.date),
+        compared: d.date ? isoSeconds(d.date) : undefined,
+        certain: d.certain,
+        clients: [...clients],
+        source: d.rule.source,
+      },
+    });
+  }
+
+  // Client-specific reasons no chain finding covers.
+  for (const o of outcomes) {
+    const r = o.verdict.reason;
+    if (!r) continue;
+    if (findings.some((f) => f.code === r.code && sameCert(f.certificate, r.certificate))) continue;
+    findings.push({
+      code: r.code,
+      severity: "error",
+      message: r.message,
+      fix: FIXES[r.code] ?? fixFromChain(r.code, findings) ?? "See the client's error text.",
+      ...(r.certificate ? { certificate: r.certificate } : {}),
+    });
+  }
+
+  // Which client refuses because of which finding.
+  for (const f of findings) {
+    if (f.severity === "info") continue;
+    const clients: NonNullable<ReportFinding["clients"]> = {};
+    for (const o of outcomes) {
+      const v = o.verdict;
+      const decisive =
+        v.reason && v.reason.code === f.code && sameCert(f.certificate, v.reason.certificate, f.code);
+      if (decisive) {
+        clients[v.client] = {
+          rejects: true,
+          ...(v.error ? { error: v.error.text, evidence: v.error.evidence } : {}),
+        };
+        if (v.status === "depends") clients[v.client] = { rejects: false, note: v.notes[v.notes.length - 1] };
+      } else if (o.failures.some((x) => failureMatches(x, f, o))) {
+        clients[v.client] = { rejects: true };
+      } else {
+        clients[v.client] = { rejects: false };
+      }
+    }
+    f.clients = clients;
+    if (WARNING_CODES.has(f.code) && Object.values(clients).some((c) => c?.rejects)) f.severity = "error";
+  }
+  return findings.sort(bySeverity);
+}
+
+function positionIn(ctx: Context, c: Certificate): number | undefined {
+  const i = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
+  return i >= 0 ? i + 1 : undefined;
+}
+
+const GAP_CODES = new Set([
+  "incomplete-chain",
+  "unknown-issuer",
+  "untrusted-root",
+  "intermediate-anchor-ignored",
+]);
+
+function sameCert(a: CertificateRef | undefined, b: CertificateRef | undefined, code?: string): boolean {
+  if (code && GAP_CODES.has(code)) return true;
+  return !a || !b || a.sha256 === b.sha256;
+}
+
+function fixFromChain(code: string, findings: ReportFinding[]): string | undefined {
+  return findings.find((f) => f.code === code)?.fix;
+}
+
+/** Does a (non-decisive) failure of this client correspond to finding `f`? */
+function failureMatches(x: Failure, f: ReportFinding, o: Outcome): boolean {
+  const certOk = !f.certificate || !x.cert || f.certificate.sha256 === x.cert.sha256;
+  switch (f.code) {
+    case "expired":
+    case "not-yet-valid":
+      return x.kind === f.code && certOk;
+    case "weak-key":
+    case "weak-signature":
+      return x.kind === f.code && certOk;
+    case "hostname-mismatch":
+    case "hostname-cn-only":
+      return x.kind === "hostname-mismatch";
+    case "distrusted-ca":
+      return x.kind === "distrusted";
+    case "self-signed-leaf":
+      return x.kind === "self-signed-leaf" || x.kind === "self-signed-target";
+    case "incomplete-chain":
+    case "unknown-issuer":
+    case "untrusted-root":
+      return (x.kind === "unknown-issuer" || x.kind === "untrusted-root") && o.verdict.status !== "depends";
+    default:
+      return false;
+  }
+}
+
+/** For callers that want the Java-side wording of every rule at once (docs, tests). */
+export function clientFailureText(id: ClientId, f: Failure): ErrorText {
+  return CLIENTS[id].errorText(f);
+}
+
+export function describeTime(d: Date): string {
+  return isoSeconds(d);
+}

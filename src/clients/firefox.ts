@@ -1,0 +1,132 @@
+/**
+ * Firefox (mozilla::pkix through NSSCertDBTrustDomain and CertVerifier) with the NSS built-in roots, which
+ * chainproof bundles exactly (NSS 2.86). Error names are mozilla::pkix / NSS result names as Firefox shows
+ * them on its error page; Firefox was not available to reproduce them.
+ */
+
+import { FIREFOX_ALGORITHMS } from "./algorithms.js";
+import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
+
+// CertVerifier::VerifySSLServerCert: chain errors first; for an expired or not-yet-valid certificate the
+// host name is checked first "because that would be a more serious error"; otherwise the host name is
+// checked only once the chain is valid.
+const FIREFOX_ORDER: FailureKind[] = [
+  "self-signed-leaf",
+  "unknown-issuer",
+  "untrusted-root",
+  "non-root-anchor",
+  "distrusted",
+  "not-a-ca",
+  "ca-key-usage",
+  "extended-key-usage",
+  "path-length",
+  "name-constraints",
+  "weak-signature",
+  "weak-key",
+  "bad-signature",
+  "other",
+  "hostname-mismatch",
+  "expired",
+  "not-yet-valid",
+];
+
+export const firefox: ClientProfile = {
+  id: "firefox",
+  name: "Firefox",
+  summary: "Firefox with the NSS built-in roots (bundled NSS 2.86) and their distrust-after dates",
+  engine: "mozilla::pkix (security/certverifier/NSSCertDBTrustDomain.cpp, CertVerifier.cpp)",
+  store: {
+    real: "mozilla",
+    fallback: "mozilla",
+    source: "NSS lib/ckfw/builtins/certdata.txt (bundled as src/trust/data/mozilla.json)",
+  },
+  aia: {
+    fetches: false,
+    preloads: true,
+    note: "Firefox does not fetch AIA URLs but completes chains from its preloaded list of intermediates disclosed to the CCADB; chainproof does not ship that list, so it uses a known-intermediates catalog (e.g. the FPKI store's) only when asked",
+    source: "Firefox intermediate preloading (security.remote_settings.intermediates.enabled)",
+    evidence: "unverified",
+  },
+  distrust: {
+    client: "firefox",
+    source:
+      "NSS CKA_NSS_SERVER_DISTRUST_AFTER, enforced in NSSCertDBTrustDomain.cpp IsDistrustedCertificateChain",
+  },
+  hostname: {
+    // mozilla::pkix CheckCertHostname: FallBackToSearchWithinSubject::Yes for DNS names and IPv4 addresses
+    // (the CN is searched when the SAN has no name of the type); never for IPv6.
+    cnFallback: true,
+    source: "mozilla security/nss/lib/mozpkix/lib/pkixnames.cpp CheckCertHostname",
+    evidence: "src",
+  },
+  anchors: {
+    nonSelfSigned: "anchor",
+    directLeaf: "any",
+    directLeafValidity: true,
+    source: "mozilla::pkix BuildForward: any certificate with TrustLevel::TrustAnchor ends the path",
+    evidence: "unverified",
+  },
+  profile: "webpki",
+  ignore: [
+    "cn-not-in-san",
+    "key-identifier",
+    "extension-criticality",
+    "weak-key",
+    "weak-signature-algorithm",
+  ],
+  ignoreSource:
+    "mozilla::pkix checks neither CN/SAN consistency nor key identifiers; key limits per CertVerifier.cpp",
+  algorithms: FIREFOX_ALGORITHMS,
+  minTls: {
+    version: "TLSv1.2",
+    source: "Firefox 78 disabled TLS 1.0 and 1.1 (security.tls.version.min = 3)",
+    evidence: "doc",
+  },
+  order: FIREFOX_ORDER,
+  errorText(f: Failure): ErrorText {
+    const ca = f.role !== "leaf";
+    switch (f.kind) {
+      case "self-signed-leaf":
+      case "self-signed-target":
+        return { text: "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT", evidence: "src" };
+      case "unknown-issuer":
+      case "untrusted-root":
+      case "non-root-anchor":
+        return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "src" };
+      case "distrusted":
+        return { text: "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED", evidence: "src" };
+      case "expired":
+        return {
+          text: ca ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE",
+          evidence: "src",
+        };
+      case "not-yet-valid":
+        return {
+          text: ca
+            ? "MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE"
+            : "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE",
+          evidence: "src",
+        };
+      case "hostname-mismatch":
+        return { text: "SSL_ERROR_BAD_CERT_DOMAIN", evidence: "src" };
+      case "weak-signature":
+        return { text: "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED", evidence: "src" };
+      case "weak-key":
+        return { text: "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE", evidence: "unverified" };
+      case "not-a-ca":
+        return { text: "SEC_ERROR_CA_CERT_INVALID", evidence: "unverified" };
+      case "ca-key-usage":
+        return { text: "SEC_ERROR_INADEQUATE_KEY_USAGE", evidence: "unverified" };
+      case "extended-key-usage":
+        return { text: "SEC_ERROR_INADEQUATE_CERT_TYPE", evidence: "unverified" };
+      case "bad-signature":
+        return { text: "SEC_ERROR_BAD_SIGNATURE", evidence: "unverified" };
+      case "path-length":
+        return { text: "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID", evidence: "unverified" };
+      case "name-constraints":
+        return { text: "SEC_ERROR_CERT_NOT_IN_NAME_SPACE", evidence: "unverified" };
+      default:
+        return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "unverified" };
+    }
+  },
+};

@@ -1,0 +1,180 @@
+/**
+ * Go's crypto/x509 as crypto/tls runs it (Linux, or an explicit RootCAs pool; on macOS and Windows Go
+ * hands system-root verification to the platform verifier). Texts are from golang/go
+ * src/crypto/x509/verify.go and x509.go ([src]); crypto/tls (Go 1.20+) wraps them as
+ * "tls: failed to verify certificate: …". Go was not available to reproduce them.
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import { GO_ALGORITHMS, goAlgorithmName } from "./algorithms.js";
+import { type ClientProfile, type ErrorText, type Failure, type FailureKind, isoSeconds } from "./profile.js";
+
+const TLS = "tls: failed to verify certificate: ";
+const UNKNOWN_AUTHORITY = "x509: certificate signed by unknown authority";
+
+/** UnknownAuthorityError.Error(): the hint names the candidate issuer by CN, else O, else serial. */
+function candidateName(c: Certificate): string {
+  const cn = c.commonNames[0];
+  if (cn) return cn;
+  const o = c.subject.values("2.5.4.10")[0];
+  return o ?? `serial:${BigInt(`0x${c.serialNumber || "0"}`).toString()}`;
+}
+
+function expiryText(c: Certificate, now: Date): string {
+  // CertificateInvalidError{Expired}: "x509: certificate has expired or is not yet valid: current time %s is after %s"
+  return now.getTime() > c.notAfter.getTime()
+    ? `x509: certificate has expired or is not yet valid: current time ${isoSeconds(now)} is after ${isoSeconds(c.notAfter)}`
+    : `x509: certificate has expired or is not yet valid: current time ${isoSeconds(now)} is before ${isoSeconds(c.notBefore)}`;
+}
+
+function withHint(hint: string, candidate: Certificate | undefined): string {
+  if (!candidate) return UNKNOWN_AUTHORITY;
+  return `${UNKNOWN_AUTHORITY} (possibly because of ${JSON.stringify(hint)} while trying to verify candidate authority certificate ${JSON.stringify(candidateName(candidate))})`;
+}
+
+/** Certificate.VerifyHostname / HostnameError.Error() (verify.go). */
+function goHostnameText(f: Failure): ErrorText {
+  const h = f.hostname;
+  if (!h) return { text: `${TLS}x509: certificate is not valid for any names`, evidence: "unverified" };
+  if (h.peer.kind === "ip") {
+    if (h.ips.length === 0) {
+      return {
+        text: `${TLS}x509: cannot validate certificate for ${h.peer.value} because it doesn't contain any IP SANs`,
+        evidence: "src",
+      };
+    }
+    return {
+      text: `${TLS}x509: certificate is valid for ${h.ips.join(", ")}, not ${h.peer.value}`,
+      evidence: "src",
+    };
+  }
+  if (h.dns.length > 0)
+    return {
+      text: `${TLS}x509: certificate is valid for ${h.dns.join(", ")}, not ${h.peer.value}`,
+      evidence: "src",
+    };
+  // No SAN extension at all and a CN that looks like a host name: the legacy-CN error.
+  if (!h.hasSan && h.cn !== undefined && /^[a-z0-9*.-]+$/i.test(h.cn) && h.cn.includes(".")) {
+    return {
+      text: `${TLS}x509: certificate relies on legacy Common Name field, use SANs instead`,
+      evidence: "src",
+    };
+  }
+  return {
+    text: `${TLS}x509: certificate is not valid for any names, but wanted to match ${h.peer.value}`,
+    evidence: "src",
+  };
+}
+
+/**
+ * Certificate.Verify: the leaf's own validity first (isValid: time, EKU), then the host name, then chain
+ * building, where every rejected candidate issuer only becomes a hint in "signed by unknown authority".
+ */
+const GO_ORDER: FailureKind[] = [
+  "expired",
+  "not-yet-valid",
+  "hostname-mismatch",
+  "unknown-issuer",
+  "untrusted-root",
+  "self-signed-leaf",
+  "non-root-anchor",
+  "weak-signature",
+  "weak-key",
+  "not-a-ca",
+  "ca-key-usage",
+  "path-length",
+  "name-constraints",
+  "bad-signature",
+  "extended-key-usage",
+  "other",
+];
+
+export const go: ClientProfile = {
+  id: "go",
+  name: "Go",
+  summary: "Go crypto/tls + crypto/x509 (Linux, system roots or RootCAs), current releases",
+  engine: "crypto/x509 Certificate.Verify (src/crypto/x509/verify.go)",
+  store: {
+    real: "system-bundle",
+    fallback: "mozilla",
+    approximation:
+      "the system CA bundle Go reads on Linux was not read (--store system), so Mozilla's TLS roots stand in for it",
+    source:
+      "golang/go src/crypto/x509/root_linux.go (the same bundle paths as OpenSSL; SSL_CERT_FILE, SSL_CERT_DIR)",
+  },
+  aia: {
+    fetches: false,
+    preloads: false,
+    note: "crypto/x509 never fetches missing intermediates (on Windows the platform verifier may)",
+    source:
+      "golang/go src/crypto/x509/verify.go (no AIA fetching); root_windows.go uses CertGetCertificateChain",
+    evidence: "src",
+  },
+  distrust: {
+    client: null,
+    source: "Go applies no distrust-after dates to system roots (src/trust/distrust.ts)",
+  },
+  hostname: {
+    cnFallback: false,
+    source:
+      'golang/go src/crypto/x509/verify.go VerifyHostname: "the legacy Common Name field is ignored" (Go 1.15+)',
+    evidence: "src",
+  },
+  anchors: {
+    // Verify: `if opts.Roots.contains(c)` the leaf alone is a chain; any certificate in Roots is an anchor.
+    nonSelfSigned: "anchor",
+    directLeaf: "any",
+    directLeafValidity: true,
+    source: "golang/go src/crypto/x509/verify.go Verify (opts.Roots.contains(c)) and buildChains",
+    evidence: "src",
+  },
+  profile: "rfc5280",
+  ignore: ["key-identifier", "extension-criticality"],
+  ignoreSource:
+    "crypto/x509 does not check key identifiers or RFC 5280 criticality rules for known extensions",
+  algorithms: GO_ALGORITHMS,
+  minTls: {
+    version: "TLSv1.2",
+    source: "crypto/tls: Config.MinVersion defaults to TLS 1.2 for clients (Go 1.18+)",
+    evidence: "doc",
+  },
+  order: GO_ORDER,
+  errorText(f: Failure): ErrorText {
+    const pos = f.cert ? f.path.indexOf(f.cert) : -1;
+    switch (f.kind) {
+      case "self-signed-leaf":
+      case "self-signed-target":
+      case "untrusted-root":
+      case "unknown-issuer":
+      case "non-root-anchor":
+        return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "src" };
+      case "expired":
+      case "not-yet-valid":
+        if (f.role === "leaf" && f.cert)
+          return { text: `${TLS}${expiryText(f.cert, f.time)}`, evidence: "src" };
+        return {
+          text: `${TLS}${withHint(f.cert ? expiryText(f.cert, f.time) : "", f.cert)}`,
+          evidence: "src",
+        };
+      case "hostname-mismatch":
+        return goHostnameText(f);
+      case "weak-signature": {
+        const a = f.algorithm;
+        const issuer = a ? f.path[a.position + 1] : undefined;
+        const hint = `x509: cannot verify signature: insecure algorithm ${a ? goAlgorithmName(a.cert) : "?"}`;
+        return { text: `${TLS}${withHint(hint, issuer)}`, evidence: "src" };
+      }
+      case "not-a-ca":
+        return {
+          text: `${TLS}${withHint("x509: certificate is not authorized to sign other certificates", pos > 0 ? f.cert : undefined)}`,
+          evidence: "src",
+        };
+      case "path-length":
+        return { text: `${TLS}x509: too many intermediates for path length constraint`, evidence: "src" };
+      case "extended-key-usage":
+        return { text: `${TLS}x509: certificate specifies an incompatible key usage`, evidence: "src" };
+      default:
+        return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "unverified" };
+    }
+  },
+};

@@ -1,0 +1,190 @@
+/**
+ * OpenSSL 3 (`openssl s_client -verify_return_error -verify_hostname HOST`, and applications that verify
+ * the same way) and curl on OpenSSL. Error texts marked [run] were printed by OpenSSL 3.0.19 and
+ * curl 7.88.1 (Debian 12) against a generated PKI; the others are X509_verify_cert_error_string() texts
+ * read in openssl/openssl crypto/x509/x509_txt.c (3.x).
+ */
+
+import { opensslAlgorithms } from "./algorithms.js";
+import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
+
+/** X509_V_ERR_* code and text (crypto/x509/x509_txt.c, OpenSSL 3.x). */
+export function opensslVerifyError(f: Failure): {
+  num: number;
+  text: string;
+  evidence: ErrorText["evidence"];
+} {
+  switch (f.kind) {
+    case "self-signed-leaf":
+    case "self-signed-target":
+      return { num: 18, text: "self-signed certificate", evidence: "run" }; // 1.1.1: "self signed certificate"
+    case "untrusted-root":
+      return { num: 19, text: "self-signed certificate in certificate chain", evidence: "run" };
+    case "unknown-issuer":
+      // [run] s_client and curl say 20 for a missing intermediate and for an unknown root alike.
+      return { num: 20, text: "unable to get local issuer certificate", evidence: "run" };
+    case "non-root-anchor":
+      // [run] an intermediate in the CAfile without -partial_chain: its issuer is looked up and not found.
+      return { num: 2, text: "unable to get issuer certificate", evidence: "run" };
+    case "expired":
+      return { num: 10, text: "certificate has expired", evidence: "run" };
+    case "not-yet-valid":
+      return { num: 9, text: "certificate is not yet valid", evidence: "src" };
+    case "hostname-mismatch":
+      return { num: 62, text: "hostname mismatch", evidence: "run" };
+    case "weak-signature":
+      return { num: 68, text: "CA signature digest algorithm too weak", evidence: "run" };
+    case "weak-key":
+      return f.algorithm?.position === 0
+        ? { num: 66, text: "EE certificate key too weak", evidence: "src" }
+        : { num: 67, text: "CA certificate key too weak", evidence: "run" };
+    case "not-a-ca":
+      return { num: 24, text: "invalid CA certificate", evidence: "src" };
+    case "ca-key-usage":
+      return { num: 32, text: "key usage does not include certificate signing", evidence: "src" };
+    case "extended-key-usage":
+      return { num: 26, text: "unsuitable certificate purpose", evidence: "src" };
+    case "bad-signature":
+      return { num: 7, text: "certificate signature failure", evidence: "src" };
+    case "path-length":
+      return { num: 25, text: "path length constraint exceeded", evidence: "src" };
+    case "name-constraints":
+      return { num: 47, text: "permitted subtree violation", evidence: "src" };
+    default:
+      return { num: 1, text: "unspecified certificate verification error", evidence: "unverified" };
+  }
+}
+
+/**
+ * The order of X509_verify_cert() in OpenSSL 3 (crypto/x509/x509_vfy.c verify_chain): build_chain
+ * (issuer errors), check_chain (CA, purpose, path length, name constraints), check_auth_level (key and
+ * digest strength), check_id (host name), then internal_verify (signatures and validity, from the root
+ * down). `s_client -verify_return_error` and curl stop at the first error.
+ */
+export const OPENSSL_ORDER: FailureKind[] = [
+  "self-signed-leaf",
+  "untrusted-root",
+  "unknown-issuer",
+  "non-root-anchor",
+  "not-a-ca",
+  "extended-key-usage",
+  "path-length",
+  "name-constraints",
+  "weak-key",
+  "weak-signature",
+  "hostname-mismatch",
+  "ca-key-usage",
+  "bad-signature",
+  "not-yet-valid",
+  "expired",
+  "other",
+];
+
+const COMMON = {
+  engine: "OpenSSL X509_verify_cert (crypto/x509/x509_vfy.c)",
+  store: {
+    real: "system-bundle" as const,
+    fallback: "mozilla" as const,
+    approximation:
+      "the system CA bundle was not read (--store system), so Mozilla's TLS roots stand in for it; distributions build their bundle from the same Mozilla list",
+    source: "SSL_CERT_FILE, /etc/ssl/certs/ca-certificates.crt and the other paths of src/trust/locations.ts",
+  },
+  aia: {
+    fetches: false,
+    preloads: false,
+    note: "OpenSSL never fetches missing intermediates; the server must send them",
+    source: "OpenSSL has no AIA fetching in X509_verify_cert",
+    evidence: "src" as const,
+  },
+  distrust: {
+    client: null,
+    source: "flat PEM bundles carry no distrust-after dates (curl PR #15552); OpenSSL enforces none",
+  },
+  hostname: {
+    // X509_check_host: the CN is consulted only when there is no dNSName SAN ([run] 3.0.19 accepts a
+    // CN-only leaf). OpenSSL master stops consulting it by default.
+    cnFallback: true,
+    source: "openssl crypto/x509/v3_utl.c do_x509_check (X509_CHECK_FLAG_NEVER_CHECK_SUBJECT not set)",
+    evidence: "run" as const,
+  },
+  profile: "rfc5280" as const,
+  // RFC 5280 encoding rules (key identifiers, extension criticality) are checked only with
+  // X509_V_FLAG_X509_STRICT, which s_client and curl do not set.
+  ignore: ["key-identifier" as const, "extension-criticality" as const],
+  ignoreSource:
+    "openssl crypto/x509/x509_vfy.c check_extensions: strict checks only with X509_V_FLAG_X509_STRICT",
+  minTls: {
+    version: "TLSv1.2" as const,
+    source:
+      "OpenSSL ≥ 3.0 at security level ≥ 1 disables TLS 1.0/1.1 signatures with SHA-1 (effectively TLS 1.2+)",
+    evidence: "unverified" as const,
+  },
+  order: OPENSSL_ORDER,
+};
+
+export const openssl: ClientProfile = {
+  id: "openssl",
+  name: "OpenSSL",
+  summary:
+    "openssl s_client -verify_return_error -verify_hostname (OpenSSL 3, security level 2 as Debian/Ubuntu and OpenSSL ≥ 3.2 ship it)",
+  ...COMMON,
+  anchors: {
+    // Without -partial_chain (X509_V_FLAG_PARTIAL_CHAIN) only a self-signed trusted certificate ends a
+    // chain; [run] an intermediate alone in -CAfile gives error 2. A self-signed leaf in the CAfile is trusted.
+    nonSelfSigned: "issuer",
+    directLeaf: "self-signed",
+    directLeafValidity: true,
+    source: "openssl crypto/x509/x509_vfy.c build_chain (X509_V_FLAG_PARTIAL_CHAIN); [run] OpenSSL 3.0.19",
+    evidence: "run",
+  },
+  algorithms: opensslAlgorithms(2, "s_client and curl on Debian 12 [run]"),
+  errorText(f: Failure): ErrorText {
+    const e = opensslVerifyError(f);
+    return { text: `verify error:num=${e.num}:${e.text}`, evidence: e.evidence };
+  },
+};
+
+/** curl's own host-name messages (lib/vtls/openssl.c ossl_verifyhost), 7.88.1 wording ([run]); newer curl says "hostname". */
+function curlHostnameText(f: Failure): ErrorText {
+  const h = f.hostname;
+  if (h && !h.hasSan && h.cn !== undefined) {
+    return {
+      text: `curl: (60) SSL: certificate subject name '${h.cn}' does not match target host name '${h.peer.value}'`,
+      evidence: "run",
+    };
+  }
+  return {
+    text: `curl: (60) SSL: no alternative certificate subject name matches target host name '${h?.peer.value ?? ""}'`,
+    evidence: "run",
+  };
+}
+
+export const curl: ClientProfile = {
+  id: "curl",
+  name: "curl",
+  summary:
+    "curl on OpenSSL 3 (security level 2): OpenSSL's chain checks, curl's own host-name check, partial chains on",
+  ...COMMON,
+  hostname: {
+    cnFallback: true,
+    source:
+      "curl lib/vtls/openssl.c ossl_verifyhost: the last CN is used only when there is no dNSName or iPAddress SAN; [run] 7.88.1",
+    evidence: "run",
+  },
+  anchors: {
+    // curl ≥ 7.68.0 sets X509_V_FLAG_PARTIAL_CHAIN unless CURLSSLOPT_NO_PARTIALCHAIN; [run] 7.88.1 trusts a
+    // chain whose only trusted certificate is the intermediate.
+    nonSelfSigned: "anchor",
+    directLeaf: "any",
+    directLeafValidity: true,
+    source:
+      "curl lib/vtls/openssl.c (X509_V_FLAG_PARTIAL_CHAIN unless CURLSSLOPT_NO_PARTIALCHAIN, since 7.68.0); [run] 7.88.1",
+    evidence: "run",
+  },
+  algorithms: opensslAlgorithms(2, "curl 7.88.1 on Debian 12 [run]"),
+  errorText(f: Failure): ErrorText {
+    if (f.kind === "hostname-mismatch") return curlHostnameText(f);
+    const e = opensslVerifyError(f);
+    return { text: `curl: (60) SSL certificate problem: ${e.text}`, evidence: e.evidence };
+  },
+};

@@ -1,0 +1,219 @@
+/**
+ * What a TLS client profile is: the data and small rule functions that make chainproof's validator
+ * (src/verify) behave like one real client — its trust store, whether it fetches missing intermediates,
+ * its distrust rules, host-name rules, algorithm limits, which trusted certificates it accepts as anchors,
+ * and the exact error text it prints for each kind of failure.
+ *
+ * Every rule carries its source next to it (client source path, documentation, or "[run]": reproduced on
+ * the real client, see docs/research/client-trust-rules.md). Rules we could not check are marked so.
+ */
+
+import type { DistrustClient, DistrustRule } from "../trust/distrust.js";
+import type { FindingCode, PeerName } from "../verify/index.js";
+import type { Certificate } from "../x509/certificate.js";
+
+export const CLIENT_IDS = [
+  "salesforce",
+  "java",
+  "openssl",
+  "curl",
+  "go",
+  "node",
+  "chrome",
+  "firefox",
+] as const;
+export type ClientId = (typeof CLIENT_IDS)[number];
+
+/** How sure we are of a rule or an error text. */
+export type Evidence =
+  /** Reproduced on the real client (OpenSSL 3.0.19, curl 7.88.1, Node 20, JDK 17.0.15 / 25.0.3). */
+  | "run"
+  /** Read in the client's source. */
+  | "src"
+  /** The vendor's documentation or announcement. */
+  | "doc"
+  /** Derived from a related client's behaviour (Salesforce from Java); not confirmed on the client itself. */
+  | "inferred"
+  /** Second-hand or from memory: check before relying on it. */
+  | "unverified";
+
+/** Which trust store a client uses when the user names none. */
+export interface StoreDefault {
+  /** What the real client reads. */
+  real:
+    | "salesforce-org-list"
+    | "jdk-cacerts"
+    | "system-bundle"
+    | "node-bundled"
+    | "chrome-root-store"
+    | "mozilla";
+  /** What chainproof uses when it is not given that store: the bundled Mozilla roots, or Node's. */
+  fallback: "mozilla" | "node";
+  /** Said to the user when the fallback is used. */
+  approximation?: string;
+  source: string;
+}
+
+/**
+ * A problem with a key or signature algorithm that a client's limits refuse. `position` is the index in
+ * the path (0 = leaf); for signatures, the certificate whose signature uses the algorithm.
+ */
+export interface AlgorithmProblem {
+  kind: "weak-signature" | "weak-key";
+  cert: Certificate;
+  position: number;
+  /** The client's own name for the algorithm ("SHA1withRSA", "SHA1-RSA", "RSA 1024"). */
+  algorithm: string;
+  /** Key size, for weak keys. */
+  bits?: number;
+  detail: string;
+}
+
+export interface AlgorithmContext {
+  /** Leaf first, anchor last. */
+  certs: readonly Certificate[];
+  /**
+   * The anchor is one the client ships (Java's "jdkCA": an anchor of the JDK's own cacerts). True for
+   * anchors from the client's default store and from a JDK or Salesforce list; false for a user's own file.
+   */
+  anchorShippedWithClient: boolean;
+}
+
+export interface AlgorithmPolicy {
+  /** One line per limit, for docs and `--client NAME` descriptions. */
+  rules: string[];
+  source: string;
+  evidence: Evidence;
+  check(ctx: AlgorithmContext): AlgorithmProblem[];
+}
+
+/** The kinds of failure a client's error text depends on. */
+export type FailureKind =
+  /** Salesforce: the target presented a self-signed certificate. */
+  | "self-signed-target"
+  /** The leaf is self-signed and not trusted. */
+  | "self-signed-leaf"
+  /** The chain ends at a self-signed certificate (sent by the server) that is not trusted. */
+  | "untrusted-root"
+  /** The chain ends at a certificate whose issuer was neither sent nor trusted (missing intermediate or unknown root). */
+  | "unknown-issuer"
+  /** The chain ends at a trusted certificate that is not self-signed, which this client does not accept as an anchor. */
+  | "non-root-anchor"
+  | "expired"
+  | "not-yet-valid"
+  | "hostname-mismatch"
+  | "distrusted"
+  | "weak-signature"
+  | "weak-key"
+  | "not-a-ca"
+  | "ca-key-usage"
+  | "extended-key-usage"
+  | "bad-signature"
+  | "name-constraints"
+  | "path-length"
+  | "other";
+
+export interface HostnameFacts {
+  peer: PeerName;
+  /** dNSName SANs. */
+  dns: string[];
+  /** iPAddress SANs, as text. */
+  ips: string[];
+  /** The most specific (last) subject CN. */
+  cn?: string;
+  /** The certificate has a subjectAltName extension at all. */
+  hasSan: boolean;
+}
+
+/** One failure, with what the client's error text needs. */
+export interface Failure {
+  kind: FailureKind;
+  /** The certificate concerned and its role in the path. */
+  cert?: Certificate;
+  role?: "leaf" | "intermediate" | "anchor";
+  /** The path the client built or came closest to (leaf first). */
+  path: Certificate[];
+  /** The server sent only the leaf. */
+  onlyLeafSent: boolean;
+  time: Date;
+  hostname?: HostnameFacts;
+  distrust?: { rule: DistrustRule; anchor: Certificate; reason: string };
+  algorithm?: AlgorithmProblem;
+  /** Java only: PKIXValidator validates the chain as sent ("validate") or builds a new one ("build"). */
+  javaBranch?: "validate" | "build";
+  /** The verifier's technical detail. */
+  detail: string;
+}
+
+export interface ErrorText {
+  text: string;
+  evidence: Evidence;
+}
+
+export interface ClientProfile {
+  id: ClientId;
+  name: string;
+  /** One line: what this profile models. */
+  summary: string;
+  /** The verification engine the client runs. */
+  engine: string;
+  store: StoreDefault;
+  aia: {
+    /** Fetches a missing issuer from the AIA caIssuers URL while building the path. */
+    fetches: boolean;
+    /** Completes chains from a preloaded list of disclosed intermediates (Firefox). */
+    preloads: boolean;
+    note: string;
+    source: string;
+    evidence: Evidence;
+  };
+  /** Partial distrust rules (src/trust/distrust.ts); null: the client enforces none. */
+  distrust: { client: DistrustClient | null; source: string };
+  hostname: { cnFallback: boolean; source: string; evidence: Evidence };
+  anchors: {
+    /**
+     * What a trusted certificate that is not self-signed (an intermediate in the store) does: ends a path
+     * ("anchor": Java PKIX, Go, curl, browsers), only helps build one and must itself chain to a
+     * self-signed root ("issuer": OpenSSL without -partial_chain, Node), or nothing ("ignored": Salesforce).
+     */
+    nonSelfSigned: "anchor" | "issuer" | "ignored";
+    /** A leaf that is itself in the trust store is accepted as it is: any leaf, self-signed ones only, or none. */
+    directLeaf: "any" | "self-signed" | "none";
+    /** The validity period of such a directly trusted leaf is checked. */
+    directLeafValidity: boolean;
+    source: string;
+    evidence: Evidence;
+  };
+  /** The validator profile: "webpki" (browsers) or "rfc5280". */
+  profile: "webpki" | "rfc5280";
+  /** Validator codes this client does not enforce (reported as warnings). */
+  ignore: FindingCode[];
+  ignoreSource: string;
+  algorithms: AlgorithmPolicy;
+  /** Refuses a self-signed target certificate even when it is trusted (Salesforce). */
+  refusesSelfSignedTarget?: { source: string };
+  /** Lowest TLS version the client negotiates, for the live `check` command. */
+  minTls?: { version: "TLSv1.2" | "TLSv1.3"; source: string; evidence: Evidence };
+  /** When several failures apply, the client reports the earliest kind in this list. */
+  order: FailureKind[];
+  /** What the client prints for a failure. */
+  errorText(f: Failure): ErrorText;
+}
+
+/** Text for a name in the form Java's X500Principal prints ("CN=a, O=b, C=US"). */
+export function javaPrincipal(cert: Certificate): string {
+  return cert.subject.rdns
+    .slice()
+    .reverse()
+    .map((rdn) => rdn.map((a) => `${a.shortName ?? `OID.${a.oid}`}=${quoteJava(a.value)}`).join(" + "))
+    .join(", ");
+}
+
+function quoteJava(v: string): string {
+  return /[,+="<>#;\\]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/(["\\])/g, "\\$1")}"` : v;
+}
+
+/** "2026-11-28T01:46:08Z" */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
