@@ -66,7 +66,7 @@ describe("java and salesforce profiles agree with real Java", { skip: !javac && 
     all.forEach((s, i) => {
       const dir = join(tmp, `case${String(i).padStart(2, "0")}`);
       mkdirSync(join(dir, "trust"), { recursive: true });
-      s.trust.forEach((t, j) => writeFileSync(join(dir, "trust", `${j}.pem`), t.pem));
+      for (const [j, t] of s.trust.entries()) writeFileSync(join(dir, "trust", `${j}.pem`), t.pem);
       writeFileSync(join(dir, "chain.pem"), s.chain.map((x) => x.pem).join(""));
       writeFileSync(join(dir, "key.pem"), s.chain[0].key.keyPem);
       writeFileSync(join(dir, "host"), s.host);
