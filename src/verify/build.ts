@@ -330,7 +330,7 @@ class Search {
       ? null
       : {
           code: "name-constraints-violated",
-          detail: `${r.name ? `${printable(r.name)}: ` : ""}${r.reason}`,
+          detail: r.name && !r.reason.includes(r.name) ? `${printable(r.name)}: ${r.reason}` : r.reason,
           cert,
           issuer: ca,
         };
