@@ -38,6 +38,25 @@ export function buildProgram(): Command {
     process.exitCode = await runDecode(files, opts);
   });
 
+  program
+    .command("showcerts")
+    .description(
+      "connect to a TLS server and show the certificates it sends, as sent (like openssl s_client -showcerts)",
+    )
+    .argument("<target>", "HOST[:PORT], [IPv6]:PORT or https://host/path (default port 443)")
+    .option("--servername <NAME>", "send NAME as SNI instead of the host")
+    .option("--no-sni", "send no SNI")
+    .option(
+      "--connect-to <ADDR[:PORT]>",
+      "connect to ADDR (and PORT) instead of resolving the host; SNI stays the host",
+    )
+    .option("--timeout <SECONDS>", "give up after SECONDS (connect, handshake and in all)", "10")
+    .option("--json", "print JSON (documented in docs/showcerts.md)")
+    .action(async (target: string, opts) => {
+      const { runShowcerts } = await import("./commands/showcerts.js");
+      process.exitCode = await runShowcerts(target, opts);
+    });
+
   return program;
 }
 

@@ -1,0 +1,627 @@
+/**
+ * Connect to a TLS server and record exactly what it sent: the certificate list in order (duplicates and
+ * extras included), version, cipher, ALPN, stapled OCSP, the CertificateRequest of a mutual-TLS server, and
+ * failures named so a person can act on them.
+ *
+ * How: node does the handshake (accepting any certificate: trust is judged elsewhere), but over a stream
+ * that hands every byte the server sends to a ServerCapture first (./capture.ts), which parses the
+ * handshake from the wire, decrypting TLS 1.3 records with the secrets node's `keylog` event reports.
+ * node's `getPeerCertificate(true)` cannot serve: it rebuilds and reorders the chain.
+ *
+ * Never throws for anything the network or the server does; throws InputError for an unusable target.
+ */
+
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import { Duplex } from "node:stream";
+import tls from "node:tls";
+import { InputError } from "../x509/errors.js";
+import { ServerCapture } from "./capture.js";
+import { type Lookup, openTcp, resolveAddress, seconds } from "./connect.js";
+import {
+  type AlertInfo,
+  alertInfo,
+  alertMessage,
+  notTlsMessage,
+  type ProbeFailure,
+  socketFailure,
+} from "./failures.js";
+import { type OcspSummary, summarizeOcsp } from "./ocsp.js";
+import {
+  CLIENT_CERTIFICATE_TYPES,
+  cipherSuiteName,
+  groupName,
+  HANDSHAKE_TYPES,
+  signatureSchemeName,
+  VERSION_CODES,
+  versionName,
+} from "./tls-names.js";
+
+export type { AlertInfo, FailureKind, ProbeFailure } from "./failures.js";
+
+export interface ProbeTarget {
+  /** Host name or IP address (IPv6 without brackets). Used for SNI unless `servername` says otherwise. */
+  host: string;
+  port: number;
+  /** SNI to send: a name, or false for none. Default: `host` when it is a name (never for an IP address). */
+  servername?: string | false;
+  /** Connect to this address (or name) instead of resolving `host`; SNI still comes from `host`. */
+  connectTo?: string;
+}
+
+export interface ProbeOptions {
+  /** DNS lookup plus TCP connect. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** From TCP connect to the end of the handshake. Default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** Everything, including the wait for a verdict on a client certificate. Default 30 s. */
+  totalTimeoutMs?: number;
+  /** Most bytes to read from the server before giving up (default 1 MiB). */
+  maxBytes?: number;
+  /** Most certificates to keep from the server's list (default 50; all are counted). */
+  maxCertificates?: number;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  /** OpenSSL cipher string (TLS ≤ 1.2 suites, and TLS 1.3 suite names). */
+  ciphers?: string;
+  /**
+   * Allow TLS 1.0 and 1.1 and the legacy algorithms they need: minVersion "TLSv1" plus ciphers
+   * "DEFAULT@SECLEVEL=0". OpenSSL 3 (node 20) refuses those servers otherwise, even with minVersion alone
+   * ("legacy sigalg disallowed or unsupported").
+   */
+  legacy?: boolean;
+  /** ALPN protocols to offer, e.g. ["h2", "http/1.1"]. */
+  alpn?: string[];
+  /** A client certificate (PEM chain) and key, for servers that ask for one. */
+  clientCert?: { cert: string | Buffer; key: string | Buffer; passphrase?: string };
+  /** Ask for a stapled OCSP response (default true). */
+  requestOcsp?: boolean;
+  /**
+   * TLS 1.3 servers judge the client certificate after the client's handshake is complete: wait this long
+   * for their verdict (a session ticket or an alert) when a CertificateRequest came. Default 1 s.
+   */
+  postHandshakeMs?: number;
+  /** Name resolution (default: the system resolver). For tests and custom resolvers. */
+  lookup?: Lookup;
+}
+
+export const PROBE_DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  totalTimeoutMs: 30_000,
+  maxBytes: 1024 * 1024,
+  maxCertificates: 50,
+  postHandshakeMs: 1_000,
+} as const;
+
+export interface CertificateRequestInfo {
+  /** Acceptable CA names, DER-encoded X.501 Names, in the order sent (may be empty). */
+  certificateAuthorities: Uint8Array[];
+  signatureAlgorithms?: string[];
+  signatureAlgorithmsCert?: string[];
+  certificateTypes?: string[];
+}
+
+export interface ProbeResult {
+  host: string;
+  port: number;
+  /** The SNI sent, or null for none. */
+  servername: string | null;
+  /** The address connected to. */
+  address?: string;
+  family?: number;
+  /** True when the TLS handshake completed (from the client's side). */
+  completed: boolean;
+  failure?: ProbeFailure;
+  /** "TLSv1.3" etc., as the server chose it (known from ServerHello even when the handshake failed). */
+  protocol?: string;
+  cipher?: { id?: number; name: string; openssl?: string };
+  alpn?: string;
+  keyExchange?: { group?: string; dhBits?: number; signatureScheme?: string };
+  helloRetryRequest: boolean;
+  /** The server's certificate list exactly as sent (the first `maxCertificates`), DER. */
+  certificates: Uint8Array[];
+  /** How many certificates the server's Certificate message held. */
+  certificateCount: number;
+  /** Size of the Certificate message body. */
+  certificateMessageBytes?: number;
+  /** "wire": parsed from the handshake bytes; "node": from node's API (order as sent); "none". */
+  certificateSource: "wire" | "node" | "none";
+  ocsp?: { der: Uint8Array; summary: OcspSummary };
+  certificateRequest?: CertificateRequestInfo;
+  /** The server asked for a client certificate: did we send one, and did the server accept it? */
+  clientCertificate?: { sent: boolean; verdict: "accepted" | "rejected" | "unknown"; alert?: AlertInfo };
+  alerts: AlertInfo[];
+  /** The server's handshake messages in order ("ServerHello", "Certificate", …). */
+  serverMessages: string[];
+  bytesRead: number;
+  bytesWritten: number;
+  timing: { lookupMs?: number; connectMs?: number; handshakeMs?: number; totalMs: number };
+  /** The captured certificate list compared with node's view of the peer chain. */
+  crossCheck: { certificates: "match" | "mismatch" | "unavailable"; detail?: string };
+  /** Things worth knowing that are not failures (certificate cap reached, capture fell back, …). */
+  notes: string[];
+}
+
+/** Probe one TLS endpoint. */
+export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const o = { ...PROBE_DEFAULTS, ...options };
+  if (!target.host) throw new InputError("no host given", "bad-target");
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw new InputError(`port ${target.port} is not between 1 and 65535`, "bad-target");
+  }
+  const start = performance.now();
+  const elapsed = () => performance.now() - start;
+  const remaining = () => Math.max(0, o.totalTimeoutMs - elapsed());
+
+  const host = target.host.replace(/\.$/, "");
+  let servername: string | null = null;
+  const notes: string[] = [];
+  if (target.servername === false) servername = null;
+  else if (typeof target.servername === "string" && target.servername !== "") {
+    if (net.isIP(target.servername)) notes.push("SNI cannot carry an IP address (RFC 6066); none was sent");
+    else servername = target.servername.replace(/\.$/, "");
+  } else if (!net.isIP(host)) servername = host;
+
+  const result: ProbeResult = {
+    host,
+    port: target.port,
+    servername,
+    completed: false,
+    helloRetryRequest: false,
+    certificates: [],
+    certificateCount: 0,
+    certificateSource: "none",
+    alerts: [],
+    serverMessages: [],
+    bytesRead: 0,
+    bytesWritten: 0,
+    timing: { totalMs: 0 },
+    crossCheck: { certificates: "unavailable" },
+    notes,
+  };
+  const done = (failure?: ProbeFailure): ProbeResult => {
+    result.failure = failure;
+    result.timing.totalMs = Math.round(elapsed());
+    return result;
+  };
+
+  // Name resolution and TCP connect, together bounded by the connect timeout.
+  const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || host;
+  const connectBudget = Math.min(o.connectTimeoutMs, remaining());
+  const resolved = await resolveAddress(dest, connectBudget, o.lookup);
+  if ("failure" in resolved) return done(resolved.failure);
+  if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
+  result.address = resolved.address;
+  result.family = resolved.family;
+  const tcp = await openTcp(
+    resolved.address,
+    resolved.family,
+    target.port,
+    Math.max(1, Math.min(o.connectTimeoutMs - elapsed(), remaining())),
+    Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
+  );
+  if ("failure" in tcp) return done(tcp.failure);
+  const raw = tcp.socket;
+  const connectedAt = elapsed();
+  result.timing.connectMs = Math.round(connectedAt);
+
+  const minVersion = o.minVersion ?? (o.legacy ? "TLSv1" : (tls.DEFAULT_MIN_VERSION as tls.SecureVersion));
+  const maxVersion = o.maxVersion ?? (tls.DEFAULT_MAX_VERSION as tls.SecureVersion);
+  const ciphers = o.ciphers ?? (o.legacy ? "DEFAULT@SECLEVEL=0" : undefined);
+
+  return new Promise<ProbeResult>((resolvePromise) => {
+    const capture = new ServerCapture({ maxCertificates: o.maxCertificates, maxMessageBytes: o.maxBytes });
+    type Stage = "handshake" | "post" | "linger" | "done";
+    let stage: Stage = "handshake";
+    const timers: NodeJS.Timeout[] = [];
+    let tlsSocket: tls.TLSSocket | undefined;
+    let tlsError: (Error & { code?: string }) | undefined;
+    let rawError: NodeJS.ErrnoException | undefined;
+    let rawEnded = false;
+    let byteLimitHit = false;
+    let nodeChain: Uint8Array[] | undefined;
+    let nodeOcsp: Buffer | undefined;
+    let nodeCipher: tls.CipherNameAndProtocol | undefined;
+    let nodeProtocol: string | null = null;
+    let nodeAlpn: string | false | null = null;
+
+    const finish = (failure?: ProbeFailure) => {
+      if (stage === "done") return;
+      stage = "done";
+      for (const t of timers) clearTimeout(t);
+      tlsSocket?.destroy();
+      raw.destroy();
+      result.failure = failure;
+      fill();
+      resolvePromise(done(failure));
+    };
+
+    const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, Math.max(0, ms)));
+
+    // ---- failures ------------------------------------------------------------------------------------
+    const handshakeTimeout = (ms: number): ProbeFailure =>
+      capture.serverHello
+        ? {
+            kind: "handshake-timeout",
+            message: `timeout during the handshake, after ServerHello (${seconds(ms)})`,
+            detail: `last server message: ${capture.messages.at(-1) ?? "none"}`,
+          }
+        : {
+            kind: "hello-timeout",
+            message: `timeout while waiting for ServerHello (${seconds(ms)})`,
+            detail:
+              capture.serverBytes === 0
+                ? "the server accepted the connection and sent nothing"
+                : `the server sent ${capture.serverBytes} bytes, not a complete ServerHello`,
+          };
+
+    const versionProblem = (): ProbeFailure | undefined => {
+      const v = capture.serverHello?.version;
+      if (v === undefined) return undefined;
+      const lo = VERSION_CODES[minVersion];
+      const hi = VERSION_CODES[maxVersion];
+      if (v >= lo && v <= hi) return undefined;
+      return {
+        kind: "no-shared-version",
+        message: `no shared TLS version: the server chose ${versionName(v)}; this client allows ${minVersion}–${maxVersion}`,
+      };
+    };
+
+    const classify = (): ProbeFailure => {
+      const p = capture.problem;
+      if (p && p.kind !== "decrypt") {
+        if (p.kind === "not-tls") return { kind: "not-tls", message: notTlsMessage(p.sample) };
+        if (p.kind === "too-large") return { kind: "byte-limit", message: p.message };
+        return { kind: "malformed", message: `the server sent malformed TLS: ${p.message}` };
+      }
+      if (byteLimitHit) {
+        return {
+          kind: "byte-limit",
+          message: `the server sent more than ${o.maxBytes.toLocaleString("en-US")} bytes without completing the handshake`,
+        };
+      }
+      // A fatal alert explains the failure; a warning (say unrecognized_name) may precede another cause.
+      const alert =
+        capture.alerts.find((a) => a.level === 2) ??
+        capture.alerts.find((a) => a.description !== 0) ??
+        capture.alerts[0];
+      if (alert) {
+        const a = alertInfo(alert.level, alert.description);
+        if (a.code === 0)
+          return {
+            kind: "closed",
+            message: "the server closed the connection (close_notify) during the handshake",
+          };
+        if (a.code === 70)
+          return {
+            kind: "no-shared-version",
+            message: `no shared TLS version (${alertMessage(a)})`,
+            alert: a,
+          };
+        const mtls =
+          capture.certificateRequest && !o.clientCert
+            ? "the server asked for a client certificate and none was sent"
+            : undefined;
+        return { kind: "alert", message: alertMessage(a), alert: a, detail: mtls };
+      }
+      const vp = versionProblem();
+      if (vp) return { ...vp, detail: tlsError?.message?.trim() };
+      if (tlsError) {
+        const reason = opensslReason(tlsError);
+        if (reason === "excessive message size") {
+          const m =
+            capture.partialMessage() ??
+            (capture.certificate ? { type: 11, length: capture.certificate.bytes } : undefined);
+          const what = m
+            ? `${HANDSHAKE_TYPES[m.type] ?? "handshake"} message of ${m.length.toLocaleString("en-US")} bytes`
+            : "a handshake message";
+          return {
+            kind: "client-refused",
+            message: `the client (OpenSSL) refused the server's ${what}: excessive message size (OpenSSL's limit for a certificate list is 102,400 bytes)`,
+            detail: tlsError.message.trim(),
+          };
+        }
+        if (reason === "wrong version number" || reason === "packet length too long") {
+          return {
+            kind: "not-tls",
+            message: "not TLS (the server's reply is not a TLS record)",
+            detail: tlsError.message.trim(),
+          };
+        }
+        if (reason === "unsupported protocol") {
+          return {
+            kind: "no-shared-version",
+            message: "no shared TLS version",
+            detail: tlsError.message.trim(),
+          };
+        }
+        if (reason) {
+          const v = capture.serverHello?.version ?? 0x0303;
+          const legacy =
+            v < 0x0303 && !o.legacy
+              ? `the server chose ${versionName(v)}; OpenSSL 3 refuses it at its default security level (probe with the legacy option: minVersion TLSv1, ciphers DEFAULT@SECLEVEL=0)`
+              : undefined;
+          return {
+            kind: "client-refused",
+            message: `the client (OpenSSL) refused the handshake: ${reason}`,
+            detail: legacy ?? tlsError.message.trim(),
+          };
+        }
+      }
+      const where = capture.serverHello ? "during the handshake, after ServerHello" : "before ServerHello";
+      if (rawError) {
+        const f = socketFailure(rawError, false);
+        if (f) return { ...f, message: `${f.message} ${where}` };
+        return { kind: "tls-error", message: rawError.message };
+      }
+      if (rawEnded || tlsError?.code === "ECONNRESET") {
+        return { kind: "closed", message: `the server closed the connection ${where}` };
+      }
+      return { kind: "tls-error", message: tlsError?.message.trim() ?? "the handshake did not complete" };
+    };
+
+    // ---- capture events ------------------------------------------------------------------------------
+    capture.onEvent = (e) => {
+      if (stage === "done") return;
+      if (e === "problem" && capture.problem?.kind !== "decrypt" && stage !== "post") {
+        finish(classify());
+        return;
+      }
+      if (stage === "post") {
+        if (e === "ticket" || e === "app-data" || e === "alert") finish();
+      }
+    };
+
+    // ---- TCP and the tap ------------------------------------------------------------------------------
+    const handshakeBudget = Math.min(o.handshakeTimeoutMs, remaining());
+    later(handshakeBudget, () => {
+      if (stage === "handshake") finish(handshakeTimeout(handshakeBudget));
+    });
+    later(remaining(), () => finish(stage === "handshake" ? handshakeTimeout(o.totalTimeoutMs) : undefined));
+
+    raw.on("error", (e: NodeJS.ErrnoException) => {
+      rawError = e;
+      if (stage === "handshake" || stage === "linger") finish(classify());
+      else if (stage === "post") finish();
+    });
+    raw.on("end", () => {
+      rawEnded = true;
+      if (!tap.destroyed) tap.push(null);
+    });
+    raw.on("close", () => {
+      if (stage === "linger") finish(classify());
+      else if (stage === "post") finish();
+      // During the handshake, node reports the closed stream as an error: classified there.
+    });
+
+    // A stream between node's TLS and the TCP socket that shows the capture every byte.
+    const tap = new Duplex({
+      read() {
+        raw.resume();
+      },
+      write(chunk: Buffer, _enc, cb) {
+        result.bytesWritten += chunk.length;
+        capture.onClientData(chunk);
+        if (!raw.destroyed) raw.write(chunk);
+        cb();
+      },
+      final(cb) {
+        if (!raw.destroyed) raw.end();
+        cb();
+      },
+      destroy(err, cb) {
+        cb(err); // the probe owns the TCP socket and closes it in finish()
+      },
+    });
+    tap.on("error", () => {});
+
+    raw.on("data", (b: Buffer) => {
+      result.bytesRead += b.length;
+      capture.onServerData(b);
+      if (stage === "done") return;
+      if (result.bytesRead > o.maxBytes) {
+        // After the handshake this only ends the wait for a verdict on the client certificate.
+        if (stage !== "post") byteLimitHit = true;
+        finish(stage === "post" ? undefined : classify());
+        return;
+      }
+      if (stage === "linger") {
+        if (capture.certificate) finish(classify());
+        return;
+      }
+      if (!tap.destroyed && !tap.push(b)) raw.pause();
+    });
+
+    startTls();
+
+    function startTls(): void {
+      // requestOCSP is honoured by tls.connect (passed to the TLSSocket) though the typings omit it.
+      const connectOptions: tls.ConnectionOptions & { requestOCSP?: boolean } = {
+        socket: tap,
+        ...(servername ? { servername } : {}),
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+        minVersion,
+        maxVersion,
+        ...(ciphers ? { ciphers } : {}),
+        ...(o.alpn?.length ? { ALPNProtocols: o.alpn } : {}),
+        requestOCSP: o.requestOcsp !== false,
+        ...(o.clientCert
+          ? { cert: o.clientCert.cert, key: o.clientCert.key, passphrase: o.clientCert.passphrase }
+          : {}),
+      };
+      const s = tls.connect(connectOptions);
+      tlsSocket = s;
+      s.on("keylog", (line: Buffer) => capture.onKeylog(line));
+      s.on("OCSPResponse", (b: Buffer) => {
+        nodeOcsp = b;
+      });
+      s.on("data", () => {});
+      s.on("error", (e: Error & { code?: string }) => {
+        if (stage === "done") return;
+        tlsError ??= e;
+        if (stage === "handshake") {
+          // OpenSSL gave up on a Certificate message it finds too big: keep reading it for the record.
+          const partial = capture.partialMessage();
+          if (partial?.type === 11 && !capture.problem && !rawEnded && !rawError) {
+            stage = "linger";
+            later(Math.min(2_000, remaining()), () => finish(classify()));
+            return;
+          }
+          finish(classify());
+        } else if (stage === "post") finish();
+      });
+      s.once("secureConnect", () => {
+        if (stage !== "handshake") return;
+        result.completed = true;
+        result.timing.handshakeMs = Math.round(elapsed() - connectedAt);
+        readNodeView(s);
+        const tls13 = (capture.version ?? 0) >= 0x0304;
+        if (capture.certificateRequest && tls13 && o.postHandshakeMs > 0) {
+          stage = "post";
+          if (capture.sessionTickets || capture.applicationData || capture.alerts.length) {
+            finish();
+            return;
+          }
+          later(Math.min(o.postHandshakeMs, remaining()), () => finish());
+        } else finish();
+      });
+    }
+
+    function readNodeView(s: tls.TLSSocket): void {
+      nodeProtocol = s.getProtocol();
+      nodeCipher = s.getCipher();
+      nodeAlpn = s.alpnProtocol ?? null;
+      // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
+      // call on a socket; later calls see an emptied chain. Read it once, bounded.
+      try {
+        const chain: Uint8Array[] = [];
+        let c = s.getPeerX509Certificate();
+        const limit = o.maxCertificates;
+        const seen = new Set<object>();
+        while (c && chain.length < limit && !seen.has(c)) {
+          seen.add(c);
+          chain.push(new Uint8Array(c.raw));
+          c = c.issuerCertificate;
+        }
+        nodeChain = chain;
+      } catch {
+        nodeChain = undefined;
+      }
+    }
+
+    // ---- the result ----------------------------------------------------------------------------------
+    function fill(): void {
+      const sh = capture.serverHello;
+      result.helloRetryRequest = capture.helloRetryRequest;
+      result.serverMessages = [...capture.messages];
+      result.alerts = capture.alerts.map((a) => alertInfo(a.level, a.description));
+      if (sh) {
+        result.protocol = versionName(sh.version);
+        result.cipher = { id: sh.cipherSuite, name: cipherSuiteName(sh.cipherSuite) };
+      } else if (nodeProtocol) result.protocol = nodeProtocol;
+      if (nodeCipher) {
+        result.cipher = {
+          ...(result.cipher ?? {}),
+          name: nodeCipher.standardName ?? result.cipher?.name ?? nodeCipher.name,
+          openssl: nodeCipher.name,
+        };
+      }
+      result.alpn = capture.alpn ?? (typeof nodeAlpn === "string" ? nodeAlpn : undefined);
+      const kx = capture.keyExchange;
+      if (kx.group !== undefined || kx.dhBits !== undefined || kx.signatureScheme !== undefined) {
+        result.keyExchange = {
+          group: kx.group !== undefined ? groupName(kx.group) : undefined,
+          dhBits: kx.dhBits,
+          signatureScheme:
+            kx.signatureScheme !== undefined ? signatureSchemeName(kx.signatureScheme) : undefined,
+        };
+      }
+      if (capture.certificate) {
+        result.certificates = capture.certificate.certificates;
+        result.certificateCount = capture.certificate.count;
+        result.certificateMessageBytes = capture.certificate.bytes;
+        result.certificateSource = "wire";
+        if (capture.certificate.count > capture.certificate.certificates.length) {
+          notes.push(
+            `the server sent ${capture.certificate.count} certificates; kept the first ${capture.certificate.certificates.length}`,
+          );
+        }
+      } else if (nodeChain?.length) {
+        result.certificates = nodeChain;
+        result.certificateCount = nodeChain.length;
+        result.certificateSource = "node";
+        notes.push("the certificate list comes from node's view of the peer chain, not from the wire");
+      }
+      if (capture.problem?.kind === "decrypt") notes.push(capture.problem.message);
+      if (capture.helloRetryRequest) notes.push("the server asked for another key share (HelloRetryRequest)");
+      // Cross-check with node.
+      if (nodeChain && capture.certificate) {
+        const wire = capture.certificate.certificates;
+        const n = Math.min(wire.length, nodeChain.length);
+        let diff = -1;
+        for (let i = 0; i < n && diff < 0; i++)
+          if (!Buffer.from(wire[i]).equals(Buffer.from(nodeChain[i]))) diff = i;
+        if (diff >= 0) {
+          result.crossCheck = {
+            certificates: "mismatch",
+            detail: `certificate ${diff} differs from node's view`,
+          };
+        } else if (nodeChain.length !== wire.length) {
+          result.crossCheck = {
+            certificates: "mismatch",
+            detail: `node sees ${nodeChain.length} certificates, the wire held ${wire.length}`,
+          };
+        } else result.crossCheck = { certificates: "match" };
+        if (result.crossCheck.certificates === "mismatch")
+          notes.push(`capture check: ${result.crossCheck.detail}`);
+      }
+      const ocsp = capture.ocsp ?? nodeOcsp;
+      if (ocsp?.length) {
+        result.ocsp = { der: new Uint8Array(ocsp), summary: summarizeOcsp(ocsp) };
+        if (capture.ocsp && nodeOcsp && !Buffer.from(capture.ocsp).equals(nodeOcsp)) {
+          notes.push("capture check: the stapled OCSP response differs from node's");
+        }
+      }
+      const cr = capture.certificateRequest;
+      if (cr) {
+        result.certificateRequest = {
+          certificateAuthorities: cr.certificateAuthorities,
+          signatureAlgorithms: cr.signatureAlgorithms?.map(signatureSchemeName),
+          signatureAlgorithmsCert: cr.signatureAlgorithmsCert?.map(signatureSchemeName),
+          certificateTypes: cr.certificateTypes?.map((t) => CLIENT_CERTIFICATE_TYPES[t] ?? String(t)),
+        };
+        const postAlert = result.completed
+          ? capture.alerts.find((a) => a.postHandshake && a.description !== 0)
+          : undefined;
+        let verdict: "accepted" | "rejected" | "unknown" = "unknown";
+        if (postAlert || (result.completed && tlsError)) verdict = "rejected";
+        else if (
+          result.completed &&
+          ((capture.version ?? 0) < 0x0304 || capture.sessionTickets || capture.applicationData)
+        )
+          verdict = "accepted";
+        else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
+        result.clientCertificate = {
+          sent: Boolean(o.clientCert),
+          verdict,
+          alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
+        };
+        if (result.completed && verdict === "rejected") {
+          notes.push(
+            `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
+          );
+        }
+      }
+    }
+  });
+}
+
+/** The reason part of an OpenSSL error ("...:SSL routines:func:reason:file:line..."), lower case. */
+function opensslReason(e: Error & { code?: string }): string | undefined {
+  const m = /routines:[^:]*:([^:]+):/.exec(e.message);
+  if (m) return m[1].trim().toLowerCase();
+  if (e.code?.startsWith("ERR_SSL_")) return e.code.slice(8).toLowerCase().replace(/_/g, " ");
+  return undefined;
+}
