@@ -57,6 +57,113 @@ export function buildProgram(): Command {
       process.exitCode = await runShowcerts(target, opts);
     });
 
+  passwordOptions(
+    program
+      .command("verify")
+      .description("will a client trust this chain? Salesforce by default; --client all for the matrix")
+      .option(
+        "--chain <FILE>",
+        "the chain as the server sends it (first certificate = the server's); any format decode reads",
+      )
+      .option("--leaf <FILE>", "the server's certificate, when it is not the first of --chain")
+      .option(
+        "--client <NAME>",
+        "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
+        "salesforce",
+      )
+      .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
+      .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
+      .option(
+        "--store-password-env <VAR>",
+        "password of a keystore/PKCS#12 trust store, from environment variable VAR",
+      )
+      .option("--host <NAME>", "the host name the client connects to")
+      .option("--ip <ADDR>", "the IP address the client connects to")
+      .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
+      .option(
+        "--purpose <server|client>",
+        "server (TLS server certificate) or client (mTLS client certificate)",
+        "server",
+      )
+      .option("--json", "print JSON (documented in docs/verify.md)"),
+  ).action(async (opts) => {
+    const { runVerify } = await import("./commands/verify.js");
+    process.exitCode = await runVerify(opts);
+  });
+
+  const roots = program
+    .command("roots")
+    .description("list, show, compare, import and export trust stores; prepare a root request");
+  const storeOption = "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path";
+  roots
+    .command("list")
+    .description("the roots of a store, as /cacerts.jsp shows them (alias, subject, expiry, SHA-256)")
+    .option("--store <NAME>", storeOption, "mozilla")
+    .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const { runRootsList } = await import("./commands/roots.js");
+      process.exitCode = await runRootsList(opts);
+    });
+  roots
+    .command("show")
+    .description("one root, by alias, name or SHA-256")
+    .argument("<id>", "alias, name or SHA-256 (a unique prefix of 8+ hex digits will do)")
+    .option("--store <NAME>", storeOption, "mozilla")
+    .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
+    .option("--json", "print JSON")
+    .action(async (id: string, opts) => {
+      const { runRootsShow } = await import("./commands/roots.js");
+      process.exitCode = await runRootsShow(id, opts);
+    });
+  passwordOptions(
+    roots
+      .command("import")
+      .description(
+        "normalise a saved /cacerts.jsp page, a list of names or fingerprints, or a bundle into a PEM bundle",
+      )
+      .argument("<file>", "the page, list or bundle")
+      .option("--out <FILE>", "the PEM bundle to write")
+      .option("--json", "print a JSON report"),
+  ).action(async (file: string, opts) => {
+    const { runRootsImport } = await import("./commands/roots.js");
+    process.exitCode = await runRootsImport(file, opts);
+  });
+  roots
+    .command("export")
+    .description("write a store's roots to a file")
+    .option("--store <NAME>", storeOption, "mozilla")
+    .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
+    .option("--format <pem|jks>", "file format (jks: not available yet)", "pem")
+    .option("--out <FILE>", "the file to write")
+    .action(async (opts) => {
+      const { runRootsExport } = await import("./commands/roots.js");
+      process.exitCode = await runRootsExport(opts);
+    });
+  roots
+    .command("diff")
+    .description("roots added and removed between two stores (by SHA-256)")
+    .argument("<a>", storeOption)
+    .argument("<b>", storeOption)
+    .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
+    .option("--json", "print JSON")
+    .action(async (a: string, b: string, opts) => {
+      const { runRootsDiff } = await import("./commands/roots.js");
+      process.exitCode = await runRootsDiff(a, b, opts);
+    });
+  passwordOptions(
+    roots
+      .command("request")
+      .description("the dossier for asking Salesforce support to add a root")
+      .argument("<cert>", "the root certificate (or a chain: its self-signed root is used)")
+      .option("--store <NAME>", "also say whether this store (e.g. salesforce:FILE, your org's list) has it")
+      .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
+      .option("--json", "print JSON"),
+  ).action(async (cert: string, opts) => {
+    const { runRootsRequest } = await import("./commands/roots.js");
+    process.exitCode = await runRootsRequest(cert, opts);
+  });
+
   return program;
 }
 
