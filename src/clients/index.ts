@@ -21,3 +21,10 @@ export type { CertificateRef, ClientEffect, ReportFinding, Severity } from "./fi
 export * from "./profile.js";
 
 export { CLIENTS, DEFAULT_CLIENT, defaultStoreFor, isClientId, resolveClients } from "./registry.js";
+export {
+  type DossierOptions,
+  pickRequestCertificate,
+  type RootDossier,
+  rootDossier,
+  type StorePresence,
+} from "./root-request.js";
