@@ -20,6 +20,7 @@ import { CertChecks } from "./checks.js";
 import { checkRevocation } from "./crl.js";
 import type { RawFinding } from "./findings.js";
 import { checkNameConstraints } from "./name-constraints.js";
+import { NameIndex, sameName, selfIssued } from "./names.js";
 import { processPolicies } from "./policies.js";
 import type { Anchor, ResolvedPolicy } from "./policy.js";
 import { cachedSignature, checkSignature } from "./signatures.js";
@@ -56,8 +57,10 @@ class BudgetExhausted extends Error {}
 
 /** Everything the search needs, prepared once per verification. */
 export class Graph {
-  readonly anchorsBySubject = new Map<string, Anchor[]>();
-  readonly poolBySubject = new Map<string, Certificate[]>();
+  /** Terminal trust anchors, by subject. */
+  readonly anchors = new NameIndex<Anchor>();
+  /** Candidate intermediates (presented, and trusted ones that may not end a path), by subject. */
+  readonly pool = new NameIndex<Certificate>();
   /** Intermediates from which some anchor can be reached through issuer names. */
   readonly reachable = new Set<Certificate>();
   /** The trust anchor that is the leaf itself (a directly trusted certificate), if any. */
@@ -74,37 +77,29 @@ export class Graph {
     const others: Certificate[] = [];
     for (const a of anchors) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
-      if (!policy.allowNonSelfSignedAnchors && !a.cert.selfIssued) others.push(a.cert);
+      if (!policy.allowNonSelfSignedAnchors && !selfIssued(a.cert)) others.push(a.cert);
       else if (!terminal.some((t) => sameCert(t.cert, a.cert))) {
         terminal.push(a);
-        push(this.anchorsBySubject, a.cert.subject.matchKey, a);
+        this.anchors.add(a.cert.subject, a);
       }
     }
     const pool: Certificate[] = [];
     for (const c of [...presented, ...others]) {
-      if (sameCert(c, leaf)) continue;
-      const key = c.subject.matchKey;
-      if (this.anchorsBySubject.get(key)?.some((a) => sameCert(a.cert, c))) continue;
-      const bucket = this.poolBySubject.get(key);
-      if (bucket?.some((b) => sameCert(b, c))) continue;
+      if (sameCert(c, leaf) || terminal.some((a) => sameCert(a.cert, c)) || pool.some((p) => sameCert(p, c)))
+        continue;
       pool.push(c);
-      push(this.poolBySubject, key, c);
+      this.pool.add(c.subject, c);
     }
-    // Reachability: walk down from the anchors' names through issuer → subject edges.
-    const byIssuer = new Map<string, Certificate[]>();
-    for (const c of pool) push(byIssuer, c.issuer.matchKey, c);
-    const queue = [...this.anchorsBySubject.keys()];
-    const done = new Set<string>(queue);
+    // Reachability: walk down from the anchors through subject → issuer name links.
+    const byIssuer = new NameIndex<Certificate>();
+    for (const c of pool) byIssuer.add(c.issuer, c);
+    const queue: Certificate[] = terminal.map((a) => a.cert);
     while (queue.length) {
-      const key = queue.pop()!;
-      for (const c of byIssuer.get(key) ?? []) {
+      const top = queue.pop()!;
+      for (const c of byIssuer.find(top.subject)) {
         if (this.reachable.has(c)) continue;
         this.reachable.add(c);
-        const k = c.subject.matchKey;
-        if (!done.has(k)) {
-          done.add(k);
-          queue.push(k);
-        }
+        queue.push(c);
       }
     }
   }
@@ -113,12 +108,6 @@ export class Graph {
 /** The same certificate: the same object, or the same DER. */
 export function sameCert(a: Certificate, b: Certificate): boolean {
   return a === b || bytesEqual(a.der, b.der);
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
 }
 
 export function search(graph: Graph, policy: ResolvedPolicy, mode: Mode): SearchResult {
@@ -194,14 +183,11 @@ class Search {
   /** Returns true once a valid path is found. */
   private extend(path: Certificate[], findings: RawFinding[]): boolean {
     const cur = path[path.length - 1];
-    const key = cur.issuer.matchKey;
-    const anchors = this.graph.anchorsBySubject.get(key) ?? [];
-    const pool = (this.graph.poolBySubject.get(key) ?? []).filter((c) => this.graph.reachable.has(c));
+    const anchors = this.graph.anchors.find(cur.issuer);
+    const named = this.graph.pool.find(cur.issuer);
+    const pool = named.filter((c) => this.graph.reachable.has(c));
     if (anchors.length === 0 && pool.length === 0) {
-      this.record({
-        certs: path,
-        findings: [...findings, this.noIssuer(cur, this.graph.poolBySubject.get(key)?.length ?? 0)],
-      });
+      this.record({ certs: path, findings: [...findings, this.noIssuer(cur, named.length)] });
       return false;
     }
     let tried = 0;
@@ -217,7 +203,7 @@ class Search {
       tried++;
       const next = [...path, c];
       const own: RawFinding[] = [...this.checks.get(c, "ca"), ...this.constraints(next)];
-      const depth = nonSelfIssued + (c.selfIssued ? 0 : 1);
+      const depth = nonSelfIssued + (selfIssued(c) ? 0 : 1);
       if (depth > this.policy.maxDepth || next.length > 2 * this.policy.maxDepth + 4) {
         own.push({
           code: "max-depth-exceeded",
@@ -260,7 +246,7 @@ class Search {
     const detail =
       sameName > 0
         ? `${sameName} certificate(s) are named ${issuer}, the issuer, but none of them leads to a trust anchor`
-        : cur.selfIssued
+        : selfIssued(cur)
           ? `the certificate is self-issued (${issuer}) and is not among the trust anchors`
           : `no certificate named ${issuer} was presented or is trusted`;
     return { code: "no-path-to-trust-anchor", detail, cert: cur };
@@ -275,7 +261,7 @@ class Search {
     const pathLen = ca.basicConstraints?.ca ? ca.basicConstraints.pathLen : undefined;
     if (pathLen !== undefined) {
       let below = 0;
-      for (let q = 1; q < p; q++) if (!path[q].selfIssued) below++;
+      for (let q = 1; q < p; q++) if (!selfIssued(path[q])) below++;
       if (below > pathLen) {
         out.push({
           code: "path-length-exceeded",
@@ -290,7 +276,7 @@ class Search {
       for (let q = 0; q < p; q++) {
         const cert = path[q];
         // RFC 5280 §6.1.3 (b): self-issued certificates other than the leaf are not subject to constraints.
-        if (q > 0 && cert.selfIssued) continue;
+        if (q > 0 && selfIssued(cert)) continue;
         const r = this.nameConstraints(ca, cert, q === 0, subtrees);
         if (r) out.push(r);
       }
@@ -413,7 +399,7 @@ export function hasError(fs: RawFinding[], policy: ResolvedPolicy): boolean {
 
 function countNonSelfIssued(path: Certificate[]): number {
   let n = 0;
-  for (let q = 1; q < path.length; q++) if (!path[q].selfIssued) n++;
+  for (let q = 1; q < path.length; q++) if (!selfIssued(path[q])) n++;
   return n;
 }
 
@@ -421,8 +407,7 @@ function countNonSelfIssued(path: Certificate[]): number {
 function inPath(path: Certificate[], c: Certificate): boolean {
   for (const p of path) {
     if (sameCert(p, c)) return true;
-    if (p.subject.matchKey === c.subject.matchKey && bytesEqual(p.publicKey.spki, c.publicKey.spki))
-      return true;
+    if (bytesEqual(p.publicKey.spki, c.publicKey.spki) && sameName(p.subject, c.subject)) return true;
   }
   return false;
 }

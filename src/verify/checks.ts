@@ -9,6 +9,7 @@ import { OID } from "../x509/oids.js";
 import { commonNameError, conformance, type Role } from "./conformance.js";
 import type { RawFinding } from "./findings.js";
 import { matchPeerName } from "./hostname.js";
+import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 
 export class CertChecks {
@@ -137,7 +138,7 @@ function caFindings(cert: Certificate, role: Role, policy: ResolvedPolicy): RawF
   // EKU: the Web PKI constrains issuers by their EKU (Mozilla, Chrome; CABF BR §7.1.2.2.6).
   const eku = cert.extKeyUsage;
   if (webpki && eku) {
-    if (role === "anchor" && policy.pedantic && cert.selfIssued) {
+    if (role === "anchor" && policy.pedantic && selfIssued(cert)) {
       add("extended-key-usage", "the root carries extKeyUsage, which CABF BR §7.1.2.1.2 forbids");
     }
     if (!eku.includes(OID.anyExtendedKeyUsage)) {

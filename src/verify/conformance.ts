@@ -13,6 +13,7 @@ import { bytesEqual, printable } from "../x509/der.js";
 import type { GeneralName } from "../x509/names.js";
 import { CURVES, OID } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
+import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 import { algorithmsConsistent, checkSignature } from "./signatures.js";
 
@@ -186,7 +187,7 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
         "authorityKeyIdentifier carries authorityCertIssuer/authorityCertSerialNumber; the Web PKI forbids them",
       );
     }
-    if (role === "anchor" && cert.selfIssued) {
+    if (role === "anchor" && selfIssued(cert)) {
       if (!aki.keyId) add("key-identifier", "the root's authorityKeyIdentifier has no keyIdentifier");
       else if (cert.subjectKeyIdentifier && aki.keyId !== cert.subjectKeyIdentifier) {
         add("key-identifier", "the root's authorityKeyIdentifier differs from its subjectKeyIdentifier");
@@ -310,7 +311,7 @@ function ipv6Bytes(text: string): Uint8Array | undefined {
 }
 
 function selfSigned(cert: Certificate): boolean {
-  return cert.selfIssued && checkSignature(cert, cert).ok;
+  return selfIssued(cert) && checkSignature(cert, cert).ok;
 }
 
 function webpkiKeyError(cert: Certificate): string | undefined {

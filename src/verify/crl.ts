@@ -28,9 +28,10 @@ import {
   decodeAuthorityKeyIdentifier,
   type Extension,
 } from "../x509/extensions.js";
-import { type Name, namesMatch, parseName } from "../x509/names.js";
+import { type Name, parseName } from "../x509/names.js";
 import { OID, signatureAlgorithmName } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
+import { sameName } from "./names.js";
 
 export const CRL_OID = {
   crlNumber: "2.5.29.20",
@@ -336,7 +337,7 @@ function crlSignature(crl: Crl, issuer: Certificate): boolean | Error {
 /** The CRLs in `crls` that claim to cover certificates issued by `issuer`. */
 function relevantCrls(crls: Crl[], issuer: Certificate): Crl[] {
   return crls.filter((crl) => {
-    if (!namesMatch(crl.issuer, issuer.subject)) return false;
+    if (!sameName(crl.issuer, issuer.subject)) return false;
     const kid = crl.authorityKeyIdentifier?.keyId;
     // Same name but a different key: that CRL belongs to another incarnation of the CA.
     return !(kid && issuer.subjectKeyIdentifier && kid !== issuer.subjectKeyIdentifier);

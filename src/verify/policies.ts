@@ -9,6 +9,7 @@
 
 import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
+import { selfIssued } from "./names.js";
 
 const ANY = OID.anyPolicy;
 
@@ -64,7 +65,7 @@ export function processPolicies(certs: Certificate[], inputs: PolicyInputs): Pol
 
   for (let i = 1; i <= n; i++) {
     const cert = certs[i - 1];
-    const selfIssued = cert.selfIssued;
+    const isSelfIssued = selfIssued(cert);
     const cps = cert.certificatePolicies;
     // (d)
     if (cps && tree) {
@@ -91,7 +92,7 @@ export function processPolicies(certs: Certificate[], inputs: PolicyInputs): Pol
         if (nodes > inputs.maxNodes) return tooBig(nodes);
       }
       // (d)(2)
-      if (certAny && (inhibitAny > 0 || (i < n && selfIssued))) {
+      if (certAny && (inhibitAny > 0 || (i < n && isSelfIssued))) {
         for (const node of level) {
           const present = new Set(node.children.map((c) => c.validPolicy));
           for (const e of node.expected) {
@@ -169,7 +170,7 @@ export function processPolicies(certs: Certificate[], inputs: PolicyInputs): Pol
       }
     }
     // (h)
-    if (!selfIssued) {
+    if (!isSelfIssued) {
       if (explicitPolicy > 0) explicitPolicy--;
       if (policyMapping > 0) policyMapping--;
       if (inhibitAny > 0) inhibitAny--;

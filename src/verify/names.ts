@@ -1,0 +1,94 @@
+/**
+ * Name lookups for path building, with exactly the semantics of `namesMatch` (RFC 5280 §7.1) but without
+ * computing its normalised comparison key for every name the verifier sees.
+ *
+ * `Name.matchKey` costs several microseconds per name, and a naive builder computes it for the subject
+ * and issuer of every certificate (self-issued tests, index keys): that was a tenth of the x509-limbo run.
+ * Here names are bucketed by their exact DER (the usual case: an issuer field copied from the issuer's
+ * subject) and by a cheap, coarser key; `namesMatch` has the final word, so the answers are the same.
+ *
+ * The coarse key must be equal for any two names `namesMatch` accepts: the number of RDNs and the last RDN's
+ * value lowercased with all whitespace removed (matchKey trims, collapses whitespace and lowercases).
+ * test/verify-names.test.ts checks that on names that differ only in what RFC 5280 matching ignores.
+ */
+
+import type { Certificate } from "../x509/certificate.js";
+import { type Name, namesMatch } from "../x509/names.js";
+
+const COARSE = new WeakMap<Name, string>();
+
+/** A key equal for all names that match each other (and, rarely, for some that do not). */
+export function coarseKey(n: Name): string {
+  let k = COARSE.get(n);
+  if (k === undefined) {
+    const last = n.rdns[n.rdns.length - 1];
+    let v = "";
+    if (last) {
+      if (last.length === 1) {
+        const a = last[0];
+        // Folding "#hex" text of a non-string value too only makes the key coarser, which is safe.
+        v = `${a.oid}=${fold(a.value)}`;
+      } else v = `#${last.length}`;
+    }
+    k = `${n.rdns.length}|${v}`;
+    COARSE.set(n, k);
+  }
+  return k;
+}
+
+function fold(s: string): string {
+  const l = s.toLowerCase();
+  return /\s/.test(l) ? l.replace(/\s+/g, "") : l;
+}
+
+function sameDer(a: Name, b: Name): boolean {
+  const x = a.der;
+  const y = b.der;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** namesMatch, with a cheap rejection first. */
+export function sameName(a: Name, b: Name): boolean {
+  if (a === b || sameDer(a, b)) return true;
+  return coarseKey(a) === coarseKey(b) && namesMatch(a, b);
+}
+
+const SELF_ISSUED = new WeakMap<Certificate, boolean>();
+
+/** RFC 5280 §3.2: issuer and subject are the same name (Certificate.selfIssued, cached and cheaper). */
+export function selfIssued(c: Certificate): boolean {
+  let r = SELF_ISSUED.get(c);
+  if (r === undefined) {
+    r = sameName(c.issuer, c.subject);
+    SELF_ISSUED.set(c, r);
+  }
+  return r;
+}
+
+/** Items indexed by a Name; `find` returns those whose name matches under RFC 5280 §7.1. */
+export class NameIndex<T> {
+  private readonly buckets = new Map<string, { name: Name; item: T }[]>();
+
+  add(name: Name, item: T): void {
+    const k = coarseKey(name);
+    const b = this.buckets.get(k);
+    if (b) b.push({ name, item });
+    else this.buckets.set(k, [{ name, item }]);
+  }
+
+  find(name: Name): T[] {
+    const b = this.buckets.get(coarseKey(name));
+    if (!b) return [];
+    const out: T[] = [];
+    for (const e of b) if (sameName(e.name, name)) out.push(e.item);
+    return out;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.length;
+    return n;
+  }
+}
