@@ -540,3 +540,30 @@ describe("the caller's pathCheck hook and ignore list", () => {
     assert.equal(r.findings[0].severity, "warning");
   });
 });
+
+describe("wildcards over public suffixes (CABF BR 3.2.2.6), pedantic Web PKI", () => {
+  it("knows ICANN and private public suffixes, wildcards and exceptions", async () => {
+    const { isPublicSuffix } = await import("../src/verify/psl.js");
+    for (const d of ["com", "co.uk", "CO.UK.", "s3.amazonaws.com", "github.io", "foo.ck", "xn--fiqs8s", ""]) {
+      assert.equal(isPublicSuffix(d), true, d);
+    }
+    for (const d of ["example.com", "example.co.uk", "www.ck", "bucket.s3.amazonaws.com", "user.github.io"]) {
+      assert.equal(isPublicSuffix(d), false, d);
+    }
+  });
+  it("rejects *.co.uk and *.s3.amazonaws.com only in pedantic mode, and never *.example.co.uk", () => {
+    for (const [wild, host] of [
+      ["*.co.uk", "example.co.uk"],
+      ["*.s3.amazonaws.com", "example.s3.amazonaws.com"],
+    ]) {
+      const c = pki.chain3({ host, leaf: { name: host, san: [{ dns: wild }] } });
+      accepts(c, { peerName: { kind: "dns", value: host } });
+      rejects(c, "invalid-name", 0, { peerName: { kind: "dns", value: host }, pedantic: true });
+    }
+    const ok = pki.chain3({
+      host: "www.example.co.uk",
+      leaf: { name: "x", san: [{ dns: "*.example.co.uk" }] },
+    });
+    accepts(ok, { peerName: { kind: "dns", value: "www.example.co.uk" }, pedantic: true });
+  });
+});

@@ -15,6 +15,7 @@ import { CURVES, OID } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
+import { isPublicSuffix } from "./psl.js";
 import { algorithmsConsistent, checkSignature } from "./signatures.js";
 
 export type Role = "leaf" | "ca" | "anchor";
@@ -204,6 +205,18 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
     else if (value.length === 1 && value[0] === 0) add("invalid-serial-number", "the serial number is zero");
     else if (value.length > 20)
       add("invalid-serial-number", `the serial number is ${value.length} octets long (at most 20)`);
+  }
+
+  // CABF BR §3.2.2.6: no wildcard directly over a public suffix (x509-limbo "pedantic-public-suffix-wildcard").
+  if (webpki && policy.pedantic && role === "leaf") {
+    for (const n of cert.subjectAltName ?? []) {
+      if (n.type === "dns" && n.value.startsWith("*.") && isPublicSuffix(n.value.slice(2))) {
+        add(
+          "invalid-name",
+          `the wildcard SAN "${printable(n.value)}" covers a public suffix (CABF BR §3.2.2.6)`,
+        );
+      }
+    }
   }
 
   if (webpki) {

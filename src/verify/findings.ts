@@ -111,7 +111,8 @@ export const FINDING_CODES = [
   /**
    * Malformed names: an empty issuer (RFC 5280 §4.1.2.4), a CA with an empty subject (§4.1.2.6), a
    * dNSName SAN outside the preferred name syntax (§4.2.1.6, RFC 1034 §3.5), an rfc822Name SAN that is not
-   * a mailbox (§4.2.1.6), a SAN with no entries.
+   * a mailbox (§4.2.1.6), a SAN with no entries; in pedantic Web PKI mode, a wildcard SAN directly over a
+   * public suffix (CABF BR §3.2.2.6, e.g. `*.co.uk`).
    */
   "invalid-name",
   /** A serial number that is zero, negative, or longer than 20 octets. RFC 5280 §4.1.2.2. Pedantic mode. */
