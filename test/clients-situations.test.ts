@@ -10,6 +10,7 @@ import {
   CLIENTS,
   type ClientMatrix,
   evaluateClients,
+  type FailureKind,
   resolveClients,
 } from "../src/clients/index.js";
 import { DISTRUST_RULES, type DistrustRule } from "../src/trust/distrust.js";
@@ -359,9 +360,45 @@ describe("distrust by date (synthetic rules on a test root)", () => {
 
 describe("profiles", () => {
   it("every profile cites its rules and has an error text for every failure kind", () => {
+    const kinds: FailureKind[] = [
+      "self-signed-target",
+      "self-signed-leaf",
+      "untrusted-root",
+      "unknown-issuer",
+      "non-root-anchor",
+      "expired",
+      "not-yet-valid",
+      "hostname-mismatch",
+      "distrusted",
+      "weak-signature",
+      "weak-key",
+      "not-a-ca",
+      "ca-key-usage",
+      "extended-key-usage",
+      "bad-signature",
+      "name-constraints",
+      "path-length",
+      "other",
+    ];
+    const leaf = all[0].chain[0].cert;
     for (const id of CLIENT_IDS) {
       const p = CLIENTS[id];
       assert.equal(p.id, id);
+      for (const kind of kinds) {
+        const e = p.errorText({
+          kind,
+          cert: leaf,
+          role: "leaf",
+          path: [leaf],
+          onlyLeafSent: true,
+          time: new Date(),
+          detail: "d",
+        });
+        assert.ok(e.text.length > 0, `${id} ${kind}`);
+        const cannotHappen =
+          kind === "self-signed-target" || (kind === "distrusted" && p.distrust.client === null);
+        assert.ok(p.order.includes(kind) || cannotHappen, `${id}: ${kind} missing from the order`);
+      }
       for (const s of [
         p.store.source,
         p.aia.source,

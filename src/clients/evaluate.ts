@@ -592,7 +592,6 @@ function classify(
       failure.kind = "path-length";
       break;
   }
-  // A key failure's position is the path index; keep the certificate the validator named.
   return failure;
 }
 
@@ -868,13 +867,4 @@ function failureMatches(x: Failure, f: ReportFinding, o: Outcome): boolean {
     default:
       return false;
   }
-}
-
-/** For callers that want the Java-side wording of every rule at once (docs, tests). */
-export function clientFailureText(id: ClientId, f: Failure): ErrorText {
-  return CLIENTS[id].errorText(f);
-}
-
-export function describeTime(d: Date): string {
-  return isoSeconds(d);
 }

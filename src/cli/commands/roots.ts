@@ -45,7 +45,6 @@ import { field, note, renderNodes, section } from "../render/layout.js";
 import { safeText, styleFor } from "../style.js";
 
 const EXIT_OK = 0;
-const EXIT_BAD_INPUT = 2;
 
 export const STORE_NAMES = "mozilla, fpki, node, system, jdk, salesforce:FILE, or a path";
 

@@ -201,7 +201,7 @@ function renderHuman(m: ClientMatrix, style: Style, file: string): string {
         Math.max(0, 12 - (v.status === "trusted" ? 7 : v.status === "depends" ? 7 : 11)),
       );
       const why = v.trusted ? "" : `${t(v.reason?.code ?? "")}${v.error ? `: ${t(v.error.text)}` : ""}`;
-      line(`  ${t(v.name).padEnd(w)}  ${word}${pad}${why}`);
+      line(`  ${t(v.name).padEnd(w)}  ${word}${why ? `${pad}${why}` : ""}`);
     }
   }
 
