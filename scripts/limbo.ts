@@ -243,11 +243,8 @@ export function runCase(
     const c = cache.get(pem);
     if (!(c instanceof Error)) anchors.push({ cert: c });
   }
-  const presented: Certificate[] = [];
-  for (const pem of t.untrusted_intermediates) {
-    const c = parse(pem);
-    if (!(c instanceof Error)) presented.push(c);
-  }
+  // Presented certificates go in as DER: the verifier parses them only if the leaf's own checks pass.
+  const presented = t.untrusted_intermediates.map(pemDer);
   const crls: Crl[] = [];
   for (const pem of t.crls ?? []) {
     try {

@@ -176,6 +176,38 @@ describe("path building", () => {
     assert.equal(r.stats.signatureChecks, 2);
   });
 
+  it("takes presented certificates as DER, parsing them only when path building needs them", () => {
+    const { root, ica, leaf } = pki.chain3();
+    const policyFor = (host: string) => policy({ peerName: { kind: "dns", value: host } });
+    const ok = verifyChain({
+      leaf: leaf.cert,
+      presented: [ica.der],
+      anchors: [{ cert: root.cert }],
+      policy: policyFor("example.com"),
+    });
+    assert.equal(ok.trusted, true);
+    assert.deepEqual(labels(ok.path), ["example.com", "ICA", "Root"]);
+    // Garbage among the presented certificates rejects the chain (clients abort the handshake on it)…
+    const garbage = Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x01]);
+    const bad = verifyChain({
+      leaf: leaf.cert,
+      presented: [ica.der, garbage],
+      anchors: [{ cert: root.cert }],
+      policy: policyFor("example.com"),
+    });
+    assert.equal(bad.trusted, false);
+    assert.equal(bad.findings[0].code, "malformed-certificate");
+    assert.match(bad.findings[0].detail, /presented certificate 2/);
+    // …and when the leaf alone decides the verdict, the rest is not even parsed.
+    const early = verifyChain({
+      leaf: leaf.cert,
+      presented: [garbage],
+      anchors: [{ cert: root.cert }],
+      policy: { ...policyFor("other.example"), diagnostics: "verdict" },
+    });
+    assert.deepEqual(codes(early), ["hostname-mismatch"]);
+  });
+
   it("caches signature results per (subject, issuer) pair across verifications", () => {
     const { root, ica, leaf } = pki.chain3();
     verify(leaf, [ica], [root]);

@@ -13,7 +13,7 @@
  * (hundreds of look-alike intermediates with no root) in linear time.
  */
 
-import type { Certificate } from "../x509/certificate.js";
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { bytesEqual, printable } from "../x509/der.js";
 import { OID } from "../x509/oids.js";
 import { CertChecks } from "./checks.js";
@@ -55,40 +55,75 @@ const MAX_ATTEMPTS = 200;
 
 class BudgetExhausted extends Error {}
 
-/** Everything the search needs, prepared once per verification. */
+/**
+ * Everything the search needs, prepared once per verification. The issuer indexes are built on first use,
+ * so presented certificates given as DER are parsed only when path building needs them (a verdict decided
+ * by the leaf alone parses nothing else).
+ */
 export class Graph {
-  /** Terminal trust anchors, by subject. */
-  readonly anchors = new NameIndex<Anchor>();
-  /** Candidate intermediates (presented, and trusted ones that may not end a path), by subject. */
-  readonly pool = new NameIndex<Certificate>();
-  /** Intermediates from which some anchor can be reached through issuer names. */
-  readonly reachable = new Set<Certificate>();
   /** The trust anchor that is the leaf itself (a directly trusted certificate), if any. */
   readonly leafAnchor?: Anchor;
+  private built?: {
+    /** Terminal trust anchors, by subject. */
+    anchors: NameIndex<Anchor>;
+    /** Candidate intermediates (presented, and trusted ones that may not end a path), by subject. */
+    pool: NameIndex<Certificate>;
+    /** Intermediates from which some anchor can be reached through issuer names. */
+    reachable: Set<Certificate>;
+    /** Presented DER that does not parse. */
+    malformed: RawFinding[];
+  };
 
   constructor(
     readonly leaf: Certificate,
-    presented: Certificate[],
-    anchors: Anchor[],
-    policy: ResolvedPolicy,
+    private readonly presented: (Certificate | Uint8Array)[],
+    private readonly trusted: Anchor[],
+    private readonly policy: ResolvedPolicy,
   ) {
-    this.leafAnchor = anchors.find((a) => sameCert(a.cert, leaf));
+    this.leafAnchor = trusted.find((a) => sameCert(a.cert, leaf));
+  }
+
+  get index() {
+    this.built ??= this.build();
+    return this.built;
+  }
+
+  private build() {
+    const { leaf, policy } = this;
+    const anchors = new NameIndex<Anchor>();
+    const poolIndex = new NameIndex<Certificate>();
+    const reachable = new Set<Certificate>();
+    const malformed: RawFinding[] = [];
     const terminal: Anchor[] = [];
     const others: Certificate[] = [];
-    for (const a of anchors) {
+    for (const a of this.trusted) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
       if (!policy.allowNonSelfSignedAnchors && !selfIssued(a.cert)) others.push(a.cert);
       else if (!terminal.some((t) => sameCert(t.cert, a.cert))) {
         terminal.push(a);
-        this.anchors.add(a.cert.subject, a);
+        anchors.add(a.cert.subject, a);
       }
     }
+    const presented: Certificate[] = [];
+    this.presented.forEach((x, i) => {
+      if (!(x instanceof Uint8Array)) presented.push(x);
+      else {
+        try {
+          presented.push(parseCertificate(x));
+        } catch (e) {
+          malformed.push({
+            code: "malformed-certificate",
+            detail: `presented certificate ${i + 1} does not parse: ${e instanceof Error ? e.message : String(e)}`,
+          });
+        }
+      }
+    });
     const pool: Certificate[] = [];
     for (const c of [...presented, ...others]) {
       if (sameCert(c, leaf) || terminal.some((a) => sameCert(a.cert, c)) || pool.some((p) => sameCert(p, c)))
         continue;
       pool.push(c);
-      this.pool.add(c.subject, c);
+      poolIndex.add(c.subject, c);
     }
     // Reachability: walk down from the anchors through subject → issuer name links.
     const byIssuer = new NameIndex<Certificate>();
@@ -97,11 +132,12 @@ export class Graph {
     while (queue.length) {
       const top = queue.pop()!;
       for (const c of byIssuer.find(top.subject)) {
-        if (this.reachable.has(c)) continue;
-        this.reachable.add(c);
+        if (reachable.has(c)) continue;
+        reachable.add(c);
         queue.push(c);
       }
     }
+    return { anchors, pool: poolIndex, reachable, malformed };
   }
 }
 
@@ -147,6 +183,7 @@ class Search {
         // accept): the path is the leaf alone, and only the leaf's own checks and the caller's apply.
         const findings = [
           ...leafFindings,
+          ...this.graph.index.malformed,
           ...(this.policy.pathCheck?.({ certs: [leaf], anchor: direct }) ?? []),
         ];
         const attempt: Attempt = { certs: [leaf], anchor: direct, findings, policies: [] };
@@ -159,7 +196,12 @@ class Search {
       if (this.fast && hasError(leafFindings, this.policy)) {
         this.record({ certs: [leaf], findings: leafFindings });
       } else {
-        this.extend([leaf], [...leafFindings]);
+        // A peer that sends a certificate that does not parse fails the handshake in every TLS client,
+        // whatever the rest of the chain: every path carries the finding.
+        const malformed = this.graph.index.malformed;
+        if (this.fast && malformed.length)
+          this.record({ certs: [leaf], findings: [...leafFindings, ...malformed] });
+        else this.extend([leaf], [...leafFindings, ...malformed]);
       }
     } catch (e) {
       if (!(e instanceof BudgetExhausted)) throw e;
@@ -183,9 +225,10 @@ class Search {
   /** Returns true once a valid path is found. */
   private extend(path: Certificate[], findings: RawFinding[]): boolean {
     const cur = path[path.length - 1];
-    const anchors = this.graph.anchors.find(cur.issuer);
-    const named = this.graph.pool.find(cur.issuer);
-    const pool = named.filter((c) => this.graph.reachable.has(c));
+    const g = this.graph.index;
+    const anchors = g.anchors.find(cur.issuer);
+    const named = g.pool.find(cur.issuer);
+    const pool = named.filter((c) => g.reachable.has(c));
     if (anchors.length === 0 && pool.length === 0) {
       this.record({ certs: path, findings: [...findings, this.noIssuer(cur, named.length)] });
       return false;

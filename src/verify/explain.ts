@@ -50,6 +50,8 @@ const TEMPLATES: Record<FindingCode, (f: Finding, c: string, i: string) => strin
   "weak-signature-algorithm": (_f, c) => `${cap(c)} is signed with an algorithm that is no longer accepted.`,
   "unknown-critical-extension": (_f, c) =>
     `${cap(c)} contains a critical extension the verifier does not understand, so it must be rejected.`,
+  "malformed-certificate": () =>
+    `One of the certificates sent is not a well-formed certificate, so clients abort the connection.`,
   "malformed-extension": (_f, c) => `${cap(c)} contains a malformed or duplicated extension.`,
   "extension-criticality": (_f, c) => `${cap(c)} marks an extension critical (or not) against the rules.`,
   "key-identifier": (_f, c) =>

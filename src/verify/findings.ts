@@ -89,6 +89,11 @@ export const FINDING_CODES = [
   /** A critical extension the verifier does not process. RFC 5280 §4.2: such a certificate MUST be rejected. */
   "unknown-critical-extension",
   /**
+   * A certificate the peer presented is not valid DER X.509 (RFC 5280 §4.1). TLS clients abort the
+   * handshake on it (a decode error) whatever the rest of the chain, so the chain is rejected.
+   */
+  "malformed-certificate",
+  /**
    * An extension that does not decode, appears twice (RFC 5280 §4.2), or is empty where it must hold
    * something (nameConstraints with no subtrees, CABF BR §7.1.2.5.2; AIA with no access descriptions,
    * RFC 5280 §4.2.2.1; an extension only valid in CA certificates, such as nameConstraints §4.2.1.10, in a

@@ -39,8 +39,12 @@ export {
 
 export interface VerifyInput {
   leaf: Certificate;
-  /** The certificates the peer sent, in the order sent (the leaf may be among them). */
-  presented: Certificate[];
+  /**
+   * The certificates the peer sent, in the order sent (the leaf may be among them). DER entries are parsed
+   * only if path building needs them; one that does not parse rejects the chain ("malformed-certificate"),
+   * as it makes every TLS client abort the handshake.
+   */
+  presented: (Certificate | Uint8Array)[];
   anchors: Anchor[];
   policy: Policy;
 }
