@@ -2,8 +2,8 @@
  * Chain verification: does a client that trusts `anchors` accept `leaf`, given the certificates the peer
  * presented, under `policy`? And if not, why not, on every path that was tried.
  *
- * No I/O: the engine never reads files, opens sockets or writes to the terminal. Callers parse the
- * certificates (src/x509) and CRLs (parseCrl) and pass objects in.
+ * No I/O: the engine never reads files, opens sockets or writes to the terminal. Callers parse the leaf and
+ * the anchors (src/x509) and CRLs (parseCrl) and pass objects in; presented certificates may stay DER.
  *
  *   const r = verifyChain({ leaf, presented, anchors: [{ cert: root }], policy: { time: new Date(),
  *     purpose: "server", peerName: { kind: "dns", value: "example.com" }, profile: "webpki",
@@ -69,10 +69,14 @@ export interface VerifyResult {
    * closest, most specific first, plus any search-wide finding (budget exhausted).
    */
   findings: Finding[];
-  /** Every path tried (up to a cap), best first, each with its own faults. */
+  /** Every path tried (up to 20), best first, each with its own faults; in "verdict" diagnostics, the closest only. */
   paths: PathReport[];
-  /** RFC 5280 §6.1.5 (g): the valid policies of the trusted path ("2.5.29.32.0" when unconstrained). */
+  /**
+   * RFC 5280 §6.1: the certificate policies the trusted path is valid for, in the trust anchor's domain
+   * ("2.5.29.32.0" for anyPolicy; empty when the path asserts no common policy).
+   */
   policies?: string[];
+  /** Work done by the search that decided the verdict. */
   stats: SearchStats;
 }
 
