@@ -1,0 +1,427 @@
+/**
+ * XML signatures, through xml-crypto, with our rules around it.
+ *
+ * Why xml-crypto (6.x, with @xmldom/xmldom 0.8): it is the XML-DSig implementation the Node SAML stack
+ * (node-saml, passport-saml) is built on, so it gets the scrutiny that implies, and its maintainers have
+ * closed the signature-bypass classes we care about: KeyInfo is not trusted unless asked (6.0), several
+ * SignedInfo or DigestValue elements and comment tricks in SignedInfo are refused (CVE-2025-29774/29775,
+ * 6.0.1), duplicate IDs are refused, and after `checkSignature()` it hands back the canonical XML of what
+ * was signed (`getSignedReferences()`), so the caller never needs to look the signed element up again.
+ * Writing our own canonicaliser would be more code with less review.
+ *
+ * What we add, because the library verifies a signature and SAML safety needs more than that:
+ * - an algorithm allow-list (RSA and ECDSA with SHA-256/384/512; SHA-1 only when asked), with key-type
+ *   checks (an RSA signature URI never verifies with an EC key) and ECDSA, RSA-SHA384 and SHA-384, which
+ *   xml-crypto does not ship;
+ * - a strict shape for each signature (`inspectSignature`): one SignedInfo, one Reference whose URI is
+ *   `#ID` of the element the signature sits in, transforms enveloped-signature and exc-c14n only,
+ *   exc-c14n canonicalisation, no ds:Object;
+ * - the signed XML the library returns is parsed again and is the only thing data is read from.
+ */
+
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyLike,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
+import { SignedXml } from "xml-crypto";
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import type { SamlCode } from "./findings.js";
+import { attr, child, childElements, descendants, NS, parseXml, textOf } from "./xml.js";
+
+export const C14N_EXC = "http://www.w3.org/2001/10/xml-exc-c14n#";
+export const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+export interface SignatureAlgorithmInfo {
+  uri: string;
+  name: string;
+  hash: "sha1" | "sha256" | "sha384" | "sha512";
+  key: "rsa" | "ec";
+}
+
+export const SIGNATURE_ALGORITHMS: SignatureAlgorithmInfo[] = [
+  { uri: "http://www.w3.org/2000/09/xmldsig#rsa-sha1", name: "RSA-SHA1", hash: "sha1", key: "rsa" },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    name: "RSA-SHA256",
+    hash: "sha256",
+    key: "rsa",
+  },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    name: "RSA-SHA384",
+    hash: "sha384",
+    key: "rsa",
+  },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    name: "RSA-SHA512",
+    hash: "sha512",
+    key: "rsa",
+  },
+  { uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1", name: "ECDSA-SHA1", hash: "sha1", key: "ec" },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    name: "ECDSA-SHA256",
+    hash: "sha256",
+    key: "ec",
+  },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+    name: "ECDSA-SHA384",
+    hash: "sha384",
+    key: "ec",
+  },
+  {
+    uri: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+    name: "ECDSA-SHA512",
+    hash: "sha512",
+    key: "ec",
+  },
+];
+
+export interface DigestAlgorithmInfo {
+  uri: string;
+  name: string;
+  hash: "sha1" | "sha256" | "sha384" | "sha512";
+}
+
+export const DIGEST_ALGORITHMS: DigestAlgorithmInfo[] = [
+  { uri: "http://www.w3.org/2000/09/xmldsig#sha1", name: "SHA-1", hash: "sha1" },
+  { uri: "http://www.w3.org/2001/04/xmlenc#sha256", name: "SHA-256", hash: "sha256" },
+  { uri: "http://www.w3.org/2001/04/xmldsig-more#sha384", name: "SHA-384", hash: "sha384" },
+  { uri: "http://www.w3.org/2001/04/xmlenc#sha512", name: "SHA-512", hash: "sha512" },
+];
+
+/** Names of algorithms we know but never accept, for messages. */
+const KNOWN_REFUSED: Record<string, string> = {
+  "http://www.w3.org/2000/09/xmldsig#hmac-sha1":
+    "HMAC-SHA1 (a shared secret: no certificate can vouch for it)",
+  "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1": "RSASSA-PSS with SHA-256",
+  "http://www.w3.org/2001/04/xmldsig-more#rsa-md5": "RSA-MD5",
+  "http://www.w3.org/2001/04/xmldsig-more#md5": "MD5",
+  "http://www.w3.org/2000/09/xmldsig#dsa-sha1": "DSA-SHA1",
+  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha224": "RSA-SHA224",
+  "http://www.w3.org/2001/04/xmldsig-more#sha224": "SHA-224",
+  "http://www.w3.org/2001/04/xmlenc#ripemd160": "RIPEMD-160",
+};
+
+export function algorithmName(uri: string): string {
+  return (
+    SIGNATURE_ALGORITHMS.find((a) => a.uri === uri)?.name ??
+    DIGEST_ALGORITHMS.find((a) => a.uri === uri)?.name ??
+    KNOWN_REFUSED[uri] ??
+    uri
+  );
+}
+
+function toKey(key: KeyLike): KeyObject {
+  if (typeof key === "string" || Buffer.isBuffer(key)) return createPublicKey(key);
+  return key.type === "private" ? createPublicKey(key) : key;
+}
+
+/** An xml-crypto SignatureAlgorithm for one of ours: raw r||s for ECDSA (XML-DSig 1.1), key type checked. */
+function signatureAlgorithmClass(info: SignatureAlgorithmInfo) {
+  return class {
+    getSignature(
+      signedInfo: string | Buffer,
+      privateKey: KeyLike,
+      callback?: (e: Error | null, s?: string) => void,
+    ): string {
+      const k =
+        typeof privateKey === "string" || Buffer.isBuffer(privateKey)
+          ? createPrivateKey(privateKey)
+          : privateKey;
+      const s = sign(
+        info.hash,
+        Buffer.from(signedInfo),
+        info.key === "ec" ? { key: k, dsaEncoding: "ieee-p1363" } : k,
+      ).toString("base64");
+      if (callback) callback(null, s);
+      return s;
+    }
+    verifySignature(material: string, key: KeyLike, signatureValue: string): boolean {
+      const k = toKey(key);
+      if (k.asymmetricKeyType !== info.key) return false;
+      return verify(
+        info.hash,
+        Buffer.from(material, "utf8"),
+        info.key === "ec" ? { key: k, dsaEncoding: "ieee-p1363" } : k,
+        Buffer.from(signatureValue.replace(/\s+/g, ""), "base64"),
+      );
+    }
+    getAlgorithmName() {
+      return info.uri;
+    }
+  };
+}
+
+function hashAlgorithmClass(info: DigestAlgorithmInfo) {
+  return class {
+    getHash(xml: string): string {
+      return createHash(info.hash).update(xml, "utf8").digest("base64");
+    }
+    getAlgorithmName() {
+      return info.uri;
+    }
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: xml-crypto's algorithm registries are typed loosely
+type Registry = Record<string, any>;
+
+/** Replace xml-crypto's algorithm tables with ours (allow-list; SHA-1 only when allowed). */
+export function installAlgorithms(sx: SignedXml, allowSha1: boolean): void {
+  const sigs: Registry = {};
+  for (const a of SIGNATURE_ALGORITHMS)
+    if (allowSha1 || a.hash !== "sha1") sigs[a.uri] = signatureAlgorithmClass(a);
+  const hashes: Registry = {};
+  for (const a of DIGEST_ALGORITHMS)
+    if (allowSha1 || a.hash !== "sha1") hashes[a.uri] = hashAlgorithmClass(a);
+  (sx as unknown as { SignatureAlgorithms: Registry }).SignatureAlgorithms = sigs;
+  (sx as unknown as { HashAlgorithms: Registry }).HashAlgorithms = hashes;
+  // No "#WithComments" variants: comments must never be part of what is signed (they are how NameID
+  // truncation attacks hide). Inclusive C14N stays registered because xml-crypto appends it after a final
+  // enveloped-signature transform; our shape check allows only exc-c14n to be named.
+  const c14n = (sx as unknown as { CanonicalizationAlgorithms: Registry }).CanonicalizationAlgorithms;
+  delete c14n["http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"];
+  delete c14n["http://www.w3.org/2001/10/xml-exc-c14n#WithComments"];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shape
+
+export interface SignatureIssue {
+  code: SamlCode;
+  message: string;
+}
+
+export interface SignatureShape {
+  element: Element;
+  referenceUri?: string;
+  signatureAlgorithm?: string;
+  digestAlgorithm?: string;
+  canonicalization?: string;
+  transforms: string[];
+  /** Certificates in KeyInfo/X509Data, parsed (those that do not parse are in keyInfoErrors). */
+  keyInfoCertificates: Certificate[];
+  keyInfoErrors: string[];
+  issues: SignatureIssue[];
+}
+
+/**
+ * Check that a ds:Signature has the one shape SAML uses, and that its single Reference points at `ownerId`
+ * (the ID of the element the signature sits in). Every departure is an issue; a signature with issues is
+ * not passed to the library.
+ */
+export function inspectSignature(
+  sig: Element,
+  ownerId: string | undefined,
+  owner: string,
+  allowSha1: boolean,
+): SignatureShape {
+  const issues: SignatureIssue[] = [];
+  const shape: SignatureShape = {
+    element: sig,
+    transforms: [],
+    keyInfoCertificates: [],
+    keyInfoErrors: [],
+    issues,
+  };
+  const bad = (code: SamlCode, message: string) => issues.push({ code, message });
+
+  const signedInfos = childElements(sig, NS.ds, "SignedInfo");
+  const values = childElements(sig, NS.ds, "SignatureValue");
+  if (signedInfos.length !== 1)
+    bad(
+      "saml-signature-unsupported",
+      `the ${owner} signature has ${signedInfos.length} SignedInfo elements (one expected)`,
+    );
+  if (values.length !== 1)
+    bad(
+      "saml-signature-unsupported",
+      `the ${owner} signature has ${values.length} SignatureValue elements (one expected)`,
+    );
+  if (descendants(sig, NS.ds, "Object").length) {
+    bad(
+      "saml-xsw",
+      `the ${owner} signature holds a ds:Object: SAML signatures carry none, and wrapping attacks hide the signed original there`,
+    );
+  }
+  for (const [local, n] of [
+    ["CanonicalizationMethod", 1],
+    ["SignatureMethod", 1],
+    ["Reference", 1],
+  ] as const) {
+    const found = descendants(sig, NS.ds, local).length;
+    if (found !== n)
+      bad(
+        local === "Reference" ? "saml-xsw" : "saml-signature-unsupported",
+        `the ${owner} signature has ${found} ${local} elements (exactly ${n} expected)`,
+      );
+  }
+  const si = signedInfos[0];
+  if (si) {
+    const cm = child(si, NS.ds, "CanonicalizationMethod");
+    shape.canonicalization = cm ? attr(cm, "Algorithm") : undefined;
+    if (shape.canonicalization !== C14N_EXC) {
+      bad(
+        "saml-signature-unsupported",
+        `the ${owner} signature canonicalises with ${shape.canonicalization ?? "nothing"}; only exclusive C14N without comments (${C14N_EXC}) is accepted`,
+      );
+    }
+    const sm = child(si, NS.ds, "SignatureMethod");
+    shape.signatureAlgorithm = sm ? attr(sm, "Algorithm") : undefined;
+    algorithmIssue(shape.signatureAlgorithm, "signature", owner, allowSha1, bad, true);
+    const refs = childElements(si, NS.ds, "Reference");
+    const ref = refs[0];
+    if (ref) {
+      shape.referenceUri = attr(ref, "URI");
+      const uri = shape.referenceUri;
+      if (uri === undefined || uri === "") {
+        bad(
+          "saml-xsw",
+          `the ${owner} signature's Reference has ${uri === undefined ? "no URI" : 'URI=""'} (the whole document); it must be "#${ownerId ?? "ID"}", the ${owner} it signs`,
+        );
+      } else if (!uri.startsWith("#")) {
+        bad(
+          "saml-xsw",
+          `the ${owner} signature's Reference URI "${uri}" is not a same-document "#ID" reference`,
+        );
+      } else if (ownerId === undefined || uri.slice(1) !== ownerId) {
+        bad(
+          "saml-xsw",
+          `the ${owner} signature signs "${uri}", not the ${owner} it is in (ID "${ownerId ?? "(none)"}"): the signed element is not the one that would be read`,
+        );
+      }
+      const transformsEl = childElements(ref, NS.ds, "Transforms");
+      const transforms = transformsEl[0] ? childElements(transformsEl[0], NS.ds, "Transform") : [];
+      shape.transforms = transforms.map((t) => attr(t, "Algorithm") ?? "");
+      const allowed = new Set([ENVELOPED, C14N_EXC]);
+      const seen = new Set<string>();
+      for (const t of shape.transforms) {
+        if (!allowed.has(t))
+          bad(
+            "saml-signature-unsupported",
+            `the ${owner} signature uses the transform ${t || "(no Algorithm)"}; only enveloped-signature and exclusive C14N are accepted`,
+          );
+        if (seen.has(t))
+          bad("saml-signature-unsupported", `the ${owner} signature lists the transform ${t} twice`);
+        seen.add(t);
+      }
+      if (!seen.has(ENVELOPED))
+        bad(
+          "saml-signature-unsupported",
+          `the ${owner} signature has no enveloped-signature transform (SAML core 5.4.4 requires it)`,
+        );
+      for (const t of transforms) {
+        for (const c of childElements(t)) {
+          if (!(c.localName === "InclusiveNamespaces" && c.namespaceURI === C14N_EXC)) {
+            bad(
+              "saml-signature-unsupported",
+              `the ${owner} signature's transform carries a <${c.tagName}> element (XPath and other transform parameters are refused)`,
+            );
+          }
+        }
+      }
+      const dms = childElements(ref, NS.ds, "DigestMethod");
+      shape.digestAlgorithm = dms[0] ? attr(dms[0], "Algorithm") : undefined;
+      algorithmIssue(shape.digestAlgorithm, "digest", owner, allowSha1, bad, false);
+    }
+  }
+  const keyInfo = child(sig, NS.ds, "KeyInfo");
+  if (keyInfo) {
+    for (const x of descendants(keyInfo, NS.ds, "X509Certificate")) {
+      const b64 = textOf(x).replace(/\s+/g, "");
+      try {
+        shape.keyInfoCertificates.push(parseCertificate(new Uint8Array(Buffer.from(b64, "base64"))));
+      } catch (e) {
+        shape.keyInfoErrors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+  return shape;
+}
+
+function algorithmIssue(
+  uri: string | undefined,
+  kind: "signature" | "digest",
+  owner: string,
+  allowSha1: boolean,
+  bad: (code: SamlCode, message: string) => void,
+  isSignature: boolean,
+): void {
+  const list: { uri: string; hash: string }[] = isSignature ? SIGNATURE_ALGORITHMS : DIGEST_ALGORITHMS;
+  const known = list.find((a) => a.uri === uri);
+  if (!uri) {
+    bad("saml-signature-unsupported", `the ${owner} signature names no ${kind} algorithm`);
+  } else if (!known) {
+    bad(
+      "saml-unsupported-algorithm",
+      `the ${owner} ${kind} algorithm ${algorithmName(uri)}${KNOWN_REFUSED[uri] ? ` (${uri})` : ""} is not accepted (allowed: RSA or ECDSA with SHA-256, SHA-384 or SHA-512)`,
+    );
+  } else if (known.hash === "sha1" && !allowSha1) {
+    bad(
+      "saml-weak-algorithm",
+      `the ${owner} ${kind} uses SHA-1 (${algorithmName(uri)}); refused unless --allow-sha1 is given`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Verification
+
+export type CheckResult =
+  | { ok: true; signedXml: string; signedRoot: Element }
+  | { ok: false; reason: "digest" | "signature" | "key" | "error"; message: string };
+
+/**
+ * Verify one signature (already shaped by inspectSignature) with one key. `xml` must be the exact text the
+ * signature element was parsed from. On success, returns the canonical XML the library reports as signed,
+ * parsed again: the caller reads data from `signedRoot` and nothing else.
+ */
+export function checkWithKey(xml: string, sig: Element, key: KeyObject, allowSha1: boolean): CheckResult {
+  const sx = new SignedXml({ publicCert: key });
+  installAlgorithms(sx, allowSha1);
+  try {
+    sx.loadSignature(sig);
+    const ok = sx.checkSignature(xml);
+    if (!ok) {
+      return {
+        ok: false,
+        reason: "digest",
+        message: "the digest of the signed element does not match: it was changed after signing",
+      };
+    }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/signature value .* is incorrect/.test(msg)) {
+      return { ok: false, reason: "signature", message: "the signature value does not verify with this key" };
+    }
+    return {
+      ok: false,
+      reason: "error",
+      message: msg.replace(/signature value [A-Za-z0-9+/=\s]+ is/, "signature value is"),
+    };
+  }
+  const refs = sx.getSignedReferences();
+  if (refs.length !== 1)
+    return {
+      ok: false,
+      reason: "error",
+      message: `the library reports ${refs.length} signed references (one expected)`,
+    };
+  const doc = parseXml(refs[0], "the signed XML");
+  return { ok: true, signedXml: refs[0], signedRoot: doc.documentElement! };
+}
+
+/** Sign for tests and the examples script: xml-crypto's SignedXml with our algorithm tables installed. */
+export function newSigner(options: ConstructorParameters<typeof SignedXml>[0], allowSha1 = true): SignedXml {
+  const sx = new SignedXml(options);
+  installAlgorithms(sx, allowSha1);
+  return sx;
+}

@@ -1,0 +1,305 @@
+/**
+ * Turning what a user pastes into one XML document we are willing to read, and small DOM helpers.
+ *
+ * Limits, before any XML parser sees a byte:
+ * - size: a SAML Response is a few kilobytes; we refuse more than `MAX_MESSAGE_BYTES` (1 MiB) of XML, and
+ *   inflate Redirect-binding input with the same output cap (no deflate bomb).
+ * - encoding: UTF-8 only (a BOM is dropped); an XML declaration naming another encoding is refused.
+ * - DTDs: any `<!DOCTYPE` or `<!ENTITY` is refused by a plain text scan, so no entity (internal, external,
+ *   parameter) can ever be declared, expanded or fetched: XXE and "billion laughs" need a DTD.
+ * - parsing: @xmldom/xmldom with every warning and error made fatal (xmldom otherwise recovers from broken
+ *   markup, and a lenient parse is where parser differentials, and so signature bypasses, come from).
+ * - depth: at most `MAX_DEPTH` nested elements (canonicalisation is recursive).
+ */
+
+import { inflateRawSync } from "node:zlib";
+import { DOMParser } from "@xmldom/xmldom";
+
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+export const MAX_DEPTH = 64;
+
+export const NS = {
+  protocol: "urn:oasis:names:tc:SAML:2.0:protocol",
+  assertion: "urn:oasis:names:tc:SAML:2.0:assertion",
+  metadata: "urn:oasis:names:tc:SAML:2.0:metadata",
+  ds: "http://www.w3.org/2000/09/xmldsig#",
+  xenc: "http://www.w3.org/2001/04/xmlenc#",
+} as const;
+
+/** Input we refuse to read at all. `code` is a stable finding code (saml-doctype, saml-malformed, …). */
+export class SamlInputError extends Error {
+  override name = "SamlInputError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Binding = "xml" | "post" | "redirect";
+
+export interface DecodedMessage {
+  xml: string;
+  /** How the message reached us: raw XML, base64 (HTTP-POST binding) or deflate + base64 (HTTP-Redirect). */
+  binding: Binding;
+  /** The input was a form or query string (`SAMLResponse=…&RelayState=…`). */
+  form: boolean;
+  /** Other parameters of a form or query string (RelayState, SigAlg, Signature), values as decoded. */
+  parameters: Record<string, string>;
+}
+
+/**
+ * Decode a SAML message as a user may hold it: XML; base64 of XML (POST binding, what the browser posts);
+ * base64 of raw-deflated XML (Redirect binding); any of those URL-encoded, or as a whole form body or query
+ * string `SAMLResponse=…&RelayState=…` (an optional leading `?` or URL is dropped).
+ */
+export function decodeMessage(bytes: Uint8Array, field = "SAMLResponse"): DecodedMessage {
+  if (bytes.length > MAX_MESSAGE_BYTES * 2) {
+    throw new SamlInputError("saml-too-large", `the input is larger than ${mib(MAX_MESSAGE_BYTES * 2)}`);
+  }
+  let text = utf8(bytes).replace(/^\uFEFF/, "");
+  const trimmed = text.trim();
+  if (trimmed === "") throw new SamlInputError("saml-malformed", "the input is empty");
+  if (trimmed.startsWith("<"))
+    return { xml: checkXmlText(text), binding: "xml", form: false, parameters: {} };
+
+  let form = false;
+  const parameters: Record<string, string> = {};
+  text = trimmed;
+  const q = text.indexOf("?");
+  const fieldAt = new RegExp(`(^|[?&])${field}=`).exec(text);
+  if (fieldAt) {
+    form = true;
+    const query = q >= 0 && q < fieldAt.index + 1 ? text.slice(q + 1) : text;
+    const params = new URLSearchParams(query.replace(/\s+/g, ""));
+    const values = params.getAll(field);
+    if (values.length !== 1) {
+      throw new SamlInputError("saml-malformed", `the form holds ${values.length} ${field} parameters`);
+    }
+    for (const [k, v] of params) if (k !== field) parameters[k] = v;
+    // A body pasted without URL encoding has "+" turned into " " by form decoding: put them back.
+    text = values[0].replace(/ /g, "+");
+  } else if (/%[0-9A-Fa-f]{2}/.test(text)) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      throw new SamlInputError("saml-malformed", "the input is neither XML nor base64 (bad URL encoding)");
+    }
+  }
+  const b64 = text.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64) || b64.length % 4 === 1) {
+    throw new SamlInputError(
+      "saml-malformed",
+      "the input is neither XML nor base64 (POST binding) nor a SAMLResponse=… form body",
+    );
+  }
+  const raw = Buffer.from(b64.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  if (raw.length > MAX_MESSAGE_BYTES) {
+    throw new SamlInputError(
+      "saml-too-large",
+      `the decoded message is larger than ${mib(MAX_MESSAGE_BYTES)}`,
+    );
+  }
+  const asText = utf8Lenient(raw);
+  if (
+    asText
+      .replace(/^\uFEFF/, "")
+      .trimStart()
+      .startsWith("<")
+  ) {
+    return { xml: checkXmlText(utf8(raw).replace(/^\uFEFF/, "")), binding: "post", form, parameters };
+  }
+  let inflated: Buffer;
+  try {
+    inflated = inflateRawSync(raw, { maxOutputLength: MAX_MESSAGE_BYTES });
+  } catch (e) {
+    const tooBig = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || /larger/i.test(String(e));
+    throw new SamlInputError(
+      tooBig ? "saml-too-large" : "saml-malformed",
+      tooBig
+        ? `the inflated message is larger than ${mib(MAX_MESSAGE_BYTES)}`
+        : "the base64 decodes to neither XML (POST binding) nor deflated XML (Redirect binding)",
+    );
+  }
+  const xml = utf8(inflated).replace(/^\uFEFF/, "");
+  if (!xml.trimStart().startsWith("<")) {
+    throw new SamlInputError("saml-malformed", "the deflated data is not XML");
+  }
+  return { xml: checkXmlText(xml), binding: "redirect", form, parameters };
+}
+
+/** The text checks that run before any parser: size, encoding declaration, no DTD. */
+export function checkXmlText(xml: string, max = MAX_MESSAGE_BYTES): string {
+  if (Buffer.byteLength(xml, "utf8") > max) {
+    throw new SamlInputError("saml-too-large", `the XML is larger than ${mib(max)}`);
+  }
+  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
+    throw new SamlInputError(
+      "saml-doctype",
+      "the XML has a DOCTYPE (document type declaration): refused, as SAML messages never carry one and a DTD is how XXE and entity-expansion attacks work",
+    );
+  }
+  const decl = /^\s*<\?xml\s[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(xml);
+  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1])) {
+    throw new SamlInputError("saml-malformed", `the XML declares encoding "${decl[1]}"; only UTF-8 is read`);
+  }
+  return xml;
+}
+
+/**
+ * Parse XML strictly. Throws SamlInputError("saml-malformed") on any parser warning or error, on a DTD (which
+ * checkXmlText already refuses), and on nesting deeper than MAX_DEPTH.
+ */
+export function parseXml(xml: string, what = "the XML", max = MAX_MESSAGE_BYTES): Document {
+  checkXmlText(xml, max);
+  const problems: string[] = [];
+  const record = (msg: unknown) => {
+    problems.push(
+      String(msg)
+        .split("\n")[0]
+        .replace(/^\[xmldom \w+\]\s*/, ""),
+    );
+  };
+  let doc: Document;
+  try {
+    doc = new DOMParser({
+      locator: {},
+      errorHandler: { warning: record, error: record, fatalError: record },
+    }).parseFromString(xml, "text/xml");
+  } catch (e) {
+    throw new SamlInputError(
+      "saml-malformed",
+      `${what} is not well-formed: ${e instanceof Error ? e.message : e}`,
+    );
+  }
+  if (problems.length) {
+    throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${problems[0]}`);
+  }
+  if (!doc?.documentElement) throw new SamlInputError("saml-malformed", `${what} has no root element`);
+  for (let n: Node | null = doc.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 10) throw new SamlInputError("saml-doctype", `${what} has a DOCTYPE: refused`);
+  }
+  // Depth, without recursion.
+  const stack: [Node, number][] = [[doc.documentElement, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > MAX_DEPTH) {
+      throw new SamlInputError("saml-too-large", `${what} nests elements more than ${MAX_DEPTH} deep`);
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push([c, d + 1]);
+  }
+  return doc;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// DOM helpers (namespace-aware: prefixes are the document's choice, never ours to trust)
+
+export function isElement(n: Node | null | undefined): n is Element {
+  return !!n && n.nodeType === 1;
+}
+
+export function is(el: Node | null | undefined, ns: string, local: string): boolean {
+  return isElement(el) && el.namespaceURI === ns && el.localName === local;
+}
+
+/** Element children, optionally only those with this namespace and local name. */
+export function childElements(el: Node, ns?: string, local?: string): Element[] {
+  const out: Element[] = [];
+  for (let c = el.firstChild; c; c = c.nextSibling) {
+    if (!isElement(c)) continue;
+    if (ns !== undefined && (c.namespaceURI !== ns || c.localName !== local)) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+export function child(el: Node, ns: string, local: string): Element | undefined {
+  return childElements(el, ns, local)[0];
+}
+
+/** Every element below `root` (itself included), in document order, without recursion. */
+export function allElements(root: Element): Element[] {
+  const out: Element[] = [];
+  const stack: Element[] = [root];
+  while (stack.length) {
+    const el = stack.pop()!;
+    out.push(el);
+    const kids = childElements(el);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+}
+
+export function descendants(root: Element, ns: string, local: string): Element[] {
+  return allElements(root).filter((e) => e.namespaceURI === ns && e.localName === local);
+}
+
+/**
+ * The whole text content of an element: every text and CDATA node below it, joined, comments skipped. This
+ * is what exclusive canonicalisation (without comments) signs, so it is the value a signature vouches for;
+ * readers that take only the first text node are what CVE-2017-11428 exploited.
+ */
+export function textOf(el: Element): string {
+  let s = "";
+  const stack: Node[] = [el];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.nodeType === 3 || n.nodeType === 4) s += (n as CharacterData).data;
+    const kids: Node[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) kids.push(c);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return s;
+}
+
+/** True when a comment node sits anywhere below `el`. */
+export function hasComment(el: Element): boolean {
+  const stack: Node[] = [el];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.nodeType === 8) return true;
+    for (let c = n.firstChild; c; c = c.nextSibling) stack.push(c);
+  }
+  return false;
+}
+
+/** The first text node's data: what a naive reader takes (used only to show what such a reader would see). */
+export function firstTextOf(el: Element): string {
+  for (let c = el.firstChild; c; c = c.nextSibling)
+    if (c.nodeType === 3 || c.nodeType === 4) return (c as CharacterData).data;
+  return "";
+}
+
+export function attr(el: Element, name: string): string | undefined {
+  return el.hasAttribute(name) ? el.getAttribute(name)! : undefined;
+}
+
+/** "samlp:Response" style label for messages: the prefix as written, for the user to find it. */
+export function label(el: Element): string {
+  return el.tagName;
+}
+
+/** Bytes that must be XML text (metadata files): UTF-8, BOM dropped, DTD refused. */
+export function xmlFromBytes(bytes: Uint8Array, max: number): string {
+  if (bytes.length > max) throw new SamlInputError("saml-too-large", `the input is larger than ${mib(max)}`);
+  const text = utf8(bytes).replace(/^\uFEFF/, "");
+  if (!text.trimStart().startsWith("<")) throw new SamlInputError("saml-malformed", "the input is not XML");
+  return checkXmlText(text, max);
+}
+
+function utf8(b: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(b);
+  } catch {
+    throw new SamlInputError("saml-malformed", "the input is not valid UTF-8");
+  }
+}
+
+function utf8Lenient(b: Uint8Array): string {
+  return new TextDecoder("utf-8").decode(b.subarray(0, 64));
+}
+
+function mib(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(0)} MiB`;
+}
