@@ -210,6 +210,7 @@ export function runCase(
   cache: CertCache,
   now: Date,
   forced?: "webpki" | "rfc5280",
+  diagnostics: "verdict" | "full" = "verdict",
 ): LimboResult {
   const skip = (context: string): LimboResult => ({ id: t.id, actual_result: "SKIPPED", context });
   const fail = (context: string): LimboResult => ({ id: t.id, actual_result: "FAILURE", context });
@@ -265,7 +266,7 @@ export function runCase(
     profile: profileFor(t.id, forced),
     pedantic: features.some((f) => f.startsWith("pedantic-")),
     crls: crls.length ? crls : undefined,
-    diagnostics: "verdict",
+    diagnostics,
   };
   const r = verifyChain({ leaf, presented, anchors, policy });
   counters.signatureChecks += r.stats.signatureChecks;

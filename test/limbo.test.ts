@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadBaseline, runSuite, summarize } from "../scripts/limbo.js";
+import { CertCache, loadBaseline, loadSuite, runCase, runSuite, summarize } from "../scripts/limbo.js";
 
 describe("x509-limbo", () => {
   it("passes at least the baseline, and diverges only where the baseline explains why", () => {
@@ -33,5 +33,20 @@ describe("x509-limbo", () => {
       console.log("  the pass count rose: raise `passes` in test/data/limbo/baseline.json");
     const stale = Object.keys(baseline.divergences).filter((id) => !s.divergent.some((r) => r.id === id));
     if (stale.length) console.log(`  now passing, remove from the baseline: ${stale.join(", ")}`);
+  });
+});
+
+describe("x509-limbo, full diagnostics", () => {
+  it("gives the same verdict with every fault reported as with the fast verdict search", () => {
+    const cases = loadSuite();
+    const cache = new CertCache();
+    const now = new Date();
+    // Every non-BetterTLS case, and a spread of BetterTLS ones.
+    const sample = cases.filter((t, i) => !t.id.startsWith("bettertls::") || i % 40 === 0);
+    for (const t of sample) {
+      const fast = runCase(t, cache, now, undefined, "verdict");
+      const full = runCase(t, cache, now, undefined, "full");
+      assert.equal(full.actual_result, fast.actual_result, t.id);
+    }
   });
 });
