@@ -14,7 +14,6 @@ import {
 import { fpkiCertificates } from "../trust/fpki.js";
 import { mozillaRoots } from "../trust/mozilla.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
-import { validity } from "../verify/checks.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import { type Anchor, type Finding, type PeerName, type RawFinding, verifyChain } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
@@ -314,19 +313,19 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
         detail: "",
       });
     }
-    const v = profile.anchors.directLeafValidity
-      ? validity(leaf, Math.floor(time.getTime() / 1000) * 1000)
-      : undefined;
-    if (v)
-      failures.push({
-        kind: v.code as FailureKind,
-        cert: leaf,
-        role: "leaf",
-        path: [leaf],
-        onlyLeafSent: true,
-        time,
-        detail: v.detail,
-      });
+    if (profile.anchors.directLeafValidity) {
+      // RFC 5280 §4.1.2.5: both ends inclusive, compared in whole seconds.
+      const t = Math.floor(time.getTime() / 1000) * 1000;
+      const kind: FailureKind | undefined =
+        t > leaf.notAfter.getTime() ? "expired" : t < leaf.notBefore.getTime() ? "not-yet-valid" : undefined;
+      if (kind) {
+        const detail =
+          kind === "expired"
+            ? `expired ${isoSeconds(leaf.notAfter)}`
+            : `valid from ${isoSeconds(leaf.notBefore)}`;
+        failures.push({ kind, cert: leaf, role: "leaf", path: [leaf], onlyLeafSent: true, time, detail });
+      }
+    }
     notes.push("the server's certificate is itself in the trust store, so it is trusted as it is");
     const decisive = pickDecisive(profile, failures);
     return outcome({

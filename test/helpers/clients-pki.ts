@@ -359,6 +359,7 @@ export function situations(): Situation[] {
     notBefore: days(-100),
     notAfter: days(-1),
   });
+  const expiredSelfSigned = issue({ cn: HOST, dns: [HOST], notBefore: days(-100), notAfter: days(-1) });
 
   return [
     {
@@ -432,6 +433,16 @@ export function situations(): Situation[] {
       expect: { ...ALL("trusted"), salesforce: "untrusted" },
       codes: ["self-signed-target"],
       reasons: { salesforce: "self-signed-target" },
+    },
+    {
+      // Java returns a trusted leaf as it is, without checking its dates ([run] JDK 17 and 25).
+      name: "expired self-signed leaf in the trust list",
+      trust: [expiredSelfSigned],
+      chain: [expiredSelfSigned],
+      host: HOST,
+      expect: { ...ALL("untrusted"), java: "trusted" },
+      codes: ["self-signed-target", "expired"],
+      reasons: { salesforce: "self-signed-target", openssl: "expired", go: "expired" },
     },
     {
       name: "untrusted root",
