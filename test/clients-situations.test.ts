@@ -9,6 +9,7 @@ import {
   CLIENT_IDS,
   CLIENTS,
   type ClientMatrix,
+  checkTlsVersion,
   evaluateClients,
   type FailureKind,
   resolveClients,
@@ -410,6 +411,14 @@ describe("profiles", () => {
         assert.ok(s.length > 10, `${id}: a rule without a source`);
       }
     }
+  });
+
+  it("TLS versions: Salesforce needs TLS 1.2 or later", () => {
+    assert.equal(checkTlsVersion("salesforce", "TLSv1.2"), undefined);
+    assert.equal(checkTlsVersion("salesforce", "TLSv1.3"), undefined);
+    const f = checkTlsVersion("salesforce", "TLSv1.1");
+    assert.equal(f?.code, "tls-version-too-old");
+    assert.match(f?.message ?? "", /Salesforce requires TLSv1\.2 or later/);
   });
 
   it("client names: default salesforce, 'all', lists, unknown names refused", () => {

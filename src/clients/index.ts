@@ -20,7 +20,14 @@ export {
 export type { CertificateRef, ClientEffect, ReportFinding, Severity } from "./finding.js";
 export * from "./profile.js";
 
-export { CLIENTS, DEFAULT_CLIENT, defaultStoreFor, isClientId, resolveClients } from "./registry.js";
+export {
+  CLIENTS,
+  checkTlsVersion,
+  DEFAULT_CLIENT,
+  defaultStoreFor,
+  isClientId,
+  resolveClients,
+} from "./registry.js";
 export {
   type DossierOptions,
   pickRequestCertificate,

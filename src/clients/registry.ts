@@ -5,6 +5,7 @@ import { nodeStore } from "../trust/node.js";
 import type { TrustStore } from "../trust/store.js";
 import { InputError } from "../x509/errors.js";
 import { chrome } from "./chrome.js";
+import type { ReportFinding } from "./finding.js";
 import { firefox } from "./firefox.js";
 import { go } from "./go.js";
 import { java } from "./java.js";
@@ -58,4 +59,25 @@ export function defaultStoreFor(id: ClientId): TrustStore {
   }
   mozilla ??= mozillaStore();
   return mozilla;
+}
+
+const TLS_ORDER = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/**
+ * The TLS-level check for the live `check` command: does `client` negotiate `version` ("TLSv1.2", as
+ * Node's getProtocol() names it)? Returns the finding to report when it does not.
+ */
+export function checkTlsVersion(id: ClientId, version: string): ReportFinding | undefined {
+  const min = CLIENTS[id].minTls;
+  if (!min) return undefined;
+  const have = TLS_ORDER.indexOf(version);
+  const need = TLS_ORDER.indexOf(min.version);
+  if (have < 0 || have >= need) return undefined;
+  return {
+    code: "tls-version-too-old",
+    severity: "error",
+    message: `The server negotiated ${version}; ${CLIENTS[id].name} requires ${min.version} or later.`,
+    fix: `Enable ${min.version} (and TLS 1.3) on the server.`,
+    data: { version, minimum: min.version, source: min.source },
+  };
 }
