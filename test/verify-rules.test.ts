@@ -301,6 +301,13 @@ describe("signatures (RFC 5280 6.1.3 (a)(1), 4.1.1.2)", () => {
       0,
     );
   });
+  it("verifies RSASSA-PSS; the Web PKI accepts only its CABF encodings", () => {
+    const rsa = { root: { keyKind: "rsa2048" as const }, ica: { keyKind: "rsa2048" as const } };
+    accepts(pki.chain3({ ...rsa, leaf: { sigAlg: "rsa-pss-sha256" } }));
+    const salt20 = pki.chain3({ ...rsa, leaf: { sigAlg: "rsa-pss-sha256-salt20" } });
+    rejects(salt20, "weak-signature-algorithm", 0);
+    accepts(salt20, { profile: "rfc5280" });
+  });
   it("Web PKI: rejects SHA-1 signatures; RFC 5280 profile does not", () => {
     const c = pki.chain3({ leaf: { sigAlg: "ecdsa-sha1" } });
     rejects(c, "weak-signature-algorithm", 0);

@@ -9,7 +9,7 @@
 import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import type { Certificate } from "../x509/certificate.js";
-import { bytesEqual, printable } from "../x509/der.js";
+import { bytesEqual, children, decodeOid, decodeSmallInt, printable, readTlv } from "../x509/der.js";
 import type { GeneralName } from "../x509/names.js";
 import { CURVES, OID } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
@@ -231,9 +231,54 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
         "weak-signature-algorithm",
         `signed with ${cert.signatureAlgorithm.name}, which the Web PKI does not accept`,
       );
+    } else if (role !== "anchor" && cert.signatureAlgorithm.oid === PSS) {
+      const bad = webpkiPssError(cert.signatureAlgorithm.params);
+      if (bad) add("weak-signature-algorithm", `RSASSA-PSS ${bad}`);
     }
   }
   return out;
+}
+
+const PSS = "1.2.840.113549.1.1.10";
+const PSS_HASHES: Record<string, { name: string; salt: number }> = {
+  "2.16.840.1.101.3.4.2.1": { name: "SHA-256", salt: 32 },
+  "2.16.840.1.101.3.4.2.2": { name: "SHA-384", salt: 48 },
+  "2.16.840.1.101.3.4.2.3": { name: "SHA-512", salt: 64 },
+};
+
+/**
+ * CABF BR §7.1.3.2.1: RSASSA-PSS only with SHA-256/384/512, MGF1 with the same hash, and a salt as long as
+ * the hash. (Whether the signature verifies is checked elsewhere.)
+ */
+function webpkiPssError(params: Uint8Array | undefined): string | undefined {
+  if (!params) return "without parameters";
+  try {
+    const top = readTlv(params, 0, params.length);
+    let hash: string | undefined;
+    let mgfHash: string | undefined;
+    let salt = 20;
+    for (const k of children(params, top)) {
+      if (k.tag === 0xa0) {
+        const a = readTlv(params, k.valueStart, k.end);
+        hash = decodeOid(params, readTlv(params, a.valueStart, a.end));
+      } else if (k.tag === 0xa1) {
+        const a = readTlv(params, k.valueStart, k.end);
+        const mgf = readTlv(params, a.valueStart, a.end);
+        const inner = readTlv(params, mgf.end, a.end);
+        mgfHash = decodeOid(params, readTlv(params, inner.valueStart, inner.end));
+      } else if (k.tag === 0xa2) {
+        const n = readTlv(params, k.valueStart, k.end);
+        salt = decodeSmallInt(params, n, "PSS salt");
+      }
+    }
+    const h = hash ? PSS_HASHES[hash] : undefined;
+    if (!h) return "with a hash other than SHA-256, SHA-384 or SHA-512";
+    if (mgfHash !== hash) return `with an MGF1 hash different from ${h.name}`;
+    if (salt !== h.salt) return `with a ${salt}-byte salt (${h.salt} required with ${h.name})`;
+    return undefined;
+  } catch {
+    return "with malformed parameters";
+  }
 }
 
 /**

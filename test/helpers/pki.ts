@@ -9,7 +9,7 @@
  *   verifyChain({ leaf: leaf.cert, presented: [ica.cert], anchors: [{ cert: root.cert }], policy: ... })
  */
 
-import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { constants, createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { isIP } from "node:net";
 import { type Certificate, parseCertificate } from "../../src/x509/certificate.js";
 
@@ -203,12 +203,37 @@ export const SIG_ALGS = {
   "ecdsa-sha1": { oid: "1.2.840.10045.4.1", hash: "sha1", params: false },
   "rsa-sha256": { oid: "1.2.840.113549.1.1.11", hash: "sha256", params: true },
   "rsa-sha1": { oid: "1.2.840.113549.1.1.5", hash: "sha1", params: true },
+  /** RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt (the CABF encoding). */
+  "rsa-pss-sha256": { oid: "1.2.840.113549.1.1.10", hash: "sha256", params: true, salt: 32 },
+  /** RSASSA-PSS, SHA-256 with a 20-byte salt: valid RFC 4055, outside the CABF profile. */
+  "rsa-pss-sha256-salt20": { oid: "1.2.840.113549.1.1.10", hash: "sha256", params: true, salt: 20 },
 } as const;
 export type SigAlg = keyof typeof SIG_ALGS;
 
+const SHA256_ID = () => seq(oid("2.16.840.1.101.3.4.2.1"), nul());
+
 function algId(alg: SigAlg): Bytes {
   const a = SIG_ALGS[alg];
+  if ("salt" in a) {
+    return seq(
+      oid(a.oid),
+      seq(
+        ctx(0, true, SHA256_ID()),
+        ctx(1, true, seq(oid("1.2.840.113549.1.1.8"), SHA256_ID())),
+        ctx(2, true, int(a.salt)),
+      ),
+    );
+  }
   return a.params ? seq(oid(a.oid), nul()) : seq(oid(a.oid));
+}
+
+function signTbs(alg: SigAlg, tbs: Bytes, key: KeyPair): Bytes {
+  const a = SIG_ALGS[alg];
+  const k =
+    "salt" in a
+      ? { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: a.salt }
+      : key.privateKey;
+  return new Uint8Array(sign(a.hash, tbs, k));
 }
 
 function defaultAlg(k: KeyPair): SigAlg {
@@ -412,8 +437,7 @@ function build(spec: CertSpec, issuer: Issued | null, key: KeyPair): Issued {
     key.spki,
     ...(version === 3 && exts.length ? [ctx(3, true, seq(...exts.map(encodeExt)))] : []),
   );
-  const sig = sign(SIG_ALGS[alg].hash, tbs, signer.privateKey);
-  const der = seq(tbs, algId(alg), bitString(new Uint8Array(sig)));
+  const der = seq(tbs, algId(alg), bitString(signTbs(alg, tbs, signer)));
   return { cert: parseCertificate(der), der, key, subject, ski };
 }
 
@@ -503,6 +527,5 @@ export function crl(issuer: Issued, spec: CrlSpec = {}): Bytes {
     ...(entries.length ? [seq(...entries)] : []),
     ...(exts.length ? [ctx(0, true, seq(...exts.map(encodeExt)))] : []),
   );
-  const sig = sign(SIG_ALGS[alg].hash, tbs, signer.privateKey);
-  return seq(tbs, algId(alg), bitString(new Uint8Array(sig)));
+  return seq(tbs, algId(alg), bitString(signTbs(alg, tbs, signer)));
 }
