@@ -164,6 +164,47 @@ export function buildProgram(): Command {
     process.exitCode = await runRootsRequest(cert, opts);
   });
 
+  const saml = program
+    .command("saml")
+    .description(
+      "SAML SSO: check IdP metadata and certificate rotation; validate a SAML Response step by step",
+    );
+  saml
+    .command("metadata")
+    .description(
+      "the IdP's signing certificates, the metadata's signature, and the SP's configured certificate",
+    )
+    .argument("<file>", "IdP metadata (EntityDescriptor or EntitiesDescriptor XML)")
+    .option("--configured <CERTFILE>", "the IdP certificate the SP has configured (any format decode reads)")
+    .option("--entity-id <ID>", "only this IdP, in a metadata aggregate")
+    .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
+    .option("--allow-sha1", "accept a SHA-1 signature on the metadata")
+    .option("--json", "print JSON (documented in docs/saml.md)")
+    .action(async (file: string, opts) => {
+      const { runSamlMetadata } = await import("./commands/saml.js");
+      process.exitCode = await runSamlMetadata(file, opts);
+    });
+  saml
+    .command("verify")
+    .description(
+      "validate a SAML Response (XML, base64, SAMLResponse=… form body, or deflated) as a strict SP does",
+    )
+    .argument("<response>", "the Response file; - for standard input")
+    .option("--cert <FILE>", "the IdP certificate the SP has configured")
+    .option("--metadata <FILE>", "the IdP's metadata (trusted signing certificates when --cert is not given)")
+    .option("--sp-entity-id <ID>", "the SP's entity ID (expected Audience)")
+    .option("--acs <URL>", "the SP's Assertion Consumer Service URL (expected Recipient and Destination)")
+    .option("--request-id <ID>", "the ID of the SP's AuthnRequest (expected InResponseTo)")
+    .option("--issuer <ID>", "the IdP's entity ID (expected Issuer)")
+    .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
+    .option("--skew <SECONDS>", "allowed clock skew in seconds", "180")
+    .option("--allow-sha1", "accept SHA-1 signatures and digests")
+    .option("--json", "print JSON (documented in docs/saml.md)")
+    .action(async (file: string, opts) => {
+      const { runSamlVerify } = await import("./commands/saml.js");
+      process.exitCode = await runSamlVerify(file, opts);
+    });
+
   return program;
 }
 

@@ -20,9 +20,15 @@ export function keyText(cert: Certificate): string {
   return k.bits !== undefined ? `${k.algorithm} ${k.bits}` : k.algorithm;
 }
 
-/** "certificate CN=idp.example (SHA-256 AB:…, valid 2026-06-01 to 2036-06-01)" */
+/** "1C:CF:ED:38…77:28": enough of the SHA-256 to tell certificates apart in a sentence. */
+export function shortFingerprint(cert: Certificate): string {
+  const f = fingerprint(cert);
+  return `${f.slice(0, 11)}…${f.slice(-5)}`;
+}
+
+/** '"idp.example" (SHA-256 1C:CF:ED:38…77:28, valid 2026-06-01 to 2036-06-01)' */
 export function describeCert(cert: Certificate): string {
-  return `"${cert.label}" (SHA-256 ${fingerprint(cert)}, valid from ${day(cert.notBefore)} to ${day(cert.notAfter)})`;
+  return `"${cert.label}" (SHA-256 ${shortFingerprint(cert)}, valid ${day(cert.notBefore)} to ${day(cert.notAfter)})`;
 }
 
 export function sameCert(a: Certificate, b: Certificate): boolean {

@@ -20,7 +20,7 @@
  */
 
 import type { Certificate } from "../x509/certificate.js";
-import { describeCert, fingerprint, sameCert, sameKey, validityAt } from "./certs.js";
+import { describeCert, fingerprint, sameCert, sameKey, shortFingerprint, validityAt } from "./certs.js";
 import {
   algorithmName,
   type CheckResult,
@@ -55,7 +55,10 @@ const ENTITY_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 export interface VerifyOptions {
   /** Certificates the SP has configured for the IdP (--cert). */
   trusted?: Certificate[];
-  /** IdPs from metadata (--metadata): their signing certificates are trusted, and Issuer must be the entityID. */
+  /**
+   * IdPs from metadata (--metadata): Issuer must be an entityID, and a signer is said to be listed or not;
+   * their signing certificates are the trusted ones when `trusted` is not given.
+   */
   metadata?: IdpEntity[];
   spEntityId?: string;
   acs?: string;
@@ -220,7 +223,10 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
     findings: [],
   };
   const finish = (): ResponseReport => {
-    report.findings = found.map(({ step: _s, ...f }) => f);
+    const order = { error: 0, warning: 1, info: 2 } as const;
+    report.findings = [...found]
+      .sort((x, y) => order[x.severity] - order[y.severity])
+      .map(({ step: _s, ...f }) => f);
     report.steps = buildSteps(found, details);
     report.valid = !found.some((f) => f.severity === "error");
     return report;
@@ -468,7 +474,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   }
   if (responseSource === "unsigned-envelope") {
     add(
-      "destination",
+      "signature-present",
       "saml-unsigned-envelope",
       "info",
       "only the Assertion is signed: the Response's Destination, InResponseTo and Status are outside any signature (the Assertion's Recipient and InResponseTo are the signed ones)",
@@ -478,20 +484,11 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   // ---- 5. Contents
   const r = report.response;
   const a = report.assertion;
-  const sourceNote = (s: string | undefined) =>
-    s === "signed"
-      ? ""
-      : s === "signed-untrusted"
-        ? " [signed by an untrusted certificate]"
-        : s === "unsigned-envelope"
-          ? " [unsigned envelope]"
-          : " [unverified]";
-
   // Status
   const statusShort = shortStatus(r.status.code);
   say(
     "status",
-    `${statusShort ?? "(no StatusCode)"}${r.status.subCode ? ` / ${shortStatus(r.status.subCode)}` : ""}${r.status.message ? `: "${r.status.message}"` : ""}${sourceNote(responseSource)}`,
+    `${statusShort ?? "(no StatusCode)"}${r.status.subCode ? ` / ${shortStatus(r.status.subCode)}` : ""}${r.status.message ? `: "${r.status.message}"` : ""}`,
   );
   if (r.status.code !== SUCCESS) {
     add(
@@ -520,7 +517,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
         "the Assertion has no Issuer (SAML core 2.3.3 requires it)",
       );
     else {
-      say("issuer", `${a.issuer}${sourceNote(assertionSource)}`);
+      say("issuer", `${a.issuer}`);
       if (r.issuer !== undefined && r.issuer !== a.issuer) {
         add(
           "issuer",
@@ -555,12 +552,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   // Audience
   if (a) {
     const aud = a.conditions?.audiences ?? [];
-    say(
-      "audience",
-      aud.length
-        ? aud.map((l) => l.join(", ")).join(" | ") + sourceNote(assertionSource)
-        : "no AudienceRestriction",
-    );
+    say("audience", aud.length ? aud.map((l) => l.join(", ")).join(" | ") : "no AudienceRestriction");
     if (opts.spEntityId !== undefined) {
       if (!aud.length) {
         add(
@@ -699,10 +691,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
 
     // NameID
     if (a.nameId) {
-      say(
-        "name-id",
-        `${a.nameId.value}${a.nameId.format ? ` (${a.nameId.format})` : ""}${sourceNote(assertionSource)}`,
-      );
+      say("name-id", `${a.nameId.value}${a.nameId.format ? ` (${a.nameId.format})` : ""}`);
       if (a.nameId.value.trim() === "") add("name-id", "saml-nameid-missing", "error", "the NameID is empty");
     } else if (
       assertionView &&
@@ -718,10 +707,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   }
 
   // Destination and InResponseTo (Response side)
-  say(
-    "destination",
-    r.destination !== undefined ? `${r.destination}${sourceNote(responseSource)}` : "no Destination",
-  );
+  say("destination", r.destination !== undefined ? `${r.destination}` : "no Destination");
   if (opts.acs !== undefined && r.destination !== undefined && r.destination !== opts.acs) {
     add(
       "destination",
@@ -783,11 +769,11 @@ function bindingText(b: Binding, form: boolean): string {
   return form ? `${base}, from a SAMLResponse form field` : base;
 }
 
+/** The SP's configured certificates when given (metadata then only informs); else the metadata's signing ones. */
 function trustedCertificates(opts: VerifyOptions): Certificate[] {
   const out: Certificate[] = [];
-  for (const c of [...(opts.trusted ?? []), ...(opts.metadata ?? []).flatMap((m) => m.signing)]) {
-    if (!out.some((o) => sameCert(o, c))) out.push(c);
-  }
+  const from = opts.trusted?.length ? opts.trusted : (opts.metadata ?? []).flatMap((m) => m.signing);
+  for (const c of from) if (!out.some((o) => sameCert(o, c))) out.push(c);
   return out;
 }
 
@@ -896,7 +882,7 @@ function verifyOne(shape: SignatureShape, on: "response" | "assertion", ctx: Ver
           "signing-certificate",
           "saml-cert-mismatch",
           "error",
-          `the IdP signed with certificate ${describeCert(ki)}, the SP trusts ${trusted.map(describeCert).join(" and ")}${inMetadata === undefined ? "" : inMetadata ? `; the IdP's metadata lists ${fingerprint(ki).slice(0, 11)}… as a signing certificate (a rotation the SP has not followed)` : "; it is not in the IdP's metadata either"}`,
+          `the IdP signed with certificate ${describeCert(ki)}, the SP trusts ${trusted.map(describeCert).join(" and ")}${inMetadata === undefined ? "" : inMetadata ? `; the IdP's metadata lists ${shortFingerprint(ki)} as a signing certificate (a rotation the SP has not followed)` : "; it is not in the IdP's metadata either"}`,
           inMetadata === false
             ? "find out why the IdP signs with a certificate its metadata does not list (stale metadata, or not your IdP); then configure the right one"
             : `upload the IdP's current signing certificate (SHA-256 ${fingerprint(ki)}) to the SP (Salesforce: Setup > Single Sign-On Settings > Identity Provider Certificate)`,
