@@ -23,7 +23,7 @@
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -411,7 +411,9 @@ async function main(argv: string[]): Promise<number> {
   let output: string | undefined;
   let baselinePath = DEFAULT_BASELINE;
   let listAll = false;
-  let threads = Math.min(2, availableParallelism());
+  // Two threads help only when the cores are free: on a busy machine they fight each other (and each loads
+  // the suite and warms its own JIT), so the default follows the current load.
+  let threads = availableParallelism() >= 2 && loadavg()[0] < availableParallelism() / 2 ? 2 : 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
