@@ -310,17 +310,19 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
     );
   } else if (assertions.length === 1) {
     assertionEl = assertions[0];
-    if (assertionEl.parentNode !== root) {
+    if (!attr(assertionEl, "ID"))
+      add("structure", "saml-malformed", "error", "the Assertion has no ID attribute");
+  }
+  for (const a of assertions) {
+    if (a.parentNode !== root) {
       add(
         "structure",
         "saml-xsw",
         "error",
-        `the Assertion sits inside <${(assertionEl.parentNode as Element).tagName}>, not directly in the Response: a hidden signed Assertion is signature wrapping`,
+        `the Assertion${attr(a, "ID") ? ` #${attr(a, "ID")}` : ""} sits inside <${(a.parentNode as Element).tagName}>, not directly in the Response: a hidden signed Assertion is signature wrapping`,
         REFUSE_FIX,
       );
     }
-    if (!attr(assertionEl, "ID"))
-      add("structure", "saml-malformed", "error", "the Assertion has no ID attribute");
   }
   if (encrypted.length) {
     add(
@@ -341,7 +343,12 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
     const parent = sig.parentNode as Element;
     if (parent === root && !responseSig) responseSig = sig;
     else if (assertionEl && parent === assertionEl && !assertionSig) assertionSig = sig;
-    else {
+    else if (is(parent, NS.assertion, "Assertion") && parent !== assertionEl) {
+      // One of several Assertions (already refused): still say what its signature points at.
+      for (const i of inspectSignature(sig, attr(parent, "ID"), "Assertion", true).issues) {
+        if (i.code === "saml-xsw") add("structure", i.code, "error", i.message, REFUSE_FIX);
+      }
+    } else {
       add(
         "structure",
         "saml-xsw",
