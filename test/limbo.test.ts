@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertCache, loadBaseline, loadSuite, runCase, runSuite, summarize } from "../scripts/limbo.js";
+import { verifyChain } from "../src/verify/index.js";
+import { parseCertificate } from "../src/x509/certificate.js";
 
 describe("x509-limbo", () => {
   it("passes at least the baseline, and diverges only where the baseline explains why", () => {
@@ -47,6 +49,37 @@ describe("x509-limbo, full diagnostics", () => {
       const fast = runCase(t, cache, now, undefined, "verdict");
       const full = runCase(t, cache, now, undefined, "full");
       assert.equal(full.actual_result, fast.actual_result, t.id);
+    }
+  });
+});
+
+describe("x509-limbo online chains against the bundled Mozilla roots", () => {
+  it("validates every real-world chain with the whole NSS store and no partial chains", async () => {
+    const { loadMozillaRoots } = await import("../src/trust/bundled.js");
+    const anchors = loadMozillaRoots()
+      .filter((r) => r.serverAuth === "trusted-delegator")
+      .map((r) => ({ cert: parseCertificate(r.der), name: r.label }));
+    const der = (pem: string) => {
+      const b = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+      return new Uint8Array(b.buffer, b.byteOffset, b.length);
+    };
+    const online = loadSuite().filter((t) => t.id.startsWith("online::"));
+    assert.ok(online.length >= 10);
+    for (const t of online) {
+      const r = verifyChain({
+        leaf: parseCertificate(der(t.peer_certificate)),
+        presented: t.untrusted_intermediates.map(der),
+        anchors,
+        policy: {
+          time: new Date(t.validation_time ?? Date.now()),
+          purpose: "server",
+          peerName: { kind: "dns", value: t.expected_peer_name!.value },
+          profile: "webpki",
+          allowNonSelfSignedAnchors: false,
+        },
+      });
+      assert.equal(r.trusted, true, `${t.id}: ${r.findings.map((f) => `${f.code}: ${f.detail}`).join("; ")}`);
+      assert.ok(r.anchor?.name, t.id);
     }
   });
 });
