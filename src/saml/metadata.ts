@@ -400,7 +400,9 @@ export function compareConfigured(idp: IdpEntity, configured: Certificate[], at:
           finding(
             "saml-configured-cert-retiring",
             expired ? "error" : "warning",
-            `the configured certificate is the one being retired: add ${fingerprint(newest)} (${newest.label}) before ${expired ? "now (the configured one expired on " + isoDay(cert.notAfter) + ")" : `the IdP switches to it, at the latest ${isoDay(cert.notAfter)} when the configured one expires`}`,
+            expired
+              ? `the configured certificate is the one being retired, and it expired on ${isoDay(cert.notAfter)}: add ${fingerprint(newest)} (${newest.label}) now`
+              : `the configured certificate is the one being retired: add ${fingerprint(newest)} (${newest.label}) before the IdP switches to it, at the latest ${isoDay(cert.notAfter)} when the configured one expires`,
             `upload ${describeCert(newest)} to the SP as the IdP's certificate (Salesforce: Setup > Single Sign-On Settings > Identity Provider Certificate) when the IdP switches`,
             { configured: cert.sha256, replacement: newest.sha256, deadline: cert.notAfter.toISOString() },
           ),
