@@ -96,10 +96,11 @@ export class Graph {
     const malformed: RawFinding[] = [];
     const terminal: Anchor[] = [];
     const others: Certificate[] = [];
+    const seenAnchors = new CertSet();
     for (const a of this.trusted) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
       if (!policy.allowNonSelfSignedAnchors && !selfIssued(a.cert)) others.push(a.cert);
-      else if (!terminal.some((t) => sameCert(t.cert, a.cert))) {
+      else if (seenAnchors.add(a.cert)) {
         terminal.push(a);
         anchors.add(a.cert.subject, a);
       }
@@ -119,9 +120,10 @@ export class Graph {
       }
     });
     const pool: Certificate[] = [];
+    const seenPool = new CertSet();
+    seenPool.add(leaf);
     for (const c of [...presented, ...others]) {
-      if (sameCert(c, leaf) || terminal.some((a) => sameCert(a.cert, c)) || pool.some((p) => sameCert(p, c)))
-        continue;
+      if (seenAnchors.has(c) || !seenPool.add(c)) continue;
       pool.push(c);
       poolIndex.add(c.subject, c);
     }
@@ -138,6 +140,22 @@ export class Graph {
       }
     }
     return { anchors, pool: poolIndex, reachable, malformed };
+  }
+}
+
+/** A set of certificates by DER (bucketed by length, so a large trust store dedupes in linear time). */
+class CertSet {
+  private readonly byLength = new Map<number, Certificate[]>();
+  has(c: Certificate): boolean {
+    return this.byLength.get(c.der.length)?.some((x) => sameCert(x, c)) ?? false;
+  }
+  /** Adds `c`; false when an equal certificate is already there. */
+  add(c: Certificate): boolean {
+    const b = this.byLength.get(c.der.length);
+    if (!b) this.byLength.set(c.der.length, [c]);
+    else if (b.some((x) => sameCert(x, c))) return false;
+    else b.push(c);
+    return true;
   }
 }
 
