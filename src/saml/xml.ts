@@ -119,7 +119,7 @@ export function decodeMessage(bytes: Uint8Array, field = "SAMLResponse"): Decode
       tooBig ? "saml-too-large" : "saml-malformed",
       tooBig
         ? `the inflated message is larger than ${mib(MAX_MESSAGE_BYTES)}`
-        : "the base64 decodes to neither XML (POST binding) nor deflated XML (Redirect binding)",
+        : "the input is not XML, and read as base64 it is neither XML (POST binding) nor deflated XML (Redirect binding)",
     );
   }
   const xml = utf8(inflated).replace(/^\uFEFF/, "");
