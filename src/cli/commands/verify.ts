@@ -8,21 +8,15 @@
  * JSON output is documented in docs/verify.md.
  */
 
-import {
-  CLIENTS,
-  type ClientMatrix,
-  type ClientVerdict,
-  evaluateClients,
-  type ReportFinding,
-  resolveClients,
-} from "../../clients/index.js";
+import { type ClientMatrix, evaluateClients, resolveClients } from "../../clients/index.js";
 import type { TrustStore } from "../../trust/store.js";
 import { type PeerName, parsePeerName } from "../../verify/hostname.js";
 import type { Certificate } from "../../x509/certificate.js";
 import { InputError } from "../../x509/errors.js";
 import { readCertificates } from "../../x509/input.js";
 import { type PasswordOptions, passwordFrom, readInput } from "../io.js";
-import { type Style, safeText, styleFor } from "../style.js";
+import { renderMatrix } from "../render/matrix.js";
+import { styleFor } from "../style.js";
 import { quietOnClosedPipe, resolveStore } from "./roots.js";
 
 const EXIT_OK = 0;
@@ -111,7 +105,10 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(verifyJson(m, store), null, 2)}\n`);
   } else {
-    process.stdout.write(renderHuman(m, styleFor(process.stdout), opts.chain ?? opts.leaf ?? ""));
+    const file = opts.chain ?? opts.leaf ?? "";
+    process.stdout.write(
+      renderMatrix(m, styleFor(process.stdout), file ? { footer: `Checked ${file} at ${m.time}.` } : {}),
+    );
   }
   return m.trusted ? EXIT_OK : EXIT_UNTRUSTED;
 }
@@ -150,134 +147,4 @@ export function verifyJson(m: ClientMatrix, store: TrustStore | undefined) {
     sent: m.sent,
     findings: m.findings,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Human output
-
-function statusWord(v: ClientVerdict, style: Style): string {
-  if (v.status === "trusted") return style.green("trusted");
-  if (v.status === "depends") return style.yellow("depends");
-  return style.red("NOT trusted");
-}
-
-function renderHuman(m: ClientMatrix, style: Style, file: string): string {
-  const t = safeText;
-  let out = "";
-  const line = (s = "") => {
-    out += `${s}\n`;
-  };
-  const single = m.clients.length === 1;
-  const untrusted = m.clients.filter((v) => !v.trusted);
-  const target = m.peer ? ` for ${t(m.peer.value)}` : "";
-
-  // Verdict.
-  if (single) {
-    const v = m.clients[0];
-    const head = v.trusted
-      ? style.green(`✓ ${v.name} trusts this chain${target}.`)
-      : v.status === "depends"
-        ? style.yellow(`? ${v.name} may or may not trust this chain${target}.`)
-        : style.red(`✗ ${v.name} does not trust this chain${target}.`);
-    line(style.bold(head));
-    if (v.reason) line(`  ${style.dim("Reason:")} ${t(v.reason.code)} ${style.dim("(see Findings)")}`);
-    if (v.error) line(`  ${style.dim(`${v.name} reports:`)} ${t(v.error.text)}`);
-    for (const n of v.notes) if (v.status === "depends") line(`  ${t(n)}`);
-  } else {
-    line(
-      style.bold(
-        m.trusted
-          ? style.green(`✓ All ${m.clients.length} clients trust this chain${target}.`)
-          : style.red(
-              `✗ ${untrusted.length} of ${m.clients.length} clients do not trust this chain${target}.`,
-            ),
-      ),
-    );
-    line();
-    const w = Math.max(...m.clients.map((v) => v.name.length));
-    for (const v of m.clients) {
-      const word = statusWord(v, style);
-      const pad = " ".repeat(
-        Math.max(0, 12 - (v.status === "trusted" ? 7 : v.status === "depends" ? 7 : 11)),
-      );
-      const why = v.trusted ? "" : `${t(v.reason?.code ?? "")}${v.error ? `: ${t(v.error.text)}` : ""}`;
-      line(`  ${t(v.name).padEnd(w)}  ${word}${why ? `${pad}${why}` : ""}`);
-    }
-  }
-
-  // Path.
-  line();
-  const first = m.clients[0];
-  line(style.bold(single ? "Path" : `Path (as ${first.name} builds it)`));
-  first.path.forEach((p, i) => {
-    const where =
-      p.from === "sent"
-        ? `sent as #${p.position}`
-        : p.from === "store"
-          ? "from the trust store"
-          : p.from === "aia"
-            ? "fetched (AIA)"
-            : "preloaded";
-    const role =
-      i === 0 ? "leaf" : p.anchor ? "trust anchor" : p.subject === p.issuer ? "root" : "intermediate";
-    line(`  ${i + 1}. ${t(p.subject)}`);
-    line(
-      `     ${style.dim(`${role}, ${where}, expires ${p.notAfter.slice(0, 10)}`)}${p.anchor ? ` ${style.green("[anchor]")}` : ""}`,
-    );
-  });
-  const last = first.path[first.path.length - 1];
-  if (last && !last.anchor && !first.trusted) {
-    line(
-      `     ${style.red("✗")} ${last.subject === last.issuer ? "self-signed, and not in the trust store" : `issuer not found: ${t(last.issuer)}`}`,
-    );
-  }
-
-  // Findings.
-  const shown = m.findings.filter((f) => f.severity !== "info" || single);
-  if (m.findings.length) {
-    line();
-    line(style.bold("Findings"));
-    for (const f of m.findings) {
-      if (!shown.includes(f) && f.severity === "info") continue;
-      out += renderFinding(f, m, style);
-    }
-  }
-
-  // Stores and notes.
-  line();
-  const stores = [...new Map(m.clients.map((v) => [v.store.name, v.store])).values()];
-  for (const s of stores) {
-    line(
-      style.dim(
-        `Trust store: ${t(s.name)} (${s.anchors} root${s.anchors === 1 ? "" : "s"})${s.approximation ? ` — ${t(s.approximation)}` : ""}`,
-      ),
-    );
-  }
-  for (const v of m.clients) {
-    for (const n of v.notes) if (n !== v.store.approximation) line(style.dim(`${t(v.name)}: ${t(n)}`));
-  }
-  if (file) line(style.dim(`Checked ${t(file)} at ${m.time}.`));
-  return out;
-}
-
-function renderFinding(f: ReportFinding, m: ClientMatrix, style: Style): string {
-  const t = safeText;
-  const sev =
-    f.severity === "error"
-      ? style.red("error  ")
-      : f.severity === "warning"
-        ? style.yellow("warning")
-        : style.dim("info   ");
-  const where = f.certificate?.position !== undefined ? ` (certificate #${f.certificate.position})` : "";
-  let out = `  ${sev} ${style.bold(t(f.code))}${style.dim(where)}\n`;
-  out += `          ${t(f.message)}\n`;
-  out += `          ${style.dim("Fix:")} ${t(f.fix)}\n`;
-  for (const v of m.clients) {
-    const e = f.clients?.[v.client];
-    if (!e) continue;
-    if (e.rejects && e.error) out += `          ${style.dim(`${CLIENTS[v.client].name}:`)} ${t(e.error)}\n`;
-    else if (!e.rejects && e.note)
-      out += `          ${style.dim(`${CLIENTS[v.client].name}:`)} ${t(e.note)}\n`;
-  }
-  return out;
 }
