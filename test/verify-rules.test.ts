@@ -61,6 +61,30 @@ function rejects(
   return r;
 }
 
+/** Trusted, with `code` reported as a warning (at `position` when given). */
+function warns(
+  c: Parameters<typeof run>[0],
+  code: FindingCode,
+  position?: number,
+  p: Partial<Policy> = {},
+): void {
+  const r = run(c, p);
+  assert.equal(
+    r.trusted,
+    true,
+    `expected trusted, got ${r.findings.map((f) => `${f.code}: ${f.detail}`).join("; ")}`,
+  );
+  assert.ok(
+    r.findings.some(
+      (f) =>
+        f.code === code &&
+        f.severity === "warning" &&
+        (position === undefined || f.cert?.position === position),
+    ),
+    `expected a ${code} warning, got ${JSON.stringify(r.findings.map((f) => [f.code, f.severity, f.cert?.position]))}`,
+  );
+}
+
 const UNKNOWN = "1.3.6.1.4.1.55738.666.1";
 
 describe("validity (RFC 5280 4.1.2.5, 6.1.3 (a)(2))", () => {
@@ -94,7 +118,12 @@ describe("basicConstraints (RFC 5280 4.2.1.9, 6.1.4 (k))", () => {
   });
   it("requires basicConstraints to be critical in CA certificates", () => {
     rejects(pki.chain3({ ica: { ca: { critical: false } } }), "extension-criticality", 1);
-    rejects(pki.chain3({ root: { ca: { critical: false } } }), "extension-criticality", 2);
+    // A trust anchor's: an error under RFC 5280 and in pedantic mode; a warning in the Web PKI profile,
+    // where browsers trust such roots (Chunghwa ePKI Root).
+    const root = pki.chain3({ root: { ca: { critical: false } } });
+    rejects(root, "extension-criticality", 2, { profile: "rfc5280" });
+    rejects(root, "extension-criticality", 2, { pedantic: true });
+    warns(root, "extension-criticality", 2);
   });
   it("Web PKI: a CA certificate is not accepted as the leaf; RFC 5280 allows it", () => {
     const root = pki.root();
@@ -233,17 +262,15 @@ describe("critical extensions (RFC 5280 4.2)", () => {
       "extension-criticality",
       0,
     );
-    rejects(
-      pki.chain3({ ica: { policyConstraints: { requireExplicitPolicy: 5, critical: false } } }),
-      "extension-criticality",
-      1,
-    );
-    accepts(pki.chain3({ ica: { policyConstraints: { requireExplicitPolicy: 5 } } }));
-    rejects(
-      pki.chain3({ ica: { inhibitAnyPolicy: { skip: 5, critical: false } } }),
-      "extension-criticality",
-      1,
-    );
+    // policyConstraints and inhibitAnyPolicy MUST be critical (RFC 5280); the Web PKI profile only warns,
+    // as browsers process them anyway and Federal PKI CAs mark them non-critical.
+    const pc = pki.chain3({ ica: { policyConstraints: { requireExplicitPolicy: 5, critical: false } } });
+    rejects(pc, "extension-criticality", 1, { profile: "rfc5280" });
+    warns(pc, "extension-criticality", 1);
+    accepts(pki.chain3({ ica: { policyConstraints: { requireExplicitPolicy: 5 } } }), { profile: "rfc5280" });
+    const iap = pki.chain3({ ica: { inhibitAnyPolicy: { skip: 5, critical: false } } });
+    rejects(iap, "extension-criticality", 1, { profile: "rfc5280" });
+    rejects(iap, "extension-criticality", 1, { pedantic: true });
   });
 });
 
@@ -332,8 +359,23 @@ describe("key identifiers (RFC 5280 4.2.1.1-2; CABF BR 7.1.2.1.3)", () => {
   });
   it("requires subjectKeyIdentifier in CA certificates", () => {
     rejects(pki.chain3({ ica: { ski: false } }), "key-identifier", 1);
-    rejects(pki.chain3({ root: { ski: false } }), "key-identifier", 2);
+    // A root without SKI (TWCA Global Root CA): an error under RFC 5280, a warning in the Web PKI.
+    rejects(pki.chain3({ root: { ski: false } }), "key-identifier", 2, { profile: "rfc5280" });
+    warns(pki.chain3({ root: { ski: false } }), "key-identifier", 2);
     accepts(pki.chain3({ leaf: { ski: false } }));
+  });
+  it("Web PKI: authorityCertIssuer/SerialNumber in an AKI is a warning unless pedantic (QuoVadis Root CA 2)", () => {
+    const aki = pki.seq(
+      pki.tlv(0x80, Uint8Array.from([1, 2, 3])),
+      pki.ctx(1, true, pki.ctx(4, true, pki.name("Root"))),
+      pki.tlv(0x82, Uint8Array.from([7])),
+    );
+    const c = pki.chain3({
+      root: { ski: Uint8Array.from([1, 2, 3]), aki: false, extensions: [pki.ext("2.5.29.35", aki)] },
+    });
+    warns(c, "key-identifier", 2);
+    rejects(c, "key-identifier", 2, { pedantic: true });
+    accepts(c, { profile: "rfc5280" });
   });
   it("Web PKI: a root's AKI must equal its SKI", () => {
     accepts(pki.chain3({ root: { aki: true } }));

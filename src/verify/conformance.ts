@@ -58,6 +58,13 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
   const add = (code: RawFinding["code"], detail: string) => out.push({ code, detail, cert });
   const webpki = policy.profile === "webpki";
   const isCaRole = role !== "leaf";
+  // Rules that trusted roots and long-lived CAs break and browsers do not enforce: in the Web PKI profile,
+  // reported but an error only in pedantic mode. (Mozilla's store holds roots with a non-critical
+  // basicConstraints (Chunghwa ePKI), without subjectKeyIdentifier (TWCA Global Root CA), and with
+  // authorityCertIssuer/SerialNumber in their AKI (QuoVadis Root CA 2 and 3, Certigna), all trusted by
+  // every browser; a fifth of the US Federal PKI's CAs mark policyConstraints non-critical.)
+  const lenient = (code: RawFinding["code"], detail: string) =>
+    out.push({ code, detail, cert, severity: policy.pedantic ? "error" : "warning" });
 
   // RFC 5280 §4.2: extensions that do not decode, or appear twice.
   for (const e of cert.extensionErrors) {
@@ -101,7 +108,12 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
         break;
       case OID.policyConstraints:
       case OID.inhibitAnyPolicy:
-        if (!e.critical) add("extension-criticality", `${extName(e.oid)} is not marked critical; it MUST be`);
+        // Browsers process both whatever their criticality, and US Federal PKI CAs mark them non-critical.
+        if (!e.critical) {
+          const detail = `${extName(e.oid)} is not marked critical; RFC 5280 says it MUST be`;
+          if (webpki) lenient("extension-criticality", detail);
+          else add("extension-criticality", detail);
+        }
         break;
       case OID.nameConstraints:
         // CABF BR §7.1.2.5.2 allows a non-critical nameConstraints as an explicit exception to RFC 5280.
@@ -112,8 +124,11 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
   }
   if (isCaRole && cert.basicConstraints?.ca) {
     const bc = cert.extensions.find((e) => e.oid === OID.basicConstraints);
-    if (bc && !bc.critical)
-      add("extension-criticality", "basicConstraints in a CA certificate is not marked critical");
+    if (bc && !bc.critical) {
+      const detail = "basicConstraints in a CA certificate is not marked critical";
+      if (webpki && role === "anchor") lenient("extension-criticality", detail);
+      else add("extension-criticality", detail);
+    }
   }
 
   // Names: RFC 5280 §4.1.2.4 (issuer non-empty), §4.1.2.6 (CA subject non-empty), §4.2.1.6 (SAN).
@@ -179,11 +194,14 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
     );
   }
   if (cert.basicConstraints?.ca && !cert.subjectKeyIdentifier) {
-    add("key-identifier", "a CA certificate without subjectKeyIdentifier");
+    const detail = "a CA certificate without subjectKeyIdentifier";
+    if (webpki && role === "anchor") lenient("key-identifier", detail);
+    else add("key-identifier", detail);
   }
   if (webpki && aki) {
     if (aki.issuer || aki.serial) {
-      add(
+      // CABF BR §7.1.2.1.3 / §7.1.2.11.1 (since BR 2.0, 2023); RFC 5280 allows these fields.
+      lenient(
         "key-identifier",
         "authorityKeyIdentifier carries authorityCertIssuer/authorityCertSerialNumber; the Web PKI forbids them",
       );

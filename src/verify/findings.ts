@@ -104,13 +104,17 @@ export const FINDING_CODES = [
    * An extension marked critical that MUST NOT be (AKI §4.2.1.1, SKI §4.2.1.2, AIA §4.2.2.1; SAN with a
    * non-empty subject in the Web PKI, CABF BR §7.1.2.7.12) or not critical where it MUST be
    * (basicConstraints in CA certificates §4.2.1.9, policyConstraints §4.2.1.11, inhibitAnyPolicy
-   * §4.2.1.14, nameConstraints §4.2.1.10 outside the Web PKI, SAN with an empty subject §4.2.1.6).
+   * §4.2.1.14, nameConstraints §4.2.1.10 outside the Web PKI, SAN with an empty subject §4.2.1.6). A trust
+   * anchor's non-critical basicConstraints, and a non-critical policyConstraints or inhibitAnyPolicy, are
+   * warnings in the Web PKI profile unless pedantic (browsers accept them; real roots and CAs have them).
    */
   "extension-criticality",
   /**
    * Key identifiers: a certificate that is not self-signed lacks authorityKeyIdentifier.keyIdentifier
-   * (RFC 5280 §4.2.1.1); a CA lacks subjectKeyIdentifier (§4.2.1.2); in the Web PKI, an AKI carries
-   * authorityCertIssuer/SerialNumber or a root's AKI differs from its SKI (CABF BR §7.1.2.1.3, §7.1.2.11.1).
+   * (RFC 5280 §4.2.1.1); a CA lacks subjectKeyIdentifier (§4.2.1.2); a root's AKI has no keyIdentifier or
+   * one that differs from its SKI (§4.2.1.1, CABF BR §7.1.2.1.3). In the Web PKI profile an AKI carrying
+   * authorityCertIssuer/SerialNumber (CABF BR §7.1.2.1.3, §7.1.2.11.1, since 2023) and a trust anchor
+   * without SKI are warnings unless pedantic: trusted roots have them and browsers accept them.
    */
   "key-identifier",
   /**
