@@ -205,6 +205,36 @@ export function buildProgram(): Command {
       process.exitCode = await runSamlVerify(file, opts);
     });
 
+  program
+    .command("check")
+    .description(
+      "connect to a server and say, for each client, whether it trusts the endpoint and why not; --fix repairs the chain",
+    )
+    .argument("<target>", "HOST[:PORT], [IPv6]:PORT or https://host/path (default port 443)")
+    .option(
+      "--client <NAME>",
+      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
+      "salesforce",
+    )
+    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
+    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
+    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+    .option("--servername <NAME>", "send NAME as SNI and check the certificate against it")
+    .option("--connect-to <ADDR[:PORT]>", "connect to ADDR (and PORT) instead of resolving the host")
+    .option("--timeout <SECONDS>", "give up on a connection after SECONDS", "10")
+    .option("--no-aia", "do not fetch missing intermediates from AIA URLs (Chrome's verdict stays 'depends')")
+    .option("--fix", "build the chain the server should send, write it and print server configuration")
+    .option("--out <FILE>", "with --fix: where to write the chain (default HOST-fullchain.pem)")
+    .option(
+      "--intermediates <DIR>",
+      "with --fix: a folder (or bundle) of intermediates to complete the chain from",
+    )
+    .option("--json", "print JSON (documented in docs/check.md)")
+    .action(async (target: string, opts) => {
+      const { runCheck } = await import("./commands/check.js");
+      process.exitCode = await runCheck(target, opts);
+    });
+
   return program;
 }
 

@@ -15,6 +15,8 @@ export function statusWord(v: ClientVerdict, style: Style): string {
 export interface MatrixRenderOptions {
   /** The last line, dimmed (e.g. "Checked chain.pem at …"). */
   footer?: string;
+  /** What is judged, in the verdict line (default "this chain"; check says "this endpoint"). */
+  subject?: string;
 }
 
 /**
@@ -30,15 +32,16 @@ export function renderMatrix(m: ClientMatrix, style: Style, opts: MatrixRenderOp
   const single = m.clients.length === 1;
   const untrusted = m.clients.filter((v) => !v.trusted);
   const target = m.peer ? ` for ${t(m.peer.value)}` : "";
+  const what = opts.subject ?? "this chain";
 
   // Verdict.
   if (single) {
     const v = m.clients[0];
     const head = v.trusted
-      ? style.green(`✓ ${v.name} trusts this chain${target}.`)
+      ? style.green(`✓ ${v.name} trusts ${what}${target}.`)
       : v.status === "depends"
-        ? style.yellow(`? ${v.name} may or may not trust this chain${target}.`)
-        : style.red(`✗ ${v.name} does not trust this chain${target}.`);
+        ? style.yellow(`? ${v.name} may or may not trust ${what}${target}.`)
+        : style.red(`✗ ${v.name} does not trust ${what}${target}.`);
     line(style.bold(head));
     if (v.reason) line(`  ${style.dim("Reason:")} ${t(v.reason.code)} ${style.dim("(see Findings)")}`);
     if (v.error) line(`  ${style.dim(`${v.name} reports:`)} ${t(v.error.text)}`);
@@ -47,10 +50,8 @@ export function renderMatrix(m: ClientMatrix, style: Style, opts: MatrixRenderOp
     line(
       style.bold(
         m.trusted
-          ? style.green(`✓ All ${m.clients.length} clients trust this chain${target}.`)
-          : style.red(
-              `✗ ${untrusted.length} of ${m.clients.length} clients do not trust this chain${target}.`,
-            ),
+          ? style.green(`✓ All ${m.clients.length} clients trust ${what}${target}.`)
+          : style.red(`✗ ${untrusted.length} of ${m.clients.length} clients do not trust ${what}${target}.`),
       ),
     );
     line();

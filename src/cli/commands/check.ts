@@ -1,0 +1,391 @@
+/**
+ * `chainproof check HOST[:PORT] [--client NAME|all] [--store NAME|--roots FILE] [--servername NAME]
+ *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--fix [--out FILE] [--intermediates DIR]] [--json]`
+ *
+ * Connects, captures the chain exactly as the server sends it, and says for each client whether it would
+ * trust the endpoint, what it would print, and why — including what only a connection shows (TLS versions,
+ * handshake failures, must-staple). `--fix` builds the chain the server should send, writes it, prints
+ * configuration snippets and says which clients the repaired chain satisfies.
+ *
+ * Exit status: 0 every client asked trusts the endpoint; 1 one does not, or the connection failed; 2 bad
+ * input. JSON: docs/check.md.
+ */
+
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type ClientMatrix, type ClientVerdict, resolveClients } from "../../clients/index.js";
+import type { AiaFetch } from "../../net/aia.js";
+import type { ProbeTarget } from "../../net/probe.js";
+import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../../net/scan.js";
+import { parseHostPort } from "../../net/target.js";
+import { fpkiStore } from "../../trust/fpki.js";
+import type { TrustStore } from "../../trust/store.js";
+import type { Certificate } from "../../x509/certificate.js";
+import { InputError } from "../../x509/errors.js";
+import { toPem } from "../../x509/pem.js";
+import { fsReason } from "../io.js";
+import { renderMatrix } from "../render/matrix.js";
+import { type Style, safeText, styleFor } from "../style.js";
+import { quietOnClosedPipe, resolveStore } from "./roots.js";
+import { verifyJson } from "./verify.js";
+
+const EXIT_OK = 0;
+const EXIT_UNTRUSTED = 1;
+
+export interface CheckCliOptions {
+  client?: string;
+  store?: string;
+  roots?: string;
+  storePasswordEnv?: string;
+  servername?: string;
+  connectTo?: string;
+  timeout?: string;
+  /** commander's --no-aia: false when given. */
+  aia?: boolean;
+  fix?: boolean;
+  out?: string;
+  intermediates?: string;
+  json?: boolean;
+}
+
+export const CHECK_SCHEMA = "chainproof/check";
+export const CHECK_SCHEMA_VERSION = 1;
+
+export function parseTimeout(text: string | undefined, def = 10_000): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new InputError(
+      `--timeout ${JSON.stringify(text)}: give seconds, more than 0 and at most 3600`,
+      "usage",
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+/** HOST[:PORT] plus --servername and --connect-to, as showcerts reads them. */
+export function targetFrom(text: string, opts: { servername?: string; connectTo?: string }): ProbeTarget {
+  const hp = parseHostPort(text);
+  const target: ProbeTarget = { host: hp.host, port: hp.port };
+  if (opts.servername !== undefined) {
+    const n = opts.servername.trim();
+    if (!n || /[\s\u0000-\u001f/]/.test(n))
+      throw new InputError(`--servername ${JSON.stringify(n)} is not a host name`, "usage");
+    target.servername = n;
+  }
+  if (opts.connectTo !== undefined) {
+    const c = parseHostPort(opts.connectTo, hp.port);
+    target.connectTo = c.host;
+    target.port = c.port;
+  }
+  return target;
+}
+
+export async function runCheck(targetText: string, opts: CheckCliOptions): Promise<number> {
+  if (opts.store && opts.roots) throw new InputError("give --store or --roots, not both", "usage");
+  if ((opts.out || opts.intermediates) && !opts.fix)
+    throw new InputError("--out and --intermediates go with --fix", "usage");
+  const target = targetFrom(targetText, opts);
+  const clients = resolveClients(opts.client);
+  const timeoutMs = parseTimeout(opts.timeout);
+  const time = new Date();
+  const storeSpec = opts.roots ?? opts.store;
+  const store: TrustStore | undefined = storeSpec ? resolveStore(storeSpec, { ...opts, time }) : undefined;
+  const local = opts.intermediates
+    ? resolveStore(opts.intermediates, { storePasswordEnv: opts.storePasswordEnv }).anchors.map((a) => a.cert)
+    : undefined;
+  quietOnClosedPipe();
+
+  const report = await checkEndpoint(target, {
+    clients,
+    ...(store ? { stores: store } : {}),
+    timeoutMs,
+    time,
+    ...(opts.aia === false ? { aia: false as const } : {}),
+  });
+
+  let fix: FixResult | undefined;
+  let files: FixFiles | undefined;
+  if (opts.fix) {
+    fix = await fixChain(report, {
+      clients,
+      ...(store ? { stores: store } : {}),
+      time,
+      ...(local ? { local } : {}),
+      catalog: fpkiStore(time).catalog ?? [],
+      ...(opts.aia === false ? { aia: false as const } : {}),
+    });
+    if (fix?.repair.complete) files = writeFixFiles(fix, opts.out ?? defaultOut(report));
+  }
+
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(checkJson(report, store, fix, files), null, 2)}\n`);
+  } else {
+    const style = styleFor(process.stdout);
+    let out = renderConnection(report, style);
+    out += renderMatrix(report.matrix, style, {
+      footer: `Checked ${report.target.host}:${report.target.port} at ${report.matrix.time}.`,
+      subject: "this endpoint",
+    });
+    if (opts.fix) out += renderFix(report, fix, files, style);
+    process.stdout.write(out);
+  }
+  return report.trusted ? EXIT_OK : EXIT_UNTRUSTED;
+}
+
+function defaultOut(r: CheckReport): string {
+  const name = (r.target.servername ?? r.target.host).replace(/[^a-zA-Z0-9.-]/g, "_");
+  return `${name}-fullchain.pem`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Files and snippets
+
+export interface FixFiles {
+  fullchain: string;
+  /** Intermediates only (Apache < 2.4.8 SSLCertificateChainFile); absent when there are none. */
+  intermediates?: string;
+}
+
+function writeFixFiles(fix: FixResult, out: string): FixFiles {
+  const full = resolve(out);
+  const inter = full.replace(/(\.pem|\.crt)?$/, ".intermediates.pem");
+  const certs = fix.repair.bundle.map((e) => e.cert);
+  const write = (path: string, list: Certificate[]) => {
+    try {
+      writeFileSync(path, list.map((c) => `# ${c.subject.toString()}\n${toPem(c.der)}`).join(""));
+    } catch (e) {
+      throw new InputError(`${path}: ${fsReason(e)}`, "cannot-write");
+    }
+  };
+  if (out.endsWith("/") || (existsSync(full) && statSync(full).isDirectory()))
+    throw new InputError(`--out ${out}: give a file name, not a folder`, "usage");
+  write(full, certs);
+  const files: FixFiles = { fullchain: full };
+  if (certs.length > 1) {
+    write(inter, certs.slice(1));
+    files.intermediates = inter;
+  }
+  return files;
+}
+
+/** Configuration for the common servers, for a bundle written to `files`. */
+export function fixSnippets(files: FixFiles): { server: string; text: string }[] {
+  const fc = files.fullchain;
+  const ic = files.intermediates;
+  const key = "/path/to/server.key";
+  return [
+    {
+      server: "nginx",
+      text: `ssl_certificate     ${fc};\nssl_certificate_key ${key};`,
+    },
+    {
+      server: "Apache httpd 2.4.8 or later",
+      text: `SSLCertificateFile    ${fc}\nSSLCertificateKeyFile ${key}`,
+    },
+    {
+      server: "Apache httpd before 2.4.8",
+      text: ic
+        ? `SSLCertificateFile      /path/to/server.crt   # the server's certificate alone\nSSLCertificateKeyFile   ${key}\nSSLCertificateChainFile ${ic}`
+        : `SSLCertificateFile    ${fc}\nSSLCertificateKeyFile ${key}`,
+    },
+    {
+      server: "HAProxy",
+      text: `# HAProxy reads the key from the same file as the chain:\ncat ${fc} ${key} > /etc/haproxy/certs/site.pem\n# haproxy.cfg\nbind :443 ssl crt /etc/haproxy/certs/site.pem`,
+    },
+    {
+      server: "Node.js",
+      text: `https.createServer({\n  key: fs.readFileSync("${key}"),\n  cert: fs.readFileSync("${fc}"), // the server's certificate, then the intermediates\n}, app);`,
+    },
+    {
+      server: "Java keystore (Tomcat, Spring Boot, …)",
+      text: `# Put the chain into the key entry that holds the server's private key (alias "server" here):\nkeytool -importcert -trustcacerts -alias server -file ${fc} -keystore keystore.jks\n# Or build a new keystore from the key and the chain:\nopenssl pkcs12 -export -in ${fc} -inkey ${key} -name server -out server.p12\nkeytool -importkeystore -srckeystore server.p12 -srcstoretype PKCS12 -destkeystore keystore.jks`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON
+
+export function checkJson(
+  r: CheckReport,
+  store: TrustStore | undefined,
+  fix: FixResult | undefined,
+  files: FixFiles | undefined,
+) {
+  const v = verifyJson(r.matrix, store);
+  return {
+    schema: CHECK_SCHEMA,
+    version: CHECK_SCHEMA_VERSION,
+    target: r.target,
+    trusted: r.trusted,
+    time: v.time,
+    peer: v.peer,
+    handshake: r.handshake,
+    store: v.store,
+    clients: v.clients,
+    path: v.path,
+    sent: v.sent,
+    findings: v.findings,
+    aia: r.aia.map(fetchJson),
+    fix: fix === undefined ? null : fixJson(fix, files),
+  };
+}
+
+function fetchJson(f: AiaFetch) {
+  return {
+    url: f.url,
+    ok: f.ok,
+    status: f.status ?? null,
+    bytes: f.bytes,
+    ms: f.ms,
+    certificates: f.certificates.map((c) => ({ subject: c.subject.toString(), sha256: c.sha256 })),
+    redirects: f.redirects,
+    error: f.error ?? null,
+  };
+}
+
+function fixJson(fix: FixResult, files: FixFiles | undefined) {
+  const rep = fix.repair;
+  return {
+    complete: rep.complete,
+    changed: rep.changed,
+    problem: rep.problem ?? null,
+    bundle: rep.bundle.map((e) => ({
+      subject: e.cert.subject.toString(),
+      issuer: e.cert.issuer.toString(),
+      sha256: e.cert.sha256,
+      notAfter: e.cert.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      from: e.from,
+      ...(e.url ? { url: e.url } : {}),
+    })),
+    anchor: rep.anchor ? { subject: rep.anchor.subject.toString(), sha256: rep.anchor.sha256 } : null,
+    dropped: rep.dropped.map((d) => ({
+      position: d.position,
+      subject: d.cert.subject.toString(),
+      why: d.why,
+    })),
+    fetches: rep.fetches.map(fetchJson),
+    files: files ?? null,
+    trusted: fix.matrix.trusted,
+    clients: fix.matrix.clients.map((c) => ({
+      client: c.client,
+      trusted: c.trusted,
+      status: c.status,
+      reason: c.reason?.code ?? null,
+    })),
+    snippets: files ? fixSnippets(files) : [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text
+
+function renderConnection(r: CheckReport, style: Style): string {
+  const t = safeText;
+  const h = r.handshake;
+  const tg = r.target;
+  const where = tg.address && tg.address !== tg.host ? `${tg.host} (${tg.address})` : tg.host;
+  const lines: string[] = [];
+  const sni = tg.servername ? `SNI ${tg.servername}` : "no SNI";
+  if (h.completed) {
+    lines.push(
+      `Connected to ${t(where)} port ${tg.port}, ${t(sni)}: ${h.protocol ?? "?"}${h.cipher ? `, ${h.cipher}` : ""}`,
+    );
+  } else {
+    lines.push(
+      `${t(where)} port ${tg.port}, ${t(sni)}: ${style.red(t(h.failure?.message ?? "no handshake"))}`,
+    );
+    if (h.versions) {
+      const ok = h.versions.filter((v) => v.supported).map((v) => v.version);
+      lines.push(`  Versions the server accepts: ${ok.length ? ok.join(", ") : "none of TLSv1 to TLSv1.3"}`);
+    }
+  }
+  if (h.certificatesFrom !== "none") {
+    lines.push(
+      style.dim(
+        `  ${h.certificateCount} certificate${h.certificateCount === 1 ? "" : "s"} sent${h.certificatesFrom === "raw-hello" ? " (read from a raw TLS ≤ 1.2 hello, as the handshake failed)" : ""}; OCSP stapled: ${h.ocspStapled ? "yes" : "no"}; ${h.ms} ms`,
+      ),
+    );
+  }
+  for (const f of r.aia) {
+    lines.push(
+      style.dim(
+        `  AIA ${t(f.url)}: ${f.ok ? `${f.certificates.length} certificate${f.certificates.length === 1 ? "" : "s"}` : t(f.error ?? "failed")}`,
+      ),
+    );
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
+function verdictLine(v: ClientVerdict, style: Style): string {
+  return v.trusted
+    ? style.green(`✓ ${v.name}`)
+    : style.red(`✗ ${v.name} (${safeText(v.reason?.code ?? v.status)})`);
+}
+
+export function renderFixResult(fix: FixResult, files: FixFiles | undefined, style: Style): string {
+  const t = safeText;
+  const rep = fix.repair;
+  const lines: string[] = [];
+  if (!rep.complete) {
+    lines.push(
+      style.red(`✗ The chain could not be completed: ${t(rep.problem ?? "no path to a trusted root")}`),
+    );
+  } else if (!rep.changed) {
+    lines.push(style.green("✓ The server already sends the right chain; nothing to change."));
+  } else {
+    lines.push(style.bold("The chain the server should send:"));
+  }
+  rep.bundle.forEach((e, i) => {
+    const from =
+      e.from === "aia"
+        ? `fetched from ${e.url}`
+        : e.from === "local"
+          ? "from the local intermediates"
+          : e.from === "catalog"
+            ? "from the FPKI catalog"
+            : i === 0
+              ? "the server's certificate"
+              : "sent by the server";
+    lines.push(`  ${i + 1}. ${t(e.cert.subject.toString())}  ${style.dim(t(`(${from})`))}`);
+  });
+  if (rep.anchor)
+    lines.push(style.dim(`     → issued by the trusted root ${t(rep.anchor.subject.toString())}`));
+  for (const d of rep.dropped)
+    lines.push(style.dim(`  dropped #${d.position} ${t(d.cert.label)}: ${t(d.why)}`));
+  for (const f of rep.fetches)
+    if (!f.ok) lines.push(style.yellow(`  AIA ${t(f.url)}: ${t(f.error ?? "failed")}`));
+  if (files) {
+    lines.push(
+      "",
+      `Wrote ${t(files.fullchain)}${files.intermediates ? ` and ${t(files.intermediates)}` : ""}.`,
+    );
+  }
+  if (rep.complete) {
+    const m: ClientMatrix = fix.matrix;
+    lines.push("", `With this chain: ${m.clients.map((v) => verdictLine(v, style)).join("  ")}`);
+  }
+  if (files) {
+    lines.push("");
+    for (const s of fixSnippets(files)) {
+      lines.push(style.bold(s.server));
+      for (const l of s.text.split("\n")) lines.push(`  ${t(l)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function renderFix(
+  r: CheckReport,
+  fix: FixResult | undefined,
+  files: FixFiles | undefined,
+  style: Style,
+): string {
+  let out = `\n${style.bold("Fix")}\n`;
+  if (!fix) return `${out}  Nothing to repair: the server sent no certificate.\n`;
+  out += renderFixResult(fix, files, style);
+  if (!r.trusted && fix.matrix.trusted && fix.repair.changed)
+    out += style.dim("Install the repaired chain on the server, then run this check again.\n");
+  return out;
+}

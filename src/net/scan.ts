@@ -1,0 +1,889 @@
+/**
+ * Live checks: connect to an endpoint, capture the chain exactly as sent (./probe.ts), and give the offline
+ * engine's verdict for each client (src/clients evaluateClients), plus what only a connection shows:
+ * TLS versions a client refuses, handshake failures, OCSP must-staple without a staple, a server that asks
+ * for a client certificate. `checkEndpoint` does one endpoint; `scanTargets` runs many with bounded
+ * concurrency and memory; `parseTargetLine` reads the list format of `chainproof scan`.
+ *
+ * Never throws for what the network or the server does: every failure becomes a finding.
+ */
+
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import {
+  CLIENTS,
+  type ClientId,
+  type ClientMatrix,
+  type ClientVerdict,
+  checkTlsVersion,
+  defaultStoreFor,
+  type ErrorText,
+  evaluateClients,
+  type ReportFinding,
+} from "../clients/index.js";
+import { isoSeconds } from "../clients/profile.js";
+import type { DistrustRule } from "../trust/distrust.js";
+import type { TrustStore } from "../trust/store.js";
+import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
+import {
+  type AiaFetch,
+  type AiaOptions,
+  caIssuersUrls,
+  FetchBudget,
+  fetchCaIssuers,
+  type RepairResult,
+  repairChain,
+} from "./aia.js";
+import { scanVersions, type VersionSupport } from "./hello.js";
+import { type ProbeFailure, type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "./probe.js";
+import { normalizeHost, parseHostPort } from "./target.js";
+
+// ---------------------------------------------------------------------------------------------------------
+// What each client prints when the server speaks only TLS 1.0/1.1
+
+/**
+ * How the server turned the client's TLS 1.2+ hello down: an alert (a server that reads the
+ * supported_versions extension and shares no version: OpenSSL, node) or a ServerHello choosing the old
+ * version (servers that predate TLS 1.3). Clients word the two differently.
+ */
+export type OldVersionHow = "alert" | "server-hello";
+
+/** TLS version name → what Java and Go print for it. */
+const JAVA_VERSION: Record<string, string> = { TLSv1: "TLS10", "TLSv1.1": "TLS11", SSLv3: "SSL30" };
+const GO_VERSION: Record<string, string> = { TLSv1: "301", "TLSv1.1": "302", SSLv3: "300" };
+
+/**
+ * The error text of each client for a server whose highest version is `version` (< TLS 1.2). Evidence as in
+ * src/clients: "run" = reproduced here against the lab's TLS 1.0/1.1 endpoint (JDK 17.0.15, OpenSSL 3.0.19
+ * s_client, curl 7.88.1, node 20).
+ */
+export function oldVersionError(client: ClientId, version: string, how: OldVersionHow): ErrorText {
+  const jv = JAVA_VERSION[version] ?? version;
+  const java =
+    how === "alert"
+      ? {
+          text: "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version",
+          evidence: "run",
+        }
+      : {
+          // sun.security.ssl.ServerHello.T12ServerHelloConsumer / the supported_versions check.
+          text: `javax.net.ssl.SSLHandshakeException: The server selected protocol version ${jv} is not accepted by client preferences [TLS13, TLS12]`,
+          evidence: "src",
+        };
+  switch (client) {
+    case "salesforce":
+      return { text: `System.CalloutException: ${java.text}`, evidence: "inferred" };
+    case "java":
+      return java as ErrorText;
+    case "openssl":
+      // OpenSSL 3 offers TLS 1.0–1.3 by default, so the server picks its old version, and security level 1+
+      // then refuses the SHA-1/MD5 signatures TLS < 1.2 needs.
+      return {
+        text: "error:0A00014D:SSL routines:tls_process_key_exchange:legacy sigalg disallowed or unsupported",
+        evidence: "run",
+      };
+    case "curl":
+      return {
+        text: "curl: (35) OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported",
+        evidence: "run",
+      };
+    case "node":
+      return how === "alert"
+        ? {
+            text: "Error: write EPROTO …:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version (code ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION)",
+            evidence: "run",
+          }
+        : {
+            text: "Error: write EPROTO …:error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol (code ERR_SSL_UNSUPPORTED_PROTOCOL)",
+            evidence: "run",
+          };
+    case "go":
+      return how === "alert"
+        ? { text: "remote error: tls: protocol version not supported", evidence: "src" }
+        : {
+            text: `tls: server selected unsupported protocol version ${GO_VERSION[version] ?? version}`,
+            evidence: "src",
+          };
+    case "chrome":
+      return { text: "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", evidence: "unverified" };
+    case "firefox":
+      return how === "alert"
+        ? { text: "SSL_ERROR_PROTOCOL_VERSION_ALERT", evidence: "unverified" }
+        : { text: "SSL_ERROR_UNSUPPORTED_VERSION", evidence: "unverified" };
+  }
+}
+
+const VERSION_ORDER = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+// ---------------------------------------------------------------------------------------------------------
+// One endpoint
+
+export interface CheckOptions {
+  clients: readonly ClientId[];
+  /** One store for every client, or one per client (default: each client's own, see src/clients). */
+  stores?: TrustStore | Partial<Record<ClientId, TrustStore>>;
+  /** The name the clients connect to (default: the servername, else the host). */
+  peerName?: string;
+  /** Connect, handshake and total timeout of each connection (default 10 s). */
+  timeoutMs?: number;
+  time?: Date;
+  distrustRules?: readonly DistrustRule[];
+  /** Intermediates Firefox would have preloaded (see evaluateClients). */
+  preloaded?: readonly Certificate[] | boolean;
+  /**
+   * Fetch AIA caIssuers for clients that do (Chrome) when the chain is incomplete: the AIA fetcher's options,
+   * or false for no fetching (the verdict then stays "depends").
+   */
+  aia?: AiaOptions | false;
+  /** When the handshake fails for want of a shared version, find which versions the server speaks (default true). */
+  versionScan?: boolean;
+  /** More probe options (lookup, …). */
+  probe?: ProbeOptions;
+  /** Verdicts by chain and name, shared across checks of a scan (see scanTargets). */
+  cache?: VerdictCache;
+}
+
+export interface HandshakeSummary {
+  completed: boolean;
+  protocol: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  ocspStapled: boolean;
+  failure: ProbeFailure | null;
+  /** Versions the server accepts, when they were scanned (a failed handshake). */
+  versions: { version: string; supported: boolean }[] | null;
+  /** Where the certificates came from: the handshake, or a raw TLS ≤ 1.2 hello after it failed. */
+  certificatesFrom: "handshake" | "raw-hello" | "none";
+  certificateCount: number;
+  clientCertificateRequested: boolean;
+  ms: number;
+}
+
+export interface CheckReport {
+  target: { host: string; port: number; servername: string | null; address?: string; connectTo?: string };
+  /** The name checked against the certificate. */
+  peer?: PeerName;
+  trusted: boolean;
+  handshake: HandshakeSummary;
+  /** Verdicts and findings: the chain's (src/clients) with the TLS findings merged in. */
+  matrix: ClientMatrix;
+  /** The certificates as sent, parsed (those that parse). */
+  certificates: Certificate[];
+  /** The findings this module added (also in matrix.findings). */
+  tlsFindings: ReportFinding[];
+  aia: AiaFetch[];
+  probe: ProbeResult;
+  versions?: VersionSupport[];
+}
+
+export interface VerdictCache {
+  get(key: string): ClientMatrix | undefined;
+  set(key: string, m: ClientMatrix): void;
+}
+
+/** A small LRU for verdicts: the same chain for the same name (a shared certificate behind many names or ports). */
+export class LruCache<V> {
+  private map = new Map<string, V>();
+  constructor(readonly max = 1000) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: V): void {
+    this.map.delete(key);
+    this.map.set(key, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const parsedCache = new LruCache<Certificate | Error>(512);
+
+function parseCached(der: Uint8Array): Certificate | Error {
+  // Keyed by the bytes themselves (base64), so equal DER is parsed once across a scan.
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
+  let c = parsedCache.get(key);
+  if (!c) {
+    try {
+      c = parseCertificate(der);
+    } catch (e) {
+      c = e instanceof Error ? e : new Error(String(e));
+    }
+    if (der.length <= 16 * 1024) parsedCache.set(key, c);
+  }
+  return c;
+}
+
+const CONNECT_KINDS = new Set(["dns", "refused", "unreachable", "connect-timeout"]);
+
+/** Check one endpoint for each client. */
+export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promise<CheckReport> {
+  const start = performance.now();
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const time = o.time ?? new Date();
+  const probeOpts: ProbeOptions = {
+    connectTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    ...o.probe,
+  };
+  const r = await probe(target, probeOpts);
+
+  // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
+  let versions: VersionSupport[] | undefined;
+  let certificatesFrom: HandshakeSummary["certificatesFrom"] = r.certificates.length ? "handshake" : "none";
+  let ders = r.certificates;
+  const oldServer =
+    !r.completed &&
+    (r.failure?.kind === "no-shared-version" ||
+      (r.failure?.kind === "client-refused" &&
+        r.protocol !== undefined &&
+        VERSION_ORDER.indexOf(r.protocol) >= 0 &&
+        VERSION_ORDER.indexOf(r.protocol) < VERSION_ORDER.indexOf("TLSv1.2")));
+  if (oldServer && o.versionScan !== false) {
+    versions = await scanVersions(target, {
+      connectTimeoutMs: timeoutMs,
+      handshakeTimeoutMs: timeoutMs,
+      totalTimeoutMs: timeoutMs,
+      ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
+    });
+    if (!ders.length) {
+      const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
+      if (old) {
+        ders = old.hello.certificates;
+        certificatesFrom = "raw-hello";
+      }
+    }
+  }
+
+  const peerText = o.peerName ?? r.servername ?? target.host;
+  let peer: PeerName | undefined;
+  try {
+    peer = parsePeerName(peerText);
+  } catch {
+    peer = undefined;
+  }
+
+  const certificates: Certificate[] = [];
+  const unparsed: { index: number; message: string }[] = [];
+  ders.forEach((der, i) => {
+    const c = parseCached(der);
+    if (c instanceof Error) unparsed.push({ index: i + 1, message: c.message });
+    else certificates.push(c);
+  });
+
+  const tlsFindings: ReportFinding[] = [];
+  const aia: AiaFetch[] = [];
+  const clients = o.clients;
+  const all = (rejects: boolean) =>
+    Object.fromEntries(clients.map((c) => [c, { rejects }])) as ReportFinding["clients"];
+
+  // ---- TLS versions.
+  let blocking: ReportFinding | undefined;
+  const supported = versions?.filter((v) => v.supported).map((v) => v.version) ?? [];
+  const highest = supported.sort((a, b) => VERSION_ORDER.indexOf(a) - VERSION_ORDER.indexOf(b)).at(-1);
+  if (versions && highest && VERSION_ORDER.indexOf(highest) < VERSION_ORDER.indexOf("TLSv1.2")) {
+    const how: OldVersionHow = r.failure?.alert?.code === 70 ? "alert" : "server-hello";
+    const eff: NonNullable<ReportFinding["clients"]> = {};
+    for (const c of clients) {
+      // The client's own rule (src/clients: profile.minTls); the text is what it prints.
+      const refuses = checkTlsVersion(c, highest) !== undefined;
+      const e = refuses ? oldVersionError(c, highest, how) : undefined;
+      eff[c] = { rejects: refuses, ...(e ? { error: e.text, evidence: e.evidence } : {}) };
+    }
+    blocking = {
+      code: "tls-version-too-old",
+      severity: "error",
+      message: `The server speaks only ${supported.join(" and ")}. Salesforce callouts, Java 17+ with its default settings, OpenSSL 3, Go, Node, Chrome and Firefox all require TLS 1.2 or later, and none of them retries with an older version.`,
+      fix: "Enable TLS 1.2 (and 1.3) on the server, e.g. nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, IIS: enable TLS 1.2 in SChannel.",
+      clients: eff,
+      data: { versions: supported, highest, refusedBy: how },
+    };
+    tlsFindings.push(blocking);
+  } else if (!r.completed && r.failure && !(certificates.length && r.certificateRequest)) {
+    const f = r.failure;
+    const connect = CONNECT_KINDS.has(f.kind);
+    blocking = {
+      code: connect ? "connection-failed" : "handshake-failed",
+      severity: "error",
+      message: `${connect ? "Could not connect" : "The TLS handshake failed"}: ${f.message}.`,
+      fix: connect
+        ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
+        : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
+      clients: all(true),
+      data: {
+        kind: f.kind,
+        ...(f.detail ? { detail: f.detail } : {}),
+        ...(f.alert ? { alert: f.alert } : {}),
+      },
+    };
+    tlsFindings.push(blocking);
+  }
+
+  // ---- Certificates that do not parse.
+  if (unparsed.length) {
+    const blocks = !certificates.length || unparsed.some((u) => u.index === 1);
+    const finding: ReportFinding = {
+      code: "malformed-certificate",
+      severity: blocks ? "error" : "warning",
+      message: `The server sent ${unparsed.length === 1 ? "a certificate" : `${unparsed.length} certificates`} that ${unparsed.length === 1 ? "does" : "do"} not parse: ${unparsed
+        .slice(0, 3)
+        .map((u) => `#${u.index}: ${u.message}`)
+        .join("; ")}.`,
+      fix: "Serve the certificate files as issued by the CA (PEM or DER, unmodified).",
+      clients: all(blocks),
+      data: { positions: unparsed.map((u) => u.index) },
+    };
+    tlsFindings.push(finding);
+    blocking ??= blocks ? finding : undefined;
+  }
+  if (r.certificateCount > r.certificates.length && certificatesFrom === "handshake") {
+    tlsFindings.push({
+      code: "oversized-chain",
+      severity: "warning",
+      message: `The server sent ${r.certificateCount} certificates; chainproof read the first ${r.certificates.length}. Long chains cost every client time and bytes, and some refuse them.`,
+      fix: "Send only the server certificate and the intermediates that lead to the root.",
+      data: { count: r.certificateCount, kept: r.certificates.length },
+    });
+  }
+
+  // ---- The chain, per client.
+  let matrix: ClientMatrix;
+  const leaf = certificates.length && !unparsed.some((u) => u.index === 1) ? certificates[0] : undefined;
+  if (leaf) {
+    matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
+  } else {
+    const f: ReportFinding = blocking ?? {
+      code: "no-certificate",
+      severity: "error",
+      message: "The server sent no certificate.",
+      fix: "Configure a certificate on the server for this name (SNI) and port.",
+      clients: all(true),
+    };
+    if (!blocking) tlsFindings.push(f);
+    blocking = f;
+    matrix = emptyMatrix(clients, o, peer, time, f);
+  }
+
+  // ---- What only the connection shows (with a chain in hand).
+  if (leaf && r.completed) {
+    if (leaf.tlsFeature?.includes(5) && !r.ocsp) {
+      const eff: NonNullable<ReportFinding["clients"]> = {};
+      for (const c of clients) {
+        eff[c] =
+          c === "firefox"
+            ? { rejects: true, error: "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING", evidence: "src" }
+            : { rejects: false };
+      }
+      tlsFindings.push({
+        code: "ocsp-must-staple-missing",
+        severity: clients.includes("firefox") ? "error" : "warning",
+        message:
+          "The certificate has the OCSP must-staple flag (TLS feature status_request) but the server staples no OCSP response. Firefox refuses the connection; the other clients ignore the flag.",
+        fix: "Turn OCSP stapling on (nginx `ssl_stapling on; ssl_stapling_verify on;`, Apache `SSLUseStapling On`), or get a certificate without must-staple.",
+        clients: eff,
+      });
+    }
+    const revoked = r.ocsp?.summary.responses.find(
+      (x) => x.status === "revoked" && x.serial.replace(/^0+/, "") === leaf.serialNumber.replace(/^0+/, ""),
+    );
+    if (revoked) {
+      const eff: NonNullable<ReportFinding["clients"]> = {};
+      for (const c of clients)
+        eff[c] =
+          c === "firefox"
+            ? { rejects: true, error: "SEC_ERROR_REVOKED_CERTIFICATE", evidence: "doc" }
+            : { rejects: false };
+      tlsFindings.push({
+        code: "ocsp-revoked",
+        severity: "error",
+        message: `The OCSP response the server staples says the certificate is revoked${revoked.revocationTime ? ` (since ${revoked.revocationTime})` : ""}.`,
+        fix: "Install a new certificate; a revoked one cannot be un-revoked.",
+        clients: eff,
+      });
+    }
+  }
+  if (r.certificateRequest) {
+    const refused =
+      r.clientCertificate?.verdict === "rejected" || (!r.completed && r.failure?.kind === "alert");
+    tlsFindings.push({
+      code: "client-certificate-required",
+      severity: "warning",
+      message: refused
+        ? "The server requires a client certificate (mutual TLS) and refuses the connection without one."
+        : "The server asks for a client certificate (mutual TLS).",
+      fix: "For Salesforce: create or upload the certificate in Setup → Certificate and Key Management and send it (Named Credential, or HttpRequest.setClientCertificateName); the server must trust its issuer.",
+      clients: all(false),
+      data: {
+        refusedWithout: refused,
+        acceptableCas: r.certificateRequest.certificateAuthorities.length,
+      },
+    });
+  }
+
+  matrix = mergeTlsFindings(matrix, tlsFindings, blocking);
+  return {
+    target: {
+      host: r.host,
+      port: r.port,
+      servername: r.servername,
+      ...(r.address ? { address: r.address } : {}),
+      ...(target.connectTo ? { connectTo: target.connectTo } : {}),
+    },
+    ...(peer ? { peer } : {}),
+    trusted: matrix.trusted,
+    handshake: {
+      completed: r.completed,
+      protocol: r.protocol ?? (certificatesFrom === "raw-hello" ? (highest ?? null) : null),
+      cipher: r.cipher?.name ?? null,
+      alpn: r.alpn ?? null,
+      ocspStapled: Boolean(r.ocsp),
+      failure: r.failure ?? null,
+      versions: versions ? versions.map((v) => ({ version: v.version, supported: v.supported })) : null,
+      certificatesFrom,
+      certificateCount: certificatesFrom === "handshake" ? r.certificateCount : ders.length,
+      clientCertificateRequested: Boolean(r.certificateRequest),
+      ms: Math.round(performance.now() - start),
+    },
+    matrix,
+    certificates,
+    tlsFindings,
+    aia,
+    probe: r,
+    ...(versions ? { versions } : {}),
+  };
+}
+
+function storeOf(id: ClientId, stores: CheckOptions["stores"]): TrustStore {
+  if (!stores) return defaultStoreFor(id);
+  if (Array.isArray((stores as TrustStore).anchors)) return stores as TrustStore;
+  return (stores as Partial<Record<ClientId, TrustStore>>)[id] ?? defaultStoreFor(id);
+}
+
+async function evaluateWithAia(
+  leaf: Certificate,
+  presented: Certificate[],
+  peer: PeerName | undefined,
+  time: Date,
+  o: CheckOptions,
+  fetched: AiaFetch[],
+): Promise<ClientMatrix> {
+  const key = o.cache
+    ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}`
+    : "";
+  const cached = o.cache?.get(key);
+  if (cached) return cached;
+  const base = {
+    leaf,
+    presented,
+    clients: o.clients,
+    ...(o.stores ? { stores: o.stores } : {}),
+    ...(peer ? { host: peer } : {}),
+    time,
+    ...(o.distrustRules ? { distrustRules: o.distrustRules } : {}),
+    ...(o.preloaded !== undefined ? { preloaded: o.preloaded } : {}),
+  };
+  let m = evaluateClients(base);
+  // A client that fetches missing intermediates (Chrome): fetch them as it would, then judge again.
+  const waiting = m.clients.some((v) => v.status === "depends" && CLIENTS[v.client].aia.fetches);
+  if (waiting && o.aia !== false) {
+    const certs = await fetchMissingIssuers(m, presented, o.aia ?? {}, fetched);
+    if (certs.length) m = evaluateClients({ ...base, aiaFetched: certs });
+  }
+  // Cached matrices are shared: mergeTlsFindings copies before it changes anything.
+  if (o.cache && !fetched.length) o.cache.set(key, m);
+  return m;
+}
+
+/** Chrome's AIA walk: from the top of the sent chain, fetch each missing issuer in turn (bounded). */
+async function fetchMissingIssuers(
+  m: ClientMatrix,
+  presented: Certificate[],
+  aia: AiaOptions,
+  out: AiaFetch[],
+): Promise<Certificate[]> {
+  const budget = new FetchBudget();
+  const got: Certificate[] = [];
+  const waiting = m.clients.find((v) => v.status === "depends");
+  const topSha = waiting?.path.at(-1)?.sha256;
+  let cur = presented.find((c) => c.sha256 === topSha) ?? presented[0];
+  for (let depth = 0; depth < 4; depth++) {
+    const urls = caIssuersUrls(cur);
+    if (!urls.length) break;
+    let next: Certificate | undefined;
+    for (const url of urls) {
+      const f = await fetchCaIssuers(url, aia, budget);
+      out.push(f);
+      got.push(...f.certificates);
+      next = f.certificates.find((c) => c.subject.matchKey === cur.issuer.matchKey);
+      if (next) break;
+    }
+    if (!next || next.selfSigned) break;
+    cur = next;
+  }
+  return got;
+}
+
+function emptyMatrix(
+  clients: readonly ClientId[],
+  o: CheckOptions,
+  peer: PeerName | undefined,
+  time: Date,
+  f: ReportFinding,
+): ClientMatrix {
+  const verdicts: ClientVerdict[] = clients.map((id) => {
+    const s = storeOf(id, o.stores);
+    return {
+      client: id,
+      name: CLIENTS[id].name,
+      trusted: false,
+      status: "untrusted",
+      path: [],
+      reason: { code: f.code, kind: "other", message: f.message },
+      store: { id: s.id, name: s.name, anchors: s.anchors.length },
+      notes: [],
+      details: [],
+    };
+  });
+  return {
+    trusted: false,
+    time: isoSeconds(time),
+    ...(peer ? { peer } : {}),
+    clients: verdicts,
+    path: [],
+    sent: [],
+    findings: [],
+  };
+}
+
+/**
+ * Put the TLS findings into the matrix. `blocking` (a version or handshake failure) decides every client it
+ * rejects, before anything about the chain: the client never gets that far. Other TLS findings decide only
+ * clients that trust the chain.
+ */
+function mergeTlsFindings(
+  matrix: ClientMatrix,
+  tls: ReportFinding[],
+  blocking: ReportFinding | undefined,
+): ClientMatrix {
+  if (!tls.length) return matrix;
+  const m: ClientMatrix = { ...matrix, clients: matrix.clients.map((v) => ({ ...v })) };
+  for (const f of tls) {
+    for (const v of m.clients) {
+      const e = f.clients?.[v.client];
+      if (!e?.rejects) continue;
+      if (f !== blocking && !v.trusted) continue;
+      v.trusted = false;
+      v.status = "untrusted";
+      v.reason = { code: f.code, kind: "other", message: f.message };
+      if (e.error) v.error = { text: e.error, evidence: e.evidence ?? "unverified" };
+      else delete v.error;
+    }
+  }
+  m.findings = [
+    ...tls.filter((f) => f.severity === "error"),
+    ...m.findings,
+    ...tls.filter((f) => f.severity !== "error"),
+  ];
+  m.trusted = m.clients.every((v) => v.trusted);
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Target lists
+
+export interface ScanTarget {
+  /** 1-based line in the list. */
+  line: number;
+  /** The target as written. */
+  text: string;
+  host: string;
+  port: number;
+  servername?: string;
+}
+
+/**
+ * One line of a scan list: `host[:port] [sni]`, or CSV `host,port,sni` (port and sni may be empty).
+ * Blank lines and `#` comments give null. Throws InputError for a line that names no usable target.
+ */
+export function parseTargetLine(raw: string, line: number, defaultPort = 443): ScanTarget | null {
+  const text = raw
+    .replace(/^\uFEFF/, "")
+    .replace(/\s+#.*$/, "")
+    .trim();
+  if (!text || text.startsWith("#")) return null;
+  const where = (msg: string) => new InputError(`line ${line}: ${msg}`, "bad-target");
+  let hostPart: string;
+  let portPart: string | undefined;
+  let sni: string | undefined;
+  try {
+    if (text.includes(",")) {
+      const cols = text.split(",").map((s) => s.trim().replace(/^"(.*)"$/, "$1"));
+      if (cols.length > 3) throw where(`expected host,port,sni; got ${cols.length} columns`);
+      // A header row: skip it.
+      if (line === 1 && /^host(name)?$/i.test(cols[0])) return null;
+      [hostPart, portPart, sni] = cols;
+      const hp = parseHostPort(portPart ? `${bracket(hostPart)}:${portPart}` : hostPart, defaultPort);
+      return finish(hp.host, hp.port);
+    }
+    const parts = text.split(/\s+/);
+    if (parts.length > 2) throw where("expected host[:port] [sni]");
+    [hostPart, sni] = parts;
+    const hp = parseHostPort(hostPart, defaultPort);
+    return finish(hp.host, hp.port);
+  } catch (e) {
+    if (e instanceof InputError && !e.message.startsWith("line ")) throw where(e.message);
+    throw e;
+  }
+
+  function finish(host: string, port: number): ScanTarget {
+    const t: ScanTarget = { line, text, host, port };
+    if (sni) {
+      try {
+        t.servername = normalizeHost(sni, sni);
+      } catch (e) {
+        throw where(e instanceof Error ? e.message : String(e));
+      }
+      if (net.isIP(t.servername)) throw where(`SNI "${sni}" is an IP address; SNI carries names only`);
+    }
+    return t;
+  }
+}
+
+function bracket(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/** Lines of a stream, one at a time (memory bounded by the longest line, itself capped). */
+export async function* readLines(
+  input: AsyncIterable<Buffer | string>,
+  maxLineBytes = 8192,
+): AsyncGenerator<{ line: number; text: string }> {
+  let carry = "";
+  let n = 0;
+  for await (const chunk of input) {
+    carry += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    let i = carry.indexOf("\n");
+    while (i >= 0) {
+      n++;
+      yield { line: n, text: carry.slice(0, i).replace(/\r$/, "") };
+      carry = carry.slice(i + 1);
+      i = carry.indexOf("\n");
+    }
+    if (carry.length > maxLineBytes) {
+      n++;
+      throw new InputError(`line ${n}: longer than ${maxLineBytes} bytes`, "bad-target");
+    }
+  }
+  if (carry.length) yield { line: n + 1, text: carry.replace(/\r$/, "") };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Many endpoints
+
+export type ScanStatus = "trusted" | "untrusted" | "failed" | "invalid";
+
+/** What a scan keeps of one target: small, so 100,000 of them fit in memory. */
+export interface ScanSummary {
+  /** 0-based index in the list (input order). */
+  index: number;
+  line: number;
+  target: string;
+  host: string;
+  port: number;
+  servername: string | null;
+  address?: string;
+  /** trusted: every client trusts; untrusted: one does not; failed: no certificate to judge; invalid: bad line. */
+  status: ScanStatus;
+  protocol?: string | null;
+  clients: { client: ClientId; status: "trusted" | "untrusted" | "depends"; code?: string; error?: string }[];
+  /** Error and warning codes, errors first. */
+  findings: { code: string; severity: string; message: string }[];
+  leaf?: { subject: string; notAfter: string; sha256: string };
+  failure?: string;
+  ms: number;
+}
+
+export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSummary {
+  const leaf = r.certificates[0];
+  const noChain = r.certificates.length === 0;
+  return {
+    index,
+    line: t.line,
+    target: t.text,
+    host: t.host,
+    port: t.port,
+    servername: r.target.servername,
+    ...(r.target.address ? { address: r.target.address } : {}),
+    status: r.trusted ? "trusted" : noChain ? "failed" : "untrusted",
+    protocol: r.handshake.protocol,
+    clients: r.matrix.clients.map((v) => ({
+      client: v.client,
+      status: v.status,
+      ...(v.reason ? { code: v.reason.code } : {}),
+      ...(v.error ? { error: v.error.text } : {}),
+    })),
+    findings: r.matrix.findings
+      .filter((f) => f.severity !== "info")
+      .map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+    ...(leaf
+      ? {
+          leaf: {
+            subject: leaf.subject.toString(),
+            notAfter: isoSeconds(leaf.notAfter),
+            sha256: leaf.sha256,
+          },
+        }
+      : {}),
+    ...(r.handshake.failure ? { failure: r.handshake.failure.message } : {}),
+    ms: r.handshake.ms,
+  };
+}
+
+export interface ScanOptions extends Omit<CheckOptions, "cache" | "peerName"> {
+  /** Targets checked at once (default 64). */
+  concurrency?: number;
+  /** Verdict cache size (default 2,000 chains × names). */
+  cacheSize?: number;
+}
+
+export type ScanItem = { line: number; text: string };
+
+/**
+ * Check every target of `lines` (streamed: a line is read only when a slot is free), calling `onResult` as
+ * each completes (in completion order). Bad lines give an "invalid" summary. Returns counts by status.
+ */
+export async function scanTargets(
+  lines: AsyncIterable<ScanItem>,
+  o: ScanOptions,
+  onResult: (s: ScanSummary) => void | Promise<void>,
+): Promise<Record<ScanStatus, number>> {
+  const counts: Record<ScanStatus, number> = { trusted: 0, untrusted: 0, failed: 0, invalid: 0 };
+  const concurrency = Math.max(1, o.concurrency ?? 64);
+  const cache = new LruCache<ClientMatrix>(o.cacheSize ?? 2000);
+  const it = lines[Symbol.asyncIterator]();
+  let index = 0;
+  let done = false;
+  const next = async (): Promise<{ item: ScanItem; index: number } | undefined> => {
+    while (!done) {
+      const n = await it.next();
+      if (n.done) {
+        done = true;
+        return undefined;
+      }
+      const text = n.value.text;
+      const stripped = text.replace(/^\uFEFF/, "").trim();
+      if (!stripped || stripped.startsWith("#")) continue;
+      return { item: n.value, index: index++ };
+    }
+    return undefined;
+  };
+  // One reader at a time: async iterators must not be advanced concurrently.
+  let reading: Promise<unknown> = Promise.resolve();
+  const take = () => {
+    const p = reading.then(next);
+    reading = p.catch(() => undefined);
+    return p;
+  };
+  const worker = async () => {
+    for (let got = await take(); got; got = await take()) {
+      const { item, index: i } = got;
+      let summary: ScanSummary;
+      let t: ScanTarget | null;
+      try {
+        t = parseTargetLine(item.text, item.line);
+      } catch (e) {
+        summary = {
+          index: i,
+          line: item.line,
+          target: item.text.slice(0, 200),
+          host: "",
+          port: 0,
+          servername: null,
+          status: "invalid",
+          clients: [],
+          findings: [{ code: "bad-target", severity: "error", message: (e as Error).message }],
+          failure: (e as Error).message,
+          ms: 0,
+        };
+        counts.invalid++;
+        await onResult(summary);
+        continue;
+      }
+      if (!t) continue;
+      const report = await checkEndpoint(
+        { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
+        { ...o, cache },
+      );
+      summary = summarize(i, t, report);
+      counts[summary.status]++;
+      await onResult(summary);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Chain repair for a checked endpoint
+
+export interface FixOptions {
+  clients: readonly ClientId[];
+  stores?: TrustStore | Partial<Record<ClientId, TrustStore>>;
+  time?: Date;
+  distrustRules?: readonly DistrustRule[];
+  preloaded?: readonly Certificate[] | boolean;
+  /** Intermediates from a local folder. */
+  local?: readonly Certificate[];
+  /** Known CA certificates, e.g. the FPKI store's catalog. */
+  catalog?: readonly Certificate[];
+  /** AIA fetching (see ./aia.ts), or false for none. */
+  aia?: AiaOptions | false;
+}
+
+export interface FixResult {
+  repair: RepairResult;
+  /** The clients' verdicts on the repaired bundle (the chain only: TLS problems are not the chain's). */
+  matrix: ClientMatrix;
+}
+
+/** Build the chain the server should send (./aia.ts repairChain) and judge it again for every client. */
+export async function fixChain(report: CheckReport, o: FixOptions): Promise<FixResult | undefined> {
+  const leaf = report.certificates[0];
+  if (!leaf || report.matrix.clients.length === 0) return undefined;
+  const time = o.time ?? new Date();
+  const anchors = new Map<string, Certificate>();
+  for (const id of o.clients)
+    for (const a of storeOf(id, o.stores).anchors) anchors.set(a.cert.sha256, a.cert);
+  const budget = new FetchBudget();
+  const aiaOpts = o.aia;
+  const repair = await repairChain({
+    leaf,
+    presented: report.certificates,
+    anchors: [...anchors.values()],
+    ...(o.local ? { local: o.local } : {}),
+    ...(o.catalog ? { catalog: o.catalog } : {}),
+    ...(aiaOpts !== false ? { fetch: (url: string) => fetchCaIssuers(url, aiaOpts ?? {}, budget) } : {}),
+    time,
+  });
+  const bundle = repair.bundle.map((e) => e.cert);
+  const matrix = evaluateClients({
+    leaf,
+    presented: bundle,
+    clients: o.clients,
+    ...(o.stores ? { stores: o.stores } : {}),
+    ...(report.peer ? { host: report.peer } : {}),
+    time,
+    ...(o.distrustRules ? { distrustRules: o.distrustRules } : {}),
+    ...(o.preloaded !== undefined ? { preloaded: o.preloaded } : {}),
+  });
+  return { repair, matrix };
+}
