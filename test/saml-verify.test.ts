@@ -12,7 +12,10 @@ import {
   algorithmUri,
   buildMetadataXml,
   buildResponseXml,
+  C14N_EXC,
+  ENVELOPED,
   NotAResponseError,
+  newSigner,
   type ResponseReport,
   readMetadata,
   SamlInputError,
@@ -22,6 +25,7 @@ import {
   type VerifyOptions,
   verifyResponse,
 } from "../src/saml/index.js";
+import { toPem } from "../src/x509/pem.js";
 import { type Issued, issue, newKey, root, selfSigned } from "./helpers/pki.js";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
@@ -136,6 +140,52 @@ describe("saml verify: valid Responses", () => {
       const r = check(signed("assertion", idp, {}, { sig, digest }));
       assert.equal(r.valid, true, `${sig}: ${JSON.stringify(r.findings)}`);
     }
+  });
+
+  it("reads IdP dialects: a default-namespace Assertion and Signature, InclusiveNamespaces, xs:type values", () => {
+    // As Azure AD writes it: <Assertion xmlns="…assertion">, <Signature xmlns="…xmldsig#">; as Okta: PrefixList="xs".
+    const xml = base({ attributes: { email: ["alice@example.com"] } })
+      .replace(
+        /<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"/,
+        '<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+      )
+      .replace(
+        /<saml:AttributeValue>/g,
+        '<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xsi:type="xs:string">',
+      )
+      .replace(/(<Assertion[\s\S]*<\/)saml:Assertion>/, "$1Assertion>")
+      .replace(
+        /<(\/?)saml:(Issuer|Subject|NameID|SubjectConfirmation|SubjectConfirmationData|Conditions|AudienceRestriction|Audience|AuthnStatement|AuthnContext|AuthnContextClassRef|AttributeStatement|Attribute)([ >/])/g,
+        (m, slash, name, end, offset, whole) =>
+          offset > whole.indexOf("<Assertion") ? `<${slash}${name}${end}` : m,
+      );
+    const sx = newSigner({
+      privateKey: idp.key.privateKey,
+      publicCert: toPem(idp.der),
+      signatureAlgorithm: algorithmUri("RSA-SHA256"),
+      canonicalizationAlgorithm: C14N_EXC,
+    });
+    sx.addReference({
+      xpath: "//*[@ID='_assn']",
+      transforms: [ENVELOPED, C14N_EXC],
+      digestAlgorithm: algorithmUri("SHA-256"),
+      inclusiveNamespacesPrefixList: ["xs"],
+    });
+    sx.computeSignature(xml, {
+      location: { reference: "//*[@ID='_assn']/*[local-name(.)='Issuer']", action: "after" },
+    });
+    const signedXml = sx.getSignedXml();
+    assert.match(signedXml, /<Signature xmlns="http:\/\/www\.w3\.org\/2000\/09\/xmldsig#">/);
+    assert.match(signedXml, /PrefixList="xs"/);
+    const r = check(signedXml);
+    assert.equal(r.valid, true, JSON.stringify(r.findings));
+    assert.equal(r.assertion?.nameId?.value, "alice@example.com");
+    assert.deepEqual(r.assertion?.attributes[0].values, ["alice@example.com"]);
+    const p384 = selfSigned({ name: "p384 idp", keyKind: "p384" });
+    const ec = check(signed("both", p384, {}, { sig: "ECDSA-SHA384", digest: "SHA-384" }), {
+      trusted: [p384.cert],
+    });
+    assert.equal(ec.valid, true, JSON.stringify(ec.findings));
   });
 
   it("reads POST base64, a URL-encoded SAMLResponse form body, and Redirect (deflate) input", () => {

@@ -320,7 +320,13 @@ export function inspectSignature(
         );
       for (const t of transforms) {
         for (const c of childElements(t)) {
-          if (!(c.localName === "InclusiveNamespaces" && c.namespaceURI === C14N_EXC)) {
+          // exc-c14n's InclusiveNamespaces PrefixList is the one parameter allowed. xml-crypto, when it
+          // signs, also writes one (inert) under the enveloped-signature transform, in that transform's
+          // namespace; tolerate that too.
+          const inclusive =
+            c.localName === "InclusiveNamespaces" &&
+            (c.namespaceURI === C14N_EXC || c.namespaceURI === attr(t, "Algorithm"));
+          if (!inclusive) {
             bad(
               "saml-signature-unsupported",
               `the ${owner} signature's transform carries a <${c.tagName}> element (XPath and other transform parameters are refused)`,
