@@ -616,3 +616,22 @@ describe("wildcards over public suffixes (CABF BR 3.2.2.6), pedantic Web PKI", (
     accepts(ok, { peerName: { kind: "dns", value: "www.example.co.uk" }, pedantic: true });
   });
 });
+
+describe("real trust stores", () => {
+  it("every root Mozilla trusts for TLS passes the Web PKI checks on trust anchors (warnings at most)", async () => {
+    const { loadMozillaRoots } = await import("../src/trust/bundled.js");
+    const { CertChecks } = await import("../src/verify/checks.js");
+    const { resolvePolicy } = await import("../src/verify/policy.js");
+    const { parseCertificate } = await import("../src/x509/certificate.js");
+    const checks = new CertChecks(resolvePolicy(policy({ time: new Date("2026-01-01T00:00:00Z") })));
+    const bad: string[] = [];
+    for (const r of loadMozillaRoots()) {
+      if (r.serverAuth !== "trusted-delegator") continue;
+      const errors = checks
+        .get(parseCertificate(r.der), "anchor")
+        .filter((f) => f.severity !== "warning" && f.code !== "expired");
+      if (errors.length) bad.push(`${r.label}: ${errors.map((f) => `${f.code} ${f.detail}`).join("; ")}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});
