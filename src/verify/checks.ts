@@ -116,7 +116,9 @@ function caFindings(cert: Certificate, role: Role, policy: ResolvedPolicy): RawF
   const add = (code: RawFinding["code"], detail: string) => out.push({ code, detail, cert });
   const webpki = policy.profile === "webpki";
 
-  const v = validity(cert, policy.timeMs);
+  // Java's PKIX does not check a trust anchor's validity period; most other clients do.
+  const v =
+    role === "anchor" && policy.checkAnchorValidity === false ? undefined : validity(cert, policy.timeMs);
   if (v) out.push(v);
 
   // RFC 5280 §6.1.4 (k): an issuer must be a v3 certificate whose basicConstraints asserts cA.

@@ -74,6 +74,11 @@ export interface Policy {
   /** CRLs to consult. A certificate whose issuer has no CRL here is not checked for revocation. */
   crls?: Crl[];
   budget?: Partial<Budget>;
+  /**
+   * Check the trust anchor's own validity period (default true, as OpenSSL, Go, NSS and pyca do; Java's
+   * PKIX and rustls-webpki do not).
+   */
+  checkAnchorValidity?: boolean;
   /** Passed to hostname matching: consult the subject CN when the leaf has no SAN of the peer name's kind. */
   cnFallback?: boolean;
   /**
@@ -128,6 +133,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     profile: p.profile,
     crls: p.crls,
     cnFallback: p.cnFallback,
+    checkAnchorValidity: p.checkAnchorValidity,
     pathCheck: p.pathCheck,
     ignore: p.ignore,
     initialPolicies: p.initialPolicies,
