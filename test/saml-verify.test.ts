@@ -362,6 +362,7 @@ describe("saml verify: each step's failure", () => {
     );
     const r = check(signResponse(xml, "response", { privateKey: idp.key.privateKey, certificate: idp.der }));
     refused(r, "saml-encrypted-assertion");
+    assert.equal(r.signatures[0].valid, true, "the Response's own signature is still checked");
   });
 
   it("bad input: not XML, not a Response, too large, too deep", () => {

@@ -364,7 +364,11 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   );
 
   // ---- 3. Signatures
-  const structureBroken = found.some((f) => f.step === "structure" && f.severity === "error");
+  // A wrapped or ambiguous document is not handed to the library at all; an encrypted Assertion is not a
+  // reason to skip checking the Response's own signature.
+  const structureBroken = found.some(
+    (f) => f.step === "structure" && f.severity === "error" && f.code !== "saml-encrypted-assertion",
+  );
   const sigReports: { rep: SignatureReport; result?: CheckResult & { ok: true } }[] = [];
   if (!responseSig && !assertionSig) {
     add(
