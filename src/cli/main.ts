@@ -5,6 +5,7 @@
 
 import { Command, CommanderError } from "commander";
 import { InputError } from "../x509/errors.js";
+import { registerKeys } from "./commands/keys.js";
 
 export const EXIT_OK = 0;
 export const EXIT_UNTRUSTED = 1;
@@ -234,6 +235,8 @@ export function buildProgram(): Command {
       const { runCheck } = await import("./commands/check.js");
       process.exitCode = await runCheck(target, opts);
     });
+
+  registerKeys(program);
 
   return program;
 }
