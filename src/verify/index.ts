@@ -92,7 +92,7 @@ export function verifyChain(input: VerifyInput): VerifyResult {
       trusted: true,
       path: v.certs,
       anchor: v.anchor,
-      findings: toFindings(v, v.findings, policy),
+      findings: toFindings(v, v.findings, policy).sort(byRank),
       paths: [report(v, policy)],
       policies: v.policies,
       stats: fast.stats,
