@@ -5,7 +5,6 @@
 
 import { Command, CommanderError } from "commander";
 import { InputError } from "../x509/errors.js";
-import { registerKeys } from "./commands/keys.js";
 
 export const EXIT_OK = 0;
 export const EXIT_UNTRUSTED = 1;
@@ -236,7 +235,34 @@ export function buildProgram(): Command {
       process.exitCode = await runCheck(target, opts);
     });
 
-  registerKeys(program);
+  program
+    .command("lab")
+    .description(
+      "start badssl-style endpoints on 127.0.0.1 (a PKI generated at start), each broken in one way, until Ctrl-C",
+    )
+    .option(
+      "--port-base <N>",
+      "HTTP (AIA) server on port N, endpoints on N+1, N+2, … (default: any free ports)",
+    )
+    .option("--for <SECONDS>", "stop after SECONDS instead of waiting for Ctrl-C")
+    .option("--dir <DIR>", "write the lab's roots and intermediates here (default: a temporary folder)")
+    .option("--json", "print the endpoints as JSON (documented in docs/lab.md)")
+    .action(async (opts) => {
+      const { runLab } = await import("./commands/lab.js");
+      process.exitCode = await runLab(opts);
+    });
+
+  program
+    .command("demo")
+    .description(
+      "run the lab in-process: check every endpoint for every client, print the matrix, repair the incomplete chain",
+    )
+    .option("--client <NAME>", "clients to show (default all)", "all")
+    .option("--json", "print JSON (documented in docs/lab.md)")
+    .action(async (opts) => {
+      const { runDemo } = await import("./commands/demo.js");
+      process.exitCode = await runDemo(opts);
+    });
 
   return program;
 }

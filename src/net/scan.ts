@@ -497,6 +497,18 @@ async function evaluateWithAia(
   if (waiting && o.aia !== false) {
     const certs = await fetchMissingIssuers(m, presented, o.aia ?? {}, fetched);
     if (certs.length) m = evaluateClients({ ...base, aiaFetched: certs });
+    else if (fetched.length) {
+      // Say what happened when chainproof tried the fetch itself.
+      const why = fetched.map((f) => `${f.url}: ${f.error ?? "no certificate"}`).join("; ");
+      m = {
+        ...m,
+        clients: m.clients.map((v) =>
+          v.status === "depends" && CLIENTS[v.client].aia.fetches
+            ? { ...v, notes: [...v.notes, `chainproof check tried the fetch and it failed (${why})`] }
+            : v,
+        ),
+      };
+    }
   }
   // Cached matrices are shared: mergeTlsFindings copies before it changes anything.
   if (o.cache && !fetched.length) o.cache.set(key, m);

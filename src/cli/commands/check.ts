@@ -149,7 +149,9 @@ export interface FixFiles {
 
 function writeFixFiles(fix: FixResult, out: string): FixFiles {
   const full = resolve(out);
-  const inter = full.replace(/(\.pem|\.crt)?$/, ".intermediates.pem");
+  const inter = /-fullchain\.pem$/.test(full)
+    ? full.replace(/-fullchain\.pem$/, "-intermediates.pem")
+    : full.replace(/(\.pem|\.crt)?$/, ".intermediates.pem");
   const certs = fix.repair.bundle.map((e) => e.cert);
   const write = (path: string, list: Certificate[]) => {
     try {

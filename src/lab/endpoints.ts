@@ -1,0 +1,314 @@
+/**
+ * The lab's endpoints, badssl-style: each one broken in one way, and each declaring what every client should
+ * make of it — "trusted", or the finding code of its refusal — plus finding codes the report must show.
+ * That declaration is what `chainproof demo` compares against and what the lab tests assert.
+ *
+ * Why each verdict is what it is comes from the client profiles (src/clients, docs/clients.md); the lab
+ * only checks that the engine, driven over a real TLS connection, reaches them.
+ */
+
+import type tls from "node:tls";
+import type { ClientId } from "../clients/index.js";
+import type { DistrustRule } from "../trust/distrust.js";
+import type { BuiltCertificate, KeyPair } from "../x509/builder.js";
+import { LAB_DOMAIN, type LabCert, type LabPki, labLeaf } from "./pki.js";
+
+const DAY = 86_400_000;
+
+/** "trusted", or the code of the finding the client refuses on (its ClientVerdict.reason.code). */
+export type ExpectedVerdict = "trusted" | string;
+
+export interface Expectation {
+  /** The verdict of every client not named. */
+  all: ExpectedVerdict;
+  /** Clients that differ. */
+  except?: Partial<Record<ClientId, ExpectedVerdict>>;
+  /** Finding codes the report must include (besides the refusal codes). */
+  findings?: string[];
+}
+
+export interface BuiltEndpoint {
+  /** Sent in this order; the first is the server's certificate. */
+  chain: BuiltCertificate[];
+  key: KeyPair;
+  /** Extra server options (versions, client certificates). */
+  tls?: tls.TlsOptions;
+}
+
+export interface EndpointSpec {
+  name: string;
+  title: string;
+  build(pki: LabPki, aiaBase: string): BuiltEndpoint;
+  expect: Expectation;
+  /** Said next to the endpoint in the table. */
+  note?: string;
+}
+
+export function hostOf(name: string): string {
+  return `${name}.${LAB_DOMAIN}`;
+}
+
+export function expectedFor(e: Expectation, client: ClientId): ExpectedVerdict {
+  return e.except?.[client] ?? e.all;
+}
+
+const c = (x: LabCert) => x.built;
+
+export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
+  {
+    name: "good-rsa",
+    title: "a complete RSA chain (leaf, intermediate)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "good-rsa", p.rsaIca, aia, { key: p.keys.rsa });
+      return { chain: [leaf.cert, c(p.rsaIca)], key: leaf.key };
+    },
+    expect: { all: "trusted" },
+  },
+  {
+    name: "good-ecdsa",
+    title: "a complete ECDSA chain (P-256 leaf, P-256 intermediate, P-384 root)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "good-ecdsa", p.ecIca, aia);
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "trusted" },
+  },
+  {
+    name: "incomplete",
+    title: "the intermediate is missing (its AIA URL points at the lab's HTTP server)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "incomplete", p.rsaIca, aia, { key: p.keys.rsa });
+      return { chain: [leaf.cert], key: leaf.key };
+    },
+    // Chrome fetches the issuer from the AIA URL; Firefox would only complete it from its preloaded
+    // CCADB intermediates, which do not hold the lab's.
+    expect: { all: "incomplete-chain", except: { chrome: "trusted" }, findings: ["incomplete-chain"] },
+  },
+  {
+    name: "reversed",
+    title: "two intermediates sent in the wrong order",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "reversed", p.chainB, aia);
+      return { chain: [leaf.cert, c(p.chainA), c(p.chainB)], key: leaf.key };
+    },
+    expect: { all: "trusted", findings: ["wrong-order"] },
+  },
+  {
+    name: "root-sent",
+    title: "the root is sent too (harmless, useless)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "root-sent", p.ecIca, aia);
+      return { chain: [leaf.cert, c(p.ecIca), c(p.ecRoot)], key: leaf.key };
+    },
+    expect: { all: "trusted", findings: ["root-sent"] },
+  },
+  {
+    name: "extra-unrelated",
+    title: "an unrelated CA certificate sent after the chain",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "extra-unrelated", p.ecIca, aia);
+      return { chain: [leaf.cert, c(p.ecIca), c(p.untrustedIca)], key: leaf.key };
+    },
+    expect: { all: "trusted", findings: ["unrelated-certificate"] },
+  },
+  {
+    name: "self-signed",
+    title: "a self-signed server certificate",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "self-signed", undefined, aia);
+      return { chain: [leaf.cert], key: leaf.key };
+    },
+    expect: { all: "self-signed-leaf", except: { salesforce: "self-signed-target" } },
+  },
+  {
+    name: "expired",
+    title: "the server certificate expired yesterday",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "expired", p.ecIca, aia, {
+        notBefore: new Date(p.now.getTime() - 91 * DAY),
+        notAfter: new Date(p.now.getTime() - DAY),
+      });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "expired" },
+  },
+  {
+    name: "not-yet-valid",
+    title: "the server certificate is valid from tomorrow",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "not-yet-valid", p.ecIca, aia, {
+        notBefore: new Date(p.now.getTime() + DAY),
+        notAfter: new Date(p.now.getTime() + 91 * DAY),
+      });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "not-yet-valid" },
+  },
+  {
+    name: "expired-intermediate",
+    title: "the intermediate expired 30 days ago (the leaf is valid)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "expired-intermediate", p.expiredIca, aia, {
+        notBefore: new Date(p.now.getTime() - 60 * DAY),
+      });
+      return { chain: [leaf.cert, c(p.expiredIca)], key: leaf.key };
+    },
+    expect: { all: "expired" },
+  },
+  {
+    name: "wrong-host",
+    title: "a valid certificate for another name",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "wrong-host", p.ecIca, aia, { dns: hostOf("some-other-host") });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "hostname-mismatch" },
+  },
+  {
+    name: "cn-only",
+    title: "the name only in the subject CN, no subjectAltName",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "cn-only", p.ecIca, aia, { dns: null });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "trusted", except: { go: "hostname-cn-only", chrome: "hostname-cn-only" } },
+  },
+  {
+    name: "untrusted-root",
+    title: "a chain to a root outside the lab trust store (root sent)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "untrusted-root", p.untrustedIca, aia);
+      return { chain: [leaf.cert, c(p.untrustedIca), c(p.untrustedRoot)], key: leaf.key };
+    },
+    expect: { all: "untrusted-root" },
+  },
+  {
+    name: "distrusted",
+    title: "a root distrusted for certificates issued after a date (synthetic rule, leaf issued after it)",
+    build: (p, aia) => {
+      // Issued yesterday with an SCT from yesterday: after the rules' cutoff, two days ago.
+      const issued = new Date(p.now.getTime() - DAY);
+      const leaf = labLeaf(p, "distrusted", p.distrustedIca, aia, {
+        notBefore: issued,
+        more: { sctList: [{ logId: "ab".repeat(32), timestamp: issued }] },
+      });
+      return { chain: [leaf.cert, c(p.distrustedIca)], key: leaf.key };
+    },
+    // Java, Salesforce and Firefox compare the leaf's notBefore, Chrome its earliest SCT; OpenSSL, curl,
+    // Go and Node enforce no partial distrust.
+    expect: {
+      all: "distrusted-ca",
+      except: { openssl: "trusted", curl: "trusted", go: "trusted", node: "trusted" },
+      findings: ["distrusted-ca"],
+    },
+    note: "the distrust rule is the lab's own: outside the demo, check does not know it",
+  },
+  {
+    name: "weak-key",
+    title: "a 1024-bit RSA server key",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "weak-key", p.rsaIca, aia, { key: p.keys.rsa1024 });
+      return { chain: [leaf.cert, c(p.rsaIca)], key: leaf.key };
+    },
+    // OpenSSL and curl at security level 2 want 2048 bits; the others still accept 1024.
+    expect: { all: "trusted", except: { openssl: "weak-key", curl: "weak-key" }, findings: ["weak-key"] },
+  },
+  {
+    name: "sha1",
+    title: "a server certificate signed with SHA-1",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "sha1", p.rsaIca, aia, {
+        key: p.keys.rsa,
+        more: { signatureAlgorithm: "sha1WithRSAEncryption" },
+      });
+      // node's OpenSSL refuses to load a SHA-1 certificate at its default security level ("ca md too weak").
+      return { chain: [leaf.cert, c(p.rsaIca)], key: leaf.key, tls: { ciphers: "DEFAULT@SECLEVEL=0" } };
+    },
+    // Java refuses SHA-1 under roots it ships (jdkCA): the lab store plays a shipped store.
+    expect: { all: "weak-signature" },
+  },
+  {
+    name: "name-constraints",
+    title: "an intermediate constrained to another domain",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "name-constraints", p.ncIca, aia);
+      return { chain: [leaf.cert, c(p.ncIca)], key: leaf.key };
+    },
+    expect: { all: "name-constraints-violated" },
+  },
+  {
+    name: "pathlen",
+    title: "a CA below an intermediate with pathLen 0",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "pathlen", p.pathLenSub, aia);
+      return { chain: [leaf.cert, c(p.pathLenSub), c(p.pathLenIca)], key: leaf.key };
+    },
+    expect: { all: "path-length-exceeded" },
+  },
+  {
+    name: "client-cert",
+    title: "requires a client certificate (mutual TLS); its own chain is fine",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "client-cert", p.ecIca, aia);
+      return {
+        chain: [leaf.cert, c(p.ecIca)],
+        key: leaf.key,
+        tls: { requestCert: true, rejectUnauthorized: true, ca: [c(p.ecRoot).pem] },
+      };
+    },
+    expect: { all: "trusted", findings: ["client-certificate-required"] },
+  },
+  {
+    name: "tls10",
+    title: "speaks only TLS 1.0 and 1.1",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "tls10", p.rsaIca, aia, { key: p.keys.rsa });
+      return {
+        chain: [leaf.cert, c(p.rsaIca)],
+        key: leaf.key,
+        tls: { minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" },
+      };
+    },
+    expect: { all: "tls-version-too-old" },
+  },
+  {
+    name: "must-staple",
+    title: "OCSP must-staple, and no OCSP response stapled",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "must-staple", p.ecIca, aia, { more: { mustStaple: true } });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    expect: { all: "trusted", except: { firefox: "ocsp-must-staple-missing" } },
+  },
+];
+
+/**
+ * The lab's own partial-distrust rules: its "distrusted" root, for leaves issued after two days ago —
+ * by notBefore for Java, Salesforce and Firefox, by the earliest SCT for Chrome (src/trust/distrust.ts).
+ */
+export function labDistrustRules(pki: LabPki): DistrustRule[] {
+  const root = pki.distrustedRoot.built.cert;
+  const sha = root.sha256.toUpperCase();
+  const cutoff = new Date(pki.now.getTime() - 2 * DAY);
+  const common = {
+    roots: [sha],
+    rootNames: { [sha]: root.label },
+    source: "chainproof lab (synthetic rule)",
+  };
+  return [
+    {
+      ...common,
+      id: "lab-distrust-after",
+      clients: ["java", "salesforce", "firefox"],
+      test: { kind: "notBefore-after", date: cutoff },
+      description: `lab: TLS certificates issued after ${cutoff.toISOString()} under ${root.label}`,
+    },
+    {
+      ...common,
+      id: "lab-sct-after",
+      clients: ["chrome"],
+      test: { kind: "first-sct-after", date: cutoff },
+      description: `lab: TLS certificates whose first SCT is after ${cutoff.toISOString()} under ${root.label}`,
+    },
+  ];
+}
