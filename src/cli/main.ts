@@ -5,6 +5,7 @@
 
 import { Command, CommanderError } from "commander";
 import { InputError } from "../x509/errors.js";
+import { registerKeys } from "./commands/keys.js";
 
 export const EXIT_OK = 0;
 export const EXIT_UNTRUSTED = 1;
@@ -263,6 +264,8 @@ export function buildProgram(): Command {
       const { runDemo } = await import("./commands/demo.js");
       process.exitCode = await runDemo(opts);
     });
+
+  registerKeys(program);
 
   return program;
 }
