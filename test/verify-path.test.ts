@@ -64,6 +64,17 @@ describe("path building", () => {
     assert.equal(r.findings[0].cert?.sha256, leaf.cert.sha256);
   });
 
+  it("shows the chain as far as it goes when no trust anchor is reachable, with what is wrong along it", () => {
+    const { ica, leaf, root } = pki.chain3({ ica: { notAfter: new Date("2025-01-01T00:00:00Z") } });
+    const r = verify(leaf, [ica, root], [pki.root({ name: "Other root" })]);
+    assert.equal(r.trusted, false);
+    assert.deepEqual(labels(r.path), ["example.com", "ICA", "Root"]);
+    const f = r.findings.find((x) => x.code === "no-path-to-trust-anchor");
+    assert.equal(f?.cert?.position, 2);
+    assert.match(f?.detail ?? "", /self-issued CN=Root/);
+    assert.ok(r.findings.some((x) => x.code === "expired" && x.cert?.position === 1));
+  });
+
   it("rejects a chain to an untrusted root", () => {
     const { ica, leaf, root } = pki.chain3();
     const other = pki.root({ name: "Other root" });

@@ -219,12 +219,44 @@ class Search {
         const malformed = this.graph.index.malformed;
         if (this.fast && malformed.length)
           this.record({ certs: [leaf], findings: [...leafFindings, ...malformed] });
-        else this.extend([leaf], [...leafFindings, ...malformed]);
+        else if (!this.extend([leaf], [...leafFindings, ...malformed]) && !this.fast)
+          this.walk(leaf, leafFindings);
       }
     } catch (e) {
       if (!(e instanceof BudgetExhausted)) throw e;
     }
     return this.result();
+  }
+
+  /**
+   * Diagnostics when no path reached an anchor: the search skips certificates from which no anchor can be
+   * reached, so its dead ends can stop at the leaf. Follow the issuer links the certificates do have, as far
+   * as they go (one candidate per step, no loops), so the report shows the chain as a client sees it and
+   * what is wrong along it, ending at the certificate whose issuer is missing.
+   */
+  private walk(leaf: Certificate, leafFindings: RawFinding[]): void {
+    if (this.attempts.some((a) => a.anchor)) return;
+    const path = [leaf];
+    const findings = [...leafFindings];
+    for (;;) {
+      const cur = path[path.length - 1];
+      const next = order(cur, this.graph.index.pool.find(cur.issuer), (x) => x, this.policy.timeMs).find(
+        (c) => !inPath(path, c),
+      );
+      if (!next || path.length > 2 * this.policy.maxDepth + 4) break;
+      path.push(next);
+      findings.push(...this.checks.get(next, "ca"));
+    }
+    if (path.length === 1) return;
+    const cur = path[path.length - 1];
+    findings.push({
+      code: "no-path-to-trust-anchor",
+      detail: selfIssued(cur)
+        ? `the chain ends at the self-issued ${printable(cur.subject.toString(), 200)}, which is not a trust anchor`
+        : `no certificate named ${printable(cur.issuer.toString(), 200)} was presented or is trusted`,
+      cert: cur,
+    });
+    this.record({ certs: path, findings });
   }
 
   private result(): SearchResult {

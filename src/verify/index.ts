@@ -131,7 +131,11 @@ export function verifyChain(input: VerifyInput): VerifyResult {
   };
 }
 
-/** Attempts compare by: the least specific error (higher is better), then fewer errors, then reaching an anchor. */
+/**
+ * Attempts compare by: the least specific error (higher is better: a path whose worst fault is an expired
+ * leaf is closer than one with a bad signature), then reaching an anchor, then length (a dead end that got
+ * further explains more), then fewer errors.
+ */
 function attemptKey(a: Attempt, policy: ResolvedPolicy): number[] {
   let min = Number.POSITIVE_INFINITY;
   let errors = 0;
@@ -140,7 +144,7 @@ function attemptKey(a: Attempt, policy: ResolvedPolicy): number[] {
     errors++;
     min = Math.min(min, RANK[f.code]);
   }
-  return [min, -errors, a.anchor ? 1 : 0, a.certs.length];
+  return [min, a.anchor ? 1 : 0, a.certs.length, -errors];
 }
 
 function compareKeys(a: number[], b: number[]): number {
