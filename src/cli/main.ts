@@ -237,6 +237,35 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("scan")
+    .description(
+      "check every endpoint of a list (host[:port] [sni] per line, or CSV host,port,sni) for each client",
+    )
+    .argument("<file>", "the list; - for standard input")
+    .option(
+      "--client <NAME>",
+      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
+      "salesforce",
+    )
+    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
+    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
+    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+    .option("--concurrency <N>", "targets checked at once", "64")
+    .option("--timeout <SECONDS>", "give up on a target's connection after SECONDS", "10")
+    .option("--json", "print one JSON document at the end (documented in docs/scan.md)")
+    .option("--ndjson", "stream one JSON line per target as each completes")
+    .option("--junit", "print JUnit XML (a test case per target) for CI")
+    .option(
+      "--sarif",
+      "print SARIF 2.1.0 (a result per finding, located at the list's line) for code scanning",
+    )
+    .option("--no-progress", "no progress bar on stderr")
+    .action(async (file: string, opts) => {
+      const { runScan } = await import("./commands/scan.js");
+      process.exitCode = await runScan(file, opts);
+    });
+
+  program
     .command("lab")
     .description(
       "start badssl-style endpoints on 127.0.0.1 (a PKI generated at start), each broken in one way, until Ctrl-C",
