@@ -113,18 +113,27 @@ export function whole(buf: Uint8Array, t: Tlv): Uint8Array {
 }
 
 const latin1 = new TextDecoder("latin1");
-const OID_CACHE = new Map<string, string>();
+/** Decoded OIDs by a hash of their content octets; each entry keeps its bytes to rule out collisions. */
+const OID_CACHE = new Map<number, { bytes: Uint8Array; oid: string }>();
 
 /** Decode an OBJECT IDENTIFIER's content octets to dotted text. */
 export function decodeOid(buf: Uint8Array, t: Tlv): string {
   const len = t.end - t.valueStart;
   if (len === 0) throw new DerError("empty OBJECT IDENTIFIER", t.start);
-  // OIDs repeat endlessly across certificates; cache by their bytes (short) to skip the arithmetic.
-  let key = "";
-  if (len <= 24) {
-    key = latin1.decode(buf.subarray(t.valueStart, t.end));
-    const hit = OID_CACHE.get(key);
-    if (hit !== undefined) return hit;
+  // OIDs repeat endlessly across certificates: cache by an FNV-1a hash of their bytes (no string building
+  // on the hot path), confirming the bytes on a hit.
+  let key = 0x811c9dc5 ^ len;
+  for (let i = t.valueStart; i < t.end; i++) key = Math.imul(key ^ buf[i], 0x01000193);
+  const hit = OID_CACHE.get(key);
+  if (hit !== undefined && hit.bytes.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (hit.bytes[i] !== buf[t.valueStart + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit.oid;
   }
   const parts: number[] = [];
   let v = 0;
@@ -148,7 +157,8 @@ export function decodeOid(buf: Uint8Array, t: Tlv): string {
   }
   if (started) throw new DerError("OBJECT IDENTIFIER ends in the middle of an arc", t.end);
   const s = parts.join(".");
-  if (key && OID_CACHE.size < 10_000) OID_CACHE.set(key, s);
+  if (len <= 32 && OID_CACHE.size < 10_000)
+    OID_CACHE.set(key, { bytes: buf.slice(t.valueStart, t.end), oid: s });
   return s;
 }
 

@@ -350,6 +350,8 @@ export function decodeAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentif
 
 export function decodeAccessDescriptions(v: Uint8Array, what: string): AccessDescription[] {
   const s = seq(v, what);
+  // RFC 5280 4.2.2.1: AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX).
+  if (s.valueStart === s.end) throw new DerError(`${what}: empty`, 0);
   return children(v, s).map((ad) => {
     const m = expect(v, ad.valueStart, ad.end, Tag.OID, `${what}: accessMethod`);
     const locT = readTlv(v, m.end, ad.end);

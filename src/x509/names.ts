@@ -96,7 +96,28 @@ export function namesMatch(a: Name, b: Name): boolean {
     }
     if (same) return true;
   }
-  return a.matchKey === b.matchKey;
+  // Structural pre-check before the (costlier) canonical keys: most names that differ differ in shape or in
+  // single-valued RDNs, which compare directly.
+  if (a.rdns.length !== b.rdns.length) return false;
+  let multiValued = false;
+  for (let i = 0; i < a.rdns.length; i++) {
+    const ra = a.rdns[i];
+    const rb = b.rdns[i];
+    if (ra.length !== rb.length) return false;
+    if (ra.length > 1) {
+      multiValued = true;
+      continue;
+    }
+    if (!attributesMatch(ra[0], rb[0])) return false;
+  }
+  return multiValued ? a.matchKey === b.matchKey : true;
+}
+
+function attributesMatch(x: NameAttribute, y: NameAttribute): boolean {
+  if (x.oid !== y.oid) return false;
+  const xs = STRING_TAGS.has(x.valueTag);
+  if (xs !== STRING_TAGS.has(y.valueTag)) return false;
+  return xs ? foldForMatch(x.value) === foldForMatch(y.value) : x.value === y.value;
 }
 
 /**
