@@ -1,0 +1,570 @@
+/**
+ * The API routes: session, decode, verify, stores, SAML (this file), live check and scan (./check.ts),
+ * keystore (./keys.ts). Each handler turns a JSON body into engine calls and the result into JSON.
+ */
+
+import {
+  CLIENT_IDS,
+  CLIENTS,
+  type ClientId,
+  evaluateClients,
+  pickRequestCertificate,
+  rootDossier,
+} from "../clients/index.js";
+import type { TrustStore } from "../trust/store.js";
+import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import type { Certificate } from "../x509/certificate.js";
+import { NeedPasswordError, type ReadResult, readCertificates } from "../x509/input.js";
+import { decodeDocument } from "../x509/json.js";
+import { toPem } from "../x509/pem.js";
+import { ApiError, type FilePayload, fileBytes, filePayloadSchema, parseTime, sourceName } from "./inputs.js";
+import { ERRORS, route, VERSION, type WebContext } from "./server.js";
+import {
+  availableStores,
+  BUILTIN_STORES,
+  type BuiltinStoreId,
+  builtinStore,
+  chosenStore,
+  rootRow,
+  type StoreChoice,
+  storeChoiceProperties,
+  storeSummary,
+} from "./stores.js";
+import { matrixView } from "./views.js";
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared pieces
+
+/** Read a file payload as certificates; a missing password is a 400 the page answers with a password box. */
+export function readPayload(p: FilePayload | undefined, what: string): ReadResult {
+  const bytes = fileBytes(p, what);
+  const source = sourceName(p, what);
+  try {
+    return readCertificates(bytes, {
+      source,
+      ...(p?.password !== undefined ? { password: p.password } : {}),
+    });
+  } catch (e) {
+    if (e instanceof NeedPasswordError) {
+      throw new ApiError(
+        400,
+        "need-password",
+        `${source}: this file is password-protected; enter its password`,
+      );
+    }
+    throw e;
+  }
+}
+
+export function certificatesOf(p: FilePayload | undefined, what: string): Certificate[] {
+  return readPayload(p, what).certificates.map((c) => c.cert);
+}
+
+export const clientsSchema = {
+  description: 'Clients to evaluate: ids, or ["all"] (default ["salesforce"]).',
+  type: "array",
+  items: { type: "string", enum: [...CLIENT_IDS, "all"] },
+  maxItems: 16,
+} as const;
+
+export function clientsFrom(list: string[] | undefined): ClientId[] {
+  if (!list || list.length === 0) return ["salesforce"];
+  if (list.includes("all")) return [...CLIENT_IDS];
+  return [...new Set(list)] as ClientId[];
+}
+
+function peerFrom(host: string | undefined, ip: string | undefined): PeerName | undefined {
+  if (host && ip) throw new ApiError(400, "usage", "give host or ip, not both");
+  if (ip) {
+    const p = parsePeerName(ip);
+    if (p.kind !== "ip") throw new ApiError(400, "usage", `ip "${ip}" is not an IP address`);
+    return p;
+  }
+  if (host) {
+    const p = parsePeerName(host);
+    if (p.kind === "email")
+      throw new ApiError(400, "usage", `host "${host}" is an e-mail address, not a host name`);
+    return p;
+  }
+  return undefined;
+}
+
+const timeSchema = { type: "string", maxLength: 40, description: "ISO 8601 time to check at (default now)." };
+
+// ---------------------------------------------------------------------------------------------------------
+
+export async function registerRoutes(ctx: WebContext): Promise<void> {
+  sessionRoutes(ctx);
+  decodeRoutes(ctx);
+  verifyRoutes(ctx);
+  storeRoutes(ctx);
+  const { samlRoutes } = await import("./saml.js");
+  samlRoutes(ctx);
+  // Modules whose engines land separately: a build without them serves their pages as "not available".
+  ctx.features.check = false;
+  ctx.features.scan = false;
+  ctx.features.keys = false;
+  for (const [file, fn] of [
+    ["./check.js", "checkRoutes"],
+    ["./keys.js", "keyRoutes"],
+  ] as const) {
+    const mod = await optionalModule(file);
+    if (mod && typeof mod[fn] === "function") await (mod[fn] as (c: WebContext) => Promise<void>)(ctx);
+  }
+}
+
+/** Import a module of this folder that a build may not have; undefined when it is not there. */
+async function optionalModule(file: string): Promise<Record<string, unknown> | undefined> {
+  const url = new URL(file, import.meta.url).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if (
+      (e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
+      String((e as Error).message).includes(url.replace(/^file:\/\//, ""))
+    ) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function sessionRoutes(ctx: WebContext): void {
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/session",
+      tag: "session",
+      summary: "A CSRF token for this session, and what this server offers",
+      description:
+        "Call once (per page load, or per script run): send the csrf value as X-Chainproof-CSRF on every POST, PUT and DELETE.",
+      responses: {
+        200: {
+          description: "The session",
+          schema: {
+            type: "object",
+            properties: {
+              csrf: { type: "string" },
+              version: { type: "string" },
+              loopback: { type: "boolean" },
+              tokenRequired: { type: "boolean" },
+              allowPrivate: { type: "boolean" },
+              features: { type: "object", additionalProperties: { type: "boolean" } },
+              clients: { type: "array", items: { type: "object" } },
+              stores: { type: "array", items: { type: "object" } },
+            },
+          },
+        },
+        401: { description: "A token is required and was not sent" },
+      },
+    },
+    async () => ({
+      csrf: ctx.csrf.issue(),
+      version: VERSION,
+      loopback: ctx.policy.allowLoopback,
+      tokenRequired: Boolean(ctx.options.token),
+      allowPrivate: ctx.policy.allowPrivate,
+      features: ctx.features,
+      clients: CLIENT_IDS.map((id) => ({ id, name: CLIENTS[id].name })),
+      stores: availableStores(),
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decode
+
+function decodeRoutes(ctx: WebContext): void {
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/decode",
+      tag: "decode",
+      summary: "Decode certificates (PEM, DER, PKCS#7, PKCS#12, JKS): every field, fingerprints, warnings",
+      description:
+        "The document is the one `chainproof decode --json` prints (docs/decode.schema.json). A password-protected file without its password gives 400 need-password.",
+      body: {
+        type: "object",
+        properties: { file: filePayloadSchema },
+        required: ["file"],
+        additionalProperties: false,
+      },
+      responses: {
+        200: {
+          description: "The decode document, plus what else the file held",
+          schema: {
+            type: "object",
+            properties: {
+              document: { type: "object", description: "chainproof/decode document" },
+              container: { type: "string" },
+              keys: { type: "integer", description: "Private keys in the file (never returned)" },
+              skippedPemBlocks: { type: "array", items: { type: "string" } },
+              pem: { type: "array", items: { type: "string" } },
+            },
+          },
+        },
+        ...ERRORS,
+      },
+    },
+    async (req) => {
+      const { file } = req.body as { file: FilePayload };
+      const read = readPayload(file, "file");
+      return {
+        document: decodeDocument(read.certificates),
+        container: read.container,
+        keys: read.keys.length,
+        skippedPemBlocks: read.skippedPemBlocks,
+        pem: read.certificates.map((c) => toPem(c.cert.der)),
+      };
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Verify (offline)
+
+interface VerifyBody extends StoreChoice {
+  chain: FilePayload;
+  leaf?: FilePayload;
+  clients?: string[];
+  host?: string;
+  ip?: string;
+  at?: string;
+  purpose?: "server" | "client";
+}
+
+export const matrixViewSchema = {
+  type: "object",
+  description:
+    "The client matrix (as `chainproof verify --json`), with per-client path ends (gaps) and certificate summaries by SHA-256.",
+  properties: {
+    trusted: { type: "boolean" },
+    time: { type: "string" },
+    clients: { type: "array", items: { type: "object" } },
+    sent: { type: "array", items: { type: "object" } },
+    findings: { type: "array", items: { type: "object" } },
+    certificates: { type: "object", additionalProperties: { type: "object" } },
+  },
+} as const;
+
+function verifyRoutes(ctx: WebContext): void {
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/verify",
+      tag: "verify",
+      summary: "Offline chain check: will each client trust this chain?",
+      body: {
+        type: "object",
+        properties: {
+          chain: { ...filePayloadSchema, description: "The chain as the server sends it (first = leaf)." },
+          leaf: { ...filePayloadSchema, description: "The leaf, when it is not the first of chain." },
+          clients: clientsSchema,
+          ...storeChoiceProperties,
+          host: { type: "string", maxLength: 253 },
+          ip: { type: "string", maxLength: 64 },
+          at: timeSchema,
+          purpose: { type: "string", enum: ["server", "client"] },
+        },
+        required: ["chain"],
+        additionalProperties: false,
+      },
+      responses: { 200: { description: "The client matrix", schema: matrixViewSchema }, ...ERRORS },
+    },
+    async (req) => {
+      const b = req.body as VerifyBody;
+      const time = parseTime(b.at);
+      const chain = certificatesOf(b.chain, "chain");
+      const leaf = b.leaf ? certificatesOf(b.leaf, "leaf")[0] : chain[0];
+      const peer = peerFrom(b.host?.trim() || undefined, b.ip?.trim() || undefined);
+      const { store } = chosenStore(b, time);
+      const clients = clientsFrom(b.clients);
+      const m = evaluateClients({
+        leaf,
+        presented: chain,
+        clients,
+        ...(store ? { stores: store } : {}),
+        ...(peer ? { host: peer } : {}),
+        time,
+        purpose: b.purpose ?? "server",
+      });
+      const stores: TrustStore[] = store ? [store] : defaultStores(clients);
+      return matrixView(m, [leaf, ...chain], stores, store, time);
+    },
+  );
+}
+
+/** The stores the clients use by default (to find anchors named by a verdict). */
+export function defaultStores(clients: readonly ClientId[]): TrustStore[] {
+  const ids = new Set<BuiltinStoreId>(["mozilla"]);
+  if (clients.includes("node")) ids.add("node");
+  return [...ids].map((id) => builtinStore(id));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Stores
+
+const storeIdParams = {
+  type: "object",
+  properties: { id: { type: "string", enum: [...BUILTIN_STORES] } },
+  required: ["id"],
+} as const;
+
+const rootRowSchema = {
+  type: "object",
+  properties: {
+    alias: { type: "string" },
+    name: { type: "string" },
+    subject: { type: "string" },
+    notBefore: { type: "string" },
+    notAfter: { type: "string" },
+    sha256: { type: "string" },
+    selfSigned: { type: "boolean" },
+    expired: { type: "boolean" },
+    distrustAfter: { type: "string" },
+    distrust: { type: "array", items: { type: "object" } },
+  },
+} as const;
+
+function matches(q: string | undefined) {
+  const want = q?.trim().toLowerCase().replace(/:/g, "");
+  return (r: { alias: string; name: string; subject: string; sha256: string }) =>
+    !want ||
+    r.alias.toLowerCase().includes(want) ||
+    r.name.toLowerCase().includes(want) ||
+    r.subject.toLowerCase().includes(want) ||
+    r.sha256.toLowerCase().startsWith(want);
+}
+
+function storeRoutes(ctx: WebContext): void {
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/stores",
+      tag: "stores",
+      summary: "The built-in trust stores, and whether this machine has each",
+      responses: { 200: { description: "Stores", schema: { type: "object" } } },
+    },
+    async () => ({ stores: availableStores() }),
+  );
+
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/stores/:id/roots",
+      tag: "stores",
+      summary: "A store's roots as /cacerts.jsp shows them: alias, subject, expiry, SHA-256, distrust marks",
+      params: storeIdParams,
+      querystring: {
+        type: "object",
+        properties: {
+          q: {
+            type: "string",
+            maxLength: 200,
+            description: "Search alias, name, subject or SHA-256 prefix.",
+          },
+        },
+        additionalProperties: false,
+      },
+      responses: {
+        200: {
+          description: "The store and its roots",
+          schema: {
+            type: "object",
+            properties: { store: { type: "object" }, roots: { type: "array", items: rootRowSchema } },
+          },
+        },
+        404: { description: "The store is not on this machine (system, jdk)" },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: BuiltinStoreId };
+      const { q } = req.query as { q?: string };
+      const store = builtinStore(id);
+      const now = new Date();
+      return {
+        store: storeSummary(store),
+        roots: store.anchors.map((a) => rootRow(a, now)).filter(matches(q)),
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/stores/:id/roots/:sha256",
+      tag: "stores",
+      summary: "One root, decoded, with its distrust marks",
+      params: {
+        type: "object",
+        properties: {
+          id: { type: "string", enum: [...BUILTIN_STORES] },
+          sha256: { type: "string", pattern: "^[0-9A-Fa-f:]{16,95}$" },
+        },
+        required: ["id", "sha256"],
+      },
+      responses: {
+        200: { description: "The root", schema: { type: "object" } },
+        404: { description: "No such root or store" },
+      },
+    },
+    async (req) => {
+      const { id, sha256 } = req.params as { id: BuiltinStoreId; sha256: string };
+      const store = builtinStore(id);
+      const want = sha256.replace(/:/g, "").toLowerCase();
+      const hits = store.anchors.filter((a) => a.cert.sha256.startsWith(want));
+      if (hits.length !== 1) {
+        throw new ApiError(
+          404,
+          "not-found",
+          hits.length ? `"${sha256}" matches ${hits.length} roots` : `no root ${sha256} in ${store.name}`,
+        );
+      }
+      const a = hits[0];
+      return {
+        store: storeSummary(store),
+        root: rootRow(a, new Date()),
+        trustSource: a.trustSource,
+        certificate: decodeDocument([{ cert: a.cert }]).certificates[0],
+        pem: toPem(a.cert.der),
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/stores/inspect",
+      tag: "stores",
+      summary: "Read an uploaded trust store or an org's /cacerts.jsp list, as /cacerts.jsp shows roots",
+      body: {
+        type: "object",
+        properties: {
+          roots: storeChoiceProperties.roots,
+          salesforceList: storeChoiceProperties.salesforceList,
+        },
+        additionalProperties: false,
+      },
+      responses: {
+        200: {
+          description: "The store, its roots and (for a list) what matched",
+          schema: { type: "object" },
+        },
+        ...ERRORS,
+      },
+    },
+    async (req) => {
+      const b = req.body as StoreChoice;
+      if (!b.roots && !b.salesforceList)
+        throw new ApiError(400, "missing-input", "give roots or salesforceList");
+      const { store, list } = chosenStore(b);
+      const now = new Date();
+      return {
+        store: storeSummary(store!),
+        roots: store!.anchors.map((a) => rootRow(a, now)),
+        ...(list
+          ? {
+              list: {
+                layout: list.layout,
+                summary: list.summary,
+                counts: list.counts,
+                unmatched: list.unmatched,
+                ambiguous: list.ambiguous.map((x) => ({
+                  line: x.line,
+                  text: x.text,
+                  candidates: x.candidates.map((c) => c.name),
+                })),
+              },
+            }
+          : {}),
+      };
+    },
+  );
+
+  const choice = {
+    type: "object",
+    properties: storeChoiceProperties,
+    additionalProperties: false,
+  } as const;
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/stores/diff",
+      tag: "stores",
+      summary: "Roots added and removed between two stores (by SHA-256)",
+      body: {
+        type: "object",
+        properties: { a: choice, b: choice },
+        required: ["a", "b"],
+        additionalProperties: false,
+      },
+      responses: { 200: { description: "The difference", schema: { type: "object" } }, ...ERRORS },
+    },
+    async (req) => {
+      const body = req.body as { a: StoreChoice; b: StoreChoice };
+      const A = chosenStore(body.a).store;
+      const B = chosenStore(body.b).store;
+      if (!A || !B)
+        throw new ApiError(400, "missing-input", "a and b each need a store, roots or salesforceList");
+      const inA = new Set(A.anchors.map((x) => x.cert.sha256));
+      const inB = new Set(B.anchors.map((x) => x.cert.sha256));
+      const now = new Date();
+      return {
+        a: storeSummary(A),
+        b: storeSummary(B),
+        added: B.anchors.filter((x) => !inA.has(x.cert.sha256)).map((x) => rootRow(x, now)),
+        removed: A.anchors.filter((x) => !inB.has(x.cert.sha256)).map((x) => rootRow(x, now)),
+        common: A.anchors.filter((x) => inB.has(x.cert.sha256)).length,
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/roots/request",
+      tag: "stores",
+      summary: "The dossier for asking Salesforce support (or any client's operator) to add a root",
+      body: {
+        type: "object",
+        properties: {
+          cert: { ...filePayloadSchema, description: "The root (or a chain: its self-signed root is used)." },
+          ...storeChoiceProperties,
+        },
+        required: ["cert"],
+        additionalProperties: false,
+      },
+      responses: {
+        200: {
+          description: "The dossier (as `chainproof roots request --json`)",
+          schema: { type: "object" },
+        },
+        ...ERRORS,
+      },
+    },
+    async (req) => {
+      const b = req.body as StoreChoice & { cert: FilePayload };
+      const { cert, note } = pickRequestCertificate(certificatesOf(b.cert, "cert"));
+      const notes: string[] = note ? [note] : [];
+      const extra: TrustStore[] = [];
+      try {
+        extra.push(builtinStore("jdk"));
+      } catch {
+        notes.push("no JDK cacerts found on the server's machine (compared with the bundled stores only)");
+      }
+      const { store } = chosenStore({ ...b });
+      if (store) extra.push(store);
+      return { notes, ...rootDossier(cert, { stores: extra }) };
+    },
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The request guards of `chainproof serve`, applied to every request before any route runs:
+ *
+ * - Host: bound to loopback without a token, only loopback host names are answered, so a web page whose
+ *   DNS name is re-pointed at 127.0.0.1 (DNS rebinding) cannot talk to the API as a same-origin page.
+ * - Token: when a token is set (always when bound to any other address), every /api request needs
+ *   `Authorization: Bearer TOKEN` (compared in constant time).
+ * - CSRF: every request that is not GET/HEAD needs the header X-Chainproof-CSRF carrying a token from
+ *   GET /api/session (a cross-site page can neither read that answer nor set a custom header without a
+ *   CORS preflight, which this server never grants), an Origin (when sent) equal to the server's own, and
+ *   Sec-Fetch-Site (when sent) same-origin or none. Bodies are JSON only (see inputs.ts).
+ * - Headers: a CSP without inline script or style, nosniff, no referrer, no framing.
+ */
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import net from "node:net";
+import { ApiError } from "./inputs.js";
+
+export const CSRF_HEADER = "x-chainproof-csrf";
+
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+});
+
+/** Is this bind address (or Host name) loopback? */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (net.isIPv4(h)) return h.startsWith("127.");
+  if (net.isIPv6(h)) return h === "::1" || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** A random token for --token-file-less non-loopback binds: 32 bytes, base64url. */
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+
+export function tokenMatches(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** The host name of a Host header ("[::1]:8080" → "::1", "localhost:8080" → "localhost"). */
+export function hostOfHeader(h: string | undefined): string | undefined {
+  if (!h) return undefined;
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(h) ?? /^([^:]+)(?::\d+)?$/.exec(h);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/**
+ * CSRF tokens handed out by GET /api/session: random, kept (at most `max`, oldest dropped) for `ttlMs`.
+ * A token is a session: a page gets one when it loads and sends it with every change.
+ */
+export class CsrfSessions {
+  private tokens = new Map<string, number>();
+  constructor(
+    private readonly ttlMs = 12 * 3600_000,
+    private readonly max = 2000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  issue(): string {
+    const t = randomBytes(24).toString("base64url");
+    this.tokens.set(t, this.now() + this.ttlMs);
+    while (this.tokens.size > this.max) this.tokens.delete(this.tokens.keys().next().value as string);
+    return t;
+  }
+
+  valid(t: string | undefined): boolean {
+    if (!t || t.length > 64) return false;
+    const exp = this.tokens.get(t);
+    if (exp === undefined) return false;
+    if (exp < this.now()) {
+      this.tokens.delete(t);
+      return false;
+    }
+    return true;
+  }
+}
+
+export interface GuardConfig {
+  /** Required bearer token; undefined: none (loopback only). */
+  token?: string;
+  /** Bound to loopback: the Host header must name loopback. */
+  loopback: boolean;
+  csrf: CsrfSessions;
+}
+
+export interface GuardRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function header(r: GuardRequest, name: string): string | undefined {
+  const v = r.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Check one request; throws ApiError when it must be refused. */
+export function guardRequest(r: GuardRequest, cfg: GuardConfig): void {
+  const host = header(r, "host");
+  const hostName = hostOfHeader(host);
+  if (cfg.loopback && !cfg.token && (!hostName || !isLoopbackHost(hostName))) {
+    throw new ApiError(
+      421,
+      "bad-host",
+      "this server answers only requests addressed to localhost, 127.0.0.1 or [::1] (DNS rebinding protection)",
+    );
+  }
+  const path = r.url.split("?")[0];
+  const api = path === "/api" || path.startsWith("/api/");
+  if (!api) return;
+
+  if (cfg.token) {
+    const auth = header(r, "authorization");
+    const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
+    if (!tokenMatches(m?.[1], cfg.token)) {
+      throw new ApiError(
+        401,
+        "token-required",
+        "this server needs its access token: send Authorization: Bearer TOKEN (the token chainproof serve printed, or the one in --token-file)",
+      );
+    }
+  }
+
+  if (r.method === "GET" || r.method === "HEAD" || r.method === "OPTIONS") {
+    if (r.method === "OPTIONS") throw new ApiError(405, "method-not-allowed", "no cross-origin requests");
+    return;
+  }
+  const site = header(r, "sec-fetch-site");
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    throw new ApiError(403, "csrf", `cross-site request refused (Sec-Fetch-Site: ${site.slice(0, 40)})`);
+  }
+  const origin = header(r, "origin");
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {
+      originHost = undefined;
+    }
+    if (!originHost || originHost !== host?.toLowerCase()) {
+      throw new ApiError(403, "csrf", "cross-origin request refused (Origin does not match this server)");
+    }
+  }
+  if (!cfg.csrf.valid(header(r, CSRF_HEADER))) {
+    throw new ApiError(
+      403,
+      "csrf",
+      "missing or unknown X-Chainproof-CSRF header: get a token from GET /api/session and send it with every POST, PUT and DELETE",
+    );
+  }
+}

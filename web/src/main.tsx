@@ -1,0 +1,149 @@
+/**
+ * chainproof's pages: one small Preact app, routed by path (/check, /decode, …). The server serves the same
+ * index.html for every page path; links are intercepted and pushed to history.
+ */
+
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, adoptTokenFromFragment, getSession, setToken } from "./api";
+import { CheckPage } from "./pages/check";
+import { DecodePage } from "./pages/decode";
+import { KeysPage } from "./pages/keys";
+import { SamlPage } from "./pages/saml";
+import { ScanPage } from "./pages/scan";
+import { StoresPage } from "./pages/stores";
+import { VerifyPage } from "./pages/verify";
+import "./style.css";
+
+const PAGES = [
+  { path: "/check", title: "Check", page: CheckPage },
+  { path: "/decode", title: "Decode", page: DecodePage },
+  { path: "/verify", title: "Chain", page: VerifyPage },
+  { path: "/stores", title: "Trust stores", page: StoresPage },
+  { path: "/keys", title: "Keystore", page: KeysPage },
+  { path: "/saml", title: "SAML", page: SamlPage },
+  { path: "/scan", title: "Scan", page: ScanPage },
+] as const;
+
+function current(path: string) {
+  return PAGES.find((p) => p.path === path) ?? PAGES[0];
+}
+
+function TokenForm({ onDone, message }: { onDone: () => void; message: string }) {
+  const [t, setT] = useState("");
+  return (
+    <form
+      class="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setToken(t);
+        onDone();
+      }}
+    >
+      <h1>Access token</h1>
+      <p>{message}</p>
+      <label for="token">Token</label>
+      <input
+        id="token"
+        type="password"
+        autocomplete="off"
+        value={t}
+        onInput={(e) => setT((e.target as HTMLInputElement).value)}
+      />
+      <div class="actions">
+        <button type="submit" disabled={!t.trim()}>
+          Continue
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function App() {
+  const [path, setPath] = useState(location.pathname);
+  const [auth, setAuth] = useState<"checking" | "ok" | "token" | "down">("checking");
+  const [message, setMessage] = useState("");
+  const check = () => {
+    setAuth("checking");
+    getSession(true).then(
+      () => setAuth("ok"),
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) {
+          setMessage(
+            "This chainproof server needs its access token (printed when it started, or in its --token-file).",
+          );
+          setAuth("token");
+        } else {
+          setMessage(e instanceof Error ? e.message : String(e));
+          setAuth("down");
+        }
+      },
+    );
+  };
+  useEffect(() => {
+    adoptTokenFromFragment();
+    check();
+    const onPop = () => setPath(location.pathname);
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
+  const page = current(path);
+  useEffect(() => {
+    document.title = `${page.title} · chainproof`;
+  }, [page]);
+  const go = (e: MouseEvent, to: string) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    if (to !== location.pathname) history.pushState(null, "", to);
+    setPath(to);
+    document.getElementById("main")?.focus();
+  };
+  const Page = page.page;
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/check" onClick={(e) => go(e, "/check")}>
+          chainproof
+        </a>
+        <nav aria-label="Pages">
+          <ul>
+            {PAGES.map((p) => (
+              <li key={p.path}>
+                <a
+                  href={p.path}
+                  aria-current={p === page ? "page" : undefined}
+                  onClick={(e) => go(e, p.path)}
+                >
+                  {p.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {auth === "ok" && <Page key={page.path} />}
+        {auth === "checking" && <p class="muted">Connecting…</p>}
+        {auth === "token" && <TokenForm message={message} onDone={check} />}
+        {auth === "down" && (
+          <div class="notice bad" role="alert">
+            <strong>The chainproof server cannot be reached</strong>
+            <p>{message}</p>
+            <button type="button" onClick={check}>
+              Try again
+            </button>
+          </div>
+        )}
+      </main>
+      <footer class="foot">
+        <span>chainproof — will strict TLS clients trust it?</span>{" "}
+        <a href="/api/openapi.json">API (OpenAPI)</a>
+      </footer>
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

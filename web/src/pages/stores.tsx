@@ -1,0 +1,420 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { get, post, saveText } from "../api";
+import { CertificateDetails, type CertificateJson } from "../cert";
+import {
+  Badge,
+  Busy,
+  CopyButton,
+  colonHex,
+  defaultStore,
+  Empty,
+  ErrorBox,
+  emptyFile,
+  FileField,
+  payloadOf,
+  StorePicker,
+  type StoreState,
+  storeFields,
+  useJob,
+  useSession,
+} from "../ui";
+
+interface DistrustMark {
+  clients: string[];
+  rule: string;
+  test: string;
+  cutoff: string;
+}
+
+interface RootRow {
+  alias: string;
+  name: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  selfSigned: boolean;
+  expired: boolean;
+  distrustAfter?: string;
+  distrust: DistrustMark[];
+}
+
+interface StoreSummary {
+  id: string;
+  name: string;
+  source: string;
+  roots: number;
+  notes: string[];
+}
+
+interface RootsAnswer {
+  store: StoreSummary;
+  roots: RootRow[];
+  list?: { summary: string; unmatched: { line: number; text: string; reason: string }[] };
+}
+
+function marks(r: RootRow): string[] {
+  const out: string[] = [];
+  if (r.distrustAfter) out.push(`distrust after ${r.distrustAfter.slice(0, 10)}`);
+  for (const m of r.distrust) {
+    if (m.clients.includes("firefox") && r.distrustAfter) continue;
+    out.push(
+      `${m.clients.join("/")}: ${m.test === "first-sct-after" ? "SCT after" : "issued after"} ${m.cutoff.slice(0, 10)}`,
+    );
+  }
+  return out;
+}
+
+type SortKey = "alias" | "notAfter" | "subject";
+
+function RootsTable({ rows, onPick }: { rows: RootRow[]; onPick?: (r: RootRow) => void }) {
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: "alias", dir: 1 });
+  const sorted = useMemo(
+    () => [...rows].sort((a, b) => a[sort.key].localeCompare(b[sort.key]) * sort.dir),
+    [rows, sort],
+  );
+  const header = (key: SortKey, text: string) => (
+    <th scope="col" aria-sort={sort.key === key ? (sort.dir === 1 ? "ascending" : "descending") : "none"}>
+      <button
+        type="button"
+        class="sort"
+        onClick={() => setSort({ key, dir: sort.key === key ? (sort.dir === 1 ? -1 : 1) : 1 })}
+      >
+        {text}
+        {sort.key === key ? (sort.dir === 1 ? " ▲" : " ▼") : ""}
+      </button>
+    </th>
+  );
+  if (!rows.length) return <Empty>No roots match.</Empty>;
+  return (
+    <div class="table-wrap">
+      <table class="roots">
+        <thead>
+          <tr>
+            {header("alias", "Alias")}
+            {header("subject", "Subject")}
+            {header("notAfter", "Expires")}
+            <th scope="col">SHA-256</th>
+            <th scope="col">Distrust</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((r) => (
+            <tr key={r.sha256}>
+              <th scope="row">
+                {onPick ? (
+                  <button type="button" class="link" onClick={() => onPick(r)}>
+                    {r.alias}
+                  </button>
+                ) : (
+                  r.alias
+                )}
+              </th>
+              <td class="subject">{r.subject}</td>
+              <td class={r.expired ? "bad-text" : ""}>{r.notAfter.slice(0, 10)}</td>
+              <td>
+                <code class="fp small">{r.sha256}</code>
+              </td>
+              <td>
+                {marks(r).map((m) => (
+                  <Badge key={m} tone="warn">
+                    {m}
+                  </Badge>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Browse() {
+  const session = useSession();
+  const [store, setStore] = useState<StoreState>({ ...defaultStore(), kind: "mozilla" });
+  const [q, setQ] = useState("");
+  const [picked, setPicked] = useState<{ certificate: CertificateJson } | undefined>(undefined);
+  const job = useJob<RootsAnswer>();
+  const detail = useJob<{ certificate: CertificateJson; pem: string }>();
+  const builtin = store.kind !== "upload" && store.kind !== "salesforce";
+  useEffect(() => {
+    if (builtin && store.kind)
+      void job.run((s) => get<RootsAnswer>(`/api/stores/${encodeURIComponent(store.kind)}/roots`, s));
+  }, [store.kind]);
+  const load = () => {
+    if (builtin) return;
+    void job.run((s) => post<RootsAnswer>("/api/stores/inspect", storeFields(store), s));
+  };
+  const want = q.trim().toLowerCase().replace(/:/g, "");
+  const rows = (job.result?.roots ?? []).filter(
+    (r) =>
+      !want ||
+      r.alias.toLowerCase().includes(want) ||
+      r.subject.toLowerCase().includes(want) ||
+      r.sha256.toLowerCase().startsWith(want),
+  );
+  const pick = (r: RootRow) => {
+    setPicked(undefined);
+    if (!builtin) return;
+    void detail.run((s) => get(`/api/stores/${encodeURIComponent(store.kind)}/roots/${r.sha256}`, s));
+  };
+  return (
+    <section class="card" aria-labelledby="browse-h">
+      <h2 id="browse-h">Browse a store</h2>
+      <StorePicker session={session} value={store} onChange={setStore} allowDefault={false} label="Store" />
+      {!builtin && (
+        <div class="actions">
+          <button type="button" onClick={load} disabled={job.running}>
+            Read the store
+          </button>
+        </div>
+      )}
+      <Busy running={job.running} label="Loading roots…" />
+      <ErrorBox error={job.error} />
+      {job.result && (
+        <>
+          <p class="summary">
+            {`${job.result.store.name}: ${job.result.store.roots} roots`}{" "}
+            <span class="muted">{job.result.store.source}</span>
+          </p>
+          {job.result.list && <p class="muted">{job.result.list.summary}</p>}
+          {job.result.list?.unmatched.length ? (
+            <details>
+              <summary>{`${job.result.list.unmatched.length} entries not matched`}</summary>
+              <ul>
+                {job.result.list.unmatched.map((u) => (
+                  <li key={u.line}>{`line ${u.line}: ${u.text} (${u.reason})`}</li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+          <div class="row">
+            <label for="roots-q">Search alias, subject or SHA-256</label>
+            <input
+              id="roots-q"
+              type="search"
+              value={q}
+              onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+            />
+          </div>
+          <p class="muted" aria-live="polite">{`${rows.length} shown`}</p>
+          <RootsTable rows={rows} onPick={builtin ? pick : undefined} />
+          {job.result.store.notes.map((n) => (
+            <p class="muted small" key={n}>
+              {n}
+            </p>
+          ))}
+        </>
+      )}
+      <Busy running={detail.running} label="Loading the root…" />
+      <ErrorBox error={detail.error} />
+      {(picked ?? detail.result) && (
+        <CertificateDetails c={(picked ?? detail.result)!.certificate} index={0} total={1} />
+      )}
+    </section>
+  );
+}
+
+interface DiffAnswer {
+  a: StoreSummary;
+  b: StoreSummary;
+  added: RootRow[];
+  removed: RootRow[];
+  common: number;
+}
+
+function Diff() {
+  const session = useSession();
+  const [a, setA] = useState<StoreState>({ ...defaultStore(), kind: "mozilla" });
+  const [b, setB] = useState<StoreState>({ ...defaultStore(), kind: "node" });
+  const job = useJob<DiffAnswer>();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void job.run((s) => post<DiffAnswer>("/api/stores/diff", { a: storeFields(a), b: storeFields(b) }, s));
+  };
+  const r = job.result;
+  return (
+    <section class="card" aria-labelledby="diff-h">
+      <h2 id="diff-h">Compare two stores</h2>
+      <form onSubmit={submit}>
+        <div class="two">
+          <StorePicker session={session} value={a} onChange={setA} allowDefault={false} label="Store A" />
+          <StorePicker session={session} value={b} onChange={setB} allowDefault={false} label="Store B" />
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={job.running}>
+            Compare
+          </button>
+        </div>
+      </form>
+      <Busy running={job.running} label="Comparing…" onCancel={job.cancel} />
+      <ErrorBox error={job.error} />
+      {r && (
+        <>
+          <p class="summary">{`${r.added.length} only in B (${r.b.name}), ${r.removed.length} only in A (${r.a.name}), ${r.common} in both.`}</p>
+          <h3>{`Only in B: ${r.b.name}`}</h3>
+          <RootsTable rows={r.added} />
+          <h3>{`Only in A: ${r.a.name}`}</h3>
+          <RootsTable rows={r.removed} />
+        </>
+      )}
+    </section>
+  );
+}
+
+interface Dossier {
+  notes: string[];
+  subject: string;
+  issuer: string;
+  sha256: string;
+  sha1: string;
+  selfSigned: boolean;
+  ca: boolean;
+  notBefore: string;
+  notAfter: string;
+  daysLeft: number;
+  key: string;
+  signatureAlgorithm: string;
+  jdkAlias?: string;
+  presence: { store: string; present: boolean; detail: string }[];
+  distrust: { rule: string; clients: string[]; test: string; cutoff: string }[];
+  assessment: { tone: "good" | "bad" | "warn"; text: string }[];
+  pem: string;
+}
+
+function RootRequest() {
+  const [cert, setCert] = useState(emptyFile());
+  const job = useJob<Dossier>();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const p = payloadOf(cert);
+    if (p) void job.run((s) => post<Dossier>("/api/roots/request", { cert: p }, s));
+  };
+  const d = job.result;
+  return (
+    <section class="card" aria-labelledby="req-h">
+      <h2 id="req-h">Root request dossier</h2>
+      <p class="muted">
+        What to send Salesforce support (or any strict client's operator) to have a root added: where it is
+        trusted, partial distrust, and the PEM.
+      </p>
+      <form onSubmit={submit}>
+        <FileField label="The root (or a chain holding it)" value={cert} onChange={setCert} rows={4} />
+        <div class="actions">
+          <button type="submit" disabled={job.running || !payloadOf(cert)}>
+            Prepare dossier
+          </button>
+        </div>
+      </form>
+      <Busy running={job.running} label="Preparing…" />
+      <ErrorBox error={job.error} />
+      {d && (
+        <div class="dossier">
+          <dl class="fields">
+            <div class="field">
+              <dt>Subject</dt>
+              <dd>{d.subject}</dd>
+            </div>
+            <div class="field">
+              <dt>Valid</dt>
+              <dd
+                class={d.daysLeft < 0 ? "bad-text" : ""}
+              >{`${d.notBefore} to ${d.notAfter} (${d.daysLeft < 0 ? `expired ${-d.daysLeft} days ago` : `${d.daysLeft} days left`})`}</dd>
+            </div>
+            <div class="field">
+              <dt>Key, signature</dt>
+              <dd>{`${d.key}, ${d.signatureAlgorithm}`}</dd>
+            </div>
+            <div class="field">
+              <dt>SHA-256</dt>
+              <dd>
+                <code class="fp">{colonHex(d.sha256)}</code>
+              </dd>
+            </div>
+            {d.jdkAlias && (
+              <div class="field">
+                <dt>JDK alias</dt>
+                <dd>{d.jdkAlias}</dd>
+              </div>
+            )}
+          </dl>
+          <h3>Where it is trusted</h3>
+          <ul class="plain">
+            {d.presence.map((p) => (
+              <li key={p.store}>
+                <Badge tone={p.present ? "good" : "muted"}>{p.present ? "yes" : "no"}</Badge>{" "}
+                <strong>{p.store}</strong>
+                {`: ${p.detail}`}
+              </li>
+            ))}
+          </ul>
+          {d.distrust.length > 0 && (
+            <>
+              <h3>Partial distrust</h3>
+              <ul class="plain">
+                {d.distrust.map((x) => (
+                  <li key={x.rule}>{`${x.clients.join(", ")}: ${x.test} ${x.cutoff} (${x.rule})`}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h3>Assessment</h3>
+          <ul class="plain">
+            {d.assessment.map((a) => (
+              <li key={a.text}>
+                <Badge tone={a.tone}>{a.tone === "good" ? "+" : a.tone === "bad" ? "✗" : "!"}</Badge> {a.text}
+              </li>
+            ))}
+          </ul>
+          {d.notes.map((n) => (
+            <p class="muted small" key={n}>
+              {n}
+            </p>
+          ))}
+          <div class="actions">
+            <button type="button" onClick={() => saveText(d.pem, "root.pem")}>
+              Download the PEM
+            </button>
+            <CopyButton text={`SHA-256: ${colonHex(d.sha256)}\n${d.pem}`} label="Copy fingerprint and PEM" />
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+const TABS = [
+  { id: "browse", title: "Browse" },
+  { id: "diff", title: "Compare" },
+  { id: "request", title: "Root request" },
+] as const;
+
+export function StoresPage() {
+  const [tab, setTab] = useState<(typeof TABS)[number]["id"]>("browse");
+  return (
+    <>
+      <h1>Trust stores</h1>
+      <p class="lead">
+        The roots each client trusts, as Salesforce's /cacerts.jsp lists them; differences between stores; and
+        what to send to have a root added.
+      </p>
+      <div class="tabs">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            class={tab === t.id ? "tab active" : "tab"}
+            aria-pressed={tab === t.id}
+            onClick={() => setTab(t.id)}
+          >
+            {t.title}
+          </button>
+        ))}
+      </div>
+      {tab === "browse" && <Browse />}
+      {tab === "diff" && <Diff />}
+      {tab === "request" && <RootRequest />}
+    </>
+  );
+}
