@@ -439,6 +439,8 @@ interface ExportOptions extends PassphraseOptions {
   unencryptedKey?: boolean;
 }
 
+const FORMAT_NAMES = { pem: "PEM", jks: "JKS", p12: "PKCS#12" } as const;
+
 function formatChoice(f: string): "pem" | "jks" | "p12" {
   const v = f.toLowerCase() === "pkcs12" ? "p12" : f.toLowerCase();
   if (v !== "pem" && v !== "jks" && v !== "p12")
@@ -470,7 +472,7 @@ export async function runKeysExport(name: string, o: ExportOptions): Promise<num
     writeOut(o.out, r.bytes, Boolean(o.withKey));
     if (o.out !== "-") {
       process.stdout.write(
-        `wrote ${safeText(entry.name)} (${o.withKey ? "certificate chain and private key" : "certificate chain"}) as ${format.toUpperCase()} to ${o.out}\n`,
+        `wrote ${safeText(entry.name)} (${o.withKey ? "certificate chain and private key" : "certificate chain"}) as ${FORMAT_NAMES[format]} to ${o.out}\n`,
       );
     }
     return 0;
@@ -533,7 +535,7 @@ export async function runKeysInstallOnTarget(
         ? "the self-signed certificate itself"
         : `the issuing CA chain (${r.trust.map((c) => safeText(c.label)).join(" → ")})`;
     const out = [
-      `wrote ${what} to ${o.out}${format === "pem" ? "" : ` (${format.toUpperCase()}, password ${password === undefined ? '"changeit"' : "as given"})`}`,
+      `wrote ${what} to ${o.out}${format === "pem" ? "" : ` (${FORMAT_NAMES[format]}, password ${password === undefined ? '"changeit"' : "as given"})`}`,
       "The server must trust this to accept the certificate of " + `${safeText(name)}:`,
     ];
     for (const sn of r.snippets)
