@@ -294,6 +294,23 @@ export function buildProgram(): Command {
       process.exitCode = await runDemo(opts);
     });
 
+  program
+    .command("serve")
+    .description(
+      "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
+    )
+    .option("--port <N>", "port to listen on (0: any free port)", "8420")
+    .option("--host <ADDR>", "address to bind; any other than loopback requires a token", "127.0.0.1")
+    .option(
+      "--allow-private",
+      "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
+    )
+    .option("--token-file <FILE>", "require this bearer token (first line of FILE) for every API call")
+    .action(async (opts) => {
+      const { runServe } = await import("./commands/serve.js");
+      process.exitCode = await runServe(opts);
+    });
+
   registerKeys(program);
 
   return program;
