@@ -36,7 +36,7 @@ import {
   type RepairResult,
   repairChain,
 } from "./aia.js";
-import { scanVersions, type VersionSupport } from "./hello.js";
+import { rawHello, scanVersions, type VersionSupport } from "./hello.js";
 import { type ProbeFailure, type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "./probe.js";
 import { normalizeHost, parseHostPort } from "./target.js";
 
@@ -143,9 +143,22 @@ export interface CheckOptions {
   probe?: ProbeOptions;
   /** Verdicts by chain and name, shared across checks of a scan (see scanTargets). */
   cache?: VerdictCache;
+  /**
+   * "full" (default): complete a handshake with node's TLS, TLS 1.3 included, and capture what the server
+   * sends. "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
+   * ServerHelloDone: the certificate list exactly as sent, a stapled OCSP response, a CertificateRequest),
+   * then close — about a tenth of the CPU. A server that does not answer it with TLS 1.2 (TLS 1.3 only,
+   * TLS 1.0/1.1 only, a failure) gets the full check. What fast mode cannot see: whether the handshake
+   * completes (the server holding its key, a client certificate refused afterwards), and a server that sends
+   * TLS 1.3 clients another chain.
+   */
+  mode?: "full" | "fast";
 }
 
 export interface HandshakeSummary {
+  /** "full": a complete handshake (./probe.ts); "fast": the server's TLS 1.2 flight from a raw hello. */
+  mode: "full" | "fast";
+  /** The handshake completed (never in fast mode, which stops after the server's first flight). */
   completed: boolean;
   protocol: string | null;
   cipher: string | null;
@@ -235,7 +248,8 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     totalTimeoutMs: timeoutMs,
     ...o.probe,
   };
-  const r = await probe(target, probeOpts);
+  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, o.probe?.lookup) : undefined;
+  const r = fast ?? (await probe(target, probeOpts));
 
   // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
   let versions: VersionSupport[] | undefined;
@@ -374,7 +388,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
   }
 
   // ---- What only the connection shows (with a chain in hand).
-  if (leaf && r.completed) {
+  if (leaf && (r.completed || fast)) {
     if (leaf.tlsFeature?.includes(5) && !r.ocsp) {
       const eff: NonNullable<ReportFinding["clients"]> = {};
       for (const c of clients) {
@@ -441,6 +455,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     ...(peer ? { peer } : {}),
     trusted: matrix.trusted,
     handshake: {
+      mode: fast ? "fast" : "full",
       completed: r.completed,
       protocol: r.protocol ?? (certificatesFrom === "raw-hello" ? (highest ?? null) : null),
       cipher: r.cipher?.name ?? null,
@@ -459,6 +474,56 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     aia,
     probe: r,
     ...(versions ? { versions } : {}),
+  };
+}
+
+/** The fast capture: a raw TLS 1.2 hello, as a ProbeResult; undefined when the full probe must run. */
+async function fastCapture(
+  target: ProbeTarget,
+  timeoutMs: number,
+  lookup: ProbeOptions["lookup"],
+): Promise<ProbeResult | undefined> {
+  const h = await rawHello(target, {
+    versions: ["TLSv1.2"],
+    connectTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    ...(lookup ? { lookup } : {}),
+  });
+  // Connection failures are the same whichever way we ask; anything else gets the full probe.
+  const connect = h.failure && CONNECT_KINDS.has(h.failure.kind);
+  if (!connect && (h.version !== "TLSv1.2" || !h.serverMessages.includes("ServerHelloDone")))
+    return undefined;
+  const servername =
+    target.servername === false
+      ? null
+      : typeof target.servername === "string" && target.servername && !net.isIP(target.servername)
+        ? target.servername
+        : net.isIP(target.host)
+          ? null
+          : target.host;
+  return {
+    host: target.host,
+    port: target.port,
+    servername,
+    ...(h.address ? { address: h.address } : {}),
+    completed: false,
+    ...(connect ? { failure: h.failure } : {}),
+    ...(h.version ? { protocol: h.version } : {}),
+    ...(h.cipher ? { cipher: { id: h.cipher.id, name: h.cipher.name } } : {}),
+    helloRetryRequest: false,
+    certificates: h.certificates,
+    certificateCount: h.certificateCount,
+    certificateSource: h.certificates.length ? "wire" : "none",
+    ...(h.ocsp ? { ocsp: h.ocsp } : {}),
+    ...(h.certificateRequest ? { certificateRequest: h.certificateRequest } : {}),
+    alerts: h.alerts,
+    serverMessages: h.serverMessages,
+    bytesRead: h.bytesRead,
+    bytesWritten: 0,
+    timing: { totalMs: h.timing.totalMs },
+    crossCheck: { certificates: "unavailable" },
+    notes: ["fast mode: the server's TLS 1.2 flight from a raw ClientHello; the handshake was not completed"],
   };
 }
 

@@ -35,6 +35,7 @@ export interface ScanCliOptions {
   sarif?: boolean;
   /** commander's --no-progress. */
   progress?: boolean;
+  fast?: boolean;
 }
 
 export const SCAN_SCHEMA = "chainproof/scan";
@@ -104,6 +105,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
         timeoutMs,
         time,
         concurrency,
+        ...(opts.fast ? { mode: "fast" as const } : {}),
         // Chrome's AIA fetching is not worth a request per target in a scan: its verdict stays "depends".
         aia: false,
       },
