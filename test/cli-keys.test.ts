@@ -14,7 +14,7 @@ import { readJks } from "../src/x509/containers/jks.js";
 import { readPkcs12 } from "../src/x509/containers/pkcs12.js";
 import { parsePem } from "../src/x509/pem.js";
 import { writeJks } from "../src/x509/write/jks.js";
-import { BIN, type CliResult, runCli } from "./helpers/cli.js";
+import { BIN, type CliResult, havePty, runCli, runCliInPty } from "./helpers/cli.js";
 import { tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -215,6 +215,38 @@ describe("the passphrase", () => {
     // Keys never show up in output or errors.
     const all = ok(await keys(home, ["show", "P1", "--json"])).stdout;
     assert.doesNotMatch(all, /PRIVATE KEY/);
+  });
+});
+
+describe("the passphrase prompt", { skip: !havePty() && "no python3 pty" }, () => {
+  it("asks on a terminal, twice for a new keystore, without echo; then once", async () => {
+    const home = newHome();
+    const env = { CHAINPROOF_HOME: home, CHAINPROOF_KEYSTORE_PASSPHRASE: undefined };
+    const first = await runCliInPty(
+      ["keys", "create", "--self-signed", "Typed", "--cn", "typed", "--key", "ec-p256"],
+      [
+        { waitFor: "Keystore passphrase: ", send: "typed secret\r" },
+        { waitFor: "the same passphrase again: ", send: "typed secret\r" },
+      ],
+      { env },
+    );
+    assert.equal(first.code, 0, first.screen);
+    assert.match(first.screen, /created Typed/);
+    assert.doesNotMatch(first.screen, /typed secret/);
+    const second = await runCliInPty(
+      ["keys", "renew", "Typed"],
+      [{ waitFor: "Keystore passphrase: ", send: "typed secret\r" }],
+      { env },
+    );
+    assert.equal(second.code, 0, second.screen);
+    assert.doesNotMatch(second.screen, /same passphrase again/);
+    const wrong = await runCliInPty(
+      ["keys", "renew", "Typed"],
+      [{ waitFor: "Keystore passphrase: ", send: "not it\r" }],
+      { env },
+    );
+    assert.equal(wrong.code, 2, wrong.screen);
+    assert.match(wrong.screen, /wrong passphrase/);
   });
 });
 
