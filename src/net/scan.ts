@@ -10,6 +10,7 @@
 
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import { issued } from "../clients/chain-analysis.js";
 import {
   CLIENTS,
   type ClientId,
@@ -560,7 +561,10 @@ async function evaluateWithAia(
   // A client that fetches missing intermediates (Chrome): fetch them as it would, then judge again.
   const waiting = m.clients.some((v) => v.status === "depends" && CLIENTS[v.client].aia.fetches);
   if (waiting && o.aia !== false) {
-    const certs = await fetchMissingIssuers(m, presented, o.aia ?? {}, fetched);
+    const anchors = o.clients
+      .filter((id) => CLIENTS[id].aia.fetches)
+      .flatMap((id) => storeOf(id, o.stores).anchors.map((a) => a.cert));
+    const certs = await fetchMissingIssuers(m, presented, anchors, o.aia ?? {}, fetched);
     if (certs.length) m = evaluateClients({ ...base, aiaFetched: certs });
     else if (fetched.length) {
       // Say what happened when chainproof tried the fetch itself.
@@ -584,6 +588,7 @@ async function evaluateWithAia(
 async function fetchMissingIssuers(
   m: ClientMatrix,
   presented: Certificate[],
+  anchors: readonly Certificate[],
   aia: AiaOptions,
   out: AiaFetch[],
 ): Promise<Certificate[]> {
@@ -603,7 +608,8 @@ async function fetchMissingIssuers(
       next = f.certificates.find((c) => c.subject.matchKey === cur.issuer.matchKey);
       if (next) break;
     }
-    if (!next || next.selfSigned) break;
+    // Stop at a root, or once a trust anchor issued what was fetched.
+    if (!next || next.selfSigned || anchors.some((a) => issued(a, next))) break;
     cur = next;
   }
   return got;
