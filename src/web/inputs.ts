@@ -99,6 +99,18 @@ export function parseTime(text: string | undefined, what = "at"): Date {
   return d;
 }
 
+/** Engine error codes that are not plain bad input. */
+const INPUT_STATUS: Record<string, number> = {
+  "limit-exceeded": 413,
+  "no-such-entry": 404,
+  "entry-exists": 409,
+  "wrong-passphrase": 403,
+  "keystore-busy": 503,
+  "keystore-readonly": 503,
+  "keystore-io": 503,
+  "keystore-corrupt": 500,
+};
+
 /** Turn any thrown value into the status and body the API answers with. */
 export function errorAnswer(e: unknown): { status: number; body: { error: Record<string, unknown> } } {
   if (e instanceof ApiError) {
@@ -111,7 +123,7 @@ export function errorAnswer(e: unknown): { status: number; body: { error: Record
     };
   }
   if (e instanceof InputError) {
-    const status = e.code === "limit-exceeded" ? 413 : 400;
+    const status = INPUT_STATUS[e.code] ?? 400;
     return { status, body: { error: { code: e.code, message: e.message } } };
   }
   const f = e as { statusCode?: number; code?: string; message?: string; validation?: unknown };

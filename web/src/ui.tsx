@@ -28,7 +28,8 @@ export function useJob<T>(): Job<T> {
     ctl.current?.abort();
     const c = new AbortController();
     ctl.current = c;
-    setState({ running: true });
+    // The previous result stays while the new one is on its way (no flash, no unmounting of what it shows).
+    setState((s) => ({ running: true, result: s.result }));
     try {
       const result = await fn(c.signal);
       if (!c.signal.aborted) setState({ running: false, result });
@@ -185,6 +186,7 @@ export function FileField({
   rows = 6,
   accept,
   placeholder,
+  paste = true,
 }: {
   label: string;
   value: FileState;
@@ -195,6 +197,8 @@ export function FileField({
   rows?: number;
   accept?: string;
   placeholder?: string;
+  /** Offer a text box (false for binary-only files such as keystores). */
+  paste?: boolean;
 }) {
   const id = useId("file");
   const keystoreLike = /\.(p12|pfx|jks|jceks|keystore)$/i.test(value.fileName ?? "");
@@ -207,25 +211,29 @@ export function FileField({
           {hint}
         </p>
       )}
-      <label for={`${id}-text`}>Paste</label>
-      <textarea
-        id={`${id}-text`}
-        rows={rows}
-        spellcheck={false}
-        placeholder={placeholder}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        value={value.file ? "" : value.text}
-        onInput={(e) =>
-          onChange({
-            ...value,
-            text: (e.target as HTMLTextAreaElement).value,
-            file: undefined,
-            fileName: undefined,
-          })
-        }
-      />
+      {paste && (
+        <>
+          <label for={`${id}-text`}>Paste</label>
+          <textarea
+            id={`${id}-text`}
+            rows={rows}
+            spellcheck={false}
+            placeholder={placeholder}
+            aria-describedby={hint ? `${id}-hint` : undefined}
+            value={value.file ? "" : value.text}
+            onInput={(e) =>
+              onChange({
+                ...value,
+                text: (e.target as HTMLTextAreaElement).value,
+                file: undefined,
+                fileName: undefined,
+              })
+            }
+          />
+        </>
+      )}
       <div class="row">
-        <label for={`${id}-upload`}>or upload a file</label>
+        <label for={`${id}-upload`}>{paste ? "or upload a file" : "Upload the file"}</label>
         <input
           id={`${id}-upload`}
           type="file"

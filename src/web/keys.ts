@@ -1,0 +1,519 @@
+/**
+ * Keystore routes: the same SQLite keystore as `chainproof keys` ($CHAINPROOF_HOME), with the same
+ * operations (src/keystore): create self-signed, CSR and import the CA's answer, import JKS/PKCS#12,
+ * renew, export JKS/PKCS#12/PEM, delete, and what a target server must trust.
+ *
+ * The passphrase: $CHAINPROOF_KEYSTORE_PASSPHRASE when the server was started with it, else the page asks
+ * once (POST /api/keys/unlock) and the server keeps the keystore unlocked until POST /api/keys/lock or it
+ * stops. Listing needs no passphrase (names, subjects and dates are not secret; keys stay encrypted).
+ */
+
+import { join } from "node:path";
+import {
+  CREATE_KEYS,
+  createCsr,
+  createSelfSigned,
+  type Entry,
+  type ExportFormat,
+  exportEntry,
+  importKeystore,
+  importSigned,
+  installOnTarget,
+  Keystore,
+  keystoreHome,
+  type Outcome,
+  parseSan,
+  renew,
+} from "../keystore/index.js";
+import { DB_FILE } from "../keystore/store.js";
+import { toPem } from "../x509/pem.js";
+import { ApiError, type FilePayload, fileBytes, filePayloadSchema, sourceName } from "./inputs.js";
+import { certificatesOf } from "./routes.js";
+import { ERRORS, route, type WebContext } from "./server.js";
+import { iso } from "./stores.js";
+
+const DAY = 86_400_000;
+
+class KeystoreHolder {
+  private writable?: Keystore;
+  constructor(
+    readonly path: string,
+    private readonly envPassphrase: string | undefined,
+  ) {}
+
+  /** Read the keystore (a fresh read-only handle unless a writable one is open). */
+  read<T>(fn: (ks: Keystore) => T): T {
+    if (this.writable) return fn(this.writable);
+    const ks = Keystore.open({ path: this.path, write: false });
+    try {
+      return fn(ks);
+    } finally {
+      ks.close();
+    }
+  }
+
+  get unlocked(): boolean {
+    return this.writable !== undefined;
+  }
+
+  unlock(passphrase: string): void {
+    const ks = this.writable ?? Keystore.open({ path: this.path, write: true });
+    try {
+      ks.unlock(passphrase);
+    } catch (e) {
+      if (ks !== this.writable) ks.close();
+      throw e;
+    }
+    this.writable = ks;
+  }
+
+  lock(): void {
+    this.writable?.close();
+    this.writable = undefined;
+  }
+
+  /** The unlocked keystore, for changes; unlocks with $CHAINPROOF_KEYSTORE_PASSPHRASE when set. */
+  write(): Keystore {
+    if (!this.writable && this.envPassphrase) this.unlock(this.envPassphrase);
+    if (!this.writable) {
+      throw new ApiError(423, "locked", "the keystore is locked: enter its passphrase first");
+    }
+    return this.writable;
+  }
+}
+
+function entryView(e: Entry, now: Date) {
+  const leaf = e.chain[0];
+  const daysLeft = e.notAfter ? Math.floor((e.notAfter.getTime() - now.getTime()) / DAY) : null;
+  return {
+    name: e.name,
+    label: e.label,
+    kind: e.kind,
+    key: e.key,
+    exportable: e.exportable,
+    subject: e.subject,
+    notBefore: e.notBefore ? iso(e.notBefore) : null,
+    notAfter: e.notAfter ? iso(e.notAfter) : null,
+    daysLeft,
+    status: daysLeft === null ? "pending" : daysLeft < 0 ? "expired" : daysLeft < 30 ? "expiring" : "valid",
+    generation: e.generation,
+    createdAt: iso(e.createdAt),
+    updatedAt: iso(e.updatedAt),
+    spkiSha256: e.spkiSha256,
+    chain: e.chain.map((c) => ({
+      subject: c.subject.toString(),
+      issuer: c.issuer.toString(),
+      notAfter: iso(c.notAfter),
+      sha256: c.sha256.toUpperCase(),
+      selfSigned: c.selfSigned,
+    })),
+    ...(leaf ? { dnsNames: leaf.dnsNames } : {}),
+    ...(e.csr ? { csrPem: toPem(e.csr, "CERTIFICATE REQUEST") } : {}),
+    ...(e.pending
+      ? { pending: { csrPem: toPem(e.pending.csr, "CERTIFICATE REQUEST"), newKey: e.pending.newKey } }
+      : {}),
+  };
+}
+
+function outcomeView(o: Outcome, now: Date) {
+  return { entry: entryView(o.entry, now), warnings: o.warnings, notes: o.notes };
+}
+
+function sans(list: string[] | undefined) {
+  return (list ?? [])
+    .flatMap((s) => s.split(/[,\s]+/))
+    .filter(Boolean)
+    .map(parseSan);
+}
+
+const nameParams = {
+  type: "object",
+  properties: { name: { type: "string", minLength: 1, maxLength: 80, pattern: "^[A-Za-z0-9_]+$" } },
+  required: ["name"],
+} as const;
+
+const createProperties = {
+  name: {
+    type: "string",
+    minLength: 1,
+    maxLength: 80,
+    description: "Unique name (letters, digits, underscores; as Salesforce's)",
+  },
+  cn: { type: "string", minLength: 1, maxLength: 256, description: "The certificate's common name" },
+  san: { type: "array", items: { type: "string", maxLength: 300 }, maxItems: 100 },
+  key: { type: "string", enum: [...CREATE_KEYS] },
+  label: { type: "string", maxLength: 200 },
+  exportable: { type: "boolean" },
+} as const;
+
+const entryAnswer = { description: "The entry, with warnings and notes", schema: { type: "object" } };
+
+export async function keyRoutes(ctx: WebContext): Promise<void> {
+  const home = ctx.options.keystoreHome ?? keystoreHome();
+  const holder = new KeystoreHolder(
+    join(home, DB_FILE),
+    process.env.CHAINPROOF_KEYSTORE_PASSPHRASE || undefined,
+  );
+  ctx.features.keys = true;
+  ctx.onClose(() => holder.lock());
+
+  const status = () =>
+    holder.read((ks) => ({
+      path: holder.path,
+      exists: ks.exists,
+      hasPassphrase: ks.hasPassphrase,
+      unlocked: holder.unlocked,
+      passphraseFromEnvironment: Boolean(process.env.CHAINPROOF_KEYSTORE_PASSPHRASE),
+    }));
+
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/keys",
+      tag: "keys",
+      summary: "The keystore's entries, soonest expiry first, and whether it is unlocked",
+      responses: { 200: { description: "Entries", schema: { type: "object" } } },
+    },
+    async () => {
+      const now = new Date();
+      return { ...status(), entries: holder.read((ks) => ks.list()).map((e) => entryView(e, now)) };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/unlock",
+      tag: "keys",
+      summary: "Unlock the keystore with its passphrase (a new keystore takes this passphrase)",
+      body: {
+        type: "object",
+        properties: { passphrase: { type: "string", minLength: 1, maxLength: 1024 } },
+        required: ["passphrase"],
+        additionalProperties: false,
+      },
+      responses: { 200: { description: "Unlocked", schema: { type: "object" } }, ...ERRORS },
+    },
+    async (req) => {
+      holder.unlock((req.body as { passphrase: string }).passphrase);
+      return status();
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/lock",
+      tag: "keys",
+      summary: "Lock the keystore (forget the passphrase)",
+      body: { type: "object", additionalProperties: false },
+      responses: { 200: { description: "Locked", schema: { type: "object" } } },
+    },
+    async () => {
+      holder.lock();
+      return status();
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/self-signed",
+      tag: "keys",
+      summary: "Create a key and a self-signed certificate (Salesforce's defaults: 1 year, RSA 2048)",
+      body: {
+        type: "object",
+        properties: { ...createProperties, days: { type: "integer", minimum: 1, maximum: 3650 } },
+        required: ["name", "cn"],
+        additionalProperties: false,
+      },
+      responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
+    },
+    async (req) => {
+      const b = req.body as {
+        name: string;
+        cn: string;
+        san?: string[];
+        key?: (typeof CREATE_KEYS)[number];
+        label?: string;
+        days?: number;
+        exportable?: boolean;
+      };
+      const o = await createSelfSigned(holder.write(), {
+        name: b.name,
+        cn: b.cn,
+        san: sans(b.san),
+        ...(b.key ? { key: b.key } : {}),
+        ...(b.label ? { label: b.label } : {}),
+        ...(b.days ? { days: b.days } : {}),
+        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
+      });
+      return outcomeView(o, new Date());
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/csr",
+      tag: "keys",
+      summary: "Create a key and a certificate signing request for a CA",
+      body: {
+        type: "object",
+        properties: createProperties,
+        required: ["name", "cn"],
+        additionalProperties: false,
+      },
+      responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
+    },
+    async (req) => {
+      const b = req.body as {
+        name: string;
+        cn: string;
+        san?: string[];
+        key?: (typeof CREATE_KEYS)[number];
+        label?: string;
+        exportable?: boolean;
+      };
+      const o = await createCsr(holder.write(), {
+        name: b.name,
+        cn: b.cn,
+        san: sans(b.san),
+        ...(b.key ? { key: b.key } : {}),
+        ...(b.label ? { label: b.label } : {}),
+        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
+      });
+      return { ...outcomeView(o, new Date()), csrPem: toPem(o.csr, "CERTIFICATE REQUEST") };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/:name/signed",
+      tag: "keys",
+      summary: "Import the CA's answer to an entry's request (the key must match; the chain is checked)",
+      params: nameParams,
+      body: {
+        type: "object",
+        properties: {
+          file: { ...filePayloadSchema, description: "The signed certificate and its chain" },
+          force: {
+            type: "boolean",
+            description: "Store it despite an incomplete chain or too long a lifetime",
+          },
+        },
+        required: ["file"],
+        additionalProperties: false,
+      },
+      responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
+    },
+    async (req) => {
+      const { name } = req.params as { name: string };
+      const b = req.body as { file: FilePayload; force?: boolean };
+      const certs = certificatesOf(b.file, "file");
+      const o = importSigned(holder.write(), name, certs, { force: b.force ?? false });
+      return {
+        ...outcomeView(o, new Date()),
+        chain: {
+          complete: o.report.complete,
+          publicRoot: o.report.publicRoot,
+          anchor: o.report.anchorName ?? null,
+        },
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/import",
+      tag: "keys",
+      summary: "Import a JKS or PKCS#12 keystore's key entries, with Salesforce's checks",
+      body: {
+        type: "object",
+        properties: {
+          file: { ...filePayloadSchema, description: "The keystore, with its password" },
+          name: { type: "string", maxLength: 80 },
+          label: { type: "string", maxLength: 200 },
+          exportable: { type: "boolean" },
+        },
+        required: ["file"],
+        additionalProperties: false,
+      },
+      responses: { 200: { description: "The entries imported", schema: { type: "object" } }, ...ERRORS },
+    },
+    async (req) => {
+      const b = req.body as { file: FilePayload; name?: string; label?: string; exportable?: boolean };
+      if (!b.file.password) throw new ApiError(400, "need-password", "give the keystore's password");
+      const out = importKeystore(holder.write(), {
+        bytes: fileBytes(b.file, "file"),
+        source: sourceName(b.file, "keystore"),
+        password: b.file.password,
+        ...(b.name ? { name: b.name } : {}),
+        ...(b.label ? { label: b.label } : {}),
+        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
+      });
+      const now = new Date();
+      return { imported: out.map((o) => outcomeView(o, now)) };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/:name/renew",
+      tag: "keys",
+      summary: "Renew: a new self-signed certificate, or a new request to the CA (optionally with a new key)",
+      params: nameParams,
+      body: {
+        type: "object",
+        properties: { newKey: { type: "boolean" }, days: { type: "integer", minimum: 1, maximum: 3650 } },
+        additionalProperties: false,
+      },
+      responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
+    },
+    async (req) => {
+      const { name } = req.params as { name: string };
+      const b = req.body as { newKey?: boolean; days?: number };
+      const o = await renew(holder.write(), {
+        name,
+        ...(b.newKey ? { newKey: true } : {}),
+        ...(b.days ? { days: b.days } : {}),
+      });
+      return {
+        ...outcomeView(o, new Date()),
+        ...(o.csr ? { csrPem: toPem(o.csr, "CERTIFICATE REQUEST") } : {}),
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/:name/export",
+      tag: "keys",
+      summary: "Export an entry as a JKS, PKCS#12 or PEM file (with its private key when asked)",
+      params: nameParams,
+      body: {
+        type: "object",
+        properties: {
+          format: { type: "string", enum: ["jks", "p12", "pem"] },
+          withKey: { type: "boolean" },
+          password: {
+            type: "string",
+            maxLength: 1024,
+            description: "The file's password (JKS, PKCS#12, PEM with key)",
+          },
+        },
+        required: ["format"],
+        additionalProperties: false,
+      },
+      responses: {
+        200: {
+          description: "The file (Content-Disposition: attachment); warnings in X-Chainproof-Warnings",
+          content: { "application/octet-stream": {}, "application/x-pem-file": {} },
+        },
+        423: { description: "The keystore is locked (exports with the key)" },
+        ...ERRORS,
+      },
+    },
+    async (req, reply) => {
+      const { name } = req.params as { name: string };
+      const b = req.body as { format: ExportFormat; withKey?: boolean; password?: string };
+      const ks = b.withKey ? holder.write() : undefined;
+      const out = ks
+        ? exportEntry(ks, {
+            name,
+            format: b.format,
+            withKey: true,
+            ...(b.password ? { password: b.password } : {}),
+          })
+        : holder.read((r) =>
+            exportEntry(r, { name, format: b.format, ...(b.password ? { password: b.password } : {}) }),
+          );
+      const ext = b.format === "p12" ? "p12" : b.format === "jks" ? "jks" : "pem";
+      reply.header("content-disposition", `attachment; filename="${name}.${ext}"`);
+      if (out.warnings.length)
+        reply.header("x-chainproof-warnings", encodeURIComponent(out.warnings.join("; ")));
+      return reply
+        .type(b.format === "pem" ? "application/x-pem-file" : "application/octet-stream")
+        .send(Buffer.from(out.bytes));
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "POST",
+      url: "/api/keys/:name/install-on-target",
+      tag: "keys",
+      summary:
+        "What a server must trust to accept this entry as a client certificate, with configuration snippets",
+      params: nameParams,
+      body: {
+        type: "object",
+        properties: {
+          format: { type: "string", enum: ["jks", "p12", "pem"] },
+          password: { type: "string", maxLength: 1024 },
+        },
+        required: ["format"],
+        additionalProperties: false,
+      },
+      responses: {
+        200: { description: "The trust file (base64) and snippets", schema: { type: "object" } },
+        ...ERRORS,
+      },
+    },
+    async (req) => {
+      const { name } = req.params as { name: string };
+      const b = req.body as { format: ExportFormat; password?: string };
+      const file = `${name}-trust.${b.format}`;
+      const out = holder.read((ks) =>
+        installOnTarget(ks, {
+          name,
+          format: b.format,
+          file,
+          ...(b.password ? { password: b.password } : {}),
+        }),
+      );
+      return {
+        file,
+        base64: Buffer.from(out.bytes).toString("base64"),
+        trust: out.trust.map((c) => ({ subject: c.subject.toString(), sha256: c.sha256.toUpperCase() })),
+        snippets: out.snippets,
+        warnings: out.warnings,
+      };
+    },
+  );
+
+  route(
+    ctx,
+    {
+      method: "DELETE",
+      url: "/api/keys/:name",
+      tag: "keys",
+      summary: "Delete an entry (its key is gone for good)",
+      params: nameParams,
+      responses: {
+        200: { description: "Deleted", schema: { type: "object" } },
+        404: { description: "No such entry" },
+      },
+    },
+    async (req) => {
+      const { name } = req.params as { name: string };
+      const deleted = holder.write().delete(name);
+      if (!deleted) throw new ApiError(404, "no-such-entry", `no entry named "${name}" in the keystore`);
+      return { deleted: name };
+    },
+  );
+}
