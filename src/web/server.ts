@@ -136,8 +136,19 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
   const { registerRoutes } = await import("./routes.js");
   await registerRoutes(ctx);
 
-  const openapi = buildOpenApi(ctx.docs, VERSION);
-  app.get("/api/openapi.json", async () => openapi);
+  let openapi: Record<string, unknown> | undefined;
+  route(
+    ctx,
+    {
+      method: "GET",
+      url: "/api/openapi.json",
+      tag: "session",
+      summary: "This document",
+      responses: { 200: { description: "The OpenAPI 3.1 document", schema: { type: "object" } } },
+    },
+    async () => openapi,
+  );
+  openapi = buildOpenApi(ctx.docs, VERSION);
 
   // The pages.
   const assets = loadAssets(options.assetsDir ?? defaultAssetsDir());
