@@ -14,7 +14,14 @@
 import { createReadStream, statSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { CLIENTS, type ClientId, resolveClients } from "../../clients/index.js";
-import { readLines, type ScanItem, type ScanStatus, type ScanSummary, scanTargets } from "../../net/scan.js";
+import {
+  parseTargetLine,
+  readLines,
+  type ScanItem,
+  type ScanStatus,
+  type ScanSummary,
+  scanTargets,
+} from "../../net/scan.js";
 import type { TrustStore } from "../../trust/store.js";
 import { InputError } from "../../x509/errors.js";
 import { fsReason } from "../io.js";
@@ -59,9 +66,12 @@ async function* linesOf(file: string): AsyncGenerator<ScanItem> {
 async function countTargets(file: string): Promise<number | undefined> {
   if (file === "-") return undefined;
   let n = 0;
-  for await (const { text } of linesOf(file)) {
-    const s = text.replace(/^\uFEFF/, "").trim();
-    if (s && !s.startsWith("#")) n++;
+  for await (const { line, text } of linesOf(file)) {
+    try {
+      if (parseTargetLine(text, line)) n++;
+    } catch {
+      n++; // a bad line is a result too
+    }
   }
   return n;
 }
