@@ -153,10 +153,16 @@ export function useLab() {
 
 function LabPanel({ onPick }: { onPick: (target: string) => void }) {
   const lab = useLab();
+  const [open, setOpen] = useState(false);
   return (
     <details
       class="card lab"
-      onToggle={(e) => (e.target as HTMLDetailsElement).open && !lab.lab && lab.load()}
+      open={open}
+      onToggle={(e) => {
+        const now = (e.target as HTMLDetailsElement).open;
+        setOpen(now);
+        if (now && !lab.lab) void lab.load();
+      }}
     >
       <summary>Try it on the lab: endpoints with known faults, on this machine</summary>
       <p class="muted">
@@ -175,7 +181,14 @@ function LabPanel({ onPick }: { onPick: (target: string) => void }) {
         <ul class="lab-list">
           {lab.lab.endpoints?.map((e) => (
             <li key={e.name}>
-              <button type="button" class="link" onClick={() => onPick(e.target)}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setOpen(false);
+                  onPick(e.target);
+                }}
+              >
                 {e.name}
               </button>
               <span class="muted">{` — ${e.title}`}</span>

@@ -306,7 +306,7 @@ export function ScanPage() {
                         </div>
                       ))}
                     </td>
-                    <td>{r.leaf ? r.leaf.notAfter.slice(0, 10) : "—"}</td>
+                    <td class="date">{r.leaf ? r.leaf.notAfter.slice(0, 10) : "—"}</td>
                     <td>{String(r.ms)}</td>
                   </tr>
                 ))}

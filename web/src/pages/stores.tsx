@@ -111,7 +111,7 @@ function RootsTable({ rows, onPick }: { rows: RootRow[]; onPick?: (r: RootRow) =
                 )}
               </th>
               <td class="subject">{r.subject}</td>
-              <td class={r.expired ? "bad-text" : ""}>{r.notAfter.slice(0, 10)}</td>
+              <td class={r.expired ? "bad-text date" : "date"}>{r.notAfter.slice(0, 10)}</td>
               <td>
                 <code class="fp small">{r.sha256}</code>
               </td>
@@ -134,7 +134,6 @@ function Browse() {
   const session = useSession();
   const [store, setStore] = useState<StoreState>({ ...defaultStore(), kind: "mozilla" });
   const [q, setQ] = useState("");
-  const [picked, setPicked] = useState<{ certificate: CertificateJson } | undefined>(undefined);
   const job = useJob<RootsAnswer>();
   const detail = useJob<{ certificate: CertificateJson; pem: string }>();
   const builtin = store.kind !== "upload" && store.kind !== "salesforce";
@@ -155,7 +154,6 @@ function Browse() {
       r.sha256.toLowerCase().startsWith(want),
   );
   const pick = (r: RootRow) => {
-    setPicked(undefined);
     if (!builtin) return;
     void detail.run((s) => get(`/api/stores/${encodeURIComponent(store.kind)}/roots/${r.sha256}`, s));
   };
@@ -209,9 +207,7 @@ function Browse() {
       )}
       <Busy running={detail.running} label="Loading the root…" />
       <ErrorBox error={detail.error} />
-      {(picked ?? detail.result) && (
-        <CertificateDetails c={(picked ?? detail.result)!.certificate} index={0} total={1} />
-      )}
+      {detail.result && <CertificateDetails c={detail.result.certificate} index={0} total={1} />}
     </section>
   );
 }

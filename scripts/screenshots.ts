@@ -1,0 +1,213 @@
+/**
+ * Screenshots of chainproof serve's main pages, for docs/screenshots/: the same server and Chromium as the
+ * browser tests (Debian's chromium, playwright-core), a temporary keystore, the lab for live endpoints.
+ *
+ *   npm run build && node dist/scripts/screenshots.js [OUTDIR]
+ */
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Page } from "playwright-core";
+import { buildResponseXml, signResponse } from "../src/saml/index.js";
+import { createWebServer } from "../src/web/server.js";
+import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
+
+const out = process.argv[2] ?? new URL("../../docs/screenshots/", import.meta.url).pathname;
+mkdirSync(out, { recursive: true });
+const home = mkdtempSync(join(tmpdir(), "cp-shots-ks-"));
+const profile = mkdtempSync(join(tmpdir(), "cp-shots-profile-"));
+const app = await createWebServer({ host: "127.0.0.1", keystoreHome: home });
+await app.listen({ host: "127.0.0.1", port: 0 });
+const addr = app.server.address();
+const base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--hide-scrollbars",
+  ],
+  viewport: { width: 1280, height: 900 },
+  deviceScaleFactor: 1,
+});
+ctx.setDefaultTimeout(30_000);
+
+async function shot(page: Page, name: string) {
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: join(out, name), fullPage: true });
+  process.stdout.write(`${name}\n`);
+}
+
+async function pick(page: Page, clients: "all" | "salesforce") {
+  if (clients === "all") await page.getByLabel("All", { exact: true }).check();
+}
+
+try {
+  const page = await ctx.newPage();
+
+  // Check: the lab's incomplete chain, every client, with the repaired bundle.
+  await page.goto(`${base}/check`);
+  await page.getByText("Try it on the lab").click();
+  await page.getByRole("button", { name: "Start the lab" }).click();
+  await page.getByRole("button", { name: "incomplete", exact: true }).waitFor();
+  await pick(page, "all");
+  const lab = (await (await fetch(`${base}/api/lab`)).json()) as {
+    endpoints: { name: string; target: string }[];
+  };
+  await page.getByText("Try it on the lab").click();
+  await page.locator("#target").fill(lab.endpoints.find((e) => e.name === "incomplete")!.target);
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await page.getByRole("heading", { name: "Repaired chain" }).waitFor();
+  await shot(page, "check.png");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "check-phone.png");
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Decode: a real root from the bundled Mozilla store.
+  const roots = (await (await fetch(`${base}/api/stores/mozilla/roots?q=ISRG%20Root%20X1`)).json()) as {
+    roots: { sha256: string }[];
+  };
+  const root = (await (await fetch(`${base}/api/stores/mozilla/roots/${roots.roots[0].sha256}`)).json()) as {
+    pem: string;
+  };
+  await page.goto(`${base}/decode`);
+  await page.getByLabel("Paste").fill(root.pem);
+  await page.getByRole("button", { name: "Decode" }).click();
+  await page.getByRole("heading", { name: "ISRG Root X1" }).waitFor();
+  await page.getByText(/^Extensions/).click();
+  await shot(page, "decode.png");
+
+  // Offline chain check: a chain with the root sent and an unrelated certificate, against its own root.
+  const now = Date.now();
+  const DAY = 86_400_000;
+  const rk = generateKeyPair("ec-p256");
+  const r = buildCertificate({
+    subject: "CN=Example Root CA,O=Example Corp",
+    publicKey: rk,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 3650 * DAY),
+    ca: true,
+  });
+  const ik = generateKeyPair("ec-p256");
+  const i = buildCertificate({
+    subject: "CN=Example Issuing CA 1,O=Example Corp",
+    issuer: { cert: r.cert, key: rk.privateKey },
+    publicKey: ik,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 20 * DAY),
+    ca: { pathLen: 0 },
+  });
+  const lk = generateKeyPair("ec-p256");
+  const leaf = buildCertificate({
+    subject: "CN=api.example.com",
+    issuer: { cert: i.cert, key: ik.privateKey },
+    publicKey: lk,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 90 * DAY),
+    ca: false,
+    eku: ["serverAuth"],
+    san: [{ dns: "api.example.com" }],
+  });
+  const ok = generateKeyPair("ec-p256");
+  const other = buildCertificate({
+    subject: "CN=Old Partner CA,O=Someone Else",
+    publicKey: ok,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 365 * DAY),
+    ca: true,
+  });
+  await page.goto(`${base}/verify`);
+  await page.getByLabel("Paste").fill(leaf.pem + i.pem + other.pem + r.pem);
+  await pick(page, "all");
+  await page.getByText("Options").click();
+  await page.getByLabel("Trust store").selectOption("upload");
+  await page.getByRole("group", { name: "Trust store file" }).getByLabel("Paste").fill(r.pem);
+  await page.getByLabel("Host name or IP address the client connects to").fill("api.example.com");
+  await page.getByRole("button", { name: "Check chain" }).click();
+  await page.getByRole("heading", { name: "Findings and fixes" }).waitFor();
+  await shot(page, "verify.png");
+
+  // Trust stores: Mozilla's, searched.
+  await page.goto(`${base}/stores`);
+  await page.getByLabel("Search alias, subject or SHA-256").fill("digicert");
+  await shot(page, "stores.png");
+
+  // Keystore: a self-signed entry and a pending request.
+  await page.goto(`${base}/keys`);
+  await page.getByLabel("New passphrase").fill("screenshot passphrase");
+  await page.getByLabel("The same again").fill("screenshot passphrase");
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.getByLabel("Unique name").fill("Payments_Client");
+  await page.getByLabel("Common name (CN)").fill("payments-client.example.com");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByText("Created Payments_Client").waitFor();
+  await page.getByText("Signed by a CA (make a request)").click();
+  await page.getByLabel("Unique name").fill("Partner_Mtls");
+  await page.getByLabel("Common name (CN)").fill("partner-mtls.example.com");
+  await page.getByRole("button", { name: "Create the key and request" }).click();
+  await page.getByText("Created Partner_Mtls").waitFor();
+  await page.getByRole("button", { name: "Manage" }).first().click();
+  await shot(page, "keys.png");
+
+  // SAML: a signed Response, validated step by step.
+  const sk = generateKeyPair("rsa2048");
+  const idp = buildCertificate({
+    subject: "CN=idp.example.com",
+    publicKey: sk,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 365 * DAY),
+    keyUsage: ["digitalSignature"],
+  });
+  const xml = signResponse(
+    buildResponseXml({
+      issuer: "https://idp.example.com/metadata",
+      spEntityId: "https://example.my.salesforce.com",
+      acs: "https://example.my.salesforce.com?so=00D000000000001",
+      nameId: "alice@example.com",
+      issueInstant: new Date(now),
+      notBefore: new Date(now - 60_000),
+      notOnOrAfter: new Date(now + 300_000),
+      attributes: { email: ["alice@example.com"], role: ["Finance"] },
+    }),
+    "both",
+    { privateKey: sk.privateKey, certificate: idp.der },
+  );
+  await page.goto(`${base}/saml`);
+  await page.getByRole("group", { name: "SAML Response", exact: true }).getByLabel("Paste").fill(xml);
+  await page
+    .getByRole("group", { name: "The IdP certificate the SP has configured", exact: true })
+    .getByLabel("Paste")
+    .fill(idp.pem);
+  await page.getByText("More: metadata, expected values, time").click();
+  await page.getByLabel("SP entity ID (expected Audience)").fill("https://example.my.salesforce.com");
+  await page
+    .getByLabel("ACS URL (expected Recipient and Destination)")
+    .fill("https://example.my.salesforce.com?so=00D000000000001");
+  await page.getByRole("button", { name: "Validate" }).click();
+  await page.getByText("✓ The SAML Response is valid.").waitFor();
+  await shot(page, "saml.png");
+
+  // Scan: every lab endpoint, every client.
+  await page.goto(`${base}/scan`);
+  await page.getByRole("button", { name: "Fill in the lab's endpoints" }).click();
+  await page.waitForFunction(
+    () => (document.getElementById("targets") as HTMLTextAreaElement).value.length > 0,
+  );
+  await pick(page, "all");
+  await page.getByRole("button", { name: "Start scan" }).click();
+  await page.getByText(/— finished/).waitFor({ timeout: 120_000 });
+  await shot(page, "scan.png");
+} finally {
+  await ctx.close();
+  await app.close();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+}
