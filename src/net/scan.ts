@@ -567,15 +567,30 @@ async function evaluateWithAia(
     const certs = await fetchMissingIssuers(m, presented, anchors, o.aia ?? {}, fetched);
     if (certs.length) m = evaluateClients({ ...base, aiaFetched: certs });
     else if (fetched.length) {
-      // Say what happened when chainproof tried the fetch itself.
+      // Say what happened when chainproof tried the fetch itself (the engine's note says it did not try).
       const why = fetched.map((f) => `${f.url}: ${f.error ?? "no certificate"}`).join("; ");
+      const said = "(chainproof verify does not fetch it)";
+      const tried = `(chainproof check tried and failed: ${why})`;
+      const fix = (n: string) => (n.includes(said) ? n.replace(said, tried) : n);
       m = {
         ...m,
         clients: m.clients.map((v) =>
           v.status === "depends" && CLIENTS[v.client].aia.fetches
-            ? { ...v, notes: [...v.notes, `chainproof check tried the fetch and it failed (${why})`] }
+            ? {
+                ...v,
+                notes: v.notes.some((n) => n.includes(said))
+                  ? v.notes.map(fix)
+                  : [...v.notes, `chainproof check tried the fetch and it failed ${tried}`],
+              }
             : v,
         ),
+        findings: m.findings.map((f) => {
+          if (!f.clients) return f;
+          const clients = Object.fromEntries(
+            Object.entries(f.clients).map(([c, e]) => [c, e?.note ? { ...e, note: fix(e.note) } : e]),
+          );
+          return { ...f, clients };
+        }),
       };
     }
   }
