@@ -148,7 +148,7 @@ export interface CheckOptions {
    * "full" (default): complete a handshake with node's TLS, TLS 1.3 included, and capture what the server
    * sends. "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
    * ServerHelloDone: the certificate list exactly as sent, a stapled OCSP response, a CertificateRequest),
-   * then close — about a tenth of the CPU. A server that does not answer it with TLS 1.2 (TLS 1.3 only,
+   * then close — about a quarter of the CPU (with the verdict). A server that does not answer it with TLS 1.2 (TLS 1.3 only,
    * TLS 1.0/1.1 only, a failure) gets the full check. What fast mode cannot see: whether the handshake
    * completes (the server holding its key, a client certificate refused afterwards), and a server that sends
    * TLS 1.3 clients another chain.
