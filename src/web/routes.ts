@@ -108,7 +108,18 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
     ["./check.js", "checkRoutes"],
     ["./keys.js", "keyRoutes"],
   ] as const) {
-    const mod = await optionalModule(file);
+    let mod: Record<string, unknown> | undefined;
+    try {
+      mod = await optionalModule(file);
+    } catch (e) {
+      // A module that is there but cannot load (e.g. the keystore's native SQLite binding is not built):
+      // its page says it is not available; the rest of the server works.
+      ctx.app.log.error(e);
+      process.stderr.write(
+        `chainproof serve: ${file.slice(2, -3)} is not available: ${(e as Error).message.split("\n")[0]}\n`,
+      );
+      continue;
+    }
     if (mod && typeof mod[fn] === "function") await (mod[fn] as (c: WebContext) => Promise<void>)(ctx);
   }
 }

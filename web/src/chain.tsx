@@ -315,7 +315,7 @@ export function Headline({ view, subject }: { view: MatrixView; subject: string 
   const bad = view.clients.filter((v) => !v.trusted);
   const target = view.peer ? ` for ${view.peer.value}` : "";
   return (
-    <p class={`headline ${view.trusted ? "good" : "bad"}`}>
+    <p class={`headline ${view.trusted ? "good" : "bad"}`} role="status">
       {view.trusted
         ? `✓ ${view.clients.length === 1 ? view.clients[0].name : `All ${view.clients.length} clients`} trust ${subject}${target}.`
         : view.clients.length === 1
