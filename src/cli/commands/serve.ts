@@ -77,10 +77,14 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   }
   const addr = app.server.address();
   const actualPort = typeof addr === "object" && addr ? addr.port : port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
+  // A wildcard bind is reached through one of the machine's addresses: show loopback's.
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "[::]";
+  const shownHost = wildcard ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}/`;
   const err = process.stderr;
-  err.write(`chainproof serve: listening on ${url}\n`);
+  err.write(
+    `chainproof serve: listening on ${url}${wildcard ? ` (all addresses of this machine, port ${actualPort})` : ""}\n`,
+  );
   if (printed) {
     // The token travels in the URL fragment, which browsers never send to a server or put in a Referer.
     err.write(
