@@ -917,11 +917,29 @@ export async function scanTargets(
         continue;
       }
       if (!t) continue;
-      const report = await checkEndpoint(
-        { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
-        { ...o, cache },
-      );
-      summary = summarize(i, t, report);
+      try {
+        const report = await checkEndpoint(
+          { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
+          { ...o, cache },
+        );
+        summary = summarize(i, t, report);
+      } catch (e) {
+        // One target must never end the scan: whatever went wrong is that target's result.
+        const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
+        summary = {
+          index: i,
+          line: t.line,
+          target: t.text,
+          host: t.host,
+          port: t.port,
+          servername: t.servername ?? null,
+          status: "failed",
+          clients: [],
+          findings: [{ code: "check-error", severity: "error", message }],
+          failure: message,
+          ms: 0,
+        };
+      }
       counts[summary.status]++;
       await onResult(summary);
     }
