@@ -115,7 +115,9 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
       catalog: fpkiStore(time).catalog ?? [],
       ...(opts.aia === false ? { aia: false as const } : {}),
     });
-    if (fix?.repair.complete) files = writeFixFiles(fix, opts.out ?? defaultOut(report));
+    // Files and snippets only when there is something to install.
+    if (fix?.repair.complete && fix.repair.changed)
+      files = writeFixFiles(fix, opts.out ?? defaultOut(report));
   }
 
   if (opts.json) {
@@ -335,7 +337,15 @@ export function renderFixResult(fix: FixResult, files: FixFiles | undefined, sty
       style.red(`✗ The chain could not be completed: ${t(rep.problem ?? "no path to a trusted root")}`),
     );
   } else if (!rep.changed) {
-    lines.push(style.green("✓ The server already sends the right chain; nothing to change."));
+    lines.push(
+      fix.matrix.trusted
+        ? style.green("✓ The server already sends the right chain; nothing to change.")
+        : style.yellow(
+            "The server sends the chain in the right order; what is wrong is not the chain's order:",
+          ),
+    );
+  } else if (!fix.matrix.trusted) {
+    lines.push(style.bold("The chain in the right order (it is still refused: see below):"));
   } else {
     lines.push(style.bold("The chain the server should send:"));
   }
