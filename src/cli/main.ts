@@ -250,7 +250,7 @@ export function buildProgram(): Command {
     .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
     .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
     .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
-    .option("--concurrency <N>", "targets checked at once", "64")
+    .option("--concurrency <N>", "targets checked at once (default 32 per CPU, 32 to 256)")
     .option("--timeout <SECONDS>", "give up on a target's connection after SECONDS", "10")
     .option("--json", "print one JSON document at the end (documented in docs/scan.md)")
     .option("--ndjson", "stream one JSON line per target as each completes")
