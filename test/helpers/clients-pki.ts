@@ -5,114 +5,14 @@
  * keys are kept so the Java oracle can serve a chain in a real TLS handshake.
  */
 
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import {
-  createHash,
-  sign as cryptoSign,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-} from "node:crypto";
-import { isIPv4 } from "node:net";
-import { type Certificate, parseCertificate } from "../../src/x509/certificate.js";
-
-// ---------------------------------------------------------------------------------------------------------
-// DER writer
-
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-const tlv = (tag: number, ...content: Buffer[]): Buffer => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
-};
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
-const set = (...c: Buffer[]) => tlv(0x31, ...c);
-const octets = (b: Buffer) => tlv(0x04, b);
-const explicit = (n: number, c: Buffer) => tlv(0xa0 | n, c);
-const TRUE = tlv(0x01, Buffer.from([0xff]));
-
-function oid(dotted: string): Buffer {
-  const parts = dotted.split(".").map(Number);
-  const out: number[] = [40 * parts[0] + parts[1]];
-  for (const p of parts.slice(2)) {
-    const groups: number[] = [];
-    let v = p;
-    do {
-      groups.unshift(v & 0x7f);
-      v = Math.floor(v / 128);
-    } while (v > 0);
-    for (let i = 0; i < groups.length - 1; i++) groups[i] |= 0x80;
-    out.push(...groups);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-function integer(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0 && b[i + 1] < 0x80) i++;
-  const v = b.subarray(i);
-  return tlv(0x02, v[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
-}
-
-function time(d: Date): Buffer {
-  const y = d.getUTCFullYear();
-  const p = (n: number) => String(n).padStart(2, "0");
-  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return tlv(0x17, Buffer.from(`${String(y % 100).padStart(2, "0")}${rest}`));
-  return tlv(0x18, Buffer.from(`${y}${rest}`));
-}
-
-const ATTR: Record<string, string> = { C: "2.5.4.6", O: "2.5.4.10", OU: "2.5.4.11", CN: "2.5.4.3" };
-
-function nameDer(attrs: [string, string][]): Buffer {
-  return seq(
-    ...attrs.map(([k, v]) =>
-      set(seq(oid(ATTR[k]), k === "C" ? tlv(0x13, Buffer.from(v)) : tlv(0x0c, Buffer.from(v, "utf8")))),
-    ),
-  );
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return seq(oid(id), ...(critical ? [TRUE] : []), octets(value));
-}
-
-function ipBytes(ip: string): Buffer {
-  if (isIPv4(ip)) return Buffer.from(ip.split(".").map(Number));
-  const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => {
-    out.writeUInt16BE(Number.parseInt(g || "0", 16), i * 2);
-  });
-  return out;
-}
-
-/** The RFC 6962 SCT list extension value (the TLS-encoded list inside an OCTET STRING). */
-function sctList(timestamps: Date[]): Buffer {
-  const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-  const sig = Buffer.from("3006020101020101", "hex");
-  const scts = timestamps.map((t, i) => {
-    const ts = Buffer.alloc(8);
-    ts.writeBigUInt64BE(BigInt(t.getTime()));
-    return Buffer.concat([
-      Buffer.from([0]),
-      Buffer.alloc(32, i + 1),
-      ts,
-      u16(0),
-      Buffer.from([4, 3]),
-      u16(sig.length),
-      sig,
-    ]);
-  });
-  const body = Buffer.concat(scts.flatMap((s) => [u16(s.length), s]));
-  return octets(Buffer.concat([u16(body.length), body]));
-}
+  buildCertificate,
+  type GeneralNameInput,
+  type SignatureAlgorithmName,
+} from "../../src/x509/builder.js";
+import type { Certificate } from "../../src/x509/certificate.js";
+import { toPem } from "../../src/x509/pem.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Keys and certificates
@@ -182,73 +82,47 @@ export interface IssueOptions {
 
 const DAY = 86_400_000;
 
-const SIG_OIDS: Record<string, Record<string, string>> = {
-  rsa: { sha256: "1.2.840.113549.1.1.11", sha1: "1.2.840.113549.1.1.5", md5: "1.2.840.113549.1.1.4" },
-  ec: { sha256: "1.2.840.10045.4.3.2", sha1: "1.2.840.10045.4.1" },
+const SIG_ALGS: Record<string, Record<string, SignatureAlgorithmName>> = {
+  rsa: { sha256: "sha256WithRSAEncryption", sha1: "sha1WithRSAEncryption", md5: "md5WithRSAEncryption" },
+  ec: { sha256: "ecdsa-with-SHA256", sha1: "ecdsa-with-SHA1" },
 };
 
+/** A certificate through the product builder (src/x509/builder.ts): leaves carry digitalSignature, keyEncipherment. */
 export function issue(o: IssueOptions): TestCert {
   const key = o.key ?? makeKey(o.keyKind ?? "p256");
   const signer = o.issuer?.key ?? key;
-  const subject = nameDer([...(o.org ? ([["O", o.org]] as [string, string][]) : []), ["CN", o.cn]]);
-  const issuerName = o.issuer?.name ?? subject;
-  const spki = key.publicKey.export({ type: "spki", format: "der" });
   const hash = o.hash ?? "sha256";
   const family = signer.kind.startsWith("rsa") ? "rsa" : "ec";
-  const sigOid = SIG_OIDS[family][hash];
-  if (!sigOid) throw new Error(`no ${hash} signature for ${family} keys`);
-  const sigAlg = family === "rsa" ? seq(oid(sigOid), tlv(0x05, Buffer.alloc(0))) : seq(oid(sigOid));
-
-  const exts: Buffer[] = [];
-  if (o.ca) {
-    const bc = o.pathLen === undefined ? seq(TRUE) : seq(TRUE, integer(Buffer.from([o.pathLen])));
-    exts.push(extension("2.5.29.19", true, bc));
-    exts.push(extension("2.5.29.15", true, tlv(0x03, Buffer.from([0x01, 0x06]))));
-  } else {
-    exts.push(extension("2.5.29.15", true, tlv(0x03, Buffer.from([0x05, 0xa0]))));
-    if (!o.noEku) {
-      exts.push(extension("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"), oid("1.3.6.1.5.5.7.3.2"))));
-    }
-  }
-  exts.push(extension("2.5.29.14", false, octets(createHash("sha1").update(spki).digest())));
-  const akiKey = (o.issuer?.key ?? key).publicKey.export({ type: "spki", format: "der" });
-  exts.push(extension("2.5.29.35", false, seq(tlv(0x80, createHash("sha1").update(akiKey).digest()))));
-  const sans = [
-    ...(o.dns ?? []).map((d) => tlv(0x82, Buffer.from(d))),
-    ...(o.ips ?? []).map((ip) => tlv(0x87, ipBytes(ip))),
+  const signatureAlgorithm = SIG_ALGS[family][hash];
+  if (!signatureAlgorithm) throw new Error(`no ${hash} signature for ${family} keys`);
+  const san: GeneralNameInput[] = [
+    ...(o.dns ?? []).map((dns) => ({ dns })),
+    ...(o.ips ?? []).map((ip) => ({ ip })),
   ];
-  if (sans.length) exts.push(extension("2.5.29.17", false, seq(...sans)));
-  if (o.caIssuers) {
-    exts.push(
-      extension(
-        "1.3.6.1.5.5.7.1.1",
-        false,
-        seq(seq(oid("1.3.6.1.5.5.7.48.2"), tlv(0x86, Buffer.from(o.caIssuers)))),
-      ),
-    );
-  }
-  if (o.scts) exts.push(extension("1.3.6.1.4.1.11129.2.4.2", false, sctList(o.scts)));
-
-  const notBefore = o.notBefore ?? new Date(Date.now() - DAY);
-  const notAfter = o.notAfter ?? new Date(Date.now() + 365 * DAY);
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(Buffer.concat([Buffer.from([0x01]), randomBytes(15)])),
-    sigAlg,
-    issuerName,
-    seq(time(notBefore), time(notAfter)),
-    subject,
-    spki,
-    explicit(3, seq(...exts)),
-  );
-  const signature = cryptoSign(hash, tbs, signer.privateKey);
-  const der = seq(tbs, sigAlg, tlv(0x03, Buffer.from([0]), signature));
-  return { der, pem: pemOf(der), cert: parseCertificate(der), key, name: subject, cn: o.cn };
+  // The SCTs are unsigned stand-ins (a fixed dummy signature), one log ID per position.
+  const sig = Uint8Array.from(Buffer.from("3006020101020101", "hex"));
+  const built = buildCertificate({
+    subject: [...(o.org ? ([["O", o.org]] as [string, string][]) : []), ["CN", o.cn]],
+    issuer: o.issuer ? { cert: o.issuer.cert, key: signer.privateKey } : undefined,
+    publicKey: key.publicKey,
+    privateKey: key.privateKey,
+    notBefore: o.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: o.notAfter ?? new Date(Date.now() + 365 * DAY),
+    ca: o.ca ? (o.pathLen === undefined ? true : { pathLen: o.pathLen }) : undefined,
+    keyUsage: o.ca ? undefined : ["digitalSignature", "keyEncipherment"],
+    eku: o.ca || o.noEku ? undefined : ["serverAuth", "clientAuth"],
+    aki: true,
+    san: san.length ? san : undefined,
+    aia: o.caIssuers ? { caIssuers: o.caIssuers } : undefined,
+    sctList: o.scts?.map((t, i) => ({ logId: new Uint8Array(32).fill(i + 1), timestamp: t, signature: sig })),
+    signatureAlgorithm,
+  });
+  const der = Buffer.from(built.der);
+  return { der, pem: built.pem, cert: built.cert, key, name: Buffer.from(built.cert.subject.der), cn: o.cn };
 }
 
 export function pemOf(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64");
-  return `-----BEGIN CERTIFICATE-----\n${(b64.match(/.{1,64}/g) ?? []).join("\n")}\n-----END CERTIFICATE-----\n`;
+  return toPem(der);
 }
 
 export const days = (n: number): Date => new Date(Date.now() + n * DAY);
