@@ -230,6 +230,14 @@ export function buildProgram(): Command {
       "--intermediates <DIR>",
       "with --fix: a folder (or bundle) of intermediates to complete the chain from",
     )
+    .option(
+      "--client-cert <NAME>",
+      "mutual TLS: present this keystore entry (chainproof keys) and say whether Salesforce would send it and the server accept it",
+    )
+    .option("--passphrase-env <VAR>", "with --client-cert: keystore passphrase from variable VAR")
+    .option("--passphrase-file <FILE>", "with --client-cert: keystore passphrase from the first line of FILE")
+    .option("--cert <FILE>", "mutual TLS: the client certificate (chain, leaf first) to present, with --key")
+    .option("--key <FILE>", "mutual TLS: the unencrypted PEM private key of --cert")
     .option("--json", "print JSON (documented in docs/check.md)")
     .action(async (target: string, opts) => {
       const { runCheck } = await import("./commands/check.js");

@@ -11,19 +11,29 @@
  * input. JSON: docs/check.md.
  */
 
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ClientMatrix, type ClientVerdict, resolveClients } from "../../clients/index.js";
+import {
+  describeServerVerdict,
+  predictClientCertificateSent,
+  type SendPrediction,
+  type ServerVerdict,
+} from "../../keystore/mtls.js";
 import type { AiaFetch } from "../../net/aia.js";
-import type { ProbeTarget } from "../../net/probe.js";
+import { type ProbeResult, type ProbeTarget, probe } from "../../net/probe.js";
 import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../../net/scan.js";
 import { parseHostPort } from "../../net/target.js";
 import { fpkiStore } from "../../trust/fpki.js";
 import type { TrustStore } from "../../trust/store.js";
 import type { Certificate } from "../../x509/certificate.js";
+import { readTlv } from "../../x509/der.js";
 import { InputError } from "../../x509/errors.js";
+import { readCertificates } from "../../x509/input.js";
+import { parseName } from "../../x509/names.js";
 import { toPem } from "../../x509/pem.js";
-import { fsReason } from "../io.js";
+import { fsReason, passwordFrom, promptPassword, readInput } from "../io.js";
 import { renderMatrix } from "../render/matrix.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { quietOnClosedPipe, resolveStore } from "./roots.js";
@@ -46,6 +56,13 @@ export interface CheckCliOptions {
   out?: string;
   intermediates?: string;
   json?: boolean;
+  /** Outbound mutual TLS: a keystore entry to present … */
+  clientCert?: string;
+  passphraseEnv?: string;
+  passphraseFile?: string;
+  /** … or a certificate (chain) file and its unencrypted PEM key. */
+  cert?: string;
+  key?: string;
 }
 
 export const CHECK_SCHEMA = "chainproof/check";
@@ -94,6 +111,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
   const local = opts.intermediates
     ? resolveStore(opts.intermediates, { storePasswordEnv: opts.storePasswordEnv }).anchors.map((a) => a.cert)
     : undefined;
+  const identity = await loadClientIdentity(opts);
   quietOnClosedPipe();
 
   const report = await checkEndpoint(target, {
@@ -103,6 +121,8 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     time,
     ...(opts.aia === false ? { aia: false as const } : {}),
   });
+
+  const mtls = identity ? await checkMtls(report, target, identity, timeoutMs) : undefined;
 
   let fix: FixResult | undefined;
   let files: FixFiles | undefined;
@@ -121,7 +141,9 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
   }
 
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(checkJson(report, store, fix, files), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...checkJson(report, store, fix, files), mtls: mtlsJson(mtls) }, null, 2)}\n`,
+    );
   } else {
     const style = styleFor(process.stdout);
     let out = renderConnection(report, style);
@@ -129,10 +151,11 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
       footer: `Checked ${report.target.host}:${report.target.port} at ${report.matrix.time}.`,
       subject: "this endpoint",
     });
+    if (mtls) out += renderMtls(mtls, style);
     if (opts.fix) out += renderFix(report, fix, files, style);
     process.stdout.write(out);
   }
-  return report.trusted ? EXIT_OK : EXIT_UNTRUSTED;
+  return report.trusted && (!mtls || mtls.accepted) ? EXIT_OK : EXIT_UNTRUSTED;
 }
 
 function defaultOut(r: CheckReport): string {
@@ -400,4 +423,250 @@ function renderFix(
   if (!r.trusted && fix.matrix.trusted && fix.repair.changed)
     out += style.dim("Install the repaired chain on the server, then run this check again.\n");
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Outbound mutual TLS: --client-cert NAME (keystore) or --cert FILE --key FILE
+
+export interface ClientIdentity {
+  source: "keystore" | "files";
+  name?: string;
+  /** Leaf first. */
+  chain: Certificate[];
+  certPem: string;
+  keyPem: string;
+}
+
+/** The client certificate and key to present, from the keystore or from files. */
+export async function loadClientIdentity(opts: CheckCliOptions): Promise<ClientIdentity | undefined> {
+  if (opts.clientCert && (opts.cert || opts.key))
+    throw new InputError("give --client-cert NAME or --cert FILE --key FILE, not both", "usage");
+  if (!opts.clientCert && !opts.cert && !opts.key) return undefined;
+  if (opts.clientCert) {
+    const { Keystore } = await import("../../keystore/store.js");
+    const ks = Keystore.open({ write: false });
+    try {
+      const entry = ks.require(opts.clientCert);
+      if (!entry.chain.length)
+        throw new InputError(
+          `"${entry.name}" has no certificate yet (its CSR is waiting for the CA's answer: chainproof keys import-signed)`,
+          "usage",
+        );
+      let p = passwordFrom({ passwordEnv: opts.passphraseEnv, passwordFile: opts.passphraseFile });
+      if (p === undefined) p = process.env.CHAINPROOF_KEYSTORE_PASSPHRASE;
+      if (p === undefined || p === "") {
+        if (!process.stdin.isTTY)
+          throw new InputError(
+            "the keystore passphrase is needed: set CHAINPROOF_KEYSTORE_PASSPHRASE, or use --passphrase-env VAR or --passphrase-file FILE",
+            "no-passphrase",
+          );
+        p = await promptPassword("Keystore passphrase: ");
+      }
+      ks.unlock(p);
+      const key = ks.privateKey(entry.name);
+      return {
+        source: "keystore",
+        name: entry.name,
+        chain: entry.chain,
+        certPem: entry.chain.map((c) => toPem(c.der)).join(""),
+        keyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
+      };
+    } finally {
+      ks.close();
+    }
+  }
+  if (!opts.cert || !opts.key) throw new InputError("--cert FILE goes with --key FILE", "usage");
+  const read = readCertificates(readInput(opts.cert), { source: opts.cert });
+  const chain = read.certificates.map((c) => c.cert);
+  if (!chain.length) throw new InputError(`${opts.cert}: no certificate`, "usage");
+  const keyText = Buffer.from(readInput(opts.key)).toString("utf8");
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyText);
+  } catch (e) {
+    throw new InputError(
+      `${opts.key}: not an unencrypted PEM private key (${e instanceof Error ? e.message : String(e)})`,
+      "usage",
+    );
+  }
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  if (!Buffer.from(spki).equals(Buffer.from(chain[0].publicKey.spki)))
+    throw new InputError(
+      `${opts.key} is not the key of the first certificate in ${opts.cert} ("${chain[0].label}")`,
+      "usage",
+    );
+  return {
+    source: "files",
+    chain,
+    certPem: chain.map((c) => toPem(c.der)).join(""),
+    keyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+}
+
+export interface MtlsOutcome {
+  verdict: ServerVerdict;
+  protocol: string | null;
+}
+
+export interface MtlsReport {
+  identity: ClientIdentity;
+  requested: boolean;
+  request?: {
+    names: string[];
+    signatureAlgorithms: string[];
+    signatureAlgorithmsCert: string[];
+    certificateTypes: string[];
+  };
+  prediction?: SendPrediction;
+  /** The server's answer to the certificate (probed with it). */
+  presented?: MtlsOutcome;
+  /** The server's answer to no certificate (the check's own connection). */
+  withheld: MtlsOutcome;
+  /** What Salesforce/Java gets: presented when it would send the certificate, withheld otherwise. */
+  salesforce: MtlsOutcome;
+  accepted: boolean;
+}
+
+function caNameText(der: Uint8Array): string {
+  try {
+    return parseName(der, readTlv(der, 0, der.length), "CA name").toString() || "(empty name)";
+  } catch {
+    return `(unparsable name, ${der.length} bytes)`;
+  }
+}
+
+function outcome(r: ProbeResult): MtlsOutcome {
+  return { verdict: describeServerVerdict(r), protocol: r.protocol ?? null };
+}
+
+export async function checkMtls(
+  report: CheckReport,
+  target: ProbeTarget,
+  identity: ClientIdentity,
+  timeoutMs: number,
+): Promise<MtlsReport> {
+  const cr = report.probe.certificateRequest;
+  const withheld = outcome(report.probe);
+  if (!cr)
+    return { identity, requested: false, withheld, salesforce: withheld, accepted: report.probe.completed };
+  const prediction = predictClientCertificateSent(identity.chain, cr.certificateAuthorities);
+  const withCert = await probe(target, {
+    connectTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    clientCert: { cert: identity.certPem, key: identity.keyPem },
+  });
+  const presented = outcome(withCert);
+  const salesforce = prediction.sent ? presented : withheld;
+  return {
+    identity,
+    requested: true,
+    request: {
+      names: cr.certificateAuthorities.map(caNameText),
+      signatureAlgorithms: cr.signatureAlgorithms ?? [],
+      signatureAlgorithmsCert: cr.signatureAlgorithmsCert ?? [],
+      certificateTypes: cr.certificateTypes ?? [],
+    },
+    prediction,
+    presented,
+    withheld,
+    salesforce,
+    accepted: salesforce.verdict.verdict === "accepted",
+  };
+}
+
+function outcomeJson(o: MtlsOutcome | undefined) {
+  if (!o) return null;
+  const v = o.verdict;
+  return {
+    verdict: v.verdict,
+    summary: v.summary,
+    advice: v.advice ?? null,
+    alert: v.alert ? { code: v.alert.code, name: v.alert.name } : null,
+    protocol: o.protocol,
+  };
+}
+
+export function mtlsJson(m: MtlsReport | undefined) {
+  if (!m) return null;
+  const leaf = m.identity.chain[0];
+  return {
+    certificate: {
+      source: m.identity.source,
+      name: m.identity.name ?? null,
+      subject: leaf.subject.toString(),
+      issuer: leaf.issuer.toString(),
+      sha256: leaf.sha256,
+      chainLength: m.identity.chain.length,
+    },
+    requested: m.requested,
+    certificateRequest: m.request
+      ? {
+          certificateAuthorities: m.request.names,
+          signatureAlgorithms: m.request.signatureAlgorithms,
+          signatureAlgorithmsCert: m.request.signatureAlgorithmsCert,
+          certificateTypes: m.request.certificateTypes,
+        }
+      : null,
+    prediction: m.prediction
+      ? {
+          sent: m.prediction.sent,
+          reason: m.prediction.reason,
+          matched: m.prediction.matched ?? null,
+          warnings: m.prediction.warnings,
+        }
+      : null,
+    presented: outcomeJson(m.presented),
+    withheld: outcomeJson(m.withheld),
+    salesforce: outcomeJson(m.salesforce),
+    accepted: m.accepted,
+  };
+}
+
+function verdictText(o: MtlsOutcome, style: Style): string {
+  const v = o.verdict;
+  const s = safeText(v.summary);
+  return v.verdict === "accepted" ? style.green(`✓ ${s}`) : style.red(`✗ ${s}`);
+}
+
+export function renderMtls(m: MtlsReport, style: Style): string {
+  const t = safeText;
+  const leaf = m.identity.chain[0];
+  const lines: string[] = [style.bold("Mutual TLS")];
+  lines.push(
+    `  Client certificate: ${t(m.identity.name ? `${m.identity.name} (${leaf.subject.toString()})` : leaf.subject.toString())}, issued by ${t(leaf.issuer.toString())}`,
+  );
+  if (!m.requested || !m.request || !m.prediction) {
+    lines.push(`  ${verdictText(m.withheld, style)}`);
+    if (m.withheld.verdict.advice) lines.push(style.dim(`  ${t(m.withheld.verdict.advice)}`));
+    return `\n${lines.join("\n")}\n`;
+  }
+  const r = m.request;
+  lines.push(
+    r.names.length
+      ? `  The server asks for a client certificate from: ${r.names.map(t).join("; ")}`
+      : "  The server asks for a client certificate and names no CAs (any issuer)",
+  );
+  if (r.signatureAlgorithms.length)
+    lines.push(style.dim(`  Signature algorithms it accepts: ${r.signatureAlgorithms.map(t).join(", ")}`));
+  if (r.signatureAlgorithmsCert.length)
+    lines.push(style.dim(`  … in certificates: ${r.signatureAlgorithmsCert.map(t).join(", ")}`));
+  const p = m.prediction;
+  lines.push(
+    p.sent
+      ? `  Salesforce (Java) sends the certificate: ${t(p.reason)}`
+      : style.yellow(`  Salesforce (Java) withholds the certificate: ${t(p.reason)}`),
+  );
+  for (const w of p.warnings) lines.push(style.yellow(`  ! ${t(w)}`));
+  lines.push(`  Salesforce: ${verdictText(m.salesforce, style)}`);
+  if (m.salesforce.verdict.advice && !m.accepted)
+    lines.push(style.dim(`    ${t(m.salesforce.verdict.advice)}`));
+  if (p.sent) {
+    lines.push(`  Without the certificate: ${verdictText(m.withheld, style)}`);
+  } else if (m.presented) {
+    lines.push(`  Sent anyway (as OpenSSL, curl and Node do): ${verdictText(m.presented, style)}`);
+    if (m.presented.verdict.advice && m.presented.verdict.verdict !== "accepted")
+      lines.push(style.dim(`    ${t(m.presented.verdict.advice)}`));
+  }
+  return `\n${lines.join("\n")}\n`;
 }
