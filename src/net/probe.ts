@@ -83,6 +83,11 @@ export interface ProbeOptions {
   postHandshakeMs?: number;
   /** Name resolution (default: the system resolver). For tests and custom resolvers. */
   lookup?: Lookup;
+  /**
+   * Compare the captured certificate list with node's view of the peer chain (a debug check; default
+   * false). Without it node's view is read only when the capture has no Certificate message to fall back on.
+   */
+  crossCheck?: boolean;
 }
 
 export const PROBE_DEFAULTS = {
@@ -141,6 +146,49 @@ export interface ProbeResult {
   crossCheck: { certificates: "match" | "mismatch" | "unavailable"; detail?: string };
   /** Things worth knowing that are not failures (certificate cap reached, capture fell back, …). */
   notes: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Secure contexts: building one (OpenSSL SSL_CTX, the default CA list, a client key) costs more than the
+// handshake on loopback, and a scan asks for the same few again and again. Kept by the options that shape
+// them; bounded. A shared context carries no per-connection state (no client session cache is used).
+
+interface ContextOptions {
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion;
+  ciphers?: string;
+  clientCert?: ProbeOptions["clientCert"];
+}
+
+const CONTEXT_CACHE_MAX = 32;
+const contexts = new Map<string, tls.SecureContext>();
+
+function keyPart(v: string | Buffer | undefined): string {
+  return v === undefined ? "" : typeof v === "string" ? `s${v}` : `b${v.toString("base64")}`;
+}
+
+function secureContextFor(c: ContextOptions): tls.SecureContext {
+  const cc = c.clientCert;
+  const key = JSON.stringify([
+    c.minVersion,
+    c.maxVersion,
+    c.ciphers ?? "",
+    keyPart(cc?.cert),
+    keyPart(cc?.key),
+    cc?.passphrase ?? "",
+  ]);
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    ctx = tls.createSecureContext({
+      minVersion: c.minVersion,
+      maxVersion: c.maxVersion,
+      ...(c.ciphers ? { ciphers: c.ciphers } : {}),
+      ...(cc ? { cert: cc.cert, key: cc.key, passphrase: cc.passphrase } : {}),
+    });
+    if (contexts.size >= CONTEXT_CACHE_MAX) contexts.delete(contexts.keys().next().value as string);
+    contexts.set(key, ctx);
+  }
+  return ctx;
 }
 
 /** Probe one TLS endpoint. */
@@ -442,14 +490,9 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
         ...(servername ? { servername } : {}),
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
-        minVersion,
-        maxVersion,
-        ...(ciphers ? { ciphers } : {}),
+        secureContext: secureContextFor({ minVersion, maxVersion, ciphers, clientCert: o.clientCert }),
         ...(o.alpn?.length ? { ALPNProtocols: o.alpn } : {}),
         requestOCSP: o.requestOcsp !== false,
-        ...(o.clientCert
-          ? { cert: o.clientCert.cert, key: o.clientCert.key, passphrase: o.clientCert.passphrase }
-          : {}),
       };
       const s = tls.connect(connectOptions);
       tlsSocket = s;
@@ -493,6 +536,9 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
       nodeProtocol = s.getProtocol();
       nodeCipher = s.getCipher();
       nodeAlpn = s.alpnProtocol ?? null;
+      // Building node's chain costs an X509Certificate per certificate: only for the debug cross-check, or
+      // when the capture has no Certificate message (it becomes the certificate list then).
+      if (!o.crossCheck && capture.certificate) return;
       // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
       // call on a socket; later calls see an emptied chain. Read it once, bounded.
       try {

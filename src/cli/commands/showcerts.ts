@@ -55,6 +55,8 @@ export async function runShowcerts(targetText: string, opts: ShowcertsOptions): 
     connectTimeoutMs: timeoutMs,
     handshakeTimeoutMs: timeoutMs,
     totalTimeoutMs: timeoutMs,
+    // One target: compare the capture with node's view of the chain (the JSON reports it).
+    crossCheck: true,
   };
 
   const result = await probe(target, probeOpts);
