@@ -16,6 +16,7 @@ import {
   fixLabEndpoint,
   LAB_ENDPOINTS,
   type Lab,
+  labMtlsDemo,
   startLab,
 } from "../src/lab/index.js";
 import { toPem } from "../src/x509/pem.js";
@@ -112,6 +113,32 @@ describe("lab: what the connection shows", () => {
     assert.equal(f.severity, "warning");
     assert.equal(f.data?.refusedWithout, true);
     assert.equal(f.data?.acceptableCas, 1);
+  });
+
+  it("mtls endpoints: CA names (the lab client CA), none, and the self-signed client certificate installed", () => {
+    const acceptable = (name: string) =>
+      get(name).report.matrix.findings.find((x) => x.code === "client-certificate-required")?.data
+        ?.acceptableCas;
+    assert.equal(acceptable("mtls-ca-names"), 1);
+    assert.equal(acceptable("mtls-no-names"), 0);
+    assert.equal(acceptable("mtls-self-signed"), 2);
+    assert.equal(
+      lab.pki.clientSelfSigned.built.cert.subject.toString(),
+      "CN=lab-client-self-signed,O=chainproof lab",
+    );
+  });
+
+  it("mutual TLS demo: lab-client-self-signed withheld and refused where not installed, accepted where installed", async () => {
+    const steps = await labMtlsDemo(lab);
+    assert.deepEqual(
+      steps.map((s) => [s.endpoint, s.installed, s.prediction.sent, s.verdict.verdict, s.ok]),
+      [
+        ["mtls-ca-names", false, false, "rejected", true],
+        ["mtls-self-signed", true, true, "accepted", true],
+      ],
+    );
+    assert.equal(steps[0].verdict.alert?.name, "certificate_required");
+    assert.deepEqual(steps[0].names, ["CN=chainproof Lab Client CA,O=chainproof lab"]);
   });
 
   it("incomplete: Chrome's verdict comes from the certificate the lab's AIA URL served", () => {

@@ -259,6 +259,49 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
     expect: { all: "trusted", findings: ["client-certificate-required"] },
   },
   {
+    name: "mtls-ca-names",
+    title: "requires a client certificate from the lab client CA (its CertificateRequest names that CA)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "mtls-ca-names", p.ecIca, aia);
+      return {
+        chain: [leaf.cert, c(p.ecIca)],
+        key: leaf.key,
+        tls: { requestCert: true, rejectUnauthorized: true, ca: [c(p.clientCa).pem] },
+      };
+    },
+    expect: { all: "trusted", findings: ["client-certificate-required"] },
+  },
+  {
+    name: "mtls-no-names",
+    title: "requires a client certificate and names no CAs (Java sends whatever it has)",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "mtls-no-names", p.ecIca, aia);
+      return {
+        chain: [leaf.cert, c(p.ecIca)],
+        key: leaf.key,
+        tls: { requestCert: true, rejectUnauthorized: true },
+      };
+    },
+    expect: { all: "trusted", findings: ["client-certificate-required"] },
+  },
+  {
+    name: "mtls-self-signed",
+    title: "requires a client certificate; the self-signed lab-client-self-signed is installed here",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "mtls-self-signed", p.ecIca, aia);
+      return {
+        chain: [leaf.cert, c(p.ecIca)],
+        key: leaf.key,
+        tls: {
+          requestCert: true,
+          rejectUnauthorized: true,
+          ca: [c(p.clientCa).pem, c(p.clientSelfSigned).pem],
+        },
+      };
+    },
+    expect: { all: "trusted", findings: ["client-certificate-required"] },
+  },
+  {
     name: "tls10",
     title: "speaks only TLS 1.0 and 1.1",
     build: (p, aia) => {

@@ -23,5 +23,7 @@ export {
   type EndpointOutcome,
   fixLabEndpoint,
   labCheckOptions,
+  labMtlsDemo,
+  type MtlsStep,
 } from "./run.js";
 export { LAB_ADDRESS, type Lab, type LabOptions, type RunningEndpoint, startLab } from "./server.js";

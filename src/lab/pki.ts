@@ -41,6 +41,13 @@ export interface LabPki {
   untrustedIca: LabCert;
   distrustedRoot: LabCert;
   distrustedIca: LabCert;
+  /** The CA of the lab's client certificates (mutual TLS); not a root of the lab trust store. */
+  clientCa: LabCert;
+  /**
+   * A self-signed client certificate, "lab-client-self-signed" (clientAuth), made at lab start: installed on
+   * the mtls-self-signed endpoint only, as `chainproof keys install-on-target` would have it.
+   */
+  clientSelfSigned: LabCert;
   /** Every CA certificate the HTTP server serves, by path. */
   served: Map<string, LabCert>;
   /** The roots of the lab trust store (the untrusted root is not among them). */
@@ -76,6 +83,8 @@ export async function buildLabPki(aiaBase: string, now = new Date()): Promise<La
     untrustedIca: "ec-p256",
     distrusted: "ec-p256",
     distrustedIca: "ec-p256",
+    clientCa: "ec-p256",
+    clientSelf: "ec-p256",
   });
   const served = new Map<string, LabCert>();
   const longAgo = new Date(now.getTime() - 365 * DAY);
@@ -146,6 +155,27 @@ export async function buildLabPki(aiaBase: string, now = new Date()): Promise<La
     k.distrustedIca,
     "distrusted-ica.der",
   );
+  const clientCa: LabCert = {
+    built: buildCertificate({
+      subject: "CN=chainproof Lab Client CA,O=chainproof lab",
+      publicKey: k.clientCa,
+      notBefore: longAgo,
+      notAfter: later,
+      ca: true,
+    }),
+    key: k.clientCa,
+  };
+  const clientSelfSigned: LabCert = {
+    built: buildCertificate({
+      subject: "CN=lab-client-self-signed,O=chainproof lab",
+      publicKey: k.clientSelf,
+      notBefore: new Date(now.getTime() - DAY),
+      notAfter: new Date(now.getTime() + 365 * DAY),
+      keyUsage: ["digitalSignature"],
+      eku: ["clientAuth"],
+    }),
+    key: k.clientSelf,
+  };
   return {
     now,
     rsaRoot,
@@ -162,6 +192,8 @@ export async function buildLabPki(aiaBase: string, now = new Date()): Promise<La
     untrustedIca,
     distrustedRoot,
     distrustedIca,
+    clientCa,
+    clientSelfSigned,
     served,
     trustedRoots: [rsaRoot, ecRoot, distrustedRoot],
     keys: { rsa: k.rsaLeaf, ec: k.ec, rsa1024: k.rsa1024 },

@@ -4,7 +4,16 @@
  */
 
 import { CLIENT_IDS, type ClientId } from "../clients/index.js";
+import {
+  describeServerVerdict,
+  predictClientCertificateSent,
+  type SendPrediction,
+  type ServerVerdict,
+} from "../keystore/mtls.js";
+import { probe } from "../net/probe.js";
 import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../net/scan.js";
+import { readTlv } from "../x509/der.js";
+import { parseName } from "../x509/names.js";
 import { type ExpectedVerdict, expectedFor } from "./endpoints.js";
 import type { Lab, RunningEndpoint } from "./server.js";
 
@@ -102,4 +111,66 @@ export async function fixLabEndpoint(
     preloaded: o.preloaded,
     aia: o.aia,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Mutual TLS: the self-signed client certificate before and after it is installed on the target
+
+export interface MtlsStep {
+  endpoint: string;
+  /** Whether the certificate is installed (trusted) on this endpoint. */
+  installed: boolean;
+  /** The CA names of the endpoint's CertificateRequest. */
+  names: string[];
+  prediction: SendPrediction;
+  /** The server's answer to what Salesforce/Java does. */
+  verdict: ServerVerdict;
+  /** Before: not accepted, with the alert named; after: accepted. */
+  ok: boolean;
+}
+
+/**
+ * Present lab-client-self-signed, as a Salesforce callout would, to mtls-ca-names (where it is not
+ * installed: Java withholds it, the server refuses) and to mtls-self-signed (installed: sent, accepted).
+ */
+export async function labMtlsDemo(lab: Lab): Promise<MtlsStep[]> {
+  const cert = lab.pki.clientSelfSigned;
+  const chain = [cert.built.cert];
+  const clientCert = {
+    cert: cert.built.pem,
+    key: cert.key.privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+  const steps: MtlsStep[] = [];
+  for (const [name, installed] of [
+    ["mtls-ca-names", false],
+    ["mtls-self-signed", true],
+  ] as const) {
+    const e = lab.endpoints.find((x) => x.spec.name === name);
+    if (!e) continue;
+    const target = { host: e.host, port: e.port, connectTo: lab.address };
+    const opts = { connectTimeoutMs: 5_000, handshakeTimeoutMs: 5_000, totalTimeoutMs: 5_000 };
+    const bare = await probe(target, opts);
+    const der = bare.certificateRequest?.certificateAuthorities ?? [];
+    const prediction = predictClientCertificateSent(chain, der);
+    const r = prediction.sent ? await probe(target, { ...opts, clientCert }) : bare;
+    const verdict = describeServerVerdict(r);
+    const ok = installed
+      ? verdict.verdict === "accepted"
+      : verdict.verdict !== "accepted" && verdict.alert !== undefined;
+    steps.push({
+      endpoint: name,
+      installed,
+      names: der.map((d) => {
+        try {
+          return parseName(d, readTlv(d, 0, d.length), "CA name").toString();
+        } catch {
+          return "(unparsable name)";
+        }
+      }),
+      prediction,
+      verdict,
+      ok,
+    });
+  }
+  return steps;
 }

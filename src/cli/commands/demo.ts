@@ -7,7 +7,15 @@
  */
 
 import { CLIENTS, type ClientId, resolveClients } from "../../clients/index.js";
-import { checkLab, type EndpointOutcome, fixLabEndpoint, type Lab, startLab } from "../../lab/index.js";
+import {
+  checkLab,
+  type EndpointOutcome,
+  fixLabEndpoint,
+  type Lab,
+  labMtlsDemo,
+  type MtlsStep,
+  startLab,
+} from "../../lab/index.js";
 import type { FixResult } from "../../net/scan.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { renderFixResult } from "./check.js";
@@ -25,23 +33,28 @@ export async function runDemo(opts: DemoCliOptions): Promise<number> {
   const lab = await startLab();
   let outcomes: EndpointOutcome[];
   let fix: FixResult | undefined;
+  let mtls: MtlsStep[];
   let startedMs: number;
   try {
     startedMs = Date.now() - t0;
     outcomes = await checkLab(lab, clients);
     const incomplete = outcomes.find((o) => o.endpoint.spec.name === "incomplete");
     fix = incomplete ? await fixLabEndpoint(lab, incomplete, clients) : undefined;
+    mtls = await labMtlsDemo(lab);
   } finally {
     await lab.close();
   }
   const totalMs = Date.now() - t0;
   const fixOk = Boolean(fix?.repair.complete && fix.matrix.trusted);
-  const ok = outcomes.every((o) => o.ok) && fixOk;
+  const mtlsOk = mtls.length === 2 && mtls.every((m) => m.ok);
+  const ok = outcomes.every((o) => o.ok) && fixOk && mtlsOk;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(demoJson(lab, outcomes, fix, ok, totalMs), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...demoJson(lab, outcomes, fix, ok, totalMs), mtls: mtls.map(mtlsStepJson) }, null, 2)}\n`,
+    );
   } else {
     const style = styleFor(process.stdout);
-    process.stdout.write(renderDemo(lab, clients, outcomes, fix, style, startedMs, totalMs, ok));
+    process.stdout.write(renderDemo(lab, clients, outcomes, fix, style, startedMs, totalMs, ok, mtls));
   }
   return ok ? 0 : 1;
 }
@@ -145,6 +158,7 @@ function renderDemo(
   startedMs: number,
   totalMs: number,
   ok: boolean,
+  mtls: MtlsStep[] = [],
 ): string {
   const t = safeText;
   let out = "";
@@ -179,6 +193,7 @@ function renderDemo(
     out += `\n${style.bold("Repairing incomplete.lab.chainproof.test (check --fix)")}\n`;
     out += renderFixResult(fix, undefined, style);
   }
+  if (mtls.length) out += renderMtlsSteps(mtls, style);
   out += `\n${
     ok
       ? style.green(
@@ -188,9 +203,40 @@ function renderDemo(
         )
       : style.red(
           style.bold(
-            `✗ ${wrong.length} endpoint(s) not as declared${fix?.matrix.trusted ? "" : "; the repair did not give a trusted chain"}.`,
+            `✗ ${wrong.length} endpoint(s) not as declared${fix?.matrix.trusted ? "" : "; the repair did not give a trusted chain"}${mtls.every((m) => m.ok) ? "" : "; mutual TLS not as expected"}.`,
           ),
         )
   }\n`;
+  return out;
+}
+
+function mtlsStepJson(m: MtlsStep) {
+  return {
+    endpoint: m.endpoint,
+    installed: m.installed,
+    certificateAuthorities: m.names,
+    sent: m.prediction.sent,
+    reason: m.prediction.reason,
+    verdict: m.verdict.verdict,
+    summary: m.verdict.summary,
+    alert: m.verdict.alert ? { code: m.verdict.alert.code, name: m.verdict.alert.name } : null,
+    ok: m.ok,
+  };
+}
+
+/** The self-signed client certificate, before and after it is installed on the target. */
+export function renderMtlsSteps(steps: MtlsStep[], style: Style): string {
+  const t = safeText;
+  let out = `\n${style.bold("Mutual TLS: presenting lab-client-self-signed as a Salesforce callout would")}\n`;
+  for (const m of steps) {
+    const host = `${m.endpoint}.lab.chainproof.test`;
+    out += `  ${style.bold(t(host))} (${m.installed ? "the certificate is installed there" : "not installed there"})\n`;
+    out += `    asks for certificates from: ${t(m.names.length ? m.names.join("; ") : "any CA (no names)")}\n`;
+    out += `    Java ${m.prediction.sent ? "sends" : "withholds"} the certificate: ${t(m.prediction.reason)}\n`;
+    const line = `${m.verdict.verdict === "accepted" ? "✓" : "✗"} ${t(m.verdict.summary)}`;
+    out += `    ${m.verdict.verdict === "accepted" ? style.green(line) : style.red(line)}${m.ok ? "" : style.red("  (not as expected)")}\n`;
+    if (m.verdict.advice && m.verdict.verdict !== "accepted")
+      out += style.dim(`    ${t(m.verdict.advice)}\n`);
+  }
   return out;
 }
