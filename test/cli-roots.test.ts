@@ -121,13 +121,27 @@ describe("chainproof roots", () => {
     assert.equal(JSON.parse(b.stdout).written, 3);
   });
 
-  it("export: PEM works, JKS is reported as not available (exit 2)", () => {
+  it("export: PEM, and JKS that keytool lists with every root as a trusted entry", () => {
     const r = chainproof(["roots", "export", "--store", "fpki", "--format", "pem", "--out", f("fpki.pem")]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(f("fpki.pem"), "utf8").match(/BEGIN CERTIFICATE/g)?.length, 1);
     const j = chainproof(["roots", "export", "--store", "mozilla", "--format", "jks", "--out", f("x.jks")]);
-    assert.equal(j.code, 2);
-    assert.match(j.stderr, /JKS export is not available yet/);
+    assert.equal(j.code, 0, j.stderr);
+    assert.match(j.stdout, /Wrote 121 roots of Mozilla NSS 2\.86 .*store password "changeit"/);
+    const listed = spawnSync("keytool", ["-list", "-keystore", f("x.jks"), "-storepass", "changeit"], {
+      encoding: "utf8",
+    });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /Keystore type: JKS/);
+    assert.equal(listed.stdout.match(/trustedCertEntry/g)?.length, 121);
+    assert.match(listed.stdout, /^digicertglobalrootg2,/m);
+    const wrong = spawnSync("keytool", ["-list", "-keystore", f("x.jks"), "-storepass", "wrong-password"], {
+      encoding: "utf8",
+    });
+    assert.notEqual(wrong.status, 0, "keytool checks the integrity hash with the store password");
+    const bad = chainproof(["roots", "export", "--format", "p7b", "--out", f("x.p7b")]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown format "p7b": use pem or jks/);
   });
 
   it("diff: roots added and removed between two stores, by SHA-256", () => {

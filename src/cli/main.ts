@@ -135,8 +135,9 @@ export function buildProgram(): Command {
     .description("write a store's roots to a file")
     .option("--store <NAME>", storeOption, "mozilla")
     .option("--store-password-env <VAR>", "keystore password from environment variable VAR")
-    .option("--format <pem|jks>", "file format (jks: not available yet)", "pem")
+    .option("--format <pem|jks>", "file format: a PEM bundle, or a Java keystore of trusted entries", "pem")
     .option("--out <FILE>", "the file to write")
+    .option("--jks-password-env <VAR>", "password of the JKS written (default: changeit, the JDK's)")
     .action(async (opts) => {
       const { runRootsExport } = await import("./commands/roots.js");
       process.exitCode = await runRootsExport(opts);

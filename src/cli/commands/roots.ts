@@ -26,6 +26,7 @@ import { mozillaStore } from "../../trust/mozilla.js";
 import { nodeStore } from "../../trust/node.js";
 import { parseSalesforceRootList } from "../../trust/salesforce-list.js";
 import {
+  JDK_DEFAULT_STOREPASS,
   normalizeFingerprint,
   type StoreFile,
   storeFromBytes,
@@ -38,6 +39,7 @@ import { InputError } from "../../x509/errors.js";
 import { readCertificates } from "../../x509/input.js";
 import { decodeDocument } from "../../x509/json.js";
 import { toPem } from "../../x509/pem.js";
+import { type JksWriteEntry, writeJks } from "../../x509/write/jks.js";
 import { fsReason, passwordFrom, readInput } from "../io.js";
 import { certificateNodes } from "../render/certificate.js";
 import { colonHex } from "../render/format.js";
@@ -393,26 +395,49 @@ export async function runRootsImport(file: string, opts: ImportOptions): Promise
 export interface ExportOptions extends ListOptions {
   format?: string;
   out?: string;
+  jksPasswordEnv?: string;
 }
 
 export async function runRootsExport(opts: ExportOptions): Promise<number> {
   const format = (opts.format ?? "pem").toLowerCase();
-  if (format === "jks") {
-    throw new InputError(
-      "JKS export is not available yet (chainproof has no JKS writer); export PEM and import it with keytool -importcert",
-      "not-implemented",
-    );
-  }
-  if (format !== "pem") throw new InputError(`unknown format "${opts.format}": use pem`, "usage");
+  if (format !== "pem" && format !== "jks")
+    throw new InputError(`unknown format "${opts.format}": use pem or jks`, "usage");
   if (!opts.out) throw new InputError("roots export needs --out FILE", "usage");
+  let password = JDK_DEFAULT_STOREPASS;
+  if (opts.jksPasswordEnv) {
+    const v = process.env[opts.jksPasswordEnv];
+    if (v === undefined)
+      throw new InputError(`environment variable ${opts.jksPasswordEnv} is not set`, "no-password");
+    password = v;
+  }
   const store = resolveStore(opts.store ?? "mozilla", opts);
+  let bytes: Uint8Array | string;
+  if (format === "jks") {
+    // Trusted-certificate entries under JDK-style aliases, as `keytool -importcert` would make them; an alias
+    // that repeats gets a numeric suffix, since JKS aliases are unique.
+    const seen = new Set<string>();
+    const entries: JksWriteEntry[] = store.anchors.map((a) => {
+      const base = aliasOf(a).toLowerCase();
+      let alias = base;
+      for (let n = 2; seen.has(alias); n++) alias = `${base}-${n}`;
+      seen.add(alias);
+      return { kind: "trusted", alias, certificate: a.cert.der };
+    });
+    bytes = writeJks(entries, password);
+  } else {
+    bytes = pemBundle(store.anchors.map((a) => ({ cert: a.cert, name: aliasOf(a) })));
+  }
   try {
-    writeFileSync(opts.out, pemBundle(store.anchors.map((a) => ({ cert: a.cert, name: aliasOf(a) }))));
+    writeFileSync(opts.out, bytes);
   } catch (e) {
     throw new InputError(`${opts.out}: ${fsReason(e)}`, "cannot-write");
   }
+  const note =
+    format === "jks" && !opts.jksPasswordEnv
+      ? ` (JKS, store password "${JDK_DEFAULT_STOREPASS}", as the JDK's cacerts)`
+      : "";
   process.stdout.write(
-    `Wrote ${store.anchors.length} roots of ${safeText(store.name)} to ${safeText(opts.out)}\n`,
+    `Wrote ${store.anchors.length} roots of ${safeText(store.name)} to ${safeText(opts.out)}${note}\n`,
   );
   return EXIT_OK;
 }
