@@ -214,6 +214,8 @@ interface SigSpec {
   /** The AlgorithmIdentifier DER. */
   algId: Bytes;
   pss?: boolean;
+  /** RSASSA-PSS salt length (the CABF encoding: the hash's length). */
+  salt?: number;
 }
 
 const HASH_ALG_OIDS: Record<string, string> = {
@@ -223,9 +225,8 @@ const HASH_ALG_OIDS: Record<string, string> = {
   sha512: "2.16.840.1.101.3.4.2.3",
 };
 
-function pssAlgId(hash: "sha256" | "sha384" | "sha512"): Bytes {
+function pssAlgId(hash: "sha256" | "sha384" | "sha512", salt: number): Bytes {
   const hashAlg = seq(oid(HASH_ALG_OIDS[hash]), nul());
-  const salt = hash === "sha256" ? 32 : hash === "sha384" ? 48 : 64;
   return seq(
     oid(OID.rsassaPss),
     seq(
@@ -255,14 +256,25 @@ export const SIGNATURE_ALGORITHMS = {
     hash: "sha256",
     key: "rsa",
     pss: true,
-    algId: pssAlgId("sha256"),
+    salt: 32,
+    algId: pssAlgId("sha256", 32),
+  },
+  /** RSASSA-PSS, SHA-256 with a 20-byte salt: valid RFC 4055, outside the CA/Browser Forum profile. */
+  "rsassaPss-sha256-salt20": {
+    oid: OID.rsassaPss,
+    hash: "sha256",
+    key: "rsa",
+    pss: true,
+    salt: 20,
+    algId: pssAlgId("sha256", 20),
   },
   "rsassaPss-sha384": {
     oid: OID.rsassaPss,
     hash: "sha384",
     key: "rsa",
     pss: true,
-    algId: pssAlgId("sha384"),
+    salt: 48,
+    algId: pssAlgId("sha384", 48),
   },
   "ecdsa-with-SHA256": ecSig("1.2.840.10045.4.3.2", "sha256"),
   "ecdsa-with-SHA384": ecSig("1.2.840.10045.4.3.3", "sha384"),
@@ -286,15 +298,15 @@ export function defaultSignatureAlgorithm(key: KeyObject): SignatureAlgorithmNam
   throw new RangeError(`cannot sign with a ${d.type} key`);
 }
 
-function signWith(alg: SignatureAlgorithmName, data: Uint8Array, key: KeyObject): Uint8Array {
+/** Sign `data` with `key` under `alg` (checked to fit the key). */
+export function signWith(alg: SignatureAlgorithmName, data: Uint8Array, key: KeyObject): Uint8Array {
   const spec: SigSpec = SIGNATURE_ALGORITHMS[alg];
   const type = key.asymmetricKeyType;
   const ok = spec.key === "rsa" ? type === "rsa" : type === spec.key;
   if (!ok) throw new RangeError(`signature algorithm ${alg} does not fit a ${describeKey(key).type} key`);
   if (spec.pss) {
-    const saltLength = spec.hash === "sha256" ? 32 : 48;
     return new Uint8Array(
-      sign(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }),
+      sign(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.salt }),
     );
   }
   return new Uint8Array(sign(spec.hash, data, key));

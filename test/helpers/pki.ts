@@ -9,112 +9,65 @@
  *   verifyChain({ leaf: leaf.cert, presented: [ica.cert], anchors: [{ cert: root.cert }], policy: ... })
  */
 
-import { constants, createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import { type Certificate, parseCertificate } from "../../src/x509/certificate.js";
+import {
+  buildCertificate,
+  type CertificateSpec,
+  type KeyUsageInput,
+  keyIdentifier,
+  keyUsageValue as productKeyUsageValue,
+  SIGNATURE_ALGORITHMS,
+  type SignatureAlgorithmName,
+  signWith,
+} from "../../src/x509/builder.js";
+import type { Certificate } from "../../src/x509/certificate.js";
+import {
+  type Bytes,
+  bitString,
+  bool,
+  ctx,
+  int,
+  nameFromRdns,
+  octet,
+  oid,
+  generalName as productGeneralName,
+  seq,
+  time,
+  tlv,
+  utf8,
+} from "../../src/x509/write/der-writer.js";
 
 // ---------------------------------------------------------------------------------------------------------
-// DER writer
+// DER writer: the product's (src/x509/write/der-writer.ts), re-exported for tests that write structures.
 
-export type Bytes = Uint8Array;
-
-export function cat(...parts: Bytes[]): Bytes {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function tlv(tag: number, ...content: Bytes[]): Bytes {
-  const body = cat(...content);
-  const n = body.length;
-  let len: number[];
-  if (n < 0x80) len = [n];
-  else if (n < 0x100) len = [0x81, n];
-  else if (n < 0x10000) len = [0x82, n >> 8, n & 0xff];
-  else len = [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return cat(Uint8Array.from([tag, ...len]), body);
-}
-
-export const seq = (...c: Bytes[]) => tlv(0x30, ...c);
-export const set = (...c: Bytes[]) => tlv(0x31, ...c);
-export const octet = (b: Bytes) => tlv(0x04, b);
-export const nul = () => Uint8Array.from([0x05, 0x00]);
-export const bool = (v: boolean) => Uint8Array.from([0x01, 0x01, v ? 0xff : 0x00]);
-export const utf8 = (s: string) => tlv(0x0c, Uint8Array.from(Buffer.from(s, "utf8")));
-export const ia5 = (s: string, tag = 0x16) => tlv(tag, Uint8Array.from(Buffer.from(s, "latin1")));
-/** Context-specific tag n: primitive (IMPLICIT over a primitive) or constructed. */
-export const ctx = (n: number, constructed: boolean, ...c: Bytes[]) =>
-  tlv((constructed ? 0xa0 : 0x80) | n, ...c);
-
-export function oid(dotted: string): Bytes {
-  const arcs = dotted.split(".").map(Number);
-  const out = [40 * arcs[0] + arcs[1]];
-  for (const a of arcs.slice(2)) {
-    const chunk = [a & 0x7f];
-    for (let v = Math.floor(a / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Uint8Array.from(out));
-}
-
-/** INTEGER from a non-negative number/bigint (minimal encoding), or raw content octets. */
-export function int(v: number | bigint | Bytes): Bytes {
-  if (v instanceof Uint8Array) return tlv(0x02, v);
-  let b = BigInt(v);
-  const bytes: number[] = [];
-  do {
-    bytes.unshift(Number(b & 0xffn));
-    b >>= 8n;
-  } while (b > 0n);
-  if (bytes[0] & 0x80) bytes.unshift(0);
-  return tlv(0x02, Uint8Array.from(bytes));
-}
-
-export function bitString(bytes: Bytes, unused = 0): Bytes {
-  return tlv(0x03, Uint8Array.from([unused]), bytes);
-}
-
-export function time(d: Date): Bytes {
-  const y = d.getUTCFullYear();
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return ia5(`${p(y % 100)}${rest}`, 0x17);
-  return ia5(`${p(y, 4)}${rest}`, 0x18);
-}
+export {
+  type Bytes,
+  bitString,
+  bool,
+  cat,
+  ctx,
+  ia5,
+  int,
+  nul,
+  octet,
+  oid,
+  seq,
+  set,
+  time,
+  tlv,
+  utf8,
+} from "../../src/x509/write/der-writer.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Names
-
-const ATTR: Record<string, string> = {
-  CN: "2.5.4.3",
-  O: "2.5.4.10",
-  OU: "2.5.4.11",
-  C: "2.5.4.6",
-  L: "2.5.4.7",
-  ST: "2.5.4.8",
-  serialNumber: "2.5.4.5",
-  emailAddress: "1.2.840.113549.1.9.1",
-  DC: "0.9.2342.19200300.100.1.25",
-};
 
 /** A Name: a CN string, "" for the empty name, or [type, value] RDNs in encoded order (most significant first). */
 export type NameSpec = string | [string, string][];
 
 export function name(spec: NameSpec): Bytes {
-  const rdns = typeof spec === "string" ? (spec === "" ? [] : ([["CN", spec]] as [string, string][])) : spec;
-  return seq(
-    ...rdns.map(([t, v]) => {
-      const o = ATTR[t] ?? t;
-      const value = o === ATTR.emailAddress || o === ATTR.DC ? ia5(v) : o === ATTR.C ? ia5(v, 0x13) : utf8(v);
-      return set(seq(oid(o), value));
-    }),
-  );
+  if (typeof spec === "string") return spec === "" ? seq() : nameFromRdns([["CN", spec]]);
+  return nameFromRdns(spec);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -129,34 +82,11 @@ export type GN =
   | { otherName: string; value?: Bytes }
   | { raw: Bytes };
 
-function ipBytes(s: string): number[] {
-  if (isIP(s) === 4) return s.split(".").map(Number);
-  // IPv6: expand "::".
-  const [h, t] = s.includes("::") ? s.split("::") : [s, undefined];
-  const head = h ? h.split(":") : [];
-  const tail = t === undefined ? [] : t ? t.split(":") : [];
-  const groups =
-    t === undefined ? head : [...head, ...Array(8 - head.length - tail.length).fill("0"), ...tail];
-  return groups.flatMap((g) => {
-    const v = Number.parseInt(g, 16);
-    return [v >> 8, v & 255];
-  });
-}
-
 export function generalName(g: GN): Bytes {
-  if ("dns" in g) return ia5(g.dns, 0x82);
-  if ("email" in g) return ia5(g.email, 0x81);
-  if ("uri" in g) return ia5(g.uri, 0x86);
   if ("dirName" in g) return ctx(4, true, name(g.dirName));
-  if ("otherName" in g) return ctx(0, true, oid(g.otherName), ctx(0, true, g.value ?? utf8("x")));
-  if ("raw" in g) return g.raw;
-  const addr = ipBytes(g.ip);
-  if (g.prefix === undefined) return tlv(0x87, Uint8Array.from(addr));
-  const mask = addr.map((_, i) => {
-    const bits = Math.max(0, Math.min(8, g.prefix! - 8 * i));
-    return (0xff << (8 - bits)) & 0xff;
-  });
-  return tlv(0x87, Uint8Array.from([...addr, ...mask]));
+  // An otherName's value defaults to UTF8String "x".
+  if ("otherName" in g) return productGeneralName({ otherName: g.otherName, value: g.value ?? utf8("x") });
+  return productGeneralName(g);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -197,44 +127,19 @@ function makeKey(kind: KeyKind): KeyPair {
   };
 }
 
+/** Short names for the product builder's signature algorithms. */
 export const SIG_ALGS = {
-  "ecdsa-sha256": { oid: "1.2.840.10045.4.3.2", hash: "sha256", params: false },
-  "ecdsa-sha384": { oid: "1.2.840.10045.4.3.3", hash: "sha384", params: false },
-  "ecdsa-sha1": { oid: "1.2.840.10045.4.1", hash: "sha1", params: false },
-  "rsa-sha256": { oid: "1.2.840.113549.1.1.11", hash: "sha256", params: true },
-  "rsa-sha1": { oid: "1.2.840.113549.1.1.5", hash: "sha1", params: true },
+  "ecdsa-sha256": "ecdsa-with-SHA256",
+  "ecdsa-sha384": "ecdsa-with-SHA384",
+  "ecdsa-sha1": "ecdsa-with-SHA1",
+  "rsa-sha256": "sha256WithRSAEncryption",
+  "rsa-sha1": "sha1WithRSAEncryption",
   /** RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt (the CABF encoding). */
-  "rsa-pss-sha256": { oid: "1.2.840.113549.1.1.10", hash: "sha256", params: true, salt: 32 },
+  "rsa-pss-sha256": "rsassaPss-sha256",
   /** RSASSA-PSS, SHA-256 with a 20-byte salt: valid RFC 4055, outside the CABF profile. */
-  "rsa-pss-sha256-salt20": { oid: "1.2.840.113549.1.1.10", hash: "sha256", params: true, salt: 20 },
-} as const;
+  "rsa-pss-sha256-salt20": "rsassaPss-sha256-salt20",
+} as const satisfies Record<string, SignatureAlgorithmName>;
 export type SigAlg = keyof typeof SIG_ALGS;
-
-const SHA256_ID = () => seq(oid("2.16.840.1.101.3.4.2.1"), nul());
-
-function algId(alg: SigAlg): Bytes {
-  const a = SIG_ALGS[alg];
-  if ("salt" in a) {
-    return seq(
-      oid(a.oid),
-      seq(
-        ctx(0, true, SHA256_ID()),
-        ctx(1, true, seq(oid("1.2.840.113549.1.1.8"), SHA256_ID())),
-        ctx(2, true, int(a.salt)),
-      ),
-    );
-  }
-  return a.params ? seq(oid(a.oid), nul()) : seq(oid(a.oid));
-}
-
-function signTbs(alg: SigAlg, tbs: Bytes, key: KeyPair): Bytes {
-  const a = SIG_ALGS[alg];
-  const k =
-    "salt" in a
-      ? { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: a.salt }
-      : key.privateKey;
-  return new Uint8Array(sign(a.hash, tbs, k));
-}
 
 function defaultAlg(k: KeyPair): SigAlg {
   return k.kind === "rsa2048" ? "rsa-sha256" : k.kind === "p384" ? "ecdsa-sha384" : "ecdsa-sha256";
@@ -252,18 +157,6 @@ export const EKU_OID: Record<string, string> = {
   any: "2.5.29.37.0",
 };
 
-const KU_BITS = [
-  "digitalSignature",
-  "contentCommitment",
-  "keyEncipherment",
-  "dataEncipherment",
-  "keyAgreement",
-  "keyCertSign",
-  "cRLSign",
-  "encipherOnly",
-  "decipherOnly",
-];
-
 export interface Ext {
   oid: string;
   critical?: boolean;
@@ -280,27 +173,8 @@ function encodeExt(e: Ext): Bytes {
 }
 
 export function keyUsageValue(usages: string[]): Bytes {
-  let bits = 0;
-  let last = -1;
-  for (const u of usages) {
-    const i = KU_BITS.indexOf(u);
-    if (i < 0) throw new Error(`unknown key usage ${u}`);
-    bits |= 1 << (15 - i);
-    last = Math.max(last, i);
-  }
-  if (last < 0) return bitString(new Uint8Array(0));
-  const bytes = last >= 8 ? [bits >> 8, bits & 0xff] : [bits >> 8];
-  const lastByte = bytes[bytes.length - 1];
-  let unused = 0;
-  while (unused < 7 && !(lastByte & (1 << unused))) unused++;
-  return bitString(Uint8Array.from(bytes), unused);
+  return productKeyUsageValue(usages as KeyUsageInput[]);
 }
-
-const skiOf = (spki: Bytes): Bytes => {
-  // RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING contents (approximated by the
-  // whole SPKI here: only uniqueness matters for tests).
-  return new Uint8Array(createHash("sha1").update(spki).digest());
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // Certificates
@@ -325,7 +199,7 @@ export interface CertSpec {
   notBefore?: Date;
   notAfter?: Date;
   /** 1 (no extensions) or 3 (default). */
-  version?: 1 | 2 | 3;
+  version?: 1 | 3;
   /** basicConstraints: true / {pathLen} for a CA, false for cA absent (an empty SEQUENCE), undefined: leaves get none, CAs via ca. */
   ca?: boolean | { pathLen?: number; critical?: boolean };
   /** Key usages; CAs default to keyCertSign|cRLSign; null omits the extension. */
@@ -357,63 +231,16 @@ const NA = new Date("2040-01-01T00:00:00Z");
 
 let serialCounter = 1000;
 
+/** Through the product builder, with this helper's defaults: a serial counter, fixed validity, SKI everywhere. */
 function build(spec: CertSpec, issuer: Issued | null, key: KeyPair): Issued {
   const subject = name(spec.name ?? "Test");
   const issuerName =
     spec.issuerName !== undefined ? name(spec.issuerName) : issuer ? issuer.subject : subject;
   const signer = spec.signWith ?? (issuer ? issuer.key : key);
   const alg = spec.sigAlg ?? defaultAlg(signer);
-  const exts: Ext[] = [];
-  const isCa = spec.ca !== undefined && spec.ca !== false;
-  if (spec.ca !== undefined) {
-    const o = typeof spec.ca === "object" ? spec.ca : {};
-    const content =
-      spec.ca === false ? [] : [bool(true), ...(o.pathLen !== undefined ? [int(o.pathLen)] : [])];
-    exts.push(ext("2.5.29.19", seq(...content), o.critical ?? true));
-  }
-  const ku =
-    spec.keyUsage === null ? undefined : (spec.keyUsage ?? (isCa ? ["keyCertSign", "cRLSign"] : undefined));
-  if (ku) {
-    const o = Array.isArray(ku) ? { usages: ku, critical: true } : ku;
-    exts.push(ext("2.5.29.15", keyUsageValue(o.usages), o.critical ?? true));
-  }
-  if (spec.eku) {
-    const o = Array.isArray(spec.eku) ? { usages: spec.eku } : spec.eku;
-    exts.push(ext("2.5.29.37", seq(...o.usages.map((u) => oid(EKU_OID[u] ?? u))), o.critical ?? false));
-  }
-  if (spec.san) {
-    const o = Array.isArray(spec.san) ? { names: spec.san } : spec.san;
-    exts.push(ext("2.5.29.17", seq(...o.names.map(generalName)), o.critical ?? false));
-  }
-  if (spec.nameConstraints) {
-    const nc = spec.nameConstraints;
-    const subtrees = (l: GN[]) => l.map((g) => seq(generalName(g)));
-    const parts: Bytes[] = [];
-    if (nc.permitted) parts.push(ctx(0, true, ...subtrees(nc.permitted)));
-    if (nc.excluded) parts.push(ctx(1, true, ...subtrees(nc.excluded)));
-    exts.push(ext("2.5.29.30", seq(...parts), nc.critical ?? true));
-  }
-  if (spec.policies) exts.push(ext("2.5.29.32", seq(...spec.policies.map((p) => seq(oid(p))))));
-  if (spec.policyMappings) {
-    exts.push(ext("2.5.29.33", seq(...spec.policyMappings.map(([a, b]) => seq(oid(a), oid(b)))), true));
-  }
-  if (spec.policyConstraints) {
-    const pc = spec.policyConstraints;
-    const parts: Bytes[] = [];
-    if (pc.requireExplicitPolicy !== undefined)
-      parts.push(tlv(0x80, int(pc.requireExplicitPolicy).subarray(2)));
-    if (pc.inhibitPolicyMapping !== undefined)
-      parts.push(tlv(0x81, int(pc.inhibitPolicyMapping).subarray(2)));
-    exts.push(ext("2.5.29.36", seq(...parts), pc.critical ?? true));
-  }
-  if (spec.inhibitAnyPolicy !== undefined) {
-    const o =
-      typeof spec.inhibitAnyPolicy === "number" ? { skip: spec.inhibitAnyPolicy } : spec.inhibitAnyPolicy;
-    exts.push(ext("2.5.29.54", int(o.skip), o.critical ?? true));
-  }
-  const ski = spec.ski === false ? undefined : spec.ski instanceof Uint8Array ? spec.ski : skiOf(key.spki);
-  if (ski) exts.push(ext("2.5.29.14", octet(ski)));
-  const akiDefault = issuer ? (issuer.ski ?? skiOf(issuer.key.spki)) : undefined;
+  const ski =
+    spec.ski === false ? undefined : spec.ski instanceof Uint8Array ? spec.ski : keyIdentifier(key.spki);
+  const akiDefault = issuer ? (issuer.ski ?? keyIdentifier(issuer.key.spki)) : undefined;
   const aki =
     spec.aki === false
       ? undefined
@@ -422,23 +249,42 @@ function build(spec: CertSpec, issuer: Issued | null, key: KeyPair): Issued {
         : spec.aki === true
           ? (akiDefault ?? ski)
           : akiDefault;
-  if (aki) exts.push(ext("2.5.29.35", seq(tlv(0x80, aki))));
-  exts.push(...(spec.extensions ?? []));
-
+  const gns = (l: GN[]) => l.map((g) => ({ raw: generalName(g) }));
+  const san = spec.san && (Array.isArray(spec.san) ? { names: spec.san } : spec.san);
+  const nc = spec.nameConstraints;
+  const iap =
+    typeof spec.inhibitAnyPolicy === "number" ? { skip: spec.inhibitAnyPolicy } : spec.inhibitAnyPolicy;
+  // The product writes inhibitAnyPolicy critical, as RFC 5280 requires; a non-critical one goes in as is.
+  const iapAsIs = iap && iap.critical === false ? [ext("2.5.29.54", int(iap.skip))] : [];
   const version = spec.version ?? 3;
-  const serial = spec.serial ?? serialCounter++;
-  const tbs = seq(
-    ...(version > 1 ? [ctx(0, true, int(version - 1))] : []),
-    int(serial),
-    algId(spec.tbsSigAlg ?? alg),
-    issuerName,
-    seq(time(spec.notBefore ?? NB), time(spec.notAfter ?? NA)),
+  const built = buildCertificate({
     subject,
-    key.spki,
-    ...(version === 3 && exts.length ? [ctx(3, true, seq(...exts.map(encodeExt)))] : []),
-  );
-  const der = seq(tbs, algId(alg), bitString(signTbs(alg, tbs, signer)));
-  return { cert: parseCertificate(der), der, key, subject, ski };
+    issuer: { name: issuerName, key: signer.privateKey },
+    publicKey: key.spki,
+    serial: spec.serial ?? serialCounter++,
+    notBefore: spec.notBefore ?? NB,
+    notAfter: spec.notAfter ?? NA,
+    version,
+    ca: spec.ca,
+    keyUsage: spec.keyUsage as CertificateSpec["keyUsage"],
+    eku: spec.eku,
+    san: san && { names: gns(san.names), critical: san.critical },
+    nameConstraints: nc && {
+      permitted: nc.permitted && gns(nc.permitted),
+      excluded: nc.excluded && gns(nc.excluded),
+      critical: nc.critical,
+    },
+    policies: spec.policies,
+    policyMappings: spec.policyMappings,
+    policyConstraints: spec.policyConstraints,
+    inhibitAnyPolicy: iap && iap.critical !== false ? iap.skip : undefined,
+    ski: ski ?? false,
+    aki: aki ?? false,
+    extensions: [...iapAsIs, ...(spec.extensions ?? [])],
+    signatureAlgorithm: SIG_ALGS[alg],
+    tbsSignatureAlgorithm: spec.tbsSigAlg && SIG_ALGS[spec.tbsSigAlg],
+  });
+  return { cert: built.cert, der: built.der, key, subject, ski };
 }
 
 /** A self-signed CA (cA=TRUE, keyCertSign|cRLSign, SKI; no AKI unless asked). */
@@ -504,7 +350,8 @@ export function crl(issuer: Issued, spec: CrlSpec = {}): Bytes {
   const signer = spec.signWith ?? issuer.key;
   const alg = defaultAlg(signer);
   const exts: Ext[] = [];
-  if (spec.aki !== false) exts.push(ext("2.5.29.35", seq(tlv(0x80, issuer.ski ?? skiOf(issuer.key.spki)))));
+  if (spec.aki !== false)
+    exts.push(ext("2.5.29.35", seq(tlv(0x80, issuer.ski ?? keyIdentifier(issuer.key.spki)))));
   if (spec.crlNumber !== null)
     exts.push(ext("2.5.29.20", int(spec.crlNumber ?? 1), spec.crlNumberCritical ?? false));
   exts.push(...(spec.extensions ?? []));
@@ -520,12 +367,13 @@ export function crl(issuer: Issued, spec: CrlSpec = {}): Bytes {
     spec.nextUpdate === null ? [] : [time(spec.nextUpdate ?? new Date("2039-01-01T00:00:00Z"))];
   const tbs = seq(
     int(1),
-    algId(alg),
+    SIGNATURE_ALGORITHMS[SIG_ALGS[alg]].algId,
     spec.issuerName !== undefined ? name(spec.issuerName) : issuer.subject,
     time(spec.thisUpdate ?? new Date("2025-01-01T00:00:00Z")),
     ...nextUpdate,
     ...(entries.length ? [seq(...entries)] : []),
     ...(exts.length ? [ctx(0, true, seq(...exts.map(encodeExt)))] : []),
   );
-  return seq(tbs, algId(alg), bitString(signTbs(alg, tbs, signer)));
+  const signature = signWith(SIG_ALGS[alg], tbs, signer.privateKey);
+  return seq(tbs, SIGNATURE_ALGORITHMS[SIG_ALGS[alg]].algId, bitString(signature));
 }
