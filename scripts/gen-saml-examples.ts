@@ -24,8 +24,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildMetadataXml, buildResponseXml, signElement, signResponse } from "../src/saml/index.js";
-import { toPem } from "../src/x509/pem.js";
-import { newKey, selfSigned } from "../test/helpers/pki.js";
+import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, "..", "..");
@@ -37,30 +36,30 @@ const ACS = "https://example.my.salesforce.com?so=00D000000000001";
 
 function main(): void {
   mkdirSync(OUT, { recursive: true });
-  const oldKey = newKey("rsa2048");
-  const newKeyPair = newKey("rsa2048");
+  const oldKey = generateKeyPair("rsa2048");
+  const newKeyPair = generateKeyPair("rsa2048");
   const subject: [string, string][] = [
     ["O", "Example Corp"],
     ["CN", "idp.example.com SAML signing"],
   ];
-  const old = selfSigned({
-    name: subject,
-    key: oldKey,
+  const old = buildCertificate({
+    subject,
+    publicKey: oldKey,
     serial: 0x2024,
     notBefore: new Date("2024-01-01T00:00:00Z"),
     notAfter: new Date("2027-01-01T00:00:00Z"),
     keyUsage: ["digitalSignature"],
   });
-  const next = selfSigned({
-    name: subject,
-    key: newKeyPair,
+  const next = buildCertificate({
+    subject,
+    publicKey: newKeyPair,
     serial: 0x2026,
     notBefore: new Date("2026-06-01T00:00:00Z"),
     notAfter: new Date("2036-06-01T00:00:00Z"),
     keyUsage: ["digitalSignature"],
   });
-  writeFileSync(join(OUT, "idp-2024.pem"), toPem(old.der));
-  writeFileSync(join(OUT, "idp-2026.pem"), toPem(next.der));
+  writeFileSync(join(OUT, "idp-2024.pem"), old.pem);
+  writeFileSync(join(OUT, "idp-2026.pem"), next.pem);
 
   const base = {
     issuer: IDP,
