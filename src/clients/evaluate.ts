@@ -781,6 +781,8 @@ function collectFindings(outcomes: Outcome[], chain: ChainAnalysis, ctx: Context
     });
   }
 
+  if (ctx.purpose === "client") findings.push(...clientCertificateFindings(outcomes, ctx, findings));
+
   // Client-specific reasons no chain finding covers.
   for (const o of outcomes) {
     const r = o.verdict.reason;
@@ -866,4 +868,55 @@ function failureMatches(x: Failure, f: ReportFinding, o: Outcome): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Chrome Root Program policy v1.6: from 2026-06-15, public TLS hierarchies issue serverAuth-only certificates
+ * (no clientAuth beside serverAuth). A "dual-use" certificate from a public root issued after that date was
+ * issued against policy, and CAs are dropping clientAuth, so it will not be renewable as such.
+ * Source: https://www.chromium.org/Home/chromium-security/root-ca-policy/ (§3.2.2, "dedicated hierarchies").
+ */
+export const DUAL_USE_CUTOFF = new Date("2026-06-15T00:00:00Z");
+
+/** Mutual TLS client certificates (Salesforce's Mutual Authentication Certificate upload) need more than a path. */
+function clientCertificateFindings(
+  outcomes: Outcome[],
+  ctx: Context,
+  findings: ReportFinding[],
+): ReportFinding[] {
+  const out: ReportFinding[] = [];
+  const leaf = ctx.leaf;
+  // Salesforce takes the certificate as one PEM file: the client certificate first, then each issuer in order.
+  const first = ctx.sent[0];
+  if ((first && first.sha256 !== leaf.sha256) || findings.some((f) => f.code === "wrong-order")) {
+    out.push({
+      code: "client-chain-order",
+      severity: "error",
+      message:
+        "The client certificate is not first in the file, or its chain is out of order: Salesforce's Mutual Authentication Certificate upload takes one PEM with the client certificate first, then each intermediate in order.",
+      fix: "Build one PEM file: the client certificate, then its issuing CA, then the next CA up (the root may be left out), and upload that.",
+      certificate: certRef(leaf, "leaf", positionIn(ctx, leaf)),
+    });
+  }
+  const eku = leaf.extKeyUsage ?? [];
+  const publicRoots = new Set(mozillaRoots().map((r) => r.cert.sha256.toLowerCase()));
+  const chainsToPublicRoot = outcomes.some(
+    (o) => o.anchorCert && publicRoots.has(o.anchorCert.sha256.toLowerCase()),
+  );
+  if (
+    eku.includes(OID.clientAuth) &&
+    eku.includes(OID.serverAuth) &&
+    chainsToPublicRoot &&
+    leaf.notBefore.getTime() >= DUAL_USE_CUTOFF.getTime()
+  ) {
+    out.push({
+      code: "dual-use-eku",
+      severity: "warning",
+      message: `"${leaf.label}" carries both serverAuth and clientAuth and chains to a public root, issued on or after 2026-06-15: public TLS CAs no longer issue such dual-use certificates (Chrome Root Program), so it will not renew as it is.`,
+      fix: "Get a client certificate from a hierarchy meant for client authentication (a private CA, or a public CA's dedicated clientAuth hierarchy), and keep server certificates serverAuth-only.",
+      certificate: certRef(leaf, "leaf", positionIn(ctx, leaf)),
+      data: { cutoff: isoSeconds(DUAL_USE_CUTOFF) },
+    });
+  }
+  return out;
 }
