@@ -4,17 +4,15 @@
  */
 
 import {
-  compareConfigured,
-  type IdpEntity,
+  checkMetadata,
   MetadataError,
   type MetadataReport,
   NotAResponseError,
   type ResponseReport,
-  type RotationReport,
   readMetadata,
   SamlInputError,
   STEP_TITLES,
-  verifyResponse,
+  verifyResponseWithMetadata,
 } from "../saml/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { certificateToJson } from "../x509/json.js";
@@ -40,21 +38,13 @@ function loadMetadata(p: FilePayload, at: Date, allowSha1: boolean, entityId?: s
   }
 }
 
-function rotationsFor(idps: IdpEntity[], configured: Certificate[], at: Date): RotationReport[] {
-  if (idps.length <= 1) return idps.map((i) => compareConfigured(i, configured, at));
-  const owning = idps.filter((i) =>
-    i.signing.some((c) => configured.some((k) => k.sha256 === c.sha256 || k.spkiSha256 === c.spkiSha256)),
-  );
-  return (owning.length ? owning : idps).map((i) => compareConfigured(i, configured, at));
-}
-
 const certJson = (c: Certificate, at: Date) => certificateToJson(c, undefined, { now: at });
 
-function metadataView(md: MetadataReport, configured: Certificate[], rotations: RotationReport[], at: Date) {
-  const findings = [...md.findings, ...rotations.flatMap((r) => r.findings)];
+function metadataView(md: MetadataReport, configured: Certificate[], at: Date) {
+  const { rotations, findings, valid } = checkMetadata(md, configured, at);
   return {
     at: iso(at),
-    valid: !findings.some((f) => f.severity === "error"),
+    valid,
     rootElement: md.rootElement,
     ...(md.validUntil ? { validUntil: iso(md.validUntil) } : {}),
     source: md.source,
@@ -169,8 +159,7 @@ export function samlRoutes(ctx: WebContext): void {
       const at = parseTime(b.at);
       const md = loadMetadata(b.metadata, at, b.allowSha1 ?? false, b.entityId?.trim() || undefined);
       const configured = b.configured ? certificatesOf(b.configured, "configured") : [];
-      const rotations = configured.length ? rotationsFor(md.idps, configured, at) : [];
-      return metadataView(md, configured, rotations, at);
+      return metadataView(md, configured, at);
     },
   );
 
@@ -232,26 +221,22 @@ export function samlRoutes(ctx: WebContext): void {
       const issuer = opt(b.issuer);
       let report: ResponseReport;
       try {
-        report = verifyResponse(fileBytes(b.response, "response"), {
-          ...(trusted ? { trusted } : {}),
-          ...(md ? { metadata: md.idps } : {}),
-          ...(spEntityId ? { spEntityId } : {}),
-          ...(acs ? { acs } : {}),
-          ...(requestId ? { requestId } : {}),
-          ...(issuer ? { issuer } : {}),
-          at,
-          ...(b.skewSeconds !== undefined ? { skewSeconds: b.skewSeconds } : {}),
-          allowSha1: b.allowSha1 ?? false,
-        });
+        report = verifyResponseWithMetadata(
+          fileBytes(b.response, "response"),
+          {
+            ...(trusted ? { trusted } : {}),
+            ...(spEntityId ? { spEntityId } : {}),
+            ...(acs ? { acs } : {}),
+            ...(requestId ? { requestId } : {}),
+            ...(issuer ? { issuer } : {}),
+            at,
+            ...(b.skewSeconds !== undefined ? { skewSeconds: b.skewSeconds } : {}),
+            allowSha1: b.allowSha1 ?? false,
+          },
+          md,
+        );
       } catch (e) {
         return samlError(sourceName(b.response, "response"), e);
-      }
-      if (md?.signature.present && md.signature.valid === false) {
-        report.findings.push({
-          code: "saml-metadata-signature-invalid",
-          severity: "warning",
-          message: `the metadata given has a signature that does not verify: ${md.signature.problem}`,
-        });
       }
       return responseView(report);
     },

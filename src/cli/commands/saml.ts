@@ -9,9 +9,8 @@
  */
 
 import {
-  compareConfigured,
+  checkMetadata,
   describeCert,
-  type IdpEntity,
   keyText,
   MAX_METADATA_BYTES,
   MetadataError,
@@ -25,7 +24,7 @@ import {
   STEP_TITLES,
   type StepStatus,
   validityAt,
-  verifyResponse,
+  verifyResponseWithMetadata,
 } from "../../saml/index.js";
 import type { Certificate } from "../../x509/certificate.js";
 import { InputError } from "../../x509/errors.js";
@@ -120,9 +119,7 @@ export async function runSamlMetadata(file: string, opts: SamlMetadataOptions): 
   const at = parseTime(opts.at);
   const md = loadMetadata(file, at, opts.allowSha1 ?? false, opts.entityId);
   const configured = opts.configured ? certificates(opts.configured) : [];
-  const rotations = configured.length ? rotationsFor(md.idps, configured, at) : [];
-  const findings = [...md.findings, ...rotations.flatMap((r) => r.findings)];
-  const failed = findings.some((f) => f.severity === "error");
+  const { rotations, findings, valid } = checkMetadata(md, configured, at);
   if (opts.json) {
     process.stdout.write(
       `${JSON.stringify(metadataJson(file, md, configured, rotations, findings, at), null, 2)}\n`,
@@ -132,16 +129,7 @@ export async function runSamlMetadata(file: string, opts: SamlMetadataOptions): 
       renderMetadata(file, md, configured, rotations, findings, at, styleFor(process.stdout)),
     );
   }
-  return failed ? EXIT_INVALID : EXIT_OK;
-}
-
-/** Which IdP the configured certificate belongs to: the one listing it, else every IdP (each compared). */
-function rotationsFor(idps: IdpEntity[], configured: Certificate[], at: Date): RotationReport[] {
-  if (idps.length <= 1) return idps.map((i) => compareConfigured(i, configured, at));
-  const owning = idps.filter((i) =>
-    i.signing.some((c) => configured.some((k) => k.sha256 === c.sha256 || k.spkiSha256 === c.spkiSha256)),
-  );
-  return (owning.length ? owning : idps).map((i) => compareConfigured(i, configured, at));
+  return valid ? EXIT_OK : EXIT_INVALID;
 }
 
 export function metadataJson(
@@ -386,26 +374,23 @@ export async function runSamlVerify(file: string, opts: SamlVerifyOptions): Prom
   const bytes = readInput(file, MAX_RESPONSE_INPUT);
   let report: ResponseReport;
   try {
-    report = verifyResponse(bytes, {
-      ...(trusted ? { trusted } : {}),
-      ...(md ? { metadata: md.idps } : {}),
-      ...(opts.spEntityId !== undefined ? { spEntityId: opts.spEntityId } : {}),
-      ...(opts.acs !== undefined ? { acs: opts.acs } : {}),
-      ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
-      ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
-      at,
-      ...(skewSeconds !== undefined ? { skewSeconds } : {}),
-      allowSha1: opts.allowSha1 ?? false,
-    });
+    report = verifyResponseWithMetadata(
+      bytes,
+      {
+        ...(trusted ? { trusted } : {}),
+        ...(opts.spEntityId !== undefined ? { spEntityId: opts.spEntityId } : {}),
+        ...(opts.acs !== undefined ? { acs: opts.acs } : {}),
+        ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
+        ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
+        at,
+        ...(skewSeconds !== undefined ? { skewSeconds } : {}),
+        allowSha1: opts.allowSha1 ?? false,
+      },
+      md,
+      opts.metadata,
+    );
   } catch (e) {
     return asInputError(file, e);
-  }
-  if (md?.signature.present && md.signature.valid === false) {
-    report.findings.push({
-      code: "saml-metadata-signature-invalid",
-      severity: "warning",
-      message: `the metadata given (${opts.metadata}) has a signature that does not verify: ${md.signature.problem}`,
-    });
   }
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(verifyJson(file, report), null, 2)}\n`);
