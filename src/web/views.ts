@@ -13,23 +13,9 @@ import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
 import { toPem } from "../x509/pem.js";
 import { iso } from "./stores.js";
+import type { CertSummary, PathEnd } from "./view-types.js";
 
-export interface CertSummary {
-  sha256: string;
-  label: string;
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  selfSigned: boolean;
-  ca: boolean;
-  key: string;
-  signature: string;
-  dnsNames: string[];
-  caIssuers: string[];
-  expired: boolean;
-  pem: string;
-}
+export type { CertSummary, PathEnd } from "./view-types.js";
 
 export function caIssuersOf(cert: Certificate): string[] {
   return (cert.authorityInfoAccess ?? [])
@@ -55,20 +41,6 @@ export function certSummary(c: Certificate, now: Date): CertSummary {
     expired: c.notAfter.getTime() < now.getTime(),
     pem: toPem(c.der),
   };
-}
-
-/** Where a client's path stops short of a trust anchor. */
-export interface PathEnd {
-  /** "gap": the issuer of the last certificate is missing; "untrusted-root": it ends at a root not trusted. */
-  kind: "gap" | "untrusted-root";
-  /** The missing issuer's name (gap). */
-  issuer?: string;
-  /** Its key identifier (AKI of the last certificate), hex. */
-  aki?: string;
-  /** Where the last certificate says its issuer can be downloaded. */
-  caIssuers?: string[];
-  /** A known certificate that would fill the gap (from a store, the FPKI bundle, or fetched). */
-  known?: { subject: string; sha256: string; source: string };
 }
 
 export interface ClientView extends ClientVerdict {

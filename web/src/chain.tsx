@@ -5,24 +5,10 @@
  * marked. Then the client matrix (verdict, reason, the exact error text each client prints) and findings.
  */
 
+import type { CertSummary, PathEnd } from "../../src/web/view-types";
 import { Badge, CopyButton, type Finding, Findings, SafeLink, type Tone } from "./ui";
 
-export interface CertSummary {
-  sha256: string;
-  label: string;
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  selfSigned: boolean;
-  ca: boolean;
-  key: string;
-  signature: string;
-  dnsNames: string[];
-  caIssuers: string[];
-  expired: boolean;
-  pem: string;
-}
+export type { CertSummary, PathEnd };
 
 export interface PathEntry {
   subject: string;
@@ -41,14 +27,6 @@ export interface SentEntry {
   issuer: string;
   sha256: string;
   notAfter: string;
-}
-
-export interface PathEnd {
-  kind: "gap" | "untrusted-root";
-  issuer?: string;
-  aki?: string;
-  caIssuers?: string[];
-  known?: { subject: string; sha256: string; source: string };
 }
 
 export interface ClientView {
