@@ -16,6 +16,7 @@ import {
   nssDistrustRules,
 } from "../src/trust/distrust.js";
 import { JDK_CACERTS_ALIASES } from "../src/trust/jdk-aliases.js";
+import { sctListValue } from "../src/x509/builder.js";
 import { type Certificate, parseCertificate } from "../src/x509/certificate.js";
 import { parsePem } from "../src/x509/pem.js";
 
@@ -34,30 +35,12 @@ const ruleById = (id: string, rules: readonly DistrustRule[] = defaultDistrustRu
 // ---- A throw-away PKI made with the openssl command line (OpenSSL 3.0 has no `x509 -not_before`, so
 // leaves are issued with `openssl ca -startdate`).
 
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const derLen = (n: number) =>
-  n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
-
 /** The SCT list extension's value (an OCTET STRING holding the RFC 6962 TLS list) for openssl's DER: syntax. */
 function sctListExtension(timestamps: Date[]): string {
-  const sig = Buffer.from("3006020101020101", "hex");
-  const scts = timestamps.map((t, i) => {
-    const ts = Buffer.alloc(8);
-    ts.writeBigUInt64BE(BigInt(t.getTime()));
-    // version v1, log id, timestamp, no extensions, ecdsa-sha256 signature
-    return Buffer.concat([
-      Buffer.from([0]),
-      Buffer.alloc(32, i + 1),
-      ts,
-      u16(0),
-      Buffer.from([4, 3]),
-      u16(sig.length),
-      sig,
-    ]);
-  });
-  const body = Buffer.concat(scts.flatMap((s) => [u16(s.length), s]));
-  const list = Buffer.concat([u16(body.length), body]);
-  return `DER:${Buffer.concat([Buffer.from([0x04]), derLen(list.length), list]).toString("hex")}`;
+  // Unsigned stand-ins: a fixed dummy ecdsa-sha256 signature, one log ID per position.
+  const signature = Uint8Array.from(Buffer.from("3006020101020101", "hex"));
+  const scts = timestamps.map((t, i) => ({ logId: new Uint8Array(32).fill(i + 1), timestamp: t, signature }));
+  return `DER:${Buffer.from(sctListValue(scts)).toString("hex")}`;
 }
 
 /** YYMMDDHHMMSSZ for `openssl ca -startdate`. */
