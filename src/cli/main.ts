@@ -17,6 +17,22 @@ function passwordOptions(cmd: Command): Command {
     .option("--password-file <FILE>", "read the keystore/PKCS#12 password from the first line of FILE");
 }
 
+/** The options every verdict command shares: which clients, and which trust store they use. */
+function clientAndStoreOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--client <NAME>",
+      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
+      "salesforce",
+    )
+    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
+    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
+    .option(
+      "--store-password-env <VAR>",
+      "password of a keystore/PKCS#12 trust store, from environment variable VAR",
+    );
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -59,25 +75,16 @@ export function buildProgram(): Command {
     });
 
   passwordOptions(
-    program
-      .command("verify")
-      .description("will a client trust this chain? Salesforce by default; --client all for the matrix")
-      .option(
-        "--chain <FILE>",
-        "the chain as the server sends it (first certificate = the server's); any format decode reads",
-      )
-      .option("--leaf <FILE>", "the server's certificate, when it is not the first of --chain")
-      .option(
-        "--client <NAME>",
-        "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
-        "salesforce",
-      )
-      .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
-      .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
-      .option(
-        "--store-password-env <VAR>",
-        "password of a keystore/PKCS#12 trust store, from environment variable VAR",
-      )
+    clientAndStoreOptions(
+      program
+        .command("verify")
+        .description("will a client trust this chain? Salesforce by default; --client all for the matrix")
+        .option(
+          "--chain <FILE>",
+          "the chain as the server sends it (first certificate = the server's); any format decode reads",
+        )
+        .option("--leaf <FILE>", "the server's certificate, when it is not the first of --chain"),
+    )
       .option("--host <NAME>", "the host name the client connects to")
       .option("--ip <ADDR>", "the IP address the client connects to")
       .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
@@ -207,20 +214,14 @@ export function buildProgram(): Command {
       process.exitCode = await runSamlVerify(file, opts);
     });
 
-  program
-    .command("check")
-    .description(
-      "connect to a server and say, for each client, whether it trusts the endpoint and why not; --fix repairs the chain",
-    )
-    .argument("<target>", "HOST[:PORT], [IPv6]:PORT or https://host/path (default port 443)")
-    .option(
-      "--client <NAME>",
-      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
-      "salesforce",
-    )
-    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
-    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
-    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+  clientAndStoreOptions(
+    program
+      .command("check")
+      .description(
+        "connect to a server and say, for each client, whether it trusts the endpoint and why not; --fix repairs the chain",
+      )
+      .argument("<target>", "HOST[:PORT], [IPv6]:PORT or https://host/path (default port 443)"),
+  )
     .option("--servername <NAME>", "send NAME as SNI and check the certificate against it")
     .option("--connect-to <ADDR[:PORT]>", "connect to ADDR (and PORT) instead of resolving the host")
     .option("--timeout <SECONDS>", "give up on a connection after SECONDS", "10")
@@ -245,20 +246,14 @@ export function buildProgram(): Command {
       process.exitCode = await runCheck(target, opts);
     });
 
-  program
-    .command("scan")
-    .description(
-      "check every endpoint of a list (host[:port] [sni] per line, or CSV host,port,sni) for each client",
-    )
-    .argument("<file>", "the list; - for standard input")
-    .option(
-      "--client <NAME>",
-      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
-      "salesforce",
-    )
-    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
-    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
-    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+  clientAndStoreOptions(
+    program
+      .command("scan")
+      .description(
+        "check every endpoint of a list (host[:port] [sni] per line, or CSV host,port,sni) for each client",
+      )
+      .argument("<file>", "the list; - for standard input"),
+  )
     .option("--concurrency <N>", "targets checked at once (default 32 per CPU, 32 to 256)")
     .option("--timeout <SECONDS>", "give up on a target's connection after SECONDS", "10")
     .option("--json", "print one JSON document at the end (documented in docs/scan.md)")
