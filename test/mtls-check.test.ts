@@ -6,14 +6,14 @@
 
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import tls from "node:tls";
+import type tls from "node:tls";
 import { createSelfSigned, exportEntry, installOnTarget } from "../src/keystore/operations.js";
 import { Keystore } from "../src/keystore/store.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { runCli } from "./helpers/cli.js";
+import { clientCertServer } from "./helpers/mtls-server.js";
 import { tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -79,24 +79,8 @@ after(() => {
   tmp.cleanup();
 });
 
-async function server(ca: string[] | undefined): Promise<number> {
-  const s = tls.createServer(
-    {
-      key: serverKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      cert: serverCert.pem,
-      requestCert: true,
-      rejectUnauthorized: true,
-      ...(ca ? { ca } : {}),
-    },
-    (c) => {
-      c.on("error", () => {});
-      c.end("K");
-    },
-  );
-  s.on("tlsClientError", () => {});
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
+function server(ca: string[] | undefined): Promise<number> {
+  return clientCertServer(serverKey, serverCert.pem, ca, servers);
 }
 
 const check = (port: number, ...args: string[]) =>

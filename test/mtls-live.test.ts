@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import tls from "node:tls";
+import type tls from "node:tls";
 import { describeServerVerdict, predictClientCertificateSent } from "../src/keystore/mtls.js";
 import {
   createCsr,
@@ -29,6 +29,7 @@ import { Keystore } from "../src/keystore/store.js";
 import { probe } from "../src/net/probe.js";
 import { buildCertificate, generateKeyPair, type KeyPair, parseCsr } from "../src/x509/builder.js";
 import type { Certificate } from "../src/x509/certificate.js";
+import { clientCertServer } from "./helpers/mtls-server.js";
 import { haveOpenssl, tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -107,24 +108,8 @@ after(() => {
 });
 
 /** A node TLS server that asks for a client certificate, trusts `ca`, and writes "K" to clients it accepts. */
-async function nodeServer(ca: string[] | undefined): Promise<number> {
-  const server = tls.createServer(
-    {
-      key: keyPem(serverKey),
-      cert: serverCert.pem,
-      requestCert: true,
-      rejectUnauthorized: true,
-      ...(ca ? { ca } : {}),
-    },
-    (s) => {
-      s.on("error", () => {});
-      s.end("K");
-    },
-  );
-  server.on("tlsClientError", () => {});
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return (server.address() as AddressInfo).port;
+function nodeServer(ca: string[] | undefined): Promise<number> {
+  return clientCertServer(serverKey, serverCert.pem, ca, servers);
 }
 
 function pemOf(name: string): { cert: string; key: string } {
