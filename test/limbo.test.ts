@@ -5,7 +5,13 @@
  */
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { CertCache, loadBaseline, loadSuite, runCase, runSuite, summarize } from "../scripts/limbo.js";
 import { verifyChain } from "../src/verify/index.js";
 import { parseCertificate } from "../src/x509/certificate.js";
@@ -35,6 +41,31 @@ describe("x509-limbo", () => {
       console.log("  the pass count rose: raise `passes` in test/data/limbo/baseline.json");
     const stale = Object.keys(baseline.divergences).filter((id) => !s.divergent.some((r) => r.id === id));
     if (stale.length) console.log(`  now passing, remove from the baseline: ${stale.join(", ")}`);
+  });
+});
+
+describe("npm run limbo", () => {
+  it("with two threads sharing the cases, writes exactly the results of one thread, in suite order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "limbo-"));
+    try {
+      const script = join(dirname(fileURLToPath(import.meta.url)), "..", "scripts", "limbo.js");
+      const out = join(dir, "results.json");
+      const run = await promisify(execFile)(process.execPath, [script, "--threads", "2", "--output", out]);
+      const overall = /^overall +(\d+) +(\d+) +0 /m.exec(run.stdout);
+      assert.ok(overall, run.stdout);
+      assert.ok(Number(overall[1]) >= loadBaseline().passes, overall[0]);
+      assert.match(run.stdout, /in 2 thread\(s\)/);
+      const file = JSON.parse(readFileSync(out, "utf8")) as {
+        version: number;
+        harness: string;
+        results: unknown[];
+      };
+      assert.equal(file.version, 1);
+      assert.equal(file.harness, "chainproof");
+      assert.deepEqual(file.results, runSuite().results);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
