@@ -30,15 +30,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { gunzipSync } from "node:zlib";
-import {
-  type Crl,
-  type PeerName,
-  type Policy,
-  parseCrl,
-  type VerifyInput,
-  type VerifyResult,
-  verifyChain,
-} from "../src/verify/index.js";
+import { type Crl, type PeerName, type Policy, parseCrl, verifyChain } from "../src/verify/index.js";
 import { type Certificate, parseCertificate } from "../src/x509/certificate.js";
 import type { KeyUsageName } from "../src/x509/oids.js";
 import { OID } from "../src/x509/oids.js";
@@ -238,18 +230,6 @@ export function runCase(
   forced?: "webpki" | "rfc5280",
   diagnostics: "verdict" | "full" = "verdict",
 ): LimboResult {
-  const input = prepareCase(t, cache, now, forced, diagnostics);
-  return "actual_result" in input ? input : caseResult(t, verifyChain(input));
-}
-
-/** The verifier's input for a testcase, or its result when the testcase ends before verification. */
-function prepareCase(
-  t: LimboTestcase,
-  cache: CertCache,
-  now: Date,
-  forced: "webpki" | "rfc5280" | undefined,
-  diagnostics: "verdict" | "full",
-): VerifyInput | LimboResult {
   const skip = (context: string): LimboResult => ({ id: t.id, actual_result: "SKIPPED", context });
   const fail = (context: string): LimboResult => ({ id: t.id, actual_result: "FAILURE", context });
   if (t.signature_algorithms?.length)
@@ -306,11 +286,7 @@ function prepareCase(
     crls: crls.length ? crls : undefined,
     diagnostics,
   };
-  return { leaf, presented, anchors, policy };
-}
-
-function caseResult(t: LimboTestcase, r: VerifyResult): LimboResult {
-  const fail = (context: string): LimboResult => ({ id: t.id, actual_result: "FAILURE", context });
+  const r = verifyChain({ leaf, presented, anchors, policy });
   counters.signatureChecks += r.stats.signatureChecks;
   counters.nodes += r.stats.nodes;
   if (r.trusted) return { id: t.id, actual_result: "SUCCESS", context: "" };
