@@ -22,7 +22,7 @@ import {
 } from "../x509/builder.js";
 import type { Certificate } from "../x509/certificate.js";
 import { BadPasswordError, InputError } from "../x509/errors.js";
-import { readCertificates } from "../x509/input.js";
+import { type OpenedContainer, readCertificates } from "../x509/input.js";
 import { namesMatch } from "../x509/names.js";
 import { OID } from "../x509/oids.js";
 import { toPem } from "../x509/pem.js";
@@ -425,6 +425,8 @@ export interface ImportKeystoreInput {
   bytes: Uint8Array;
   source: string;
   password: string;
+  /** The keystore already opened elsewhere (see ReadOptions.opened). */
+  opened?: OpenedContainer;
   /** The entry's name, for a keystore holding one key (default: its alias, made a valid name). */
   name?: string;
   label?: string;
@@ -434,7 +436,11 @@ export interface ImportKeystoreInput {
 export function importKeystore(ks: Keystore, input: ImportKeystoreInput): Outcome[] {
   let read: ReturnType<typeof readCertificates>;
   try {
-    read = readCertificates(input.bytes, { source: input.source, password: input.password });
+    read = readCertificates(input.bytes, {
+      source: input.source,
+      password: input.password,
+      opened: input.opened,
+    });
   } catch (e) {
     if (e instanceof BadPasswordError) {
       const m = /not the key "([^"]*)"/.exec(e.message);

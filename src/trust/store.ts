@@ -8,7 +8,12 @@
 
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
-import { type LoadedCertificate, type ReadResult, readCertificates } from "../x509/input.js";
+import {
+  type LoadedCertificate,
+  type OpenedContainer,
+  type ReadResult,
+  readCertificates,
+} from "../x509/input.js";
 
 export interface TrustAnchor {
   cert: Certificate;
@@ -55,6 +60,8 @@ export interface StoreFromBytesOptions {
   id?: string;
   /** Override the store's display name. */
   name?: string;
+  /** The file already opened elsewhere (see ReadOptions.opened). */
+  opened?: OpenedContainer;
 }
 
 const KIND_NAMES: Record<FileStoreKind, string> = {
@@ -79,13 +86,16 @@ export function storeFromBytes(
   bytes: Uint8Array,
   opts: StoreFromBytesOptions,
 ): TrustStore {
-  return storeFromFiles(kind, [{ bytes, source: opts.source }], opts, { strict: true });
+  const file = { bytes, source: opts.source, ...(opts.opened ? { opened: opts.opened } : {}) };
+  return storeFromFiles(kind, [file], opts, { strict: true });
 }
 
 export interface StoreFile {
   bytes: Uint8Array;
   /** File name, for messages and `trustSource`. */
   source: string;
+  /** The file already opened elsewhere (see ReadOptions.opened). */
+  opened?: OpenedContainer;
 }
 
 /**
@@ -113,7 +123,7 @@ export function storeFromFiles(
   for (const f of files) {
     let read: ReadResult;
     try {
-      read = readCertificates(f.bytes, { source: f.source, password });
+      read = readCertificates(f.bytes, { source: f.source, password, opened: f.opened });
     } catch (e) {
       if (strict || !(e instanceof InputError) || e.code === "bad-password" || e.code === "need-password")
         throw e;

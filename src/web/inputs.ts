@@ -7,7 +7,9 @@
  * names the input and the position of what is wrong.
  */
 
+import { containerPool } from "../runtime/container-pool.js";
 import { InputError } from "../x509/errors.js";
+import { type OpenedContainer, protectedContainerKind } from "../x509/input.js";
 import { BlockedTargetError } from "./ssrf.js";
 
 /** Request bodies: 2 MiB (a 1.5 MiB file in base64). */
@@ -79,6 +81,61 @@ export function fileBytes(p: FilePayload | undefined, what: string): Uint8Array 
   return bytes;
 }
 
+/** Uploads opened off the event loop by openProtectedUploads, until their request is answered. */
+const openedUploads = new WeakMap<FilePayload, OpenedContainer>();
+
+/**
+ * Opens, in the container pool's threads, every PKCS#12 or Java keystore in a request body that comes with
+ * a password (file payloads at most three levels deep: `file`, `roots`, `a.roots`…), and remembers the
+ * outcome for openedContainer(). Runs before each API handler, so that no handler derives a key on the
+ * event loop. Never throws: a payload it cannot read is left for the handler to report in its own words.
+ */
+export async function openProtectedUploads(body: unknown): Promise<void> {
+  const jobs: Promise<void>[] = [];
+  for (const [p, field] of protectedPayloads(body, "file", 0)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = fileBytes(p, field);
+    } catch {
+      continue;
+    }
+    const kind = protectedContainerKind(bytes);
+    if (kind === undefined) continue;
+    const job = { kind, bytes, password: p.password!, name: sourceName(p, field) };
+    jobs.push(
+      containerPool()
+        .settle(job)
+        .then((o) => void openedUploads.set(p, o)),
+    );
+  }
+  await Promise.all(jobs);
+}
+
+/** File payloads with a password, each with the name of its field (what handlers call an unnamed file). */
+function* protectedPayloads(v: unknown, field: string, depth: number): Generator<[FilePayload, string]> {
+  if (typeof v !== "object" || v === null || depth > 3) return;
+  const o = v as Record<string, unknown>;
+  if (typeof o.password === "string" && (typeof o.base64 === "string" || typeof o.text === "string")) {
+    yield [o as FilePayload, field];
+    return;
+  }
+  for (const [key, child] of Object.entries(o)) yield* protectedPayloads(child, key, depth + 1);
+}
+
+/**
+ * What openProtectedUploads found for this payload, to hand to readCertificates (ReadOptions.opened).
+ * A protected container that was not opened beforehand is a bug (its key derivation would block every
+ * request): refused as an internal error rather than run here.
+ */
+export function openedContainer(p: FilePayload | undefined): OpenedContainer | undefined {
+  if (p?.password === undefined) return undefined;
+  const opened = openedUploads.get(p);
+  if (opened === undefined && protectedContainerKind(fileBytes(p, "file")) !== undefined) {
+    throw new Error("a password-protected upload reached its handler without being opened in the pool");
+  }
+  return opened;
+}
+
 /** How to name the payload in messages: its file name (control characters removed) or a default. */
 export function sourceName(p: FilePayload | undefined, fallback: string): string {
   const n = p?.name?.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim();
@@ -109,6 +166,7 @@ const INPUT_STATUS: Record<string, number> = {
   "keystore-readonly": 503,
   "keystore-io": 503,
   "keystore-corrupt": 500,
+  "server-busy": 503,
 };
 
 /** Turn any thrown value into the status and body the API answers with. */

@@ -27,7 +27,14 @@ import {
 } from "../keystore/index.js";
 import { DB_FILE } from "../keystore/store.js";
 import { toPem } from "../x509/pem.js";
-import { ApiError, type FilePayload, fileBytes, filePayloadSchema, sourceName } from "./inputs.js";
+import {
+  ApiError,
+  type FilePayload,
+  fileBytes,
+  filePayloadSchema,
+  openedContainer,
+  sourceName,
+} from "./inputs.js";
 import { certificatesOf } from "./routes.js";
 import { ERRORS, route, type WebContext } from "./server.js";
 import { iso } from "./stores.js";
@@ -357,6 +364,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
         bytes: fileBytes(b.file, "file"),
         source: sourceName(b.file, "keystore"),
         password: b.file.password,
+        opened: openedContainer(b.file),
         ...(b.name ? { name: b.name } : {}),
         ...(b.label ? { label: b.label } : {}),
         ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),

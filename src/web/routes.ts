@@ -17,7 +17,16 @@ import type { Certificate } from "../x509/certificate.js";
 import { NeedPasswordError, type ReadResult, readCertificates } from "../x509/input.js";
 import { decodeDocument } from "../x509/json.js";
 import { toPem } from "../x509/pem.js";
-import { ApiError, type FilePayload, fileBytes, filePayloadSchema, parseTime, sourceName } from "./inputs.js";
+import {
+  ApiError,
+  type FilePayload,
+  fileBytes,
+  filePayloadSchema,
+  openedContainer,
+  openProtectedUploads,
+  parseTime,
+  sourceName,
+} from "./inputs.js";
 import { ERRORS, route, VERSION, type WebContext } from "./server.js";
 import {
   availableStores,
@@ -42,7 +51,7 @@ export function readPayload(p: FilePayload | undefined, what: string): ReadResul
   try {
     return readCertificates(bytes, {
       source,
-      ...(p?.password !== undefined ? { password: p.password } : {}),
+      ...(p?.password !== undefined ? { password: p.password, opened: openedContainer(p) } : {}),
     });
   } catch (e) {
     if (e instanceof NeedPasswordError) {
@@ -94,6 +103,9 @@ const timeSchema = { type: "string", maxLength: 40, description: "ISO 8601 time 
 // ---------------------------------------------------------------------------------------------------------
 
 export async function registerRoutes(ctx: WebContext): Promise<void> {
+  // Password-protected uploads are opened in worker threads before any handler runs (key derivation
+  // would otherwise block every other request); handlers then read them without deriving a key.
+  ctx.app.addHook("preHandler", async (req) => openProtectedUploads(req.body));
   sessionRoutes(ctx);
   decodeRoutes(ctx);
   verifyRoutes(ctx);

@@ -25,7 +25,14 @@ import {
   type TrustStore,
 } from "../trust/store.js";
 import type { Certificate } from "../x509/certificate.js";
-import { ApiError, type FilePayload, fileBytes, filePayloadSchema, sourceName } from "./inputs.js";
+import {
+  ApiError,
+  type FilePayload,
+  fileBytes,
+  filePayloadSchema,
+  openedContainer,
+  sourceName,
+} from "./inputs.js";
 
 export const BUILTIN_STORES = ["mozilla", "fpki", "node", "system", "jdk"] as const;
 export type BuiltinStoreId = (typeof BUILTIN_STORES)[number];
@@ -142,7 +149,7 @@ export function uploadedStore(p: FilePayload): TrustStore {
   return storeFromBytes("custom", fileBytes(p, "roots"), {
     source: name,
     name,
-    ...(p.password !== undefined ? { password: p.password } : {}),
+    ...(p.password !== undefined ? { password: p.password, opened: openedContainer(p) } : {}),
   });
 }
 

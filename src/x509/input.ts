@@ -7,9 +7,9 @@
  */
 
 import { type Certificate, parseCertificate } from "./certificate.js";
-import { readJks } from "./containers/jks.js";
+import { type JksContents, readJks } from "./containers/jks.js";
 import { readPkcs7Certificates } from "./containers/pkcs7.js";
-import { readPkcs12 } from "./containers/pkcs12.js";
+import { type Pkcs12Contents, readPkcs12 } from "./containers/pkcs12.js";
 import { DerError, readTlv, Tag } from "./der.js";
 import { InputError, LimitError } from "./errors.js";
 import { looksLikePem, PemError, parsePem } from "./pem.js";
@@ -58,6 +58,45 @@ export interface ReadOptions {
   password?: string;
   /** Refuse inputs holding more certificates than this (default 5,000). */
   maxCertificates?: number;
+  /**
+   * The outcome of opening this very PKCS#12 or Java keystore elsewhere with the same password (the web
+   * server does it in a worker thread, src/runtime/container-pool.ts, to keep key derivation off its event
+   * loop). Used instead of opening it here; a failure is thrown where opening it here would have thrown.
+   */
+  opened?: OpenedContainer;
+}
+
+/** A password-protected container opened elsewhere: its contents, or the error opening it raised. */
+export type OpenedContainer =
+  | { kind: "pkcs12"; contents: Pkcs12Contents }
+  | { kind: "jks"; contents: JksContents }
+  | { kind: "failed"; error: Error };
+
+/** Which password-protected container the bytes are, if any: those are what key derivation opens. */
+export function protectedContainerKind(bytes: Uint8Array): "pkcs12" | "jks" | undefined {
+  if (isKeystoreMagic(bytes)) return "jks";
+  if (!looksLikePem(bytes) && sniffDer(bytes) === "pkcs12") return "pkcs12";
+  return undefined;
+}
+
+function isKeystoreMagic(bytes: Uint8Array): boolean {
+  const magic =
+    bytes.length >= 4 ? ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0 : 0;
+  return magic === 0xfeedfeed || magic === 0xcececece;
+}
+
+/** The opened contents when they are of the expected kind; throws the error opening it raised. */
+function openedAs<K extends keyof OpenedContents>(
+  opened: OpenedContainer | undefined,
+  kind: K,
+): OpenedContents[K] | undefined {
+  if (opened?.kind === "failed") throw opened.error;
+  return opened?.kind === kind ? (opened.contents as OpenedContents[K]) : undefined;
+}
+
+interface OpenedContents {
+  pkcs12: Pkcs12Contents;
+  jks: JksContents;
 }
 
 /** Raised when a container needs a password and none was given, so the CLI can prompt for one. */
@@ -95,12 +134,10 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
     return position;
   };
 
-  const magic =
-    bytes.length >= 4 ? ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0 : 0;
-  if (magic === 0xfeedfeed || magic === 0xcececece) {
-    result.container = magic === 0xfeedfeed ? "jks" : "jceks";
+  if (isKeystoreMagic(bytes)) {
+    result.container = bytes[0] === 0xfe ? "jks" : "jceks";
     if (opts.password === undefined) throw new NeedPasswordError(src, "Java keystore");
-    const ks = readJks(bytes, opts.password, { name: src });
+    const ks = openedAs(opts.opened, "jks") ?? readJks(bytes, opts.password, { name: src });
     for (const e of ks.entries) {
       if (e.kind === "trusted")
         add(e.certificate, { container: result.container, alias: e.alias, entry: "trusted" });
@@ -160,7 +197,7 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
   } else if (kind === "pkcs12") {
     result.container = "pkcs12";
     if (opts.password === undefined) throw new NeedPasswordError(src, "PKCS#12 file");
-    const p12 = readPkcs12(bytes, opts.password, { name: src });
+    const p12 = openedAs(opts.opened, "pkcs12") ?? readPkcs12(bytes, opts.password, { name: src });
     const byKeyId = new Map<string, number[]>();
     for (const c of p12.certificates) {
       const pos = add(c.der, {

@@ -1,0 +1,178 @@
+/**
+ * Opens password-protected containers (PKCS#12, JKS, JCEKS) in worker threads, so that their key
+ * derivation never blocks the event loop of a process serving other requests (`chainproof serve`).
+ *
+ * Why a module of its own, outside the engine layers: the engine's readers (src/x509/containers) stay
+ * synchronous and pure, and the CLI uses them directly; threads are process machinery a face chooses. It
+ * sits beside src/net and src/keystore (it uses only src/x509), so src/web and src/cli may both use it.
+ *
+ * A small pool (at most two threads by default) runs one container per thread at a time; more requests
+ * wait in a short queue, and past it are refused as "busy". Each container gets a time budget: when it
+ * runs out, its thread is terminated (V8 stops it even inside a JavaScript hash loop; a native PBKDF2 call
+ * finishes first, and the iteration caps keep that short) and the caller gets a LimitError saying so.
+ */
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { BadPasswordError, InputError, LimitError } from "../x509/errors.js";
+import type { OpenedContainer } from "../x509/input.js";
+
+/** One container to open. */
+export interface OpenJob {
+  kind: "pkcs12" | "jks";
+  bytes: Uint8Array;
+  password: string;
+  /** How messages name the input. */
+  name: string;
+}
+
+/** What the worker answers: the contents, or the engine's error as data. */
+export type OpenAnswer =
+  | { ok: true; opened: Exclude<OpenedContainer, { kind: "failed" }> }
+  | { ok: false; error: { name: string; code: string; message: string } };
+
+export interface ContainerPoolOptions {
+  /** Threads at most (default: 2, or 1 on a single core). */
+  threads?: number;
+  /** Time one container may take in its thread before the thread is terminated, ms (default 5,000). */
+  budgetMs?: number;
+  /** Containers that may wait for a thread; more are refused as busy (default 16). */
+  maxWaiting?: number;
+}
+
+export const DEFAULT_BUDGET_MS = 5000;
+
+interface Pending {
+  job: OpenJob;
+  resolve: (o: Exclude<OpenedContainer, { kind: "failed" }>) => void;
+  reject: (e: Error) => void;
+}
+
+export class ContainerPool {
+  readonly threads: number;
+  readonly budgetMs: number;
+  readonly maxWaiting: number;
+  private readonly idle: Worker[] = [];
+  private running = 0;
+  private readonly waiting: Pending[] = [];
+  private closed = false;
+
+  constructor(opts: ContainerPoolOptions = {}) {
+    this.threads = opts.threads ?? Math.min(2, availableParallelism());
+    this.budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+    this.maxWaiting = opts.maxWaiting ?? 16;
+  }
+
+  /**
+   * Opens a container in a thread. Rejects with the engine's own InputError (BadPasswordError,
+   * LimitError…) as the synchronous reader would throw it, a LimitError when the budget runs out, an
+   * InputError "server-busy" when too many wait, and a plain Error for a failure of the thread itself.
+   */
+  open(job: OpenJob): Promise<Exclude<OpenedContainer, { kind: "failed" }>> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error("the container pool is closed"));
+      if (this.running >= this.threads && this.waiting.length >= this.maxWaiting) {
+        return reject(
+          new InputError(
+            `${job.name}: ${this.running + this.waiting.length} password-protected files are being opened; try again shortly`,
+            "server-busy",
+          ),
+        );
+      }
+      this.waiting.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Like open(), but a failure becomes the `failed` outcome (see ReadOptions.opened). */
+  async settle(job: OpenJob): Promise<OpenedContainer> {
+    try {
+      return await this.open(job);
+    } catch (e) {
+      return { kind: "failed", error: e instanceof Error ? e : new Error(String(e)) };
+    }
+  }
+
+  /** Terminates the idle threads and refuses new work; running containers finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.waiting.splice(0)) p.reject(new Error("the container pool is closed"));
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0 && this.running < this.threads) {
+      const next = this.waiting.shift()!;
+      this.running++;
+      this.run(this.idle.pop() ?? spawn(), next);
+    }
+  }
+
+  private run(worker: Worker, { job, resolve, reject }: Pending): void {
+    let done = false;
+    const finish = (keep: boolean, outcome: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      worker.removeAllListeners();
+      this.running--;
+      if (keep && !this.closed) {
+        worker.unref(); // an idle thread must not keep the process alive
+        this.idle.push(worker);
+      } else {
+        void worker.terminate();
+      }
+      outcome();
+      this.pump();
+    };
+    const timer = setTimeout(() => {
+      finish(false, () =>
+        reject(
+          new LimitError(
+            `${job.name}: opening it took more than ${this.budgetMs / 1000} s of key derivation; refused`,
+          ),
+        ),
+      );
+    }, this.budgetMs);
+    worker.ref();
+    worker.on("message", (a: OpenAnswer) =>
+      finish(true, () => (a.ok ? resolve(a.opened) : reject(rebuildError(a.error)))),
+    );
+    worker.on("error", (e) =>
+      finish(false, () => reject(new Error(`container worker failed: ${e.message}`))),
+    );
+    worker.on("exit", (code) =>
+      finish(false, () =>
+        reject(new Error(`container worker exited (code ${code}) while opening ${job.name}`)),
+      ),
+    );
+    worker.postMessage(job);
+  }
+}
+
+function spawn(): Worker {
+  return new Worker(new URL("./container-worker.js", import.meta.url));
+}
+
+/** The engine's error classes back from their data, so callers and the web's error mapping see no change. */
+function rebuildError(e: { name: string; code: string; message: string }): Error {
+  if (e.code === "internal") return new Error(`container worker: ${e.message}`);
+  if (e.name === "BadPasswordError") return new BadPasswordError(e.message);
+  if (e.code === "limit-exceeded") return new LimitError(e.message);
+  return new InputError(e.message, e.code);
+}
+
+let shared: ContainerPool | undefined;
+
+/** The process's pool (created on first use). */
+export function containerPool(): ContainerPool {
+  shared ??= new ContainerPool();
+  return shared;
+}
+
+/** Replaces the process's pool with one of these options (the old one is closed). */
+export function configureContainerPool(opts: ContainerPoolOptions): ContainerPool {
+  void shared?.close();
+  shared = new ContainerPool(opts);
+  return shared;
+}
