@@ -29,6 +29,7 @@ import {
   TagClass,
   takeDerSequence,
 } from "./ber.js";
+import { iterateHash } from "./iterated-hash.js";
 
 export type JksEntry =
   | { kind: "trusted"; alias: string; date: Date; certificate: Uint8Array }
@@ -369,9 +370,7 @@ function pbeMd5TripleDesKey(password: Uint8Array, salt: Uint8Array, iterations: 
   if (s[0] === s[4] && s[1] === s[5] && s[2] === s[6] && s[3] === s[7]) s.subarray(0, 4).reverse();
   const out = new Uint8Array(32);
   for (let half = 0; half < 2; half++) {
-    let h: Uint8Array = s.subarray(half * 4, half * 4 + 4);
-    for (let i = 0; i < iterations; i++) h = createHash("md5").update(h).update(password).digest();
-    out.set(h, half * 16);
+    out.set(iterateHash("md5", s.subarray(half * 4, half * 4 + 4), password, iterations), half * 16);
   }
   return out;
 }

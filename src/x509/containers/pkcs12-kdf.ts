@@ -4,7 +4,7 @@
  *
  * The password goes in as a BMPString (UTF-16BE) with a two-byte zero terminator: see bmpPassword().
  */
-import { createHash } from "node:crypto";
+import { iterateHash } from "./iterated-hash.js";
 
 /** What the key material is for: the "ID" byte of RFC 7292 B.3. */
 export const Pkcs12KeyId = { Key: 1, Iv: 2, Mac: 3 } as const;
@@ -70,10 +70,13 @@ export function pkcs12Kdf(
 
   const out = new Uint8Array(length);
   const b = new Uint8Array(v);
+  const di = new Uint8Array(v + ii.length);
+  const none = new Uint8Array(0);
   for (let filled = 0; filled < length; ) {
     // A = H^iterations(D || I)
-    let a: Uint8Array = createHash(hash).update(d).update(ii).digest();
-    for (let r = 1; r < iterations; r++) a = createHash(hash).update(a).digest();
+    di.set(d);
+    di.set(ii, v);
+    const a = iterateHash(hash, di, none, iterations);
     const take = Math.min(u, length - filled);
     out.set(a.subarray(0, take), filled);
     filled += take;
