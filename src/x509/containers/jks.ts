@@ -19,6 +19,7 @@
  * so a keystore holding one is refused with a clear InputError.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from "node:crypto";
+import { parseCertificate } from "../certificate.js";
 import { BadPasswordError, InputError, LimitError } from "../errors.js";
 import {
   BerReader,
@@ -44,13 +45,13 @@ const JKS_MAGIC = 0xfeedfeed;
 const JCEKS_MAGIC = 0xcececece;
 const OID_SUN_KEY_PROTECTOR = "1.3.6.1.4.1.42.2.17.1.1";
 const OID_PBE_MD5_3DES = "1.3.6.1.4.1.42.2.19.1";
-/** Java refuses JCEKS keys protected with more iterations than this; so do we. */
-const MAX_JCEKS_ITERATIONS = 5_000_000;
 /**
- * MD5 rounds (2 per iteration) we run for all JCEKS keys of one keystore: about 15 s of CPU, or 20 keys
- * at Java's default 200,000 iterations. Our MD5 loop is JavaScript, about 1.7 µs a round.
+ * Highest iteration count we run for one JCEKS key (Java itself refuses more than 5,000,000; keytool
+ * writes 200,000). Each iteration is two MD5 rounds of about 0.5 µs here (./iterated-hash.ts).
  */
-const MAX_JCEKS_WORK = 8_000_000;
+export const MAX_JCEKS_ITERATIONS = 1_000_000;
+/** MD5 rounds we run for all JCEKS keys of one keystore: about 1 s here, or 5 keys at keytool's 200,000. */
+const MAX_JCEKS_ROUNDS = 2 * MAX_JCEKS_ITERATIONS;
 
 /** True if the bytes start with the JKS magic number. */
 export function isJks(bytes: Uint8Array): boolean {
@@ -243,22 +244,26 @@ export function readJks(bytes: Uint8Array, password: string, opts: ContainerRead
     .update("Mighty Aphrodite", "utf8")
     .update(bytes.subarray(0, end))
     .digest();
+  const work = { rounds: 0 };
   if (!timingSafeEqual(digest, stored)) {
-    throw new BadPasswordError(`wrong password for ${name} (the integrity check failed)`);
+    throw integrityFailure(ber, entries, { password, passwordBytes, work });
   }
 
-  const work = { rounds: 0 };
   return {
     format,
     entries: entries.map((e): JksEntry => {
       if ("kind" in e) return e;
-      const pkcs8 = recoverKey(ber, e, password, passwordBytes, work);
+      const pkcs8 = recoverKey(ber, e, { password, passwordBytes, work });
       return { kind: "key", alias: e.alias, date: e.date, pkcs8, chain: e.chain };
     }),
   };
 }
 
 /** Java's char[] → byte[] for these formats: each UTF-16 unit as two big-endian bytes, no terminator. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 function utf16be(password: string): Uint8Array {
   const out = new Uint8Array(password.length * 2);
   for (let i = 0; i < password.length; i++) {
@@ -268,14 +273,68 @@ function utf16be(password: string): Uint8Array {
   return out;
 }
 
+/** The password in the forms the key protections use, and the key-derivation work done so far. */
+interface KeyPassword {
+  password: string;
+  passwordBytes: Uint8Array;
+  work: { rounds: number };
+}
+
+/**
+ * The error for a failed integrity digest. The digest is keyed by the password, so a wrong password and a
+ * damaged or modified body look alike to it; tell them apart where the file lets us: a key entry that
+ * opens with this password proves the password right, a certificate that does not parse proves damage.
+ * Otherwise say both, since nothing can tell: a trusted-certificate-only store with a flipped byte
+ * inside a certificate's signature is exactly as a wrong password.
+ */
+function integrityFailure(r: BerReader, entries: (JksEntry | RawKeyEntry)[], pw: KeyPassword): InputError {
+  const name = r.where;
+  const keys = entries.filter((e): e is RawKeyEntry => !("kind" in e));
+  for (const e of keys) {
+    try {
+      recoverKey(r, e, pw);
+    } catch (err) {
+      if (err instanceof InputError) continue;
+      throw err;
+    }
+    return new InputError(
+      `${name} is damaged or was modified: the password is right (it opens the key "${e.alias}") but the integrity check over the file failed`,
+      "damaged-keystore",
+    );
+  }
+  const broken = firstUnparsableCertificate(entries);
+  if (broken !== undefined) {
+    return new InputError(
+      `${name} is damaged: ${broken}, and the integrity check failed`,
+      "damaged-keystore",
+    );
+  }
+  if (keys.length > 0) return new BadPasswordError(`wrong password for ${name} (the integrity check failed)`);
+  return new BadPasswordError(
+    `wrong password for ${name}, or the file is damaged: its integrity check failed, and for a store of trusted certificates only that check cannot tell the two apart`,
+  );
+}
+
+/** "the certificate of "root" does not parse (…)" for the first certificate that does not parse. */
+function firstUnparsableCertificate(entries: (JksEntry | RawKeyEntry)[]): string | undefined {
+  for (const e of entries) {
+    const certs = "kind" in e ? (e.kind === "trusted" ? [e.certificate] : e.chain) : e.chain;
+    for (const [i, der] of certs.entries()) {
+      try {
+        parseCertificate(der);
+      } catch (err) {
+        const which =
+          "kind" in e && e.kind === "trusted" ? "the certificate" : `certificate ${i + 1} of the chain`;
+        return `${which} of "${e.alias}" does not parse (${err instanceof Error ? err.message : err})`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** EncryptedPrivateKeyInfo → PKCS#8, by whichever Sun scheme protects it. */
-function recoverKey(
-  r: BerReader,
-  entry: RawKeyEntry,
-  password: string,
-  passwordBytes: Uint8Array,
-  work: { rounds: number },
-): Uint8Array {
+function recoverKey(r: BerReader, entry: RawKeyEntry, pw: KeyPassword): Uint8Array {
+  const { password, passwordBytes, work } = pw;
   const { alias } = entry;
   const name = r.where;
   const top = r.read(entry.keyAt, entry.keyEnd);
@@ -322,12 +381,14 @@ function recoverKey(
     if (iterations < 1) r.fail(params[1].start, "the PBE iteration count must be at least 1");
     if (iterations > MAX_JCEKS_ITERATIONS) {
       throw new LimitError(
-        `${name}: the key of "${alias}" asks for ${iterations} iterations (limit ${MAX_JCEKS_ITERATIONS})`,
+        `${name}: the key of "${alias}" asks for ${count(iterations)} iterations; the limit is ${count(MAX_JCEKS_ITERATIONS)}`,
       );
     }
     work.rounds += 2 * iterations;
-    if (work.rounds > MAX_JCEKS_WORK) {
-      throw new LimitError(`${name}: its keys ask for more key-derivation work than our limit`);
+    if (work.rounds > MAX_JCEKS_ROUNDS) {
+      throw new LimitError(
+        `${name}: its keys ask for more than ${count(MAX_JCEKS_ITERATIONS)} iterations of key derivation in all; refused`,
+      );
     }
     if (encrypted.length === 0 || encrypted.length % 8 !== 0)
       r.fail(epki[1].start, "the protected key is not whole 3DES blocks");

@@ -50,15 +50,22 @@ export interface Pkcs12Contents {
   keys: Pkcs12Key[];
 }
 
-/** Highest iteration count we run for one key derivation (real files use 1 to about 600,000). */
-export const MAX_PKCS12_ITERATIONS = 10_000_000;
 /**
- * Budget for all key derivation in one file, in PBKDF2 iterations (about 10 s of CPU), so that
- * thousands of bags with huge counts cannot stall us. The PKCS#12 KDF runs in JavaScript, about 4 times
- * slower per iteration than Node's native PBKDF2, so its iterations count 4 times.
+ * Highest iteration count we run for one key derivation. Real files: OpenSSL 3 writes 2,048, Java's
+ * keytool 10,000, Windows 2,000; OWASP recommends 600,000 for PBKDF2-SHA256.
  */
-const MAX_TOTAL_KDF_WORK = 20_000_000;
-const PKCS12_KDF_WEIGHT = 4;
+export const MAX_PKCS12_ITERATIONS = 1_000_000;
+/**
+ * Budget for all key derivation in one file, in estimated nanoseconds (one second), so that many bags
+ * with high counts cannot stall us either. The estimates are this machine's measured cost of one iteration
+ * producing one hash-sized block (docs/decode.md, "Key derivation"): Node's native PBKDF2, and our
+ * JavaScript PKCS#12 KDF (./iterated-hash.ts; SHA-384/512 fall back to createHash, much slower).
+ */
+export const MAX_KDF_NANOSECONDS = 1_000_000_000;
+const PBKDF2_NS: Record<string, number> = { sha1: 300, sha224: 300, sha256: 300 };
+const PBKDF2_NS_OTHER = 700;
+const PKCS12_KDF_NS: Record<string, number> = { md5: 600, sha1: 600, sha224: 600, sha256: 600 };
+const PKCS12_KDF_NS_OTHER = 2_000;
 /** How deep safeContentsBag may nest (tools write 0; a hostile file could write thousands). */
 const MAX_SAFE_CONTENTS_DEPTH = 4;
 
@@ -146,7 +153,9 @@ interface Walk {
   /** The password for PBKDF2: UTF-8, as OpenSSL and Java use it. */
   utf8Password: Uint8Array;
   macVerified: boolean;
-  kdfWork: number;
+  /** Estimated nanoseconds of key derivation run so far, and the iteration counts that ran. */
+  kdfNanoseconds: number;
+  kdfIterations: number[];
   out: Pkcs12Contents;
 }
 
@@ -195,7 +204,8 @@ export function readPkcs12(
     bmpPasswords: passwordCandidates(password),
     utf8Password: new TextEncoder().encode(password),
     macVerified: false,
-    kdfWork: 0,
+    kdfNanoseconds: 0,
+    kdfIterations: [],
     out: { certificates: [], keys: [] },
   };
   if (pfx[2] !== undefined) verifyMac(r, pfx[2], authSafeBytes, walk);
@@ -274,23 +284,43 @@ function passwordCandidates(password: string): Uint8Array[] {
   return out;
 }
 
-/**
- * Accounts for key-derivation work and enforces the per-derivation and per-file caps. `cost` is the
- * work per iteration: output blocks, times PKCS12_KDF_WEIGHT for the JavaScript KDF.
- */
-function chargeKdf(r: BerReader, at: number, walk: Walk, iterations: number, cost: number): void {
-  if (iterations < 1) r.fail(at, "the iteration count must be at least 1");
-  if (iterations > MAX_PKCS12_ITERATIONS) {
+/** What one key derivation is about to run, for chargeKdf. */
+interface KdfCharge {
+  /** What the count belongs to, e.g. "the MAC" or "the PBKDF2 key derivation of safe 1". */
+  what: string;
+  /** Where its parameters are. */
+  at: number;
+  kdf: "pbkdf2" | "pkcs12";
+  hash: string;
+  iterations: number;
+  /** Hash-sized output blocks it computes (each is its own chain of iterations). */
+  blocks: number;
+}
+
+/** Accounts for one key derivation before it runs, enforcing the per-derivation and per-file caps. */
+function chargeKdf(r: BerReader, walk: Walk, c: KdfCharge): void {
+  if (c.iterations < 1) r.fail(c.at, `${c.what}: the iteration count must be at least 1`);
+  if (c.iterations > MAX_PKCS12_ITERATIONS) {
     throw new LimitError(
-      `${r.where}: iteration count ${iterations} is above our limit of ${MAX_PKCS12_ITERATIONS} (at byte offset ${at})`,
+      `${r.where}: ${c.what} asks for ${count(c.iterations)} iterations; the limit is ${count(MAX_PKCS12_ITERATIONS)} (at byte offset ${c.at})`,
     );
   }
-  walk.kdfWork += iterations * cost;
-  if (walk.kdfWork > MAX_TOTAL_KDF_WORK) {
+  const perIteration =
+    c.kdf === "pbkdf2"
+      ? (PBKDF2_NS[c.hash] ?? PBKDF2_NS_OTHER)
+      : (PKCS12_KDF_NS[c.hash] ?? PKCS12_KDF_NS_OTHER);
+  walk.kdfNanoseconds += c.iterations * c.blocks * perIteration;
+  walk.kdfIterations.push(c.iterations);
+  if (walk.kdfNanoseconds > MAX_KDF_NANOSECONDS) {
     throw new LimitError(
-      `${walk.name}: the file asks for more key-derivation work than our limit (${MAX_TOTAL_KDF_WORK} PBKDF2 iterations)`,
+      `${walk.name}: its key derivations (${walk.kdfIterations.map(count).join(" + ")} iterations) ` +
+        `would take more than our limit of ${MAX_KDF_NANOSECONDS / 1e9} s; refused`,
     );
   }
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 /**
@@ -317,7 +347,7 @@ function verifyMac(r: BerReader, macTlv: Tlv, authSafe: Uint8Array, walk: Walk):
     r.fail(digestInfo[1].start, `the MAC is ${expected.length} bytes; ${hash} gives ${hashLength}`);
   }
   for (const candidate of walk.bmpPasswords) {
-    chargeKdf(r, macTlv.start, walk, iterations, PKCS12_KDF_WEIGHT);
+    chargeKdf(r, walk, { what: "the MAC", at: macTlv.start, kdf: "pkcs12", hash, iterations, blocks: 1 });
     const key = pkcs12Kdf(hash, candidate, salt, iterations, Pkcs12KeyId.Mac, hashLength);
     const mac = createHmac(hash, key).update(authSafe).digest();
     if (timingSafeEqual(mac, expected)) {
@@ -505,7 +535,8 @@ function decrypt(
     for (const password of walk.bmpPasswords) {
       // Key and IV: one SHA-1 chain per 20 bytes of output.
       const blocks = Math.ceil(pkcs12Spec.keyLength / 20) + 1;
-      chargeKdf(r, algTlv!.start, walk, iterations, blocks * PKCS12_KDF_WEIGHT);
+      const charge = { what: `the encryption of ${what}`, at: algTlv!.start, hash: "sha1" };
+      chargeKdf(r, walk, { ...charge, kdf: "pkcs12", iterations, blocks });
       const key = pkcs12Kdf("sha1", password, salt, iterations, Pkcs12KeyId.Key, pkcs12Spec.keyLength);
       const iv = pkcs12Kdf("sha1", password, salt, iterations, Pkcs12KeyId.Iv, 8);
       const plain = unpadAndCheck(runCipher(pkcs12Spec, key, iv, data), pkcs12Spec.blockSize);
@@ -614,7 +645,14 @@ function decryptPbes2(
   checkBlocks(r, data, spec.blockSize, what, algTlv.start);
 
   const hashLength = pkcs12HashLength(prf) ?? 20;
-  chargeKdf(r, algTlv.start, walk, iterations, Math.ceil(spec.keyLength / hashLength));
+  chargeKdf(r, walk, {
+    what: `the PBKDF2 key derivation of ${what}`,
+    at: algTlv.start,
+    kdf: "pbkdf2",
+    hash: prf,
+    iterations,
+    blocks: Math.ceil(spec.keyLength / hashLength),
+  });
   const key = pbkdf2Sync(walk.utf8Password, salt, iterations, spec.keyLength, prf);
   const plain = unpadAndCheck(runCipher(spec, key, iv, data), spec.blockSize);
   return plain ?? decryptionFailed(walk, what);
