@@ -48,11 +48,20 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** A thread and the container it is opening, if any. */
+interface Thread {
+  worker: Worker;
+  /** Resolves when the worker has loaded its modules (its budget does not include start-up). */
+  ready: Promise<void>;
+  /** Settles the current container: an answer, or an error for the thread itself. */
+  settle?: (a: OpenAnswer | Error) => void;
+}
+
 export class ContainerPool {
   readonly threads: number;
   readonly budgetMs: number;
   readonly maxWaiting: number;
-  private readonly idle: Worker[] = [];
+  private readonly idle: Thread[] = [];
   private running = 0;
   private readonly waiting: Pending[] = [];
   private closed = false;
@@ -97,61 +106,71 @@ export class ContainerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.waiting.splice(0)) p.reject(new Error("the container pool is closed"));
-    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+    await Promise.all(this.idle.splice(0).map((t) => t.worker.terminate()));
   }
 
   private pump(): void {
     while (this.waiting.length > 0 && this.running < this.threads) {
       const next = this.waiting.shift()!;
       this.running++;
-      this.run(this.idle.pop() ?? spawn(), next);
+      void this.run(this.idle.pop() ?? spawn(), next);
     }
   }
 
-  private run(worker: Worker, { job, resolve, reject }: Pending): void {
-    let done = false;
-    const finish = (keep: boolean, outcome: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      worker.removeAllListeners();
-      this.running--;
-      if (keep && !this.closed) {
-        worker.unref(); // an idle thread must not keep the process alive
-        this.idle.push(worker);
-      } else {
-        void worker.terminate();
-      }
-      outcome();
-      this.pump();
-    };
-    const timer = setTimeout(() => {
-      finish(false, () =>
-        reject(
-          new LimitError(
-            `${job.name}: opening it took more than ${this.budgetMs / 1000} s of key derivation; refused`,
-          ),
-        ),
+  private async run(thread: Thread, { job, resolve, reject }: Pending): Promise<void> {
+    const answer = await new Promise<OpenAnswer | Error>((settle) => {
+      thread.ready.then(
+        () => {
+          const timer = setTimeout(
+            () =>
+              settle(
+                new LimitError(
+                  `${job.name}: opening it took more than ${this.budgetMs / 1000} s of key derivation; refused`,
+                ),
+              ),
+            this.budgetMs,
+          );
+          thread.settle = (a) => {
+            clearTimeout(timer);
+            settle(a);
+          };
+          thread.worker.ref();
+          thread.worker.postMessage(job);
+        },
+        (e: Error) => settle(e),
       );
-    }, this.budgetMs);
-    worker.ref();
-    worker.on("message", (a: OpenAnswer) =>
-      finish(true, () => (a.ok ? resolve(a.opened) : reject(rebuildError(a.error)))),
-    );
-    worker.on("error", (e) =>
-      finish(false, () => reject(new Error(`container worker failed: ${e.message}`))),
-    );
-    worker.on("exit", (code) =>
-      finish(false, () =>
-        reject(new Error(`container worker exited (code ${code}) while opening ${job.name}`)),
-      ),
-    );
-    worker.postMessage(job);
+    });
+    thread.settle = undefined;
+    this.running--;
+    if (answer instanceof Error || this.closed) {
+      // Over budget, or the thread failed: it may still be deriving, so it goes.
+      void thread.worker.terminate();
+    } else {
+      thread.worker.unref(); // an idle thread must not keep the process alive
+      this.idle.push(thread);
+    }
+    if (answer instanceof Error) reject(answer);
+    else if (answer.ok) resolve(answer.opened);
+    else reject(rebuildError(answer.error));
+    this.pump();
   }
 }
 
-function spawn(): Worker {
-  return new Worker(new URL("./container-worker.js", import.meta.url));
+function spawn(): Thread {
+  const worker = new Worker(new URL("./container-worker.js", import.meta.url));
+  const thread: Thread = { worker, ready: Promise.resolve() };
+  thread.ready = new Promise((ready, failed) => {
+    worker.on("message", (m: OpenAnswer | "ready") => (m === "ready" ? ready() : thread.settle?.(m)));
+    worker.on("error", (e) => {
+      failed(e);
+      thread.settle?.(new Error(`container worker failed: ${e.message}`));
+    });
+    worker.on("exit", (code) => {
+      failed(new Error(`container worker exited (code ${code}) before it started`));
+      thread.settle?.(new Error(`container worker exited (code ${code})`));
+    });
+  });
+  return thread;
 }
 
 /** The engine's error classes back from their data, so callers and the web's error mapping see no change. */

@@ -3,7 +3,7 @@
  * engine's own synchronous readers, so their key derivation (PBKDF2, the PKCS#12 KDF, Sun's MD5 PBE) runs
  * here and not on the server's event loop.
  *
- * Messages in: OpenJob. Messages out: OpenAnswer. The contents are plain bytes, strings and dates, which
+ * Messages in: OpenJob. Messages out: "ready" once, then an OpenAnswer per job. The contents are plain bytes, strings and dates, which
  * cross the thread boundary by structured clone; errors cross as their name, code and message.
  */
 
@@ -16,6 +16,8 @@ import type { OpenAnswer, OpenJob } from "./container-pool.js";
 parentPort?.on("message", (job: OpenJob) => {
   parentPort?.postMessage(open(job));
 });
+// Modules loaded: the pool starts a container's budget from here.
+parentPort?.postMessage("ready");
 
 function open(job: OpenJob): OpenAnswer {
   try {
