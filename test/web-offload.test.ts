@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { Keystore, KeystoreError } from "../src/keystore/store.js";
 import { ContainerPool, configureContainerPool } from "../src/runtime/container-pool.js";
 import { createWebServer } from "../src/web/server.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
@@ -160,6 +161,37 @@ describe("web: key derivation off the event loop", () => {
     });
     assert.equal(imp.status, 200, JSON.stringify(imp.json));
     assert.equal(imp.json.imported.length, 1);
+  });
+});
+
+describe("the keystore's own key derivation", () => {
+  it("unlocks with PBKDF2 on libuv's thread pool: the event loop keeps turning meanwhile", async () => {
+    const ksHome = mkdtempSync(join(tmpdir(), "cp-offload-ks-"));
+    try {
+      for (const [round, which] of ["new keystore", "existing keystore"].entries()) {
+        const ks = Keystore.open({ path: join(ksHome, "keys.db"), write: true });
+        try {
+          if (round === 1) {
+            await assert.rejects(ks.unlockAsync("not it"), (e: Error) => {
+              assert.ok(e instanceof KeystoreError);
+              assert.equal(e.code, "wrong-passphrase");
+              return true;
+            });
+          }
+          let ticks = 0;
+          const timer = setInterval(() => ticks++, 1);
+          await ks.unlockAsync("offload keystore passphrase");
+          clearInterval(timer);
+          // 600,000 PBKDF2-SHA256 iterations take 0.15 s or more here; a blocking unlock ticks 0 or 1 times.
+          assert.ok(ticks >= 5, `${which}: the event loop ticked ${ticks} times during the unlock`);
+          assert.ok(ks.hasPassphrase);
+        } finally {
+          ks.close();
+        }
+      }
+    } finally {
+      rmSync(ksHome, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,18 +15,24 @@ import {
   createHmac,
   createPrivateKey,
   type KeyObject,
+  pbkdf2,
   pbkdf2Sync,
   randomBytes,
   timingSafeEqual,
 } from "node:crypto";
+import { promisify } from "node:util";
 import { DerError, decodeOid, decodeSmallInt, expect, readTlv, Tag } from "../x509/der.js";
 import { octet, seq } from "../x509/write/der-writer.js";
 import { pbes2Encrypt } from "../x509/write/pkcs12.js";
 
 /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
 export const KDF_ITERATIONS = 600_000;
-/** Refuse blobs that ask for more than this (a corrupted or hostile store must not stall us). */
-const MAX_ITERATIONS = 10_000_000;
+/**
+ * Refuse blobs that ask for more than this (a corrupted or hostile store must not stall us): about 0.5 s
+ * of PBKDF2-HMAC-SHA256 here, leaving room to raise KDF_ITERATIONS.
+ */
+export const MAX_KDF_ITERATIONS = 2_000_000;
+const pbkdf2Async = promisify(pbkdf2);
 const CHECK_LABEL = "chainproof keystore passphrase check v1";
 
 export interface KdfParams {
@@ -43,18 +49,32 @@ export class Unlocked {
   ) {}
 
   key(params: KdfParams = this.params): Uint8Array {
-    const id = `${Buffer.from(params.salt).toString("hex")}:${params.iterations}`;
-    let k = this.cache.get(id);
+    let k = this.cache.get(cacheId(params));
     if (!k) {
-      if (params.iterations < 1 || params.iterations > MAX_ITERATIONS) {
-        throw new RangeError(`PBKDF2 iteration count ${params.iterations} is out of range`);
-      }
+      checkIterations(params);
       k = new Uint8Array(
         pbkdf2Sync(Buffer.from(this.passphrase, "utf8"), params.salt, params.iterations, 32, "sha256"),
       );
-      this.cache.set(id, k);
+      this.cache.set(cacheId(params), k);
     }
     return k;
+  }
+
+  /**
+   * Derives the key for `params` on libuv's thread pool, so that key() then finds it: the server's way,
+   * where a synchronous PBKDF2 would hold every other request for its duration.
+   */
+  async derive(params: KdfParams = this.params): Promise<void> {
+    if (this.cache.has(cacheId(params))) return;
+    checkIterations(params);
+    const k = await pbkdf2Async(
+      Buffer.from(this.passphrase, "utf8"),
+      params.salt,
+      params.iterations,
+      32,
+      "sha256",
+    );
+    this.cache.set(cacheId(params), new Uint8Array(k));
   }
 
   /** The value stored to recognise this passphrase. */
@@ -98,6 +118,18 @@ export class Unlocked {
     } finally {
       plain.fill(0);
     }
+  }
+}
+
+function cacheId(params: KdfParams): string {
+  return `${Buffer.from(params.salt).toString("hex")}:${params.iterations}`;
+}
+
+function checkIterations(params: KdfParams): void {
+  if (params.iterations < 1 || params.iterations > MAX_KDF_ITERATIONS) {
+    throw new RangeError(
+      `PBKDF2 iteration count ${params.iterations} is out of range (1 to ${MAX_KDF_ITERATIONS.toLocaleString("en-US")})`,
+    );
   }
 }
 

@@ -28,7 +28,7 @@ import Database from "better-sqlite3";
 import { describeKey, type KeyAlgorithm } from "../x509/builder.js";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
-import { newKdfParams, Unlocked, WrongKeyError } from "./secret.js";
+import { type KdfParams, newKdfParams, Unlocked, WrongKeyError } from "./secret.js";
 
 export type EntryKind = "self-signed" | "csr-pending" | "ca-signed";
 
@@ -354,25 +354,15 @@ export class Keystore {
 
   /**
    * Check the passphrase (or adopt it, for a keystore that has none yet). A wrong one is a KeystoreError
-   * ("wrong-passphrase"), before anything is read or written with it.
+   * ("wrong-passphrase"), before anything is read or written with it. `prepared` is an unlocker from
+   * unlocker() whose key is already derived (see unlockAsync).
    */
-  unlock(passphrase: string): void {
-    if (passphrase === "")
-      throw new KeystoreError("the keystore passphrase may not be empty", "no-passphrase");
+  unlock(passphrase: string, prepared?: Unlocked): void {
+    const u = prepared ?? this.unlocker(passphrase);
     this.guard((db) => {
-      const get = (k: string) =>
-        (db.prepare("SELECT value FROM meta WHERE key = ?").get(k) as { value: Uint8Array } | undefined)
-          ?.value;
-      const check = get("kdf_check");
+      const check = this.meta("kdf_check");
       if (check) {
-        const salt = get("kdf_salt");
-        const iterations = Number(Buffer.from(get("kdf_iterations") ?? "0").toString());
-        if (!salt || !iterations)
-          throw new KeystoreError(
-            `the keystore ${this.path} is corrupted (no KDF parameters)`,
-            "keystore-corrupt",
-          );
-        const u = new Unlocked(passphrase, { salt: new Uint8Array(salt), iterations });
+        if (!sameParams(u.params, this.storedKdfParams())) return this.unlock(passphrase);
         if (!u.matches(new Uint8Array(check))) {
           throw new KeystoreError(
             "wrong passphrase for the keystore (it does not match the one its keys are encrypted with)",
@@ -383,7 +373,6 @@ export class Keystore {
         return;
       }
       if (!this.writable) throw new KeystoreError("the keystore has no keys yet", "no-keystore");
-      const u = new Unlocked(passphrase, newKdfParams());
       const value = u.check();
       db.transaction(() => {
         // Another process may have set a passphrase meanwhile: then ours must match it.
@@ -393,7 +382,7 @@ export class Keystore {
         put.run("kdf_iterations", Buffer.from(String(u.params.iterations)));
         put.run("kdf_check", value);
       }).immediate();
-      const stored = get("kdf_check");
+      const stored = this.meta("kdf_check");
       if (stored && !Buffer.from(stored).equals(Buffer.from(value))) {
         this.unlocked = undefined;
         this.unlock(passphrase);
@@ -401,6 +390,41 @@ export class Keystore {
       }
       this.unlocked = u;
     });
+  }
+
+  /** unlock(), with the key derived on libuv's thread pool: the calling thread goes on serving meanwhile. */
+  async unlockAsync(passphrase: string): Promise<void> {
+    const u = this.unlocker(passphrase);
+    await u.derive();
+    this.unlock(passphrase, u);
+  }
+
+  /** An unlocker for the passphrase with this keystore's KDF parameters (new ones for a new keystore). */
+  private unlocker(passphrase: string): Unlocked {
+    if (passphrase === "")
+      throw new KeystoreError("the keystore passphrase may not be empty", "no-passphrase");
+    return new Unlocked(passphrase, this.storedKdfParams() ?? newKdfParams());
+  }
+
+  /** The stored KDF parameters, or undefined for a keystore without a passphrase yet. */
+  private storedKdfParams(): KdfParams | undefined {
+    return this.guard(() => {
+      if (!this.meta("kdf_check")) return undefined;
+      const salt = this.meta("kdf_salt");
+      const iterations = Number(Buffer.from(this.meta("kdf_iterations") ?? "0").toString());
+      if (!salt || !iterations)
+        throw new KeystoreError(
+          `the keystore ${this.path} is corrupted (no KDF parameters)`,
+          "keystore-corrupt",
+        );
+      return { salt: new Uint8Array(salt), iterations };
+    });
+  }
+
+  private meta(key: string): Uint8Array | undefined {
+    return (
+      this.db!.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: Uint8Array } | undefined
+    )?.value;
   }
 
   private secret(): Unlocked {
@@ -693,4 +717,8 @@ function keyOf(k: KeyObject): EntryKey {
   if (!d.algorithm || d.bits === undefined)
     throw new KeystoreError(`unsupported key type ${d.type}`, "bad-key");
   return { type: d.type, size: d.bits, algorithm: d.algorithm };
+}
+
+function sameParams(a: KdfParams, b: KdfParams | undefined): boolean {
+  return b !== undefined && a.iterations === b.iterations && Buffer.from(a.salt).equals(Buffer.from(b.salt));
 }

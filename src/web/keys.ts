@@ -74,6 +74,20 @@ class KeystoreHolder {
     this.writable = ks;
   }
 
+  /** unlock() with the key derivation off the event loop: the unlock route's way. */
+  async unlockAsync(passphrase: string): Promise<void> {
+    const ks = this.writable ?? Keystore.open({ path: this.path, write: true });
+    try {
+      await ks.unlockAsync(passphrase);
+    } catch (e) {
+      if (ks !== this.writable) ks.close();
+      throw e;
+    }
+    // Two unlocks at once: the first to finish is kept.
+    if (this.writable && this.writable !== ks) ks.close();
+    else this.writable = ks;
+  }
+
   lock(): void {
     this.writable?.close();
     this.writable = undefined;
@@ -204,7 +218,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       responses: { 200: { description: "Unlocked", schema: { type: "object" } }, ...ERRORS },
     },
     async (req) => {
-      holder.unlock((req.body as { passphrase: string }).passphrase);
+      await holder.unlockAsync((req.body as { passphrase: string }).passphrase);
       return status();
     },
   );
