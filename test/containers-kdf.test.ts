@@ -111,8 +111,15 @@ describe("PKCS#12 iteration caps", () => {
     assert.equal(MAX_PKCS12_ITERATIONS, 1_000_000);
   });
 
-  it("refuses PBES2 with 2,000,000 PBKDF2 iterations (the file that froze the server)", () => {
+  it("refuses PBES2 with 2,000,000 PBKDF2 iterations (the file that froze the server), library and CLI", async () => {
     const p12 = writePkcs12({ trusted: [{ certificate: ca.der }] }, "pw", { iterations: 2_000_000 });
+    const r = await decode(save("pbes2.p12", p12), "pw");
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /the PBKDF2 key derivation of safe 1 asks for 2,000,000 iterations; the limit is 1,000,000/,
+    );
+    assert.ok(r.ms < 5000, `took ${r.ms} ms`);
     const e = thrown(() => readPkcs12(p12, "pw", { name: "pbes2.p12" }));
     assert.ok(e instanceof LimitError, String(e));
     assert.match(
@@ -121,7 +128,7 @@ describe("PKCS#12 iteration caps", () => {
     );
   });
 
-  it("refuses a file whose derivations together exceed one second of work, and reads one within it", () => {
+  it("refuses a file whose derivations together exceed one second of work", () => {
     // A MAC at 1,000,000 and two PBKDF2 derivations at 700,000: over the budget.
     const heavy = writePkcs12({ keys: [{ pkcs8, chain: [ca.der] }] }, "pw", {
       iterations: 700_000,
@@ -133,12 +140,7 @@ describe("PKCS#12 iteration caps", () => {
       e.message,
       /^heavy\.p12: its key derivations \(1,000,000 \+ 700,000 \+ 700,000 iterations\) would take more than our limit of 1 s; refused$/,
     );
-    // The same at OWASP's 600,000 PBKDF2 iterations is within it, and opens.
-    const ok = writePkcs12({ keys: [{ pkcs8, chain: [ca.der] }] }, "pw", {
-      iterations: 600_000,
-      macIterations: 1_000_000,
-    });
-    assert.equal(readPkcs12(ok, "pw").keys.length, 1);
+    // The same at OWASP's 600,000 PBKDF2 iterations is within it: test/web-offload.test.ts decodes it.
   });
 
   it("CLI: decode of an over-cap PKCS#12 exits 2 with the count and the limit, within seconds", async () => {
