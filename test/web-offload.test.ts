@@ -7,11 +7,13 @@
  */
 
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { createSelfSigned, exportEntryAsync } from "../src/keystore/operations.js";
 import { Keystore, KeystoreError } from "../src/keystore/store.js";
 import { ContainerPool, configureContainerPool } from "../src/runtime/container-pool.js";
 import { createWebServer } from "../src/web/server.js";
@@ -165,7 +167,7 @@ describe("web: key derivation off the event loop", () => {
 });
 
 describe("the keystore's own key derivation", () => {
-  it("unlocks with PBKDF2 on libuv's thread pool: the event loop keeps turning meanwhile", async () => {
+  it("unlocks and exports an encrypted PEM key with PBKDF2 on libuv's thread pool: the event loop turns meanwhile", async () => {
     const ksHome = mkdtempSync(join(tmpdir(), "cp-offload-ks-"));
     try {
       for (const [round, which] of ["new keystore", "existing keystore"].entries()) {
@@ -185,6 +187,7 @@ describe("the keystore's own key derivation", () => {
           // 600,000 PBKDF2-SHA256 iterations take 0.15 s or more here; a blocking unlock ticks 0 or 1 times.
           assert.ok(ticks >= 5, `${which}: the event loop ticked ${ticks} times during the unlock`);
           assert.ok(ks.hasPassphrase);
+          if (round === 1) await exportsPemKeyWithoutBlocking(ks);
         } finally {
           ks.close();
         }
@@ -193,6 +196,31 @@ describe("the keystore's own key derivation", () => {
       rmSync(ksHome, { recursive: true, force: true });
     }
   });
+
+  /** An exported PEM key is encrypted with 600,000 PBKDF2 iterations: derived off the event loop too. */
+  async function exportsPemKeyWithoutBlocking(ks: Keystore): Promise<void> {
+    await createSelfSigned(ks, { name: "Pem_Out", cn: "pem.example.test", exportable: true });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const out = await exportEntryAsync(ks, {
+      name: "Pem_Out",
+      format: "pem",
+      withKey: true,
+      password: "pem pw",
+    });
+    clearInterval(timer);
+    assert.ok(ticks >= 5, `the event loop ticked ${ticks} times during the export`);
+    const pem = Buffer.from(out.bytes).toString("utf8");
+    const block = /-----BEGIN ENCRYPTED PRIVATE KEY-----([^-]+)-----END/.exec(pem);
+    assert.ok(block, pem);
+    const key = createPrivateKey({
+      key: Buffer.from(block[1].replace(/\s+/g, ""), "base64"),
+      format: "der",
+      type: "pkcs8",
+      passphrase: "pem pw",
+    });
+    assert.equal(key.type, "private");
+  }
 });
 
 describe("the container pool", () => {

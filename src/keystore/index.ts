@@ -19,6 +19,7 @@ export {
   createSelfSigned,
   type ExportFormat,
   exportEntry,
+  exportEntryAsync,
   importKeystore,
   importSigned,
   installOnTarget,

@@ -643,11 +643,26 @@ export interface ExportInput {
   /** The file's password (JKS and PKCS#12 always; PEM with a key unless unencryptedKey). */
   password?: string;
   unencryptedKey?: boolean;
+  /** The PEM key's encryption with its key already derived (see exportEntryAsync). */
+  keyEncryption?: Unlocked;
 }
 
 export interface ExportOutcome {
   bytes: Uint8Array;
   warnings: string[];
+}
+
+/**
+ * exportEntry(), with the PBKDF2 of an encrypted PEM key (600,000 iterations) run on libuv's thread pool
+ * first: the server's way, so that no other request waits for it.
+ */
+export async function exportEntryAsync(ks: Keystore, input: ExportInput): Promise<ExportOutcome> {
+  if (input.format !== "pem" || !input.withKey || input.unencryptedKey || !input.password) {
+    return exportEntry(ks, input);
+  }
+  const keyEncryption = new Unlocked(input.password, newKdfParams());
+  await keyEncryption.derive();
+  return exportEntry(ks, { ...input, keyEncryption });
 }
 
 export function exportEntry(ks: Keystore, input: ExportInput): ExportOutcome {
@@ -678,7 +693,10 @@ export function exportEntry(ks: Keystore, input: ExportInput): ExportOutcome {
       if (key) {
         text += input.unencryptedKey
           ? toPem(pkcs8!, "PRIVATE KEY")
-          : toPem(new Unlocked(input.password!, newKdfParams()).encrypt(pkcs8!), "ENCRYPTED PRIVATE KEY");
+          : toPem(
+              (input.keyEncryption ?? new Unlocked(input.password!, newKdfParams())).encrypt(pkcs8!),
+              "ENCRYPTED PRIVATE KEY",
+            );
       }
       return { bytes: new Uint8Array(Buffer.from(text, "utf8")), warnings };
     }

@@ -34,13 +34,13 @@ export type OpenAnswer =
 export interface ContainerPoolOptions {
   /** Threads at most (default: 2, or 1 on a single core). */
   threads?: number;
-  /** Time one container may take in its thread before the thread is terminated, ms (default 5,000). */
+  /** Time one container may take in its thread before the thread is terminated, ms (default 10,000). */
   budgetMs?: number;
   /** Containers that may wait for a thread; more are refused as busy (default 16). */
   maxWaiting?: number;
 }
 
-export const DEFAULT_BUDGET_MS = 5000;
+export const DEFAULT_BUDGET_MS = 10_000;
 
 interface Pending {
   job: OpenJob;

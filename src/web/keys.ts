@@ -16,6 +16,7 @@ import {
   type Entry,
   type ExportFormat,
   exportEntry,
+  exportEntryAsync,
   importKeystore,
   importSigned,
   installOnTarget,
@@ -454,7 +455,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       const b = req.body as { format: ExportFormat; withKey?: boolean; password?: string };
       const ks = b.withKey ? holder.write() : undefined;
       const out = ks
-        ? exportEntry(ks, {
+        ? await exportEntryAsync(ks, {
             name,
             format: b.format,
             withKey: true,
