@@ -308,12 +308,23 @@ export function buildProgram(): Command {
       "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
     )
     .option("--port <N>", "port to listen on (0: any free port)", "8420")
-    .option("--host <ADDR>", "address to bind; any other than loopback requires a token", "127.0.0.1")
+    .option("--host <ADDR>", "address to bind (loopback by default)", "127.0.0.1")
     .option(
       "--allow-private",
       "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
     )
-    .option("--token-file <FILE>", "require this bearer token (first line of FILE) for every API call")
+    .option(
+      "--token-file <FILE>",
+      "use the first line of FILE as the access token instead of a random one made at each start",
+    )
+    .option(
+      "--insecure-no-token",
+      "no access token: every local account can use the API (loopback only; prints a warning)",
+    )
+    .addHelpText(
+      "after",
+      "\nEvery API call needs the access token, on every address: serve prints it on stderr as a\nhttp://127.0.0.1:8420/#token=… link; open it, or send Authorization: Bearer TOKEN from scripts.\n",
+    )
     .action(async (opts) => {
       const { runServe } = await import("./commands/serve.js");
       process.exitCode = await runServe(opts);

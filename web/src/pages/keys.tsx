@@ -270,6 +270,7 @@ function ExportForm({ e }: { e: EntryView }) {
   const [format, setFormat] = useState("jks");
   const [withKey, setWithKey] = useState(e.exportable);
   const [password, setPassword] = useState("");
+  const [passphrase, setPassphrase] = useState("");
   const job = useJob<string>();
   const needsPassword = format !== "pem" || withKey;
   return (
@@ -280,7 +281,7 @@ function ExportForm({ e }: { e: EntryView }) {
         void job.run(async (s) => {
           const f = await postForFile(
             `/api/keys/${encodeURIComponent(e.name)}/export`,
-            { format, withKey, ...(password ? { password } : {}) },
+            { format, withKey, ...(password ? { password } : {}), ...(withKey ? { passphrase } : {}) },
             s,
           );
           saveFile(f.blob, f.name);
@@ -321,7 +322,23 @@ function ExportForm({ e }: { e: EntryView }) {
             />
           </>
         )}
-        <button type="submit" disabled={job.running || (needsPassword && !password)}>
+        {withKey && (
+          <>
+            <label for={`kp-${e.name}`}>Keystore passphrase (again)</label>
+            <input
+              id={`kp-${e.name}`}
+              class="short"
+              type="password"
+              autocomplete="current-password"
+              value={passphrase}
+              onInput={(ev) => setPassphrase((ev.target as HTMLInputElement).value)}
+            />
+          </>
+        )}
+        <button
+          type="submit"
+          disabled={job.running || (needsPassword && !password) || (withKey && !passphrase)}
+        >
           {`Download ${format.toUpperCase()}`}
         </button>
       </div>
