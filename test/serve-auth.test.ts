@@ -119,9 +119,17 @@ describe("chainproof serve: the access token", () => {
       assert.match(s.stderr, new RegExp(`from ${file.replace(/[/.]/g, "\\$&")}`));
       assert.equal((await fetch(`${s.base}/api/session`, { headers: bearer(token) })).status, 200);
       assert.equal((await fetch(`${s.base}/api/session`)).status, 401);
+      assert.doesNotMatch(s.stderr, /can be read by other accounts/);
     } finally {
       await s.stop();
     }
+    chmodSync(file, 0o644);
+    const shared = await serve(["--token-file", file], { CHAINPROOF_HOME: dir });
+    await shared.stop();
+    assert.match(
+      shared.stderr,
+      /warning: .*token can be read by other accounts, and so can the token \(chmod 600 it\)/,
+    );
     writeFileSync(file, "short\n");
     const bad = await runCli(["serve", "--port", "0", "--token-file", file]);
     assert.equal(bad.code, 2);

@@ -10,7 +10,7 @@
  * Runs until interrupted (Ctrl-C, SIGTERM), then closes its connections and exits 0.
  */
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { InputError } from "../../x509/errors.js";
 import { fsReason } from "../io.js";
 
@@ -48,6 +48,15 @@ function readToken(file: string): string {
     throw new InputError(`--token-file ${file}: the token must be printable ASCII without spaces`, "usage");
   }
   return token;
+}
+
+/** Can accounts other than the owner read this file (group or other read bit)? */
+function readableByOthers(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o044) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 export async function runServe(opts: ServeOptions): Promise<number> {
@@ -97,6 +106,11 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   err.write(
     `chainproof serve: listening on ${url}${wildcard ? ` (all addresses of this machine, port ${actualPort})` : ""}\n`,
   );
+  if (opts.tokenFile && readableByOthers(opts.tokenFile)) {
+    err.write(
+      `chainproof serve: warning: ${opts.tokenFile} can be read by other accounts, and so can the token (chmod 600 it)\n`,
+    );
+  }
   if (token !== undefined) {
     // The token travels in the URL fragment, which browsers never send to a server or put in a Referer.
     err.write(
