@@ -4,6 +4,8 @@
  * docs/openapi.json is this document, written by scripts/openapi.ts; a test checks they are equal.
  */
 
+import { errorSchema } from "./inputs.js";
+
 export type JsonSchema = Record<string, unknown>;
 
 export interface ResponseDoc {
@@ -45,21 +47,7 @@ const TAGS: { name: string; description: string }[] = [
 const UNAUTHORIZED = {
   description:
     "No access token, or a wrong one (code unauthorized; the message says where the token comes from).",
-  content: {
-    "application/json": {
-      schema: {
-        type: "object",
-        properties: {
-          error: {
-            type: "object",
-            properties: { code: { const: "unauthorized" }, message: { type: "string" } },
-            required: ["code", "message"],
-          },
-        },
-        required: ["error"],
-      },
-    },
-  },
+  content: { "application/json": { schema: errorSchema } },
 };
 
 function openapiPath(url: string): string {

@@ -266,6 +266,29 @@ function Create({ onDone }: { onDone: (o: OutcomeAnswer) => void }) {
   );
 }
 
+/** A labelled password input on one line of a form (the export's file password and passphrase). */
+function InlinePassword(p: {
+  id: string;
+  label: string;
+  autocomplete: "new-password" | "current-password";
+  value: string;
+  onInput: (v: string) => void;
+}) {
+  return (
+    <>
+      <label for={p.id}>{p.label}</label>
+      <input
+        id={p.id}
+        class="short"
+        type="password"
+        autocomplete={p.autocomplete}
+        value={p.value}
+        onInput={(ev) => p.onInput((ev.target as HTMLInputElement).value)}
+      />
+    </>
+  );
+}
+
 function ExportForm({ e }: { e: EntryView }) {
   const [format, setFormat] = useState("jks");
   const [withKey, setWithKey] = useState(e.exportable);
@@ -310,30 +333,22 @@ function ExportForm({ e }: { e: EntryView }) {
           with the private key
         </label>
         {needsPassword && (
-          <>
-            <label for={`pw-${e.name}`}>File password</label>
-            <input
-              id={`pw-${e.name}`}
-              class="short"
-              type="password"
-              autocomplete="new-password"
-              value={password}
-              onInput={(ev) => setPassword((ev.target as HTMLInputElement).value)}
-            />
-          </>
+          <InlinePassword
+            id={`pw-${e.name}`}
+            label="File password"
+            autocomplete="new-password"
+            value={password}
+            onInput={setPassword}
+          />
         )}
         {withKey && (
-          <>
-            <label for={`kp-${e.name}`}>Keystore passphrase (again)</label>
-            <input
-              id={`kp-${e.name}`}
-              class="short"
-              type="password"
-              autocomplete="current-password"
-              value={passphrase}
-              onInput={(ev) => setPassphrase((ev.target as HTMLInputElement).value)}
-            />
-          </>
+          <InlinePassword
+            id={`kp-${e.name}`}
+            label="Keystore passphrase (again)"
+            autocomplete="current-password"
+            value={passphrase}
+            onInput={setPassphrase}
+          />
         )}
         <button
           type="submit"
