@@ -308,7 +308,7 @@ export function buildProgram(): Command {
       "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
     )
     .option("--port <N>", "port to listen on (0: any free port)", "8420")
-    .option("--host <ADDR>", "address to bind (loopback by default)", "127.0.0.1")
+    .option("--host <ADDR>", "address to bind", "127.0.0.1")
     .option(
       "--allow-private",
       "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
@@ -323,7 +323,7 @@ export function buildProgram(): Command {
     )
     .addHelpText(
       "after",
-      "\nEvery API call needs the access token, on every address: serve prints it on stderr as a\nhttp://127.0.0.1:8420/#token=… link; open it, or send Authorization: Bearer TOKEN from scripts.\n",
+      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n",
     )
     .action(async (opts) => {
       const { runServe } = await import("./commands/serve.js");
