@@ -8,13 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
-import {
-  type AiaOptions,
-  FetchBudget,
-  fetchCaIssuers,
-  isNonPublicAddress,
-  repairChain,
-} from "../src/net/aia.js";
+import { type AiaOptions, FetchBudget, fetchCaIssuers, repairChain } from "../src/net/aia.js";
 import {
   type BuiltCertificate,
   buildCertificate,
@@ -195,7 +189,7 @@ describe("AIA fetch: the address gate", () => {
   it("refuses loopback unless the exact origin is allowed", async () => {
     const r = await fetchCaIssuers(`${base}/r0`);
     assert.equal(r.ok, false);
-    assert.match(r.error ?? "", /refused: 127\.0\.0\.1 .*loopback, private or reserved/);
+    assert.match(r.error ?? "", /refused: 127\.0\.0\.1 is a loopback address .*public addresses only/);
     const other = await fetchCaIssuers(`${base}/r0`, { allowOrigins: ["http://127.0.0.1:1"] });
     assert.match(other.error ?? "", /refused/);
   });
@@ -218,34 +212,6 @@ describe("AIA fetch: the address gate", () => {
       ],
     });
     assert.match(v6.error ?? "", /refused/);
-  });
-
-  it("classifies addresses", () => {
-    for (const a of [
-      "127.0.0.1",
-      "10.1.2.3",
-      "172.16.0.1",
-      "172.31.255.255",
-      "192.168.1.1",
-      "169.254.169.254",
-      "100.64.0.1",
-      "0.0.0.0",
-      "224.0.0.1",
-      "255.255.255.255",
-      "::1",
-      "::",
-      "fe80::1",
-      "fc00::1",
-      "fd12:3456::1",
-      "ff02::1",
-      "::ffff:127.0.0.1",
-      "::ffff:7f00:1",
-      "64:ff9b::a00:1",
-      "not an address",
-    ])
-      assert.equal(isNonPublicAddress(a), true, a);
-    for (const a of ["8.8.8.8", "1.1.1.1", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
-      assert.equal(isNonPublicAddress(a), false, a);
   });
 });
 
