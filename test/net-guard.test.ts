@@ -324,9 +324,11 @@ describe("guard: AIA fetches", () => {
   });
 
   it("a name resolving to several addresses, one of them private, is refused", async () => {
+    // Loopback allowed, so the first answer passes: only the second one (6to4 around 10.0.0.5) is refused.
     const r = await fetchCaIssuers("http://pki.example/ca.der", {
+      guard: { allowPrivate: false, allowLoopback: true },
       lookup: async () => [
-        { address: "8.8.8.8", family: 4 },
+        { address: "127.0.0.1", family: 4 },
         { address: "2002:a00:5::1", family: 6 },
       ],
     });
