@@ -5,8 +5,6 @@
  */
 
 import assert from "node:assert/strict";
-import http from "node:http";
-import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type AiaOptions, FetchBudget, fetchCaIssuers, repairChain } from "../src/net/aia.js";
 import {
@@ -16,6 +14,7 @@ import {
   type KeyPair,
 } from "../src/x509/builder.js";
 import { cat, ctx, int, oid, seq, set } from "../src/x509/write/der-writer.js";
+import { type Route, type RouteServer, startRouteServer } from "./helpers/route-server.js";
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -64,29 +63,15 @@ function pkcs7(ders: Uint8Array[]): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // A loopback HTTP server with scripted routes
 
-type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-const routes = new Map<string, Route>();
-let server: http.Server;
+let server: RouteServer;
+let routes: Map<string, Route>;
 let base = "";
-const sockets = new Set<net.Socket>();
 
 before(async () => {
-  server = http.createServer((req, res) => {
-    const r = routes.get(req.url ?? "");
-    if (r) r(req, res);
-    else res.writeHead(404).end();
-  });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  server = await startRouteServer();
+  ({ routes, base } = server);
 });
-after(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+after(() => server.close());
 
 const allow = (): AiaOptions => ({ allowOrigins: [base] });
 const body =

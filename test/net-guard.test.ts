@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import http from "node:http";
 import type net from "node:net";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
@@ -31,6 +30,7 @@ import { createWebServer } from "../src/web/server.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/openssl.js";
+import { type Route, type RouteServer, startRouteServer } from "./helpers/route-server.js";
 
 const DAY = 86_400_000;
 const validity = { notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) };
@@ -278,10 +278,9 @@ describe("guard: resolution", () => {
 // ---------------------------------------------------------------------------------------------------------
 // AIA fetches and the generic fetch, against a loopback HTTP server
 
-let server: http.Server;
+let server: RouteServer;
+let routes: Map<string, Route>;
 let base = "";
-const sockets = new Set<net.Socket>();
-const routes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
 const issuerCa = buildCertificate({
   subject: "CN=Guard Test Intermediate",
   publicKey: generateKeyPair("ec-p256"),
@@ -290,23 +289,11 @@ const issuerCa = buildCertificate({
 });
 
 before(async () => {
-  server = http.createServer((req, res) => {
-    const r = routes.get(req.url ?? "");
-    if (r) r(req, res);
-    else res.writeHead(404).end();
-  });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  server = await startRouteServer();
+  ({ routes, base } = server);
   routes.set("/ca.der", (_q, res) => res.writeHead(200).end(Buffer.from(issuerCa.der)));
 });
-after(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+after(() => server.close());
 
 describe("guard: AIA fetches", () => {
   it("an IP-literal URL is judged like any address: 6to4, NAT64 and site-local are refused", async () => {
