@@ -312,6 +312,11 @@ export class BlockedAddressError extends InputError {
   }
 }
 
+/** "an IPv4-mapped address", "a 6to4 address". */
+export function carrierText(form: string): string {
+  return `${/^[AEIOU]/i.test(form) ? "an" : "a"} ${form} address`;
+}
+
 /** "refused: pki.example resolves to 10.0.0.5, a private address (10.0.0.0/8: private-use, RFC 1918); …" */
 export function refusalMessage(
   host: string,
@@ -324,7 +329,7 @@ export function refusalMessage(
     host === address
       ? `${address} is`
       : `${host} resolves to ${address}${answers > 1 ? ` (one of ${answers} addresses)` : ""},`;
-  const via = f.carried ? `a ${f.carried.form} address carrying ${f.carried.ipv4}, ` : "";
+  const via = f.carried ? `${carrierText(f.carried.form)} carrying ${f.carried.ipv4}, ` : "";
   const hint = alwaysRefused(f)
     ? "no server is reached at such an address"
     : (policy.allowHint ?? "such addresses are not connected to");

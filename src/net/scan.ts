@@ -331,9 +331,12 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       code: connect ? "connection-failed" : "handshake-failed",
       severity: "error",
       message: `${connect ? "Could not connect" : "The TLS handshake failed"}: ${f.message}.`,
-      fix: connect
-        ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
-        : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
+      fix:
+        f.kind === "blocked"
+          ? "Nothing was connected to: the address guard refused the target (see the failure for its class and how to allow it)."
+          : connect
+            ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
+            : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
       clients: all(true),
       data: {
         kind: f.kind,

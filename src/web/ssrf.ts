@@ -16,6 +16,7 @@ import {
   type AddressFinding,
   alwaysRefused,
   BlockedAddressError,
+  carrierText,
   type GuardedAddresses,
   type GuardPolicy,
   type LookupAll,
@@ -61,7 +62,7 @@ export function aiaGuard(policy: TargetPolicy): GuardPolicy {
 function rangeOf(f: AddressFinding): BlockedRange {
   return {
     range: f.range,
-    what: f.carried ? `${f.what}, inside a ${f.carried.form} IPv6 address` : f.what,
+    what: f.carried ? `${f.what}, inside ${carrierText(f.carried.form)}` : f.what,
   };
 }
 
