@@ -121,20 +121,23 @@ export async function fetchCaIssuers(
     ms: 0,
     ...(r.status !== undefined ? { status: r.status } : {}),
   };
-  result.error = r.error ?? (r.status !== 200 ? `HTTP ${r.status}` : undefined);
-  if (!result.error && r.body) {
-    try {
-      const read = readCertificates(r.body, { source: r.url, maxCertificates: AIA_LIMITS.maxCertificates });
-      result.certificates = read.certificates.map((c) => c.cert);
-      result.ok = result.certificates.length > 0;
-      if (!result.ok) result.error = "the response holds no certificate";
-    } catch (e) {
-      result.error = `not a certificate: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
-  if (result.ok) delete result.error;
+  const error =
+    r.error ?? (r.status !== 200 || !r.body ? `HTTP ${r.status}` : readInto(result, r.body, r.url));
+  if (error) result.error = error;
   result.ms = Math.round(performance.now() - start);
   return result;
+}
+
+/** Read the certificates of a response body into `result`; the reason when there is none. */
+function readInto(result: AiaFetch, body: Uint8Array, source: string): string | undefined {
+  try {
+    const read = readCertificates(body, { source, maxCertificates: AIA_LIMITS.maxCertificates });
+    result.certificates = read.certificates.map((c) => c.cert);
+  } catch (e) {
+    return `not a certificate: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  result.ok = result.certificates.length > 0;
+  return result.ok ? undefined : "the response holds no certificate";
 }
 
 // ---------------------------------------------------------------------------------------------------------
