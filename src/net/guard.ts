@@ -72,7 +72,16 @@ export interface AddressFinding {
   carried?: { form: string; ipv4: string };
 }
 
-type Entry = { net: bigint; bits: number; v6: boolean; class: AddressClass | "public"; what: string };
+type Entry = {
+  net: bigint;
+  bits: number;
+  v6: boolean;
+  class: AddressClass | "public";
+  what: string;
+  /** Bits below the prefix, and the prefix shifted down by them (an address matches when a >> shift === key). */
+  shift: bigint;
+  key: bigint;
+};
 
 function v4(text: string): bigint {
   const p = text.split(".").map(Number);
@@ -114,10 +123,39 @@ export function parseIPv6(text: string): bigint {
 }
 
 function entry(cidr: string, cls: Entry["class"], what: string): Entry {
-  const [addr, bits] = cidr.split("/");
+  const [addr, bitsText] = cidr.split("/");
   const v6 = addr.includes(":");
-  return { net: v6 ? parseIPv6(addr) : v4(addr), bits: Number(bits), v6, class: cls, what };
+  const net = v6 ? parseIPv6(addr) : v4(addr);
+  const bits = Number(bitsText);
+  const shift = BigInt((v6 ? 128 : 32) - bits);
+  return { net, bits, v6, class: cls, what, shift, key: net >> shift };
 }
+
+/**
+ * IPv6 forms that carry an IPv4 address, and where they carry it. A connection to one reaches (through a
+ * translator or tunnel) the IPv4 address, so that address is judged as well.
+ */
+const CARRIERS: { cidr: string; form: string; source: string; ipv4: (a: bigint) => bigint[] }[] = [
+  { cidr: "::ffff:0:0/96", form: "IPv4-mapped", source: "RFC 4291", ipv4: (a) => [a & 0xffffffffn] },
+  // ::/96 also holds :: and ::1, which are themselves (see carried()).
+  { cidr: "::/96", form: "IPv4-compatible", source: "deprecated, RFC 4291", ipv4: (a) => [a & 0xffffffffn] },
+  { cidr: "::ffff:0:0:0/96", form: "IPv4-translated", source: "RFC 2765", ipv4: (a) => [a & 0xffffffffn] },
+  { cidr: "64:ff9b::/96", form: "NAT64", source: "RFC 6052", ipv4: (a) => [a & 0xffffffffn] },
+  // Local-use NAT64 (RFC 8215) may use any RFC 6052 prefix length inside the /48: the /96 form (last 32
+  // bits) and the /48 form (bits 48-63, then bits 72-87 after the reserved octet) are both judged.
+  {
+    cidr: "64:ff9b:1::/48",
+    form: "local-use NAT64",
+    source: "RFC 8215",
+    ipv4: (a) => [a & 0xffffffffn, (((a >> 64n) & 0xffffn) << 16n) | ((a >> 40n) & 0xffffn)],
+  },
+  // 6to4 (RFC 3056): the IPv4 address is bits 16-47.
+  { cidr: "2002::/16", form: "6to4", source: "RFC 3056", ipv4: (a) => [(a >> 80n) & 0xffffffffn] },
+  // Teredo (RFC 4380): the client's IPv4 address (where the packets go), bit-inverted, in the last 32 bits.
+  // (Bits 32-63 name the Teredo server, which the packets do not reach.)
+  { cidr: "2001::/32", form: "Teredo", source: "RFC 4380", ipv4: (a) => [~a & 0xffffffffn] },
+];
+const CARRIER_PREFIXES = CARRIERS.map((c) => ({ ...c, prefix: entry(c.cidr, "public", c.form) }));
 
 /**
  * The registries as a longest-prefix table: the most specific entry that holds an address decides. "public"
@@ -149,12 +187,9 @@ const TABLE: Entry[] = [
   // IANA IPv6 Special-Purpose Address Registry
   entry("::/128", "unspecified", "the unspecified address, RFC 4291"),
   entry("::1/128", "loopback", "loopback, RFC 4291"),
-  // The IPv4-carrying forms are public themselves: the IPv4 address inside decides (see CARRIERS).
-  entry("::ffff:0:0/96", "public", "IPv4-mapped, RFC 4291"),
-  entry("::/96", "public", "IPv4-compatible (deprecated), RFC 4291"),
-  entry("::ffff:0:0:0/96", "public", "IPv4-translated, RFC 2765"),
-  entry("64:ff9b::/96", "public", "IPv4/IPv6 translation, RFC 6052"),
-  entry("2001::/32", "public", "Teredo, RFC 4380"),
+  // The IPv4-carrying forms are public themselves: the IPv4 address inside decides (see CARRIERS)...
+  ...CARRIERS.map((c) => entry(c.cidr, "public", `${c.form}, ${c.source}`)),
+  // ... except local-use NAT64, which the registry marks not globally reachable (longer prefix: wins).
   entry("64:ff9b:1::/48", "private", "local-use IPv4/IPv6 translation, RFC 8215"),
   entry("100::/64", "reserved", "discard-only, RFC 6666"),
   entry("2001::/23", "reserved", "IETF protocol assignments, RFC 2928"),
@@ -175,34 +210,8 @@ const TABLE: Entry[] = [
   entry("ff00::/8", "multicast", "multicast, RFC 4291"),
 ];
 
-/**
- * IPv6 forms that carry an IPv4 address, and where they carry it. A connection to one reaches (through a
- * translator or tunnel) the IPv4 address, so that address is judged as well.
- */
-const CARRIERS: { prefix: Entry; form: string; ipv4: (a: bigint) => bigint[] }[] = [
-  { prefix: entry("::ffff:0:0/96", "public", ""), form: "IPv4-mapped", ipv4: (a) => [a & 0xffffffffn] },
-  // ::/96 also holds :: and ::1, which are themselves (see carried()).
-  { prefix: entry("::/96", "public", ""), form: "IPv4-compatible", ipv4: (a) => [a & 0xffffffffn] },
-  { prefix: entry("::ffff:0:0:0/96", "public", ""), form: "IPv4-translated", ipv4: (a) => [a & 0xffffffffn] },
-  { prefix: entry("64:ff9b::/96", "public", ""), form: "NAT64", ipv4: (a) => [a & 0xffffffffn] },
-  // Local-use NAT64 (RFC 8215) may use any RFC 6052 prefix length inside the /48: the /96 form (last 32
-  // bits) and the /48 form (bits 48-63, then bits 72-87 after the reserved octet) are both judged.
-  {
-    prefix: entry("64:ff9b:1::/48", "public", ""),
-    form: "local-use NAT64",
-    ipv4: (a) => [a & 0xffffffffn, (((a >> 64n) & 0xffffn) << 16n) | ((a >> 40n) & 0xffffn)],
-  },
-  // 6to4 (RFC 3056): the IPv4 address is bits 16-47.
-  { prefix: entry("2002::/16", "public", ""), form: "6to4", ipv4: (a) => [(a >> 80n) & 0xffffffffn] },
-  // Teredo (RFC 4380): the client's IPv4 address (where the packets go), bit-inverted, in the last 32 bits.
-  // (Bits 32-63 name the Teredo server, which the packets do not reach.)
-  { prefix: entry("2001::/32", "public", ""), form: "Teredo", ipv4: (a) => [~a & 0xffffffffn] },
-];
-
 function holds(e: Entry, a: bigint, v6: boolean): boolean {
-  if (e.v6 !== v6) return false;
-  const shift = BigInt((v6 ? 128 : 32) - e.bits);
-  return a >> shift === e.net >> shift;
+  return e.v6 === v6 && a >> e.shift === e.key;
 }
 
 function cidrText(e: Entry): string {
@@ -215,14 +224,15 @@ function cidrText(e: Entry): string {
 
 function lookupTable(a: bigint, v6: boolean): AddressFinding | undefined {
   let best: Entry | undefined;
-  for (const e of TABLE) if (holds(e, a, v6) && (!best || e.bits > best.bits)) best = e;
+  // Equal prefixes: the later entry wins (the exceptions after the general rule).
+  for (const e of TABLE) if (holds(e, a, v6) && (!best || e.bits >= best.bits)) best = e;
   if (!best || best.class === "public") return undefined;
   return { class: best.class, range: cidrText(best), what: best.what };
 }
 
 function carried(a: bigint): { form: string; ipv4: bigint[] } | undefined {
   if (a <= 1n) return undefined;
-  const c = CARRIERS.find((k) => holds(k.prefix, a, true));
+  const c = CARRIER_PREFIXES.find((k) => holds(k.prefix, a, true));
   return c ? { form: c.form, ipv4: c.ipv4(a) } : undefined;
 }
 
