@@ -1,6 +1,7 @@
 /**
  * `chainproof check HOST[:PORT] [--client NAME|all] [--store NAME|--roots FILE] [--servername NAME]
- *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--allow-private] [--fix [--out FILE] [--intermediates DIR]] [--json]`
+ *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--allow-private]
+ *  [--fix [--out FILE] [--intermediates DIR]] [--json]`
  *
  * Connects, captures the chain exactly as the server sends it, and says for each client whether it would
  * trust the endpoint, what it would print, and why — including what only a connection shows (TLS versions,
