@@ -226,6 +226,10 @@ export function buildProgram(): Command {
     .option("--connect-to <ADDR[:PORT]>", "connect to ADDR (and PORT) instead of resolving the host")
     .option("--timeout <SECONDS>", "give up on a connection after SECONDS", "10")
     .option("--no-aia", "do not fetch missing intermediates from AIA URLs (Chrome's verdict stays 'depends')")
+    .option(
+      "--allow-private",
+      "let AIA fetches reach private, link-local and loopback addresses (refused by default: a certificate chose the URL)",
+    )
     .option("--fix", "build the chain the server should send, write it and print server configuration")
     .option("--out <FILE>", "with --fix: where to write the chain (default HOST-fullchain.pem)")
     .option(
