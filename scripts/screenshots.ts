@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { buildResponseXml, signResponse } from "../src/saml/index.js";
+import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 
@@ -17,7 +18,8 @@ const out = process.argv[2] ?? new URL("../../docs/screenshots/", import.meta.ur
 mkdirSync(out, { recursive: true });
 const home = mkdtempSync(join(tmpdir(), "cp-shots-ks-"));
 const profile = mkdtempSync(join(tmpdir(), "cp-shots-profile-"));
-const app = await createWebServer({ host: "127.0.0.1", keystoreHome: home });
+const token = newToken();
+const app = await createWebServer({ host: "127.0.0.1", token, keystoreHome: home });
 await app.listen({ host: "127.0.0.1", port: 0 });
 const addr = app.server.address();
 const base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
@@ -40,6 +42,11 @@ const ctx = await chromium.launchPersistentContext(profile, {
 });
 ctx.setDefaultTimeout(30_000);
 
+/** A GET of the API, with the token (as a script would call it). */
+async function apiGet(path: string): Promise<unknown> {
+  return (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+}
+
 async function shot(page: Page, name: string) {
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(out, name), fullPage: true });
@@ -54,12 +61,13 @@ try {
   const page = await ctx.newPage();
 
   // Check: the lab's incomplete chain, every client, with the repaired bundle.
-  await page.goto(`${base}/check`);
+  // Signed in as serve's printed link does it: the tab keeps the token for the pages that follow.
+  await page.goto(`${base}/check#token=${token}`);
   await page.getByText("Try it on the lab").click();
   await page.getByRole("button", { name: "Start the lab" }).click();
   await page.getByRole("button", { name: "incomplete", exact: true }).waitFor();
   await pick(page, "all");
-  const lab = (await (await fetch(`${base}/api/lab`)).json()) as {
+  const lab = (await apiGet("/api/lab")) as {
     endpoints: { name: string; target: string }[];
   };
   await page.getByText("Try it on the lab").click();
@@ -72,10 +80,10 @@ try {
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Decode: a real root from the bundled Mozilla store.
-  const roots = (await (await fetch(`${base}/api/stores/mozilla/roots?q=ISRG%20Root%20X1`)).json()) as {
+  const roots = (await apiGet("/api/stores/mozilla/roots?q=ISRG%20Root%20X1")) as {
     roots: { sha256: string }[];
   };
-  const root = (await (await fetch(`${base}/api/stores/mozilla/roots/${roots.roots[0].sha256}`)).json()) as {
+  const root = (await apiGet(`/api/stores/mozilla/roots/${roots.roots[0].sha256}`)) as {
     pem: string;
   };
   await page.goto(`${base}/decode`);

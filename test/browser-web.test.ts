@@ -1,7 +1,9 @@
 /**
  * The pages in a real browser: Debian's Chromium driven by playwright-core, against `chainproof serve`'s
- * server on a loopback port. Decode a certificate; a certificate whose CN is HTML shows as text (no dialog,
- * no element); check the lab's incomplete chain and see the gap drawn; create a key and download its JKS;
+ * server on a loopback port. The #token= link signs the tab in and leaves the address bar (the token never
+ * reaches the server in a URL); without it, or with a wrong one, the page asks for the token; decode a
+ * certificate; a certificate whose CN is HTML shows as text (no dialog, no element); check the lab's
+ * incomplete chain and see the gap drawn; create a key and download its JKS (the passphrase asked again);
  * validate a SAML Response; scan the lab's endpoints. Skipped, saying why, when Chromium cannot start or
  * the pages are not built.
  */
@@ -13,6 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { newToken } from "../src/web/security.js";
 import { createWebServer, VERSION } from "../src/web/server.js";
 import { readCertificates } from "../src/x509/input.js";
 import { toPem } from "../src/x509/pem.js";
@@ -39,6 +42,9 @@ let base = "";
 let skip: string | false = false;
 const dirs: string[] = [];
 const dialogs: string[] = [];
+const token = newToken();
+/** Every URL a request to the server asked for (the token must never be among them). */
+const requested: string[] = [];
 
 before(async () => {
   const built = new URL("../../dist/web/index.html", import.meta.url);
@@ -53,7 +59,10 @@ before(async () => {
   const home = mkdtempSync(join(tmpdir(), "cp-browser-ks-"));
   const profile = mkdtempSync(join(tmpdir(), "cp-browser-profile-"));
   dirs.push(home, profile);
-  app = await createWebServer({ host: "127.0.0.1", keystoreHome: home });
+  app = await createWebServer({ host: "127.0.0.1", token, keystoreHome: home });
+  app.addHook("onRequest", async (req) => {
+    requested.push(`${req.url} ${req.headers.referer ?? ""}`);
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
@@ -84,21 +93,70 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function open(path: string): Promise<Page> {
+/** A new tab on `path`, signed in through the link serve prints (unless signIn is false). */
+async function open(path: string, signIn = true): Promise<Page> {
   const page = await ctx!.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
   });
-  await page.goto(`${base}${path}`);
+  await page.goto(`${base}${path}${signIn ? `#token=${token}` : ""}`);
   (page as Page & { errors: string[] }).errors = errors;
   return page;
 }
 
-function noErrors(page: Page) {
-  assert.deepEqual((page as Page & { errors: string[] }).errors, [], "no script errors or CSP violations");
+/** No script errors or CSP violations; `refused` lists HTTP statuses the test provoked on purpose. */
+function noErrors(page: Page, refused: number[] = []) {
+  const expected = (e: string) =>
+    refused.some((s) => e.startsWith(`Failed to load resource: the server responded with a status of ${s} `));
+  assert.deepEqual(
+    (page as Page & { errors: string[] }).errors.filter((e) => !expected(e)),
+    [],
+    "no script errors or CSP violations",
+  );
 }
+
+describe("browser: the access token", () => {
+  it("the #token= link signs the tab in and disappears from the address bar", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/decode");
+    await page.getByLabel("Paste").waitFor();
+    assert.equal(page.url(), `${base}/decode`);
+    assert.equal(await page.evaluate(() => location.hash), "");
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("chainproof.token")), token);
+    // Navigating between pages keeps the tab signed in.
+    await page.getByRole("link", { name: "Keystore" }).click();
+    await page.getByRole("heading", { name: "Keystore", exact: true }).waitFor();
+    assert.ok(
+      requested.every((r) => !r.includes(token)),
+      "the token never reached the server in a URL or Referer",
+    );
+    noErrors(page);
+    await page.close();
+  });
+
+  it("without the token the page asks for it; a wrong one is refused; the right one signs in", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/decode", false);
+    (page as Page & { errors: string[] }).errors.length = 0;
+    await page.getByText("Paste the token printed by chainproof serve").waitFor();
+    assert.equal(await page.getByLabel("Paste").count(), 0, "no page without the token");
+    await page.getByLabel("Token (or the whole link)").fill("not-the-token-0123456789");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByText("That token was not accepted").waitFor();
+    // The whole link pasted works as well as the token alone.
+    await page.getByLabel("Token (or the whole link)").fill(`${base}/#token=${token}`);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByLabel("Paste").waitFor();
+    // A token that stops working (a restarted server makes a new one): the next call brings the prompt back.
+    await page.evaluate(() => sessionStorage.setItem("chainproof.token", "stale-token-from-last-start"));
+    await page.getByLabel("Paste").fill("not a certificate");
+    await page.getByRole("button", { name: "Decode" }).click();
+    await page.getByText("That token was not accepted").waitFor();
+    await page.close();
+  });
+});
 
 describe("browser: chainproof serve's pages in Chromium", () => {
   it("decodes a pasted certificate: fields and fingerprints", async (t) => {
@@ -173,6 +231,11 @@ describe("browser: chainproof serve's pages in Chromium", () => {
     await page.getByText("Created Browser_Client").waitFor();
     await page.getByRole("button", { name: "Manage" }).click();
     await page.getByLabel("File password").fill("changeit");
+    // The key leaves only with the keystore passphrase, asked again: a wrong one gets no file.
+    await page.getByLabel("Keystore passphrase (again)").fill("not the passphrase");
+    await page.getByRole("button", { name: "Download JKS" }).click();
+    await page.getByText("wrong passphrase for the keystore").waitFor();
+    await page.getByLabel("Keystore passphrase (again)").fill("browser test passphrase");
     const dl = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download JKS" }).click();
     const d = await dl;
@@ -181,7 +244,7 @@ describe("browser: chainproof serve's pages in Chromium", () => {
     assert.equal(read.container, "jks");
     assert.equal(read.keys.length, 1);
     assert.equal(read.certificates[0].cert.subject.toString(), "CN=browser-client.example.com");
-    noErrors(page);
+    noErrors(page, [403]);
     await page.close();
   });
 
@@ -229,7 +292,11 @@ describe("browser: chainproof serve's pages in Chromium", () => {
   it("answers with the version the server reports", async (t) => {
     if (skip) return t.skip(skip);
     const page = await open("/check");
-    const v = await page.evaluate(async () => (await (await fetch("/api/session")).json()).version);
+    const v = await page.evaluate(async () => {
+      const t = sessionStorage.getItem("chainproof.token");
+      const res = await fetch("/api/session", { headers: { authorization: `Bearer ${t}` } });
+      return (await res.json()).version;
+    });
     assert.equal(v, VERSION);
     await page.close();
   });

@@ -1,7 +1,8 @@
 /**
- * The web API through fastify's inject(): every endpoint, and the guards — CSRF (token, Origin,
- * Sec-Fetch-Site), JSON-only bodies, the 2 MiB body limit, the loopback Host check, the bearer token off
- * loopback, and the request guard refusing each private, link-local, metadata and loopback range (refused
+ * The web API through fastify's inject(): every endpoint, and the guards — the access token on every /api
+ * route and every address (401 without it, also through percent-encoded paths), CSRF (token, Origin,
+ * Sec-Fetch-Site), JSON-only bodies, the 2 MiB body limit, the loopback Host check, key export asking for
+ * the keystore passphrase again, and the request guard refusing each private, link-local, metadata and loopback range (refused
  * before any connection: these tests never send a packet to such an address).
  */
 
@@ -12,14 +13,20 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { csvField } from "../src/web/check.js";
-import { createWebServer } from "../src/web/server.js";
+import { TOKEN_HELP } from "../src/web/security.js";
+import { createWebServer, openApiDocument } from "../src/web/server.js";
 import { addressVerdict, resolveGuarded } from "../src/web/ssrf.js";
 import { buildCertificate } from "../src/x509/builder.js";
 import { readCertificates } from "../src/x509/input.js";
 import { toPem } from "../src/x509/pem.js";
 import { HOSTILE_CN, makePki, makeSaml, SAML_ACS, SAML_IDP, SAML_SP } from "./web-fixtures.js";
 
-const HOST = { host: "127.0.0.1:8420" };
+/** The access token every server of these tests is started with (as `chainproof serve` makes one). */
+const TOKEN = "web-api-test-token-0123456789";
+/** A request from someone without the token (another local account, a script that was not told it). */
+const ANONYMOUS = { host: "127.0.0.1:8420" };
+/** A signed-in request to a loopback server: its Host and the bearer token. */
+const HEADERS = { ...ANONYMOUS, authorization: `Bearer ${TOKEN}` };
 const pki = makePki();
 const saml = makeSaml();
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
@@ -36,20 +43,20 @@ interface Res {
 function client(app: FastifyInstance, extra: Record<string, string> = {}) {
   let csrf: string | undefined;
   const session = async () => {
-    const r = await app.inject({ method: "GET", url: "/api/session", headers: { ...HOST, ...extra } });
+    const r = await app.inject({ method: "GET", url: "/api/session", headers: { ...HEADERS, ...extra } });
     assert.equal(r.statusCode, 200, r.body);
     csrf = r.json().csrf;
     return r.json();
   };
   const get = (url: string): Promise<Res> =>
-    app.inject({ method: "GET", url, headers: { ...HOST, ...extra } }) as unknown as Promise<Res>;
+    app.inject({ method: "GET", url, headers: { ...HEADERS, ...extra } }) as unknown as Promise<Res>;
   const send = async (method: "POST" | "DELETE", url: string, payload?: unknown): Promise<Res> => {
     if (!csrf) await session();
     return app.inject({
       method,
       url,
       headers: {
-        ...HOST,
+        ...HEADERS,
         ...extra,
         "x-chainproof-csrf": csrf!,
         ...(payload !== undefined ? { "content-type": "application/json" } : {}),
@@ -71,7 +78,12 @@ let home: string;
 
 before(async () => {
   home = mkdtempSync(join(tmpdir(), "cp-web-"));
-  app = await createWebServer({ host: "127.0.0.1", keystoreHome: home, assetsDir: "/nonexistent" });
+  app = await createWebServer({
+    host: "127.0.0.1",
+    token: TOKEN,
+    keystoreHome: home,
+    assetsDir: "/nonexistent",
+  });
   api = client(app);
 });
 
@@ -85,7 +97,7 @@ describe("web: session, headers, CSRF and body guards", () => {
     const s = await api.session();
     assert.match(s.csrf, /^[A-Za-z0-9_-]{20,}$/);
     assert.equal(s.loopback, true);
-    assert.equal(s.tokenRequired, false);
+    assert.equal(s.tokenRequired, true);
     assert.equal(s.features.saml, true);
     assert.equal(s.features.check, true);
     assert.equal(s.features.keys, true);
@@ -111,7 +123,7 @@ describe("web: session, headers, CSRF and body guards", () => {
     const none = await app.inject({
       method: "POST",
       url: "/api/decode",
-      headers: { ...HOST, "content-type": "application/json" },
+      headers: { ...HEADERS, "content-type": "application/json" },
       payload: body,
     });
     assert.equal(none.statusCode, 403);
@@ -119,17 +131,21 @@ describe("web: session, headers, CSRF and body guards", () => {
     const bad = await app.inject({
       method: "POST",
       url: "/api/decode",
-      headers: { ...HOST, "content-type": "application/json", "x-chainproof-csrf": "not-a-token-we-issued" },
+      headers: {
+        ...HEADERS,
+        "content-type": "application/json",
+        "x-chainproof-csrf": "not-a-token-we-issued",
+      },
       payload: body,
     });
     assert.equal(bad.statusCode, 403);
-    const del = await app.inject({ method: "DELETE", url: "/api/lab", headers: HOST });
+    const del = await app.inject({ method: "DELETE", url: "/api/lab", headers: HEADERS });
     assert.equal(del.statusCode, 403);
   });
 
   it("refuses a cross-origin POST (Origin or Sec-Fetch-Site) even with a valid token", async () => {
     const { csrf } = await api.session();
-    const base = { ...HOST, "content-type": "application/json", "x-chainproof-csrf": csrf };
+    const base = { ...HEADERS, "content-type": "application/json", "x-chainproof-csrf": csrf };
     const payload = JSON.stringify({ file: { text: toPem(pki.leaf.der) } });
     const evil = await app.inject({
       method: "POST",
@@ -165,7 +181,7 @@ describe("web: session, headers, CSRF and body guards", () => {
       const r = await app.inject({
         method: "POST",
         url: "/api/decode",
-        headers: { ...HOST, "content-type": type, "x-chainproof-csrf": csrf },
+        headers: { ...HEADERS, "content-type": type, "x-chainproof-csrf": csrf },
         payload: "file=x",
       });
       assert.equal(r.statusCode, 415, type);
@@ -178,7 +194,7 @@ describe("web: session, headers, CSRF and body guards", () => {
     const r = await app.inject({
       method: "POST",
       url: "/api/decode",
-      headers: { ...HOST, "content-type": "application/json", "x-chainproof-csrf": csrf },
+      headers: { ...HEADERS, "content-type": "application/json", "x-chainproof-csrf": csrf },
       payload: big,
     });
     assert.equal(r.statusCode, 413);
@@ -200,7 +216,7 @@ describe("web: session, headers, CSRF and body guards", () => {
     });
     assert.equal(r.statusCode, 421);
     for (const host of ["localhost:8420", "127.0.0.1", "[::1]:8420"]) {
-      const ok = await app.inject({ method: "GET", url: "/api/session", headers: { host } });
+      const ok = await app.inject({ method: "GET", url: "/api/session", headers: { ...HEADERS, host } });
       assert.equal(ok.statusCode, 200, host);
     }
   });
@@ -212,49 +228,100 @@ describe("web: session, headers, CSRF and body guards", () => {
   });
 });
 
-describe("web: token off loopback", () => {
-  it("refuses to start on a non-loopback address without a token", async () => {
-    await assert.rejects(
-      () => createWebServer({ host: "0.0.0.0", assetsDir: "/nonexistent" }),
-      /needs a token/,
-    );
+/** Every documented route, with sample path parameters, as [method, url]. */
+async function documentedRoutes(): Promise<[string, string][]> {
+  const doc = (await openApiDocument()) as { paths: Record<string, Record<string, unknown>> };
+  const out: [string, string][] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    const url = path.replace(/\{sha256\}/, "00".repeat(32)).replace(/\{[A-Za-z0-9_]+\}/g, "Sample_1");
+    for (const method of Object.keys(ops)) out.push([method.toUpperCase(), url]);
+  }
+  return out;
+}
+
+function assertUnauthorized(r: {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  json: () => unknown;
+}) {
+  assert.equal(r.statusCode, 401);
+  const { error } = r.json() as { error: { code: string; message: string } };
+  assert.equal(error.code, "unauthorized");
+  assert.equal(error.message, TOKEN_HELP);
+  assert.match(error.message, /#token=.*chainproof serve printed/);
+  assert.equal(r.headers["www-authenticate"], 'Bearer realm="chainproof"');
+}
+
+describe("web: the access token", () => {
+  it("every documented /api route answers 401 without the token, on loopback too", async () => {
+    const routes = await documentedRoutes();
+    assert.ok(routes.length >= 30, `${routes.length} routes documented`);
+    for (const [method, url] of routes) {
+      const r = await app.inject({
+        method: method as "GET",
+        url,
+        headers: { ...ANONYMOUS, "content-type": "application/json" },
+        ...(method === "GET" ? {} : { payload: "{}" }),
+      });
+      assert.equal(r.statusCode, 401, `${method} ${url}: ${r.body}`);
+      assertUnauthorized(r);
+    }
   });
 
-  it("needs Authorization: Bearer on every API call; pages load without it", async () => {
-    const token = "a-test-token-of-sufficient-length";
+  it("a wrong token, another scheme or a token with extra text is 401", async () => {
+    for (const authorization of [
+      "Bearer web-api-test-token-0123456788",
+      `Bearer ${TOKEN}x`,
+      `Basic ${Buffer.from(`user:${TOKEN}`).toString("base64")}`,
+      `Bearer ${TOKEN} ${TOKEN}`,
+      "Bearer",
+    ]) {
+      const r = await app.inject({
+        method: "GET",
+        url: "/api/keys",
+        headers: { ...ANONYMOUS, authorization },
+      });
+      assertUnauthorized(r);
+    }
+    const ok = await api.get("/api/keys");
+    assert.equal(ok.statusCode, 200);
+  });
+
+  it("paths the router decodes (/%61pi/…) or does not know need the token too", async () => {
+    for (const url of ["/%61pi/session", "/%61pi/keys", "/api/session/", "/API/session", "/nope", "/api"]) {
+      const r = await app.inject({ method: "GET", url, headers: ANONYMOUS });
+      assertUnauthorized(r);
+    }
+    // With the token, the router's own answer.
+    assert.equal((await api.get("/%61pi/session")).statusCode, 200);
+  });
+
+  it("is required on a non-loopback bind as well; pages load without it", async () => {
+    const remote = { host: "203.0.113.5:8420" };
     const t = await createWebServer({
       host: "0.0.0.0",
-      token,
+      token: TOKEN,
       assetsDir: "/nonexistent",
       keystoreHome: home,
     });
     try {
-      const noAuth = await t.inject({
-        method: "GET",
-        url: "/api/session",
-        headers: { host: "203.0.113.5:8420" },
-      });
-      assert.equal(noAuth.statusCode, 401);
-      assert.equal(noAuth.json().error.code, "token-required");
-      const wrong = await t.inject({
-        method: "GET",
-        url: "/api/session",
-        headers: { host: "203.0.113.5:8420", authorization: "Bearer wrong-token-of-the-same-length!" },
-      });
-      assert.equal(wrong.statusCode, 401);
+      assertUnauthorized(await t.inject({ method: "GET", url: "/api/session", headers: remote }));
+      // The same decoded-path request answered 200 without a token before the token guard used an exact
+      // list of public paths.
+      assertUnauthorized(await t.inject({ method: "GET", url: "/%61pi/session", headers: remote }));
       const ok = await t.inject({
         method: "GET",
         url: "/api/session",
-        headers: { host: "203.0.113.5:8420", authorization: `Bearer ${token}` },
+        headers: { ...remote, authorization: `Bearer ${TOKEN}` },
       });
       assert.equal(ok.statusCode, 200);
       assert.equal(ok.json().tokenRequired, true);
       assert.equal(ok.json().loopback, false);
       assert.equal(ok.json().features.lab, false);
-      const page = await t.inject({ method: "GET", url: "/decode", headers: { host: "203.0.113.5:8420" } });
+      const page = await t.inject({ method: "GET", url: "/decode", headers: remote });
       assert.equal(page.statusCode, 200);
       // Bound elsewhere, loopback targets are refused too.
-      const c = client(t, { host: "203.0.113.5:8420", authorization: `Bearer ${token}` });
+      const c = client(t, { ...remote, authorization: `Bearer ${TOKEN}` });
       const r = await c.post("/api/check", { target: "127.0.0.1:443" });
       assert.equal(r.statusCode, 403);
       assert.equal(r.json().error.code, "blocked-target");
@@ -262,6 +329,37 @@ describe("web: token off loopback", () => {
       assert.equal(lab.statusCode, 403);
     } finally {
       await t.close();
+    }
+  });
+
+  it("starts without a token only when told to, and never off loopback", async () => {
+    await assert.rejects(
+      () => createWebServer({ host: "127.0.0.1", assetsDir: "/nonexistent" }),
+      /needs a token/,
+    );
+    await assert.rejects(
+      () => createWebServer({ host: "0.0.0.0", noToken: true, assetsDir: "/nonexistent" }),
+      /not loopback\) without a token is refused/,
+    );
+    const open = await createWebServer({
+      host: "127.0.0.1",
+      noToken: true,
+      assetsDir: "/nonexistent",
+      keystoreHome: home,
+    });
+    try {
+      const s = await open.inject({ method: "GET", url: "/api/session", headers: ANONYMOUS });
+      assert.equal(s.statusCode, 200);
+      assert.equal(s.json().tokenRequired, false);
+      // The DNS-rebinding Host check still holds.
+      const rebind = await open.inject({
+        method: "GET",
+        url: "/api/session",
+        headers: { host: "rebind.attacker.example:8420" },
+      });
+      assert.equal(rebind.statusCode, 421);
+    } finally {
+      await open.close();
     }
   });
 });
@@ -295,7 +393,7 @@ describe("web: the request guard", () => {
     ["2002:a9fe:a9fe::1", "169.254.0.0/16"],
     ["2002:c0a8:0101::1", "192.168.0.0/16"],
     ["224.0.0.1", "224.0.0.0/4"],
-    ["255.255.255.255", "240.0.0.0/4"],
+    ["255.255.255.255", "255.255.255.255/32"],
     ["ff02::1", "ff00::/8"],
   ];
 
@@ -358,6 +456,7 @@ describe("web: the request guard", () => {
   it("POST /api/check refuses a name that resolves to a private address", async () => {
     const g = await createWebServer({
       host: "127.0.0.1",
+      token: TOKEN,
       assetsDir: "/nonexistent",
       keystoreHome: home,
       lookupAll: async () => [{ address: "169.254.169.254", family: 4 }],
@@ -592,6 +691,7 @@ describe("web: keystore", () => {
         format,
         withKey: format !== "pem",
         ...(password ? { password } : {}),
+        ...(format !== "pem" ? { passphrase: "web test passphrase" } : {}),
       });
       assert.equal(ex.statusCode, 200, `${format}: ${ex.body}`);
       assert.match(String(ex.headers["content-disposition"]), new RegExp(`Api_Client\\.${format}`));
@@ -656,6 +756,48 @@ describe("web: keystore", () => {
     assert.equal(lock.json().unlocked, false);
     const wrong = await api.post("/api/keys/unlock", { passphrase: "not it" });
     assert.equal(wrong.statusCode, 403);
+  });
+
+  it("exporting a private key asks for the keystore passphrase again, even while unlocked", async () => {
+    const un = await api.post("/api/keys/unlock", { passphrase: "web test passphrase" });
+    assert.equal(un.json().unlocked, true);
+    const made = await api.post("/api/keys/self-signed", { name: "Export_Guard", cn: "guard.example.com" });
+    assert.equal(made.statusCode, 200, made.body);
+    const noKey = (body: string) => assert.doesNotMatch(body, /PRIVATE KEY|MII[A-Za-z0-9+/]{20}/);
+    for (const format of ["p12", "jks", "pem"] as const) {
+      const file = { format, withKey: true, password: "file-password" };
+      const none = await api.post("/api/keys/Export_Guard/export", file);
+      assert.equal(none.statusCode, 400, `${format}: ${none.body}`);
+      assert.equal(none.json().error.code, "need-passphrase");
+      assert.match(none.json().error.message, /needs the keystore passphrase again/);
+      noKey(none.body);
+      const wrong = await api.post("/api/keys/Export_Guard/export", { ...file, passphrase: "not it" });
+      assert.equal(wrong.statusCode, 403, `${format}: ${wrong.body}`);
+      assert.equal(wrong.json().error.code, "wrong-passphrase");
+      assert.match(wrong.json().error.message, /wrong passphrase for the keystore/);
+      assert.match(String(wrong.headers["content-type"]), /application\/json/);
+      noKey(wrong.body);
+    }
+    // The keystore stays unlocked, and the right passphrase gives the key.
+    assert.equal((await api.get("/api/keys")).json().unlocked, true);
+    const ok = await api.post("/api/keys/Export_Guard/export", {
+      format: "p12",
+      withKey: true,
+      password: "file-password",
+      passphrase: "web test passphrase",
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const read = readCertificates(new Uint8Array(ok.rawPayload), {
+      source: "p12",
+      password: "file-password",
+    });
+    assert.equal(read.keys.length, 1);
+    // Without the key, the certificate alone needs no passphrase.
+    const cert = await api.post("/api/keys/Export_Guard/export", { format: "pem" });
+    assert.equal(cert.statusCode, 200, cert.body);
+    assert.match(cert.body, /BEGIN CERTIFICATE/);
+    noKey(cert.body.replace(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g, ""));
+    assert.equal((await api.del("/api/keys/Export_Guard")).statusCode, 200);
   });
 
   it("imports a PKCS#12 (Salesforce's checks: an EC key is refused)", async () => {
@@ -794,13 +936,14 @@ describe("web: OpenAPI and pages", () => {
     const r = await api.get("/scan");
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers["content-type"]), /text\/html/);
-    const built = await createWebServer({ host: "127.0.0.1", keystoreHome: home });
+    const built = await createWebServer({ host: "127.0.0.1", token: TOKEN, keystoreHome: home });
     try {
-      const page = await built.inject({ method: "GET", url: "/decode", headers: HOST });
+      // The pages and their files hold nothing: they load without the token.
+      const page = await built.inject({ method: "GET", url: "/decode", headers: ANONYMOUS });
       assert.equal(page.statusCode, 200);
       const js = /src="(\/assets\/[^"]+\.js)"/.exec(page.body);
       assert.ok(js, "dist/web is built (npm run build)");
-      const asset = await built.inject({ method: "GET", url: js[1], headers: HOST });
+      const asset = await built.inject({ method: "GET", url: js[1], headers: ANONYMOUS });
       assert.equal(asset.statusCode, 200);
       assert.match(String(asset.headers["cache-control"]), /immutable/);
       assert.doesNotMatch(page.body, /<script>(?!<\/script>)/, "no inline script");

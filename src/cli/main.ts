@@ -226,6 +226,10 @@ export function buildProgram(): Command {
     .option("--connect-to <ADDR[:PORT]>", "connect to ADDR (and PORT) instead of resolving the host")
     .option("--timeout <SECONDS>", "give up on a connection after SECONDS", "10")
     .option("--no-aia", "do not fetch missing intermediates from AIA URLs (Chrome's verdict stays 'depends')")
+    .option(
+      "--allow-private",
+      "let AIA fetches reach private, link-local and loopback addresses (refused by default: a certificate chose the URL)",
+    )
     .option("--fix", "build the chain the server should send, write it and print server configuration")
     .option("--out <FILE>", "with --fix: where to write the chain (default HOST-fullchain.pem)")
     .option(
@@ -308,12 +312,23 @@ export function buildProgram(): Command {
       "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
     )
     .option("--port <N>", "port to listen on (0: any free port)", "8420")
-    .option("--host <ADDR>", "address to bind; any other than loopback requires a token", "127.0.0.1")
+    .option("--host <ADDR>", "address to bind", "127.0.0.1")
     .option(
       "--allow-private",
       "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
     )
-    .option("--token-file <FILE>", "require this bearer token (first line of FILE) for every API call")
+    .option(
+      "--token-file <FILE>",
+      "use the first line of FILE as the access token instead of a random one made at each start",
+    )
+    .option(
+      "--insecure-no-token",
+      "no access token: every local account can use the API (loopback only; prints a warning)",
+    )
+    .addHelpText(
+      "after",
+      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n",
+    )
     .action(async (opts) => {
       const { runServe } = await import("./commands/serve.js");
       process.exitCode = await runServe(opts);

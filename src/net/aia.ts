@@ -5,24 +5,20 @@
  *
  * AIA fetches are bounded: 10 s per request, 3 redirects, 256 KiB per response, at most 5 requests per
  * repair (redirects count), http: and https: only. A certificate chooses these URLs, so a hostile one could
- * point them at the network the user sits in (a cloud metadata service, an admin page): every address a URL
- * resolves to is checked before connecting, and loopback, private, link-local, CGNAT, multicast and
- * reserved addresses are refused. The only way past that is `allowOrigins`, a list of exact origins
- * ("http://127.0.0.1:40123") that the caller vouches for. Nothing in the CLI's argument parsing can set it:
- * only the lab (src/lab), which serves its own intermediates on a loopback port it has just opened, passes
- * one. The connection goes to the address that was checked (no second lookup an attacker's DNS could answer
- * differently).
+ * point them at the network the user sits in (a cloud metadata service, an admin page): they go through the
+ * one address guard (./guard.ts guardedFetch: every address of every hop checked, the connection made to the
+ * checked address), with public addresses only by default (AIA_POLICY). The CLI's `--allow-private` and
+ * `chainproof serve --allow-private` pass a wider `guard`; the lab (src/lab), which serves its own
+ * intermediates on a loopback port it has just opened, passes `allowOrigins`, the exact origins
+ * ("http://127.0.0.1:40123") it vouches for.
  */
 
-import { promises as dns } from "node:dns";
-import http from "node:http";
-import https from "node:https";
-import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { issued } from "../clients/chain-analysis.js";
 import type { Certificate } from "../x509/certificate.js";
 import { readCertificates } from "../x509/input.js";
 import { OID } from "../x509/oids.js";
+import { type GuardPolicy, guardedFetch, type LookupAll, PUBLIC_ONLY } from "./guard.js";
 
 export const AIA_LIMITS = {
   /** Per request, headers and body. */
@@ -45,9 +41,20 @@ export interface AiaOptions {
    * to loopback or private addresses. For the lab only; see the module comment.
    */
   allowOrigins?: readonly string[];
-  /** Name resolution (default: every address the system resolver returns). */
-  lookup?: (host: string) => Promise<{ address: string; family: number }[]>;
+  /**
+   * Which addresses may be fetched (default AIA_POLICY: public ones only). The CLI's --allow-private and
+   * `chainproof serve --allow-private` widen it.
+   */
+  guard?: GuardPolicy;
+  /** Name resolution (default: every address the system resolver returns); every answer is checked. */
+  lookup?: LookupAll;
 }
+
+/** AIA fetches by default: public addresses only (a certificate, not the user, chose the URL). */
+export const AIA_POLICY: GuardPolicy = {
+  ...PUBLIC_ONLY,
+  allowHint: "AIA fetches go to public addresses only",
+};
 
 export interface AiaFetch {
   url: string;
@@ -75,67 +82,6 @@ export class FetchBudget {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Addresses
-
-const blocked = new net.BlockList();
-for (const [a, p] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const)
-  blocked.addSubnet(a, p, "ipv4");
-for (const [a, p] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-  ["2001:db8::", 32],
-  ["100::", 64],
-] as const)
-  blocked.addSubnet(a, p, "ipv6");
-
-/** The IPv4 address inside an IPv4-mapped, -compatible or NAT64 (64:ff9b::/96) IPv6 address. */
-function embeddedIpv4(addr: string): string | undefined {
-  const m = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (m) return m[1];
-  const h = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(addr);
-  if (h) {
-    const hi = Number.parseInt(h[1], 16);
-    const lo = Number.parseInt(h[2], 16);
-    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  }
-  return undefined;
-}
-
-/** True for addresses an AIA fetch must not reach: loopback, private, link-local, CGNAT, multicast, reserved. */
-export function isNonPublicAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return blocked.check(address, "ipv4");
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    if (v4 !== undefined) return blocked.check(v4, "ipv4");
-    return blocked.check(address, "ipv6");
-  }
-  return true;
-}
-
-async function defaultLookup(host: string): Promise<{ address: string; family: number }[]> {
-  return dns.lookup(host, { all: true });
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // One URL
 
 /** The caIssuers URLs of a certificate's AIA extension. */
@@ -145,178 +91,53 @@ export function caIssuersUrls(cert: Certificate): string[] {
     .map((a) => a.location.value);
 }
 
-/** Fetch one caIssuers URL (following up to 3 redirects), within the limits. Never throws. */
+/** Fetch one caIssuers URL (following up to 3 redirects), within the limits and the guard. Never throws. */
 export async function fetchCaIssuers(
   url: string,
   options: AiaOptions = {},
   budget: FetchBudget = new FetchBudget(),
 ): Promise<AiaFetch> {
-  const o = {
-    timeoutMs: AIA_LIMITS.timeoutMs,
-    maxRedirects: AIA_LIMITS.maxRedirects,
-    maxBytes: AIA_LIMITS.maxBytes,
-    ...options,
-  };
   const start = performance.now();
-  const result: AiaFetch = { url, ok: false, certificates: [], redirects: [], bytes: 0, ms: 0 };
-  const fail = (error: string): AiaFetch => {
-    result.error = error;
-    result.ms = Math.round(performance.now() - start);
-    return result;
+  const policy: GuardPolicy = {
+    ...(options.guard ?? AIA_POLICY),
+    ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}),
   };
-  let current = url;
-  for (let hop = 0; ; hop++) {
-    let u: URL;
-    try {
-      u = new URL(current);
-    } catch {
-      return fail(`not a valid URL: ${current.slice(0, 200)}`);
-    }
-    if (u.protocol !== "http:" && u.protocol !== "https:") {
-      return fail(`${u.protocol.replace(":", "")} URLs are not fetched (only http and https)`);
-    }
-    if (u.username || u.password) return fail("URLs with credentials are not fetched");
-    if (!budget.take()) return fail(`fetch limit reached (${budget.max} requests per repair)`);
-    const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-    let addresses: { address: string; family: number }[];
-    try {
-      addresses = net.isIP(host)
-        ? [{ address: host, family: net.isIP(host) }]
-        : await withTimeout((o.lookup ?? defaultLookup)(host), o.timeoutMs, `DNS lookup of ${host}`);
-    } catch (e) {
-      return fail(e instanceof Error ? e.message : String(e));
-    }
-    if (!addresses.length) return fail(`DNS lookup of ${host} returned no address`);
-    const allowed = o.allowOrigins?.includes(u.origin) ?? false;
-    const bad = addresses.find((a) => isNonPublicAddress(a.address));
-    if (bad && !allowed) {
-      return fail(
-        `refused: ${host} resolves to ${bad.address}, a loopback, private or reserved address (AIA fetches go to public addresses only)`,
-      );
-    }
-    const target = addresses[0];
-    const remaining = o.timeoutMs - (performance.now() - start);
-    if (remaining <= 0) return fail(`timeout after ${o.timeoutMs / 1000} s`);
-    const r = await request(u, target, remaining, o.maxBytes);
-    result.status = r.status;
-    result.bytes = r.body?.length ?? 0;
-    if (r.error) return fail(r.error);
-    if (r.location !== undefined) {
-      if (hop >= o.maxRedirects) return fail(`more than ${o.maxRedirects} redirects`);
-      let next: string;
-      try {
-        next = new URL(r.location, u).toString();
-      } catch {
-        return fail(`redirect to an invalid URL: ${r.location.slice(0, 200)}`);
-      }
-      result.redirects.push(next);
-      current = next;
-      continue;
-    }
-    if (r.status !== 200) return fail(`HTTP ${r.status}`);
-    try {
-      const read = readCertificates(r.body!, {
-        source: current,
-        maxCertificates: AIA_LIMITS.maxCertificates,
-      });
-      result.certificates = read.certificates.map((c) => c.cert);
-      result.ok = result.certificates.length > 0;
-      if (!result.ok) return fail("the response holds no certificate");
-    } catch (e) {
-      return fail(`not a certificate: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    result.ms = Math.round(performance.now() - start);
-    return result;
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms);
-      }),
-    ]);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new Error(`${what} failed (${code})`);
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface RawResponse {
-  status?: number;
-  location?: string;
-  body?: Uint8Array;
-  error?: string;
-}
-
-function request(
-  u: URL,
-  target: { address: string; family: number },
-  timeoutMs: number,
-  maxBytes: number,
-): Promise<RawResponse> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (r: RawResponse) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(r);
-    };
-    const mod = u.protocol === "https:" ? https : http;
-    const req = mod.request(
-      u,
-      {
-        method: "GET",
-        headers: { "user-agent": "chainproof (AIA caIssuers)", accept: "*/*" },
-        // Connect to the address that was checked, not to whatever a second lookup returns.
-        lookup: ((_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => {
-          if (opts?.all) cb(null, [target]);
-          else cb(null, target.address, target.family);
-        }) as unknown as net.LookupFunction,
-        agent: false,
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location) {
-          settle({ status, location: res.headers.location });
-          return;
-        }
-        const declared = Number(res.headers["content-length"]);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          settle({ status, error: `response of ${declared} bytes is over the ${maxBytes / 1024} KiB limit` });
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let n = 0;
-        res.on("data", (b: Buffer) => {
-          n += b.length;
-          if (n > maxBytes) {
-            settle({ status, error: `response is over the ${maxBytes / 1024} KiB limit` });
-            return;
-          }
-          chunks.push(b);
-        });
-        res.on("end", () => settle({ status, body: new Uint8Array(Buffer.concat(chunks)) }));
-        res.on("error", (e) => settle({ status, error: e.message }));
-      },
-    );
-    const timer = setTimeout(
-      () => settle({ error: `timeout after ${Math.round(timeoutMs) / 1000} s` }),
-      Math.max(1, timeoutMs),
-    );
-    req.on("error", (e: NodeJS.ErrnoException) =>
-      settle({ error: e.code ? `${e.code}: ${e.message}` : e.message }),
-    );
-    req.end();
+  const r = await guardedFetch(url, {
+    policy,
+    timeoutMs: options.timeoutMs ?? AIA_LIMITS.timeoutMs,
+    maxRedirects: options.maxRedirects ?? AIA_LIMITS.maxRedirects,
+    maxBytes: options.maxBytes ?? AIA_LIMITS.maxBytes,
+    headers: { "user-agent": "chainproof (AIA caIssuers)" },
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    beforeRequest: () =>
+      budget.take() ? undefined : `fetch limit reached (${budget.max} requests per repair)`,
   });
+  const result: AiaFetch = {
+    url,
+    ok: false,
+    certificates: [],
+    redirects: r.redirects,
+    bytes: r.bytes,
+    ms: 0,
+    ...(r.status !== undefined ? { status: r.status } : {}),
+  };
+  const error =
+    r.error ?? (r.status !== 200 || !r.body ? `HTTP ${r.status}` : readInto(result, r.body, r.url));
+  if (error) result.error = error;
+  result.ms = Math.round(performance.now() - start);
+  return result;
+}
+
+/** Read the certificates of a response body into `result`; the reason when there is none. */
+function readInto(result: AiaFetch, body: Uint8Array, source: string): string | undefined {
+  try {
+    const read = readCertificates(body, { source, maxCertificates: AIA_LIMITS.maxCertificates });
+    result.certificates = read.certificates.map((c) => c.cert);
+  } catch (e) {
+    return `not a certificate: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  result.ok = result.certificates.length > 0;
+  return result.ok ? undefined : "the response holds no certificate";
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,32 +1,50 @@
-/** Name resolution and TCP connection with deadlines, failures named (shared by the probe and the raw hello). */
+/**
+ * Name resolution and TCP connection with deadlines, failures named (shared by the probe and the raw hello).
+ * Every address passes the one guard (./guard.ts) before a connection: all the answers of a name, and an
+ * address given as such (a target or --connect-to).
+ */
 
-import { promises as dns } from "node:dns";
 import net from "node:net";
 import { DNS_ERRORS, type ProbeFailure, socketFailure } from "./failures.js";
+import {
+  BlockedAddressError,
+  type GuardPolicy,
+  type LookupAll,
+  resolveGuarded,
+  USER_NETWORK,
+} from "./guard.js";
 
-export type Lookup = (host: string) => Promise<{ address: string; family: number }>;
+type Answer = { address: string; family: number };
+
+/** Name resolution: one address or all of them (all are checked; the first is connected to). */
+export type Lookup = (host: string) => Promise<Answer | Answer[]>;
 
 export function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The address to connect to: `dest` itself when it is an IP address, else its first DNS answer. */
+/**
+ * The address to connect to: `dest` itself when it is an IP address, else its first DNS answer; refused
+ * (failure kind "blocked") when the guard refuses it or any other answer. The default policy is the CLI's
+ * (USER_NETWORK: a user checks servers on their own network).
+ */
 export async function resolveAddress(
   dest: string,
   budgetMs: number,
-  lookup: Lookup = (h) => dns.lookup(h),
-): Promise<{ address: string; family: number } | { failure: ProbeFailure }> {
-  const family = net.isIP(dest);
-  if (family) return { address: dest, family };
+  lookup?: Lookup,
+  guard: GuardPolicy = USER_NETWORK,
+): Promise<Answer | { failure: ProbeFailure }> {
+  const lookupAll: LookupAll | undefined = lookup ? async (h) => [await lookup(h)].flat() : undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      lookup(dest),
+      resolveGuarded(dest, guard, lookupAll),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new LookupTimeout()), budgetMs);
       }),
     ]);
   } catch (e) {
+    if (e instanceof BlockedAddressError) return { failure: { kind: "blocked", message: e.message } };
     if (e instanceof LookupTimeout) {
       return {
         failure: {

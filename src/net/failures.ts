@@ -4,6 +4,7 @@ import { alertName } from "./tls-names.js";
 
 export type FailureKind =
   | "dns"
+  | "blocked"
   | "refused"
   | "reset"
   | "unreachable"

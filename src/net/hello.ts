@@ -23,6 +23,7 @@ import {
   type ProbeFailure,
   socketFailure,
 } from "./failures.js";
+import type { GuardPolicy } from "./guard.js";
 import { type OcspSummary, summarizeOcsp } from "./ocsp.js";
 import type { CertificateRequestInfo, ProbeTarget } from "./probe.js";
 import {
@@ -45,6 +46,8 @@ export interface HelloOptions {
   maxBytes?: number;
   maxCertificates?: number;
   lookup?: Lookup;
+  /** Which addresses may be connected to (see ProbeOptions.guard). */
+  guard?: GuardPolicy;
 }
 
 export interface HelloResult {
@@ -156,7 +159,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
   const hello = buildClientHello(o.versions, sniFor(target));
   const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || target.host;
   const budget = Math.min(o.connectTimeoutMs, o.totalTimeoutMs);
-  const resolved = await resolveAddress(dest, budget, o.lookup);
+  const resolved = await resolveAddress(dest, budget, o.lookup, o.guard);
   if ("failure" in resolved) return done(resolved.failure);
   result.address = resolved.address;
   const tcp = await openTcp(

@@ -26,6 +26,7 @@ import {
   type ProbeFailure,
   socketFailure,
 } from "./failures.js";
+import type { GuardPolicy } from "./guard.js";
 import { type OcspSummary, summarizeOcsp } from "./ocsp.js";
 import {
   CLIENT_CERTIFICATE_TYPES,
@@ -83,6 +84,11 @@ export interface ProbeOptions {
   postHandshakeMs?: number;
   /** Name resolution (default: the system resolver). For tests and custom resolvers. */
   lookup?: Lookup;
+  /**
+   * Which addresses may be connected to (./guard.ts; default USER_NETWORK, the CLI's: private and loopback
+   * allowed). Every answer of the lookup, and `connectTo`, is checked.
+   */
+  guard?: GuardPolicy;
   /**
    * Compare the captured certificate list with node's view of the peer chain (a debug check; default
    * false). Without it node's view is read only when the capture has no Certificate message to fall back on.
@@ -237,7 +243,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   // Name resolution and TCP connect, together bounded by the connect timeout.
   const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || host;
   const connectBudget = Math.min(o.connectTimeoutMs, remaining());
-  const resolved = await resolveAddress(dest, connectBudget, o.lookup);
+  const resolved = await resolveAddress(dest, connectBudget, o.lookup, o.guard);
   if ("failure" in resolved) return done(resolved.failure);
   if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
   result.address = resolved.address;

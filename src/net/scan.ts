@@ -236,7 +236,7 @@ function parseCached(der: Uint8Array): Certificate | Error {
   return c;
 }
 
-const CONNECT_KINDS = new Set(["dns", "refused", "unreachable", "connect-timeout"]);
+const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout"]);
 
 /** Check one endpoint for each client. */
 export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promise<CheckReport> {
@@ -249,7 +249,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     totalTimeoutMs: timeoutMs,
     ...o.probe,
   };
-  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, o.probe?.lookup) : undefined;
+  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, o.probe) : undefined;
   const r = fast ?? (await probe(target, probeOpts));
 
   // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
@@ -269,6 +269,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       handshakeTimeoutMs: timeoutMs,
       totalTimeoutMs: timeoutMs,
       ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
+      ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
     });
     if (!ders.length) {
       const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
@@ -330,9 +331,12 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       code: connect ? "connection-failed" : "handshake-failed",
       severity: "error",
       message: `${connect ? "Could not connect" : "The TLS handshake failed"}: ${f.message}.`,
-      fix: connect
-        ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
-        : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
+      fix:
+        f.kind === "blocked"
+          ? "Nothing was connected to: the address guard refused the target (see the failure for its class and how to allow it)."
+          : connect
+            ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
+            : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
       clients: all(true),
       data: {
         kind: f.kind,
@@ -482,14 +486,15 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
 async function fastCapture(
   target: ProbeTarget,
   timeoutMs: number,
-  lookup: ProbeOptions["lookup"],
+  probeOptions: ProbeOptions | undefined,
 ): Promise<ProbeResult | undefined> {
   const h = await rawHello(target, {
     versions: ["TLSv1.2"],
     connectTimeoutMs: timeoutMs,
     handshakeTimeoutMs: timeoutMs,
     totalTimeoutMs: timeoutMs,
-    ...(lookup ? { lookup } : {}),
+    ...(probeOptions?.lookup ? { lookup: probeOptions.lookup } : {}),
+    ...(probeOptions?.guard ? { guard: probeOptions.guard } : {}),
   });
   // Connection failures are the same whichever way we ask; anything else gets the full probe.
   const connect = h.failure && CONNECT_KINDS.has(h.failure.kind);

@@ -68,5 +68,5 @@ export const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>chainproof</title></head>
 <body><main><h1>chainproof serve</h1>
 <p>The web pages are not built. Run <code>npm run build</code> (or <code>npm run build:web</code>) and start the server again.</p>
-<p>The JSON API works without them: see <a href="/api/openapi.json">/api/openapi.json</a>.</p></main></body></html>
+<p>The JSON API works without them, with the access token chainproof serve printed: see docs/openapi.json.</p></main></body></html>
 `;

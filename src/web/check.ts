@@ -3,9 +3,10 @@
  * scans of many (POST /api/scans, progress as server-sent events, cancel, export). Engine: src/net/scan.ts
  * (checkEndpoint, fixChain, summarize, parseTargetLine) over src/net/probe.ts and src/clients.
  *
- * Every target passes the request guard (./ssrf.ts) before any connection: resolved, every address
- * checked, and the connection made to the checked address. AIA fetches get the same guard on top of their
- * own public-address rule.
+ * Every target passes the request guard (./ssrf.ts over src/net/guard.ts) before any connection: resolved,
+ * every address checked, and the connection made to the checked address. AIA fetches go through the same
+ * guard, IP-literal URLs and redirects included (loopback refused for them even when the server is bound to
+ * loopback: a certificate chose the URL).
  */
 
 import { randomBytes } from "node:crypto";
@@ -33,7 +34,7 @@ import { toPem } from "../x509/pem.js";
 import { ApiError } from "./inputs.js";
 import { clientsFrom, clientsSchema, defaultStores, matrixViewSchema } from "./routes.js";
 import { ERRORS, route, type WebContext } from "./server.js";
-import { BlockedTargetError, guardedLookupAll, resolveGuarded, type TargetPolicy } from "./ssrf.js";
+import { aiaGuard, BlockedTargetError, resolveGuarded, type TargetPolicy, targetGuard } from "./ssrf.js";
 import { chosenStore, type StoreChoice, storeChoiceProperties } from "./stores.js";
 import { matrixView } from "./views.js";
 
@@ -46,16 +47,12 @@ const KEEP_JOBS = 20;
 const JOB_TTL_MS = 3600_000;
 
 function aiaOptions(policy: TargetPolicy, lookupAll: WebContext["options"]["lookupAll"]) {
-  const lookup = guardedLookupAll(policy, lookupAll);
-  return { lookup };
+  return { guard: aiaGuard(policy), ...(lookupAll ? { lookup: lookupAll } : {}) };
 }
 
-/** A first-address lookup for the probe (names only reach it when no checked address was given). */
-function probeLookup(policy: TargetPolicy, lookupAll: WebContext["options"]["lookupAll"]) {
-  return async (host: string) => {
-    const g = await resolveGuarded(host, policy, lookupAll);
-    return { address: g.address, family: g.family };
-  };
+/** The probe's guard: it checks the address plan() resolved (and any name it resolves itself) again. */
+function probeOptions(policy: TargetPolicy, lookupAll: WebContext["options"]["lookupAll"]) {
+  return { guard: targetGuard(policy), ...(lookupAll ? { lookup: lookupAll } : {}) };
 }
 
 function fetchJson(f: AiaFetch) {
@@ -161,7 +158,7 @@ async function plan(
     options: {
       ...(store ? { stores: store } : {}),
       aia,
-      probe: { lookup: probeLookup(ctx.policy, ctx.options.lookupAll) },
+      probe: probeOptions(ctx.policy, ctx.options.lookupAll),
     },
   };
 }

@@ -6,6 +6,8 @@
  * The passphrase: $CHAINPROOF_KEYSTORE_PASSPHRASE when the server was started with it, else the page asks
  * once (POST /api/keys/unlock) and the server keeps the keystore unlocked until POST /api/keys/lock or it
  * stops. Listing needs no passphrase (names, subjects and dates are not secret; keys stay encrypted).
+ * Exporting a private key asks for the passphrase again, as keytool does, even when the keystore is
+ * unlocked: whoever holds the page (or the access token) must also know the passphrase to take a key away.
  */
 
 import { join } from "node:path";
@@ -30,6 +32,7 @@ import { DB_FILE } from "../keystore/store.js";
 import { toPem } from "../x509/pem.js";
 import {
   ApiError,
+  errorSchema,
   type FilePayload,
   fileBytes,
   filePayloadSchema,
@@ -92,6 +95,19 @@ class KeystoreHolder {
   lock(): void {
     this.writable?.close();
     this.writable = undefined;
+  }
+
+  /**
+   * Check a passphrase against the keystore's stored check value, on a handle of its own (the unlocked
+   * one, if any, is left as it is). A wrong one is a KeystoreError "wrong-passphrase" (403).
+   */
+  async confirm(passphrase: string): Promise<void> {
+    const ks = Keystore.open({ path: this.path, write: false });
+    try {
+      await ks.unlockAsync(passphrase);
+    } finally {
+      ks.close();
+    }
   }
 
   /** The unlocked keystore, for changes; unlocks with $CHAINPROOF_KEYSTORE_PASSPHRASE when set. */
@@ -437,6 +453,12 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
             maxLength: 1024,
             description: "The file's password (JKS, PKCS#12, PEM with key)",
           },
+          passphrase: {
+            type: "string",
+            maxLength: 1024,
+            description:
+              "The keystore's passphrase, asked again before a private key leaves (withKey), as keytool does; checked even when the keystore is unlocked",
+          },
         },
         required: ["format"],
         additionalProperties: false,
@@ -448,11 +470,30 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
         },
         423: { description: "The keystore is locked (exports with the key)" },
         ...ERRORS,
+        403: {
+          description: "Wrong keystore passphrase (withKey: no key material is sent), or CSRF checks failed",
+          schema: errorSchema,
+        },
       },
     },
     async (req, reply) => {
       const { name } = req.params as { name: string };
-      const b = req.body as { format: ExportFormat; withKey?: boolean; password?: string };
+      const b = req.body as {
+        format: ExportFormat;
+        withKey?: boolean;
+        password?: string;
+        passphrase?: string;
+      };
+      if (b.withKey) {
+        if (!b.passphrase) {
+          throw new ApiError(
+            400,
+            "need-passphrase",
+            "exporting a private key needs the keystore passphrase again (passphrase), even while the keystore is unlocked",
+          );
+        }
+        await holder.confirm(b.passphrase);
+      }
       const ks = b.withKey ? holder.write() : undefined;
       const out = ks
         ? await exportEntryAsync(ks, {

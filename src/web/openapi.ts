@@ -4,6 +4,8 @@
  * docs/openapi.json is this document, written by scripts/openapi.ts; a test checks they are equal.
  */
 
+import { errorSchema } from "./inputs.js";
+
 export type JsonSchema = Record<string, unknown>;
 
 export interface ResponseDoc {
@@ -40,6 +42,13 @@ const TAGS: { name: string; description: string }[] = [
   { name: "saml", description: "SAML IdP metadata and Response validation." },
   { name: "scan", description: "Checks of many endpoints, with live progress." },
 ];
+
+/** Every operation can answer this: the token is required on every route. */
+const UNAUTHORIZED = {
+  description:
+    "No access token, or a wrong one (code unauthorized; the message says where the token comes from).",
+  content: { "application/json": { schema: errorSchema } },
+};
 
 function openapiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
@@ -84,6 +93,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string): Reco
         ...(Object.keys(content).length ? { content } : {}),
       };
     }
+    responses["401"] ??= UNAUTHORIZED;
     const params = parameters(r);
     p[r.method.toLowerCase()] = {
       tags: [r.tag],
@@ -99,7 +109,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string): Reco
       ...(r.body
         ? { requestBody: { required: true, content: { "application/json": { schema: r.body } } } }
         : {}),
-      ...(r.method !== "GET" ? { security: [{ csrf: [] }, { csrf: [], bearer: [] }] } : {}),
+      security: r.method === "GET" ? [{ bearer: [] }] : [{ bearer: [], csrf: [] }],
       responses,
     };
   }
@@ -109,7 +119,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string): Reco
       title: "chainproof web API",
       version,
       description:
-        "The JSON API behind `chainproof serve`'s pages, for scripts too. Every state-changing call (POST, PUT, DELETE) needs the header X-Chainproof-CSRF with the token from GET /api/session, and a JSON body. When the server is bound to an address other than loopback (or started with --token-file), every /api call needs Authorization: Bearer TOKEN. Errors are { error: { code, message } }.",
+        "The JSON API behind `chainproof serve`'s pages, for scripts too. Every call needs Authorization: Bearer TOKEN, on every address, loopback included: the token chainproof serve prints at start (in its http://…/#token=… link) or the first line of its --token-file; without it, 401 with code unauthorized. Every state-changing call (POST, PUT, DELETE) also needs the header X-Chainproof-CSRF with the token from GET /api/session, and a JSON body. Errors are { error: { code, message } }.",
       license: { name: "MIT" },
     },
     servers: [{ url: "http://127.0.0.1:8420", description: "chainproof serve (default address)" }],
@@ -120,7 +130,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string): Reco
           type: "http",
           scheme: "bearer",
           description:
-            "Needed when the server is not bound to loopback (token printed at start or --token-file).",
+            "Needed on every call: the token chainproof serve printed at start (#token=… in its link), or the first line of --token-file.",
         },
         csrf: {
           type: "apiKey",

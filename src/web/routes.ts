@@ -161,7 +161,7 @@ function sessionRoutes(ctx: WebContext): void {
       tag: "session",
       summary: "A CSRF token for this session, and what this server offers",
       description:
-        "Call once (per page load, or per script run): send the csrf value as X-Chainproof-CSRF on every POST, PUT and DELETE.",
+        "Call once (per page load, or per script run), with Authorization: Bearer TOKEN like every call: send the csrf value as X-Chainproof-CSRF on every POST, PUT and DELETE.",
       responses: {
         200: {
           description: "The session",
@@ -179,14 +179,17 @@ function sessionRoutes(ctx: WebContext): void {
             },
           },
         },
-        401: { description: "A token is required and was not sent" },
+        401: {
+          description:
+            "No access token, or a wrong one: the page then asks for the token chainproof serve printed",
+        },
       },
     },
     async () => ({
       csrf: ctx.csrf.issue(),
       version: VERSION,
       loopback: ctx.policy.allowLoopback,
-      tokenRequired: Boolean(ctx.options.token),
+      tokenRequired: ctx.options.token !== undefined,
       allowPrivate: ctx.policy.allowPrivate,
       features: ctx.features,
       clients: CLIENT_IDS.map((id) => ({ id, name: CLIENTS[id].name })),

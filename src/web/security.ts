@@ -1,10 +1,14 @@
 /**
  * The request guards of `chainproof serve`, applied to every request before any route runs:
  *
- * - Host: bound to loopback without a token, only loopback host names are answered, so a web page whose
- *   DNS name is re-pointed at 127.0.0.1 (DNS rebinding) cannot talk to the API as a same-origin page.
- * - Token: when a token is set (always when bound to any other address), every /api request needs
- *   `Authorization: Bearer TOKEN` (compared in constant time).
+ * - Token: every request needs `Authorization: Bearer TOKEN` (compared in constant time), on every
+ *   address, loopback included (another local account can reach a loopback port as easily as the user
+ *   can), except GET/HEAD of the pages and their static files, which hold nothing. Public paths are an
+ *   exact list (the server's pages and built files), not a prefix test: a request path the router decodes
+ *   differently (`/%61pi/…`) can never slip past. Only an explicit `--insecure-no-token` on loopback turns
+ *   the token off.
+ * - Host: bound to loopback, only loopback host names are answered, so a web page whose DNS name is
+ *   re-pointed at 127.0.0.1 (DNS rebinding) cannot talk to the server as a same-origin page.
  * - CSRF: every request that is not GET/HEAD needs the header X-Chainproof-CSRF carrying a token from
  *   GET /api/session (a cross-site page can neither read that answer nor set a custom header without a
  *   CORS preflight, which this server never grants), an Origin (when sent) equal to the server's own, and
@@ -41,7 +45,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** A random token for --token-file-less non-loopback binds: 32 bytes, base64url. */
+/** The access token of a start without --token-file: 32 random bytes, base64url (43 characters). */
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
 }
@@ -92,12 +96,18 @@ export class CsrfSessions {
 }
 
 export interface GuardConfig {
-  /** Required bearer token; undefined: none (loopback only). */
-  token?: string;
+  /** Required bearer token; undefined only when explicitly turned off (loopback only). */
+  token: string | undefined;
   /** Bound to loopback: the Host header must name loopback. */
   loopback: boolean;
   csrf: CsrfSessions;
+  /** Exact request paths (no query) that GET/HEAD may fetch without the token: the pages and their files. */
+  publicPaths: ReadonlySet<string>;
 }
+
+/** Where a user finds the token, for the 401 answer. */
+export const TOKEN_HELP =
+  "this server needs its access token: open the http://…/#token=… link chainproof serve printed on its terminal when it started (or use the first line of its --token-file), or send Authorization: Bearer TOKEN";
 
 export interface GuardRequest {
   method: string;
@@ -114,33 +124,24 @@ function header(r: GuardRequest, name: string): string | undefined {
 export function guardRequest(r: GuardRequest, cfg: GuardConfig): void {
   const host = header(r, "host");
   const hostName = hostOfHeader(host);
-  if (cfg.loopback && !cfg.token && (!hostName || !isLoopbackHost(hostName))) {
+  if (cfg.loopback && (!hostName || !isLoopbackHost(hostName))) {
     throw new ApiError(
       421,
       "bad-host",
       "this server answers only requests addressed to localhost, 127.0.0.1 or [::1] (DNS rebinding protection)",
     );
   }
-  const path = r.url.split("?")[0];
-  const api = path === "/api" || path.startsWith("/api/");
-  if (!api) return;
+  const read = r.method === "GET" || r.method === "HEAD";
+  if (read && cfg.publicPaths.has(r.url.split("?")[0])) return;
 
-  if (cfg.token) {
+  if (cfg.token !== undefined) {
     const auth = header(r, "authorization");
     const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-    if (!tokenMatches(m?.[1], cfg.token)) {
-      throw new ApiError(
-        401,
-        "token-required",
-        "this server needs its access token: send Authorization: Bearer TOKEN (the token chainproof serve printed, or the one in --token-file)",
-      );
-    }
+    if (!tokenMatches(m?.[1], cfg.token)) throw new ApiError(401, "unauthorized", TOKEN_HELP);
   }
 
-  if (r.method === "GET" || r.method === "HEAD" || r.method === "OPTIONS") {
-    if (r.method === "OPTIONS") throw new ApiError(405, "method-not-allowed", "no cross-origin requests");
-    return;
-  }
+  if (read) return;
+  if (r.method === "OPTIONS") throw new ApiError(405, "method-not-allowed", "no cross-origin requests");
   const site = header(r, "sec-fetch-site");
   if (site !== undefined && site !== "same-origin" && site !== "none") {
     throw new ApiError(403, "csrf", `cross-site request refused (Sec-Fetch-Site: ${site.slice(0, 40)})`);

@@ -2,30 +2,32 @@
  * `chainproof serve`: the pages and their JSON API (fastify 5). The API calls the same engine functions as
  * the CLI (src/x509, src/clients, src/trust, src/net, src/saml, src/keystore), never the CLI itself.
  *
- *   const app = await createWebServer({ host: "127.0.0.1", port: 8420 });
+ *   const app = await createWebServer({ host: "127.0.0.1", token: newToken() });
  *   await app.listen({ host: "127.0.0.1", port: 8420 });
  *
- * Security (see ./security.ts, ./ssrf.ts and docs/web.md): loopback by default; a bearer token on any other
- * address; CSRF token + Origin + Sec-Fetch-Site checks on every POST/PUT/DELETE; JSON-only bodies of at
- * most 2 MiB; a strict CSP; probes refused to private, link-local, metadata and loopback addresses unless
- * allowed.
+ * Security (see ./security.ts, ./ssrf.ts and docs/web.md): loopback by default; a bearer token on every
+ * address (off only with noToken, on loopback); CSRF token + Origin + Sec-Fetch-Site checks on every
+ * POST/PUT/DELETE; JSON-only bodies of at most 2 MiB; a strict CSP; probes refused to private, link-local,
+ * metadata and loopback addresses unless allowed; key export asks for the keystore passphrase again.
  */
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Asset, defaultAssetsDir, loadAssets, NOT_BUILT_PAGE, PAGES } from "./assets.js";
 import { BODY_LIMIT, errorAnswer, errorSchema } from "./inputs.js";
 import { buildOpenApi, type RouteDoc } from "./openapi.js";
-import { CsrfSessions, guardRequest, isLoopbackHost, SECURITY_HEADERS } from "./security.js";
+import { CsrfSessions, guardRequest, isLoopbackHost, newToken, SECURITY_HEADERS } from "./security.js";
 import type { LookupAll, TargetPolicy } from "./ssrf.js";
 
 export const VERSION = "0.1.0";
 export const DEFAULT_PORT = 8420;
 
 export interface WebServerOptions {
-  /** The address the server binds to (decides the token requirement and the loopback allowance). */
+  /** The address the server binds to (decides the Host check and the loopback allowance). */
   host: string;
-  /** Required bearer token. Mandatory when `host` is not loopback. */
+  /** The bearer token every /api request needs. Mandatory unless `noToken`. */
   token?: string;
+  /** No token at all (`serve --insecure-no-token`): any local account can use the API. Loopback only. */
+  noToken?: boolean;
   /** Probe private, link-local, metadata and loopback addresses too. */
   allowPrivate?: boolean;
   /** Folder of the built front end (default dist/web). */
@@ -78,8 +80,11 @@ export const ERRORS = {
 
 export async function createWebServer(options: WebServerOptions): Promise<FastifyInstance> {
   const loopback = isLoopbackHost(options.host);
-  if (!loopback && !options.token) {
-    throw new Error(`binding to ${options.host} (not loopback) needs a token`);
+  if (options.noToken && !loopback) {
+    throw new Error(`binding to ${options.host} (not loopback) without a token is refused`);
+  }
+  if (options.noToken ? options.token !== undefined : !options.token) {
+    throw new Error("createWebServer needs a token, or noToken (loopback only), not both");
   }
   const app = Fastify({
     logger: options.logger ?? false,
@@ -106,22 +111,21 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
     for (const fn of closers) await fn();
   });
 
+  // Filled in below, once the pages and built files are known: the only paths open without the token.
+  const publicPaths = new Set<string>();
   app.addHook("onRequest", async (req, reply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (!publicPaths.has(req.url.split("?")[0])) reply.header("cache-control", "no-store");
     guardRequest(
       { method: req.method, url: req.url, headers: req.headers },
-      {
-        token: options.token,
-        loopback,
-        csrf: ctx.csrf,
-      },
+      { token: options.token, loopback, csrf: ctx.csrf, publicPaths },
     );
-    if (req.url.startsWith("/api/")) reply.header("cache-control", "no-store");
   });
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = errorAnswer(err);
     if (status >= 500) req.log.error(err);
+    if (status === 401) reply.header("www-authenticate", 'Bearer realm="chainproof"');
     reply.code(status).type("application/json; charset=utf-8").send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -159,12 +163,14 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
       .header("cache-control", a.immutable ? "public, max-age=31536000, immutable" : "no-cache")
       .send(a.body);
   for (const page of PAGES) {
+    publicPaths.add(page);
     app.get(page, async (_req, reply) =>
       index ? sendAsset(reply, index) : reply.type("text/html; charset=utf-8").send(NOT_BUILT_PAGE),
     );
   }
   for (const [url, a] of assets) {
     if (url === "/index.html") continue;
+    publicPaths.add(url);
     app.get(url, async (_req, reply) => sendAsset(reply, a));
   }
   return app;
@@ -172,8 +178,13 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
 
 /** The OpenAPI document of a server built with default options (for scripts/openapi.ts and tests). */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
-  const app = await createWebServer({ host: "127.0.0.1", assetsDir: "/nonexistent" });
-  const res = await app.inject({ method: "GET", url: "/api/openapi.json", headers: { host: "127.0.0.1" } });
+  const token = newToken();
+  const app = await createWebServer({ host: "127.0.0.1", token, assetsDir: "/nonexistent" });
+  const res = await app.inject({
+    method: "GET",
+    url: "/api/openapi.json",
+    headers: { host: "127.0.0.1", authorization: `Bearer ${token}` },
+  });
   await app.close();
   return res.json();
 }

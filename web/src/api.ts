@@ -1,7 +1,9 @@
 /**
  * The pages' only way to the server: JSON over fetch, with the session's CSRF token on every change, the
- * access token (when the server needs one) as a bearer header, and an AbortSignal so every long call can be
- * cancelled.
+ * access token as a bearer header on every call, and an AbortSignal so every long call can be cancelled.
+ *
+ * The token comes from the #token=… link chainproof serve prints (or is pasted by the user); it lives in
+ * this tab's sessionStorage only. A 401 forgets it and tells the app (onUnauthorized) to ask for it.
  */
 
 export interface Session {
@@ -28,19 +30,37 @@ export class ApiError extends Error {
 
 const TOKEN_KEY = "chainproof.token";
 let session: Session | undefined;
+let unauthorized: (hadToken: boolean) => void = () => {};
 
-/** Take a token from the URL fragment (#token=…), keep it for this tab, and remove it from the address bar. */
-export function adoptTokenFromFragment(): void {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-    history.replaceState(history.state, "", location.pathname + location.search);
+/** The token in a #token=… fragment or a pasted link; undefined when there is none. */
+function tokenOfLink(text: string): string | undefined {
+  const m = /(?:#|&)token=([^&\s]+)/.exec(text);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
   }
 }
 
-export function setToken(t: string): void {
-  sessionStorage.setItem(TOKEN_KEY, t.trim());
+/** Take a token from the URL fragment (#token=…), keep it for this tab, and remove it from the address bar. */
+export function adoptTokenFromFragment(): void {
+  const t = tokenOfLink(location.hash);
+  if (t === undefined) return;
+  sessionStorage.setItem(TOKEN_KEY, t);
+  history.replaceState(history.state, "", location.pathname + location.search);
+}
+
+/** Keep a pasted token (or the whole #token=… link) for this tab. */
+export function setToken(text: string): void {
+  const t = text.trim();
+  sessionStorage.setItem(TOKEN_KEY, tokenOfLink(t) ?? t);
   session = undefined;
+}
+
+/** Called on every 401: the app shows the token prompt (hadToken: a token was sent and refused). */
+export function onUnauthorized(fn: (hadToken: boolean) => void): void {
+  unauthorized = fn;
 }
 
 function authHeaders(): Record<string, string> {
@@ -50,6 +70,12 @@ function authHeaders(): Record<string, string> {
 
 async function answer<T>(res: Response): Promise<T> {
   const type = res.headers.get("content-type") ?? "";
+  if (res.status === 401) {
+    const hadToken = sessionStorage.getItem(TOKEN_KEY) !== null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    session = undefined;
+    unauthorized(hadToken);
+  }
   if (!res.ok) {
     let code = "http-error";
     let message = `the server answered ${res.status}`;

@@ -5,7 +5,7 @@
 
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, adoptTokenFromFragment, getSession, setToken } from "./api";
+import { adoptTokenFromFragment, getFile, getSession, onUnauthorized, saveFile, setToken } from "./api";
 import { CheckPage } from "./pages/check";
 import { DecodePage } from "./pages/decode";
 import { KeysPage } from "./pages/keys";
@@ -29,20 +29,26 @@ function current(path: string) {
   return PAGES.find((p) => p.path === path) ?? PAGES[0];
 }
 
+const TOKEN_NEEDED =
+  "Paste the token printed by chainproof serve. When it started, it printed a link like http://127.0.0.1:8420/#token=… on its terminal: open that link, or paste the link or the token after #token= here.";
+const TOKEN_REFUSED =
+  "That token was not accepted. chainproof serve makes a new token every time it starts (unless it was given --token-file): paste the one from the link it printed last.";
+
 function TokenForm({ onDone, message }: { onDone: () => void; message: string }) {
   const [t, setT] = useState("");
   return (
     <form
       class="card"
+      aria-labelledby="token-title"
       onSubmit={(e) => {
         e.preventDefault();
         setToken(t);
         onDone();
       }}
     >
-      <h1>Access token</h1>
-      <p>{message}</p>
-      <label for="token">Token</label>
+      <h1 id="token-title">Access token</h1>
+      <p role="alert">{message}</p>
+      <label for="token">Token (or the whole link)</label>
       <input
         id="token"
         type="password"
@@ -68,19 +74,19 @@ function App() {
     getSession(true).then(
       () => setAuth("ok"),
       (e: unknown) => {
-        if (e instanceof ApiError && e.status === 401) {
-          setMessage(
-            "This chainproof server needs its access token (printed when it started, or in its --token-file).",
-          );
-          setAuth("token");
-        } else {
-          setMessage(e instanceof Error ? e.message : String(e));
-          setAuth("down");
-        }
+        // A 401 has already switched to the token prompt (onUnauthorized below).
+        if ((e as { status?: number }).status === 401) return;
+        setMessage(e instanceof Error ? e.message : String(e));
+        setAuth("down");
       },
     );
   };
   useEffect(() => {
+    // Any call answered 401 (no token yet, or the server restarted with a new one): ask for the token.
+    onUnauthorized((hadToken) => {
+      setMessage(hadToken ? TOKEN_REFUSED : TOKEN_NEEDED);
+      setAuth("token");
+    });
     adoptTokenFromFragment();
     check();
     const onPop = () => setPath(location.pathname);
@@ -140,7 +146,18 @@ function App() {
       </main>
       <footer class="foot">
         <span>chainproof — will strict TLS clients trust it?</span>{" "}
-        <a href="/api/openapi.json">API (OpenAPI)</a>
+        <button
+          type="button"
+          class="link"
+          onClick={() =>
+            void getFile("/api/openapi.json").then(
+              (f) => saveFile(f.blob, "chainproof-openapi.json"),
+              () => {},
+            )
+          }
+        >
+          API (OpenAPI)
+        </button>
       </footer>
     </>
   );

@@ -1,6 +1,7 @@
 /**
  * `chainproof check HOST[:PORT] [--client NAME|all] [--store NAME|--roots FILE] [--servername NAME]
- *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--fix [--out FILE] [--intermediates DIR]] [--json]`
+ *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--allow-private]
+ *  [--fix [--out FILE] [--intermediates DIR]] [--json]`
  *
  * Connects, captures the chain exactly as the server sends it, and says for each client whether it would
  * trust the endpoint, what it would print, and why — including what only a connection shows (TLS versions,
@@ -21,7 +22,7 @@ import {
   type SendPrediction,
   type ServerVerdict,
 } from "../../keystore/mtls.js";
-import type { AiaFetch } from "../../net/aia.js";
+import type { AiaFetch, AiaOptions } from "../../net/aia.js";
 import { type ProbeResult, type ProbeTarget, probe } from "../../net/probe.js";
 import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../../net/scan.js";
 import { parseHostPort } from "../../net/target.js";
@@ -52,6 +53,8 @@ export interface CheckCliOptions {
   timeout?: string;
   /** commander's --no-aia: false when given. */
   aia?: boolean;
+  /** AIA fetches may reach private, link-local and loopback addresses. */
+  allowPrivate?: boolean;
   fix?: boolean;
   out?: string;
   intermediates?: string;
@@ -98,6 +101,19 @@ export function targetFrom(text: string, opts: { servername?: string; connectTo?
   return target;
 }
 
+/**
+ * AIA options for the CLI: the URLs come from certificates, not from the user, so they go to public
+ * addresses unless --allow-private. (Targets are the user's own choice: the probe's default guard,
+ * USER_NETWORK, connects to private and loopback ones.)
+ */
+function cliAia(opts: CheckCliOptions): AiaOptions | false {
+  if (opts.aia === false) return false;
+  const allow = opts.allowPrivate === true;
+  return {
+    guard: { allowPrivate: allow, allowLoopback: allow, allowHint: "pass --allow-private to allow it" },
+  };
+}
+
 export async function runCheck(targetText: string, opts: CheckCliOptions): Promise<number> {
   if (opts.store && opts.roots) throw new InputError("give --store or --roots, not both", "usage");
   if ((opts.out || opts.intermediates) && !opts.fix)
@@ -119,7 +135,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     ...(store ? { stores: store } : {}),
     timeoutMs,
     time,
-    ...(opts.aia === false ? { aia: false as const } : {}),
+    aia: cliAia(opts),
   });
 
   const mtls = identity ? await checkMtls(report, target, identity, timeoutMs) : undefined;
@@ -133,7 +149,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
       time,
       ...(local ? { local } : {}),
       catalog: fpkiStore(time).catalog ?? [],
-      ...(opts.aia === false ? { aia: false as const } : {}),
+      aia: cliAia(opts),
     });
     // Files and snippets only when there is something to install.
     if (fix?.repair.complete && fix.repair.changed)

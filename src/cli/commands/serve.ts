@@ -1,13 +1,16 @@
 /**
- * `chainproof serve [--port N] [--host ADDR] [--allow-private] [--token-file F]`: the web pages and their
- * JSON API (src/web, docs/web.md).
+ * `chainproof serve [--port N] [--host ADDR] [--allow-private] [--token-file F | --insecure-no-token]`: the
+ * web pages and their JSON API (src/web, docs/web.md).
  *
- * Binds to 127.0.0.1 by default. On any other address every API call needs a token: the first line of
- * --token-file, or a random one printed once at start. --token-file also turns the token on for loopback.
+ * Binds to 127.0.0.1 by default. On every address, loopback included (any local account can connect to a
+ * loopback port), every API call needs a token: the first line of --token-file, or a random one made at
+ * each start. Either way it is printed on stderr as a http://…/#token=… link, Jupyter-style: the fragment
+ * never reaches a server or a Referer, and the page moves it into the tab's sessionStorage.
+ * --insecure-no-token turns the token off, with a warning, and only on loopback.
  * Runs until interrupted (Ctrl-C, SIGTERM), then closes its connections and exits 0.
  */
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { InputError } from "../../x509/errors.js";
 import { fsReason } from "../io.js";
 
@@ -16,6 +19,7 @@ export interface ServeOptions {
   host?: string;
   allowPrivate?: boolean;
   tokenFile?: string;
+  insecureNoToken?: boolean;
 }
 
 function parsePort(text: string | undefined, def: number): number {
@@ -46,6 +50,15 @@ function readToken(file: string): string {
   return token;
 }
 
+/** Can accounts other than the owner read this file (group or other read bit)? */
+function readableByOthers(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o044) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 export async function runServe(opts: ServeOptions): Promise<number> {
   const { createWebServer, DEFAULT_PORT } = await import("../../web/server.js");
   const { isLoopbackHost, newToken } = await import("../../web/security.js");
@@ -53,13 +66,21 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   if (!host || /[\s/]/.test(host)) throw new InputError(`--host "${opts.host}" is not an address`, "usage");
   const port = parsePort(opts.port, DEFAULT_PORT);
   const loopback = isLoopbackHost(host);
-  let token = opts.tokenFile ? readToken(opts.tokenFile) : undefined;
-  let printed = false;
-  if (!loopback && !token) {
-    token = newToken();
-    printed = true;
+  if (opts.insecureNoToken && opts.tokenFile) {
+    throw new InputError("--insecure-no-token and --token-file: choose one", "usage");
   }
-  const app = await createWebServer({ host, token, allowPrivate: opts.allowPrivate ?? false });
+  if (opts.insecureNoToken && !loopback) {
+    throw new InputError(
+      `--insecure-no-token is refused on ${host}, which is not a loopback address: without a token anyone who reaches the port could use the API and the keystore`,
+      "usage",
+    );
+  }
+  const token = opts.insecureNoToken ? undefined : opts.tokenFile ? readToken(opts.tokenFile) : newToken();
+  const app = await createWebServer({
+    host,
+    ...(token === undefined ? { noToken: true } : { token }),
+    allowPrivate: opts.allowPrivate ?? false,
+  });
   try {
     await app.listen({ host, port });
   } catch (e) {
@@ -85,15 +106,21 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   err.write(
     `chainproof serve: listening on ${url}${wildcard ? ` (all addresses of this machine, port ${actualPort})` : ""}\n`,
   );
-  if (printed) {
+  if (opts.tokenFile && readableByOthers(opts.tokenFile)) {
+    err.write(
+      `chainproof serve: warning: ${opts.tokenFile} can be read by other accounts, and so can the token (chmod 600 it)\n`,
+    );
+  }
+  if (token !== undefined) {
     // The token travels in the URL fragment, which browsers never send to a server or put in a Referer.
     err.write(
-      `chainproof serve: access token (shown once; API calls need Authorization: Bearer TOKEN):\n  ${token}\n`,
+      `chainproof serve: open this link (it carries the access token${opts.tokenFile ? ` from ${opts.tokenFile}` : ", new at every start"}):\n` +
+        `  ${url}#token=${encodeURIComponent(token)}\n` +
+        "chainproof serve: scripts send it as Authorization: Bearer TOKEN (see docs/web.md)\n",
     );
-    err.write(`chainproof serve: open ${url}#token=${token}\n`);
-  } else if (token) {
+  } else {
     err.write(
-      `chainproof serve: the API needs the token from ${opts.tokenFile}; open ${url}#token=… or enter it on the page\n`,
+      "chainproof serve: warning: --insecure-no-token: the API has no access token; every program and every account on this machine can use it and the keystore (key export still asks for the keystore passphrase)\n",
     );
   }
   if (!loopback) {

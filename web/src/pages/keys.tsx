@@ -266,10 +266,34 @@ function Create({ onDone }: { onDone: (o: OutcomeAnswer) => void }) {
   );
 }
 
+/** A labelled password input on one line of a form (the export's file password and passphrase). */
+function InlinePassword(p: {
+  id: string;
+  label: string;
+  autocomplete: "new-password" | "current-password";
+  value: string;
+  onInput: (v: string) => void;
+}) {
+  return (
+    <>
+      <label for={p.id}>{p.label}</label>
+      <input
+        id={p.id}
+        class="short"
+        type="password"
+        autocomplete={p.autocomplete}
+        value={p.value}
+        onInput={(ev) => p.onInput((ev.target as HTMLInputElement).value)}
+      />
+    </>
+  );
+}
+
 function ExportForm({ e }: { e: EntryView }) {
   const [format, setFormat] = useState("jks");
   const [withKey, setWithKey] = useState(e.exportable);
   const [password, setPassword] = useState("");
+  const [passphrase, setPassphrase] = useState("");
   const job = useJob<string>();
   const needsPassword = format !== "pem" || withKey;
   return (
@@ -280,7 +304,7 @@ function ExportForm({ e }: { e: EntryView }) {
         void job.run(async (s) => {
           const f = await postForFile(
             `/api/keys/${encodeURIComponent(e.name)}/export`,
-            { format, withKey, ...(password ? { password } : {}) },
+            { format, withKey, ...(password ? { password } : {}), ...(withKey ? { passphrase } : {}) },
             s,
           );
           saveFile(f.blob, f.name);
@@ -309,19 +333,27 @@ function ExportForm({ e }: { e: EntryView }) {
           with the private key
         </label>
         {needsPassword && (
-          <>
-            <label for={`pw-${e.name}`}>File password</label>
-            <input
-              id={`pw-${e.name}`}
-              class="short"
-              type="password"
-              autocomplete="new-password"
-              value={password}
-              onInput={(ev) => setPassword((ev.target as HTMLInputElement).value)}
-            />
-          </>
+          <InlinePassword
+            id={`pw-${e.name}`}
+            label="File password"
+            autocomplete="new-password"
+            value={password}
+            onInput={setPassword}
+          />
         )}
-        <button type="submit" disabled={job.running || (needsPassword && !password)}>
+        {withKey && (
+          <InlinePassword
+            id={`kp-${e.name}`}
+            label="Keystore passphrase (again)"
+            autocomplete="current-password"
+            value={passphrase}
+            onInput={setPassphrase}
+          />
+        )}
+        <button
+          type="submit"
+          disabled={job.running || (needsPassword && !password) || (withKey && !passphrase)}
+        >
           {`Download ${format.toUpperCase()}`}
         </button>
       </div>
