@@ -1,0 +1,6 @@
+/**
+ * chainproof's public API: one module per use case (src/app/*), each taking plain typed options and
+ * returning the document the CLI's `--json` prints.
+ */
+
+export * from "./stores.js";
