@@ -3,17 +3,12 @@
  * keystore (./keys.ts). Each handler turns a JSON body into engine calls and the result into JSON.
  */
 
-import {
-  CLIENT_IDS,
-  CLIENTS,
-  type ClientId,
-  evaluateClients,
-  pickRequestCertificate,
-  rootDossier,
-} from "../clients/index.js";
-import type { TrustStore } from "../trust/store.js";
+import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
+import { CLIENT_IDS, CLIENTS, type ClientId, evaluateClients } from "../clients/index.js";
+import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
 import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { NeedPasswordError, type ReadResult, readCertificates } from "../x509/input.js";
 import { decodeDocument } from "../x509/json.js";
 import { toPem } from "../x509/pem.js";
@@ -365,6 +360,16 @@ function matches(q: string | undefined) {
     r.sha256.toLowerCase().startsWith(want);
 }
 
+/** A root by SHA-256 prefix; a missing or ambiguous one is a 404. */
+function rootOf(store: TrustStore, sha256: string): TrustAnchor {
+  try {
+    return findRoot(store, sha256);
+  } catch (e) {
+    if (e instanceof InputError) throw new ApiError(404, "not-found", e.message);
+    throw e;
+  }
+}
+
 function storeRoutes(ctx: WebContext): void {
   route(
     ctx,
@@ -411,12 +416,8 @@ function storeRoutes(ctx: WebContext): void {
     async (req) => {
       const { id } = req.params as { id: BuiltinStoreId };
       const { q } = req.query as { q?: string };
-      const store = builtinStore(id);
-      const now = new Date();
-      return {
-        store: storeSummary(store),
-        roots: store.anchors.map((a) => rootRow(a, now)).filter(matches(q)),
-      };
+      const doc = listRoots({ store: builtinStore(id) });
+      return { ...doc, roots: doc.roots.filter(matches(q)) };
     },
   );
 
@@ -443,16 +444,7 @@ function storeRoutes(ctx: WebContext): void {
     async (req) => {
       const { id, sha256 } = req.params as { id: BuiltinStoreId; sha256: string };
       const store = builtinStore(id);
-      const want = sha256.replace(/:/g, "").toLowerCase();
-      const hits = store.anchors.filter((a) => a.cert.sha256.startsWith(want));
-      if (hits.length !== 1) {
-        throw new ApiError(
-          404,
-          "not-found",
-          hits.length ? `"${sha256}" matches ${hits.length} roots` : `no root ${sha256} in ${store.name}`,
-        );
-      }
-      const a = hits[0];
+      const a = rootOf(store, sha256);
       return {
         store: storeSummary(store),
         root: rootRow(a, new Date()),
@@ -491,10 +483,8 @@ function storeRoutes(ctx: WebContext): void {
       if (!b.roots && !b.salesforceList)
         throw new ApiError(400, "missing-input", "give roots or salesforceList");
       const { store, list } = chosenStore(b);
-      const now = new Date();
       return {
-        store: storeSummary(store!),
-        roots: store!.anchors.map((a) => rootRow(a, now)),
+        ...listRoots({ store }),
         ...(list
           ? {
               list: {
@@ -541,16 +531,7 @@ function storeRoutes(ctx: WebContext): void {
       const B = chosenStore(body.b).store;
       if (!A || !B)
         throw new ApiError(400, "missing-input", "a and b each need a store, roots or salesforceList");
-      const inA = new Set(A.anchors.map((x) => x.cert.sha256));
-      const inB = new Set(B.anchors.map((x) => x.cert.sha256));
-      const now = new Date();
-      return {
-        a: storeSummary(A),
-        b: storeSummary(B),
-        added: B.anchors.filter((x) => !inA.has(x.cert.sha256)).map((x) => rootRow(x, now)),
-        removed: A.anchors.filter((x) => !inB.has(x.cert.sha256)).map((x) => rootRow(x, now)),
-        common: A.anchors.filter((x) => inB.has(x.cert.sha256)).length,
-      };
+      return diffStores(A, B);
     },
   );
 
@@ -580,17 +561,11 @@ function storeRoutes(ctx: WebContext): void {
     },
     async (req) => {
       const b = req.body as StoreChoice & { cert: FilePayload };
-      const { cert, note } = pickRequestCertificate(certificatesOf(b.cert, "cert"));
-      const notes: string[] = note ? [note] : [];
-      const extra: TrustStore[] = [];
-      try {
-        extra.push(builtinStore("jdk"));
-      } catch {
-        notes.push("no JDK cacerts found on the server's machine (compared with the bundled stores only)");
-      }
-      const { store } = chosenStore({ ...b });
-      if (store) extra.push(store);
-      return { notes, ...rootDossier(cert, { stores: extra }) };
+      return rootRequest({
+        cert: certificatesOf(b.cert, "cert"),
+        store: chosenStore(b).store,
+        noJdkNote: "no JDK cacerts found on the server's machine (compared with the bundled stores only)",
+      });
     },
   );
 }

@@ -5,26 +5,10 @@
  * (alias, expiry, SHA-256, partial-distrust marks).
  */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { defaultDistrustRules } from "../trust/distrust.js";
-import { fpkiStore } from "../trust/fpki.js";
-import { JDK_CACERTS_ALIASES } from "../trust/jdk-aliases.js";
-import {
-  jdkCacertsCandidates,
-  systemBundleCandidates,
-  systemDirectoryCandidates,
-} from "../trust/locations.js";
-import { mozillaStore } from "../trust/mozilla.js";
-import { nodeStore } from "../trust/node.js";
+import { jdkStore, machineStores, resolveStore, salesforceStore, systemStore } from "../app/stores.js";
 import { parseSalesforceRootList, type SalesforceRootList } from "../trust/salesforce-list.js";
-import {
-  type StoreFile,
-  storeFromBytes,
-  storeFromFiles,
-  type TrustAnchor,
-  type TrustStore,
-} from "../trust/store.js";
-import type { Certificate } from "../x509/certificate.js";
+import { storeFromBytes, type TrustStore } from "../trust/store.js";
+import { InputError } from "../x509/errors.js";
 import {
   ApiError,
   type FilePayload,
@@ -33,6 +17,8 @@ import {
   openedContainer,
   sourceName,
 } from "./inputs.js";
+
+export { aliasOf, distrustMarks, iso, rootRow, storeSummary } from "../app/stores.js";
 
 export const BUILTIN_STORES = ["mozilla", "fpki", "node", "system", "jdk"] as const;
 export type BuiltinStoreId = (typeof BUILTIN_STORES)[number];
@@ -68,80 +54,35 @@ export const storeChoiceProperties = {
   },
 } as const;
 
-const envInfo = () => ({ env: process.env, platform: process.platform });
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 const cache = new Map<string, { store: TrustStore; at: number }>();
 const CACHE_MS = 60_000;
 
 /** A built-in store; system and jdk are read from disk (cached for a minute). Throws ApiError 404 when absent. */
 export function builtinStore(id: BuiltinStoreId, time?: Date): TrustStore {
-  switch (id) {
-    case "mozilla":
-      return mozillaStore();
-    case "fpki":
-      return fpkiStore(time);
-    case "node":
-      return nodeStore();
-  }
+  if (id !== "system" && id !== "jdk") return resolveStore(id, { time });
   const hit = cache.get(id);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.store;
-  const store = id === "system" ? systemStore() : jdkStore();
+  let store: TrustStore;
+  try {
+    store = id === "system" ? systemStore() : jdkStore();
+  } catch (e) {
+    // The CLI's advice (set SSL_CERT_FILE, JAVA_HOME) is about the server's machine, not the user's.
+    if (!(e instanceof InputError) || e.code !== "no-store") throw e;
+    const what = id === "system" ? "no system CA bundle" : "no JDK cacerts";
+    throw new ApiError(404, "no-store", `${what} found on the machine the server runs on`);
+  }
   cache.set(id, { store, at: Date.now() });
   return store;
 }
 
-function systemStore(): TrustStore {
-  for (const f of systemBundleCandidates(envInfo())) {
-    if (isFile(f)) return storeFromBytes("system", readFileSync(f), { source: f });
-  }
-  for (const d of systemDirectoryCandidates(envInfo())) {
-    if (!isDir(d)) continue;
-    const files: StoreFile[] = [];
-    for (const n of readdirSync(d).sort()) {
-      const p = `${d.replace(/\/$/, "")}/${n}`;
-      if (isFile(p)) files.push({ bytes: readFileSync(p), source: p });
-    }
-    return storeFromFiles("system", files, { source: d });
-  }
-  throw new ApiError(404, "no-store", "no system CA bundle found on the machine the server runs on");
-}
-
-function jdkStore(): TrustStore {
-  const tried = jdkCacertsCandidates(envInfo());
-  for (const f of tried) if (isFile(f)) return storeFromBytes("jdk", readFileSync(f), { source: f });
-  throw new ApiError(
-    404,
-    "no-store",
-    `no JDK cacerts found on the machine the server runs on (tried ${tried.join(", ")})`,
-  );
-}
-
 /** Which built-in stores this server can offer (system and jdk depend on the machine). */
 export function availableStores(): { id: BuiltinStoreId; name: string; available: boolean }[] {
-  return BUILTIN_STORES.map((id) => {
-    let available = true;
-    if (id === "system")
-      available =
-        systemBundleCandidates(envInfo()).some(isFile) || systemDirectoryCandidates(envInfo()).some(isDir);
-    if (id === "jdk") available = jdkCacertsCandidates(envInfo()).some(isFile);
-    return { id, name: STORE_TITLES[id], available };
-  });
+  const here = machineStores();
+  return BUILTIN_STORES.map((id) => ({
+    id,
+    name: STORE_TITLES[id],
+    available: id === "system" ? here.system : id === "jdk" ? here.jdk : true,
+  }));
 }
 
 export function uploadedStore(p: FilePayload): TrustStore {
@@ -167,80 +108,7 @@ export function chosenStore(c: StoreChoice, time?: Date): { store?: TrustStore; 
   if (c.roots) return { store: uploadedStore(c.roots) };
   if (c.salesforceList) {
     const list = salesforceList(c.salesforceList);
-    if (list.store.anchors.length === 0) {
-      throw new ApiError(
-        400,
-        "no-certificates",
-        `${list.store.source}: no root of the list could be matched (${list.summary})`,
-      );
-    }
-    return { store: { ...list.store, id: "salesforce" }, list };
+    return { store: salesforceStore(list), list };
   }
   return {};
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The /cacerts.jsp view of a root
-
-export function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** The alias /cacerts.jsp and keytool show: the JDK's own alias when the JDK ships the root. */
-export function aliasOf(a: TrustAnchor): string {
-  const sha = a.cert.sha256.toUpperCase();
-  return Object.entries(JDK_CACERTS_ALIASES).find(([, v]) => v === sha)?.[0] ?? a.alias ?? a.name;
-}
-
-export interface DistrustMark {
-  clients: string[];
-  rule: string;
-  test: "notBefore-after" | "first-sct-after";
-  cutoff: string;
-}
-
-export function distrustMarks(cert: Certificate): DistrustMark[] {
-  const sha = cert.sha256.toUpperCase();
-  return defaultDistrustRules()
-    .filter((r) => r.roots.some((x) => x.toUpperCase() === sha))
-    .map((r) => ({ clients: [...r.clients], rule: r.id, test: r.test.kind, cutoff: iso(r.test.date) }));
-}
-
-export interface RootRow {
-  alias: string;
-  name: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  sha256: string;
-  selfSigned: boolean;
-  expired: boolean;
-  distrustAfter?: string;
-  distrust: DistrustMark[];
-}
-
-export function rootRow(a: TrustAnchor, now: Date): RootRow {
-  return {
-    alias: aliasOf(a),
-    name: a.name,
-    subject: a.cert.subject.toString(),
-    notBefore: iso(a.cert.notBefore),
-    notAfter: iso(a.cert.notAfter),
-    sha256: a.cert.sha256.toUpperCase(),
-    selfSigned: a.cert.selfSigned,
-    expired: a.cert.notAfter.getTime() < now.getTime(),
-    ...(a.distrustAfter ? { distrustAfter: iso(a.distrustAfter) } : {}),
-    distrust: distrustMarks(a.cert),
-  };
-}
-
-export function storeSummary(s: TrustStore) {
-  return {
-    id: s.id,
-    name: s.name,
-    source: s.source,
-    ...(s.date ? { date: s.date } : {}),
-    roots: s.anchors.length,
-    notes: s.notes,
-  };
 }
