@@ -3,4 +3,5 @@
  * returning the document the CLI's `--json` prints.
  */
 
+export * from "./keys.js";
 export * from "./stores.js";

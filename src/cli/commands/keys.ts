@@ -20,24 +20,42 @@
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import type { Command } from "commander";
-import type { Entry, Keystore } from "../../keystore/store.js";
-import type { Certificate } from "../../x509/certificate.js";
+import {
+  certificatesIn,
+  checkKeyName,
+  checkNewKey,
+  createKeyRequest,
+  createSelfSignedKey,
+  daysToExpiry,
+  deleteKey,
+  type Entry,
+  exportableKey,
+  exportKey,
+  FORMAT_NAMES,
+  findKey,
+  importKeys,
+  importSignedCertificate,
+  installKeyOnTarget,
+  type Keystore,
+  keyEntryJson,
+  keyPem,
+  listKeys,
+  openKeystore,
+  renewKey,
+} from "../../app/keys.js";
 import { InputError } from "../../x509/errors.js";
 import { fsReason, passwordFrom, promptPassword, readInput } from "../io.js";
 import { safeText, styleFor } from "../style.js";
 
-const DAY = 86_400_000;
-export const KEYS_SCHEMA = "chainproof/keys";
-export const KEYS_SCHEMA_VERSION = 1;
+export { KEYS_SCHEMA, KEYS_SCHEMA_VERSION } from "../../app/keys.js";
 
 interface PassphraseOptions {
   passphraseEnv?: string;
   passphraseFile?: string;
 }
 
-async function openStore(write: boolean): Promise<Keystore> {
-  const { Keystore } = await import("../../keystore/store.js");
-  return Keystore.open({ write });
+function openStore(write: boolean): Promise<Keystore> {
+  return openKeystore({ write });
 }
 
 /** The keystore passphrase: --passphrase-env, --passphrase-file, $CHAINPROOF_KEYSTORE_PASSPHRASE, or a prompt. */
@@ -128,51 +146,12 @@ function parseDays(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-function daysLeft(e: Entry, now: number): number | undefined {
-  return e.notAfter ? Math.floor((e.notAfter.getTime() - now) / DAY) : undefined;
-}
-
-function certJson(c: Certificate) {
-  return {
-    subject: c.subject.toString(),
-    issuer: c.issuer.toString(),
-    serialNumber: c.serialNumber,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
-    sha256: c.sha256,
-    selfSigned: c.selfSigned,
-  };
-}
-
-function entryJson(e: Entry, now: number) {
-  return {
-    name: e.name,
-    label: e.label,
-    kind: e.kind,
-    key: { type: e.key.type, size: e.key.size },
-    exportable: e.exportable,
-    subject: e.subject,
-    notBefore: e.notBefore?.toISOString() ?? null,
-    notAfter: e.notAfter?.toISOString() ?? null,
-    daysToExpiry: daysLeft(e, now) ?? null,
-    sha256: e.chain[0]?.sha256 ?? null,
-    spkiSha256: e.spkiSha256,
-    sans: (e.chain[0]?.subjectAltName ?? []).map((n) => `${n.type}:${n.value}`),
-    chain: e.chain.map(certJson),
-    pendingRequest: e.kind === "csr-pending" || e.pending !== undefined,
-    pendingNewKey: e.pending?.newKey ?? false,
-    generation: e.generation,
-    createdAt: e.createdAt.toISOString(),
-    updatedAt: e.updatedAt.toISOString(),
-  };
-}
-
 function keyText(e: Entry): string {
   return e.key.type === "EC" ? `EC P-${e.key.size}` : `${e.key.type} ${e.key.size}`;
 }
 
 function summary(e: Entry, now: number): string {
-  const left = daysLeft(e, now);
+  const left = daysToExpiry(e, now);
   const until = e.notAfter
     ? `valid until ${e.notAfter.toISOString().slice(0, 10)} (${left} days)`
     : "waiting for the CA";
@@ -206,27 +185,18 @@ async function keyChoice(k: string | undefined) {
 }
 
 export async function runKeysCreate(o: CreateOptions): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
-  ops.checkName(o.selfSigned);
-  const san = (o.san ?? []).map(ops.parseSan);
+  const input = { name: o.selfSigned, cn: o.cn, san: o.san, label: o.label, exportable: o.exportable };
+  await checkNewKey(input);
   const key = await keyChoice(o.key);
   const days = parseDays(o.days);
   const ks = await openStore(true);
   try {
     await unlock(ks, o);
     const t0 = performance.now();
-    const r = await ops.createSelfSigned(ks, {
-      name: o.selfSigned,
-      cn: o.cn,
-      san,
-      key,
-      label: o.label,
-      days,
-      exportable: o.exportable,
-    });
+    const r = await createSelfSignedKey(ks, { ...input, key, days });
     warn(r.warnings);
     note(r.notes);
-    if (o.json) process.stdout.write(`${JSON.stringify(entryJson(r.entry, Date.now()), null, 2)}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(keyEntryJson(r.entry, Date.now()), null, 2)}\n`);
     else
       process.stdout.write(
         `created ${summary(r.entry, Date.now())} in ${Math.round(performance.now() - t0)} ms\n`,
@@ -247,18 +217,16 @@ interface CsrOptions extends PassphraseOptions {
 }
 
 export async function runKeysCsr(name: string, o: CsrOptions): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
-  const { toPem } = await import("../../x509/pem.js");
-  ops.checkName(name);
-  const san = (o.san ?? []).map(ops.parseSan);
+  const input = { name, cn: o.cn, san: o.san, label: o.label, exportable: o.exportable };
+  await checkNewKey(input);
   const key = await keyChoice(o.key);
   const ks = await openStore(true);
   try {
     await unlock(ks, o);
-    const r = await ops.createCsr(ks, { name, cn: o.cn, san, key, label: o.label, exportable: o.exportable });
+    const r = await createKeyRequest(ks, { ...input, key });
     warn(r.warnings);
     note(r.notes);
-    const pem = Buffer.from(toPem(r.csr, "CERTIFICATE REQUEST"));
+    const pem = Buffer.from(r.csrPem);
     if (o.out && o.out !== "-") {
       writeOut(o.out, pem, false);
       process.stdout.write(
@@ -276,16 +244,14 @@ export async function runKeysImportSigned(
   file: string,
   o: PassphraseOptions & { force?: boolean; json?: boolean },
 ): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
-  const { readCertificates } = await import("../../x509/input.js");
-  const certs = readCertificates(readInput(file), { source: file }).certificates.map((c) => c.cert);
+  const certs = certificatesIn(file);
   const ks = await openStore(true);
   try {
     await unlock(ks, o);
-    const r = ops.importSigned(ks, name, certs, { force: o.force });
+    const r = await importSignedCertificate(ks, name, certs, { force: o.force });
     warn(r.warnings);
     note(r.notes);
-    if (o.json) process.stdout.write(`${JSON.stringify(entryJson(r.entry, Date.now()), null, 2)}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(keyEntryJson(r.entry, Date.now()), null, 2)}\n`);
     else process.stdout.write(`imported ${summary(r.entry, Date.now())}\n`);
     return 0;
   } finally {
@@ -296,14 +262,12 @@ export async function runKeysImportSigned(
 export async function runKeysList(o: { json?: boolean }): Promise<number> {
   const ks = await openStore(false);
   try {
-    const entries = ks.list();
     const now = Date.now();
     if (o.json) {
-      process.stdout.write(
-        `${JSON.stringify({ schema: KEYS_SCHEMA, version: KEYS_SCHEMA_VERSION, keystore: ks.path, entries: entries.map((e) => entryJson(e, now)) }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify(listKeys(ks, now), null, 2)}\n`);
       return 0;
     }
+    const entries = ks.list();
     if (entries.length === 0) {
       process.stdout.write(
         `no keys yet (${ks.path}); chainproof keys create --self-signed NAME --cn NAME makes one\n`,
@@ -312,7 +276,7 @@ export async function runKeysList(o: { json?: boolean }): Promise<number> {
     }
     const s = styleFor(process.stdout);
     const rows = entries.map((e) => {
-      const left = daysLeft(e, now);
+      const left = daysToExpiry(e, now);
       return [
         safeText(e.name),
         e.kind,
@@ -330,7 +294,7 @@ export async function runKeysList(o: { json?: boolean }): Promise<number> {
         .join("  ");
     process.stdout.write(`${s.bold(line(head))}\n`);
     rows.forEach((r, i) => {
-      const left = daysLeft(entries[i], now);
+      const left = daysToExpiry(entries[i], now);
       const text = line(r);
       process.stdout.write(
         `${left !== undefined && left < 0 ? s.red(text) : left !== undefined && left < 30 ? s.yellow(text) : text}\n`,
@@ -343,25 +307,19 @@ export async function runKeysList(o: { json?: boolean }): Promise<number> {
 }
 
 export async function runKeysShow(name: string, o: { json?: boolean; pem?: boolean }): Promise<number> {
-  const { toPem } = await import("../../x509/pem.js");
   const ks = await openStore(false);
   try {
-    const e = ks.get(name);
-    if (!e)
-      throw new InputError(
-        `no entry named "${name}" in the keystore (chainproof keys list shows them)`,
-        "no-such-entry",
-      );
+    const e = findKey(ks, name);
     const now = Date.now();
     if (o.json) {
-      process.stdout.write(`${JSON.stringify(entryJson(e, now), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(keyEntryJson(e, now), null, 2)}\n`);
       return 0;
     }
     if (o.pem) {
-      process.stdout.write(e.chain.map((c) => toPem(c.der)).join("") || toPem(e.csr!, "CERTIFICATE REQUEST"));
+      process.stdout.write(keyPem(e));
       return 0;
     }
-    const j = entryJson(e, now);
+    const j = keyEntryJson(e, now);
     const lines = [
       `Name:        ${safeText(e.name)}`,
       `Label:       ${safeText(e.label)}`,
@@ -372,7 +330,7 @@ export async function runKeysShow(name: string, o: { json?: boolean; pem?: boole
     if (j.sans.length) lines.push(`SANs:        ${safeText(j.sans.join(", "))}`);
     if (e.notAfter) {
       lines.push(
-        `Valid:       ${e.notBefore!.toISOString()} to ${e.notAfter.toISOString()} (${daysLeft(e, now)} days left)`,
+        `Valid:       ${e.notBefore!.toISOString()} to ${e.notAfter.toISOString()} (${daysToExpiry(e, now)} days left)`,
         `SHA-256:     ${e.chain[0].sha256}`,
       );
     }
@@ -393,9 +351,7 @@ export async function runKeysShow(name: string, o: { json?: boolean; pem?: boole
 export async function runKeysDelete(name: string): Promise<number> {
   const ks = await openStore(true);
   try {
-    const e = ks.get(name);
-    if (!e || !ks.delete(e.name))
-      throw new InputError(`no entry named "${name}" in the keystore`, "no-such-entry");
+    const e = deleteKey(ks, name);
     process.stdout.write(`deleted ${safeText(e.name)}\n`);
     return 0;
   } finally {
@@ -407,22 +363,21 @@ export async function runKeysRenew(
   name: string,
   o: PassphraseOptions & { newKey?: boolean; days?: string; out?: string; json?: boolean },
 ): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
-  const { toPem } = await import("../../x509/pem.js");
   const days = parseDays(o.days);
   const ks = await openStore(true);
   try {
     await unlock(ks, o);
-    const r = await ops.renew(ks, { name, newKey: o.newKey, days });
+    const r = await renewKey(ks, { name, newKey: o.newKey, days });
     warn(r.warnings);
     note(r.notes);
-    if (r.csr) {
-      const pem = Buffer.from(toPem(r.csr, "CERTIFICATE REQUEST"));
+    if (r.csrPem) {
+      const pem = Buffer.from(r.csrPem);
       if (o.out && o.out !== "-") {
         writeOut(o.out, pem, false);
         process.stdout.write(`wrote the renewal request for ${safeText(r.entry.name)} to ${o.out}\n`);
       } else process.stdout.write(pem);
-    } else if (o.json) process.stdout.write(`${JSON.stringify(entryJson(r.entry, Date.now()), null, 2)}\n`);
+    } else if (o.json)
+      process.stdout.write(`${JSON.stringify(keyEntryJson(r.entry, Date.now()), null, 2)}\n`);
     else process.stdout.write(`renewed ${summary(r.entry, Date.now())}\n`);
     return 0;
   } finally {
@@ -439,8 +394,6 @@ interface ExportOptions extends PassphraseOptions {
   unencryptedKey?: boolean;
 }
 
-const FORMAT_NAMES = { pem: "PEM", jks: "JKS", p12: "PKCS#12" } as const;
-
 function formatChoice(f: string): "pem" | "jks" | "p12" {
   const v = f.toLowerCase() === "pkcs12" ? "p12" : f.toLowerCase();
   if (v !== "pem" && v !== "jks" && v !== "p12")
@@ -449,19 +402,14 @@ function formatChoice(f: string): "pem" | "jks" | "p12" {
 }
 
 export async function runKeysExport(name: string, o: ExportOptions): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
   const format = formatChoice(o.format);
   const ks = await openStore(Boolean(o.withKey));
   try {
-    const entry = ks.require(name);
-    if (o.withKey) {
-      if (!entry.exportable)
-        throw new InputError(`the private key of "${entry.name}" is not exportable`, "not-exportable");
-      await unlock(ks, o);
-    }
+    const entry = exportableKey(ks, name, Boolean(o.withKey));
+    if (o.withKey) await unlock(ks, o);
     const needsPassword = format !== "pem" || (o.withKey && !o.unencryptedKey);
     const password = needsPassword ? await filePassword(o, o.out, true) : undefined;
-    const r = ops.exportEntry(ks, {
+    const r = await exportKey(ks, {
       name,
       format,
       withKey: o.withKey,
@@ -491,15 +439,14 @@ export async function runKeysImport(
     exportable?: boolean;
   },
 ): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
   const bytes = readInput(file);
   const password = (await filePassword(o, file, false)) ?? "";
-  if (o.name !== undefined) ops.checkName(o.name);
+  if (o.name !== undefined) await checkKeyName(o.name);
   const ks = await openStore(true);
   try {
     await unlock(ks, o);
-    const results = ops.importKeystore(ks, {
-      bytes,
+    const results = await importKeys(ks, {
+      input: bytes,
       source: file,
       password,
       name: o.name,
@@ -521,19 +468,17 @@ export async function runKeysInstallOnTarget(
   name: string,
   o: { format: string; out: string; passwordEnv?: string; passwordFile?: string },
 ): Promise<number> {
-  const ops = await import("../../keystore/operations.js");
   const format = formatChoice(o.format);
   const password = format === "pem" ? undefined : passwordFrom(o);
   const ks = await openStore(false);
   try {
-    const r = ops.installOnTarget(ks, { name, format, password, file: o.out });
+    const r = await installKeyOnTarget(ks, { name, format, password, file: o.out });
     warn(r.warnings);
     writeOut(o.out, r.bytes, false);
     const s = styleFor(process.stdout);
-    const what =
-      r.trust.length === 1 && r.trust[0].selfSigned && r.trust[0].spkiSha256 === ks.require(name).spkiSha256
-        ? "the self-signed certificate itself"
-        : `the issuing CA chain (${r.trust.map((c) => safeText(c.label)).join(" → ")})`;
+    const what = r.selfSignedItself
+      ? "the self-signed certificate itself"
+      : `the issuing CA chain (${r.trust.map((c) => safeText(c.label)).join(" → ")})`;
     const out = [
       `wrote ${what} to ${o.out}${format === "pem" ? "" : ` (${FORMAT_NAMES[format]}, password ${password === undefined ? '"changeit"' : "as given"})`}`,
       "The server must trust this to accept the certificate of " + `${safeText(name)}:`,
