@@ -12,22 +12,19 @@
 
 import { join } from "node:path";
 import {
-  CREATE_KEYS,
-  createCsr,
-  createSelfSigned,
-  type Entry,
+  confirmPassphrase,
+  createKeyRequest,
+  createSelfSignedKey,
+  deleteKey,
   type ExportFormat,
-  exportEntry,
-  exportEntryAsync,
-  importKeystore,
-  importSigned,
-  installOnTarget,
-  Keystore,
-  keystoreHome,
-  type Outcome,
-  parseSan,
-  renew,
-} from "../keystore/index.js";
+  exportKey,
+  importKeys,
+  importSignedCertificate,
+  installKeyOnTarget,
+  type NewKeyOptions,
+  renewKey,
+} from "../app/keys.js";
+import { CREATE_KEYS, type Entry, Keystore, keystoreHome, type Outcome } from "../keystore/index.js";
 import { DB_FILE } from "../keystore/store.js";
 import { toPem } from "../x509/pem.js";
 import {
@@ -53,11 +50,11 @@ class KeystoreHolder {
   ) {}
 
   /** Read the keystore (a fresh read-only handle unless a writable one is open). */
-  read<T>(fn: (ks: Keystore) => T): T {
+  async read<T>(fn: (ks: Keystore) => T | Promise<T>): Promise<T> {
     if (this.writable) return fn(this.writable);
     const ks = Keystore.open({ path: this.path, write: false });
     try {
-      return fn(ks);
+      return await fn(ks);
     } finally {
       ks.close();
     }
@@ -101,13 +98,8 @@ class KeystoreHolder {
    * Check a passphrase against the keystore's stored check value, on a handle of its own (the unlocked
    * one, if any, is left as it is). A wrong one is a KeystoreError "wrong-passphrase" (403).
    */
-  async confirm(passphrase: string): Promise<void> {
-    const ks = Keystore.open({ path: this.path, write: false });
-    try {
-      await ks.unlockAsync(passphrase);
-    } finally {
-      ks.close();
-    }
+  confirm(passphrase: string): Promise<void> {
+    return confirmPassphrase(this.path, passphrase);
   }
 
   /** The unlocked keystore, for changes; unlocks with $CHAINPROOF_KEYSTORE_PASSPHRASE when set. */
@@ -155,13 +147,6 @@ function entryView(e: Entry, now: Date) {
 
 function outcomeView(o: Outcome, now: Date) {
   return { entry: entryView(o.entry, now), warnings: o.warnings, notes: o.notes };
-}
-
-function sans(list: string[] | undefined) {
-  return (list ?? [])
-    .flatMap((s) => s.split(/[,\s]+/))
-    .filter(Boolean)
-    .map(parseSan);
 }
 
 const nameParams = {
@@ -215,7 +200,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     },
     async () => {
       const now = new Date();
-      return { ...status(), entries: holder.read((ks) => ks.list()).map((e) => entryView(e, now)) };
+      const entries = await holder.read((ks) => ks.list());
+      return { ...(await status()), entries: entries.map((e) => entryView(e, now)) };
     },
   );
 
@@ -236,7 +222,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     },
     async (req) => {
       await holder.unlockAsync((req.body as { passphrase: string }).passphrase);
-      return status();
+      return await status();
     },
   );
 
@@ -252,7 +238,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     },
     async () => {
       holder.lock();
-      return status();
+      return await status();
     },
   );
 
@@ -272,24 +258,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
     },
     async (req) => {
-      const b = req.body as {
-        name: string;
-        cn: string;
-        san?: string[];
-        key?: (typeof CREATE_KEYS)[number];
-        label?: string;
-        days?: number;
-        exportable?: boolean;
-      };
-      const o = await createSelfSigned(holder.write(), {
-        name: b.name,
-        cn: b.cn,
-        san: sans(b.san),
-        ...(b.key ? { key: b.key } : {}),
-        ...(b.label ? { label: b.label } : {}),
-        ...(b.days ? { days: b.days } : {}),
-        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
-      });
+      const b = req.body as NewKeyOptions & { days?: number };
+      const o = await createSelfSignedKey(holder.write(), b);
       return outcomeView(o, new Date());
     },
   );
@@ -310,23 +280,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       responses: { 200: entryAnswer, 423: { description: "The keystore is locked" }, ...ERRORS },
     },
     async (req) => {
-      const b = req.body as {
-        name: string;
-        cn: string;
-        san?: string[];
-        key?: (typeof CREATE_KEYS)[number];
-        label?: string;
-        exportable?: boolean;
-      };
-      const o = await createCsr(holder.write(), {
-        name: b.name,
-        cn: b.cn,
-        san: sans(b.san),
-        ...(b.key ? { key: b.key } : {}),
-        ...(b.label ? { label: b.label } : {}),
-        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
-      });
-      return { ...outcomeView(o, new Date()), csrPem: toPem(o.csr, "CERTIFICATE REQUEST") };
+      const o = await createKeyRequest(holder.write(), req.body as NewKeyOptions);
+      return { ...outcomeView(o, new Date()), csrPem: o.csrPem };
     },
   );
 
@@ -356,7 +311,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       const { name } = req.params as { name: string };
       const b = req.body as { file: FilePayload; force?: boolean };
       const certs = certificatesOf(b.file, "file");
-      const o = importSigned(holder.write(), name, certs, { force: b.force ?? false });
+      const o = await importSignedCertificate(holder.write(), name, certs, { force: b.force });
       return {
         ...outcomeView(o, new Date()),
         chain: {
@@ -391,14 +346,12 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     async (req) => {
       const b = req.body as { file: FilePayload; name?: string; label?: string; exportable?: boolean };
       if (!b.file.password) throw new ApiError(400, "need-password", "give the keystore's password");
-      const out = importKeystore(holder.write(), {
-        bytes: fileBytes(b.file, "file"),
+      const out = await importKeys(holder.write(), {
+        ...b,
+        input: fileBytes(b.file, "file"),
         source: sourceName(b.file, "keystore"),
         password: b.file.password,
         opened: openedContainer(b.file),
-        ...(b.name ? { name: b.name } : {}),
-        ...(b.label ? { label: b.label } : {}),
-        ...(b.exportable !== undefined ? { exportable: b.exportable } : {}),
       });
       const now = new Date();
       return { imported: out.map((o) => outcomeView(o, now)) };
@@ -423,15 +376,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     async (req) => {
       const { name } = req.params as { name: string };
       const b = req.body as { newKey?: boolean; days?: number };
-      const o = await renew(holder.write(), {
-        name,
-        ...(b.newKey ? { newKey: true } : {}),
-        ...(b.days ? { days: b.days } : {}),
-      });
-      return {
-        ...outcomeView(o, new Date()),
-        ...(o.csr ? { csrPem: toPem(o.csr, "CERTIFICATE REQUEST") } : {}),
-      };
+      const o = await renewKey(holder.write(), { name, ...b });
+      return { ...outcomeView(o, new Date()), ...(o.csrPem ? { csrPem: o.csrPem } : {}) };
     },
   );
 
@@ -494,19 +440,11 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
         }
         await holder.confirm(b.passphrase);
       }
-      const ks = b.withKey ? holder.write() : undefined;
-      const out = ks
-        ? await exportEntryAsync(ks, {
-            name,
-            format: b.format,
-            withKey: true,
-            ...(b.password ? { password: b.password } : {}),
-          })
-        : holder.read((r) =>
-            exportEntry(r, { name, format: b.format, ...(b.password ? { password: b.password } : {}) }),
-          );
-      const ext = b.format === "p12" ? "p12" : b.format === "jks" ? "jks" : "pem";
-      reply.header("content-disposition", `attachment; filename="${name}.${ext}"`);
+      const options = { name, format: b.format, withKey: b.withKey, password: b.password || undefined };
+      const out = b.withKey
+        ? await exportKey(holder.write(), options)
+        : await holder.read((ks) => exportKey(ks, options));
+      reply.header("content-disposition", `attachment; filename="${name}.${b.format}"`);
       if (out.warnings.length)
         reply.header("x-chainproof-warnings", encodeURIComponent(out.warnings.join("; ")));
       return reply
@@ -542,13 +480,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       const { name } = req.params as { name: string };
       const b = req.body as { format: ExportFormat; password?: string };
       const file = `${name}-trust.${b.format}`;
-      const out = holder.read((ks) =>
-        installOnTarget(ks, {
-          name,
-          format: b.format,
-          file,
-          ...(b.password ? { password: b.password } : {}),
-        }),
+      const out = await holder.read((ks) =>
+        installKeyOnTarget(ks, { name, format: b.format, file, password: b.password || undefined }),
       );
       return {
         file,
@@ -575,9 +508,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     },
     async (req) => {
       const { name } = req.params as { name: string };
-      const deleted = holder.write().delete(name);
-      if (!deleted) throw new ApiError(404, "no-such-entry", `no entry named "${name}" in the keystore`);
-      return { deleted: name };
+      return { deleted: deleteKey(holder.write(), name).name };
     },
   );
 }
