@@ -14,7 +14,6 @@ import {
   createSelfSignedKey,
   deleteKey,
   exportKey,
-  findKey,
   importKeys,
   type Keystore,
   keyEntryJson,
@@ -86,7 +85,7 @@ describe("app: keystore", () => {
         ["Mtls_Cert", "csr-pending", []],
       ],
     );
-    assert.deepEqual(keyEntryJson(findKey(ks, "Api_Client")), await cliJson(home, ["show", "Api_Client"]));
+    assert.deepEqual(keyEntryJson(ks.require("Api_Client")), await cliJson(home, ["show", "Api_Client"]));
   });
 
   it("renewKey: a self-signed entry at once (generation 2), as `keys list` then shows", async () => {
@@ -114,7 +113,7 @@ describe("app: keystore", () => {
       });
       assert.deepEqual(
         imported.map((o) => [o.entry.name, o.entry.spkiSha256]),
-        [["Copied", findKey(ks, "Rsa_Client").spkiSha256]],
+        [["Copied", ks.require("Rsa_Client").spkiSha256]],
       );
     } finally {
       other.close();

@@ -114,17 +114,6 @@ export function listKeys(ks: Keystore, now = Date.now()): KeysDocument {
   };
 }
 
-/** An entry by name; InputError "no-such-entry" when there is none. */
-export function findKey(ks: Keystore, name: string): Entry {
-  const e = ks.get(name);
-  if (!e)
-    throw new InputError(
-      `no entry named "${name}" in the keystore (chainproof keys list shows them)`,
-      "no-such-entry",
-    );
-  return e;
-}
-
 /** An entry's certificate chain as PEM, or its pending request when it has no certificate yet. */
 export function keyPem(e: Entry): string {
   return e.chain.map((c) => toPem(c.der)).join("") || toPem(e.csr!, "CERTIFICATE REQUEST");

@@ -32,7 +32,6 @@ import {
   exportableKey,
   exportKey,
   FORMAT_NAMES,
-  findKey,
   importKeys,
   importSignedCertificate,
   installKeyOnTarget,
@@ -309,7 +308,7 @@ export async function runKeysList(o: { json?: boolean }): Promise<number> {
 export async function runKeysShow(name: string, o: { json?: boolean; pem?: boolean }): Promise<number> {
   const ks = await openStore(false);
   try {
-    const e = findKey(ks, name);
+    const e = ks.require(name);
     const now = Date.now();
     if (o.json) {
       process.stdout.write(`${JSON.stringify(keyEntryJson(e, now), null, 2)}\n`);
