@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { diffStores, listRoots, resolveStore, rootRequest, showRoot } from "../src/app/index.js";
+import { diffStores, importRoots, listRoots, resolveStore, rootRequest, showRoot } from "../src/app/index.js";
 import { InputError } from "../src/x509/errors.js";
 import { BIN, ROOT, runCli } from "./helpers/cli.js";
 import { makePki } from "./helpers/clients-pki.js";
@@ -19,7 +19,7 @@ import { makePki } from "./helpers/clients-pki.js";
 function validator(name: string) {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   ajv.addSchema(JSON.parse(readFileSync(join(ROOT, "docs", "decode.schema.json"), "utf8")));
-  for (const other of ["roots-list", "roots-show", "roots-diff"]) {
+  for (const other of ["roots-list", "roots-show", "roots-diff", "roots-import", "roots-request"]) {
     if (other !== name)
       ajv.addSchema(JSON.parse(readFileSync(join(ROOT, "docs", "schemas", `${other}.schema.json`), "utf8")));
   }
@@ -94,11 +94,39 @@ describe("app: trust stores", () => {
     assert.equal(fromApp.common, 1);
   });
 
-  it("rootRequest takes a path or certificates and returns `roots request --json`", async () => {
+  it("rootRequest takes a path or certificates and returns `roots request --json`; both validate", async () => {
+    const valid = validator("roots-request");
     const fromCli = (await cliJson(["roots", "request", f("root.pem")])) as { sha256: string };
-    assert.deepEqual(rootRequest({ cert: f("root.pem") }), fromCli);
+    const fromApp = rootRequest({ cert: f("root.pem") });
+    assert.deepEqual(fromApp, fromCli);
+    valid(fromCli, "CLI");
+    valid(fromApp, "app");
     const fromStore = resolveStore(f("root.pem")).anchors.map((a) => a.cert);
     assert.deepEqual(rootRequest({ cert: fromStore, source: "root.pem" }), fromCli);
+  });
+
+  it("importRoots returns `roots import --json` for a bundle and for a list; the bundles are the same; both validate", async () => {
+    const valid = validator("roots-import");
+    writeFileSync(f("names.txt"), "ISRG Root X1\nNo Such Root Anywhere\n");
+    for (const input of [f("private.pem"), f("names.txt")]) {
+      const fromCli = (await cliJson(["roots", "import", input, "--out", f("cli.pem")])) as { out: string };
+      const fromApp = importRoots({ input, out: f("app.pem") });
+      assert.deepEqual({ ...fromApp, out: "" }, { ...fromCli, out: "" }, input);
+      assert.equal(readFileSync(f("app.pem"), "utf8"), readFileSync(f("cli.pem"), "utf8"));
+      valid(fromCli, `CLI ${input}`);
+      valid(fromApp, `app ${input}`);
+    }
+    const bytes = new Uint8Array(readFileSync(f("names.txt")));
+    const lines: string[] = [];
+    const doc = importRoots({
+      input: bytes,
+      source: "names.txt",
+      out: f("app.pem"),
+      report: (l) => lines.push(l),
+    });
+    assert.equal(doc.kind, "list");
+    assert.equal(doc.written, 1);
+    assert.match(lines.join("\n"), /names\.txt:2: not matched: No Such Root Anywhere/);
   });
 
   it("a store spec `file:PATH` is the file (it was an unknown store before)", async () => {

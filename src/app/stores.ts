@@ -548,5 +548,10 @@ export function rootRequest(opts: RootRequestOptions): RootRequestDocument {
     notes.push(opts.noJdkNote ?? "no JDK cacerts found on this machine (set JAVA_HOME to compare with one)");
   }
   if (opts.store) extra.push(resolveStore(opts.store, opts));
-  return { schema: "chainproof/root-request", version: 1, notes, ...rootDossier(cert, { stores: extra }) };
+  return {
+    schema: "chainproof/root-request",
+    version: 1,
+    notes,
+    ...rootDossier(cert, { stores: extra, time: opts.time }),
+  };
 }
