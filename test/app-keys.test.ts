@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +18,7 @@ import {
   importKeys,
   type Keystore,
   keyEntryJson,
+  keyIdentity,
   listKeys,
   openKeystore,
   renewKey,
@@ -123,6 +125,17 @@ describe("app: keystore", () => {
       cli.entries.map((e) => e.name),
       ["Copied"],
     );
+  });
+
+  it("keyIdentity: the chain and the key that match it, for mutual TLS; a pending request has none", () => {
+    const id = keyIdentity(ks, "Api_Client");
+    const spki = createPublicKey(id.keyPem).export({ format: "der", type: "spki" });
+    assert.deepEqual(new Uint8Array(spki), id.chain[0].publicKey.spki);
+    assert.match(id.certPem, /^-----BEGIN CERTIFICATE-----\n/);
+    assert.throws(() => keyIdentity(ks, "Mtls_Cert"), {
+      code: "usage",
+      message: /"Mtls_Cert" has no certificate yet/,
+    });
   });
 
   it("errors are the CLI's: a key that may not leave, an unknown entry, a bad name", async () => {

@@ -303,3 +303,29 @@ export async function installKeyOnTarget(
     r.trust.length === 1 && r.trust[0].selfSigned && r.trust[0].spkiSha256 === ks.require(o.name).spkiSha256;
   return { ...r, selfSignedItself };
 }
+
+/** A certificate chain and its private key to present in mutual TLS (`check --client-cert NAME`). */
+export interface KeyIdentity {
+  name: string;
+  /** Leaf first. */
+  chain: Certificate[];
+  certPem: string;
+  /** PKCS#8 PEM, unencrypted: handed to the TLS socket only. */
+  keyPem: string;
+}
+
+/** An entry's chain and key for outbound mutual TLS; the keystore must be unlocked. */
+export function keyIdentity(ks: Keystore, name: string): KeyIdentity {
+  const entry = ks.require(name);
+  if (!entry.chain.length)
+    throw new InputError(
+      `"${entry.name}" has no certificate yet (its CSR is waiting for the CA's answer: chainproof keys import-signed)`,
+      "usage",
+    );
+  return {
+    name: entry.name,
+    chain: entry.chain,
+    certPem: entry.chain.map((c) => toPem(c.der)).join(""),
+    keyPem: ks.privateKey(entry.name).export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+}
