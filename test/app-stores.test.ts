@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { diffStores, importRoots, listRoots, resolveStore, rootRequest, showRoot } from "../src/app/index.js";
+import { createWebServer } from "../src/web/server.js";
 import { InputError } from "../src/x509/errors.js";
 import { BIN, ROOT, runCli } from "./helpers/cli.js";
 import { makePki } from "./helpers/clients-pki.js";
@@ -199,6 +200,43 @@ describe("app: trust stores", () => {
         args.join(" "),
       );
       assert.ok(loaded.some((u) => u.includes("/src/app/stores.js")));
+    }
+  });
+
+  it("the web routes answer with the same rows and differences as the use cases", async () => {
+    const token = "app-stores-test-token-0123456789";
+    const headers = { host: "127.0.0.1:8420", authorization: `Bearer ${token}` };
+    const app = await createWebServer({
+      host: "127.0.0.1",
+      token,
+      keystoreHome: dir,
+      assetsDir: "/nonexistent",
+    });
+    try {
+      const session = await app.inject({ method: "GET", url: "/api/session", headers });
+      const post = (url: string, body: unknown) =>
+        app.inject({
+          method: "POST",
+          url,
+          headers: {
+            ...headers,
+            "x-chainproof-csrf": session.json().csrf,
+            "content-type": "application/json",
+          },
+          payload: JSON.stringify(body),
+        });
+      const list = await app.inject({ method: "GET", url: "/api/stores/fpki/roots", headers });
+      assert.equal(list.statusCode, 200, list.body);
+      assert.deepEqual(list.json(), listRoots({ store: "fpki" }));
+      const diff = await post("/api/stores/diff", { a: { store: "mozilla" }, b: { store: "fpki" } });
+      assert.equal(diff.statusCode, 200, diff.body);
+      assert.deepEqual(diff.json(), diffStores("mozilla", "fpki"));
+      const none = await post("/api/stores/inspect", { salesforceList: { text: "No Such Root Anywhere\n" } });
+      assert.equal(none.statusCode, 400);
+      assert.equal(none.json().error.code, "no-certificates");
+      assert.match(none.json().error.message, /no root of the list could be matched \(.+\)/);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -69,7 +69,8 @@ export function builtinStore(id: BuiltinStoreId, time?: Date): TrustStore {
     // The CLI's advice (set SSL_CERT_FILE, JAVA_HOME) is about the server's machine, not the user's.
     if (!(e instanceof InputError) || e.code !== "no-store") throw e;
     const what = id === "system" ? "no system CA bundle" : "no JDK cacerts";
-    throw new ApiError(404, "no-store", `${what} found on the machine the server runs on`);
+    const tried = id === "jdk" ? ` ${/\(tried [^)]*\)/.exec(e.message)?.[0] ?? ""}` : "";
+    throw new ApiError(404, "no-store", `${what} found on the machine the server runs on${tried.trimEnd()}`);
   }
   cache.set(id, { store, at: Date.now() });
   return store;
@@ -108,6 +109,14 @@ export function chosenStore(c: StoreChoice, time?: Date): { store?: TrustStore; 
   if (c.roots) return { store: uploadedStore(c.roots) };
   if (c.salesforceList) {
     const list = salesforceList(c.salesforceList);
+    if (list.store.anchors.length === 0) {
+      // The page shows the summary: how many lines were read and why none matched.
+      throw new ApiError(
+        400,
+        "no-certificates",
+        `${list.store.source}: no root of the list could be matched (${list.summary})`,
+      );
+    }
     return { store: salesforceStore(list), list };
   }
   return {};
