@@ -5,8 +5,9 @@
  * - NAME.der: every certificate's DER, concatenated in record order (no separators, no base64);
  * - NAME.json: the data set's provenance and its records, each with `derOffset`/`derLength` into NAME.der
  *   instead of the DER, and the RFC 5280 match keys of its subject and issuer (`Name.matchKey`), so that
- *   chainproof finds the bundled issuers of a chain without parsing the whole set (null when the product's
- *   parser rejects the certificate).
+ *   chainproof finds the bundled issuers of a chain without parsing the whole set, and `checkedSelfSigned`,
+ *   the product's own `Certificate.selfSigned` (a signature check that would otherwise run for every root at
+ *   every start); all three null when the product's parser rejects the certificate.
  *
  * Start-up reads a few hundred bytes of JSON per certificate and parses the DER of only those it needs.
  */
@@ -28,7 +29,7 @@ export function writeCertificateBundle(
   const derPath = jsonPath.replace(/\.json$/, ".der");
   let offset = 0;
   const index = records.map(({ der, ...rest }) => {
-    const keys = matchKeys(der);
+    const keys = parsedFacts(der);
     const entry = { ...rest, derOffset: offset, derLength: der.length, ...keys };
     offset += der.length;
     return entry;
@@ -39,11 +40,19 @@ export function writeCertificateBundle(
   return derPath;
 }
 
-function matchKeys(der: Uint8Array): { subjectKey: string | null; issuerKey: string | null } {
+function parsedFacts(der: Uint8Array): {
+  subjectKey: string | null;
+  issuerKey: string | null;
+  checkedSelfSigned: boolean | null;
+} {
   try {
     const cert = parseCertificate(der);
-    return { subjectKey: cert.subject.matchKey, issuerKey: cert.issuer.matchKey };
+    return {
+      subjectKey: cert.subject.matchKey,
+      issuerKey: cert.issuer.matchKey,
+      checkedSelfSigned: cert.selfSigned,
+    };
   } catch {
-    return { subjectKey: null, issuerKey: null };
+    return { subjectKey: null, issuerKey: null, checkedSelfSigned: null };
   }
 }

@@ -215,8 +215,8 @@ function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is Tr
 
 /**
  * Certificates that can name what a chain lacks: stores, fetched, preloaded, and the bundled roots (all
- * purposes) and FPKI bundle. Only the bundled ones that issued a certificate a path can end at (`chain`,
- * fetched, preloaded, a store's) are candidates: the others would never match, and are not parsed.
+ * purposes) and FPKI bundle. Of the bundled ones, only the issuers of a certificate an unfinished path can end
+ * at (sent, fetched, preloaded, a catalog's) can match, so only they are looked up and parsed.
  */
 function knownCertificates(
   stores: Map<ClientId, TrustStore>,
@@ -224,11 +224,8 @@ function knownCertificates(
   aia: readonly Certificate[],
   preload: readonly Certificate[],
 ): KnownCertificate[] {
-  const storeCerts = [...stores.values()].flatMap((s) => [
-    ...s.anchors.map((a) => a.cert),
-    ...(s.catalog ?? []),
-  ]);
-  const bundled = bundledIssuersOf([...chain, ...aia, ...preload, ...storeCerts]);
+  const catalogs = [...stores.values()].flatMap((s) => s.catalog ?? []);
+  const bundled = bundledIssuersOf([...chain, ...aia, ...preload, ...catalogs]);
   const bundledKnown = [
     ...bundled.mozilla.map((cert) => ({ cert, source: "Mozilla's root store" })),
     ...bundled.fpki.map((cert) => ({ cert, source: "the Federal PKI bundle" })),

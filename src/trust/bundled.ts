@@ -42,6 +42,8 @@ export interface NssRoot {
   /** RFC 5280 match keys (`Name.matchKey`) of the subject and issuer; undefined when our parser rejects it. */
   subjectKey?: string;
   issuerKey?: string;
+  /** `Certificate.selfSigned` as computed when the data was generated; undefined as the keys are. */
+  checkedSelfSigned?: boolean;
 }
 
 export interface DataSource {
@@ -62,6 +64,7 @@ export interface FpkiCertificate {
   der: Uint8Array;
   subjectKey?: string;
   issuerKey?: string;
+  checkedSelfSigned?: boolean;
 }
 
 export interface FpkiCatalog extends DataSource {
@@ -81,6 +84,7 @@ interface IndexRecord {
   derLength: number;
   subjectKey: string | null;
   issuerKey: string | null;
+  checkedSelfSigned: boolean | null;
 }
 
 interface MozillaRecord extends IndexRecord {
@@ -158,10 +162,10 @@ function trust(v: string, where: string): NssTrust {
   return v as NssTrust;
 }
 
-/** Drops a null match key (the JSON's "our parser rejects it") so the field is simply absent. */
-function keys(r: IndexRecord): { subjectKey?: string; issuerKey?: string } {
-  return r.subjectKey !== null && r.issuerKey !== null
-    ? { subjectKey: r.subjectKey, issuerKey: r.issuerKey }
+/** The parser's facts from the index, absent (not null) when it rejects the certificate. */
+function keys(r: IndexRecord): { subjectKey?: string; issuerKey?: string; checkedSelfSigned?: boolean } {
+  return r.subjectKey !== null && r.issuerKey !== null && r.checkedSelfSigned !== null
+    ? { subjectKey: r.subjectKey, issuerKey: r.issuerKey, checkedSelfSigned: r.checkedSelfSigned }
     : {};
 }
 
@@ -251,6 +255,7 @@ export function parseBundled(record: NssRoot | FpkiCertificate): Certificate {
   if (c === undefined) {
     try {
       c = parseCertificate(record.der);
+      if (record.checkedSelfSigned !== undefined) c.recordSelfSigned(record.checkedSelfSigned);
     } catch (e) {
       c = e instanceof Error ? e : new Error(String(e));
     }
