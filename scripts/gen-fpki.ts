@@ -136,8 +136,7 @@ function main(argv: string[]): void {
   const args = argv.slice(2);
   const outIdx = args.indexOf("--out");
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-  const out =
-    outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/fpki.json");
+  const out = outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/fpki.json");
   const input = args[0];
   if (!input) {
     console.error("usage: node dist/scripts/gen-fpki.js <bundle.p7b> [--out fpki.json]");

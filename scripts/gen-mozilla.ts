@@ -396,8 +396,7 @@ function main(argv: string[]): void {
   const args = argv.slice(2);
   const outIdx = args.indexOf("--out");
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-  const out =
-    outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/mozilla.json");
+  const out = outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/mozilla.json");
   const input = args[0];
   if (!input) {
     console.error("usage: node dist/scripts/gen-mozilla.js <certdata.txt> [--out mozilla.json]");
