@@ -12,6 +12,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FpkiRecordFields } from "../src/trust/bundled.js";
 import { writeCertificateBundle } from "./trust-bundle.js";
 
 /** Federal Common Policy CA G2 (see /work/shared/README.md and https://fpki.idmanagement.gov). */
@@ -91,14 +92,7 @@ export function pkcs7Certificates(buf: Uint8Array): Uint8Array[] {
   });
 }
 
-export interface FpkiRecord {
-  sha256: string;
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  selfSigned: boolean;
-  ca: boolean;
+export interface FpkiRecord extends FpkiRecordFields {
   der: Uint8Array;
 }
 

@@ -18,6 +18,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MozillaRecordFields } from "../src/trust/bundled.js";
 import { writeCertificateBundle } from "./trust-bundle.js";
 
 export type AttrValue =
@@ -36,18 +37,10 @@ export interface NssObject {
 
 export type TrustValue = "trusted-delegator" | "must-verify" | "not-trusted" | "unknown";
 
-export interface RootRecord {
-  label: string;
-  alias: string;
-  sha256: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
+export interface RootRecord extends MozillaRecordFields {
   serverAuth: TrustValue;
   emailProtection: TrustValue;
   codeSigning: TrustValue;
-  serverDistrustAfter: string | null;
-  emailDistrustAfter: string | null;
   /** Where a distrust-after date was found: the certificate object, the trust object, or both. */
   distrustAfterOn: "certificate" | "trust" | "both" | null;
   mozillaCaPolicy: boolean;

@@ -87,7 +87,8 @@ interface IndexRecord {
   checkedSelfSigned: boolean | null;
 }
 
-interface MozillaRecord extends IndexRecord {
+/** A Mozilla root's fields in data/mozilla.json, as scripts/gen-mozilla.ts makes them. */
+export interface MozillaRecordFields {
   label: string;
   alias: string;
   sha256: string;
@@ -101,6 +102,8 @@ interface MozillaRecord extends IndexRecord {
   emailDistrustAfter: string | null;
 }
 
+interface MozillaRecord extends MozillaRecordFields, IndexRecord {}
+
 interface MozillaIndex {
   source: string;
   version: string;
@@ -109,7 +112,8 @@ interface MozillaIndex {
   roots: MozillaRecord[];
 }
 
-interface FpkiRecord extends IndexRecord {
+/** An FPKI certificate's fields in data/fpki.json, as scripts/gen-fpki.ts makes them. */
+export interface FpkiRecordFields {
   sha256: string;
   subject: string;
   issuer: string;
@@ -118,6 +122,8 @@ interface FpkiRecord extends IndexRecord {
   selfSigned: boolean;
   ca: boolean;
 }
+
+interface FpkiRecord extends FpkiRecordFields, IndexRecord {}
 
 interface FpkiIndex {
   source: string;
