@@ -1,7 +1,7 @@
 /**
  * CLI cold start, what a CI job that verifies many files or an editor that calls us on save feels first:
  *
- *   npm run build && node dist/bench/startup.js [--runs N]
+ *   npm run build && node dist/bench/startup.js [--runs N] [--baseline OTHER/bin/chainproof.js]
  *
  * In one run and interleaved (round i runs every command once, so a shared machine's swings hit all alike),
  * medians of N (default 20) fresh processes of: `node -e 0` (the floor: node's own start, NODE_EXTRA_CA_CERTS
@@ -9,6 +9,8 @@
  * --chain` against a custom root (--roots) and against the default store (start-up + loading the bundled
  * store; the chain, made at run time, cannot chain to a bundled root, so the verdict is "not trusted"), and
  * `openssl verify` on the same chain for reference. Each is printed in ms and in ms over `node -e 0`.
+ * --baseline adds the same chainproof commands run from another build (e.g. a checkout of main), interleaved
+ * with these: on a busy machine, the only fair before/after.
  */
 
 import { spawnSync } from "node:child_process";
@@ -61,27 +63,35 @@ function writeInputs(dir: string): { root: string; chain: string; leaf: string; 
   return files;
 }
 
-export function benchStartup(runs = 20): void {
+/** The chainproof commands measured, run by the launcher `bin`; `tag` marks a baseline's rows. */
+function chainproofSubjects(bin: string, f: ReturnType<typeof writeInputs>, tag = ""): Subject[] {
+  const node = process.execPath;
+  return [
+    { label: `chainproof --help${tag}`, cmd: node, args: [bin, "--help"], ok: [0] },
+    { label: `decode one.pem${tag}`, cmd: node, args: [bin, "decode", f.leaf], ok: [0] },
+    {
+      label: `verify --chain --roots${tag}`,
+      cmd: node,
+      args: [bin, "verify", "--chain", f.chain, "--roots", f.root, "--host", "bench.example"],
+      ok: [0],
+    },
+    {
+      label: `verify --chain (default store)${tag}`,
+      cmd: node,
+      args: [bin, "verify", "--chain", f.chain, "--host", "bench.example"],
+      ok: [1],
+    },
+  ];
+}
+
+export function benchStartup(runs = 20, baseline?: string): void {
   const dir = mkdtempSync(join(tmpdir(), "chainproof-startup-"));
   try {
     const f = writeInputs(dir);
-    const node = process.execPath;
     const subjects: Subject[] = [
-      { label: "node -e 0", cmd: node, args: ["-e", "0"], ok: [0] },
-      { label: "chainproof --help", cmd: node, args: [BIN, "--help"], ok: [0] },
-      { label: "decode one.pem", cmd: node, args: [BIN, "decode", f.leaf], ok: [0] },
-      {
-        label: "verify --chain --roots",
-        cmd: node,
-        args: [BIN, "verify", "--chain", f.chain, "--roots", f.root, "--host", "bench.example"],
-        ok: [0],
-      },
-      {
-        label: "verify --chain (default store)",
-        cmd: node,
-        args: [BIN, "verify", "--chain", f.chain, "--host", "bench.example"],
-        ok: [1],
-      },
+      { label: "node -e 0", cmd: process.execPath, args: ["-e", "0"], ok: [0] },
+      ...chainproofSubjects(BIN, f),
+      ...(baseline ? chainproofSubjects(baseline, f, " (baseline)") : []),
       {
         label: "openssl verify",
         cmd: "openssl",
@@ -99,7 +109,7 @@ export function benchStartup(runs = 20): void {
     subjects.forEach((s, k) => {
       const over =
         k === 0 ? "(floor)" : `${medians[k] - floor >= 0 ? "+" : ""}${(medians[k] - floor).toFixed(0)} ms`;
-      console.log(`  ${s.label.padEnd(32)} ${medians[k].toFixed(0).padStart(5)} ms  ${over}`);
+      console.log(`  ${s.label.padEnd(43)} ${medians[k].toFixed(0).padStart(5)} ms  ${over}`);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,6 +117,9 @@ export function benchStartup(runs = 20): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf("--runs");
-  benchStartup(i > 0 ? Number(process.argv[i + 1]) : 20);
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  benchStartup(Number(arg("--runs") ?? 20), arg("--baseline"));
 }
