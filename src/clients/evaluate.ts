@@ -3,6 +3,7 @@
  * error text the client prints), plus the findings about the chain, each saying which clients refuse it.
  */
 
+import { bundledIssuersOf } from "../trust/bundled.js";
 import {
   type DistrustClient,
   type DistrustFinding,
@@ -11,7 +12,6 @@ import {
   distrustRulesFor,
   evaluateDistrust,
 } from "../trust/distrust.js";
-import { fpkiCertificates } from "../trust/fpki.js";
 import { mozillaRoots } from "../trust/mozilla.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
@@ -168,7 +168,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     rules: input.distrustRules ?? defaultDistrustRules(),
     aia: input.aiaFetched ?? [],
     preload,
-    known: knownCertificates(stores, input.aiaFetched ?? [], preload ?? []),
+    known: knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -213,17 +213,22 @@ function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is Tr
   return Array.isArray((s as TrustStore).anchors);
 }
 
-let bundledKnown: KnownCertificate[] | undefined;
-
-/** Certificates that can name what a chain lacks: bundled roots (all purposes), the FPKI bundle, stores, fetched. */
+/**
+ * Certificates that can name what a chain lacks: stores, fetched, preloaded, and the bundled roots (all
+ * purposes) and FPKI bundle. Of the bundled ones, only the issuers of a certificate an unfinished path can end
+ * at (sent, fetched, preloaded, a catalog's) can match, so only they are looked up and parsed.
+ */
 function knownCertificates(
   stores: Map<ClientId, TrustStore>,
+  chain: readonly Certificate[],
   aia: readonly Certificate[],
   preload: readonly Certificate[],
 ): KnownCertificate[] {
-  bundledKnown ??= [
-    ...mozillaRoots().map(({ cert }) => ({ cert, source: "Mozilla's root store" })),
-    ...fpkiCertificates().map((cert) => ({ cert, source: "the Federal PKI bundle" })),
+  const catalogs = [...stores.values()].flatMap((s) => s.catalog ?? []);
+  const bundled = bundledIssuersOf([...chain, ...aia, ...preload, ...catalogs]);
+  const bundledKnown = [
+    ...bundled.mozilla.map((cert) => ({ cert, source: "Mozilla's root store" })),
+    ...bundled.fpki.map((cert) => ({ cert, source: "the Federal PKI bundle" })),
   ];
   const out: KnownCertificate[] = [];
   for (const s of stores.values()) {

@@ -38,7 +38,7 @@ export const firefox: ClientProfile = {
   store: {
     real: "mozilla",
     fallback: "mozilla",
-    source: "NSS lib/ckfw/builtins/certdata.txt (bundled as src/trust/data/mozilla.json)",
+    source: "NSS lib/ckfw/builtins/certdata.txt (bundled as data/mozilla.json)",
   },
   aia: {
     fetches: false,
