@@ -5,7 +5,8 @@
  */
 
 import { matchPeerName, type PeerName } from "../verify/hostname.js";
-import { type Certificate, verifySignature } from "../x509/certificate.js";
+import { checkSignature } from "../verify/index.js";
+import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
 import { isWeakHash, signatureHash } from "./algorithms.js";
 import { type CertificateRef, certRef, type ReportFinding } from "./finding.js";
@@ -68,9 +69,12 @@ export interface AnalyzeInput {
   expiringDays?: number;
 }
 
-/** `cand` issued `child`: the names chain and `cand`'s key verifies `child`'s signature. */
+/**
+ * `cand` issued `child`: the names chain and `cand`'s key verifies `child`'s signature (through the
+ * verifier's signature cache: walking a pile of look-alike issuers for every client asks the same questions).
+ */
 export function issued(cand: Certificate, child: Certificate): boolean {
-  return cand.subject.matchKey === child.issuer.matchKey && verifySignature(child, cand) === true;
+  return cand.subject.matchKey === child.issuer.matchKey && checkSignature(child, cand).ok;
 }
 
 /** The chain as sent, with the leaf first: `presented` when it holds the leaf, else the leaf then `presented`. */

@@ -17,6 +17,7 @@ import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import { type Anchor, type Finding, type PeerName, type RawFinding, verifyChain } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
 import {
   analyzeChain,
@@ -144,6 +145,9 @@ interface Context {
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
+  // Callers pass what a file or a server gave them; an empty container (a PKCS#7 holding only CRLs, a
+  // keystore with no entries) leaves nothing to verify, which is the user's input, not an internal fault.
+  if (!input.leaf) throw new InputError("there is no certificate to verify", "no-certificates");
   const time = input.time ?? new Date();
   const peer = typeof input.host === "string" ? parsePeerName(input.host) : input.host;
   const storeFor = (id: ClientId): TrustStore => {
@@ -268,17 +272,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   });
   const hostFacts = ctx.peer ? hostnameFacts(leaf, ctx.peer) : undefined;
 
-  // Salesforce: a self-signed target is refused, listed or not.
-  if (profile.refusesSelfSignedTarget && leaf.selfSigned) {
-    const f: Failure = {
-      kind: "self-signed-target",
-      cert: leaf,
-      role: "leaf",
-      path: [leaf],
-      onlyLeafSent: ctx.sent.length === 1,
-      time,
-      detail: "the target's certificate is self-signed",
-    };
+  const f = refusedOutright(profile, ctx);
+  if (f) {
     return outcome({
       verdict: {
         ...base,
@@ -362,6 +357,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       ...(ctx.peer ? { peerName: ctx.peer } : {}),
       profile: profile.profile,
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
+      maxDepth: maxIntermediates(profile, ctx, clientAnchors),
+      depthCountsSelfIssued: profile.paths.countsSelfIssued,
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
       pathCheck: ({ certs }) => {
@@ -423,7 +420,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const failures = result.findings
     .filter((f) => f.severity === "error")
     .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules, hostFacts));
-  const decisive = pickDecisive(profile, failures);
+  // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
+  const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
   const top = certs[certs.length - 1];
   // Fetching or preloading can only help when what is missing is an intermediate: the issuer of the leaf,
@@ -461,6 +459,38 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     failures,
     decisive,
   });
+}
+
+/**
+ * What the client refuses before it looks for a path: Salesforce a self-signed target, listed or not; Java
+ * a Certificate message longer than it reads.
+ */
+function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefined {
+  const { leaf, time, sent } = ctx;
+  const common = { cert: leaf, role: "leaf" as const, path: [leaf], onlyLeafSent: sent.length === 1, time };
+  if (profile.refusesSelfSignedTarget && leaf.selfSigned)
+    return { kind: "self-signed-target", ...common, detail: "the target's certificate is self-signed" };
+  const maxSent = profile.paths.maxSent;
+  if (maxSent !== undefined && sent.length > maxSent) {
+    return {
+      kind: "chain-too-long",
+      ...common,
+      sentCount: sent.length,
+      detail: `the server sent ${sent.length} certificates; ${profile.name} reads at most ${maxSent}`,
+    };
+  }
+  return undefined;
+}
+
+/** The most intermediates this client accepts in a path, for this chain. */
+function maxIntermediates(profile: ClientProfile, ctx: Context, anchors: readonly TrustAnchor[]): number {
+  const { whenBuilding, maxIntermediates: max } = profile.paths;
+  if (whenBuilding === undefined) return max;
+  const branch = javaBranch(
+    ctx.sent,
+    anchors.map((a) => a.cert),
+  );
+  return branch === "build" ? whenBuilding : max;
 }
 
 function anchorInfo(a: TrustAnchor): NonNullable<ClientVerdict["anchor"]> {
@@ -590,6 +620,12 @@ function classify(
     case "path-length-exceeded":
       failure.kind = "path-length";
       break;
+    case "max-depth-exceeded":
+      failure.kind = "chain-too-long";
+      break;
+    case "budget-exceeded":
+      failure.kind = "budget-exceeded";
+      break;
   }
   return failure;
 }
@@ -691,6 +727,10 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       return "name-constraints-violated";
     case "path-length":
       return "path-length-exceeded";
+    case "chain-too-long":
+      return "chain-too-long";
+    case "budget-exceeded":
+      return "budget-exceeded";
     default:
       return "client-rejected";
   }
@@ -717,6 +757,10 @@ function reasonMessage(f: Failure, code: string, o: Outcome): string {
       return `${name} refuses "${label}": ${f.algorithm?.detail ?? f.detail}.`;
     case "expired":
       return `"${label}" has expired.`;
+    case "chain-too-long":
+      return `${name} refuses the chain as too long: ${f.detail}.`;
+    case "budget-exceeded":
+      return `No path to a trusted root was found within the path-search budget (${f.detail}): the certificates sent offer too many candidate paths, so ${name} is taken to refuse the chain.`;
     default:
       return `${name} refuses the chain at "${label}": ${f.detail}`;
   }
@@ -730,6 +774,10 @@ const FIXES: Record<string, string> = {
   "non-root-anchor":
     "Add the root that issued the trusted intermediate to the trust store (or run OpenSSL with -partial_chain).",
   "distrusted-ca": "Replace the certificate with one from a CA the client still trusts.",
+  "chain-too-long":
+    "Send a shorter chain: the leaf and the intermediates of one path to the root, without extra or cross-signed certificates.",
+  "budget-exceeded":
+    "Send only the certificates of one path (the leaf, then each issuer in order): drop look-alike, duplicate and cross-signed intermediates that give a client many paths to try.",
   "client-rejected": "See the client's error and the validator's detail.",
 };
 

@@ -6,7 +6,7 @@
  */
 
 import { opensslAlgorithms } from "./algorithms.js";
-import { OPENSSL_ORDER, opensslVerifyError } from "./openssl.js";
+import { OPENSSL_ORDER, OPENSSL_PATHS, opensslVerifyError } from "./openssl.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
 
 /** err.code as Node sets it: the X509_V_ERR_ name without its prefix (src/crypto/crypto_common.cc). */
@@ -19,6 +19,7 @@ const NODE_CODES: Record<number, string> = {
   19: "SELF_SIGNED_CERT_IN_CHAIN",
   20: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   21: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  22: "CERT_CHAIN_TOO_LONG",
   24: "INVALID_CA",
   25: "PATH_LENGTH_EXCEEDED",
   26: "INVALID_PURPOSE",
@@ -104,6 +105,9 @@ export const node: ClientProfile = {
     "Node's bundled OpenSSL, default security level 1 [run: v20.20.2 accepts a 1024-bit RSA intermediate and refuses SHA-1]",
   ),
   minTls: { version: "TLSv1.2", source: "tls.DEFAULT_MIN_VERSION is 'TLSv1.2' (Node ≥ 11)", evidence: "doc" },
+  // Node's tls module never sets a verify depth, so OpenSSL's default applies (lib/_tls_common.js,
+  // src/crypto/crypto_context.cc: no SSL_CTX_set_verify_depth call).
+  paths: { ...OPENSSL_PATHS, evidence: "src" },
   order: NODE_ORDER,
   errorText(f: Failure): ErrorText {
     if (f.kind === "hostname-mismatch") return nodeHostnameText(f);

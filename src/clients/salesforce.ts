@@ -83,6 +83,7 @@ export const salesforce: ClientProfile = {
     source: "Salesforce requires TLS 1.2 or later for callouts (TLS 1.0 and 1.1 disabled since 2017–2022)",
     evidence: "doc",
   },
+  paths: { ...java.paths, evidence: "inferred" },
   order: ["self-signed-target", ...JAVA_ORDER],
   errorText: salesforceErrorText,
 };
