@@ -38,6 +38,7 @@ import {
   type FailureKind,
   type HostnameFacts,
   isoSeconds,
+  CLIENT_SIGNATURE_BUDGET,
 } from "./profile.js";
 import { CLIENTS, defaultStoreFor } from "./registry.js";
 
@@ -359,6 +360,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
       maxDepth: maxIntermediates(profile, ctx, clientAnchors),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,
+      budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
       pathCheck: ({ certs }) => {

@@ -151,6 +151,7 @@ export const go: ClientProfile = {
   paths: {
     maxIntermediates: UNLIMITED_INTERMEDIATES,
     countsSelfIssued: true,
+    signatureBudget: 100,
     source:
       "golang/go src/crypto/x509/verify.go buildChains: no depth limit; maxChainSignatureChecks = 100 bounds the search (errSignatureLimit)",
     evidence: "src",

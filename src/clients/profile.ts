@@ -30,6 +30,14 @@ export type ClientId = (typeof CLIENT_IDS)[number];
  */
 export const UNLIMITED_INTERMEDIATES = 100;
 
+/**
+ * The signature checks one client's path search may ask for (each certificate and issuer key once), unless
+ * the client has its own limit: enough for the longest path any client builds (100 intermediates, 101
+ * links), twice over for wrong candidates on the way. The engine's own default (100, as webpki) would make
+ * OpenSSL refuse the 100-intermediate chain `openssl verify` accepts.
+ */
+export const CLIENT_SIGNATURE_BUDGET = 2 * (UNLIMITED_INTERMEDIATES + 1);
+
 /** How long a path a client builds. */
 export interface PathLimits {
   /** The most intermediates (leaf and trust anchor not counted) in a path the client accepts. */
@@ -40,6 +48,8 @@ export interface PathLimits {
   whenBuilding?: number;
   /** The most certificates the client reads from the server's Certificate message (Java). */
   maxSent?: number;
+  /** The client's own limit on signature checks while building a path (Go); else CLIENT_SIGNATURE_BUDGET. */
+  signatureBudget?: number;
   source: string;
   evidence: Evidence;
 }
