@@ -100,7 +100,10 @@ describe("path search budget", () => {
     // JSSE reads at most 10 certificates of a Certificate message.
     for (const id of JAVA_CLIENTS) {
       assert.equal(v[id].code, "chain-too-long");
-      assert.match(v[id].error ?? "", /The certificate chain length \(201\) exceeds the maximum allowed length \(10\)/);
+      assert.match(
+        v[id].error ?? "",
+        /The certificate chain length \(201\) exceeds the maximum allowed length \(10\)/,
+      );
     }
     assert.deepEqual(verdicts(evaluate(pile)), v, "a second evaluation in the same process");
     const reversed = verdicts(evaluate(pile, [...CLIENT_IDS].reverse()));
@@ -173,7 +176,13 @@ describe("each client's depth limit", () => {
     try {
       writeFileSync(join(dir, "root.pem"), toPem(long.root.cert.der));
       writeFileSync(join(dir, "leaf.pem"), toPem(long.leaf.der));
-      writeFileSync(join(dir, "chain.pem"), long.sent.slice(1).map((c) => toPem(c.der)).join(""));
+      writeFileSync(
+        join(dir, "chain.pem"),
+        long.sent
+          .slice(1)
+          .map((c) => toPem(c.der))
+          .join(""),
+      );
       const at = String(Math.floor(pki.NOW.getTime() / 1000));
       const r = await openssl(
         ["verify", "-attime", at, "-CAfile", "root.pem", "-untrusted", "chain.pem", "leaf.pem"],
@@ -246,7 +255,10 @@ describe("a container with no certificate", () => {
       env: { PB_PASS: "pw" },
     });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /nocert\.p12 holds no certificate \(a PKCS#12 file with 1 private key\(s\) and no certificate bag\)/);
+    assert.match(
+      r.stderr,
+      /nocert\.p12 holds no certificate \(a PKCS#12 file with 1 private key\(s\) and no certificate bag\)/,
+    );
     cleanup();
   });
 });

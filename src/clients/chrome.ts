@@ -5,7 +5,13 @@
  */
 
 import { CHROME_ALGORITHMS } from "./algorithms.js";
-import { type ClientProfile, type ErrorText, type Failure, type FailureKind, UNLIMITED_INTERMEDIATES } from "./profile.js";
+import {
+  type ClientProfile,
+  type ErrorText,
+  type Failure,
+  type FailureKind,
+  UNLIMITED_INTERMEDIATES,
+} from "./profile.js";
 
 const CHROME_ORDER: FailureKind[] = [
   "distrusted",

@@ -31,6 +31,7 @@ import {
 import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
 import { javaBranch } from "./java.js";
 import {
+  CLIENT_SIGNATURE_BUDGET,
   type ClientId,
   type ClientProfile,
   type ErrorText,
@@ -38,7 +39,6 @@ import {
   type FailureKind,
   type HostnameFacts,
   isoSeconds,
-  CLIENT_SIGNATURE_BUDGET,
 } from "./profile.js";
 import { CLIENTS, defaultStoreFor } from "./registry.js";
 

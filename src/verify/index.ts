@@ -20,7 +20,6 @@ import { type Anchor, type Policy, type ResolvedPolicy, resolvePolicy } from "./
 
 export { type Crl, parseCrl } from "./crl.js";
 export { explain } from "./explain.js";
-export { checkSignature, type SignatureOutcome } from "./signatures.js";
 export {
   type CertRef,
   FINDING_CODES,
@@ -38,6 +37,7 @@ export {
   type PeerName,
   type Policy,
 } from "./policy.js";
+export { checkSignature, type SignatureOutcome } from "./signatures.js";
 
 export interface VerifyInput {
   leaf: Certificate;
@@ -103,8 +103,7 @@ export function verifyChain(input: VerifyInput): VerifyResult {
   }
   // The verdict stands; for the explanation, search again without stopping at the first fault (unless the
   // budget ran out: the full search would only run out of it again, at twice the cost).
-  const diag =
-    policy.diagnostics === "verdict" || fast.exhausted ? fast : search(graph, policy, "full");
+  const diag = policy.diagnostics === "verdict" || fast.exhausted ? fast : search(graph, policy, "full");
   const attempts = diag.attempts.length ? diag.attempts : fast.attempts;
   const ranked = attempts
     .map((a) => ({ a, key: attemptKey(a, policy) }))

@@ -68,10 +68,7 @@ export function crossSignedMesh(count = 40): PathologicalCase {
   }
   const ca2ByRoot = pki.issue(root, { name: "Mesh CA 2", key: keys[1], ca: true });
   const leaf = pki.leafFor(selfs[0], "example.com");
-  return make(`${count} fully cross-signed CAs, 2-intermediate path`, root, leaf, [
-    ...cross,
-    ca2ByRoot,
-  ]);
+  return make(`${count} fully cross-signed CAs, 2-intermediate path`, root, leaf, [...cross, ca2ByRoot]);
 }
 
 /**
