@@ -2,15 +2,20 @@
  * Path building: a bounded depth-first search from the leaf towards the trust anchors.
  *
  * Model: rustls-webpki's verify_cert.rs (a search with a budget; checks that do not need signatures run
- * first, and signatures are verified only once a path reaches an anchor, so paths that fail for cheaper
- * reasons cost no public-key operation) and Go's crypto/x509 verify.go (candidate issuers by name, refined
- * by key identifiers, then chains, then per-chain checks).
+ * first, so paths that fail for cheaper reasons cost no public-key operation) and Go's crypto/x509
+ * verify.go (candidate issuers by name, refined by key identifiers; a candidate's signature on the
+ * certificate below is checked before the search goes above it, each check counted against the budget).
  *
  * Two modes share this code. "fast" stops a path at its first failing stage and prunes it: this is how
  * the verdict is reached. "full" carries on through every fault so each path tried reports all its
  * faults; index.ts runs it only for rejected chains. A certificate reachable from no anchor (by issuer
  * names, ignoring every other rule) is never explored, which ends the pathological inputs of x509-limbo
- * (hundreds of look-alike intermediates with no root) in linear time.
+ * (hundreds of look-alike intermediates with no root) in linear time; among the others, those nearest to an
+ * anchor are tried first, which ends a mesh of cross-signed CAs at its shortest path.
+ *
+ * Budgets count what one search asks for (signature checks per certificate and issuer key, candidates,
+ * name-constraint comparisons, policy tree nodes), never what a cache had to compute: the signature cache
+ * (signatures.ts) makes a verification faster, never different.
  */
 
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
