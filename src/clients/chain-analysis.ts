@@ -5,8 +5,7 @@
  */
 
 import { matchPeerName, type PeerName } from "../verify/hostname.js";
-import { checkSignature } from "../verify/index.js";
-import { selfIssued } from "../verify/names.js";
+import { checkSignature, selfSigned } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
 import { isWeakHash, signatureHash } from "./algorithms.js";
@@ -76,14 +75,6 @@ export interface AnalyzeInput {
  */
 export function issued(cand: Certificate, child: Certificate): boolean {
   return cand.subject.matchKey === child.issuer.matchKey && checkSignature(child, cand).ok;
-}
-
-/**
- * Certificate.selfSigned through the verifier's signature cache: the same answer, without a second key
- * import and verification for every self-issued certificate of a long same-name chain.
- */
-export function selfSigned(c: Certificate): boolean {
-  return selfIssued(c) && checkSignature(c, c).ok;
 }
 
 /** The chain as sent, with the leaf first: `presented` when it holds the leaf, else the leaf then `presented`. */

@@ -15,7 +15,14 @@ import { fpkiCertificates } from "../trust/fpki.js";
 import { mozillaRoots } from "../trust/mozilla.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
-import { type Anchor, type Finding, type PeerName, type RawFinding, verifyChain } from "../verify/index.js";
+import {
+  type Anchor,
+  type Finding,
+  type PeerName,
+  type RawFinding,
+  selfSigned,
+  verifyChain,
+} from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
@@ -247,7 +254,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const { leaf, time } = ctx;
   const clientAnchors =
     profile.anchors.nonSelfSigned === "ignored"
-      ? store.anchors.filter((a) => a.cert.selfSigned)
+      ? store.anchors.filter((a) => selfSigned(a.cert))
       : [...store.anchors];
   const ignoredAnchors = store.anchors.filter((a) => !clientAnchors.includes(a));
   const notes: string[] = [];
@@ -294,7 +301,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   if (
     direct &&
     (profile.anchors.directLeaf === "any" ||
-      (profile.anchors.directLeaf === "self-signed" && leaf.selfSigned))
+      (profile.anchors.directLeaf === "self-signed" && selfSigned(leaf)))
   ) {
     const failures: Failure[] = [];
     if (ctx.peer && !matchPeerName(leaf, ctx.peer, { cnFallback: profile.hostname.cnFallback }).ok) {
@@ -430,7 +437,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   // or a certificate known to be an intermediate. A chain that stops at an intermediate whose unknown
   // issuer is (most likely) a root stays untrusted.
   const missingIntermediate =
-    top === leaf || ctx.known.some((k) => !k.cert.selfSigned && issued(k.cert, top));
+    top === leaf || ctx.known.some((k) => !selfSigned(k.cert) && issued(k.cert, top));
   if (decisive?.kind === "unknown-issuer" && missingIntermediate) {
     const urls = (top.authorityInfoAccess ?? []).filter(
       (a) => a.method === OID.caIssuers && a.location.type === "uri",
@@ -470,7 +477,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
 function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefined {
   const { leaf, time, sent } = ctx;
   const common = { cert: leaf, role: "leaf" as const, path: [leaf], onlyLeafSent: sent.length === 1, time };
-  if (profile.refusesSelfSignedTarget && leaf.selfSigned)
+  if (profile.refusesSelfSignedTarget && selfSigned(leaf))
     return { kind: "self-signed-target", ...common, detail: "the target's certificate is self-signed" };
   const maxSent = profile.paths.maxSent;
   if (maxSent !== undefined && sent.length > maxSent) {
@@ -563,8 +570,8 @@ function classify(
       const top = certs[certs.length - 1];
       failure.cert = top;
       failure.role = top === ctx.leaf ? "leaf" : "intermediate";
-      if (top === ctx.leaf && top.selfSigned) failure.kind = "self-signed-leaf";
-      else if (top.selfSigned) failure.kind = "untrusted-root";
+      if (top === ctx.leaf && selfSigned(top)) failure.kind = "self-signed-leaf";
+      else if (selfSigned(top)) failure.kind = "untrusted-root";
       else if (anchors.some((a) => a.cert.sha256 === top.sha256)) failure.kind = "non-root-anchor";
       else failure.kind = "unknown-issuer";
       break;
@@ -685,7 +692,7 @@ function fillReason(o: Outcome, chain: ChainAnalysis, ctx: Context): void {
 function refFor(c: Certificate, ctx: Context): CertificateRef {
   const i = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
   const role: CertificateRef["role"] =
-    c.sha256 === ctx.leaf.sha256 ? "leaf" : c.selfSigned ? "root" : "intermediate";
+    c.sha256 === ctx.leaf.sha256 ? "leaf" : selfSigned(c) ? "root" : "intermediate";
   return certRef(c, role, i >= 0 ? i + 1 : undefined);
 }
 
@@ -705,7 +712,7 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
         return "intermediate-anchor-ignored";
       const k = ctx.known.find((x) => issued(x.cert, top));
-      if (k?.cert.selfSigned) return "untrusted-root";
+      if (k && selfSigned(k.cert)) return "untrusted-root";
       if (top === ctx.leaf || k) return "incomplete-chain";
       return chain.gap?.top === top && chain.findings.some((x) => x.code === "incomplete-chain")
         ? "incomplete-chain"

@@ -37,7 +37,7 @@ export {
   type PeerName,
   type Policy,
 } from "./policy.js";
-export { checkSignature, type SignatureOutcome } from "./signatures.js";
+export { checkSignature, type SignatureOutcome, selfSigned } from "./signatures.js";
 
 export interface VerifyInput {
   leaf: Certificate;

@@ -13,6 +13,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
+import { selfIssued } from "./names.js";
 
 export type SignatureOutcome =
   | { ok: true }
@@ -48,6 +49,14 @@ export function checkSignature(subject: Certificate, issuer: Certificate): Signa
     m.set(key, r);
   }
   return r;
+}
+
+/**
+ * Certificate.selfSigned through this cache: the same answer, without another key import and verification
+ * for every self-issued certificate of a long same-name chain, in every client's checks.
+ */
+export function selfSigned(c: Certificate): boolean {
+  return selfIssued(c) && checkSignature(c, c).ok;
 }
 
 function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
