@@ -105,12 +105,20 @@ export const node: ClientProfile = {
     "Node's bundled OpenSSL, default security level 1 [run: v20.20.2 accepts a 1024-bit RSA intermediate and refuses SHA-1]",
   ),
   minTls: { version: "TLSv1.2", source: "tls.DEFAULT_MIN_VERSION is 'TLSv1.2' (Node ≥ 11)", evidence: "doc" },
-  // Node's tls module never sets a verify depth, so OpenSSL's default applies (lib/_tls_common.js,
-  // src/crypto/crypto_context.cc: no SSL_CTX_set_verify_depth call).
-  paths: { ...OPENSSL_PATHS, evidence: "src" },
+  // [run] v20.20.2 over loopback TLS with a custom CA: 100 intermediates are accepted, 101 refused, so
+  // OpenSSL's default depth applies.
+  paths: { ...OPENSSL_PATHS, evidence: "run" },
   order: NODE_ORDER,
   errorText(f: Failure): ErrorText {
     if (f.kind === "hostname-mismatch") return nodeHostnameText(f);
+    // [run] v20.20.2, 101 intermediates: verification carries on past "chain too long" (22) and the last
+    // error recorded is the missing issuer beyond the depth limit.
+    if (f.kind === "chain-too-long") {
+      return {
+        text: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY: unable to get local issuer certificate",
+        evidence: "run",
+      };
+    }
     // [run] Only the leaf sent and its issuer unknown: OpenSSL's internal_verify records error 21 last.
     if (f.kind === "unknown-issuer" && f.path.length === 1 && !f.path[0].selfSigned) {
       return {
