@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -205,6 +206,54 @@ describe("each client's depth limit", () => {
       } finally {
         server.close();
       }
+    }
+  });
+
+  it("agrees with curl and openssl s_client over loopback: 101 intermediates refused with error 22", {
+    skip: !haveOpenssl() || spawnSync("curl", ["--version"]).status !== 0,
+  }, async () => {
+    const c = P.longChain(101);
+    const predicted = verdicts(evaluate(c, ["openssl", "curl"]));
+    const { dir, cleanup } = tempDir();
+    const server = tls.createServer(
+      {
+        key: c.all[c.all.length - 1].key.privateKey.export({ format: "pem", type: "pkcs8" }),
+        cert: c.sent.map((x) => toPem(x.der)).join(""),
+      },
+      (s) => s.end("HTTP/1.0 200 OK\r\n\r\nok"),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const run = (cmd: string, args: string[]) =>
+      new Promise<string>((resolve) =>
+        execFile(cmd, args, { timeout: 10_000 }, (_e, out, err) => resolve(`${out}\n${err}`)),
+      );
+    try {
+      const { port } = server.address() as AddressInfo;
+      const root = join(dir, "root.pem");
+      writeFileSync(root, toPem(c.root.cert.der));
+      const curl = await run("curl", [
+        "-sS",
+        "--cacert",
+        root,
+        "--resolve",
+        `example.com:${port}:127.0.0.1`,
+        `https://example.com:${port}/`,
+      ]);
+      assert.ok(curl.includes(predicted.curl.error ?? "?"), `${curl}\npredicted: ${predicted.curl.error}`);
+      const sClient = await run("openssl", [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "example.com",
+        "-CAfile",
+        root,
+        "-verify_return_error",
+      ]);
+      assert.ok(sClient.includes(predicted.openssl.error ?? "?"), sClient);
+    } finally {
+      server.close();
+      cleanup();
     }
   });
 

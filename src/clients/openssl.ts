@@ -51,7 +51,8 @@ export function opensslVerifyError(f: Failure): {
     case "name-constraints":
       return { num: 47, text: "permitted subtree violation", evidence: "src" };
     case "chain-too-long":
-      return { num: 22, text: "certificate chain too long", evidence: "src" };
+      // [run] s_client -verify_return_error and curl 7.88.1 with 101 intermediates.
+      return { num: 22, text: "certificate chain too long", evidence: "run" };
     case "budget-exceeded":
       // OpenSSL has no search budget (it takes the first issuer that matches by name and key identifier);
       // when chainproof's gives up, the nearest OpenSSL outcome is the missing-issuer error.
@@ -91,8 +92,8 @@ export const OPENSSL_ORDER: FailureKind[] = [
  * X509_VERIFY_PARAM's default depth is 100 (crypto/x509/x509_vpm.c default_table; `openssl verify
  * -verify_depth` documents it as intermediates, "neither the end-entity certificate nor the trust-anchor
  * certificate count"), self-issued ones included: build_chain stops with X509_V_ERR_CERT_CHAIN_TOO_LONG.
- * s_client, curl (which never calls SSL_CTX_set_verify_depth) and Node keep the default. [run] OpenSSL
- * 3.0.19 `openssl verify` accepts a 60-intermediate chain (test/verify-pathological.test.ts).
+ * s_client, curl and Node keep the default. [run] OpenSSL 3.0.19 (`openssl verify`, `s_client`), curl
+ * 7.88.1 and Node 20 accept 100 intermediates and refuse 101 (test/verify-pathological.test.ts).
  */
 export const OPENSSL_PATHS: PathLimits = {
   maxIntermediates: 100,
