@@ -143,6 +143,9 @@ describe("path search budget", () => {
     assert.match(m.clients.find((v) => v.client === "openssl")?.error?.text ?? "", /num=20/);
     assert.ok(m.findings.some((f) => f.code === "budget-exceeded" && f.severity === "error"));
     assert.doesNotMatch(JSON.stringify(m), /would need 0 intermediates/);
+    // The chain as sent is longer than any client walks: nothing in it is called missing or unrelated.
+    const wrong = m.findings.filter((f) => ["unknown-issuer", "unrelated-certificate"].includes(f.code));
+    assert.deepEqual(wrong, []);
     assert.deepEqual(verdicts(evaluate(same)), verdicts(m));
   });
 

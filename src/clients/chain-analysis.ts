@@ -131,6 +131,9 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
   const sentPath = walkIssuers(leaf, list);
   const top = sentPath[sentPath.length - 1];
   const rootSent = sentPath.length > 1 && selfSigned(top);
+  // The walk stopped at its length limit, not at a missing issuer: what lies beyond is unknown, so nothing
+  // is called missing or unrelated (the client verdicts say the chain is too long).
+  const walkCut = sentPath.length >= MAX_WALK && !selfSigned(top);
 
   const seen = new Set<string>();
   const sent: SentCertificate[] = list.map((cert, i) => {
@@ -145,7 +148,9 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
           ? selfSigned(cert)
             ? "root"
             : "intermediate"
-          : "unrelated";
+          : walkCut
+            ? "intermediate"
+            : "unrelated";
     return { position: i + 1, cert, role };
   });
   const positionOf = (c: Certificate): number | undefined =>
@@ -211,7 +216,9 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
   let gap: ChainGap | undefined;
   // A sent certificate that is itself trusted ends the chain for clients that accept non-root anchors.
   const endsAtAnchor = sentPath.some((c) => input.anchors.some((a) => a.sha256 === c.sha256));
-  if (!selfSigned(top) && !endsAtAnchor) {
+  if (walkCut) {
+    // No gap to report: the walk did not reach the chain's end.
+  } else if (!selfSigned(top) && !endsAtAnchor) {
     closedBy = input.anchors.find((a) => issued(a, top));
     if (!closedBy) {
       gap = {
