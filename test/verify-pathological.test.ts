@@ -52,6 +52,19 @@ function within<T>(ms: number, f: () => T): T {
 
 const JAVA_CLIENTS = ["salesforce", "java"];
 
+/** A loopback TLS server that sends the case's chain (and a minimal HTTP answer, for curl). */
+async function serveChain(c: P.PathologicalCase): Promise<{ server: tls.Server; port: number }> {
+  const server = tls.createServer(
+    {
+      key: c.all[c.all.length - 1].key.privateKey.export({ format: "pem", type: "pkcs8" }),
+      cert: c.sent.map((x) => toPem(x.der)).join(""),
+    },
+    (s) => s.end("HTTP/1.0 200 OK\r\n\r\nok"),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 describe("path search budget", () => {
   const pile = P.sameSubjectPile(200, 137);
 
@@ -182,14 +195,8 @@ describe("each client's depth limit", () => {
     for (const n of [100, 101]) {
       const c = P.longChain(n);
       const predicted = verdicts(evaluate(c, ["node"])).node;
-      const leafKey = c.all[c.all.length - 1].key.privateKey;
-      const server = tls.createServer({
-        key: leafKey.export({ format: "pem", type: "pkcs8" }),
-        cert: c.sent.map((x) => toPem(x.der)).join(""),
-      });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const { server, port } = await serveChain(c);
       try {
-        const { port } = server.address() as AddressInfo;
         const real = await new Promise<string>((resolve) => {
           const s = tls.connect(
             { port, host: "127.0.0.1", servername: "example.com", ca: toPem(c.root.cert.der) },
@@ -218,20 +225,12 @@ describe("each client's depth limit", () => {
     const c = P.longChain(101);
     const predicted = verdicts(evaluate(c, ["openssl", "curl"]));
     const { dir, cleanup } = tempDir();
-    const server = tls.createServer(
-      {
-        key: c.all[c.all.length - 1].key.privateKey.export({ format: "pem", type: "pkcs8" }),
-        cert: c.sent.map((x) => toPem(x.der)).join(""),
-      },
-      (s) => s.end("HTTP/1.0 200 OK\r\n\r\nok"),
-    );
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { server, port } = await serveChain(c);
     const run = (cmd: string, args: string[]) =>
       new Promise<string>((resolve) =>
         execFile(cmd, args, { timeout: 10_000 }, (_e, out, err) => resolve(`${out}\n${err}`)),
       );
     try {
-      const { port } = server.address() as AddressInfo;
       const root = join(dir, "root.pem");
       writeFileSync(root, toPem(c.root.cert.der));
       const curl = await run("curl", [
