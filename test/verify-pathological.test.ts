@@ -6,11 +6,12 @@
 
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import tls from "node:tls";
+import { fileURLToPath } from "node:url";
 import { CLIENT_IDS, type ClientMatrix, evaluateClients } from "../src/clients/index.js";
 import { verifyChain } from "../src/verify/index.js";
 import { InputError } from "../src/x509/errors.js";
@@ -118,7 +119,7 @@ describe("path search budget", () => {
       assert.equal(v[id].code, "chain-too-long");
       assert.match(
         v[id].error ?? "",
-        /The certificate chain length \(201\) exceeds the maximum allowed length \(10\)/,
+        /The certificate chain length \(11\) exceeds the maximum allowed length \(10\)/,
       );
     }
     assert.deepEqual(verdicts(evaluate(pile)), v, "a second evaluation in the same process");
@@ -255,6 +256,39 @@ describe("each client's depth limit", () => {
       assert.ok(sClient.includes(predicted.openssl.error ?? "?"), sClient);
     } finally {
       server.close();
+      cleanup();
+    }
+  });
+
+  it("agrees with Java (test/java/ChainCheck.java): 9 intermediates accepted, 10 refused for the 11th certificate", {
+    skip: spawnSync("javac", ["-version"]).status !== 0,
+  }, () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const source = fileURLToPath(new URL("../../test/java/ChainCheck.java", import.meta.url));
+      const built = spawnSync("javac", ["-d", join(dir, "classes"), source], { encoding: "utf8" });
+      assert.equal(built.status, 0, built.stderr);
+      const cases = [9, 10].map((n) => {
+        const c = P.longChain(n);
+        const d = join(dir, `long${n}`);
+        mkdirSync(join(d, "trust"), { recursive: true });
+        writeFileSync(join(d, "trust", "root.pem"), toPem(c.root.cert.der));
+        writeFileSync(join(d, "chain.pem"), c.sent.map((x) => toPem(x.der)).join(""));
+        const key = c.all[c.all.length - 1].key.privateKey.export({ format: "pem", type: "pkcs8" });
+        writeFileSync(join(d, "key.pem"), key);
+        writeFileSync(join(d, "host"), "example.com");
+        return { d, predicted: verdicts(evaluate(c, ["java"])).java };
+      });
+      const r = spawnSync("java", ["-cp", join(dir, "classes"), "ChainCheck", ...cases.map((x) => x.d)], {
+        encoding: "utf8",
+      });
+      const lines = r.stdout.trim().split("\n");
+      cases.forEach(({ predicted }, i) => {
+        const [, outcome, message] = lines[i].split("\t");
+        assert.equal(outcome === "OK" ? "trusted" : "untrusted", predicted.status, lines[i]);
+        if (outcome !== "OK") assert.equal(message, predicted.error);
+      });
+    } finally {
       cleanup();
     }
   });

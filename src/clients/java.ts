@@ -145,11 +145,14 @@ export function javaErrorText(f: Failure): ErrorText {
     case "hostname-mismatch":
       return javaHostnameText(f);
     case "chain-too-long":
-      if (f.sentCount !== undefined && f.sentCount > JAVA_PATHS.maxSent!) {
-        // sun.security.ssl.CertificateMessage: the handshake fails before the trust manager is asked.
+      if (f.sentCount !== undefined && f.sentCount > (JAVA_PATHS.maxSent ?? f.sentCount)) {
+        // sun.security.ssl.CertificateMessage stops reading at the first certificate over the limit, so the
+        // count it names is always the limit plus one; the handshake fails before the trust manager is asked.
+        // [run] JDK 17.0.15 and 25.0.3 (test/verify-pathological.test.ts).
+        const max = JAVA_PATHS.maxSent;
         return {
-          text: `javax.net.ssl.SSLProtocolException: The certificate chain length (${f.sentCount}) exceeds the maximum allowed length (${JAVA_PATHS.maxSent})`,
-          evidence: "unverified",
+          text: `The certificate chain length (${(max ?? 0) + 1}) exceeds the maximum allowed length (${max})`,
+          evidence: "run",
         };
       }
       // PKIXBuilderParameters.maxPathLength: the builder gives up on longer paths and reports no reason.

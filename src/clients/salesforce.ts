@@ -24,7 +24,7 @@ import type { ClientProfile, ErrorText, Failure } from "./profile.js";
 /** The exception class Apex names in front of the JSSE message (none when the message names its own). */
 function exceptionClass(f: Failure): string | undefined {
   if (f.kind === "hostname-mismatch") return "java.security.cert.CertificateException";
-  // Too many certificates sent: the handshake fails before the trust manager, with its own exception.
+  // Too many certificates sent: the handshake fails before the trust manager, in the TLS layer.
   if (f.kind === "chain-too-long" && f.sentCount !== undefined) return undefined;
   return "sun.security.validator.ValidatorException";
 }
