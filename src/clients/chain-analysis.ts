@@ -109,12 +109,19 @@ export function walkIssuers(leaf: Certificate, candidates: readonly Certificate[
   const path: Certificate[] = [leaf];
   const used = new Set<string>([leaf.sha256]);
   const unused = (c: Certificate) => !used.has(c.sha256);
+  const bySki = new Map<string, Certificate[]>();
+  for (const c of candidates) {
+    const ski = c.subjectKeyIdentifier;
+    if (ski === undefined) continue;
+    const list = bySki.get(ski);
+    if (list) list.push(c);
+    else bySki.set(ski, [c]);
+  }
   for (let cur = leaf; !selfSigned(cur) && path.length < MAX_WALK; ) {
     const kid = cur.authorityKeyIdentifier?.keyId;
+    const named = kid !== undefined ? bySki.get(kid) : undefined;
     const next =
-      (kid !== undefined
-        ? candidates.find((c) => c.subjectKeyIdentifier === kid && unused(c) && issued(c, cur))
-        : undefined) ?? candidates.find((c) => unused(c) && issued(c, cur));
+      named?.find((c) => unused(c) && issued(c, cur)) ?? candidates.find((c) => unused(c) && issued(c, cur));
     if (!next) break;
     path.push(next);
     used.add(next.sha256);
