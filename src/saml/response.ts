@@ -19,27 +19,29 @@
  *    and the report says so.
  */
 
+import type { KeyObject } from "node:crypto";
 import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { describeCert, fingerprint, sameCert, sameKey, shortFingerprint, validityAt } from "./certs.js";
 import {
   algorithmName,
   type CheckResult,
-  checkWithKey,
+  checkWithKeys,
   inspectSignature,
   type SignatureShape,
 } from "./dsig.js";
 import { finding, type SamlCode, type SamlFinding } from "./findings.js";
 import type { IdpEntity } from "./metadata.js";
 import {
-  allElements,
   attr,
   type Binding,
   child,
   childElements,
   decodeMessage,
-  descendants,
+  type ElementIndex,
   firstTextOf,
   hasComment,
+  indexElements,
   is,
   NS,
   parseXml,
@@ -189,7 +191,7 @@ export interface ResponseReport {
 }
 
 /** Raised for input that is not a SAML Response at all (exit 2), as opposed to a Response that fails. */
-export class NotAResponseError extends Error {
+export class NotAResponseError extends InputError {
   override name = "NotAResponseError";
 }
 
@@ -202,7 +204,11 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   const trusted = trustedCertificates(opts);
   const found: StepFinding[] = [];
   const details = new Map<StepId, string[]>();
-  const say = (step: StepId, line: string) => details.set(step, [...(details.get(step) ?? []), line]);
+  const say = (step: StepId, line: string) => {
+    const lines = details.get(step);
+    if (lines) lines.push(line);
+    else details.set(step, [line]);
+  };
   const add = (
     step: StepId,
     code: SamlCode,
@@ -284,7 +290,8 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       "error",
       `the Response's Version is "${version ?? "(none)"}", not "2.0"`,
     );
-  const responses = descendants(root, NS.protocol, "Response");
+  const elements = indexElements(root);
+  const responses = elements.named(NS.protocol, "Response");
   if (responses.length > 1) {
     add(
       "structure",
@@ -294,8 +301,8 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       REFUSE_FIX,
     );
   }
-  const assertions = descendants(root, NS.assertion, "Assertion");
-  const encrypted = descendants(root, NS.assertion, "EncryptedAssertion");
+  const assertions = elements.named(NS.assertion, "Assertion");
+  const encrypted = elements.named(NS.assertion, "EncryptedAssertion");
   let assertionEl: Element | undefined;
   if (assertions.length > 1) {
     const where = assertions
@@ -333,13 +340,14 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       "check the IdP's signing and the other steps with an unencrypted test Response (turn assertion encryption off for a test)",
     );
   }
-  duplicateIds(root, add);
-  commentsInValues(root, add);
+  duplicateIds(elements.all, add);
+  commentsInValues(elements, add);
 
   // Signatures: where they are.
   let responseSig: Element | undefined;
   let assertionSig: Element | undefined;
-  for (const sig of descendants(root, NS.ds, "Signature")) {
+  const signatures = elements.named(NS.ds, "Signature");
+  for (const sig of signatures) {
     const parent = sig.parentNode as Element;
     if (parent === root && !responseSig) responseSig = sig;
     else if (assertionEl && parent === assertionEl && !assertionSig) assertionSig = sig;
@@ -360,7 +368,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   }
   say(
     "structure",
-    `${responses.length} Response, ${assertions.length} Assertion${encrypted.length ? `, ${encrypted.length} EncryptedAssertion` : ""}; ${descendants(root, NS.ds, "Signature").length} Signature element(s)`,
+    `${responses.length} Response, ${assertions.length} Assertion${encrypted.length ? `, ${encrypted.length} EncryptedAssertion` : ""}; ${signatures.length} Signature element(s)`,
   );
 
   // ---- 3. Signatures
@@ -802,10 +810,6 @@ interface VerifyOneResult {
   ok?: CheckResult & { ok: true };
 }
 
-/**
- * Verify one well-shaped signature: with each trusted certificate; failing that, with the KeyInfo
- * certificate, only to tell the user which certificate the IdP used (a mismatch) from a broken signature.
- */
 interface VerifyContext {
   xml: string;
   trusted: Certificate[];
@@ -823,107 +827,107 @@ interface VerifyContext {
   say: (step: StepId, line: string) => void;
 }
 
+/**
+ * Verify one well-shaped signature: with each trusted certificate; failing that, with the KeyInfo
+ * certificate, only to tell the user which certificate the IdP used (a mismatch) from a broken signature.
+ */
 function verifyOne(shape: SignatureShape, on: "response" | "assertion", ctx: VerifyContext): VerifyOneResult {
   const { xml, trusted, metadata, allowSha1, at, add, say } = ctx;
   const what = on === "response" ? "Response" : "Assertion";
   const algs = `${algorithmName(shape.signatureAlgorithm ?? "")}, digest ${algorithmName(shape.digestAlgorithm ?? "")}`;
-  let last: CheckResult | undefined;
-  for (const cert of trusted) {
-    const key = cert.keyObject();
-    if (key instanceof Error) continue;
-    const r = checkWithKey(xml, shape.element, key, allowSha1);
-    if (r.ok) {
-      say("signature-valid", `the ${what} signature is valid (${algs}, reference ${shape.referenceUri})`);
-      say("signing-certificate", `the ${what} is signed by ${describeCert(cert)}, which the SP trusts`);
-      const ki = shape.keyInfoCertificates[0];
-      if (ki && !sameCert(ki, cert)) {
-        add(
-          "signing-certificate",
-          "saml-keyinfo-differs",
-          "info",
-          `the ${what} signature's KeyInfo carries ${describeCert(ki)}${sameKey(ki, cert) ? " (same key)" : ""}, not the trusted certificate; the SP ignores KeyInfo and uses its own`,
-        );
-      }
-      const v = validityAt(cert, at);
-      if (v !== "valid") {
-        add(
-          "signing-certificate",
-          "saml-signing-cert-expired",
-          "warning",
-          `the signing certificate ${v === "expired" ? "expired" : "is not valid yet"} at ${iso(at)} (${describeCert(cert)}); the signature still verifies, but the IdP should rotate it, and some SPs refuse it`,
-          "ask the IdP for its new signing certificate",
-        );
-      }
-      return { rep: { valid: true, signer: cert, signerTrusted: true }, ok: r };
+  // The trusted certificates first; then the KeyInfo ones, only to tell the user which certificate the IdP
+  // used (a mismatch) from a broken signature. All in one pass of the library over the document.
+  const candidates: { cert: Certificate; trusted: boolean; key: KeyObject }[] = [];
+  for (const [certs, isTrusted] of [
+    [trusted, true],
+    [shape.keyInfoCertificates, false],
+  ] as const) {
+    for (const cert of certs) {
+      const key = cert.keyObject();
+      if (!(key instanceof Error)) candidates.push({ cert, trusted: isTrusted, key });
     }
-    last = r;
-    if (r.reason === "digest") break;
   }
-  if (last?.ok === false && last.reason === "digest") {
+  const r = checkWithKeys(
+    xml,
+    shape.element,
+    candidates.map((c) => c.key),
+    allowSha1,
+  );
+  if (r.ok && candidates[r.key].trusted) {
+    const cert = candidates[r.key].cert;
+    say("signature-valid", `the ${what} signature is valid (${algs}, reference ${shape.referenceUri})`);
+    say("signing-certificate", `the ${what} is signed by ${describeCert(cert)}, which the SP trusts`);
+    const ki = shape.keyInfoCertificates[0];
+    if (ki && !sameCert(ki, cert)) {
+      add(
+        "signing-certificate",
+        "saml-keyinfo-differs",
+        "info",
+        `the ${what} signature's KeyInfo carries ${describeCert(ki)}${sameKey(ki, cert) ? " (same key)" : ""}, not the trusted certificate; the SP ignores KeyInfo and uses its own`,
+      );
+    }
+    const v = validityAt(cert, at);
+    if (v !== "valid") {
+      add(
+        "signing-certificate",
+        "saml-signing-cert-expired",
+        "warning",
+        `the signing certificate ${v === "expired" ? "expired" : "is not valid yet"} at ${iso(at)} (${describeCert(cert)}); the signature still verifies, but the IdP should rotate it, and some SPs refuse it`,
+        "ask the IdP for its new signing certificate",
+      );
+    }
+    return { rep: { valid: true, signer: cert, signerTrusted: true }, ok: r };
+  }
+  if (r.ok) {
+    const ki = candidates[r.key].cert;
+    say("signature-valid", `the ${what} signature is intact (${algs}), made with the KeyInfo certificate`);
+    if (!trusted.length) {
+      add(
+        "signing-certificate",
+        "saml-cert-not-configured",
+        "error",
+        `the ${what} is signed by ${describeCert(ki)} (from the signature's own KeyInfo), but no trusted certificate was given, so it proves nothing: anyone can sign with a certificate they put in KeyInfo`,
+        "give the certificate the SP has configured (--cert FILE) or the IdP's metadata (--metadata FILE)",
+      );
+    } else {
+      const inMetadata = metadata?.length
+        ? metadata.some((m) => m.signing.some((c) => sameCert(c, ki)))
+        : undefined;
+      add(
+        "signing-certificate",
+        "saml-cert-mismatch",
+        "error",
+        `the IdP signed with certificate ${describeCert(ki)}, the SP trusts ${trusted.map(describeCert).join(" and ")}${inMetadata === undefined ? "" : inMetadata ? `; the IdP's metadata lists ${shortFingerprint(ki)} as a signing certificate (a rotation the SP has not followed)` : "; it is not in the IdP's metadata either"}`,
+        inMetadata === false
+          ? "find out why the IdP signs with a certificate its metadata does not list (stale metadata, or not your IdP); then configure the right one"
+          : `upload the IdP's current signing certificate (SHA-256 ${fingerprint(ki)}) to the SP (Salesforce: Setup > Single Sign-On Settings > Identity Provider Certificate)`,
+        {
+          signedWith: ki.sha256,
+          trusted: trusted.map((c) => c.sha256),
+          ...(inMetadata !== undefined ? { inMetadata } : {}),
+        },
+      );
+    }
+    return {
+      rep: {
+        valid: false,
+        signer: ki,
+        signerTrusted: false,
+        problem: "signed with a certificate the SP does not trust",
+      },
+      ok: r,
+    };
+  }
+  if (r.reason === "digest") {
     add(
       "signature-valid",
       "saml-signature-invalid",
       "error",
-      `the ${what} signature does not verify: ${last.message}`,
+      `the ${what} signature does not verify: ${r.message}`,
       "the Response was modified after the IdP signed it (a proxy, a tool that re-formats XML, or an attacker); send it exactly as received",
       { reference: shape.referenceUri },
     );
-    return { rep: { valid: false, signerTrusted: false, problem: last.message } };
-  }
-  // Not with a trusted key. Which key then?
-  for (const ki of shape.keyInfoCertificates) {
-    const key = ki.keyObject();
-    if (key instanceof Error) continue;
-    const r = checkWithKey(xml, shape.element, key, allowSha1);
-    if (r.ok) {
-      say("signature-valid", `the ${what} signature is intact (${algs}), made with the KeyInfo certificate`);
-      if (!trusted.length) {
-        add(
-          "signing-certificate",
-          "saml-cert-not-configured",
-          "error",
-          `the ${what} is signed by ${describeCert(ki)} (from the signature's own KeyInfo), but no trusted certificate was given, so it proves nothing: anyone can sign with a certificate they put in KeyInfo`,
-          "give the certificate the SP has configured (--cert FILE) or the IdP's metadata (--metadata FILE)",
-        );
-      } else {
-        const inMetadata = metadata?.length
-          ? metadata.some((m) => m.signing.some((c) => sameCert(c, ki)))
-          : undefined;
-        add(
-          "signing-certificate",
-          "saml-cert-mismatch",
-          "error",
-          `the IdP signed with certificate ${describeCert(ki)}, the SP trusts ${trusted.map(describeCert).join(" and ")}${inMetadata === undefined ? "" : inMetadata ? `; the IdP's metadata lists ${shortFingerprint(ki)} as a signing certificate (a rotation the SP has not followed)` : "; it is not in the IdP's metadata either"}`,
-          inMetadata === false
-            ? "find out why the IdP signs with a certificate its metadata does not list (stale metadata, or not your IdP); then configure the right one"
-            : `upload the IdP's current signing certificate (SHA-256 ${fingerprint(ki)}) to the SP (Salesforce: Setup > Single Sign-On Settings > Identity Provider Certificate)`,
-          {
-            signedWith: ki.sha256,
-            trusted: trusted.map((c) => c.sha256),
-            ...(inMetadata !== undefined ? { inMetadata } : {}),
-          },
-        );
-      }
-      return {
-        rep: {
-          valid: false,
-          signer: ki,
-          signerTrusted: false,
-          problem: "signed with a certificate the SP does not trust",
-        },
-        ok: r,
-      };
-    }
-    if (r.reason === "digest") {
-      add(
-        "signature-valid",
-        "saml-signature-invalid",
-        "error",
-        `the ${what} signature does not verify: ${r.message}`,
-        "the Response was modified after the IdP signed it; send it exactly as received",
-      );
-      return { rep: { valid: false, signerTrusted: false, problem: r.message } };
-    }
+    return { rep: { valid: false, signerTrusted: false, problem: r.message } };
   }
   if (!trusted.length) {
     add(
@@ -935,20 +939,25 @@ function verifyOne(shape: SignatureShape, on: "response" | "assertion", ctx: Ver
     );
     return { rep: { valid: false, signerTrusted: false, problem: "no certificate to check with" } };
   }
-  const msg = last?.ok === false ? last.message : "no trusted certificate verifies it";
+  const msg = r.reason === "signature" ? "the signature value does not verify with any of them" : r.message;
   add(
     "signature-valid",
     "saml-signature-invalid",
     "error",
     `the ${what} signature does not verify with ${trusted.length === 1 ? "the trusted certificate" : "any trusted certificate"}${shape.keyInfoCertificates.length ? " nor with its KeyInfo certificate" : ""}: ${msg}`,
     "the signature was made with another key, or the signed part was altered; compare the IdP's signing certificate with the SP's",
-    { reason: last?.ok === false ? last.reason : undefined },
+    { reason: r.reason },
   );
   return { rep: { valid: false, signerTrusted: false, problem: msg } };
 }
 
+/** Duplicated IDs reported one by one; beyond this many, the rest are counted in one more finding. */
+const MAX_DUPLICATE_ID_FINDINGS = 10;
+/** Element names listed per duplicated ID. */
+const MAX_NAMES_LISTED = 5;
+
 function duplicateIds(
-  root: Element,
+  elements: Element[],
   add: (
     step: StepId,
     code: SamlCode,
@@ -957,25 +966,37 @@ function duplicateIds(
     fix?: string,
   ) => void,
 ): void {
+  // One pass, appending in place: the carriers of each ID value, in document order.
   const seen = new Map<string, string[]>();
-  for (const el of allElements(root)) {
+  for (const el of elements) {
     for (let i = 0; i < el.attributes.length; i++) {
       const a = el.attributes.item(i)!;
       const local = a.localName ?? a.name;
       if (local !== "ID" && local !== "Id" && local !== "id") continue;
-      seen.set(a.value, [...(seen.get(a.value) ?? []), el.tagName]);
+      const where = seen.get(a.value);
+      if (where) where.push(el.tagName);
+      else seen.set(a.value, [el.tagName]);
     }
   }
-  for (const [id, where] of seen) {
-    if (where.length > 1) {
-      add(
-        "structure",
-        "saml-duplicate-id",
-        "error",
-        `${where.length} elements carry the ID "${id}" (${where.join(", ")}): a reference by ID would be ambiguous, which signature wrapping exploits`,
-        REFUSE_FIX,
-      );
-    }
+  const repeated = [...seen].filter(([, where]) => where.length > 1);
+  for (const [id, where] of repeated.slice(0, MAX_DUPLICATE_ID_FINDINGS)) {
+    const names = where.slice(0, MAX_NAMES_LISTED).join(", ");
+    add(
+      "structure",
+      "saml-duplicate-id",
+      "error",
+      `${where.length} elements carry the ID "${id}" (${names}${where.length > MAX_NAMES_LISTED ? ", …" : ""}): a reference by ID would be ambiguous, which signature wrapping exploits`,
+      REFUSE_FIX,
+    );
+  }
+  if (repeated.length > MAX_DUPLICATE_ID_FINDINGS) {
+    add(
+      "structure",
+      "saml-duplicate-id",
+      "error",
+      `${repeated.length - MAX_DUPLICATE_ID_FINDINGS} more ID values are each carried by several elements`,
+      REFUSE_FIX,
+    );
   }
 }
 
@@ -989,7 +1010,7 @@ const VALUE_ELEMENTS: [string, string][] = [
 ];
 
 function commentsInValues(
-  root: Element,
+  elements: ElementIndex,
   add: (
     step: StepId,
     code: SamlCode,
@@ -999,7 +1020,7 @@ function commentsInValues(
   ) => void,
 ): void {
   for (const [ns, local] of VALUE_ELEMENTS) {
-    for (const el of descendants(root, ns, local)) {
+    for (const el of elements.named(ns, local)) {
       if (!hasComment(el)) continue;
       const full = textOf(el);
       const first = firstTextOf(el);
