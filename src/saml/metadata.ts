@@ -66,6 +66,8 @@ export interface MetadataSignatureReport {
   signerListed?: boolean;
   /** The signer is one of the federation signing certificates named (`MetadataOptions.signers`). */
   signerNamed?: boolean;
+  /** Signing certificates were named: the metadata must be signed with one of them. */
+  required?: boolean;
   shape?: SignatureShape;
   /** Why it did not verify. */
   problem?: string;
@@ -281,7 +283,7 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
 function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding[] {
   const f: SamlFinding[] = [];
   const at = opts.at;
-  if (!r.signature.present && opts.signers?.length) {
+  if (!r.signature.present && r.signature.required) {
     f.push(
       finding(
         "saml-metadata-signature-invalid",

@@ -88,6 +88,7 @@ export type StepId =
   | "in-response-to"
   | "time"
   | "subject-confirmation"
+  | "authn-statement"
   | "name-id";
 
 export const STEP_TITLES: Record<StepId, string> = {
@@ -104,6 +105,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   "in-response-to": "InResponseTo",
   time: "Validity period",
   "subject-confirmation": "Subject confirmation (bearer)",
+  "authn-statement": "Authentication statement",
   "name-id": "NameID",
 };
 
@@ -204,6 +206,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   const trusted = trustedCertificates(opts);
   const found: StepFinding[] = [];
   const details = new Map<StepId, string[]>();
+  const unverifiedSteps = new Set<StepId>();
   const say = (step: StepId, line: string) => {
     const lines = details.get(step);
     if (lines) lines.push(line);
@@ -233,7 +236,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
     report.findings = [...found]
       .sort((x, y) => order[x.severity] - order[y.severity])
       .map(({ step: _s, ...f }) => f);
-    report.steps = buildSteps(found, details);
+    report.steps = buildSteps(found, details, unverifiedSteps);
     report.valid = !found.some((f) => f.severity === "error");
     return report;
   };
@@ -378,7 +381,16 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
     (f) => f.step === "structure" && f.severity === "error" && f.code !== "saml-encrypted-assertion",
   );
   const sigReports: { rep: SignatureReport; result?: CheckResult & { ok: true } }[] = [];
-  if (!responseSig && !assertionSig) {
+  // An encrypted Assertion carries its own signature inside the encryption (IdPs sign, then encrypt): it
+  // cannot be seen here, so it is neither reported as present nor as missing.
+  const assertionSigned = assertionSig
+    ? "the Assertion is signed"
+    : encrypted.length
+      ? "the Assertion is encrypted: IdPs sign it inside the encryption, and that signature can only be checked with the SP's private key"
+      : assertionEl
+        ? "the Assertion is not signed"
+        : "there is no Assertion";
+  if (!responseSig && !assertionSig && !encrypted.length) {
     add(
       "signature-present",
       "saml-signature-missing",
@@ -389,15 +401,9 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   } else {
     say(
       "signature-present",
-      [
-        responseSig ? "the Response is signed" : "the Response is not signed",
-        assertionSig
-          ? "the Assertion is signed"
-          : assertionEl
-            ? "the Assertion is not signed"
-            : "there is no Assertion",
-      ].join("; "),
+      `${responseSig ? "the Response is signed" : "the Response is not signed"}; ${assertionSigned}`,
     );
+    if (encrypted.length && !assertionSig) unverifiedSteps.add("signature-present");
   }
   for (const [on, sig, owner] of [
     ["response", responseSig, root],
@@ -463,7 +469,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
   if (respSigned?.result) {
     responseView = respSigned.result.signedRoot;
     responseSource = respSigned.rep.signerTrusted ? "signed" : "signed-untrusted";
-  } else if (asrtSigned?.rep.signerTrusted && !responseSig) {
+  } else if ((asrtSigned?.rep.signerTrusted || encrypted.length) && !responseSig) {
     responseSource = "unsigned-envelope";
   }
   let assertionView: Element | undefined;
@@ -496,9 +502,13 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       "signature-present",
       "saml-unsigned-envelope",
       "info",
-      "only the Assertion is signed: the Response's Destination, InResponseTo and Status are outside any signature (the Assertion's Recipient and InResponseTo are the signed ones)",
+      encrypted.length
+        ? "the Response is not signed: its Destination, InResponseTo and Status are outside any signature checked here (the encrypted Assertion's Recipient and InResponseTo, signed inside it, cannot be read)"
+        : "only the Assertion is signed: the Response's Destination, InResponseTo and Status are outside any signature (the Assertion's Recipient and InResponseTo are the signed ones)",
     );
   }
+  // Response-level values that no verified signature covers are shown, never marked ok.
+  const envelopeSigned = responseSource === "signed";
 
   // ---- 5. Contents
   const r = report.response;
@@ -657,10 +667,25 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
         add(
           "subject-confirmation",
           "saml-no-bearer",
-          "warning",
-          "the bearer SubjectConfirmationData has no NotOnOrAfter (SAML profiles 4.1.4.2 requires one to limit the Response's lifetime)",
+          "error",
+          "the bearer SubjectConfirmationData has no NotOnOrAfter: the SAML 2.0 Web SSO profile (§4.1.4.2) requires one, and without it the Assertion could be replayed for ever",
+          "have the IdP set NotOnOrAfter on the bearer SubjectConfirmationData (a few minutes after issuing)",
         );
       } else say("time", `SubjectConfirmationData: until ${b.notOnOrAfter}`);
+    }
+    if (a.authn) {
+      say(
+        "authn-statement",
+        `the user authenticated at ${a.authn.authnInstant ?? "(no AuthnInstant)"}${a.authn.contextClass ? ` (${a.authn.contextClass})` : ""}`,
+      );
+    } else {
+      add(
+        "authn-statement",
+        "saml-no-authn-statement",
+        "error",
+        "the Assertion has no AuthnStatement: it does not say that the user logged in, so it is not accepted as a login (the SAML 2.0 Web SSO profile, §4.1.4.2, requires one)",
+        "have the IdP issue an authentication assertion (with an AuthnStatement), not an attribute-only one",
+      );
     }
     if (a.issueInstant) {
       const d = parseTime(a.issueInstant, "Assertion IssueInstant", add);
@@ -743,7 +768,13 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       "warning",
       "the Response is signed but has no Destination (SAML bindings 3.5.5.2 requires one on signed Responses)",
     );
-  } else if (opts.acs !== undefined && r.destination !== undefined) say("destination", "matches the ACS URL");
+  } else if (opts.acs !== undefined && r.destination !== undefined) {
+    if (envelopeSigned) say("destination", "matches the ACS URL");
+    else {
+      say("destination", `matches the ACS URL, but ${UNSIGNED_ENVELOPE}`);
+      unverifiedSteps.add("destination");
+    }
+  }
   if (opts.requestId !== undefined) {
     if (
       r.inResponseTo === undefined &&
@@ -764,7 +795,16 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
         `the Response answers request "${r.inResponseTo}", not "${opts.requestId}"`,
         "a Response answers one AuthnRequest: start the login again from the SP",
       );
-    } else say("in-response-to", "matches the request ID");
+    } else {
+      const signedAnswer =
+        assertionSource === "signed" &&
+        (a?.subjectConfirmations ?? []).some((c) => c.method === BEARER && c.inResponseTo === opts.requestId);
+      if (envelopeSigned || signedAnswer) say("in-response-to", "matches the request ID");
+      else {
+        say("in-response-to", `matches the request ID, but ${UNSIGNED_ENVELOPE}`);
+        unverifiedSteps.add("in-response-to");
+      }
+    }
   } else
     say(
       "in-response-to",
@@ -775,6 +815,8 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
 
   return finish();
 }
+
+const UNSIGNED_ENVELOPE = "it was read from the unsigned Response: no signature checked here covers it";
 
 const REFUSE_FIX = "refuse this Response: an IdP never produces this shape; it was altered after signing";
 
@@ -1184,16 +1226,19 @@ const STEP_ORDER: StepId[] = [
   "in-response-to",
   "time",
   "subject-confirmation",
+  "authn-statement",
   "name-id",
 ];
 
-function buildSteps(found: StepFinding[], details: Map<StepId, string[]>): Step[] {
+/** `unverified`: steps whose values no checked signature covers; shown as "info", never as passed. */
+function buildSteps(found: StepFinding[], details: Map<StepId, string[]>, unverified: Set<StepId>): Step[] {
   return STEP_ORDER.map((id) => {
     const mine = found.filter((f) => f.step === id);
     const lines = details.get(id) ?? [];
     let status: StepStatus = "skip";
     if (mine.some((f) => f.severity === "error")) status = "fail";
     else if (mine.some((f) => f.severity === "warning")) status = "warn";
+    else if (unverified.has(id)) status = "info";
     else if (lines.some((l) => l.startsWith("not compared"))) status = "skip";
     else if (lines.length || mine.length) status = "pass";
     return { id, status, details: [...(details.get(id) ?? []), ...mine.map((f) => f.message)] };
