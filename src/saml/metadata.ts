@@ -172,17 +172,19 @@ function checkMetadataSignature(
   opts: MetadataOptions,
   limits: XmlLimits,
 ): { signature: MetadataSignatureReport; signedRoot?: Element } {
-  if (sigs.length === 0) return { signature: { present: false } };
+  const required = opts.signers?.length ? { required: true } : {};
+  if (sigs.length === 0) return { signature: { present: false, ...required } };
   if (sigs.length > 1) {
     return {
       signature: {
         present: true,
         valid: false,
         problem: `the root element carries ${sigs.length} signatures`,
+        ...required,
       },
     };
   }
-  const signature: MetadataSignatureReport = { present: true };
+  const signature: MetadataSignatureReport = { present: true, ...required };
   const shape = inspectSignature(sigs[0], attr(root, "ID"), "metadata", opts.allowSha1 ?? false);
   // A whole-document reference (URI="") is common in metadata and unambiguous when the signature is a
   // child of the root: it is the root. Anything else must be "#" + the root's ID.
