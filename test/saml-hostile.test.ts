@@ -283,6 +283,30 @@ describe("saml hostile input from the CLI and the web app", () => {
         payload: JSON.stringify(body),
       });
 
+    it("metadataSigner: the metadata's signature is checked against the federation's certificate", async () => {
+      const signedMd = signElement(metadataXml(), "_md", {
+        privateKey: other.key.privateKey,
+        certificate: other.der,
+      });
+      const unnamed = await post("/api/saml/metadata", { metadata: { text: signedMd } });
+      assert.equal(unnamed.statusCode, 200, unnamed.body);
+      assert.ok(
+        unnamed.json().findings.some((f: { code: string }) => f.code === "saml-metadata-signer-unknown"),
+      );
+      const named = await post("/api/saml/metadata", {
+        metadata: { text: signedMd },
+        metadataSigner: { text: toPem(other.der) },
+      });
+      assert.equal(named.statusCode, 200, named.body);
+      assert.equal(named.json().signature.signerNamed, true);
+      const wrong = await post("/api/saml/metadata", {
+        metadata: { text: signedMd },
+        metadataSigner: { text: toPem(idp.der) },
+      });
+      assert.equal(wrong.json().valid, false);
+      assert.match(wrong.json().signature.problem, /does not verify with the metadata signer given/);
+    });
+
     it("hostile Responses and metadata are 400 with the message, quickly", async () => {
       const start = performance.now();
       const v = await post("/api/saml/verify", {
