@@ -125,6 +125,19 @@ ${md([next.der], { entityId: "https://idp2.example.com" })
     assert.ok(codes(read(agg, { entityId: "https://nope" }).findings).includes("saml-metadata-no-idp"));
   });
 
+  it("an IdP listing more than 64 certificates: the rest are not read, and that is an error", () => {
+    const r = read(md(Array.from({ length: 100 }, () => next.der)));
+    const f = r.findings.find((x) => x.code === "saml-too-large");
+    assert.ok(f, JSON.stringify(codes(r.findings)));
+    assert.equal(f.severity, "error");
+    assert.match(
+      f.message,
+      /the IdP lists 100 certificates; IdPs list one to four, and only the first 64 are read/,
+    );
+    assert.equal(r.idps[0].keys.length, 64);
+    assert.equal(r.idps[0].signing.length, 1, "the same certificate, listed once");
+  });
+
   it("no IDPSSODescriptor, no signing certificate, expired validUntil", () => {
     const sp = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>`;
     assert.ok(codes(read(sp).findings).includes("saml-metadata-no-idp"));

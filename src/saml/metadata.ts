@@ -34,6 +34,8 @@ export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 export function metadataLimits(length: number): XmlLimits {
   return { bytes: MAX_METADATA_BYTES, elements: 8192 + Math.floor(length / 64) };
 }
+/** Certificates read per IdP entity: IdPs list one to four; beyond this the rest are not read. */
+export const MAX_IDP_CERTIFICATES = 64;
 /** Signing certificates expiring within this many days are reported. */
 export const EXPIRY_WARNING_DAYS = 30;
 
@@ -55,6 +57,8 @@ export interface IdpEntity {
   signing: Certificate[];
   /** X509Certificate elements that did not decode. */
   badCertificates: string[];
+  /** X509Certificate elements beyond MAX_IDP_CERTIFICATES, not read. */
+  unreadCertificates: number;
 }
 
 export interface MetadataSignatureReport {
@@ -255,6 +259,7 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
     keys: [],
     signing: [],
     badCertificates: [],
+    unreadCertificates: 0,
   };
   const vu = attr(entity, "validUntil") ?? attr(idp, "validUntil");
   if (vu) out.validUntil = new Date(vu);
@@ -262,6 +267,8 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
   if (cd) out.cacheDuration = cd;
   const w = attr(idp, "WantAuthnRequestsSigned");
   if (w !== undefined) out.wantAuthnRequestsSigned = w === "true" || w === "1";
+  const seen = new Set<string>();
+  let read = 0;
   for (const kd of childElements(idp, NS.metadata, "KeyDescriptor")) {
     const u = attr(kd, "use");
     const use: KeyDescriptorInfo["use"] =
@@ -270,10 +277,17 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
     if (!keyInfo) continue;
     const keyNameEl = child(keyInfo, NS.ds, "KeyName");
     for (const x of descendants(keyInfo, NS.ds, "X509Certificate")) {
+      if (read++ >= MAX_IDP_CERTIFICATES) {
+        out.unreadCertificates++;
+        continue;
+      }
       try {
         const cert = parseCertificate(new Uint8Array(Buffer.from(textOf(x).replace(/\s+/g, ""), "base64")));
         out.keys.push({ use, cert, ...(keyNameEl ? { keyName: textOf(keyNameEl).trim() } : {}) });
-        if (use !== "encryption" && !out.signing.some((c) => sameCert(c, cert))) out.signing.push(cert);
+        if (use !== "encryption" && !seen.has(cert.sha256)) {
+          seen.add(cert.sha256);
+          out.signing.push(cert);
+        }
       } catch (e) {
         out.badCertificates.push(e instanceof Error ? e.message : String(e));
       }
@@ -371,6 +385,15 @@ function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding
         ),
       );
     }
+    if (idp.unreadCertificates) {
+      f.push(
+        finding(
+          "saml-too-large",
+          "error",
+          `${who}the IdP lists ${MAX_IDP_CERTIFICATES + idp.unreadCertificates} certificates; IdPs list one to four, and only the first ${MAX_IDP_CERTIFICATES} are read`,
+        ),
+      );
+    }
     if (idp.signing.length === 0) {
       f.push(
         finding(
@@ -393,10 +416,11 @@ function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding
         ),
       );
     }
+    const lastExpiry = Math.max(...idp.signing.map((c) => c.notAfter.getTime()));
     for (const c of idp.signing) {
       const v = validityAt(c, at);
       const left = daysLeft(c, at);
-      const successor = idp.signing.some((o) => o !== c && o.notAfter.getTime() > c.notAfter.getTime());
+      const successor = c.notAfter.getTime() < lastExpiry;
       if (v === "expired") {
         f.push(
           finding(
