@@ -154,6 +154,19 @@ describe("saml hostile input: refused before the DOM parse, with a clear message
     );
   });
 
+  it("20,000 comments in a signed Response (21 s: the signature library removes them one by one)", () => {
+    const xml = sign(base()).replace("<saml:Subject>", `<saml:Subject>${"<!---->".repeat(20_000)}`);
+    refusedInput(() => check(xml), "saml-too-large", /more than 256 comments and processing instructions/);
+  });
+
+  it("stray end tags cannot hide deeper nesting from the scan", () => {
+    refusedInput(
+      () => check(`${"</a>".repeat(1000)}${deep(1000)}`),
+      "saml-malformed",
+      /an end tag has no start tag/,
+    );
+  });
+
   it("an element with thousands of attributes, and markup that is never closed", () => {
     const attrs = Array.from({ length: 5000 }, (_, i) => ` a${i}="1"`).join("");
     refusedInput(
