@@ -11,7 +11,6 @@ import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
 import {
   algorithmUri,
   buildMetadataXml,
-  buildResponseXml,
   C14N_EXC,
   C14N_INCLUSIVE,
   ENVELOPED,
@@ -28,11 +27,8 @@ import {
 } from "../src/saml/index.js";
 import { toPem } from "../src/x509/pem.js";
 import { type Issued, issue, newKey, root, selfSigned } from "./helpers/pki.js";
+import { ACS, IDP, NOW, SP, sampleResponse } from "./helpers/saml.js";
 
-const NOW = new Date("2030-01-01T00:00:00Z");
-const SP = "https://example.my.salesforce.com";
-const ACS = "https://example.my.salesforce.com?so=00D000000000001";
-const IDP = "https://idp.example.com/metadata";
 const DS = "http://www.w3.org/2000/09/xmldsig#";
 const SAML = "urn:oasis:names:tc:SAML:2.0:assertion";
 const SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol";
@@ -47,21 +43,7 @@ const caSigned = issue(ca, {
 });
 const ecIdp = selfSigned({ name: "ec idp", keyKind: "p256", keyUsage: ["digitalSignature"] });
 
-function base(o: Partial<SampleResponseOptions> = {}): string {
-  return buildResponseXml({
-    issuer: IDP,
-    spEntityId: SP,
-    acs: ACS,
-    nameId: "alice@example.com",
-    issueInstant: NOW,
-    notBefore: new Date(NOW.getTime() - 60_000),
-    notOnOrAfter: new Date(NOW.getTime() + 300_000),
-    inResponseTo: "_req-1",
-    responseId: "_resp",
-    assertionId: "_assn",
-    ...o,
-  });
-}
+const base = sampleResponse;
 
 function signed(
   what: "response" | "assertion" | "both" = "both",
