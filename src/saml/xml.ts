@@ -209,9 +209,11 @@ export function parseXml(xml: string, what = "the XML", limits: XmlLimits = RESP
 }
 
 /**
- * One pass over the markup, in linear time, counting elements, nesting depth and attributes. It reads only
- * what it needs to skip correctly (comments, CDATA, processing instructions, quoted attribute values, which
- * may hold ">"); well-formedness is the parser's job, so anything it cannot make sense of is left to it.
+ * One pass over the markup, in linear time, counting elements, nesting depth, attributes, element names,
+ * comments and processing instructions against the limits above. It reads only what it needs to skip
+ * correctly (comments, CDATA, processing instructions, quoted attribute values, which may hold ">").
+ * Well-formedness is the parser's job, except for markup the scan cannot get past (never closed, or an end
+ * tag before its start tag): that is refused here, as the parser would only refuse it after reading the rest.
  */
 export function scanMarkup(
   xml: string,
