@@ -14,8 +14,13 @@
  *   checks (an RSA signature URI never verifies with an EC key) and ECDSA, RSA-SHA384 and SHA-384, which
  *   xml-crypto does not ship;
  * - a strict shape for each signature (`inspectSignature`): one SignedInfo, one Reference whose URI is
- *   `#ID` of the element the signature sits in, transforms enveloped-signature and exc-c14n only,
- *   exc-c14n canonicalisation, no ds:Object;
+ *   `#ID` of the element the signature sits in, transforms enveloped-signature then at most one of
+ *   exclusive or inclusive C14N 1.0 (enveloped alone already means inclusive C14N in XML-DSig, so naming it
+ *   is the same thing), never #WithComments, exc-c14n for SignedInfo, no ds:Object, at most
+ *   MAX_KEYINFO_CERTIFICATES certificates in KeyInfo;
+ * - every candidate key (trusted, then KeyInfo) tried in one `checkSignature()` pass (`checkWithKeys`): the
+ *   library parses and searches the whole document with XPath on every call, so one call per key made a
+ *   KeyInfo with 800 certificates take minutes;
  * - the signed XML the library returns is parsed again and is the only thing data is read from.
  */
 
