@@ -178,6 +178,8 @@ export function checkXmlText(xml: string, max = MAX_MESSAGE_BYTES): string {
 export function parseXml(xml: string, what = "the XML", limits: XmlLimits = RESPONSE_LIMITS): Document {
   checkXmlText(xml, limits.bytes);
   scanMarkup(xml, what, limits.elements);
+  // The first warning or error ends the parse: xmldom would otherwise go on through a broken document, and
+  // its recovery (text appended where the document allows none) grows faster than linearly.
   const problems: string[] = [];
   const record = (msg: unknown) => {
     problems.push(
@@ -185,6 +187,7 @@ export function parseXml(xml: string, what = "the XML", limits: XmlLimits = RESP
         .split("\n")[0]
         .replace(/^\[xmldom \w+\]\s*/, ""),
     );
+    throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${problems[0]}`);
   };
   let doc: Document;
   try {
@@ -195,11 +198,8 @@ export function parseXml(xml: string, what = "the XML", limits: XmlLimits = RESP
   } catch (e) {
     throw new SamlInputError(
       "saml-malformed",
-      `${what} is not well-formed: ${e instanceof Error ? e.message : e}`,
+      `${what} is not well-formed: ${problems[0] ?? (e instanceof Error ? e.message : e)}`,
     );
-  }
-  if (problems.length) {
-    throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${problems[0]}`);
   }
   if (!doc?.documentElement) throw new SamlInputError("saml-malformed", `${what} has no root element`);
   for (let n: Node | null = doc.firstChild; n; n = n.nextSibling) {
