@@ -21,8 +21,8 @@
  *     once per distinct name of an element that is not self-closed: 12,000 names in 900 KB took 6.5 s);
  *   - at most `XmlLimits.elements` elements: 10,000 in a Response (real ones hold a few dozen, a few
  *     thousand with large group attributes), and for metadata 8,192 plus one per 64 bytes (aggregates
- *     average over 100 bytes per element). Each element costs xml-crypto's XPath lookups, which walk the
- *     whole document four times per signature, a fixed amount of time: this cap is what bounds it.
+ *     average over 100 bytes per element). Each element costs xml-crypto (which parses the document again
+ *     and searches all of it with XPath for every signature) a fixed amount of time: this cap bounds it.
  */
 
 import { inflateRawSync } from "node:zlib";
