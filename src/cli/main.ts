@@ -272,6 +272,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .argument("<file>", "IdP metadata (EntityDescriptor or EntitiesDescriptor XML)")
     .option("--configured <CERTFILE>", "the IdP certificate the SP has configured (any format decode reads)")
     .option("--entity-id <ID>", "only this IdP, in a metadata aggregate")
+    .option(
+      "--metadata-signer <CERTFILE>",
+      "the federation's (or IdP's) metadata signing certificate: the metadata's signature must verify with it",
+    )
     .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
     .option("--allow-sha1", "accept a SHA-1 signature on the metadata")
     .option("--json", "print JSON (documented in docs/saml.md)")
@@ -287,6 +291,7 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .argument("<response>", "the Response file; - for standard input")
     .option("--cert <FILE>", "the IdP certificate the SP has configured")
     .option("--metadata <FILE>", "the IdP's metadata (trusted signing certificates when --cert is not given)")
+    .option("--metadata-signer <CERTFILE>", "the certificate the --metadata file must be signed with")
     .option("--sp-entity-id <ID>", "the SP's entity ID (expected Audience)")
     .option("--acs <URL>", "the SP's Assertion Consumer Service URL (expected Recipient and Destination)")
     .option("--request-id <ID>", "the ID of the SP's AuthnRequest (expected InResponseTo)")
