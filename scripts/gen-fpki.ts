@@ -1,5 +1,5 @@
 /**
- * Generates src/trust/data/fpki.json from the Federal PKI "CA certificates validating to Federal
+ * Generates data/fpki.json and data/fpki.der (see trust-bundle.ts) from the Federal PKI "CA certificates validating to Federal
  * Common Policy CA G2" PKCS#7 bundle.
  *
  *   node dist/scripts/gen-fpki.js /path/to/CACertificatesValidatingToFederalCommonPolicyG2.p7b [--out fpki.json]
@@ -9,9 +9,11 @@
  * accepts both; it is not the product's PKCS#7 reader.
  */
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FpkiRecordFields } from "../src/trust/bundled.js";
+import { writeCertificateBundle } from "./trust-bundle.js";
 
 /** Federal Common Policy CA G2 (see /work/shared/README.md and https://fpki.idmanagement.gov). */
 export const FCPCA_G2_SHA256 = "5F9AECC24616B2191372600DD80F6DD320C8CA5A0CEB7F09C985EBF0696934FC";
@@ -90,15 +92,8 @@ export function pkcs7Certificates(buf: Uint8Array): Uint8Array[] {
   });
 }
 
-export interface FpkiRecord {
-  sha256: string;
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  selfSigned: boolean;
-  ca: boolean;
-  der: string;
+export interface FpkiRecord extends FpkiRecordFields {
+  der: Uint8Array;
 }
 
 const readableName = (n: string): string => n.split("\n").filter(Boolean).reverse().join(", ");
@@ -125,7 +120,7 @@ export function buildCatalog(p7b: Uint8Array): { certificates: FpkiRecord[]; war
       notAfter: iso(x.validTo),
       selfSigned,
       ca: x.ca,
-      der: Buffer.from(der).toString("base64"),
+      der,
     });
   }
   return { certificates, warnings };
@@ -135,8 +130,7 @@ function main(argv: string[]): void {
   const args = argv.slice(2);
   const outIdx = args.indexOf("--out");
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-  const out =
-    outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "src/trust/data/fpki.json");
+  const out = outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/fpki.json");
   const input = args[0];
   if (!input) {
     console.error("usage: node dist/scripts/gen-fpki.js <bundle.p7b> [--out fpki.json]");
@@ -156,12 +150,10 @@ function main(argv: string[]): void {
     licence: "US Government work, public domain",
     generatedBy: "scripts/gen-fpki.ts",
     anchorSha256: FCPCA_G2_SHA256,
-    certificates,
   };
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(doc, null, 2) + "\n");
+  const derPath = writeCertificateBundle(out, doc, "certificates", certificates);
   const selfSigned = certificates.filter((c) => c.selfSigned).map((c) => c.subject);
-  console.log(`wrote ${out}: ${certificates.length} certificates; anchor ${anchor.subject}`);
+  console.log(`wrote ${out} and ${derPath}: ${certificates.length} certificates; anchor ${anchor.subject}`);
   console.log(`  self-signed: ${selfSigned.join(" | ")}`);
 }
 

@@ -1,9 +1,9 @@
 /**
- * Generates src/trust/data/mozilla.json from NSS's builtins certdata.txt.
+ * Generates data/mozilla.json and data/mozilla.der (see trust-bundle.ts) from NSS's builtins certdata.txt.
  *
  *   node dist/scripts/gen-mozilla.js /path/to/certdata.txt [--out path/to/mozilla.json]
  *
- * Build-time only: the product never reads certdata.txt, it imports the generated JSON.
+ * Build-time only: the product never reads certdata.txt, it reads the generated files.
  *
  * certdata.txt grammar (as NSS's own certdata.perl reads it):
  *  - everything before the `BEGINDATA` line is header;
@@ -15,9 +15,11 @@
  *    contain `\ooo` escapes), `CK_BBOOL` (`CK_TRUE`/`CK_FALSE`) or a symbolic constant.
  */
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MozillaRecordFields } from "../src/trust/bundled.js";
+import { writeCertificateBundle } from "./trust-bundle.js";
 
 export type AttrValue =
   | { type: "octal"; bytes: Uint8Array }
@@ -35,22 +37,14 @@ export interface NssObject {
 
 export type TrustValue = "trusted-delegator" | "must-verify" | "not-trusted" | "unknown";
 
-export interface RootRecord {
-  label: string;
-  alias: string;
-  sha256: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
+export interface RootRecord extends MozillaRecordFields {
   serverAuth: TrustValue;
   emailProtection: TrustValue;
   codeSigning: TrustValue;
-  serverDistrustAfter: string | null;
-  emailDistrustAfter: string | null;
   /** Where a distrust-after date was found: the certificate object, the trust object, or both. */
   distrustAfterOn: "certificate" | "trust" | "both" | null;
   mozillaCaPolicy: boolean;
-  der: string;
+  der: Uint8Array;
 }
 
 class ParseError extends Error {}
@@ -367,7 +361,7 @@ export function buildRoots(objects: NssObject[]): BuildResult {
       emailDistrustAfter: email.iso,
       distrustAfterOn: server.on ?? email.on,
       mozillaCaPolicy: policy?.type === "bool" ? policy.value : false,
-      der: Buffer.from(der).toString("base64"),
+      der,
     });
   }
 
@@ -395,8 +389,7 @@ function main(argv: string[]): void {
   const args = argv.slice(2);
   const outIdx = args.indexOf("--out");
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-  const out =
-    outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "src/trust/data/mozilla.json");
+  const out = outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]!) : resolve(repoRoot, "data/mozilla.json");
   const input = args[0];
   if (!input) {
     console.error("usage: node dist/scripts/gen-mozilla.js <certdata.txt> [--out mozilla.json]");
@@ -414,16 +407,14 @@ function main(argv: string[]): void {
     date: "2026-05-01",
     licence: "MPL-2.0",
     generatedBy: "scripts/gen-mozilla.ts",
-    roots,
     trustOnly,
   };
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(doc, null, 2) + "\n");
+  const derPath = writeCertificateBundle(out, doc, "roots", roots);
   const server = roots.filter((r) => r.serverAuth === "trusted-delegator").length;
   const distrusted = roots
     .filter((r) => r.serverDistrustAfter)
     .map((r) => `${r.label} ${r.serverDistrustAfter}`);
-  console.log(`wrote ${out}: ${roots.length} roots, ${server} with server-auth trust`);
+  console.log(`wrote ${out} and ${derPath}: ${roots.length} roots, ${server} with server-auth trust`);
   for (const d of distrusted) console.log(`  server distrust after: ${d}`);
 }
 

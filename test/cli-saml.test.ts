@@ -182,6 +182,55 @@ describe("chainproof saml metadata on examples/saml", () => {
     assert.ok(doc.findings.some((f: { code: string }) => f.code === "saml-configured-cert-incoming"));
   });
 
+  it("--metadata-signer: the signature is checked against the named certificate only", async () => {
+    const { dir, cleanup } = tempDir();
+    after(cleanup);
+    const ok = await runCli([
+      "saml",
+      "metadata",
+      ex("idp-metadata.xml"),
+      "--metadata-signer",
+      ex("idp-2024.pem"),
+      "--at",
+      "2026-12-15",
+    ]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /Signature\s+valid, by .* \(the metadata signer given\)/);
+    assert.match(ok.stdout, /saml-metadata-signer-verified/);
+    const stranger = writeIn(dir, "federation.pem", toPem(selfSigned({ name: "federation" }).der));
+    const bad = await runCli([
+      "saml",
+      "metadata",
+      ex("idp-metadata.xml"),
+      "--metadata-signer",
+      stranger,
+      "--at",
+      "2026-12-15",
+    ]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /saml-metadata-signature-invalid/);
+    assert.match(bad.stdout, /does not verify with the metadata signer given \("federation"/);
+    // saml verify: metadata that does not verify with the named signer is an error, not a warning.
+    const v = await runCli([
+      "saml",
+      "verify",
+      ex("response-rotated.xml"),
+      "--metadata",
+      ex("idp-metadata.xml"),
+      "--metadata-signer",
+      stranger,
+      ...SP_ARGS,
+      "--at",
+      "2027-01-05T09:01:00Z",
+      "--json",
+    ]);
+    assert.equal(v.code, 1, v.stderr);
+    assert.ok(errorCodes(JSON.parse(v.stdout)).includes("saml-metadata-signature-invalid"), v.stdout);
+    const usage = await runCli(["saml", "verify", ex("response-valid.xml"), "--metadata-signer", stranger]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--metadata-signer needs --metadata/);
+  });
+
   it("a configured certificate the IdP does not list: exit 1", async () => {
     const { dir, cleanup } = tempDir();
     after(cleanup);

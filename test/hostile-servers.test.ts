@@ -132,8 +132,12 @@ describe("hostile servers: a clear finding within the timeout", () => {
     assert.equal(r.certificates.length, 50);
     assert.ok(codes(r).includes("oversized-chain"));
     assert.ok(codes(r).includes("unrelated-certificate"));
-    // The real chain is at the front: every client still trusts it.
-    assert.equal(r.trusted, true, JSON.stringify(r.matrix.clients.map((v) => v.reason)));
+    // The real chain is at the front: every client still trusts it, except Java's TLS layer, which reads at
+    // most 10 certificates (jdk.tls.maxCertificateChainLength; src/clients/java.ts).
+    for (const v of r.matrix.clients) {
+      if (v.client === "java" || v.client === "salesforce") assert.equal(v.reason?.code, "chain-too-long");
+      else assert.equal(v.status, "trusted", JSON.stringify(v.reason));
+    }
     assert.ok(ms < TIMEOUT_MS + 3000, `${ms} ms`);
   });
 
@@ -194,12 +198,14 @@ describe("hostile servers: a scan over all of them, with good ones", () => {
       assert.equal(got.length, list.length);
       for (const [i, name] of list.entries()) {
         const s = got[i];
-        if (name.startsWith("good") || name === "long")
+        if (name.startsWith("good"))
           assert.equal(s.status, "trusted", `${name}: ${JSON.stringify(s.findings)}`);
+        // Java and Salesforce read at most 10 of the certificates sent.
+        else if (name === "long") assert.equal(s.status, "untrusted", `${name}: ${s.status}`);
         else assert.equal(s.status, "failed", `${name}: ${s.status}`);
         if (name === "silent") assert.match(s.failure ?? "", /timeout/);
       }
-      assert.equal(counts.trusted, 6);
+      assert.equal(counts.trusted, 5);
       assert.equal(counts.failed, 5);
       // Four at a time, at most ~2 timeouts in a row per slot: well under the sum of all timeouts.
       assert.ok(ms < 4 * TIMEOUT_MS + 3000, `${ms} ms`);

@@ -125,6 +125,19 @@ ${md([next.der], { entityId: "https://idp2.example.com" })
     assert.ok(codes(read(agg, { entityId: "https://nope" }).findings).includes("saml-metadata-no-idp"));
   });
 
+  it("an IdP listing more than 64 certificates: the rest are not read, and that is an error", () => {
+    const r = read(md(Array.from({ length: 100 }, () => next.der)));
+    const f = r.findings.find((x) => x.code === "saml-too-large");
+    assert.ok(f, JSON.stringify(codes(r.findings)));
+    assert.equal(f.severity, "error");
+    assert.match(
+      f.message,
+      /the IdP lists 100 certificates; IdPs list one to four, and only the first 64 are read/,
+    );
+    assert.equal(r.idps[0].keys.length, 64);
+    assert.equal(r.idps[0].signing.length, 1, "the same certificate, listed once");
+  });
+
   it("no IDPSSODescriptor, no signing certificate, expired validUntil", () => {
     const sp = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>`;
     assert.ok(codes(read(sp).findings).includes("saml-metadata-no-idp"));
@@ -161,15 +174,53 @@ describe("saml metadata: its own signature", () => {
     assert.ok(codes(r.findings).includes("saml-metadata-self-signed"));
   });
 
-  it("signed by another certificate (a federation key): valid, not listed", () => {
-    const xml = signElement(md([next.der]), "_md", {
+  const byStranger = () =>
+    signElement(md([next.der]), "_md", {
       privateKey: stranger.key.privateKey,
       certificate: stranger.der,
       signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
     });
-    const r = read(xml);
+
+  it("signed by a certificate it does not list, no federation key named: intact, but a warning says so", () => {
+    const r = read(byStranger());
     assert.equal(r.signature.valid, true);
     assert.equal(r.signature.signerListed, false);
+    const f = r.findings.find((x) => x.code === "saml-metadata-signer-unknown");
+    assert.ok(f, JSON.stringify(r.findings));
+    assert.equal(f.severity, "warning");
+    assert.match(
+      f.message,
+      /signed with "someone else" \(SHA-256 .*\), a certificate it does not list and that was not named as the federation's signing certificate/,
+    );
+    assert.match(f.fix ?? "", /--metadata-signer CERTFILE/);
+  });
+
+  it("the federation's signing certificate named: verified against it, and only it", () => {
+    const named = readMetadata(Buffer.from(byStranger()), { at: AT, signers: [stranger.cert] });
+    assert.equal(named.signature.valid, true);
+    assert.equal(named.signature.signerNamed, true);
+    assert.equal(named.source, "signed");
+    assert.deepEqual(
+      named.findings.filter((x) => x.code.startsWith("saml-metadata-s")).map((x) => [x.code, x.severity]),
+      [["saml-metadata-signer-verified", "info"]],
+    );
+    // Signed by a listed certificate, but the named federation key is another: not verified.
+    const self = signElement(md([old.der, next.der]), "_md", {
+      privateKey: old.key.privateKey,
+      certificate: old.der,
+    });
+    const wrong = readMetadata(Buffer.from(self), { at: AT, signers: [stranger.cert] });
+    assert.equal(wrong.signature.valid, false);
+    assert.equal(wrong.source, "unsigned");
+    const f = wrong.findings.find((x) => x.code === "saml-metadata-signature-invalid");
+    assert.equal(f?.severity, "error");
+    assert.match(f?.message ?? "", /does not verify with the metadata signer given \("someone else"/);
+    // Not signed at all, while a signer was named: an error too.
+    const unsigned = readMetadata(Buffer.from(md([next.der])), { at: AT, signers: [stranger.cert] });
+    assert.match(
+      unsigned.findings.find((x) => x.code === "saml-metadata-signature-invalid")?.message ?? "",
+      /not signed, but a metadata signing certificate was given/,
+    );
   });
 
   it("tampered after signing: invalid (a certificate swapped in)", () => {

@@ -11,8 +11,8 @@ import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
 import {
   algorithmUri,
   buildMetadataXml,
-  buildResponseXml,
   C14N_EXC,
+  C14N_INCLUSIVE,
   ENVELOPED,
   NotAResponseError,
   newSigner,
@@ -27,11 +27,8 @@ import {
 } from "../src/saml/index.js";
 import { toPem } from "../src/x509/pem.js";
 import { type Issued, issue, newKey, root, selfSigned } from "./helpers/pki.js";
+import { ACS, IDP, NOW, SP, sampleResponse } from "./helpers/saml.js";
 
-const NOW = new Date("2030-01-01T00:00:00Z");
-const SP = "https://example.my.salesforce.com";
-const ACS = "https://example.my.salesforce.com?so=00D000000000001";
-const IDP = "https://idp.example.com/metadata";
 const DS = "http://www.w3.org/2000/09/xmldsig#";
 const SAML = "urn:oasis:names:tc:SAML:2.0:assertion";
 const SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol";
@@ -46,21 +43,7 @@ const caSigned = issue(ca, {
 });
 const ecIdp = selfSigned({ name: "ec idp", keyKind: "p256", keyUsage: ["digitalSignature"] });
 
-function base(o: Partial<SampleResponseOptions> = {}): string {
-  return buildResponseXml({
-    issuer: IDP,
-    spEntityId: SP,
-    acs: ACS,
-    nameId: "alice@example.com",
-    issueInstant: NOW,
-    notBefore: new Date(NOW.getTime() - 60_000),
-    notOnOrAfter: new Date(NOW.getTime() + 300_000),
-    inResponseTo: "_req-1",
-    responseId: "_resp",
-    assertionId: "_assn",
-    ...o,
-  });
-}
+const base = sampleResponse;
 
 function signed(
   what: "response" | "assertion" | "both" = "both",
@@ -122,10 +105,17 @@ describe("saml verify: valid Responses", () => {
       assert.equal(r.assertion?.nameId?.value, "alice@example.com");
       assert.equal(r.assertionSource, "signed");
       assert.equal(r.responseSource, what === "assertion" ? "unsigned-envelope" : "signed");
-      assert.ok(
-        r.steps.every((s) => s.status === "pass" || s.status === "skip"),
-        JSON.stringify(r.steps),
-      );
+      // With only the Assertion signed, the Response's Destination is shown, not passed: no signature covers it.
+      const unsigned = what === "assertion" ? ["destination"] : [];
+      for (const s of r.steps) {
+        if (unsigned.includes(s.id)) {
+          assert.equal(s.status, "info", JSON.stringify(s));
+          assert.match(
+            s.details.join("\n"),
+            /matches the ACS URL, but it was read from the unsigned Response/,
+          );
+        } else assert.ok(s.status === "pass" || s.status === "skip", JSON.stringify(s));
+      }
     });
   }
 
@@ -355,6 +345,62 @@ describe("saml verify: each step's failure", () => {
     refused(check(xml), "saml-no-bearer", /holder-of-key/);
   });
 
+  it("a bearer SubjectConfirmationData without NotOnOrAfter is refused (Web SSO profile §4.1.4.2)", () => {
+    const xml = base().replace(/(<saml:SubjectConfirmationData[^>]*?) NotOnOrAfter="[^"]*"/, "$1");
+    assert.notEqual(xml, base());
+    const r = check(signResponse(xml, "both", { privateKey: idp.key.privateKey, certificate: idp.der }));
+    refused(
+      r,
+      "saml-no-bearer",
+      /has no NotOnOrAfter: the SAML 2\.0 Web SSO profile \(§4\.1\.4\.2\) requires one/,
+    );
+    assert.equal(r.steps.find((s) => s.id === "subject-confirmation")?.status, "fail");
+  });
+
+  it("an Assertion without an AuthnStatement is not accepted as a login", () => {
+    const xml = base().replace(/<saml:AuthnStatement[\s\S]*<\/saml:AuthnStatement>/, "");
+    assert.notEqual(xml, base());
+    const r = check(signResponse(xml, "both", { privateKey: idp.key.privateKey, certificate: idp.der }));
+    refused(r, "saml-no-authn-statement", /has no AuthnStatement: it does not say that the user logged in/);
+    assert.equal(r.steps.find((s) => s.id === "authn-statement")?.status, "fail");
+    assert.match(
+      check(signed()).steps.find((s) => s.id === "authn-statement")?.details[0] ?? "",
+      /the user authenticated at 2030-01-01T00:00:00Z \(urn:oasis:names:tc:SAML:2\.0:ac:classes:PasswordProtectedTransport\)/,
+    );
+  });
+
+  it("encrypted assertion in an unsigned Response: not called unsigned, and the envelope is not marked ok", () => {
+    const xml = base().replace(
+      /<saml:Assertion[\s\S]*<\/saml:Assertion>/,
+      '<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml:EncryptedAssertion>',
+    );
+    const r = check(xml);
+    refused(r, "saml-encrypted-assertion");
+    assert.deepEqual(
+      codes(r),
+      ["saml-encrypted-assertion"],
+      "no saml-signature-missing: the Assertion is signed inside",
+    );
+    const step = (id: string) => r.steps.find((s) => s.id === id)!;
+    assert.equal(step("signature-present").status, "info");
+    assert.match(
+      step("signature-present").details[0],
+      /the Response is not signed; the Assertion is encrypted: IdPs sign it inside the encryption/,
+    );
+    assert.equal(r.responseSource, "unsigned-envelope");
+    assert.match(
+      message(r, "saml-unsigned-envelope"),
+      /the Response is not signed: its Destination, InResponseTo and Status are outside any signature/,
+    );
+    for (const id of ["destination", "in-response-to"]) {
+      assert.equal(step(id).status, "info", JSON.stringify(step(id)));
+      assert.match(
+        step(id).details.join("\n"),
+        /read from the unsigned Response: no signature checked here covers it/,
+      );
+    }
+  });
+
   it("encrypted assertion: said, not silently passed", () => {
     const xml = base().replace(
       /<saml:Assertion[\s\S]*<\/saml:Assertion>/,
@@ -363,6 +409,11 @@ describe("saml verify: each step's failure", () => {
     const r = check(signResponse(xml, "response", { privateKey: idp.key.privateKey, certificate: idp.der }));
     refused(r, "saml-encrypted-assertion");
     assert.equal(r.signatures[0].valid, true, "the Response's own signature is still checked");
+    assert.equal(
+      r.steps.find((s) => s.id === "destination")?.status,
+      "pass",
+      "the signed Response's Destination",
+    );
   });
 
   it("bad input: not XML, not a Response, too large, too deep", () => {
@@ -619,6 +670,42 @@ describe("saml verify: attacks are refused, each with its own message", () => {
     // An ECDSA URI with an RSA key (or the reverse) never verifies.
     const confused = signed("assertion").replace("xmldsig-more#rsa-sha256", "xmldsig-more#ecdsa-sha256");
     refused(check(confused), "saml-signature-invalid");
+  });
+
+  it("transforms: explicit inclusive C14N 1.0 is accepted (enveloped alone implies it); two canonicalisations are not", () => {
+    const withTransforms = (transforms: string[]) => {
+      const sx = newSigner({
+        privateKey: idp.key.privateKey,
+        publicCert: toPem(idp.der),
+        signatureAlgorithm: algorithmUri("RSA-SHA256"),
+        canonicalizationAlgorithm: C14N_EXC,
+      });
+      sx.addReference({ xpath: "//*[@ID='_assn']", transforms, digestAlgorithm: algorithmUri("SHA-256") });
+      sx.computeSignature(base(), {
+        prefix: "ds",
+        location: { reference: "//*[@ID='_assn']/*[local-name(.)='Issuer']", action: "after" },
+      });
+      return sx.getSignedXml();
+    };
+    for (const t of [[ENVELOPED], [ENVELOPED, C14N_INCLUSIVE], [ENVELOPED, C14N_EXC]]) {
+      const r = check(withTransforms(t));
+      assert.equal(r.valid, true, `${t.join(", ")}: ${JSON.stringify(r.findings)}`);
+      assert.deepEqual(r.signatures[0].transforms, t);
+    }
+    refused(
+      check(withTransforms([ENVELOPED, C14N_EXC, C14N_INCLUSIVE])),
+      "saml-signature-unsupported",
+      /canonicalises its Reference twice/,
+    );
+    const comments = withTransforms([ENVELOPED, C14N_INCLUSIVE]).replace(
+      `Algorithm="${C14N_INCLUSIVE}"/>`,
+      `Algorithm="${C14N_INCLUSIVE}#WithComments"/>`,
+    );
+    refused(
+      check(comments),
+      "saml-signature-unsupported",
+      /REC-xml-c14n-20010315#WithComments; only enveloped-signature, then exclusive or inclusive C14N 1\.0 without comments/,
+    );
   });
 
   it("an attacker's own key and certificate in KeyInfo is a mismatch, never valid", () => {

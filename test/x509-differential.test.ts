@@ -1,7 +1,7 @@
 /**
  * Differential test: every field our decoder reports (through the `decode --json` mapping) against what
  * `openssl x509 -text -nameopt RFC2253,-esc_msb -serial -fingerprint` reports, for Mozilla's root store
- * (the committed src/trust/data/mozilla.json) and for a set generated here with openssl (every key type,
+ * (the committed data/mozilla.json and .der) and for a set generated here with openssl (every key type,
  * SAN kind and extension the decoder knows).
  *
  * For each certificate, the expected OpenSSL text is built from our JSON in OpenSSL's vocabulary and

@@ -1,39 +1,147 @@
 /**
- * chainproof CLI entry. Commands load their modules on demand so `chainproof decode` starts fast.
+ * chainproof CLI entry. Commands load their modules on demand so `chainproof decode` starts fast: `decode`
+ * and `verify` in their plain forms do not even load commander (see fastCommand), `keys` is registered only
+ * when the command line may need it, and each command's module is imported when it runs.
  * Exit codes: 0 success / trusted, 1 a verdict of "not trusted" (or findings at the asked level), 2 bad input.
  */
 
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { InputError } from "../x509/errors.js";
-import { registerKeys } from "./commands/keys.js";
 
 export const EXIT_OK = 0;
 export const EXIT_UNTRUSTED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-function passwordOptions(cmd: Command): Command {
-  return cmd
-    .option("--password-env <VAR>", "read the keystore/PKCS#12 password from environment variable VAR")
-    .option("--password-file <FILE>", "read the keystore/PKCS#12 password from the first line of FILE");
-}
+/** A long option as commander declares it: flags ("--name" or "--name <VALUE>"), help, default. */
+type OptionDef = readonly [flags: string, description: string, defaultValue?: string];
+
+const PASSWORD_OPTIONS: readonly OptionDef[] = [
+  ["--password-env <VAR>", "read the keystore/PKCS#12 password from environment variable VAR"],
+  ["--password-file <FILE>", "read the keystore/PKCS#12 password from the first line of FILE"],
+];
 
 /** The options every verdict command shares: which clients, and which trust store they use. */
-function clientAndStoreOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--client <NAME>",
-      "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
-      "salesforce",
-    )
-    .option("--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path")
-    .option("--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)")
-    .option(
-      "--store-password-env <VAR>",
-      "password of a keystore/PKCS#12 trust store, from environment variable VAR",
-    );
+const CLIENT_AND_STORE_OPTIONS: readonly OptionDef[] = [
+  [
+    "--client <NAME>",
+    "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
+    "salesforce",
+  ],
+  ["--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path"],
+  ["--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)"],
+  ["--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from environment variable VAR"],
+];
+
+const DECODE_OPTIONS: readonly OptionDef[] = [
+  ["--json", "print JSON (schema: docs/decode.schema.json)"],
+  ["--pem", "print the certificates as normalised PEM"],
+  ...PASSWORD_OPTIONS,
+];
+
+const VERIFY_OPTIONS: readonly OptionDef[] = [
+  [
+    "--chain <FILE>",
+    "the chain as the server sends it (first certificate = the server's); any format decode reads",
+  ],
+  ["--leaf <FILE>", "the server's certificate, when it is not the first of --chain"],
+  ...CLIENT_AND_STORE_OPTIONS,
+  ["--host <NAME>", "the host name the client connects to"],
+  ["--ip <ADDR>", "the IP address the client connects to"],
+  ["--at <TIME>", "check at this time (ISO 8601) instead of now"],
+  [
+    "--purpose <server|client>",
+    "server (TLS server certificate) or client (mTLS client certificate)",
+    "server",
+  ],
+  ["--json", "print JSON (documented in docs/verify.md)"],
+  ...PASSWORD_OPTIONS,
+];
+
+function addOptions(cmd: Command, defs: readonly OptionDef[]): Command {
+  for (const [flags, description, defaultValue] of defs) cmd.option(flags, description, defaultValue);
+  return cmd;
 }
 
-export function buildProgram(): Command {
+function passwordOptions(cmd: Command): Command {
+  return addOptions(cmd, PASSWORD_OPTIONS);
+}
+
+function clientAndStoreOptions(cmd: Command): Command {
+  return addOptions(cmd, CLIENT_AND_STORE_OPTIONS);
+}
+
+async function decodeAction(files: string[], opts: Record<string, unknown>): Promise<void> {
+  const { runDecode } = await import("./commands/decode.js");
+  process.exitCode = await runDecode(files, opts);
+}
+
+async function verifyAction(opts: Record<string, unknown>): Promise<void> {
+  const { runVerify } = await import("./commands/verify.js");
+  process.exitCode = await runVerify(opts);
+}
+
+/**
+ * The commands whose plain command lines skip commander (~30 ms of start-up): their options, and whether
+ * they take file arguments (decode: `[files...]`, default standard input).
+ */
+const FAST_COMMANDS: Record<string, { options: readonly OptionDef[]; files: boolean }> = {
+  decode: { options: DECODE_OPTIONS, files: true },
+  verify: { options: VERIFY_OPTIONS, files: false },
+};
+
+/** "--store-password-env <VAR>" → ["store-password-env", true]: the long name, and whether it takes a value. */
+function longOption(flags: string): [name: string, takesValue: boolean] {
+  const [name, value] = flags.split(" ");
+  return [name.slice(2), value !== undefined];
+}
+
+const camelCase = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * `decode`/`verify` parsed without commander, as commander would parse them; undefined for anything it
+ * would treat otherwise or report (help, short or unknown options, `--`, a value that looks like an option,
+ * arguments verify does not take), which then goes through commander as before.
+ */
+function fastCommand(args: readonly string[]): (() => Promise<void>) | undefined {
+  const spec = FAST_COMMANDS[args[0]];
+  if (!spec) return undefined;
+  const known = new Map(spec.options.map((o) => longOption(o[0])));
+  const opts: Record<string, unknown> = {};
+  for (const [flags, , defaultValue] of spec.options) {
+    if (defaultValue !== undefined) opts[camelCase(longOption(flags)[0])] = defaultValue;
+  }
+  const files: string[] = [];
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-" || !arg.startsWith("-")) {
+      if (!spec.files) return undefined;
+      files.push(arg);
+      continue;
+    }
+    if (!arg.startsWith("--") || arg === "--") return undefined;
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const takesValue = known.get(name);
+    if (takesValue === undefined) return undefined;
+    if (!takesValue) {
+      if (eq >= 0) return undefined;
+      opts[camelCase(name)] = true;
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined || (value.startsWith("-") && value !== "-")) return undefined;
+    opts[camelCase(name)] = value;
+  }
+  if (spec.files) return () => decodeAction(files.length > 0 ? files : ["-"], opts);
+  return () => verifyAction(opts);
+}
+
+/**
+ * The whole command line as commander sees it. `keys` (its own module, dozens of options) is registered only
+ * when `commandWord` is not one of the others: for `keys`, help, a typo to suggest for, or no command.
+ */
+export async function buildProgram(commandWord?: string): Promise<Command> {
+  const { Command } = await import("commander");
   const program = new Command();
   program
     .name("chainproof")
@@ -43,17 +151,13 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) })
     .exitOverride();
 
-  passwordOptions(
+  addOptions(
     program
       .command("decode")
       .description("decode certificates from PEM, DER, PKCS#7, PKCS#12 or Java keystores")
-      .argument("[files...]", "files to read; - for standard input", ["-"])
-      .option("--json", "print JSON (schema: docs/decode.schema.json)")
-      .option("--pem", "print the certificates as normalised PEM"),
-  ).action(async (files: string[], opts) => {
-    const { runDecode } = await import("./commands/decode.js");
-    process.exitCode = await runDecode(files, opts);
-  });
+      .argument("[files...]", "files to read; - for standard input", ["-"]),
+    DECODE_OPTIONS,
+  ).action(decodeAction);
 
   program
     .command("showcerts")
@@ -74,30 +178,12 @@ export function buildProgram(): Command {
       process.exitCode = await runShowcerts(target, opts);
     });
 
-  passwordOptions(
-    clientAndStoreOptions(
-      program
-        .command("verify")
-        .description("will a client trust this chain? Salesforce by default; --client all for the matrix")
-        .option(
-          "--chain <FILE>",
-          "the chain as the server sends it (first certificate = the server's); any format decode reads",
-        )
-        .option("--leaf <FILE>", "the server's certificate, when it is not the first of --chain"),
-    )
-      .option("--host <NAME>", "the host name the client connects to")
-      .option("--ip <ADDR>", "the IP address the client connects to")
-      .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
-      .option(
-        "--purpose <server|client>",
-        "server (TLS server certificate) or client (mTLS client certificate)",
-        "server",
-      )
-      .option("--json", "print JSON (documented in docs/verify.md)"),
-  ).action(async (opts) => {
-    const { runVerify } = await import("./commands/verify.js");
-    process.exitCode = await runVerify(opts);
-  });
+  addOptions(
+    program
+      .command("verify")
+      .description("will a client trust this chain? Salesforce by default; --client all for the matrix"),
+    VERIFY_OPTIONS,
+  ).action(verifyAction);
 
   const roots = program
     .command("roots")
@@ -186,6 +272,10 @@ export function buildProgram(): Command {
     .argument("<file>", "IdP metadata (EntityDescriptor or EntitiesDescriptor XML)")
     .option("--configured <CERTFILE>", "the IdP certificate the SP has configured (any format decode reads)")
     .option("--entity-id <ID>", "only this IdP, in a metadata aggregate")
+    .option(
+      "--metadata-signer <CERTFILE>",
+      "the federation's (or IdP's) metadata signing certificate: the metadata's signature must verify with it",
+    )
     .option("--at <TIME>", "check at this time (ISO 8601) instead of now")
     .option("--allow-sha1", "accept a SHA-1 signature on the metadata")
     .option("--json", "print JSON (documented in docs/saml.md)")
@@ -201,6 +291,7 @@ export function buildProgram(): Command {
     .argument("<response>", "the Response file; - for standard input")
     .option("--cert <FILE>", "the IdP certificate the SP has configured")
     .option("--metadata <FILE>", "the IdP's metadata (trusted signing certificates when --cert is not given)")
+    .option("--metadata-signer <CERTFILE>", "the certificate the --metadata file must be signed with")
     .option("--sp-entity-id <ID>", "the SP's entity ID (expected Audience)")
     .option("--acs <URL>", "the SP's Assertion Consumer Service URL (expected Recipient and Destination)")
     .option("--request-id <ID>", "the ID of the SP's AuthnRequest (expected InResponseTo)")
@@ -334,18 +425,23 @@ export function buildProgram(): Command {
       process.exitCode = await runServe(opts);
     });
 
-  registerKeys(program);
-
+  const others = program.commands.map((c) => c.name());
+  if (commandWord === undefined || !others.includes(commandWord)) {
+    const { registerKeys } = await import("./commands/keys.js");
+    registerKeys(program);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const args = argv.slice(2);
   try {
-    await program.parseAsync(argv);
+    const fast = fastCommand(args);
+    if (fast) await fast();
+    else await (await buildProgram(args.find((a) => !a.startsWith("-")))).parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (e) {
-    if (e instanceof CommanderError) {
+    if (isCommanderError(e)) {
       // --help and --version exit through here with code 0; usage errors were already printed.
       return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
@@ -358,6 +454,12 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.CHAINPROOF_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ""}\n`);
     return 70;
   }
+}
+
+/** commander's CommanderError (or a subclass), recognised by its `commander.*` code without loading commander. */
+function isCommanderError(e: unknown): e is { exitCode: number } {
+  const { code, exitCode } = (e ?? {}) as { code?: unknown; exitCode?: unknown };
+  return typeof code === "string" && code.startsWith("commander.") && typeof exitCode === "number";
 }
 
 const code = await main(process.argv);

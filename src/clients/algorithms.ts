@@ -4,6 +4,7 @@
  * self-signature is never judged here; whether the anchor's key is, differs by client and is said below.
  */
 
+import { selfSigned } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import type { AlgorithmPolicy, AlgorithmProblem } from "./profile.js";
 
@@ -87,7 +88,7 @@ function keyProblem(cert: Certificate, position: number, why: string): Algorithm
 
 /** The certificates whose signatures a client checks: every one below the anchor (leaf first). */
 function signed(certs: readonly Certificate[]): Certificate[] {
-  return certs.length > 1 ? certs.slice(0, -1) : certs.filter((c) => !c.selfSigned);
+  return certs.length > 1 ? certs.slice(0, -1) : certs.filter((c) => !selfSigned(c));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ export const JAVA_ALGORITHMS: AlgorithmPolicy = {
     const out: AlgorithmProblem[] = [];
     const below = certs.length > 1 ? certs.slice(0, -1) : [];
     below.forEach((c, i) => {
-      if (c.selfSigned) return;
+      if (selfSigned(c)) return;
       const h = signatureHash(c);
       if (h === "md2" || h === "md5") {
         out.push(
@@ -209,7 +210,7 @@ export function opensslAlgorithms(level: 1 | 2, who: string): AlgorithmPolicy {
         if (kb !== undefined && kb < bits) {
           out.push(keyProblem(c, i, `${kb} security bits, below security level ${level} (${bits})`));
         }
-        if (i < certs.length - 1 || (certs.length === 1 && !c.selfSigned)) {
+        if (i < certs.length - 1 || (certs.length === 1 && !selfSigned(c))) {
           const h = signatureHash(c);
           if (h && (DIGEST_BITS[h] ?? 128) < bits) {
             out.push(

@@ -5,7 +5,8 @@
  */
 
 import { matchPeerName, type PeerName } from "../verify/hostname.js";
-import { type Certificate, verifySignature } from "../x509/certificate.js";
+import { checkSignature, selfSigned } from "../verify/index.js";
+import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
 import { isWeakHash, signatureHash } from "./algorithms.js";
 import { type CertificateRef, certRef, type ReportFinding } from "./finding.js";
@@ -68,9 +69,12 @@ export interface AnalyzeInput {
   expiringDays?: number;
 }
 
-/** `cand` issued `child`: the names chain and `cand`'s key verifies `child`'s signature. */
+/**
+ * `cand` issued `child`: the names chain and `cand`'s key verifies `child`'s signature (through the
+ * verifier's signature cache: walking a pile of look-alike issuers for every client asks the same questions).
+ */
 export function issued(cand: Certificate, child: Certificate): boolean {
-  return cand.subject.matchKey === child.issuer.matchKey && verifySignature(child, cand) === true;
+  return cand.subject.matchKey === child.issuer.matchKey && checkSignature(child, cand).ok;
 }
 
 /** The chain as sent, with the leaf first: `presented` when it holds the leaf, else the leaf then `presented`. */
@@ -89,15 +93,35 @@ function days(ms: number): number {
 }
 
 /**
+ * The longest walk: the leaf, 100 intermediates (OpenSSL's default verify depth, the deepest any client
+ * goes) and a root. A mesh of cross-signed CAs would otherwise be walked through every one of its
+ * certificates, as OpenSSL wanders through it until its depth runs out.
+ */
+const MAX_WALK = 102;
+
+/**
  * From `leaf`, issuer by issuer through `candidates` (the earliest candidate that issued the current
- * certificate), until a self-signed certificate or a certificate none of them issued: how far a client gets
- * with what it was given, before any trust store.
+ * certificate, one whose key identifier the certificate names first), until a self-signed certificate or a
+ * certificate none of them issued: how far a client gets with what it was given, before any trust store.
+ * Trying the named key first keeps a shuffled pile of same-name CAs to one signature check per step.
  */
 export function walkIssuers(leaf: Certificate, candidates: readonly Certificate[]): Certificate[] {
   const path: Certificate[] = [leaf];
   const used = new Set<string>([leaf.sha256]);
-  for (let cur = leaf; !cur.selfSigned; ) {
-    const next = candidates.find((c) => !used.has(c.sha256) && issued(c, cur));
+  const unused = (c: Certificate) => !used.has(c.sha256);
+  const bySki = new Map<string, Certificate[]>();
+  for (const c of candidates) {
+    const ski = c.subjectKeyIdentifier;
+    if (ski === undefined) continue;
+    const list = bySki.get(ski);
+    if (list) list.push(c);
+    else bySki.set(ski, [c]);
+  }
+  for (let cur = leaf; !selfSigned(cur) && path.length < MAX_WALK; ) {
+    const kid = cur.authorityKeyIdentifier?.keyId;
+    const named = kid !== undefined ? bySki.get(kid) : undefined;
+    const next =
+      named?.find((c) => unused(c) && issued(c, cur)) ?? candidates.find((c) => unused(c) && issued(c, cur));
     if (!next) break;
     path.push(next);
     used.add(next.sha256);
@@ -113,7 +137,10 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
 
   const sentPath = walkIssuers(leaf, list);
   const top = sentPath[sentPath.length - 1];
-  const rootSent = sentPath.length > 1 && top.selfSigned;
+  const rootSent = sentPath.length > 1 && selfSigned(top);
+  // The walk stopped at its length limit, not at a missing issuer: what lies beyond is unknown, so nothing
+  // is called missing or unrelated (the client verdicts say the chain is too long).
+  const walkCut = sentPath.length >= MAX_WALK && !selfSigned(top);
 
   const seen = new Set<string>();
   const sent: SentCertificate[] = list.map((cert, i) => {
@@ -125,10 +152,12 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
       : cert === leaf || cert.sha256 === leaf.sha256
         ? "leaf"
         : inPath
-          ? cert.selfSigned
+          ? selfSigned(cert)
             ? "root"
             : "intermediate"
-          : "unrelated";
+          : walkCut
+            ? "intermediate"
+            : "unrelated";
     return { position: i + 1, cert, role };
   });
   const positionOf = (c: Certificate): number | undefined =>
@@ -140,7 +169,7 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
         ? "leaf"
         : s?.role === "unrelated"
           ? "unrelated"
-          : c.selfSigned
+          : selfSigned(c)
             ? "root"
             : "intermediate";
     return certRef(c, role, positionOf(c));
@@ -167,7 +196,7 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
         severity: "warning",
         message: `Certificate #${s.position} ("${s.cert.label}") is sent twice.`,
         fix: "Remove the repeated certificate from the chain file the server sends.",
-        certificate: certRef(s.cert, s.cert.selfSigned ? "root" : "intermediate", s.position),
+        certificate: certRef(s.cert, selfSigned(s.cert) ? "root" : "intermediate", s.position),
       });
     } else if (s.role === "unrelated") {
       findings.push({
@@ -194,7 +223,9 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
   let gap: ChainGap | undefined;
   // A sent certificate that is itself trusted ends the chain for clients that accept non-root anchors.
   const endsAtAnchor = sentPath.some((c) => input.anchors.some((a) => a.sha256 === c.sha256));
-  if (!top.selfSigned && !endsAtAnchor) {
+  if (walkCut) {
+    // No gap to report: the walk did not reach the chain's end.
+  } else if (!selfSigned(top) && !endsAtAnchor) {
     closedBy = input.anchors.find((a) => issued(a, top));
     if (!closedBy) {
       gap = {
@@ -205,7 +236,7 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
       const aki = top.authorityKeyIdentifier?.keyId;
       if (aki) gap.aki = aki;
       const k = (input.known ?? []).find((x) => issued(x.cert, top));
-      if (k) gap.known = { ...k, kind: k.cert.selfSigned ? "root" : "intermediate" };
+      if (k) gap.known = { ...k, kind: selfSigned(k.cert) ? "root" : "intermediate" };
       findings.push(gapFinding(gap, leaf, refOf(top), input.storeNames));
     }
   } else if (!input.anchors.some((a) => a.sha256 === top.sha256 || sameNameAndKey(a, top))) {
@@ -301,7 +332,7 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
         data: { algorithm: "EC", curve: k.curve },
       });
     }
-    if (!(c.selfSigned && c !== leaf)) {
+    if (!(selfSigned(c) && c !== leaf)) {
       const h = signatureHash(c);
       if (isWeakHash(h)) {
         findings.push({

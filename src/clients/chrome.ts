@@ -5,11 +5,18 @@
  */
 
 import { CHROME_ALGORITHMS } from "./algorithms.js";
-import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
+import {
+  type ClientProfile,
+  type ErrorText,
+  type Failure,
+  type FailureKind,
+  UNLIMITED_INTERMEDIATES,
+} from "./profile.js";
 
 const CHROME_ORDER: FailureKind[] = [
   "distrusted",
   "unknown-issuer",
+  "chain-too-long",
   "untrusted-root",
   "self-signed-leaf",
   "non-root-anchor",
@@ -79,6 +86,13 @@ export const chrome: ClientProfile = {
     "chromium net/cert/cert_verify_proc_builtin.cc; boringssl pki/simple_path_builder_delegate.cc",
   algorithms: CHROME_ALGORITHMS,
   minTls: { version: "TLSv1.2", source: "Chrome 84 removed TLS 1.0 and 1.1", evidence: "doc" },
+  paths: {
+    maxIntermediates: UNLIMITED_INTERMEDIATES,
+    countsSelfIssued: true,
+    source:
+      "chromium net/cert/cert_verify_proc_builtin.cc: CertPathBuilder with an iteration limit and a deadline, no SetDepthLimit call (boringssl pki/path_builder.h: no depth limit unless set)",
+    evidence: "unverified",
+  },
   order: CHROME_ORDER,
   errorText(f: Failure): ErrorText {
     switch (f.kind) {
@@ -100,6 +114,10 @@ export const chrome: ClientProfile = {
         return { text: "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM", evidence: "unverified" };
       case "weak-key":
         return { text: "NET::ERR_CERT_WEAK_KEY", evidence: "unverified" };
+      case "chain-too-long":
+      case "budget-exceeded":
+        // The path builder's iteration limit ends in "no valid path": the untrusted-authority error.
+        return { text: "NET::ERR_CERT_AUTHORITY_INVALID", evidence: "unverified" };
       default:
         return { text: "NET::ERR_CERT_INVALID", evidence: "unverified" };
     }

@@ -3,6 +3,7 @@
  * error text the client prints), plus the findings about the chain, each saying which clients refuse it.
  */
 
+import { bundledIssuersOf } from "../trust/bundled.js";
 import {
   type DistrustClient,
   type DistrustFinding,
@@ -11,12 +12,19 @@ import {
   distrustRulesFor,
   evaluateDistrust,
 } from "../trust/distrust.js";
-import { fpkiCertificates } from "../trust/fpki.js";
 import { mozillaRoots } from "../trust/mozilla.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
-import { type Anchor, type Finding, type PeerName, type RawFinding, verifyChain } from "../verify/index.js";
+import {
+  type Anchor,
+  type Finding,
+  type PeerName,
+  type RawFinding,
+  selfSigned,
+  verifyChain,
+} from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
 import {
   analyzeChain,
@@ -30,6 +38,7 @@ import {
 import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
 import { javaBranch } from "./java.js";
 import {
+  CLIENT_SIGNATURE_BUDGET,
   type ClientId,
   type ClientProfile,
   type ErrorText,
@@ -144,6 +153,9 @@ interface Context {
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
+  // Callers pass what a file or a server gave them; an empty container (a PKCS#7 holding only CRLs, a
+  // keystore with no entries) leaves nothing to verify, which is the user's input, not an internal fault.
+  if (!input.leaf) throw new InputError("there is no certificate to verify", "no-certificates");
   const time = input.time ?? new Date();
   const peer = typeof input.host === "string" ? parsePeerName(input.host) : input.host;
   const storeFor = (id: ClientId): TrustStore => {
@@ -168,7 +180,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     rules: input.distrustRules ?? defaultDistrustRules(),
     aia: input.aiaFetched ?? [],
     preload,
-    known: knownCertificates(stores, input.aiaFetched ?? [], preload ?? []),
+    known: knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -213,17 +225,22 @@ function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is Tr
   return Array.isArray((s as TrustStore).anchors);
 }
 
-let bundledKnown: KnownCertificate[] | undefined;
-
-/** Certificates that can name what a chain lacks: bundled roots (all purposes), the FPKI bundle, stores, fetched. */
+/**
+ * Certificates that can name what a chain lacks: stores, fetched, preloaded, and the bundled roots (all
+ * purposes) and FPKI bundle. Of the bundled ones, only the issuers of a certificate an unfinished path can end
+ * at (sent, fetched, preloaded, a catalog's) can match, so only they are looked up and parsed.
+ */
 function knownCertificates(
   stores: Map<ClientId, TrustStore>,
+  chain: readonly Certificate[],
   aia: readonly Certificate[],
   preload: readonly Certificate[],
 ): KnownCertificate[] {
-  bundledKnown ??= [
-    ...mozillaRoots().map(({ cert }) => ({ cert, source: "Mozilla's root store" })),
-    ...fpkiCertificates().map((cert) => ({ cert, source: "the Federal PKI bundle" })),
+  const catalogs = [...stores.values()].flatMap((s) => s.catalog ?? []);
+  const bundled = bundledIssuersOf([...chain, ...aia, ...preload, ...catalogs]);
+  const bundledKnown = [
+    ...bundled.mozilla.map((cert) => ({ cert, source: "Mozilla's root store" })),
+    ...bundled.fpki.map((cert) => ({ cert, source: "the Federal PKI bundle" })),
   ];
   const out: KnownCertificate[] = [];
   for (const s of stores.values()) {
@@ -242,7 +259,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const { leaf, time } = ctx;
   const clientAnchors =
     profile.anchors.nonSelfSigned === "ignored"
-      ? store.anchors.filter((a) => a.cert.selfSigned)
+      ? store.anchors.filter((a) => selfSigned(a.cert))
       : [...store.anchors];
   const ignoredAnchors = store.anchors.filter((a) => !clientAnchors.includes(a));
   const notes: string[] = [];
@@ -268,17 +285,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   });
   const hostFacts = ctx.peer ? hostnameFacts(leaf, ctx.peer) : undefined;
 
-  // Salesforce: a self-signed target is refused, listed or not.
-  if (profile.refusesSelfSignedTarget && leaf.selfSigned) {
-    const f: Failure = {
-      kind: "self-signed-target",
-      cert: leaf,
-      role: "leaf",
-      path: [leaf],
-      onlyLeafSent: ctx.sent.length === 1,
-      time,
-      detail: "the target's certificate is self-signed",
-    };
+  const f = refusedOutright(profile, ctx);
+  if (f) {
     return outcome({
       verdict: {
         ...base,
@@ -298,7 +306,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   if (
     direct &&
     (profile.anchors.directLeaf === "any" ||
-      (profile.anchors.directLeaf === "self-signed" && leaf.selfSigned))
+      (profile.anchors.directLeaf === "self-signed" && selfSigned(leaf)))
   ) {
     const failures: Failure[] = [];
     if (ctx.peer && !matchPeerName(leaf, ctx.peer, { cnFallback: profile.hostname.cnFallback }).ok) {
@@ -362,6 +370,9 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       ...(ctx.peer ? { peerName: ctx.peer } : {}),
       profile: profile.profile,
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
+      maxDepth: maxIntermediates(profile, ctx, clientAnchors),
+      depthCountsSelfIssued: profile.paths.countsSelfIssued,
+      budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
       pathCheck: ({ certs }) => {
@@ -423,14 +434,15 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const failures = result.findings
     .filter((f) => f.severity === "error")
     .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules, hostFacts));
-  const decisive = pickDecisive(profile, failures);
+  // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
+  const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
   const top = certs[certs.length - 1];
   // Fetching or preloading can only help when what is missing is an intermediate: the issuer of the leaf,
   // or a certificate known to be an intermediate. A chain that stops at an intermediate whose unknown
   // issuer is (most likely) a root stays untrusted.
   const missingIntermediate =
-    top === leaf || ctx.known.some((k) => !k.cert.selfSigned && issued(k.cert, top));
+    top === leaf || ctx.known.some((k) => !selfSigned(k.cert) && issued(k.cert, top));
   if (decisive?.kind === "unknown-issuer" && missingIntermediate) {
     const urls = (top.authorityInfoAccess ?? []).filter(
       (a) => a.method === OID.caIssuers && a.location.type === "uri",
@@ -461,6 +473,38 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     failures,
     decisive,
   });
+}
+
+/**
+ * What the client refuses before it looks for a path: Salesforce a self-signed target, listed or not; Java
+ * a Certificate message longer than it reads.
+ */
+function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefined {
+  const { leaf, time, sent } = ctx;
+  const common = { cert: leaf, role: "leaf" as const, path: [leaf], onlyLeafSent: sent.length === 1, time };
+  if (profile.refusesSelfSignedTarget && selfSigned(leaf))
+    return { kind: "self-signed-target", ...common, detail: "the target's certificate is self-signed" };
+  const maxSent = profile.paths.maxSent;
+  if (maxSent !== undefined && sent.length > maxSent) {
+    return {
+      kind: "chain-too-long",
+      ...common,
+      sentCount: sent.length,
+      detail: `the server sent ${sent.length} certificates; ${profile.name} reads at most ${maxSent}`,
+    };
+  }
+  return undefined;
+}
+
+/** The most intermediates this client accepts in a path, for this chain. */
+function maxIntermediates(profile: ClientProfile, ctx: Context, anchors: readonly TrustAnchor[]): number {
+  const { whenBuilding, maxIntermediates: max } = profile.paths;
+  if (whenBuilding === undefined) return max;
+  const branch = javaBranch(
+    ctx.sent,
+    anchors.map((a) => a.cert),
+  );
+  return branch === "build" ? whenBuilding : max;
 }
 
 function anchorInfo(a: TrustAnchor): NonNullable<ClientVerdict["anchor"]> {
@@ -531,8 +575,8 @@ function classify(
       const top = certs[certs.length - 1];
       failure.cert = top;
       failure.role = top === ctx.leaf ? "leaf" : "intermediate";
-      if (top === ctx.leaf && top.selfSigned) failure.kind = "self-signed-leaf";
-      else if (top.selfSigned) failure.kind = "untrusted-root";
+      if (top === ctx.leaf && selfSigned(top)) failure.kind = "self-signed-leaf";
+      else if (selfSigned(top)) failure.kind = "untrusted-root";
       else if (anchors.some((a) => a.cert.sha256 === top.sha256)) failure.kind = "non-root-anchor";
       else failure.kind = "unknown-issuer";
       break;
@@ -589,6 +633,12 @@ function classify(
       break;
     case "path-length-exceeded":
       failure.kind = "path-length";
+      break;
+    case "max-depth-exceeded":
+      failure.kind = "chain-too-long";
+      break;
+    case "budget-exceeded":
+      failure.kind = "budget-exceeded";
       break;
   }
   return failure;
@@ -647,7 +697,7 @@ function fillReason(o: Outcome, chain: ChainAnalysis, ctx: Context): void {
 function refFor(c: Certificate, ctx: Context): CertificateRef {
   const i = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
   const role: CertificateRef["role"] =
-    c.sha256 === ctx.leaf.sha256 ? "leaf" : c.selfSigned ? "root" : "intermediate";
+    c.sha256 === ctx.leaf.sha256 ? "leaf" : selfSigned(c) ? "root" : "intermediate";
   return certRef(c, role, i >= 0 ? i + 1 : undefined);
 }
 
@@ -667,7 +717,7 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
         return "intermediate-anchor-ignored";
       const k = ctx.known.find((x) => issued(x.cert, top));
-      if (k?.cert.selfSigned) return "untrusted-root";
+      if (k && selfSigned(k.cert)) return "untrusted-root";
       if (top === ctx.leaf || k) return "incomplete-chain";
       return chain.gap?.top === top && chain.findings.some((x) => x.code === "incomplete-chain")
         ? "incomplete-chain"
@@ -691,6 +741,10 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       return "name-constraints-violated";
     case "path-length":
       return "path-length-exceeded";
+    case "chain-too-long":
+      return "chain-too-long";
+    case "budget-exceeded":
+      return "budget-exceeded";
     default:
       return "client-rejected";
   }
@@ -717,6 +771,10 @@ function reasonMessage(f: Failure, code: string, o: Outcome): string {
       return `${name} refuses "${label}": ${f.algorithm?.detail ?? f.detail}.`;
     case "expired":
       return `"${label}" has expired.`;
+    case "chain-too-long":
+      return `${name} refuses the chain as too long: ${f.detail}.`;
+    case "budget-exceeded":
+      return `No path to a trusted root was found within the path-search budget (${f.detail}): the certificates sent offer too many candidate paths, so ${name} is taken to refuse the chain.`;
     default:
       return `${name} refuses the chain at "${label}": ${f.detail}`;
   }
@@ -730,6 +788,10 @@ const FIXES: Record<string, string> = {
   "non-root-anchor":
     "Add the root that issued the trusted intermediate to the trust store (or run OpenSSL with -partial_chain).",
   "distrusted-ca": "Replace the certificate with one from a CA the client still trusts.",
+  "chain-too-long":
+    "Send a shorter chain: the leaf and the intermediates of one path to the root, without extra or cross-signed certificates.",
+  "budget-exceeded":
+    "Send only the certificates of one path (the leaf, then each issuer in order): drop look-alike, duplicate and cross-signed intermediates that give a client many paths to try.",
   "client-rejected": "See the client's error and the validator's detail.",
 };
 

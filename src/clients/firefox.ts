@@ -13,6 +13,7 @@ import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.j
 const FIREFOX_ORDER: FailureKind[] = [
   "self-signed-leaf",
   "unknown-issuer",
+  "chain-too-long",
   "untrusted-root",
   "non-root-anchor",
   "distrusted",
@@ -38,7 +39,7 @@ export const firefox: ClientProfile = {
   store: {
     real: "mozilla",
     fallback: "mozilla",
-    source: "NSS lib/ckfw/builtins/certdata.txt (bundled as src/trust/data/mozilla.json)",
+    source: "NSS lib/ckfw/builtins/certdata.txt (bundled as data/mozilla.json)",
   },
   aia: {
     fetches: false,
@@ -82,6 +83,15 @@ export const firefox: ClientProfile = {
     source: "Firefox 78 disabled TLS 1.0 and 1.1 (security.tls.version.min = 3)",
     evidence: "doc",
   },
+  paths: {
+    // "Avoid stack overflows and poor performance by limiting cert chain length": every CA certificate
+    // that is not a trust anchor counts, self-issued or not.
+    maxIntermediates: 6,
+    countsSelfIssued: true,
+    source:
+      "mozilla::pkix lib/pkixbuild.cpp BuildForward: MAX_SUBCA_COUNT = 6 (1 end-entity + 6 sub-CAs + 1 root = NonOwningDERArray::MAX_LENGTH 8)",
+    evidence: "src",
+  },
   order: FIREFOX_ORDER,
   errorText(f: Failure): ErrorText {
     const ca = f.role !== "leaf";
@@ -92,7 +102,11 @@ export const firefox: ClientProfile = {
       case "unknown-issuer":
       case "untrusted-root":
       case "non-root-anchor":
+      case "chain-too-long":
+        // pkixbuild.cpp: past MAX_SUBCA_COUNT the search returns ERROR_UNKNOWN_ISSUER.
         return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "src" };
+      case "budget-exceeded":
+        return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "inferred" };
       case "distrusted":
         return { text: "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED", evidence: "src" };
       case "expired":

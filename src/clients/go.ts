@@ -7,9 +7,18 @@
 
 import type { Certificate } from "../x509/certificate.js";
 import { GO_ALGORITHMS, goAlgorithmName } from "./algorithms.js";
-import { type ClientProfile, type ErrorText, type Failure, type FailureKind, isoSeconds } from "./profile.js";
+import {
+  type ClientProfile,
+  type ErrorText,
+  type Failure,
+  type FailureKind,
+  isoSeconds,
+  UNLIMITED_INTERMEDIATES,
+} from "./profile.js";
 
 const TLS = "tls: failed to verify certificate: ";
+/** verify.go errSignatureLimit: buildChains counts every candidate's signature check against maxChainSignatureChecks (100). */
+const SIGNATURE_LIMIT = "x509: signature check attempts limit reached while verifying certificate chain";
 const UNKNOWN_AUTHORITY = "x509: certificate signed by unknown authority";
 
 /** UnknownAuthorityError.Error(): the hint names the candidate issuer by CN, else O, else serial. */
@@ -75,6 +84,7 @@ const GO_ORDER: FailureKind[] = [
   "not-yet-valid",
   "hostname-mismatch",
   "unknown-issuer",
+  "chain-too-long",
   "untrusted-root",
   "self-signed-leaf",
   "non-root-anchor",
@@ -138,6 +148,14 @@ export const go: ClientProfile = {
     source: "crypto/tls: Config.MinVersion defaults to TLS 1.2 for clients (Go 1.18+)",
     evidence: "doc",
   },
+  paths: {
+    maxIntermediates: UNLIMITED_INTERMEDIATES,
+    countsSelfIssued: true,
+    signatureBudget: 100,
+    source:
+      "golang/go src/crypto/x509/verify.go buildChains: no depth limit; maxChainSignatureChecks = 100 bounds the search (errSignatureLimit)",
+    evidence: "src",
+  },
   order: GO_ORDER,
   errorText(f: Failure): ErrorText {
     const pos = f.cert ? f.path.indexOf(f.cert) : -1;
@@ -173,6 +191,10 @@ export const go: ClientProfile = {
         return { text: `${TLS}x509: too many intermediates for path length constraint`, evidence: "src" };
       case "extended-key-usage":
         return { text: `${TLS}x509: certificate specifies an incompatible key usage`, evidence: "src" };
+      case "budget-exceeded":
+      case "chain-too-long":
+        // Go has no depth limit; its only bound is the signature budget, which a long path uses up.
+        return { text: `${TLS}${SIGNATURE_LIMIT}`, evidence: "src" };
       default:
         return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "unverified" };
     }

@@ -5,10 +5,11 @@
  * the TLS alert name in front, e.g. "(certificate_unknown) PKIX path building failed: …".
  */
 
-import { type Certificate, verifySignature } from "../x509/certificate.js";
+import { checkSignature } from "../verify/index.js";
+import type { Certificate } from "../x509/certificate.js";
 import { JAVA_ALGORITHMS } from "./algorithms.js";
-import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
-import { javaPrincipal } from "./profile.js";
+import type { ClientProfile, ErrorText, Failure, FailureKind, PathLimits } from "./profile.js";
+import { javaPrincipal, UNLIMITED_INTERMEDIATES } from "./profile.js";
 
 export const JAVA_PKIX_BUILD_FAILED =
   "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target";
@@ -45,12 +46,13 @@ export function javaBranch(
   }
   const last = sent[sent.length - 1];
   const issuers = bySubject.get(last.issuer.matchKey) ?? [];
-  return issuers.some((a) => verifySignature(last, a) === true) ? "validate" : "build";
+  return issuers.some((a) => checkSignature(last, a).ok) ? "validate" : "build";
 }
 
 /** The order in which Java reports failures: path building/validation, then distrust, then the end entity, then the host name. */
 export const JAVA_ORDER: FailureKind[] = [
   "unknown-issuer",
+  "chain-too-long",
   "untrusted-root",
   "self-signed-leaf",
   "non-root-anchor",
@@ -142,6 +144,21 @@ export function javaErrorText(f: Failure): ErrorText {
       };
     case "hostname-mismatch":
       return javaHostnameText(f);
+    case "chain-too-long":
+      if (f.sentCount !== undefined && f.sentCount > (JAVA_PATHS.maxSent ?? f.sentCount)) {
+        // sun.security.ssl.CertificateMessage stops reading at the first certificate over the limit, so the
+        // count it names is always the limit plus one; the handshake fails before the trust manager is asked.
+        // [run] JDK 17.0.15 and 25.0.3 (test/verify-pathological.test.ts).
+        const max = JAVA_PATHS.maxSent;
+        return {
+          text: `The certificate chain length (${(max ?? 0) + 1}) exceeds the maximum allowed length (${max})`,
+          evidence: "run",
+        };
+      }
+      // PKIXBuilderParameters.maxPathLength: the builder gives up on longer paths and reports no reason.
+      return { text: JAVA_PKIX_BUILD_FAILED, evidence: "src" };
+    case "budget-exceeded":
+      return { text: JAVA_PKIX_BUILD_FAILED, evidence: "inferred" };
     default:
       return viaValidation(f.detail, "unverified");
   }
@@ -160,6 +177,23 @@ function javaHostnameText(f: Failure): ErrorText {
     ? { text: `No subject alternative DNS name matching ${h.peer.value} found.`, evidence: "run" }
     : { text: `No name matching ${h.peer.value} found`, evidence: "run" };
 }
+
+/**
+ * JSSE reads at most jdk.tls.maxCertificateChainLength (default 10) certificates from the server
+ * (sun.security.ssl.SSLConfiguration, JDK 17: GetIntegerAction "jdk.tls.maxCertificateChainLength", 10).
+ * The chain as sent, in order, is validated with no length limit (CertPathValidator, PKIXValidator
+ * doValidate); a chain that must be built goes through PKIXBuilderParameters, whose maxPathLength defaults
+ * to 5 non-self-issued intermediates (java.security.cert.PKIXBuilderParameters, PKIXValidator doBuild).
+ */
+export const JAVA_PATHS: PathLimits = {
+  maxIntermediates: UNLIMITED_INTERMEDIATES,
+  countsSelfIssued: false,
+  whenBuilding: 5,
+  maxSent: 10,
+  source:
+    "openjdk sun/security/ssl/SSLConfiguration.java (jdk.tls.maxCertificateChainLength = 10); java.security.cert.PKIXBuilderParameters (maxPathLength 5); sun/security/validator/PKIXValidator.java",
+  evidence: "src",
+};
 
 export const java: ClientProfile = {
   id: "java",
@@ -214,6 +248,7 @@ export const java: ClientProfile = {
     source: "jdk.tls.disabledAlgorithms (JDK 17+) disables SSLv3, TLSv1, TLSv1.1",
     evidence: "src",
   },
+  paths: JAVA_PATHS,
   order: JAVA_ORDER,
   errorText: javaErrorText,
 };

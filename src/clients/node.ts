@@ -6,7 +6,7 @@
  */
 
 import { opensslAlgorithms } from "./algorithms.js";
-import { OPENSSL_ORDER, opensslVerifyError } from "./openssl.js";
+import { OPENSSL_ORDER, OPENSSL_PATHS, opensslVerifyError } from "./openssl.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
 
 /** err.code as Node sets it: the X509_V_ERR_ name without its prefix (src/crypto/crypto_common.cc). */
@@ -19,6 +19,7 @@ const NODE_CODES: Record<number, string> = {
   19: "SELF_SIGNED_CERT_IN_CHAIN",
   20: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   21: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  22: "CERT_CHAIN_TOO_LONG",
   24: "INVALID_CA",
   25: "PATH_LENGTH_EXCEEDED",
   26: "INVALID_PURPOSE",
@@ -104,9 +105,20 @@ export const node: ClientProfile = {
     "Node's bundled OpenSSL, default security level 1 [run: v20.20.2 accepts a 1024-bit RSA intermediate and refuses SHA-1]",
   ),
   minTls: { version: "TLSv1.2", source: "tls.DEFAULT_MIN_VERSION is 'TLSv1.2' (Node ≥ 11)", evidence: "doc" },
+  // [run] v20.20.2 over loopback TLS with a custom CA: 100 intermediates are accepted, 101 refused, so
+  // OpenSSL's default depth applies.
+  paths: { ...OPENSSL_PATHS, evidence: "run" },
   order: NODE_ORDER,
   errorText(f: Failure): ErrorText {
     if (f.kind === "hostname-mismatch") return nodeHostnameText(f);
+    // [run] v20.20.2, 101 intermediates: verification carries on past "chain too long" (22) and the last
+    // error recorded is the missing issuer beyond the depth limit.
+    if (f.kind === "chain-too-long") {
+      return {
+        text: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY: unable to get local issuer certificate",
+        evidence: "run",
+      };
+    }
     // [run] Only the leaf sent and its issuer unknown: OpenSSL's internal_verify records error 21 last.
     if (f.kind === "unknown-issuer" && f.path.length === 1 && !f.path[0].selfSigned) {
       return {

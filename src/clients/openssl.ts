@@ -6,7 +6,7 @@
  */
 
 import { opensslAlgorithms } from "./algorithms.js";
-import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
+import type { ClientProfile, ErrorText, Failure, FailureKind, PathLimits } from "./profile.js";
 
 /** X509_V_ERR_* code and text (crypto/x509/x509_txt.c, OpenSSL 3.x). */
 export function opensslVerifyError(f: Failure): {
@@ -50,6 +50,13 @@ export function opensslVerifyError(f: Failure): {
       return { num: 25, text: "path length constraint exceeded", evidence: "src" };
     case "name-constraints":
       return { num: 47, text: "permitted subtree violation", evidence: "src" };
+    case "chain-too-long":
+      // [run] s_client -verify_return_error and curl 7.88.1 with 101 intermediates.
+      return { num: 22, text: "certificate chain too long", evidence: "run" };
+    case "budget-exceeded":
+      // OpenSSL has no search budget (it takes the first issuer that matches by name and key identifier);
+      // when chainproof's gives up, the nearest OpenSSL outcome is the missing-issuer error.
+      return { num: 20, text: "unable to get local issuer certificate", evidence: "inferred" };
     default:
       return { num: 1, text: "unspecified certificate verification error", evidence: "unverified" };
   }
@@ -65,6 +72,7 @@ export const OPENSSL_ORDER: FailureKind[] = [
   "self-signed-leaf",
   "untrusted-root",
   "unknown-issuer",
+  "chain-too-long",
   "non-root-anchor",
   "not-a-ca",
   "extended-key-usage",
@@ -79,6 +87,21 @@ export const OPENSSL_ORDER: FailureKind[] = [
   "expired",
   "other",
 ];
+
+/**
+ * X509_VERIFY_PARAM's default depth is 100 (crypto/x509/x509_vpm.c default_table; `openssl verify
+ * -verify_depth` documents it as intermediates, "neither the end-entity certificate nor the trust-anchor
+ * certificate count"), self-issued ones included: build_chain stops with X509_V_ERR_CERT_CHAIN_TOO_LONG.
+ * s_client, curl and Node keep the default. [run] OpenSSL 3.0.19 (`openssl verify`, `s_client`), curl
+ * 7.88.1 and Node 20 accept 100 intermediates and refuse 101 (test/verify-pathological.test.ts).
+ */
+export const OPENSSL_PATHS: PathLimits = {
+  maxIntermediates: 100,
+  countsSelfIssued: true,
+  source:
+    "openssl crypto/x509/x509_vpm.c (default depth 100), crypto/x509/x509_vfy.c build_chain (X509_V_ERR_CERT_CHAIN_TOO_LONG); openssl-verification-options(1) -verify_depth",
+  evidence: "run",
+};
 
 const COMMON = {
   engine: "OpenSSL X509_verify_cert (crypto/x509/x509_vfy.c)",
@@ -119,6 +142,7 @@ const COMMON = {
       "OpenSSL ≥ 3.0 at security level ≥ 1 disables TLS 1.0/1.1 signatures with SHA-1 (effectively TLS 1.2+)",
     evidence: "unverified" as const,
   },
+  paths: OPENSSL_PATHS,
   order: OPENSSL_ORDER,
 };
 

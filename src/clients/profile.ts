@@ -24,6 +24,36 @@ export const CLIENT_IDS = [
 ] as const;
 export type ClientId = (typeof CLIENT_IDS)[number];
 
+/**
+ * How many intermediates a path may need when a client sets no limit of its own: what the engine explores
+ * (with its signature and node budgets, src/verify/policy.ts DEFAULT_BUDGET, the same for every client).
+ */
+export const UNLIMITED_INTERMEDIATES = 100;
+
+/**
+ * The signature checks one client's path search may ask for (each certificate and issuer key once), unless
+ * the client has its own limit: enough for the longest path any client builds (100 intermediates, 101
+ * links), twice over for wrong candidates on the way. The engine's own default (100, as webpki) would make
+ * OpenSSL refuse the 100-intermediate chain `openssl verify` accepts.
+ */
+export const CLIENT_SIGNATURE_BUDGET = 2 * (UNLIMITED_INTERMEDIATES + 1);
+
+/** How long a path a client builds. */
+export interface PathLimits {
+  /** The most intermediates (leaf and trust anchor not counted) in a path the client accepts. */
+  maxIntermediates: number;
+  /** Self-issued intermediates count toward that (OpenSSL, mozilla::pkix); RFC 5280 §6.1.4 (l) does not count them. */
+  countsSelfIssued: boolean;
+  /** Java's PKIX builder: the limit when it builds a path instead of validating the chain as sent. */
+  whenBuilding?: number;
+  /** The most certificates the client reads from the server's Certificate message (Java). */
+  maxSent?: number;
+  /** The client's own limit on signature checks while building a path (Go); else CLIENT_SIGNATURE_BUDGET. */
+  signatureBudget?: number;
+  source: string;
+  evidence: Evidence;
+}
+
 /** How sure we are of a rule or an error text. */
 export type Evidence =
   /** Reproduced on the real client (OpenSSL 3.0.19, curl 7.88.1, Node 20, JDK 17.0.15 / 25.0.3). */
@@ -111,6 +141,10 @@ export type FailureKind =
   | "bad-signature"
   | "name-constraints"
   | "path-length"
+  /** The path needs more intermediates than the client builds, or the server sent more certificates than it reads. */
+  | "chain-too-long"
+  /** chainproof's path search ran out of its budget before finding a valid path (./evaluate.ts). */
+  | "budget-exceeded"
   | "other";
 
 export interface HostnameFacts {
@@ -139,6 +173,8 @@ export interface Failure {
   hostname?: HostnameFacts;
   distrust?: { rule: DistrustRule; anchor: Certificate; reason: string };
   algorithm?: AlgorithmProblem;
+  /** How many certificates the server sent (for a client that limits it: Java). */
+  sentCount?: number;
   /** Java only: PKIXValidator validates the chain as sent ("validate") or builds a new one ("build"). */
   javaBranch?: "validate" | "build";
   /** The verifier's technical detail. */
@@ -190,6 +226,8 @@ export interface ClientProfile {
   ignore: FindingCode[];
   ignoreSource: string;
   algorithms: AlgorithmPolicy;
+  /** Path length limits. */
+  paths: PathLimits;
   /** Refuses a self-signed target certificate even when it is trusted (Salesforce). */
   refusesSelfSignedTarget?: { source: string };
   /** Lowest TLS version the client negotiates, for the live `check` command. */

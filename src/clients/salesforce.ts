@@ -21,17 +21,19 @@ import { JAVA_ALGORITHMS } from "./algorithms.js";
 import { JAVA_ORDER, java, javaErrorText } from "./java.js";
 import type { ClientProfile, ErrorText, Failure } from "./profile.js";
 
-/** The exception class Apex names in front of the JSSE message. */
-function exceptionClass(f: Failure): string {
-  return f.kind === "hostname-mismatch"
-    ? "java.security.cert.CertificateException"
-    : "sun.security.validator.ValidatorException";
+/** The exception class Apex names in front of the JSSE message (none when the message names its own). */
+function exceptionClass(f: Failure): string | undefined {
+  if (f.kind === "hostname-mismatch") return "java.security.cert.CertificateException";
+  // Too many certificates sent: the handshake fails before the trust manager, in the TLS layer.
+  if (f.kind === "chain-too-long" && f.sentCount !== undefined) return undefined;
+  return "sun.security.validator.ValidatorException";
 }
 
 export function salesforceErrorText(f: Failure): ErrorText {
   const inner = javaErrorText(f.kind === "self-signed-target" ? { ...f, kind: "self-signed-leaf" } : f);
+  const cls = exceptionClass(f);
   return {
-    text: `System.CalloutException: ${exceptionClass(f)}: ${inner.text}`,
+    text: `System.CalloutException: ${cls ? `${cls}: ` : ""}${inner.text}`,
     evidence: "inferred",
   };
 }
@@ -83,6 +85,7 @@ export const salesforce: ClientProfile = {
     source: "Salesforce requires TLS 1.2 or later for callouts (TLS 1.0 and 1.1 disabled since 2017–2022)",
     evidence: "doc",
   },
+  paths: { ...java.paths, evidence: "inferred" },
   order: ["self-signed-target", ...JAVA_ORDER],
   errorText: salesforceErrorText,
 };

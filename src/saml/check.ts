@@ -44,12 +44,26 @@ export function verifyResponseWithMetadata(
   metadataLabel?: string,
 ): ResponseReport {
   const report = verifyResponse(bytes, { ...opts, ...(md ? { metadata: md.idps } : {}) });
-  if (md?.signature.present && md.signature.valid === false) {
-    report.findings.push({
+  const named = metadataLabel !== undefined ? ` (${metadataLabel})` : "";
+  // When the metadata's signer was named, metadata it does not verify is not to be relied on: an error.
+  const severity = md?.signature.required ? "error" : "warning";
+  const problem =
+    md?.signature.present && md.signature.valid === false
+      ? `has a signature that does not verify: ${md.signature.problem}`
+      : md?.signature.required && !md.signature.present
+        ? "is not signed, but a metadata signing certificate was given"
+        : undefined;
+  if (problem !== undefined) {
+    const f: SamlFinding = {
       code: "saml-metadata-signature-invalid",
-      severity: "warning",
-      message: `the metadata given${metadataLabel !== undefined ? ` (${metadataLabel})` : ""} has a signature that does not verify: ${md.signature.problem}`,
-    });
+      severity,
+      message: `the metadata given${named} ${problem}`,
+    };
+    // Findings are listed errors first.
+    if (severity === "error") {
+      report.findings.unshift(f);
+      report.valid = false;
+    } else report.findings.push(f);
   }
   return report;
 }

@@ -14,8 +14,13 @@
  *   checks (an RSA signature URI never verifies with an EC key) and ECDSA, RSA-SHA384 and SHA-384, which
  *   xml-crypto does not ship;
  * - a strict shape for each signature (`inspectSignature`): one SignedInfo, one Reference whose URI is
- *   `#ID` of the element the signature sits in, transforms enveloped-signature and exc-c14n only,
- *   exc-c14n canonicalisation, no ds:Object;
+ *   `#ID` of the element the signature sits in, transforms enveloped-signature then at most one of
+ *   exclusive or inclusive C14N 1.0 (enveloped alone already means inclusive C14N in XML-DSig, so naming it
+ *   is the same thing), never #WithComments, exc-c14n for SignedInfo, no ds:Object, at most
+ *   MAX_KEYINFO_CERTIFICATES certificates in KeyInfo;
+ * - every candidate key (trusted, then KeyInfo) tried in one `checkSignature()` pass (`checkWithKeys`): the
+ *   library parses and searches the whole document with XPath on every call, so one call per key made a
+ *   KeyInfo with 800 certificates take minutes;
  * - the signed XML the library returns is parsed again and is the only thing data is read from.
  */
 
@@ -31,10 +36,23 @@ import {
 import { SignedXml } from "xml-crypto";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import type { SamlCode } from "./findings.js";
-import { attr, child, childElements, descendants, NS, parseXml, textOf } from "./xml.js";
+import {
+  attr,
+  child,
+  childElements,
+  descendants,
+  NS,
+  parseXml,
+  RESPONSE_LIMITS,
+  textOf,
+  type XmlLimits,
+} from "./xml.js";
 
 export const C14N_EXC = "http://www.w3.org/2001/10/xml-exc-c14n#";
+export const C14N_INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 export const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/** KeyInfo certificates read per signature: IdPs send one (at most a short chain); more is refused. */
+export const MAX_KEYINFO_CERTIFICATES = 16;
 
 export interface SignatureAlgorithmInfo {
   uri: string;
@@ -124,8 +142,18 @@ function toKey(key: KeyLike): KeyObject {
   return key.type === "private" ? createPublicKey(key) : key;
 }
 
+/**
+ * Keys to try, in order, when xml-crypto asks the signature algorithm to verify: the first that verifies is
+ * recorded. Trying every candidate inside one `checkSignature()` call means the document is parsed, searched
+ * and canonicalised once per signature, however many certificates are candidates.
+ */
+interface Candidates {
+  keys: KeyObject[];
+  verifiedBy?: number;
+}
+
 /** An xml-crypto SignatureAlgorithm for one of ours: raw r||s for ECDSA (XML-DSig 1.1), key type checked. */
-function signatureAlgorithmClass(info: SignatureAlgorithmInfo) {
+function signatureAlgorithmClass(info: SignatureAlgorithmInfo, candidates?: Candidates) {
   return class {
     getSignature(
       signedInfo: string | Buffer,
@@ -145,14 +173,18 @@ function signatureAlgorithmClass(info: SignatureAlgorithmInfo) {
       return s;
     }
     verifySignature(material: string, key: KeyLike, signatureValue: string): boolean {
-      const k = toKey(key);
-      if (k.asymmetricKeyType !== info.key) return false;
-      return verify(
-        info.hash,
-        Buffer.from(material, "utf8"),
-        info.key === "ec" ? { key: k, dsaEncoding: "ieee-p1363" } : k,
-        Buffer.from(signatureValue.replace(/\s+/g, ""), "base64"),
-      );
+      const keys = candidates ? candidates.keys : [toKey(key)];
+      const data = Buffer.from(material, "utf8");
+      const value = Buffer.from(signatureValue.replace(/\s+/g, ""), "base64");
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        if (k.asymmetricKeyType !== info.key) continue;
+        if (verify(info.hash, data, info.key === "ec" ? { key: k, dsaEncoding: "ieee-p1363" } : k, value)) {
+          if (candidates) candidates.verifiedBy = i;
+          return true;
+        }
+      }
+      return false;
     }
     getAlgorithmName() {
       return info.uri;
@@ -174,19 +206,22 @@ function hashAlgorithmClass(info: DigestAlgorithmInfo) {
 // biome-ignore lint/suspicious/noExplicitAny: xml-crypto's algorithm registries are typed loosely
 type Registry = Record<string, any>;
 
-/** Replace xml-crypto's algorithm tables with ours (allow-list; SHA-1 only when allowed). */
-export function installAlgorithms(sx: SignedXml, allowSha1: boolean): void {
+/**
+ * Replace xml-crypto's algorithm tables with ours (allow-list; SHA-1 only when allowed). With `candidates`,
+ * verification tries each of those keys (see Candidates).
+ */
+export function installAlgorithms(sx: SignedXml, allowSha1: boolean, candidates?: Candidates): void {
   const sigs: Registry = {};
   for (const a of SIGNATURE_ALGORITHMS)
-    if (allowSha1 || a.hash !== "sha1") sigs[a.uri] = signatureAlgorithmClass(a);
+    if (allowSha1 || a.hash !== "sha1") sigs[a.uri] = signatureAlgorithmClass(a, candidates);
   const hashes: Registry = {};
   for (const a of DIGEST_ALGORITHMS)
     if (allowSha1 || a.hash !== "sha1") hashes[a.uri] = hashAlgorithmClass(a);
   (sx as unknown as { SignatureAlgorithms: Registry }).SignatureAlgorithms = sigs;
   (sx as unknown as { HashAlgorithms: Registry }).HashAlgorithms = hashes;
   // No "#WithComments" variants: comments must never be part of what is signed (they are how NameID
-  // truncation attacks hide). Inclusive C14N stays registered because xml-crypto appends it after a final
-  // enveloped-signature transform; our shape check allows only exc-c14n to be named.
+  // truncation attacks hide). Inclusive C14N 1.0 stays: XML-DSig canonicalises a Reference whose last
+  // transform is enveloped-signature with it, so a signature may also name it (see inspectSignature).
   const c14n = (sx as unknown as { CanonicalizationAlgorithms: Registry }).CanonicalizationAlgorithms;
   delete c14n["http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"];
   delete c14n["http://www.w3.org/2001/10/xml-exc-c14n#WithComments"];
@@ -301,18 +336,23 @@ export function inspectSignature(
       const transformsEl = childElements(ref, NS.ds, "Transforms");
       const transforms = transformsEl[0] ? childElements(transformsEl[0], NS.ds, "Transform") : [];
       shape.transforms = transforms.map((t) => attr(t, "Algorithm") ?? "");
-      const allowed = new Set([ENVELOPED, C14N_EXC]);
+      const allowed = new Set([ENVELOPED, C14N_EXC, C14N_INCLUSIVE]);
       const seen = new Set<string>();
       for (const t of shape.transforms) {
         if (!allowed.has(t))
           bad(
             "saml-signature-unsupported",
-            `the ${owner} signature uses the transform ${t || "(no Algorithm)"}; only enveloped-signature and exclusive C14N are accepted`,
+            `the ${owner} signature uses the transform ${t || "(no Algorithm)"}; only enveloped-signature, then exclusive or inclusive C14N 1.0 without comments, are accepted`,
           );
         if (seen.has(t))
           bad("saml-signature-unsupported", `the ${owner} signature lists the transform ${t} twice`);
         seen.add(t);
       }
+      if (seen.has(C14N_EXC) && seen.has(C14N_INCLUSIVE))
+        bad(
+          "saml-signature-unsupported",
+          `the ${owner} signature canonicalises its Reference twice (exclusive and inclusive C14N); one is expected`,
+        );
       if (!seen.has(ENVELOPED))
         bad(
           "saml-signature-unsupported",
@@ -341,7 +381,15 @@ export function inspectSignature(
   }
   const keyInfo = child(sig, NS.ds, "KeyInfo");
   if (keyInfo) {
-    for (const x of descendants(keyInfo, NS.ds, "X509Certificate")) {
+    const certs = descendants(keyInfo, NS.ds, "X509Certificate");
+    if (certs.length > MAX_KEYINFO_CERTIFICATES) {
+      bad(
+        "saml-signature-unsupported",
+        `the ${owner} signature's KeyInfo carries ${certs.length} certificates; IdPs send one, and more than ${MAX_KEYINFO_CERTIFICATES} are refused (none is read)`,
+      );
+      return shape;
+    }
+    for (const x of certs) {
       const b64 = textOf(x).replace(/\s+/g, "");
       try {
         shape.keyInfoCertificates.push(parseCertificate(new Uint8Array(Buffer.from(b64, "base64"))));
@@ -382,17 +430,35 @@ function algorithmIssue(
 // Verification
 
 export type CheckResult =
-  | { ok: true; signedXml: string; signedRoot: Element }
+  | {
+      ok: true;
+      signedXml: string;
+      signedRoot: Element;
+      /** Which of the keys given verified the signature (its index). */
+      key: number;
+    }
   | { ok: false; reason: "digest" | "signature" | "key" | "error"; message: string };
 
 /**
- * Verify one signature (already shaped by inspectSignature) with one key. `xml` must be the exact text the
- * signature element was parsed from. On success, returns the canonical XML the library reports as signed,
- * parsed again: the caller reads data from `signedRoot` and nothing else.
+ * Verify one signature (already shaped by inspectSignature) with the first of `keys` that verifies it, in
+ * one pass of the library over the document. `xml` must be the exact text the signature element was parsed
+ * from, within `limits`. On success, returns the canonical XML the library reports as signed, parsed again:
+ * the caller reads data from `signedRoot` and nothing else.
  */
-export function checkWithKey(xml: string, sig: Element, key: KeyObject, allowSha1: boolean): CheckResult {
-  const sx = new SignedXml({ publicCert: key });
-  installAlgorithms(sx, allowSha1);
+export function checkWithKeys(
+  xml: string,
+  sig: Element,
+  keys: KeyObject[],
+  allowSha1: boolean,
+  limits: XmlLimits = RESPONSE_LIMITS,
+): CheckResult {
+  if (!keys.length) return { ok: false, reason: "key", message: "no key to check the signature with" };
+  const candidates: Candidates = { keys };
+  const sx = new SignedXml({ publicCert: keys[0] });
+  // SAML and metadata reference by ID only, and our shape check ties the reference to the owner's ID.
+  sx.idAttributes = ["ID"];
+  lookUpReferencesByWalk(sx);
+  installAlgorithms(sx, allowSha1, candidates);
   try {
     sx.loadSignature(sig);
     const ok = sx.checkSignature(xml);
@@ -406,7 +472,11 @@ export function checkWithKey(xml: string, sig: Element, key: KeyObject, allowSha
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/signature value .* is incorrect/.test(msg)) {
-      return { ok: false, reason: "signature", message: "the signature value does not verify with this key" };
+      return {
+        ok: false,
+        reason: "signature",
+        message: `the signature value does not verify with ${keys.length === 1 ? "this key" : "any of these keys"}`,
+      };
     }
     return {
       ok: false,
@@ -415,14 +485,98 @@ export function checkWithKey(xml: string, sig: Element, key: KeyObject, allowSha
     };
   }
   const refs = sx.getSignedReferences();
-  if (refs.length !== 1)
+  if (refs.length !== 1 || candidates.verifiedBy === undefined)
     return {
       ok: false,
       reason: "error",
       message: `the library reports ${refs.length} signed references (one expected)`,
     };
-  const doc = parseXml(refs[0], "the signed XML");
-  return { ok: true, signedXml: refs[0], signedRoot: doc.documentElement! };
+  // Canonical XML may be several times its source (C14N writes ">" as "&gt;" and CR as "&#xD;"), and the
+  // source has passed its own limit: the re-parse only guards against the unforeseen.
+  const doc = parseXml(refs[0], "the signed XML", { ...limits, bytes: limits.bytes * 8 });
+  return { ok: true, signedXml: refs[0], signedRoot: doc.documentElement!, key: candidates.verifiedBy };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the library's private members are untyped here
+type Untyped = any;
+
+/**
+ * xml-crypto finds a Reference's element with the XPath `//*[@*[local-name(.)='ID']='…']`, twice (once to
+ * find it, once for its ancestors' namespaces), and the xpath package evaluates that predicate on every
+ * attribute of every element: 5,500 elements with two attributes each took 1.4 s. This replaces the
+ * library's `validateReference` (6.x) with the same steps, the element found by one walk of the DOM and
+ * the XPath it keeps set to the element's position (`/*[1]/*[3]`), which selects it without a search. The
+ * rest (canonicalisation, digest) is the library's own. Should the library change shape, its own lookup
+ * stays.
+ */
+function lookUpReferencesByWalk(sx: SignedXml): void {
+  const lib = sx as Untyped;
+  if (
+    typeof lib.validateReference !== "function" ||
+    typeof lib.getCanonReferenceXml !== "function" ||
+    typeof lib.findHashAlgorithm !== "function"
+  ) {
+    return;
+  }
+  lib.validateReference = function validateReference(ref: Untyped, doc: Document): string | undefined {
+    const uri: string = ref.uri?.[0] === "#" ? ref.uri.substring(1) : (ref.uri ?? "");
+    let elem: Element | undefined;
+    if (uri === "") elem = doc.documentElement ?? undefined;
+    else {
+      const found = elementsWithAttribute(doc, this.idAttributes as string[], uri);
+      if (found.length > 1) {
+        throw new Error(
+          "Cannot validate a document which contains multiple elements with the same value for the ID attribute, in order to prevent signature wrapping attack.",
+        );
+      }
+      elem = found[0];
+    }
+    if (!elem) {
+      ref.validationError = new Error(
+        `invalid signature: the signature references an element with uri ${ref.uri} but could not find such element in the xml`,
+      );
+      return undefined;
+    }
+    ref.xpath = positionalPath(elem);
+    const canonXml: string = this.getCanonReferenceXml(doc, ref, elem);
+    const digest: string = this.findHashAlgorithm(ref.digestAlgorithm).getHash(canonXml);
+    if (!Buffer.from(digest, "base64").equals(Buffer.from(String(ref.digestValue), "base64"))) {
+      ref.validationError = new Error(
+        `invalid signature: for uri ${ref.uri} calculated digest is ${digest} but the xml to validate supplies digest ${ref.digestValue}`,
+      );
+      return undefined;
+    }
+    return canonXml;
+  };
+}
+
+/** Every element of the document carrying one of `names` (as a local name) with this value, in one walk. */
+function elementsWithAttribute(doc: Document, names: string[], value: string): Element[] {
+  const out: Element[] = [];
+  const stack: Node[] = doc.documentElement ? [doc.documentElement] : [];
+  while (stack.length) {
+    const el = stack.pop() as Element;
+    for (let i = 0; i < el.attributes.length; i++) {
+      const a = el.attributes.item(i)!;
+      if (a.value === value && names.includes(a.localName ?? a.name)) {
+        out.push(el);
+        break;
+      }
+    }
+    for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push(c);
+  }
+  return out;
+}
+
+/** `/*[1]/*[3]…`: the XPath of an element by its position among its parent's element children. */
+function positionalPath(el: Element): string {
+  const steps: string[] = [];
+  for (let n: Node | null = el; n && n.nodeType === 1; n = n.parentNode) {
+    let position = 1;
+    for (let p = n.previousSibling; p; p = p.previousSibling) if (p.nodeType === 1) position++;
+    steps.push(`/*[${position}]`);
+  }
+  return steps.reverse().join("");
 }
 
 /** Sign for tests and the examples script: xml-crypto's SignedXml with our algorithm tables installed. */

@@ -15,7 +15,7 @@ export const SAML_CODES = [
   "saml-doctype",
   /** Not well-formed XML, not UTF-8, not base64 / deflate, or missing required parts (IDs, versions, times). */
   "saml-malformed",
-  /** Over the size or nesting limit (1 MiB of XML, 64 levels). */
+  /** Over the size, element-count or nesting limit (1 MiB of XML, 64 levels; see xml.ts). */
   "saml-too-large",
   /**
    * Signature wrapping (XSW1–XSW8 and relatives): more than one Response or Assertion, an Assertion that is
@@ -35,7 +35,10 @@ export const SAML_CODES = [
   "saml-signature-missing",
   /** A signature does not verify: content changed after signing (digest), or the signature value is wrong. */
   "saml-signature-invalid",
-  /** A signature uses a transform, canonicalisation or structure we do not accept (only enveloped + exc-c14n, one Reference). */
+  /**
+   * A signature uses a transform, canonicalisation or structure we do not accept (only enveloped, then
+   * exclusive or inclusive C14N 1.0 without comments; one Reference; at most 16 KeyInfo certificates).
+   */
   "saml-signature-unsupported",
   /** SHA-1 (signature or digest) without --allow-sha1. */
   "saml-weak-algorithm",
@@ -75,6 +78,8 @@ export const SAML_CODES = [
   "saml-issue-instant-future",
   /** No SubjectConfirmation with Method urn:oasis:names:tc:SAML:2.0:cm:bearer (or it lacks NotOnOrAfter). */
   "saml-no-bearer",
+  /** The Assertion has no AuthnStatement: it says nothing about a login, so it is not accepted as one. */
+  "saml-no-authn-statement",
   /** No NameID, or an empty one (or an EncryptedID we cannot read). */
   "saml-nameid-missing",
   /** The message came through the HTTP-Redirect binding, which the Web SSO profile forbids for Responses. */
@@ -95,6 +100,13 @@ export const SAML_CODES = [
   "saml-metadata-unsigned",
   /** The metadata is signed by one of the certificates it lists (it vouches for itself). */
   "saml-metadata-self-signed",
+  /**
+   * The metadata is signed by a certificate it does not list, and no federation signer was named
+   * (--metadata-signer): the signature shows the file is intact, not who made it.
+   */
+  "saml-metadata-signer-unknown",
+  /** The metadata's signature verifies with the federation signing certificate named (--metadata-signer). */
+  "saml-metadata-signer-verified",
   /** validUntil has passed. */
   "saml-metadata-expired",
   /** A signing certificate is expired, or expires within 30 days. */

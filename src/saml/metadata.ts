@@ -8,14 +8,34 @@
  * verifies, everything is read from the signed XML xml-crypto returns, as for Responses.
  */
 
+import type { KeyObject } from "node:crypto";
 import type { Certificate } from "../x509/certificate.js";
 import { parseCertificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { daysLeft, describeCert, fingerprint, isoDay, sameCert, sameKey, validityAt } from "./certs.js";
-import { checkWithKey, inspectSignature, type SignatureShape } from "./dsig.js";
+import { checkWithKeys, inspectSignature, type SignatureShape } from "./dsig.js";
 import { finding, type SamlFinding } from "./findings.js";
-import { attr, child, childElements, descendants, is, NS, parseXml, textOf, xmlFromBytes } from "./xml.js";
+import {
+  attr,
+  child,
+  childElements,
+  descendants,
+  is,
+  NS,
+  parseXml,
+  textOf,
+  type XmlLimits,
+  xmlFromBytes,
+} from "./xml.js";
 
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
+/** Elements metadata of this length may hold: 8,192, plus one per 64 bytes (see xml.ts for why). */
+export function metadataLimits(length: number): XmlLimits {
+  return { bytes: MAX_METADATA_BYTES, elements: 8192 + Math.floor(length / 64) };
+}
+/** Certificates read per IdP entity: IdPs list one to four; beyond this the rest are not read. */
+export const MAX_IDP_CERTIFICATES = 64;
 /** Signing certificates expiring within this many days are reported. */
 export const EXPIRY_WARNING_DAYS = 30;
 
@@ -37,6 +57,8 @@ export interface IdpEntity {
   signing: Certificate[];
   /** X509Certificate elements that did not decode. */
   badCertificates: string[];
+  /** X509Certificate elements beyond MAX_IDP_CERTIFICATES, not read. */
+  unreadCertificates: number;
 }
 
 export interface MetadataSignatureReport {
@@ -46,6 +68,10 @@ export interface MetadataSignatureReport {
   signer?: Certificate;
   /** Whether the signer is one of the certificates the metadata lists (it vouches for itself). */
   signerListed?: boolean;
+  /** The signer is one of the federation signing certificates named (`MetadataOptions.signers`). */
+  signerNamed?: boolean;
+  /** Signing certificates were named: the metadata must be signed with one of them. */
+  required?: boolean;
   shape?: SignatureShape;
   /** Why it did not verify. */
   problem?: string;
@@ -68,12 +94,18 @@ export interface MetadataOptions {
   allowSha1?: boolean;
   /** Keep only this entity (in an aggregate). */
   entityId?: string;
+  /**
+   * The federation's (or IdP's) metadata signing certificates (--metadata-signer): when given, the
+   * metadata's signature is checked against these and nothing else, and an unsigned file is an error.
+   */
+  signers?: Certificate[];
 }
 
 /** Read IdP metadata. Throws SamlInputError for input we do not read (not XML, DOCTYPE, too large). */
 export function readMetadata(bytes: Uint8Array, opts: MetadataOptions): MetadataReport {
   const xml = xmlFromBytes(bytes, MAX_METADATA_BYTES);
-  const doc = parseXml(xml, "the metadata", MAX_METADATA_BYTES);
+  const limits = metadataLimits(xml.length);
+  const doc = parseXml(xml, "the metadata", limits);
   const root = doc.documentElement!;
   const findings: SamlFinding[] = [];
   if (!is(root, NS.metadata, "EntityDescriptor") && !is(root, NS.metadata, "EntitiesDescriptor")) {
@@ -83,52 +115,11 @@ export function readMetadata(bytes: Uint8Array, opts: MetadataOptions): Metadata
   }
 
   // The metadata's own signature: a ds:Signature child of the root.
-  const signature: MetadataSignatureReport = { present: false };
-  let readFrom: Element = root;
-  let source: MetadataReport["source"] = "unsigned";
   const sigs = childElements(root, NS.ds, "Signature");
-  if (sigs.length > 1) {
-    signature.present = true;
-    signature.valid = false;
-    signature.problem = `the root element carries ${sigs.length} signatures`;
-  } else if (sigs.length === 1) {
-    signature.present = true;
-    const listed = listedCertificates(root);
-    const shape = inspectSignature(sigs[0], attr(root, "ID"), "metadata", opts.allowSha1 ?? false);
-    // A whole-document reference (URI="") is common in metadata and unambiguous when the signature is a
-    // child of the root: it is the root. Anything else must be "#" + the root's ID.
-    shape.issues = shape.issues.filter((i) => !(shape.referenceUri === "" && /URI=""/.test(i.message)));
-    signature.shape = shape;
-    if (shape.issues.length) {
-      signature.valid = false;
-      signature.problem = shape.issues.map((i) => i.message).join("; ");
-    } else {
-      const candidates = [...shape.keyInfoCertificates, ...listed];
-      let problem = "no certificate in the signature's KeyInfo or in the metadata verifies it";
-      for (const cert of candidates) {
-        const key = cert.keyObject();
-        if (key instanceof Error) continue;
-        const r = checkWithKey(xml, sigs[0], key, opts.allowSha1 ?? false);
-        if (r.ok) {
-          signature.valid = true;
-          signature.signer = cert;
-          signature.signerListed = listed.some((c) => sameKey(c, cert));
-          readFrom = r.signedRoot;
-          source = "signed";
-          break;
-        }
-        if (r.reason === "digest") {
-          problem = r.message;
-          break;
-        }
-        problem = r.message;
-      }
-      if (!signature.valid) {
-        signature.valid = false;
-        signature.problem = problem;
-      }
-    }
-  }
+  const checked = checkMetadataSignature(xml, root, sigs, opts, limits);
+  const { signature } = checked;
+  const readFrom = checked.signedRoot ?? root;
+  const source: MetadataReport["source"] = checked.signedRoot ? "signed" : "unsigned";
   if (descendants(root, NS.ds, "Signature").length > sigs.length) {
     // Per-entity signatures inside an aggregate: not checked; say so rather than imply they were.
     findings.push(
@@ -169,19 +160,89 @@ export function readMetadata(bytes: Uint8Array, opts: MetadataOptions): Metadata
   return report;
 }
 
-export class MetadataError extends Error {
+export class MetadataError extends InputError {
   override name = "MetadataError";
 }
 
+/**
+ * The root's signature: verified against the named signers when given, else against its KeyInfo and the
+ * certificates the metadata lists (to say whether the file is intact, and who signed it), all in one pass
+ * of the library. `signedRoot` is the signed XML, parsed again, when the signature verifies.
+ */
+function checkMetadataSignature(
+  xml: string,
+  root: Element,
+  sigs: Element[],
+  opts: MetadataOptions,
+  limits: XmlLimits,
+): { signature: MetadataSignatureReport; signedRoot?: Element } {
+  const required = opts.signers?.length ? { required: true } : {};
+  if (sigs.length === 0) return { signature: { present: false, ...required } };
+  if (sigs.length > 1) {
+    return {
+      signature: {
+        present: true,
+        valid: false,
+        problem: `the root element carries ${sigs.length} signatures`,
+        ...required,
+      },
+    };
+  }
+  const signature: MetadataSignatureReport = { present: true, ...required };
+  const shape = inspectSignature(sigs[0], attr(root, "ID"), "metadata", opts.allowSha1 ?? false);
+  // A whole-document reference (URI="") is common in metadata and unambiguous when the signature is a
+  // child of the root: it is the root. Anything else must be "#" + the root's ID.
+  shape.issues = shape.issues.filter((i) => !(shape.referenceUri === "" && /URI=""/.test(i.message)));
+  signature.shape = shape;
+  if (shape.issues.length) {
+    signature.valid = false;
+    signature.problem = shape.issues.map((i) => i.message).join("; ");
+    return { signature };
+  }
+  const named = opts.signers ?? [];
+  const listed = named.length ? [] : listedCertificates(root);
+  const candidates = (named.length ? named : [...shape.keyInfoCertificates, ...listed]).filter(
+    (c) => !(c.keyObject() instanceof Error),
+  );
+  const r = checkWithKeys(
+    xml,
+    sigs[0],
+    candidates.map((c) => c.keyObject() as KeyObject),
+    opts.allowSha1 ?? false,
+    limits,
+  );
+  if (!r.ok) {
+    signature.valid = false;
+    signature.problem =
+      r.reason === "signature"
+        ? named.length
+          ? `it does not verify with the metadata signer given (${named.map(describeCert).join(" or ")})`
+          : "no certificate in the signature's KeyInfo or in the metadata verifies it"
+        : r.message;
+    return { signature };
+  }
+  const signer = candidates[r.key];
+  signature.valid = true;
+  signature.signer = signer;
+  signature.signerNamed = named.length > 0;
+  signature.signerListed = named.length
+    ? listedCertificates(root).some((c) => sameKey(c, signer))
+    : listed.some((c) => sameKey(c, signer));
+  return { signature, signedRoot: r.signedRoot };
+}
+
+/** Every certificate the metadata lists in a KeyDescriptor, each distinct encoding parsed once. */
 function listedCertificates(root: Element): Certificate[] {
-  const out: Certificate[] = [];
+  const texts = new Set<string>();
   for (const kd of descendants(root, NS.metadata, "KeyDescriptor")) {
-    for (const x of descendants(kd, NS.ds, "X509Certificate")) {
-      try {
-        out.push(parseCertificate(new Uint8Array(Buffer.from(textOf(x).replace(/\s+/g, ""), "base64"))));
-      } catch {
-        // reported per entity
-      }
+    for (const x of descendants(kd, NS.ds, "X509Certificate")) texts.add(textOf(x).replace(/\s+/g, ""));
+  }
+  const out: Certificate[] = [];
+  for (const b64 of texts) {
+    try {
+      out.push(parseCertificate(new Uint8Array(Buffer.from(b64, "base64"))));
+    } catch {
+      // reported per entity
     }
   }
   return out;
@@ -198,6 +259,7 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
     keys: [],
     signing: [],
     badCertificates: [],
+    unreadCertificates: 0,
   };
   const vu = attr(entity, "validUntil") ?? attr(idp, "validUntil");
   if (vu) out.validUntil = new Date(vu);
@@ -205,6 +267,8 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
   if (cd) out.cacheDuration = cd;
   const w = attr(idp, "WantAuthnRequestsSigned");
   if (w !== undefined) out.wantAuthnRequestsSigned = w === "true" || w === "1";
+  const seen = new Set<string>();
+  let read = 0;
   for (const kd of childElements(idp, NS.metadata, "KeyDescriptor")) {
     const u = attr(kd, "use");
     const use: KeyDescriptorInfo["use"] =
@@ -213,10 +277,17 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
     if (!keyInfo) continue;
     const keyNameEl = child(keyInfo, NS.ds, "KeyName");
     for (const x of descendants(keyInfo, NS.ds, "X509Certificate")) {
+      if (read++ >= MAX_IDP_CERTIFICATES) {
+        out.unreadCertificates++;
+        continue;
+      }
       try {
         const cert = parseCertificate(new Uint8Array(Buffer.from(textOf(x).replace(/\s+/g, ""), "base64")));
         out.keys.push({ use, cert, ...(keyNameEl ? { keyName: textOf(keyNameEl).trim() } : {}) });
-        if (use !== "encryption" && !out.signing.some((c) => sameCert(c, cert))) out.signing.push(cert);
+        if (use !== "encryption" && !seen.has(cert.sha256)) {
+          seen.add(cert.sha256);
+          out.signing.push(cert);
+        }
       } catch (e) {
         out.badCertificates.push(e instanceof Error ? e.message : String(e));
       }
@@ -228,7 +299,16 @@ function readIdp(entity: Element, idp: Element): IdpEntity {
 function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding[] {
   const f: SamlFinding[] = [];
   const at = opts.at;
-  if (!r.signature.present) {
+  if (!r.signature.present && r.signature.required) {
+    f.push(
+      finding(
+        "saml-metadata-signature-invalid",
+        "error",
+        "the metadata is not signed, but a metadata signing certificate was given: it was expected to be signed with it",
+        "fetch the federation's signed aggregate (or the IdP's signed metadata), not an unsigned copy",
+      ),
+    );
+  } else if (!r.signature.present) {
     f.push(
       finding(
         "saml-metadata-unsigned",
@@ -244,6 +324,24 @@ function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding
         "error",
         `the metadata's signature does not verify: ${r.signature.problem}`,
         "download the metadata again from the IdP; an edited or truncated copy does not verify",
+      ),
+    );
+  } else if (r.signature.signerNamed) {
+    f.push(
+      finding(
+        "saml-metadata-signer-verified",
+        "info",
+        `the metadata is signed with ${describeCert(r.signature.signer!)}, the metadata signing certificate given`,
+      ),
+    );
+  } else if (!r.signature.signerListed) {
+    f.push(
+      finding(
+        "saml-metadata-signer-unknown",
+        "warning",
+        `the metadata is signed with ${describeCert(r.signature.signer!)}, a certificate it does not list and that was not named as the federation's signing certificate: the signature shows the file is intact, not who made it (anyone can sign with a key of their own)`,
+        "name the federation's (or IdP's) metadata signing certificate with --metadata-signer CERTFILE, so the signature is checked against it",
+        { signer: r.signature.signer!.sha256 },
       ),
     );
   } else if (r.signature.signerListed) {
@@ -287,6 +385,15 @@ function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding
         ),
       );
     }
+    if (idp.unreadCertificates) {
+      f.push(
+        finding(
+          "saml-too-large",
+          "error",
+          `${who}the IdP lists ${MAX_IDP_CERTIFICATES + idp.unreadCertificates} certificates; IdPs list one to four, and only the first ${MAX_IDP_CERTIFICATES} are read`,
+        ),
+      );
+    }
     if (idp.signing.length === 0) {
       f.push(
         finding(
@@ -309,10 +416,11 @@ function metadataFindings(r: MetadataReport, opts: MetadataOptions): SamlFinding
         ),
       );
     }
+    const lastExpiry = Math.max(...idp.signing.map((c) => c.notAfter.getTime()));
     for (const c of idp.signing) {
       const v = validityAt(c, at);
       const left = daysLeft(c, at);
-      const successor = idp.signing.some((o) => o !== c && o.notAfter.getTime() > c.notAfter.getTime());
+      const successor = c.notAfter.getTime() < lastExpiry;
       if (v === "expired") {
         f.push(
           finding(

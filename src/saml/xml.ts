@@ -9,14 +9,40 @@
  *   parameter) can ever be declared, expanded or fetched: XXE and "billion laughs" need a DTD.
  * - parsing: @xmldom/xmldom with every warning and error made fatal (xmldom otherwise recovers from broken
  *   markup, and a lenient parse is where parser differentials, and so signature bypasses, come from).
- * - depth: at most `MAX_DEPTH` nested elements (canonicalisation is recursive).
+ * - shape, by a linear scan of the text before the DOM parse (`scanMarkup`), so a hostile document is
+ *   refused in milliseconds instead of after a full parse:
+ *   - at most `MAX_DEPTH` nested elements (canonicalisation is recursive);
+ *   - at most `MAX_ATTRIBUTES` attributes on one element (xmldom's attribute and namespace handling grows
+ *     faster than linearly with them);
+ *   - at most `MAX_COMMENTS` comments and processing instructions (xml-crypto removes each comment from a
+ *     copy of the signed element, and each removal rebuilds its parent's child list: 20,000 comments took
+ *     21 s; SAML from an IdP carries none);
+ *   - at most `MAX_ELEMENT_NAMES` distinct element names (xmldom searches the rest of the text backwards
+ *     once per distinct name of an element that is not self-closed: 12,000 names in 900 KB took 6.5 s);
+ *   - at most `XmlLimits.elements` elements: 10,000 in a Response (real ones hold a few dozen, a few
+ *     thousand with large group attributes), and for metadata 8,192 plus one per 64 bytes (aggregates
+ *     average over 100 bytes per element). Each element costs xml-crypto (which parses the document again
+ *     and searches all of it with XPath for every signature) a fixed amount of time: this cap bounds it.
  */
 
 import { inflateRawSync } from "node:zlib";
 import { DOMParser } from "@xmldom/xmldom";
+import { InputError } from "../x509/errors.js";
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 64;
+export const MAX_ATTRIBUTES = 256;
+export const MAX_ELEMENT_NAMES = 256;
+export const MAX_COMMENTS = 256;
+export const MAX_RESPONSE_ELEMENTS = 10_000;
+
+/** What one document may hold: its size in UTF-8 bytes, and its number of elements. */
+export interface XmlLimits {
+  bytes: number;
+  elements: number;
+}
+
+export const RESPONSE_LIMITS: XmlLimits = { bytes: MAX_MESSAGE_BYTES, elements: MAX_RESPONSE_ELEMENTS };
 
 export const NS = {
   protocol: "urn:oasis:names:tc:SAML:2.0:protocol",
@@ -27,13 +53,10 @@ export const NS = {
 } as const;
 
 /** Input we refuse to read at all. `code` is a stable finding code (saml-doctype, saml-malformed, …). */
-export class SamlInputError extends Error {
+export class SamlInputError extends InputError {
   override name = "SamlInputError";
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: string, message: string) {
+    super(message, code);
   }
 }
 
@@ -149,10 +172,14 @@ export function checkXmlText(xml: string, max = MAX_MESSAGE_BYTES): string {
 
 /**
  * Parse XML strictly. Throws SamlInputError("saml-malformed") on any parser warning or error, on a DTD (which
- * checkXmlText already refuses), and on nesting deeper than MAX_DEPTH.
+ * checkXmlText already refuses), and SamlInputError("saml-too-large") when `scanMarkup` finds the document
+ * too deep, too wide or too many elements, before the DOM parse starts.
  */
-export function parseXml(xml: string, what = "the XML", max = MAX_MESSAGE_BYTES): Document {
-  checkXmlText(xml, max);
+export function parseXml(xml: string, what = "the XML", limits: XmlLimits = RESPONSE_LIMITS): Document {
+  checkXmlText(xml, limits.bytes);
+  scanMarkup(xml, what, limits.elements);
+  // The first warning or error ends the parse: xmldom would otherwise go on through a broken document, and
+  // its recovery (text appended where the document allows none) grows faster than linearly.
   const problems: string[] = [];
   const record = (msg: unknown) => {
     problems.push(
@@ -160,6 +187,7 @@ export function parseXml(xml: string, what = "the XML", max = MAX_MESSAGE_BYTES)
         .split("\n")[0]
         .replace(/^\[xmldom \w+\]\s*/, ""),
     );
+    throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${problems[0]}`);
   };
   let doc: Document;
   try {
@@ -170,26 +198,144 @@ export function parseXml(xml: string, what = "the XML", max = MAX_MESSAGE_BYTES)
   } catch (e) {
     throw new SamlInputError(
       "saml-malformed",
-      `${what} is not well-formed: ${e instanceof Error ? e.message : e}`,
+      `${what} is not well-formed: ${problems[0] ?? (e instanceof Error ? e.message : e)}`,
     );
-  }
-  if (problems.length) {
-    throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${problems[0]}`);
   }
   if (!doc?.documentElement) throw new SamlInputError("saml-malformed", `${what} has no root element`);
   for (let n: Node | null = doc.firstChild; n; n = n.nextSibling) {
     if (n.nodeType === 10) throw new SamlInputError("saml-doctype", `${what} has a DOCTYPE: refused`);
   }
-  // Depth, without recursion.
-  const stack: [Node, number][] = [[doc.documentElement, 1]];
-  while (stack.length) {
-    const [n, d] = stack.pop()!;
-    if (d > MAX_DEPTH) {
-      throw new SamlInputError("saml-too-large", `${what} nests elements more than ${MAX_DEPTH} deep`);
-    }
-    for (let c = n.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push([c, d + 1]);
-  }
   return doc;
+}
+
+/**
+ * One pass over the markup, in linear time, counting elements, nesting depth, attributes, element names,
+ * comments and processing instructions against the limits above. It reads only what it needs to skip
+ * correctly (comments, CDATA, processing instructions, quoted attribute values, which may hold ">").
+ * Well-formedness is the parser's job, except for markup the scan cannot get past (never closed, or an end
+ * tag before its start tag): that is refused here, as the parser would only refuse it after reading the rest.
+ */
+export function scanMarkup(
+  xml: string,
+  what = "the XML",
+  maxElements = MAX_RESPONSE_ELEMENTS,
+): { elements: number; depth: number } {
+  const names = new Set<string>();
+  let elements = 0;
+  let comments = 0;
+  const comment = () => {
+    if (++comments > MAX_COMMENTS) {
+      throw new SamlInputError(
+        "saml-too-large",
+        `${what} has more than ${MAX_COMMENTS} comments and processing instructions: refused before parsing`,
+      );
+    }
+  };
+  let depth = 0;
+  let deepest = 0;
+  let i = xml.indexOf("<");
+  while (i >= 0 && i < xml.length) {
+    const next = xml.charCodeAt(i + 1);
+    if (next === 0x21 /* ! */) {
+      // Comment, CDATA (a DOCTYPE was refused by the text checks).
+      const close = xml.startsWith("<!--", i) ? "-->" : xml.startsWith("<![CDATA[", i) ? "]]>" : ">";
+      if (close === "-->") comment();
+      const end = xml.indexOf(close, i + 2);
+      if (end < 0)
+        unterminated(
+          what,
+          close === "-->" ? "a comment" : close === "]]>" ? "a CDATA section" : "a declaration",
+        );
+      i = xml.indexOf("<", end + close.length);
+    } else if (next === 0x3f /* ? */) {
+      comment();
+      const end = xml.indexOf("?>", i + 2);
+      if (end < 0) unterminated(what, "a processing instruction");
+      i = xml.indexOf("<", end + 2);
+    } else if (next === 0x2f /* / */) {
+      // An end tag with no start tag would let the nesting below it go deeper than counted.
+      if (--depth < 0) {
+        throw new SamlInputError("saml-malformed", `${what} is not well-formed: an end tag has no start tag`);
+      }
+      const end = xml.indexOf(">", i + 2);
+      if (end < 0) unterminated(what, "an end tag");
+      i = xml.indexOf("<", end + 1);
+    } else {
+      const tag = scanStartTag(xml, i);
+      if (tag.end < 0) unterminated(what, "a start tag");
+      if (++elements > maxElements) {
+        throw new SamlInputError(
+          "saml-too-large",
+          `${what} has more than ${maxElements.toLocaleString("en-US")} elements: refused before parsing`,
+        );
+      }
+      if (!tag.empty) {
+        names.add(tag.name);
+        if (names.size > MAX_ELEMENT_NAMES) {
+          throw new SamlInputError(
+            "saml-too-large",
+            `${what} uses more than ${MAX_ELEMENT_NAMES} distinct element names: refused before parsing`,
+          );
+        }
+      }
+      if (tag.attributes > MAX_ATTRIBUTES) {
+        throw new SamlInputError(
+          "saml-too-large",
+          `${what} has an element with more than ${MAX_ATTRIBUTES} attributes: refused before parsing`,
+        );
+      }
+      if (!tag.empty && ++depth > deepest) {
+        deepest = depth;
+        if (depth > MAX_DEPTH) {
+          throw new SamlInputError(
+            "saml-too-large",
+            `${what} nests elements more than ${MAX_DEPTH} deep: refused before parsing`,
+          );
+        }
+      }
+      i = xml.indexOf("<", tag.end + 1);
+    }
+  }
+  return { elements, depth: deepest };
+}
+
+/** Markup the scan cannot skip is not well-formed: said now, rather than after a lenient parse of the rest. */
+function unterminated(what: string, thing: string): never {
+  throw new SamlInputError("saml-malformed", `${what} is not well-formed: ${thing} is not closed`);
+}
+
+/** Space, tab, CR, LF, "/" and ">": what ends an element name in a start tag. */
+const ENDS_NAME = new Set([0x20, 0x09, 0x0d, 0x0a, 0x2f, 0x3e]);
+
+interface StartTag {
+  /** The index of its ">", -1 when it has none. */
+  end: number;
+  name: string;
+  attributes: number;
+  /** `<x/>`. */
+  empty: boolean;
+}
+
+/** The start tag at `start`: where it ends, its name, its attribute count, and whether it is `<x/>`. */
+function scanStartTag(xml: string, start: number): StartTag {
+  let attributes = 0;
+  let i = start + 1;
+  while (i < xml.length && !ENDS_NAME.has(xml.charCodeAt(i))) i++;
+  const name = xml.slice(start + 1, i);
+  while (i < xml.length) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
+      const close = xml.indexOf(c === 0x22 ? '"' : "'", i + 1);
+      if (close < 0) return { end: -1, name, attributes, empty: false };
+      i = close + 1;
+      continue;
+    }
+    if (c === 0x3d /* = */) attributes++;
+    else if (c === 0x3e /* > */) return { end: i, name, attributes, empty: xml.charCodeAt(i - 1) === 0x2f };
+    else if (c === 0x3c /* < */) return { end: -1, name, attributes, empty: false };
+    i++;
+  }
+  return { end: -1, name, attributes, empty: false };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -229,6 +375,24 @@ export function allElements(root: Element): Element[] {
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
   }
   return out;
+}
+
+/** Every element below a root, walked once, and looked up by namespace and local name without a new walk. */
+export interface ElementIndex {
+  all: Element[];
+  named(ns: string, local: string): Element[];
+}
+
+export function indexElements(root: Element): ElementIndex {
+  const all = allElements(root);
+  const byName = new Map<string, Element[]>();
+  for (const e of all) {
+    const key = `${e.namespaceURI ?? ""} ${e.localName}`;
+    const list = byName.get(key);
+    if (list) list.push(e);
+    else byName.set(key, [e]);
+  }
+  return { all, named: (ns, local) => byName.get(`${ns} ${local}`) ?? [] };
 }
 
 export function descendants(root: Element, ns: string, local: string): Element[] {

@@ -1,9 +1,13 @@
 /**
- * Trust data bundled with chainproof (see ./data/README.md for sources, licences and how to
- * regenerate). The JSON is imported as a module: no file-system access at runtime.
+ * Trust data bundled with chainproof (see data/README.md for sources, licences and how to regenerate):
+ * data/NAME.json (provenance and one record per certificate) and data/NAME.der (the certificates' DER,
+ * concatenated), both written by scripts/trust-bundle.ts. They are read on first use, not at start-up, and
+ * each certificate is parsed only when something asks for it (`parseBundled`): a verdict against a custom
+ * store never parses the bundled roots, one against Mozilla's parses its TLS anchors only.
  */
-import fpkiData from "./data/fpki.json" with { type: "json" };
-import mozillaData from "./data/mozilla.json" with { type: "json" };
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Certificate, parseCertificate } from "../x509/certificate.js";
 
 /** An NSS CK_TRUST value for one purpose. */
 export type NssTrust = "trusted-delegator" | "must-verify" | "not-trusted" | "unknown";
@@ -35,6 +39,11 @@ export interface NssRoot {
    */
   serverDistrustAfter?: Date;
   emailDistrustAfter?: Date;
+  /** RFC 5280 match keys (`Name.matchKey`) of the subject and issuer; undefined when our parser rejects it. */
+  subjectKey?: string;
+  issuerKey?: string;
+  /** `Certificate.selfSigned` as computed when the data was generated; undefined as the keys are. */
+  checkedSelfSigned?: boolean;
 }
 
 export interface DataSource {
@@ -53,6 +62,9 @@ export interface FpkiCertificate {
   selfSigned: boolean;
   ca: boolean;
   der: Uint8Array;
+  subjectKey?: string;
+  issuerKey?: string;
+  checkedSelfSigned?: boolean;
 }
 
 export interface FpkiCatalog extends DataSource {
@@ -63,6 +75,92 @@ export interface FpkiCatalog extends DataSource {
   certificates: readonly FpkiCertificate[];
 }
 
+/** The folder of the data files: the package's data/, two levels above dist/src/trust/. */
+const DATA_DIR = new URL("../../../data/", import.meta.url);
+
+/** One record of a data set's index, as scripts/trust-bundle.ts writes it. */
+interface IndexRecord {
+  derOffset: number;
+  derLength: number;
+  subjectKey: string | null;
+  issuerKey: string | null;
+  checkedSelfSigned: boolean | null;
+}
+
+/** A Mozilla root's fields in data/mozilla.json, as scripts/gen-mozilla.ts makes them. */
+export interface MozillaRecordFields {
+  label: string;
+  alias: string;
+  sha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  serverAuth: string;
+  emailProtection: string;
+  codeSigning: string;
+  serverDistrustAfter: string | null;
+  emailDistrustAfter: string | null;
+}
+
+interface MozillaRecord extends MozillaRecordFields, IndexRecord {}
+
+interface MozillaIndex {
+  source: string;
+  version: string;
+  date: string;
+  licence: string;
+  roots: MozillaRecord[];
+}
+
+/** An FPKI certificate's fields in data/fpki.json, as scripts/gen-fpki.ts makes them. */
+export interface FpkiRecordFields {
+  sha256: string;
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  selfSigned: boolean;
+  ca: boolean;
+}
+
+interface FpkiRecord extends FpkiRecordFields, IndexRecord {}
+
+interface FpkiIndex {
+  source: string;
+  crawled: string;
+  licence: string;
+  anchorSha256: string;
+  certificates: FpkiRecord[];
+}
+
+/** A data file's bytes; a missing or unreadable file is an installation problem, and says so. */
+function readDataFile(name: string): Buffer {
+  const url = new URL(name, DATA_DIR);
+  try {
+    return readFileSync(url);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new Error(`bundled trust data ${fileURLToPath(url)} cannot be read (${why}); reinstall chainproof`);
+  }
+}
+
+/** A data set's index and each record's DER, checked against the DER file's length. */
+function readDataSet<T extends { [K in R]: IndexRecord[] }, R extends string>(
+  name: string,
+  records: R,
+): { index: T; ders: Uint8Array[] } {
+  const index = JSON.parse(readDataFile(`${name}.json`).toString("utf8")) as T;
+  const blob = readDataFile(`${name}.der`);
+  const bytes = new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+  const ders = index[records].map((r) => {
+    if (r.derOffset + r.derLength > bytes.length) {
+      throw new Error(`bundled ${name}.der is shorter than ${name}.json says; reinstall chainproof`);
+    }
+    return bytes.subarray(r.derOffset, r.derOffset + r.derLength);
+  });
+  return { index, ders };
+}
+
 const TRUST_VALUES: readonly string[] = ["trusted-delegator", "must-verify", "not-trusted", "unknown"];
 
 function trust(v: string, where: string): NssTrust {
@@ -70,15 +168,23 @@ function trust(v: string, where: string): NssTrust {
   return v as NssTrust;
 }
 
-const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));
+/** The parser's facts from the index, absent (not null) when it rejects the certificate. */
+function keys(r: IndexRecord): { subjectKey?: string; issuerKey?: string; checkedSelfSigned?: boolean } {
+  return r.subjectKey !== null && r.issuerKey !== null && r.checkedSelfSigned !== null
+    ? { subjectKey: r.subjectKey, issuerKey: r.issuerKey, checkedSelfSigned: r.checkedSelfSigned }
+    : {};
+}
 
+let mozillaIndex: MozillaIndex | undefined;
 let mozillaRoots: readonly NssRoot[] | undefined;
 
 /** Mozilla's NSS built-in roots (all of them: filter on serverAuth for TLS anchors). Memoised. */
 export function loadMozillaRoots(): readonly NssRoot[] {
   if (!mozillaRoots) {
+    const { index, ders } = readDataSet<MozillaIndex, "roots">("mozilla", "roots");
+    mozillaIndex = index;
     mozillaRoots = Object.freeze(
-      mozillaData.roots.map((r): NssRoot => {
+      index.roots.map((r, i): NssRoot => {
         const root: NssRoot = {
           label: r.label,
           alias: r.alias,
@@ -86,10 +192,11 @@ export function loadMozillaRoots(): readonly NssRoot[] {
           subject: r.subject,
           notBefore: new Date(r.notBefore),
           notAfter: new Date(r.notAfter),
-          der: b64(r.der),
+          der: ders[i],
           serverAuth: trust(r.serverAuth, r.label),
           emailProtection: trust(r.emailProtection, r.label),
           codeSigning: trust(r.codeSigning, r.label),
+          ...keys(r),
         };
         if (r.serverDistrustAfter) root.serverDistrustAfter = new Date(r.serverDistrustAfter);
         if (r.emailDistrustAfter) root.emailDistrustAfter = new Date(r.emailDistrustAfter);
@@ -102,7 +209,8 @@ export function loadMozillaRoots(): readonly NssRoot[] {
 
 /** Where the bundled Mozilla roots come from (for reports). */
 export function mozillaSource(): DataSource {
-  const { source, version, date, licence } = mozillaData;
+  loadMozillaRoots();
+  const { source, version, date, licence } = mozillaIndex as MozillaIndex;
   return { source, version, date, licence };
 }
 
@@ -111,9 +219,10 @@ let fpkiCatalog: FpkiCatalog | undefined;
 /** The Federal PKI CA certificates validating to Federal Common Policy CA G2. Memoised. */
 export function loadFpkiCatalog(): FpkiCatalog {
   if (!fpkiCatalog) {
+    const { index, ders } = readDataSet<FpkiIndex, "certificates">("fpki", "certificates");
     const certificates = Object.freeze(
-      fpkiData.certificates.map(
-        (c): FpkiCertificate =>
+      index.certificates.map(
+        (c, i): FpkiCertificate =>
           Object.freeze({
             sha256: c.sha256,
             subject: c.subject,
@@ -122,20 +231,73 @@ export function loadFpkiCatalog(): FpkiCatalog {
             notAfter: new Date(c.notAfter),
             selfSigned: c.selfSigned,
             ca: c.ca,
-            der: b64(c.der),
+            der: ders[i],
+            ...keys(c),
           }),
       ),
     );
-    const anchor = certificates.find((c) => c.sha256 === fpkiData.anchorSha256);
+    const anchor = certificates.find((c) => c.sha256 === index.anchorSha256);
     if (!anchor) throw new Error("bundled fpki.json: anchor certificate missing");
     fpkiCatalog = Object.freeze({
-      source: fpkiData.source,
-      date: fpkiData.crawled,
-      licence: fpkiData.licence,
-      anchorSha256: fpkiData.anchorSha256,
+      source: index.source,
+      date: index.crawled,
+      licence: index.licence,
+      anchorSha256: index.anchorSha256,
       anchor,
       certificates,
     });
   }
   return fpkiCatalog;
+}
+
+const parsed = new WeakMap<NssRoot | FpkiCertificate, Certificate | Error>();
+
+/**
+ * A bundled record's certificate, parsed on first request and then shared: the Mozilla store, the FPKI
+ * store and the known-issuer lookup all hand out the same Certificate object. Throws what the parser threw.
+ */
+export function parseBundled(record: NssRoot | FpkiCertificate): Certificate {
+  let c = parsed.get(record);
+  if (c === undefined) {
+    try {
+      c = parseCertificate(record.der);
+      if (record.checkedSelfSigned !== undefined) c.recordSelfSigned(record.checkedSelfSigned);
+    } catch (e) {
+      c = e instanceof Error ? e : new Error(String(e));
+    }
+    parsed.set(record, c);
+  }
+  if (c instanceof Error) throw c;
+  return c;
+}
+
+/**
+ * The bundled certificates (Mozilla's roots of every purpose that our parser accepts, then the FPKI bundle,
+ * each in bundle order) whose subject matches the issuer of one of `certs`: the candidates to name what a
+ * chain lacks. Found through the index's match keys, so only they are parsed.
+ */
+export function bundledIssuersOf(certs: Iterable<Certificate>): {
+  mozilla: Certificate[];
+  fpki: Certificate[];
+} {
+  const wanted = new Set<string>();
+  for (const c of certs) wanted.add(c.issuer.matchKey);
+  const pick = (records: readonly (NssRoot | FpkiCertificate)[]): Certificate[] => {
+    const out: Certificate[] = [];
+    for (const r of records) {
+      if (r.subjectKey === undefined || !wanted.has(r.subjectKey)) continue;
+      try {
+        out.push(parseBundled(r));
+      } catch {
+        // Left out of Mozilla's stores too (mozillaUnparsedRoots); not a candidate.
+      }
+    }
+    return out;
+  };
+  // The anchor first, as fpkiCertificates() lists them.
+  const { anchor, certificates } = loadFpkiCatalog();
+  return {
+    mozilla: pick(loadMozillaRoots()),
+    fpki: pick([anchor, ...certificates.filter((c) => c !== anchor)]),
+  };
 }

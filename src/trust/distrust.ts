@@ -303,7 +303,7 @@ export function nssDistrustRules(roots: readonly NssRoot[] = loadMozillaRoots())
         test: { kind: "notBefore-after" as const, date },
         description: `Firefox (NSS distrust-after): TLS certificates whose notBefore is after ${date.toISOString()} under ${labels}`,
         source:
-          "NSS lib/ckfw/builtins/certdata.txt CKA_NSS_SERVER_DISTRUST_AFTER (bundled, src/trust/data/mozilla.json); enforced in Firefox security/certverifier/NSSCertDBTrustDomain.cpp IsDistrustedCertificateChain",
+          "NSS lib/ckfw/builtins/certdata.txt CKA_NSS_SERVER_DISTRUST_AFTER (bundled, data/mozilla.json); enforced in Firefox security/certverifier/NSSCertDBTrustDomain.cpp IsDistrustedCertificateChain",
         errorText: "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED",
         caveats: [
           "applies to built-in roots only; a root also installed as a third-party root is exempt",

@@ -4,8 +4,8 @@
  * are never anchors themselves.
  */
 
-import { type Certificate, parseCertificate } from "../x509/certificate.js";
-import { loadFpkiCatalog } from "./bundled.js";
+import type { Certificate } from "../x509/certificate.js";
+import { loadFpkiCatalog, parseBundled } from "./bundled.js";
 import type { TrustStore } from "./store.js";
 
 let parsed: { anchor: Certificate; others: readonly Certificate[] } | undefined;
@@ -13,7 +13,7 @@ let parsed: { anchor: Certificate; others: readonly Certificate[] } | undefined;
 function load(): { anchor: Certificate; others: readonly Certificate[] } {
   if (!parsed) {
     const cat = loadFpkiCatalog();
-    const all = cat.certificates.map((c) => parseCertificate(c.der));
+    const all = cat.certificates.map(parseBundled);
     const anchorSha = cat.anchorSha256.toLowerCase();
     const anchor = all.find((c) => c.sha256 === anchorSha);
     if (!anchor) throw new Error("bundled fpki.json: anchor certificate missing");

@@ -6,8 +6,8 @@
  * Each anchor carries its CKA_NSS_*_DISTRUST_AFTER date for that purpose.
  */
 
-import { type Certificate, parseCertificate } from "../x509/certificate.js";
-import { loadMozillaRoots, mozillaSource, type NssRoot } from "./bundled.js";
+import type { Certificate } from "../x509/certificate.js";
+import { loadMozillaRoots, mozillaSource, type NssRoot, parseBundled } from "./bundled.js";
 import type { TrustAnchor, TrustStore } from "./store.js";
 
 export interface MozillaRoot {
@@ -20,19 +20,29 @@ export interface UnparsedRoot {
   error: string;
 }
 
+/** The roots that `keep` selects, parsed (once: see parseBundled), and those our parser rejects. */
+function parseWhere(keep: (r: NssRoot) => boolean): {
+  ok: MozillaRoot[];
+  failed: UnparsedRoot[];
+} {
+  const ok: MozillaRoot[] = [];
+  const failed: UnparsedRoot[] = [];
+  for (const root of loadMozillaRoots()) {
+    if (!keep(root)) continue;
+    try {
+      ok.push({ root, cert: parseBundled(root) });
+    } catch (e) {
+      failed.push({ root, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return { ok, failed };
+}
+
 let parsed: { ok: readonly MozillaRoot[]; failed: readonly UnparsedRoot[] } | undefined;
 
 function load(): { ok: readonly MozillaRoot[]; failed: readonly UnparsedRoot[] } {
   if (!parsed) {
-    const ok: MozillaRoot[] = [];
-    const failed: UnparsedRoot[] = [];
-    for (const root of loadMozillaRoots()) {
-      try {
-        ok.push({ root, cert: parseCertificate(root.der) });
-      } catch (e) {
-        failed.push({ root, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
+    const { ok, failed } = parseWhere(() => true);
     parsed = { ok: Object.freeze(ok), failed: Object.freeze(failed) };
   }
   return parsed;
@@ -51,10 +61,10 @@ export function mozillaUnparsedRoots(): readonly UnparsedRoot[] {
   return load().failed;
 }
 
-function unparsedNotes(keep: (r: NssRoot) => boolean): string[] {
-  return mozillaUnparsedRoots()
-    .filter((u) => keep(u.root))
-    .map((u) => `${u.root.label}: left out, our certificate parser rejects it (${u.error}); NSS accepts it`);
+function unparsedNotes(failed: readonly UnparsedRoot[]): string[] {
+  return failed.map(
+    (u) => `${u.root.label}: left out, our certificate parser rejects it (${u.error}); NSS accepts it`,
+  );
 }
 
 /** The trustSource label of bundled Mozilla anchors, e.g. "mozilla-nss-2.86". */
@@ -63,19 +73,18 @@ export function mozillaTrustSource(): string {
   return `mozilla-nss-${v}`;
 }
 
-function describe(purpose: string, count: number, parsedTotal: number): string[] {
-  const total = parsedTotal + mozillaUnparsedRoots().length;
-  return [`${count} of the ${total} NSS builtin roots are trusted for ${purpose}`];
+function describe(purpose: string, count: number): string[] {
+  return [`${count} of the ${loadMozillaRoots().length} NSS builtin roots are trusted for ${purpose}`];
 }
 
 /** TLS server anchors: the roots with serverAuth = trusted-delegator (121 in NSS 2.86). */
 export function mozillaStore(): TrustStore {
-  const all = mozillaRoots();
+  // Only this purpose's roots are parsed: a verdict need not pay for the S/MIME-only ones.
+  const { ok, failed } = parseWhere((r) => r.serverAuth === "trusted-delegator");
   const src = mozillaSource();
   const trustSource = mozillaTrustSource();
   const anchors: TrustAnchor[] = [];
-  for (const { root, cert } of all) {
-    if (root.serverAuth !== "trusted-delegator") continue;
+  for (const { root, cert } of ok) {
     const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
     if (root.serverDistrustAfter) a.distrustAfter = root.serverDistrustAfter;
     anchors.push(a);
@@ -88,21 +97,20 @@ export function mozillaStore(): TrustStore {
     date: src.date,
     anchors,
     notes: [
-      ...describe("TLS server authentication", anchors.length, all.length),
+      ...describe("TLS server authentication", anchors.length),
       `${withDistrust} of them carry a server distrust-after date (enforced by Firefox only)`,
-      ...unparsedNotes((r) => r.serverAuth === "trusted-delegator"),
+      ...unparsedNotes(failed),
     ],
   };
 }
 
 /** S/MIME anchors: emailProtection = trusted-delegator. Not for TLS; kept for SAML/e-mail checks. */
 export function mozillaEmailStore(): TrustStore {
-  const all = mozillaRoots();
+  const { ok, failed } = parseWhere((r) => r.emailProtection === "trusted-delegator");
   const src = mozillaSource();
   const trustSource = mozillaTrustSource();
   const anchors: TrustAnchor[] = [];
-  for (const { root, cert } of all) {
-    if (root.emailProtection !== "trusted-delegator") continue;
+  for (const { root, cert } of ok) {
     const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
     if (root.emailDistrustAfter) a.distrustAfter = root.emailDistrustAfter;
     anchors.push(a);
@@ -113,9 +121,6 @@ export function mozillaEmailStore(): TrustStore {
     source: src.source,
     date: src.date,
     anchors,
-    notes: [
-      ...describe("e-mail protection (S/MIME), not TLS", anchors.length, all.length),
-      ...unparsedNotes((r) => r.emailProtection === "trusted-delegator"),
-    ],
+    notes: [...describe("e-mail protection (S/MIME), not TLS", anchors.length), ...unparsedNotes(failed)],
   };
 }

@@ -2,15 +2,20 @@
  * Path building: a bounded depth-first search from the leaf towards the trust anchors.
  *
  * Model: rustls-webpki's verify_cert.rs (a search with a budget; checks that do not need signatures run
- * first, and signatures are verified only once a path reaches an anchor, so paths that fail for cheaper
- * reasons cost no public-key operation) and Go's crypto/x509 verify.go (candidate issuers by name, refined
- * by key identifiers, then chains, then per-chain checks).
+ * first, so paths that fail for cheaper reasons cost no public-key operation) and Go's crypto/x509
+ * verify.go (candidate issuers by name, refined by key identifiers; a candidate's signature on the
+ * certificate below is checked before the search goes above it, each check counted against the budget).
  *
  * Two modes share this code. "fast" stops a path at its first failing stage and prunes it: this is how
  * the verdict is reached. "full" carries on through every fault so each path tried reports all its
  * faults; index.ts runs it only for rejected chains. A certificate reachable from no anchor (by issuer
  * names, ignoring every other rule) is never explored, which ends the pathological inputs of x509-limbo
- * (hundreds of look-alike intermediates with no root) in linear time.
+ * (hundreds of look-alike intermediates with no root) in linear time; among the others, those nearest to an
+ * anchor are tried first, which ends a mesh of cross-signed CAs at its shortest path.
+ *
+ * Budgets count what one search asks for (signature checks per certificate and issuer key, candidates,
+ * name-constraint comparisons, policy tree nodes), never what a cache had to compute: the signature cache
+ * (signatures.ts) makes a verification faster, never different.
  */
 
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
@@ -23,7 +28,7 @@ import { checkNameConstraints } from "./name-constraints.js";
 import { NameIndex, sameName, selfIssued } from "./names.js";
 import { processPolicies } from "./policies.js";
 import type { Anchor, ResolvedPolicy } from "./policy.js";
-import { cachedSignature, checkSignature } from "./signatures.js";
+import { checkSignature, signatureKey } from "./signatures.js";
 
 export interface Attempt {
   /** Leaf first; ends with the anchor's certificate when `anchor` is set. */
@@ -68,8 +73,11 @@ export class Graph {
     anchors: NameIndex<Anchor>;
     /** Candidate intermediates (presented, and trusted ones that may not end a path), by subject. */
     pool: NameIndex<Certificate>;
-    /** Intermediates from which some anchor can be reached through issuer names. */
-    reachable: Set<Certificate>;
+    /**
+     * Intermediates from which some anchor can be reached through issuer names, with the fewest
+     * intermediates above them on such a route (0: an anchor is named as its issuer).
+     */
+    reachable: Map<Certificate, number>;
     /** Presented DER that does not parse. */
     malformed: RawFinding[];
   };
@@ -92,7 +100,7 @@ export class Graph {
     const { leaf, policy } = this;
     const anchors = new NameIndex<Anchor>();
     const poolIndex = new NameIndex<Certificate>();
-    const reachable = new Set<Certificate>();
+    const reachable = new Map<Certificate, number>();
     const malformed: RawFinding[] = [];
     const terminal: Anchor[] = [];
     const others: Certificate[] = [];
@@ -127,32 +135,55 @@ export class Graph {
       pool.push(c);
       poolIndex.add(c.subject, c);
     }
-    // Reachability: walk down from the anchors through subject → issuer name links.
+    // Reachability: walk down from the anchors through subject → issuer name links, breadth first, so each
+    // certificate gets its distance to the nearest anchor. Ordering candidates by it makes the depth-first
+    // search try the shortest route first, which keeps a mesh of cross-signed CAs from using up the budget
+    // on long detours before a two-intermediate path is tried.
     const byIssuer = new NameIndex<Certificate>();
     for (const c of pool) byIssuer.add(c.issuer, c);
-    const queue: Certificate[] = terminal.map((a) => a.cert);
-    while (queue.length) {
-      const top = queue.pop()!;
-      for (const c of byIssuer.find(top.subject)) {
-        if (reachable.has(c)) continue;
-        reachable.add(c);
-        queue.push(c);
+    // Each subject name is expanded once: the certificates a name issued are the same whichever of the
+    // (cross-signed) certificates bearing it was reached.
+    const expanded = new NameIndex<true>();
+    let level: Certificate[] = terminal.map((a) => a.cert);
+    for (let distance = 0; level.length; distance++) {
+      const next: Certificate[] = [];
+      for (const top of level) {
+        if (expanded.find(top.subject).length) continue;
+        expanded.add(top.subject, true);
+        for (const c of byIssuer.find(top.subject)) {
+          if (reachable.has(c)) continue;
+          reachable.set(c, distance);
+          next.push(c);
+        }
       }
+      level = next;
     }
     return { anchors, pool: poolIndex, reachable, malformed };
   }
 }
 
-/** A set of certificates by DER (bucketed by length, so a large trust store dedupes in linear time). */
+/**
+ * A set of certificates by DER, bucketed by length and the DER's last bytes (the end of the signature, which
+ * differs between any two certificates that are not copies), so a large trust store or a pile of look-alike
+ * certificates of one length dedupes in linear time.
+ */
 class CertSet {
-  private readonly byLength = new Map<number, Certificate[]>();
+  private readonly buckets = new Map<number, Certificate[]>();
+  /** The DER's length (low 16 bits) and its last four bytes, as one number below 2^48. */
+  private static key(c: Certificate): number {
+    const d = c.der;
+    const n = d.length;
+    const tail = n < 4 ? 0 : ((d[n - 4] << 24) | (d[n - 3] << 16) | (d[n - 2] << 8) | d[n - 1]) >>> 0;
+    return tail * 65536 + (n & 0xffff);
+  }
   has(c: Certificate): boolean {
-    return this.byLength.get(c.der.length)?.some((x) => sameCert(x, c)) ?? false;
+    return this.buckets.get(CertSet.key(c))?.some((x) => sameCert(x, c)) ?? false;
   }
   /** Adds `c`; false when an equal certificate is already there. */
   add(c: Certificate): boolean {
-    const b = this.byLength.get(c.der.length);
-    if (!b) this.byLength.set(c.der.length, [c]);
+    const k = CertSet.key(c);
+    const b = this.buckets.get(k);
+    if (!b) this.buckets.set(k, [c]);
     else if (b.some((x) => sameCert(x, c))) return false;
     else b.push(c);
     return true;
@@ -180,6 +211,11 @@ class Search {
   private valid?: Attempt;
   private exhausted?: RawFinding;
   private readonly ncCache = new Map<Certificate, Map<Certificate, RawFinding | null>>();
+  /**
+   * Signatures this search asked for: child → issuer keys. The budget counts these, whether or not the
+   * process-wide cache already knew the answer, so a verdict never depends on what was verified before.
+   */
+  private readonly signaturesAsked = new Map<Certificate, Set<string>>();
   private readonly fast: boolean;
 
   constructor(
@@ -279,30 +315,34 @@ class Search {
     const anchors = g.anchors.find(cur.issuer);
     const named = g.pool.find(cur.issuer);
     const pool = named.filter((c) => g.reachable.has(c));
+    const distance = (c: Certificate) => g.reachable.get(c) ?? 0;
     if (anchors.length === 0 && pool.length === 0) {
       this.record({ certs: path, findings: [...findings, this.noIssuer(cur, named.length)] });
       return false;
     }
     let tried = 0;
-    for (const a of order(cur, anchors, (x) => x.cert, this.policy.timeMs)) {
+    const tryAnchor = (a: Anchor): boolean => {
       this.node();
       tried++;
-      if (this.complete(path, a, findings)) return true;
-    }
-    const nonSelfIssued = countNonSelfIssued(path);
-    for (const c of order(cur, pool, (x) => x, this.policy.timeMs)) {
+      return this.complete(path, a, findings);
+    };
+    // Anchors first, except those whose key identifier contradicts the child's AKI: they come after the
+    // intermediates, so a chain of same-name CAs under a same-name root climbs by its key identifiers instead
+    // of checking the root's signature at every step.
+    const [likely, unlikely] = partition(
+      order(cur, anchors, (x) => x.cert, this.policy.timeMs),
+      (a) => !contradictsKeyId(cur, a.cert),
+    );
+    for (const a of likely) if (tryAnchor(a)) return true;
+    for (const c of order(cur, pool, (x) => x, this.policy.timeMs, distance)) {
       if (inPath(path, c)) continue;
       this.node();
       tried++;
       const next = [...path, c];
       const own: RawFinding[] = [...this.checks.get(c, "ca"), ...this.constraints(next)];
-      const depth = nonSelfIssued + (selfIssued(c) ? 0 : 1);
-      if (depth > this.policy.maxDepth || next.length > 2 * this.policy.maxDepth + 4) {
-        own.push({
-          code: "max-depth-exceeded",
-          detail: `the path would need ${depth} intermediates; at most ${this.policy.maxDepth} are allowed`,
-          cert: c,
-        });
+      const tooDeep = this.depthFinding(next);
+      if (tooDeep) {
+        own.push(tooDeep);
         this.record({ certs: next, findings: [...findings, ...own] });
         continue;
       }
@@ -310,8 +350,14 @@ class Search {
         this.record({ certs: next, findings: [...findings, ...own] });
         continue;
       }
+      const sig = this.fast ? this.linkSignature(cur, c) : undefined;
+      if (sig) {
+        this.record({ certs: next, findings: [...findings, ...own, sig] });
+        continue;
+      }
       if (this.extend(next, [...findings, ...own])) return true;
     }
+    for (const a of unlikely) if (tryAnchor(a)) return true;
     if (tried === 0) {
       this.record({
         certs: path,
@@ -326,6 +372,35 @@ class Search {
       });
     }
     return false;
+  }
+
+  /**
+   * The path (leaf first, its top an intermediate) holds more intermediates than the policy allows. Without
+   * depthCountsSelfIssued, self-issued intermediates do not count (RFC 5280 §6.1), but a path of them still
+   * stops at twice the depth, so a pile of same-name CAs cannot make the search unbounded.
+   */
+  private depthFinding(path: Certificate[]): RawFinding | undefined {
+    const { maxDepth, depthCountsSelfIssued } = this.policy;
+    const intermediates = path.length - 1;
+    const counted = depthCountsSelfIssued ? intermediates : countNonSelfIssued(path);
+    const cert = path[path.length - 1];
+    if (counted > maxDepth) {
+      const which = depthCountsSelfIssued ? "" : " (self-issued ones not counted)";
+      return {
+        code: "max-depth-exceeded",
+        detail: `the path would need ${counted} intermediates${which}; at most ${maxDepth} are allowed`,
+        cert,
+      };
+    }
+    const ceiling = 2 * maxDepth + 4;
+    if (intermediates > ceiling) {
+      return {
+        code: "max-depth-exceeded",
+        detail: `the path would need ${intermediates} intermediates, ${intermediates - counted} of them self-issued; path building stops at ${ceiling}`,
+        cert,
+      };
+    }
+    return undefined;
   }
 
   private node(): void {
@@ -417,6 +492,36 @@ class Search {
     return out;
   }
 
+  /**
+   * The verdict search checks each link's signature before going further up, once the candidate passed the
+   * cheaper checks (as Go's buildChains does, before them): among many look-alike issuers only the one that
+   * signed goes on, so a pile of same-name CAs or a mesh of cross-signs costs one check per candidate key,
+   * not a search through every path above the wrong ones. The full search reports every fault instead.
+   */
+  private linkSignature(child: Certificate, issuer: Certificate): RawFinding | undefined {
+    this.countSignature(child, issuer);
+    const s = checkSignature(child, issuer);
+    return s.ok ? undefined : { code: s.code, detail: s.detail, cert: child, issuer };
+  }
+
+  /**
+   * Counts a signature against the budget the first time this search asks for it: once per child and issuer
+   * key, so cross-signed copies of one CA cost one check, as does asking again on another path.
+   */
+  private countSignature(child: Certificate, issuer: Certificate): void {
+    const key = signatureKey(issuer);
+    let asked = this.signaturesAsked.get(child);
+    if (!asked) {
+      asked = new Set();
+      this.signaturesAsked.set(child, asked);
+    }
+    if (asked.has(key)) return;
+    asked.add(key);
+    if (++this.stats.signatureChecks > this.policy.budget.signatures) {
+      this.exhaust(`path building needed more than ${this.policy.budget.signatures} signature checks`);
+    }
+  }
+
   /** `path` reached anchor `a`: run the path-wide checks. Returns true when the path is valid. */
   private complete(path: Certificate[], a: Anchor, findings: RawFinding[]): boolean {
     const certs = [...path, a.cert];
@@ -450,11 +555,7 @@ class Search {
     for (let q = 0; q < path.length; q++) {
       const child = certs[q];
       const issuer = certs[q + 1];
-      if (cachedSignature(child, issuer) === undefined) {
-        if (++this.stats.signatureChecks > this.policy.budget.signatures) {
-          this.exhaust(`more than ${this.policy.budget.signatures} signature checks`);
-        }
-      }
+      this.countSignature(child, issuer);
       const s = checkSignature(child, issuer);
       if (!s.ok) {
         sigs.push({ code: s.code, detail: s.detail, cert: child, issuer });
@@ -496,6 +597,21 @@ function countNonSelfIssued(path: Certificate[]): number {
   return n;
 }
 
+/** `issuer` has a subjectKeyIdentifier, and it is not the one `child`'s authorityKeyIdentifier names. */
+function contradictsKeyId(child: Certificate, issuer: Certificate): boolean {
+  const kid = child.authorityKeyIdentifier?.keyId;
+  return (
+    kid !== undefined && issuer.subjectKeyIdentifier !== undefined && issuer.subjectKeyIdentifier !== kid
+  );
+}
+
+function partition<T>(list: T[], keep: (x: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of list) (keep(x) ? yes : no).push(x);
+  return [yes, no];
+}
+
 /** RFC 4158 §5.2 loop detection: the same certificate, or the same subject and key, may not appear twice. */
 function inPath(path: Certificate[], c: Certificate): boolean {
   for (const p of path) {
@@ -507,9 +623,16 @@ function inPath(path: Certificate[], c: Certificate): boolean {
 
 /**
  * Candidate order: a key identifier that matches the child's AKI first, then candidates that say nothing,
- * then those whose SKI contradicts it; within each, certificates valid at the validation time first.
+ * then those whose SKI contradicts it; within each, certificates valid at the validation time first, then
+ * those nearest to an anchor (`distance`), then as presented.
  */
-function order<T>(child: Certificate, list: T[], cert: (x: T) => Certificate, timeMs: number): T[] {
+function order<T>(
+  child: Certificate,
+  list: T[],
+  cert: (x: T) => Certificate,
+  timeMs: number,
+  distance: (c: Certificate) => number = () => 0,
+): T[] {
   if (list.length < 2) return list;
   const kid = child.authorityKeyIdentifier?.keyId;
   const score = (x: T): number => {
@@ -521,7 +644,7 @@ function order<T>(child: Certificate, list: T[], cert: (x: T) => Certificate, ti
     return s;
   };
   return list
-    .map((x, i) => ({ x, i, s: score(x) }))
-    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .map((x, i) => ({ x, i, s: score(x), d: distance(cert(x)) }))
+    .sort((a, b) => a.s - b.s || a.d - b.d || a.i - b.i)
     .map((e) => e.x);
 }

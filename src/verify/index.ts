@@ -12,6 +12,7 @@
  */
 
 import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
 import { type Attempt, Graph, type SearchStats, search } from "./build.js";
 import { explain } from "./explain.js";
 import { byRank, type CertRef, type Finding, RANK, type RawFinding } from "./findings.js";
@@ -36,6 +37,7 @@ export {
   type PeerName,
   type Policy,
 } from "./policy.js";
+export { checkSignature, type SignatureOutcome, selfSigned } from "./signatures.js";
 
 export interface VerifyInput {
   leaf: Certificate;
@@ -66,7 +68,7 @@ export interface VerifyResult {
   anchor?: Anchor;
   /**
    * When trusted: warnings only (codes the policy ignores). When not: the faults of the path that came
-   * closest, most specific first, plus any search-wide finding (budget exhausted).
+   * closest, most specific first; when a budget ran out, "budget-exceeded" comes before them all.
    */
   findings: Finding[];
   /** Every path tried (up to 20), best first, each with its own faults; in "verdict" diagnostics, the closest only. */
@@ -83,6 +85,7 @@ export interface VerifyResult {
 const REPORTED_PATHS = 20;
 
 export function verifyChain(input: VerifyInput): VerifyResult {
+  if (!input.leaf) throw new InputError("there is no certificate to verify", "no-certificates");
   const policy = resolvePolicy(input.policy);
   const graph = new Graph(input.leaf, input.presented, input.anchors, policy);
   const fast = search(graph, policy, "fast");
@@ -98,8 +101,9 @@ export function verifyChain(input: VerifyInput): VerifyResult {
       stats: fast.stats,
     };
   }
-  // The verdict stands; for the explanation, search again without stopping at the first fault.
-  const diag = policy.diagnostics === "verdict" ? fast : search(graph, policy, "full");
+  // The verdict stands; for the explanation, search again without stopping at the first fault (unless the
+  // budget ran out: the full search would only run out of it again, at twice the cost).
+  const diag = policy.diagnostics === "verdict" || fast.exhausted ? fast : search(graph, policy, "full");
   const attempts = diag.attempts.length ? diag.attempts : fast.attempts;
   const ranked = attempts
     .map((a) => ({ a, key: attemptKey(a, policy) }))
@@ -108,14 +112,16 @@ export function verifyChain(input: VerifyInput): VerifyResult {
   const exhausted = fast.exhausted ?? diag.exhausted;
   const bestReport = report(best, policy);
   const findings = [...bestReport.findings];
-  if (exhausted) findings.push(toFinding(best, exhausted, policy));
-  if (!findings.some((f) => f.severity === "error")) {
+  if (!exhausted && !findings.some((f) => f.severity === "error")) {
     // Cannot happen unless a check is inconsistent between modes; never report an untrusted chain silently.
     findings.push(
       toFinding(best, { code: "no-path-to-trust-anchor", detail: "no valid path was found" }, policy),
     );
   }
   findings.sort(byRank);
+  // A budget that ran out is why no valid path was found: it comes first, before the faults of the paths the
+  // search did get to (which another path, never tried, might not have had).
+  if (exhausted) findings.unshift(toFinding(best, exhausted, policy));
   return {
     trusted: false,
     path: best.certs,

@@ -18,7 +18,10 @@ export interface Anchor {
 }
 
 export interface Budget {
-  /** Signature verifications actually performed (cached results are free). webpki uses 100. */
+  /**
+   * Signature checks one search asks for, each (certificate, issuer key) pair once, whether or not a cache
+   * already knows the answer (so a verdict never depends on what was verified before). webpki and Go use 100.
+   */
   signatures: number;
   /** Issuer candidates considered while building paths. */
   nodes: number;
@@ -50,8 +53,13 @@ export interface Policy {
   peerName?: PeerName | PeerName[];
   /** EKU OIDs the leaf must allow (default: serverAuth or clientAuth from `purpose`). */
   requiredEku?: string[];
-  /** The most intermediates a path may hold, self-issued ones not counted (default 8). */
+  /** The most intermediates a path may hold, self-issued ones not counted unless depthCountsSelfIssued (default 8). */
   maxDepth?: number;
+  /**
+   * Count self-issued intermediates toward maxDepth too, as OpenSSL's verify depth and mozilla::pkix's
+   * sub-CA count do (default false: RFC 5280 §6.1.4 (l) does not count them).
+   */
+  depthCountsSelfIssued?: boolean;
   /** Key usages the leaf must assert when it has a keyUsage extension. */
   requiredKeyUsage?: KeyUsageName[];
   /**
@@ -111,6 +119,7 @@ export interface ResolvedPolicy extends Policy {
   peerNames: PeerName[];
   requiredEku: string[];
   maxDepth: number;
+  depthCountsSelfIssued: boolean;
   budget: Budget;
   ignoreSet: Set<FindingCode>;
   pedantic: boolean;
@@ -145,6 +154,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     peerNames,
     requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
+    depthCountsSelfIssued: p.depthCountsSelfIssued ?? false,
     budget: p.budget ? { ...DEFAULT_BUDGET, ...p.budget } : DEFAULT_BUDGET,
     ignoreSet: p.ignore?.length ? new Set(p.ignore) : EMPTY,
     pedantic: p.pedantic ?? false,

@@ -3,12 +3,30 @@
  * in the sense of CABF BR §3.2.2.6, so that a wildcard directly over it (`*.co.uk`, `*.s3.amazonaws.com`)
  * must not be issued, and Chrome and Java (for chains to public roots) refuse to match it.
  *
- * The list is a 2023 snapshot (psl-data.ts); suffixes added since are not known. Domains are compared as
- * lowercase A-labels: the list's Unicode rules are converted once with IDNA.
+ * The list is a 2023 snapshot (data/psl.txt, see data/README.md); suffixes added since are not known. It is
+ * read and indexed on the first lookup, not at start-up. Domains are compared as lowercase A-labels: the
+ * list's Unicode rules are converted once with IDNA.
  */
 
-import { domainToASCII } from "node:url";
-import { PSL_RULES } from "./psl-data.js";
+import { readFileSync } from "node:fs";
+import { domainToASCII, fileURLToPath } from "node:url";
+
+/** The package's data/psl.txt, two levels above dist/src/verify/. */
+const PSL_FILE = new URL("../../../data/psl.txt", import.meta.url);
+
+/** The list's rules, one a line, without its `//` comment lines. */
+export function pslRules(): string[] {
+  let text: string;
+  try {
+    text = readFileSync(PSL_FILE, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new Error(
+      `the bundled public suffix list ${fileURLToPath(PSL_FILE)} cannot be read (${why}); reinstall chainproof`,
+    );
+  }
+  return text.split("\n").filter((line) => line !== "" && !line.startsWith("//"));
+}
 
 interface Rules {
   exact: Set<string>;
@@ -22,7 +40,7 @@ let rules: Rules | undefined;
 
 function load(): Rules {
   const r: Rules = { exact: new Set(), wildcard: new Set(), exception: new Set() };
-  for (const line of PSL_RULES.split("\n")) {
+  for (const line of pslRules()) {
     let rule = line;
     let set = r.exact;
     if (rule.startsWith("!")) {

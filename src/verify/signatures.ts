@@ -1,42 +1,62 @@
 /**
- * Signature checks with a cache per (subject, issuer) pair.
+ * Signature checks with a cache per (subject, issuer key) pair.
  *
- * The cache is keyed on the Certificate objects (a WeakMap, so it lives exactly as long as the caller keeps
- * the certificates): a path builder asks the same question many times (cross-signs, several candidate
- * paths through one intermediate, the same intermediate across many verifications of one server's leaves),
- * and one ECDSA P-256 verification costs ~100 µs here.
+ * The outcome depends only on the subject's signed bytes and algorithm and on the issuer's
+ * SubjectPublicKeyInfo, so it is cached per subject Certificate (a WeakMap, so it lives exactly as long as
+ * the caller keeps the certificates) and issuer SPKI: a path builder asks the same question many times
+ * (cross-signs, which are copies of one key; several candidate paths through one intermediate; the same
+ * intermediate across many verifications of one server's leaves, and across the clients of one report),
+ * and one ECDSA P-256 verification costs ~100 µs here. The cache only makes answers faster: budgets count
+ * the questions a search asks (build.ts), never whether the cache knew the answer.
  */
 
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
+import { selfIssued } from "./names.js";
 
 export type SignatureOutcome =
   | { ok: true }
   | { ok: false; code: "bad-signature" | "unsupported-signature-algorithm"; detail: string };
 
-const CACHE = new WeakMap<Certificate, WeakMap<Certificate, SignatureOutcome>>();
+const CACHE = new WeakMap<Certificate, Map<string, SignatureOutcome>>();
+const KEYS = new WeakMap<Certificate, string>();
 
 const OK: SignatureOutcome = { ok: true };
 
-/** The cached outcome, or undefined when this pair has not been checked yet. */
-export function cachedSignature(subject: Certificate, issuer: Certificate): SignatureOutcome | undefined {
-  return CACHE.get(subject)?.get(issuer);
+/** The issuer's key as a cache key: its SubjectPublicKeyInfo DER, as text. */
+export function signatureKey(issuer: Certificate): string {
+  let k = KEYS.get(issuer);
+  if (k === undefined) {
+    const spki = issuer.publicKey.spki;
+    k = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString("latin1");
+    KEYS.set(issuer, k);
+  }
+  return k;
 }
 
 /** Verify `subject`'s signature with `issuer`'s key (cached). */
 export function checkSignature(subject: Certificate, issuer: Certificate): SignatureOutcome {
   let m = CACHE.get(subject);
   if (!m) {
-    m = new WeakMap();
+    m = new Map();
     CACHE.set(subject, m);
   }
-  let r = m.get(issuer);
+  const key = signatureKey(issuer);
+  let r = m.get(key);
   if (r === undefined) {
     r = compute(subject, issuer);
-    m.set(issuer, r);
+    m.set(key, r);
   }
   return r;
+}
+
+/**
+ * Certificate.selfSigned through this cache: the same answer, without another key import and verification
+ * for every self-issued certificate of a long same-name chain, in every client's checks.
+ */
+export function selfSigned(c: Certificate): boolean {
+  return selfIssued(c) && checkSignature(c, c).ok;
 }
 
 function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {

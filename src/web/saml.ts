@@ -29,10 +29,22 @@ function samlError(what: string, e: unknown): never {
   throw e;
 }
 
-function loadMetadata(p: FilePayload, at: Date, allowSha1: boolean, entityId?: string): MetadataReport {
+function loadMetadata(
+  p: FilePayload,
+  at: Date,
+  allowSha1: boolean,
+  entityId?: string,
+  signer?: FilePayload,
+): MetadataReport {
   const name = sourceName(p, "metadata");
+  const signers = signer ? certificatesOf(signer, "metadataSigner") : [];
   try {
-    return readMetadata(fileBytes(p, "metadata"), { at, allowSha1, ...(entityId ? { entityId } : {}) });
+    return readMetadata(fileBytes(p, "metadata"), {
+      at,
+      allowSha1,
+      ...(entityId ? { entityId } : {}),
+      ...(signers.length ? { signers } : {}),
+    });
   } catch (e) {
     return samlError(name, e);
   }
@@ -57,6 +69,7 @@ function metadataView(md: MetadataReport, configured: Certificate[], at: Date) {
       ...(md.signature.shape?.digestAlgorithm ? { digestAlgorithm: md.signature.shape.digestAlgorithm } : {}),
       ...(md.signature.signer ? { signer: certJson(md.signature.signer, at) } : {}),
       ...(md.signature.signerListed !== undefined ? { signerListed: md.signature.signerListed } : {}),
+      ...(md.signature.signerNamed ? { signerNamed: true } : {}),
       ...(md.signature.problem ? { problem: md.signature.problem } : {}),
     },
     otherEntities: md.otherEntities,
@@ -133,6 +146,11 @@ export function samlRoutes(ctx: WebContext): void {
         properties: {
           metadata: { ...filePayloadSchema, description: "EntityDescriptor or EntitiesDescriptor XML." },
           configured: { ...filePayloadSchema, description: "The IdP certificate the SP has configured." },
+          metadataSigner: {
+            ...filePayloadSchema,
+            description:
+              "The federation's (or IdP's) metadata signing certificate: the metadata's signature must verify with it.",
+          },
           entityId: { type: "string", maxLength: 1024 },
           at: { type: "string", maxLength: 40 },
           allowSha1: { type: "boolean" },
@@ -152,12 +170,19 @@ export function samlRoutes(ctx: WebContext): void {
       const b = req.body as {
         metadata: FilePayload;
         configured?: FilePayload;
+        metadataSigner?: FilePayload;
         entityId?: string;
         at?: string;
         allowSha1?: boolean;
       };
       const at = parseTime(b.at);
-      const md = loadMetadata(b.metadata, at, b.allowSha1 ?? false, b.entityId?.trim() || undefined);
+      const md = loadMetadata(
+        b.metadata,
+        at,
+        b.allowSha1 ?? false,
+        b.entityId?.trim() || undefined,
+        b.metadataSigner,
+      );
       const configured = b.configured ? certificatesOf(b.configured, "configured") : [];
       return metadataView(md, configured, at);
     },
@@ -178,6 +203,10 @@ export function samlRoutes(ctx: WebContext): void {
           response: filePayloadSchema,
           cert: { ...filePayloadSchema, description: "The IdP certificate the SP has configured." },
           metadata: { ...filePayloadSchema, description: "The IdP's metadata." },
+          metadataSigner: {
+            ...filePayloadSchema,
+            description: "The certificate the metadata must be signed with.",
+          },
           spEntityId: { type: "string", maxLength: 1024 },
           acs: { type: "string", maxLength: 2048 },
           requestId: { type: "string", maxLength: 256 },
@@ -202,6 +231,7 @@ export function samlRoutes(ctx: WebContext): void {
         response: FilePayload;
         cert?: FilePayload;
         metadata?: FilePayload;
+        metadataSigner?: FilePayload;
         spEntityId?: string;
         acs?: string;
         requestId?: string;
@@ -212,7 +242,12 @@ export function samlRoutes(ctx: WebContext): void {
       };
       const at = parseTime(b.at);
       const trusted = b.cert ? certificatesOf(b.cert, "cert") : undefined;
-      const md = b.metadata ? loadMetadata(b.metadata, at, b.allowSha1 ?? false) : undefined;
+      if (b.metadataSigner && !b.metadata) {
+        throw new ApiError(400, "bad-input", "metadataSigner needs metadata (the metadata file it signs)");
+      }
+      const md = b.metadata
+        ? loadMetadata(b.metadata, at, b.allowSha1 ?? false, undefined, b.metadataSigner)
+        : undefined;
       if (md && md.idps.length === 0) throw new ApiError(400, "bad-input", "the metadata describes no IdP");
       const opt = (s: string | undefined) => (s?.trim() ? s.trim() : undefined);
       const spEntityId = opt(b.spEntityId);

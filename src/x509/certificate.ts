@@ -337,6 +337,15 @@ export class Certificate {
     return this._selfSigned;
   }
 
+  /**
+   * Takes `selfSigned` from a check already made by this same code, so that it is not made again: bundled
+   * roots are checked when their data is generated (scripts/trust-bundle.ts), and checking 121 of them at
+   * every start costs more than the rest of a verdict.
+   */
+  recordSelfSigned(value: boolean): void {
+    this._selfSigned = value;
+  }
+
   get isCA(): boolean {
     return this.basicConstraints?.ca === true;
   }

@@ -1,6 +1,7 @@
 /**
- * `chainproof saml metadata FILE [--configured CERTFILE] [--entity-id ID] [--at TIME] [--allow-sha1] [--json]`
- * `chainproof saml verify RESPONSE [--cert FILE] [--metadata FILE] [--sp-entity-id ID] [--acs URL]
+ * `chainproof saml metadata FILE [--configured CERTFILE] [--entity-id ID] [--metadata-signer CERTFILE] [--at TIME]
+ *    [--allow-sha1] [--json]`
+ * `chainproof saml verify RESPONSE [--cert FILE] [--metadata FILE [--metadata-signer CERTFILE]] [--sp-entity-id ID] [--acs URL]
  *    [--request-id ID] [--issuer ID] [--at TIME] [--skew SECONDS] [--allow-sha1] [--json]`
  *
  * The engine (src/saml) works on bytes; this module reads the files, and lays out the report as text or
@@ -49,6 +50,7 @@ const MAX_RESPONSE_INPUT = 2 * 1024 * 1024;
 export interface SamlMetadataOptions {
   configured?: string;
   entityId?: string;
+  metadataSigner?: string;
   at?: string;
   allowSha1?: boolean;
   json?: boolean;
@@ -57,6 +59,7 @@ export interface SamlMetadataOptions {
 export interface SamlVerifyOptions {
   cert?: string;
   metadata?: string;
+  metadataSigner?: string;
   spEntityId?: string;
   acs?: string;
   requestId?: string;
@@ -96,12 +99,20 @@ function asInputError(file: string, e: unknown): never {
   throw e;
 }
 
-function loadMetadata(file: string, at: Date, allowSha1: boolean, entityId?: string): MetadataReport {
+function loadMetadata(
+  file: string,
+  at: Date,
+  allowSha1: boolean,
+  entityId?: string,
+  signerFile?: string,
+): MetadataReport {
+  const signers = signerFile !== undefined ? certificates(signerFile) : [];
   try {
     return readMetadata(readInput(file, MAX_METADATA_BYTES), {
       at,
       allowSha1,
       ...(entityId !== undefined ? { entityId } : {}),
+      ...(signers.length ? { signers } : {}),
     });
   } catch (e) {
     if (e instanceof SamlInputError && e.code === "saml-doctype") {
@@ -117,7 +128,7 @@ function loadMetadata(file: string, at: Date, allowSha1: boolean, entityId?: str
 export async function runSamlMetadata(file: string, opts: SamlMetadataOptions): Promise<number> {
   quietOnClosedPipe();
   const at = parseTime(opts.at);
-  const md = loadMetadata(file, at, opts.allowSha1 ?? false, opts.entityId);
+  const md = loadMetadata(file, at, opts.allowSha1 ?? false, opts.entityId, opts.metadataSigner);
   const configured = opts.configured ? certificates(opts.configured) : [];
   const { rotations, findings, valid } = checkMetadata(md, configured, at);
   if (opts.json) {
@@ -160,6 +171,7 @@ export function metadataJson(
       ...(md.signature.shape?.digestAlgorithm ? { digestAlgorithm: md.signature.shape.digestAlgorithm } : {}),
       ...(md.signature.signer ? { signer: certificateToJson(md.signature.signer, undefined, now) } : {}),
       ...(md.signature.signerListed !== undefined ? { signerListed: md.signature.signerListed } : {}),
+      ...(md.signature.signerNamed ? { signerNamed: true } : {}),
       ...(md.signature.problem ? { problem: md.signature.problem } : {}),
     },
     otherEntities: md.otherEntities,
@@ -261,7 +273,7 @@ function renderMetadata(
       !sig.present
         ? "not signed"
         : sig.valid
-          ? `valid, by ${describeCert(sig.signer!)}${sig.signerListed ? " (one of the listed certificates)" : " (not one of the listed certificates)"}`
+          ? `valid, by ${describeCert(sig.signer!)}${sig.signerNamed ? " (the metadata signer given)" : sig.signerListed ? " (one of the listed certificates)" : " (not one of the listed certificates)"}`
           : `INVALID: ${sig.problem ?? ""}`,
       { tone: !sig.present ? "muted" : sig.valid ? "good" : "bad" },
     ),
@@ -368,7 +380,12 @@ export async function runSamlVerify(file: string, opts: SamlVerifyOptions): Prom
     }
   }
   const trusted = opts.cert ? certificates(opts.cert) : undefined;
-  const md = opts.metadata ? loadMetadata(opts.metadata, at, opts.allowSha1 ?? false) : undefined;
+  if (opts.metadataSigner !== undefined && opts.metadata === undefined) {
+    throw new InputError("--metadata-signer needs --metadata (the metadata file it signs)", "usage");
+  }
+  const md = opts.metadata
+    ? loadMetadata(opts.metadata, at, opts.allowSha1 ?? false, undefined, opts.metadataSigner)
+    : undefined;
   if (md && md.idps.length === 0)
     throw new InputError(`${opts.metadata}: the metadata describes no IdP`, "bad-input");
   const bytes = readInput(file, MAX_RESPONSE_INPUT);

@@ -13,7 +13,7 @@ import type { TrustStore } from "../../trust/store.js";
 import { type PeerName, parsePeerName } from "../../verify/hostname.js";
 import type { Certificate } from "../../x509/certificate.js";
 import { InputError } from "../../x509/errors.js";
-import { readCertificates } from "../../x509/input.js";
+import { type ReadResult, readCertificates } from "../../x509/input.js";
 import { type PasswordOptions, passwordFrom, readInput } from "../io.js";
 import { renderMatrix } from "../render/matrix.js";
 import { styleFor } from "../style.js";
@@ -39,10 +39,28 @@ export interface VerifyOptions extends PasswordOptions {
 export const VERIFY_SCHEMA = "chainproof/verify";
 export const VERIFY_SCHEMA_VERSION = 1;
 
+/** The certificates of FILE; a container that holds none (a PKCS#7 of CRLs, an empty keystore) is an input error. */
 function certificates(file: string, opts: PasswordOptions): Certificate[] {
-  return readCertificates(readInput(file), { source: file, password: passwordFrom(opts) }).certificates.map(
-    (c) => c.cert,
-  );
+  const read = readCertificates(readInput(file), { source: file, password: passwordFrom(opts) });
+  if (!read.certificates.length)
+    throw new InputError(`${file} holds no certificate (${emptyContainer(read)})`, "no-certificates");
+  return read.certificates.map((c) => c.cert);
+}
+
+/** What an input without certificates is, in the user's terms. */
+function emptyContainer(read: ReadResult): string {
+  const keys = read.keys.length ? `${read.keys.length} private key(s) and ` : "";
+  switch (read.container) {
+    case "pkcs7":
+      return "a PKCS#7 bundle with no certificates; one made from a CRL holds only the CRL";
+    case "pkcs12":
+      return `a PKCS#12 file with ${keys}no certificate bag`;
+    case "jks":
+    case "jceks":
+      return `a ${read.container.toUpperCase()} keystore with ${keys}no certificate entries`;
+    default:
+      return `a ${read.container.toUpperCase()} input with no certificates`;
+  }
 }
 
 function parseTime(text: string | undefined): Date {

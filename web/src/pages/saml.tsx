@@ -49,7 +49,13 @@ interface ResponseAnswer {
 
 interface MetadataAnswer {
   valid: boolean;
-  signature: { present: boolean; valid?: boolean; problem?: string; signerListed?: boolean };
+  signature: {
+    present: boolean;
+    valid?: boolean;
+    problem?: string;
+    signerListed?: boolean;
+    signerNamed?: boolean;
+  };
   idps: {
     entityId: string;
     singleSignOn: { binding: string; location: string }[];
@@ -250,14 +256,20 @@ const CONFIGURED: Record<string, string> = {
 function MetadataForm() {
   const [metadata, setMetadata] = useState(emptyFile());
   const [configured, setConfigured] = useState(emptyFile());
+  const [signer, setSigner] = useState(emptyFile());
   const job = useJob<MetadataAnswer>();
   const submit = (e: Event) => {
     e.preventDefault();
     const m = payloadOf(metadata);
     if (!m) return;
     const c = payloadOf(configured);
+    const g = payloadOf(signer);
     void job.run((s) =>
-      post<MetadataAnswer>("/api/saml/metadata", { metadata: m, ...(c ? { configured: c } : {}) }, s),
+      post<MetadataAnswer>(
+        "/api/saml/metadata",
+        { metadata: m, ...(c ? { configured: c } : {}), ...(g ? { metadataSigner: g } : {}) },
+        s,
+      ),
     );
   };
   const r = job.result;
@@ -277,6 +289,12 @@ function MetadataForm() {
           onChange={setConfigured}
           rows={3}
         />
+        <FileField
+          label="The federation's metadata signing certificate (optional: the signature must verify with it)"
+          value={signer}
+          onChange={setSigner}
+          rows={3}
+        />
         <div class="actions">
           <button type="submit" disabled={job.running || !payloadOf(metadata)}>
             Check metadata
@@ -294,7 +312,7 @@ function MetadataForm() {
             {!r.signature.present
               ? "The metadata is not signed."
               : r.signature.valid
-                ? `The metadata's signature is valid${r.signature.signerListed ? " (by one of its own certificates)" : ""}.`
+                ? `The metadata's signature is valid${r.signature.signerNamed ? " (by the metadata signing certificate given)" : r.signature.signerListed ? " (by one of its own certificates)" : ""}.`
                 : `The metadata's signature does NOT verify: ${r.signature.problem ?? ""}`}
           </p>
           {r.idps.map((idp) => (
