@@ -18,7 +18,7 @@ import {
   sourceName,
 } from "./inputs.js";
 
-export { aliasOf, distrustMarks, iso, rootRow, storeSummary } from "../app/stores.js";
+export { iso, rootRow, storeSummary } from "../app/stores.js";
 
 export const BUILTIN_STORES = ["mozilla", "fpki", "node", "system", "jdk"] as const;
 export type BuiltinStoreId = (typeof BUILTIN_STORES)[number];
