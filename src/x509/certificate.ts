@@ -148,6 +148,7 @@ export class Certificate {
       ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
       : input;
     this.der = der;
+    if (der.length > MAX_CERTIFICATE_BYTES) throw new DerError(certificateTooLarge(der.length), 0);
     const top = readTlv(der, 0, der.length);
     if (top.tag !== Tag.SEQUENCE) throw new DerError("a certificate must start with a SEQUENCE", 0);
     if (top.end !== der.length) {
@@ -374,6 +375,17 @@ export class Certificate {
 }
 
 /** Parse a certificate; throws DerError with offsets on malformed input. */
+/**
+ * Largest certificate we parse. Real ones are under 16 KiB (a few thousand SANs stay under 200 KiB); the cap
+ * keeps any one certificate's decode and display in bounded time and memory (an 8 MiB extension took 400 MB).
+ */
+export const MAX_CERTIFICATE_BYTES = 1024 * 1024;
+
+/** "the certificate is 8,388,947 bytes; at most 1,048,576 are read". */
+export function certificateTooLarge(bytes: number): string {
+  return `the certificate is ${bytes.toLocaleString("en-US")} bytes; at most ${MAX_CERTIFICATE_BYTES.toLocaleString("en-US")} are read`;
+}
+
 export function parseCertificate(der: Uint8Array): Certificate {
   return new Certificate(der);
 }
