@@ -179,7 +179,7 @@ export function mutateAsn1(
   const nodes = allNodes(tree);
   if (nodes.length === 0 || nodes[0].node.tag.length === 0) return undefined;
   const { node, siblings } = rng.pick(nodes);
-  switch (rng.below(11)) {
+  switch (rng.below(12)) {
     case 0: // another tag, or the constructed bit flipped
       node.tag = Uint8Array.of(rng.chance(0.5) ? rng.pick(TAGS) : node.tag[0] ^ 0x20);
       break;
@@ -230,6 +230,10 @@ export function mutateAsn1(
     case 9: // high tag number form
       node.tag = Uint8Array.of(node.tag[0] | 0x1f, 0x81, 0x80, rng.below(128));
       break;
+    case 10: // an INTEGER at a boundary: iteration counts, versions, lengths, path lengths
+      if (node.kids || node.tag[0] !== 0x02) return undefined;
+      node.content = integerContent(rng.pick(INTERESTING_INTEGERS));
+      break;
     default: {
       // flip bytes inside a leaf's content
       if (node.kids || node.content.length === 0) return undefined;
@@ -239,6 +243,40 @@ export function mutateAsn1(
     }
   }
   return writeTree(tree, maxBytes);
+}
+
+const INTERESTING_INTEGERS = [
+  0,
+  -1,
+  1,
+  2,
+  3,
+  127,
+  128,
+  255,
+  256,
+  65_535,
+  65_536,
+  2_048,
+  600_000,
+  1_000_000,
+  2_000_000,
+  4_999_999,
+  5_000_000,
+  9_999_999,
+  10_000_000,
+  0x7fff_ffff,
+  0xffff_ffff,
+  2 ** 53 - 1,
+];
+
+/** Minimal two's-complement content octets of `v`. */
+function integerContent(v: number): Uint8Array {
+  let hex = BigInt.asUintN(64, BigInt(v)).toString(16);
+  if (v < 0) return Uint8Array.of(0xff);
+  if (hex.length % 2) hex = `0${hex}`;
+  const bytes = Buffer.from(hex, "hex");
+  return bytes[0] & 0x80 ? new Uint8Array(Buffer.concat([Uint8Array.of(0), bytes])) : new Uint8Array(bytes);
 }
 
 /** Content for "huge" values: runs of one byte, random bytes, or a negative sign, up to 300 KiB. */
