@@ -14,10 +14,16 @@ import { loadSamlTrust } from "../scripts/fuzz/worker.js";
 import { CORPUS_DIR, REGRESSIONS_DIR } from "../scripts/fuzz.js";
 
 /**
- * Findings in code this change does not own, replayed but not yet required to pass. TODO: fixed at merge
- * (issue 12 points 2 and 3); remove each entry when its fix lands.
+ * Findings in code this change does not own, replayed (once) but not yet required to pass.
+ * TODO(issue 12 points 2 and 3): fixed at merge; remove each entry when its fix lands.
  */
-const KNOWN: Record<string, string> = {};
+const KNOWN: Record<string, string> = {
+  "pkcs12/mac-4999999-iterations":
+    "TODO issue 12 point 2: PKCS#12 MAC key derivation is not capped (9 s of CPU)",
+  "saml-response/duplicate-id-20000": "TODO issue 12 point 3: duplicateIds() copies its list on every repeat",
+  "saml-response/subject-120000-elements":
+    "TODO issue 12 point 3: 120,000 elements in a Subject take seconds",
+};
 
 loadSamlTrust(CORPUS_DIR);
 const targets = existsSync(REGRESSIONS_DIR) ? readdirSync(REGRESSIONS_DIR).sort() : [];
@@ -40,10 +46,10 @@ describe("fuzz regressions replay", () => {
       const todo = KNOWN[`${name}/${id}`];
       it(`${name}/${id} (was: ${meta.kind}, ${meta.summary.slice(0, 80)})`, todo ? { todo } : {}, () => {
         const input = new Uint8Array(readFileSync(join(dir, file)));
-        // Best of two: the first run also pays for compiling the code it reaches.
+        // Best of two: the first run also pays for compiling the code it reaches (known slow ones run once).
         const first = execute(target, input);
-        const outcome =
-          first.kind === "crash" ? first : [first, execute(target, input)].sort((a, b) => a.ms - b.ms)[0];
+        const again = first.kind === "crash" || todo ? first : execute(target, input);
+        const outcome = again.ms < first.ms ? again : first;
         assert.notEqual(
           outcome.kind,
           "crash",
