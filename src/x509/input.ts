@@ -135,7 +135,7 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
     const blocks = countCertificateBlocks(text);
     if (blocks > max) {
       throw new LimitError(
-        `${src}: ${blocks.toLocaleString("en-US")} certificate blocks; at most ${max.toLocaleString("en-US")} are read`,
+        `${src}: more than ${max.toLocaleString("en-US")} certificates; refusing to read further (it has ${blocks.toLocaleString("en-US")} certificate blocks)`,
       );
     }
     let pemBlocks: ReturnType<typeof parsePem>;

@@ -150,8 +150,11 @@ function escapeRfc4514(a: NameAttribute): string {
  * strings several times its size, so a 10 MB name with 100,000 RDNs took over 600 MB to decode and show.
  */
 export const MAX_NAME_BYTES = 64 * 1024;
-/** Most attributes (over all RDNs) in one Name; real names have fewer than 20. */
-export const MAX_NAME_ATTRIBUTES = 1000;
+/**
+ * Most attributes (over all RDNs) in one Name. Real names have fewer than 20; x509-limbo's pathological
+ * nc-dos cases (from OpenSSL's tests) have 2,048, which must still parse to be refused by the validator.
+ */
+export const MAX_NAME_ATTRIBUTES = 4096;
 
 /** Parse a Name (SEQUENCE OF RDN) at `t`. */
 export function parseName(buf: Uint8Array, t: Tlv, what: string): Name {
