@@ -344,13 +344,7 @@ export class Certificate {
 
   /** The node:crypto key, or the Error node:crypto gave for an unusable key. */
   keyObject(): KeyObject | Error {
-    if (this._key === undefined) {
-      try {
-        this._key = createPublicKey({ key: Buffer.from(this.publicKey.spki), format: "der", type: "spki" });
-      } catch (e) {
-        this._key = e instanceof Error ? e : new Error(String(e));
-      }
-    }
+    if (this._key === undefined) this._key = keyObjectFor(this.publicKey.spki, this.spkiSha256);
     return this._key;
   }
 
@@ -384,6 +378,27 @@ export const MAX_CERTIFICATE_BYTES = 1024 * 1024;
 /** "the certificate is 8,388,947 bytes; at most 1,048,576 are read". */
 export function certificateTooLarge(bytes: number): string {
   return `the certificate is ${bytes.toLocaleString("en-US")} bytes; at most ${MAX_CERTIFICATE_BYTES.toLocaleString("en-US")} are read`;
+}
+
+/**
+ * node:crypto keys by SPKI SHA-256. Making a KeyObject costs more than the signature check it serves, and the
+ * same key recurs: in a bundle (each root's self-signature, one CA's many certificates) and across chains.
+ */
+const KEY_CACHE = new Map<string, KeyObject | Error>();
+const KEY_CACHE_SIZE = 1000;
+
+function keyObjectFor(spki: Uint8Array, sha256: string): KeyObject | Error {
+  const hit = KEY_CACHE.get(sha256);
+  if (hit !== undefined) return hit;
+  let key: KeyObject | Error;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  } catch (e) {
+    key = e instanceof Error ? e : new Error(String(e));
+  }
+  if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.clear();
+  KEY_CACHE.set(sha256, key);
+  return key;
 }
 
 export function parseCertificate(der: Uint8Array): Certificate {
