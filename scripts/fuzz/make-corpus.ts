@@ -150,7 +150,7 @@ function samlSeeds(): void {
 function rootListSeeds(leafPem: string): void {
   write(
     "roots-list",
-    "table.html",
+    "cacerts.jsp",
     `<!DOCTYPE html><html><body><table>
 <tr><th>Alias</th><th>Subject</th><th>Expiration</th></tr>
 <tr><td>digicertglobalrootg2</td><td>CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US</td><td>Jan 15, 2038</td></tr>
