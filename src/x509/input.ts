@@ -299,8 +299,8 @@ function countCertificateBlocks(text: string): number {
 }
 
 /**
- * UTF-16 text: a byte-order mark, or ASCII with a NUL in every other byte (UTF-16 without a BOM). A
- * certificate's DER never looks like that: it starts with 0x30 and a non-zero length.
+ * UTF-16 text: a byte-order mark, or ASCII text with a NUL in every other byte (UTF-16 without a BOM). A
+ * certificate's DER never looks like that: its second byte, a length, is not zero.
  */
 function isUtf16(b: Uint8Array): boolean {
   if (b.length < 4) return false;
@@ -308,9 +308,10 @@ function isUtf16(b: Uint8Array): boolean {
   const n = Math.min(b.length & ~1, 64);
   let evenNul = 0;
   let oddNul = 0;
+  const text = (c: number) => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c < 0x7f);
   for (let i = 0; i < n; i += 2) {
-    if (b[i] === 0 && b[i + 1] !== 0) evenNul++;
-    if (b[i + 1] === 0 && b[i] !== 0) oddNul++;
+    if (b[i] === 0 && text(b[i + 1])) evenNul++;
+    if (b[i + 1] === 0 && text(b[i])) oddNul++;
   }
   return evenNul === n / 2 || oddNul === n / 2;
 }
