@@ -14,6 +14,9 @@ import type { Target } from "./targets.js";
 /** Budget per input: 1 s per MiB, never less than this. */
 export const STALL_FLOOR_MS = 250;
 
+/** Stalls per target that are minimised and reported; later ones are only counted. */
+export const MAX_REPORTED_STALLS = 5;
+
 export function budgetMs(bytes: number): number {
   return Math.max(STALL_FLOOR_MS, (bytes / (1024 * 1024)) * 1000);
 }
@@ -121,6 +124,9 @@ export function fuzzTarget(
       const again = Math.min(outcome.ms, run(input).ms, run(input).ms);
       if (again <= budgetMs(input.length)) return;
       stats.stalls++;
+      // Stalls are not told apart by a stack: past a few per target, count them without minimising (each
+      // minimisation re-runs a slow input a dozen times, and one slow shape recurs under many mutations).
+      if (stats.stalls > MAX_REPORTED_STALLS) return;
       const summary = `${Math.round(again)} ms for ${input.length.toLocaleString("en-US")} bytes`;
       const minimised = minimise(input, (c) => run(c).ms > budgetMs(c.length), 12);
       report("stall", summary, again, input, minimised);
