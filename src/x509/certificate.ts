@@ -148,6 +148,7 @@ export class Certificate {
       ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
       : input;
     this.der = der;
+    if (der.length > MAX_CERTIFICATE_BYTES) throw new DerError(certificateTooLarge(der.length), 0);
     const top = readTlv(der, 0, der.length);
     if (top.tag !== Tag.SEQUENCE) throw new DerError("a certificate must start with a SEQUENCE", 0);
     if (top.end !== der.length) {
@@ -352,13 +353,7 @@ export class Certificate {
 
   /** The node:crypto key, or the Error node:crypto gave for an unusable key. */
   keyObject(): KeyObject | Error {
-    if (this._key === undefined) {
-      try {
-        this._key = createPublicKey({ key: Buffer.from(this.publicKey.spki), format: "der", type: "spki" });
-      } catch (e) {
-        this._key = e instanceof Error ? e : new Error(String(e));
-      }
-    }
+    if (this._key === undefined) this._key = keyObjectFor(this.publicKey.spki, this.spkiSha256);
     return this._key;
   }
 
@@ -383,6 +378,38 @@ export class Certificate {
 }
 
 /** Parse a certificate; throws DerError with offsets on malformed input. */
+/**
+ * Largest certificate we parse. Real ones are under 16 KiB (a few thousand SANs stay under 200 KiB); the cap
+ * keeps any one certificate's decode and display in bounded time and memory (an 8 MiB extension took 400 MB).
+ */
+export const MAX_CERTIFICATE_BYTES = 1024 * 1024;
+
+/** "the certificate is 8,388,947 bytes; at most 1,048,576 are read". */
+export function certificateTooLarge(bytes: number): string {
+  return `the certificate is ${bytes.toLocaleString("en-US")} bytes; at most ${MAX_CERTIFICATE_BYTES.toLocaleString("en-US")} are read`;
+}
+
+/**
+ * node:crypto keys by SPKI SHA-256. Making a KeyObject costs more than the signature check it serves, and the
+ * same key recurs: in a bundle (each root's self-signature, one CA's many certificates) and across chains.
+ */
+const KEY_CACHE = new Map<string, KeyObject | Error>();
+const KEY_CACHE_SIZE = 1000;
+
+function keyObjectFor(spki: Uint8Array, sha256: string): KeyObject | Error {
+  const hit = KEY_CACHE.get(sha256);
+  if (hit !== undefined) return hit;
+  let key: KeyObject | Error;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  } catch (e) {
+    key = e instanceof Error ? e : new Error(String(e));
+  }
+  if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.clear();
+  KEY_CACHE.set(sha256, key);
+  return key;
+}
+
 export function parseCertificate(der: Uint8Array): Certificate {
   return new Certificate(der);
 }

@@ -92,13 +92,13 @@ export function expect(buf: Uint8Array, pos: number, limit: number, tag: number,
 }
 
 /** The children of a constructed element, in order. */
-export function children(buf: Uint8Array, parent: Tlv, max = 100_000): Tlv[] {
+export function children(buf: Uint8Array, parent: Tlv, max = 100_000, what = "elements"): Tlv[] {
   const out: Tlv[] = [];
   let p = parent.valueStart;
   while (p < parent.end) {
     const t = readTlv(buf, p, parent.end);
     out.push(t);
-    if (out.length > max) throw new DerError(`more than ${max} elements`, p);
+    if (out.length > max) throw new DerError(`more than ${max.toLocaleString("en-US")} ${what}`, p);
     p = t.end;
   }
   return out;
@@ -210,24 +210,31 @@ export function decodeString(buf: Uint8Array, t: Tlv): string {
       }
     case Tag.BMPString: {
       if (v.length % 2) throw new DerError("BMPString has an odd length", t.start);
-      let s = "";
-      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i] << 8) | v[i + 1]);
-      return s;
+      const units = new Array<number>(v.length / 2);
+      for (let i = 0; i < v.length; i += 2) units[i / 2] = (v[i] << 8) | v[i + 1];
+      return fromCodes(units, String.fromCharCode);
     }
     case Tag.UniversalString: {
       if (v.length % 4) throw new DerError("UniversalString length is not a multiple of 4", t.start);
-      let s = "";
+      const points = new Array<number>(v.length / 4);
       for (let i = 0; i < v.length; i += 4) {
         const cp = ((v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]) >>> 0;
         if (cp > 0x10ffff) throw new DerError("UniversalString code point out of range", t.start);
-        s += String.fromCodePoint(cp);
+        points[i / 4] = cp;
       }
-      return s;
+      return fromCodes(points, String.fromCodePoint);
     }
     default:
       // PrintableString, IA5String, VisibleString, T61String (treated as Latin-1, as OpenSSL does).
       return latin1.decode(v);
   }
+}
+
+/** Text from code units or points, a bounded chunk per call (a spread of millions overflows the stack). */
+function fromCodes(codes: number[], from: (...codes: number[]) => string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < codes.length; i += 8192) parts.push(from(...codes.slice(i, i + 8192)));
+  return parts.join("");
 }
 
 /** UTCTime / GeneralizedTime to a Date, enforcing the RFC 5280 DER profile (Z, seconds, no fractions). */
@@ -296,6 +303,8 @@ export function hex2(n: number): string {
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => hex2(i));
 
 export function toHex(b: Uint8Array, sep = ""): string {
+  // Buffer's encoder is linear and native; the loop below built multi-megabyte strings a pair at a time.
+  if (!sep) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
   let s = "";
   for (let i = 0; i < b.length; i++) {
     if (i && sep) s += sep;

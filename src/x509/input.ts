@@ -6,9 +6,14 @@
  * certificate that is wrong, because "chain.pem: certificate 2: …" is what lets a user fix it.
  */
 
-import { type Certificate, parseCertificate } from "./certificate.js";
+import {
+  type Certificate,
+  certificateTooLarge,
+  MAX_CERTIFICATE_BYTES,
+  parseCertificate,
+} from "./certificate.js";
 import { type JksContents, readJks } from "./containers/jks.js";
-import { readPkcs7Certificates } from "./containers/pkcs7.js";
+import { type Pkcs7Contents, readPkcs7 } from "./containers/pkcs7.js";
 import { type Pkcs12Contents, readPkcs12 } from "./containers/pkcs12.js";
 import { DerError, readTlv, Tag } from "./der.js";
 import { InputError, LimitError } from "./errors.js";
@@ -148,20 +153,38 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
         result.keys.push({ alias: e.alias, pkcs8: e.pkcs8, chain });
       }
     }
-    return result;
+    const kind = result.container === "jks" ? "a JKS keystore" : "a JCEKS keystore";
+    if (ks.entries.length === 0) throw noCertificate(src, `${kind} with 0 entries`);
+    return requireCertificate(result, src, kind);
+  }
+
+  if (isUtf16(bytes)) {
+    throw new InputError(
+      `${src}: the file is UTF-16 text (as Windows Notepad and PowerShell may save it); save it as UTF-8 or ASCII`,
+      "utf16-text",
+    );
   }
 
   if (looksLikePem(bytes)) {
     result.container = "pem";
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-    let blocks: ReturnType<typeof parsePem>;
+    // Count before decoding: refusing a 6,000-certificate bundle after parsing 5,000 of them took seconds.
+    const blocks = countCertificateBlocks(text);
+    if (blocks > max) {
+      throw new LimitError(
+        `${src}: more than ${max.toLocaleString("en-US")} certificates; refusing to read further (it has ${blocks.toLocaleString("en-US")} certificate blocks)`,
+      );
+    }
+    let pemBlocks: ReturnType<typeof parsePem>;
     try {
-      blocks = parsePem(text, max * 2);
+      pemBlocks = parsePem(text, max * 2);
     } catch (e) {
       if (e instanceof PemError) throw new InputError(`${src}: ${e.message}`, "bad-pem");
       throw e;
     }
-    for (const b of blocks) {
+    /** PKCS7 blocks that held no certificate, described, for the error when nothing else does. */
+    const emptyBundles: string[] = [];
+    for (const b of pemBlocks) {
       switch (b.label) {
         case "CERTIFICATE":
         case "X509 CERTIFICATE":
@@ -172,13 +195,21 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
           add(firstElement(b.der, `${src}: line ${b.line}`), { container: "pem", line: b.line });
           break;
         case "PKCS7":
-        case "CMS":
-          for (const der of pkcs7(b.der, `${src}: line ${b.line}`))
-            add(der, { container: "pkcs7", line: b.line });
+        case "CMS": {
+          const p7 = pkcs7(b.der, `${src}: line ${b.line}`);
+          if (p7.certificates.length === 0) {
+            result.skippedPemBlocks.push(b.label);
+            emptyBundles.push(`${pkcs7Description(p7)} at line ${b.line}`);
+          }
+          for (const der of p7.certificates) add(der, { container: "pkcs7", line: b.line });
           break;
+        }
         default:
           result.skippedPemBlocks.push(b.label);
       }
+    }
+    if (result.certificates.length === 0 && emptyBundles.length) {
+      throw noCertificate(src, `PEM text with ${emptyBundles.join(", ")}`);
     }
     if (result.certificates.length === 0) {
       const what = result.skippedPemBlocks.length
@@ -193,7 +224,9 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
   const kind = sniffDer(bytes);
   if (kind === "pkcs7") {
     result.container = "pkcs7";
-    for (const der of pkcs7(bytes, src)) add(der, { container: "pkcs7" });
+    const p7 = pkcs7(bytes, src);
+    for (const der of p7.certificates) add(der, { container: "pkcs7" });
+    if (result.certificates.length === 0) throw noCertificate(src, pkcs7Description(p7));
   } else if (kind === "pkcs12") {
     result.container = "pkcs12";
     if (opts.password === undefined) throw new NeedPasswordError(src, "PKCS#12 file");
@@ -214,6 +247,7 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
         chain: k.localKeyId ? (byKeyId.get(k.localKeyId) ?? []) : [],
       });
     }
+    requireCertificate(result, src, "a PKCS#12 file");
   } else {
     result.container = "der";
     if (bytes[0] !== Tag.SEQUENCE) {
@@ -230,6 +264,8 @@ export function readCertificates(bytes: Uint8Array, opts: ReadOptions): ReadResu
 
 /** Parse one certificate, turning DER problems into a user-facing message with the position. */
 export function parseOne(der: Uint8Array, where: string): Certificate {
+  if (der.length > MAX_CERTIFICATE_BYTES)
+    throw new LimitError(`${where}: ${certificateTooLarge(der.length)}`);
   try {
     const top = readTlv(der, 0, der.length);
     if (top.tag === Tag.SEQUENCE && top.end < der.length) {
@@ -281,13 +317,69 @@ function firstElement(der: Uint8Array, where: string): Uint8Array {
   }
 }
 
-function pkcs7(der: Uint8Array, where: string): Uint8Array[] {
+function pkcs7(der: Uint8Array, where: string): Pkcs7Contents {
   try {
-    return readPkcs7Certificates(der, { name: where });
+    return readPkcs7(der, { name: where });
   } catch (e) {
     if (e instanceof DerError) throw new InputError(`${where}: PKCS#7: ${e.message}`, "bad-der");
     throw e;
   }
+}
+
+const CERTIFICATE_BEGIN = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/g;
+
+function countCertificateBlocks(text: string): number {
+  let n = 0;
+  CERTIFICATE_BEGIN.lastIndex = 0;
+  while (CERTIFICATE_BEGIN.exec(text)) n++;
+  return n;
+}
+
+/**
+ * UTF-16 text: a byte-order mark, or ASCII text with a NUL in every other byte (UTF-16 without a BOM). A
+ * certificate's DER never looks like that: its second byte, a length, is not zero.
+ */
+function isUtf16(b: Uint8Array): boolean {
+  if (b.length < 4) return false;
+  if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) return true;
+  const n = Math.min(b.length & ~1, 64);
+  let evenNul = 0;
+  let oddNul = 0;
+  const text = (c: number) => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c < 0x7f);
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0 && text(b[i + 1])) evenNul++;
+    if (b[i + 1] === 0 && text(b[i])) oddNul++;
+  }
+  return evenNul === n / 2 || oddNul === n / 2;
+}
+
+/** "chain.p7b: this file holds no certificate (it is a PKCS#7 bundle holding 1 CRL)". */
+function noCertificate(src: string, what: string): InputError {
+  return new InputError(`${src}: this file holds no certificate (it is ${what})`, "no-certificates");
+}
+
+/** Refuse a container that held keys (or nothing) but no certificate: there is nothing to show or check. */
+function requireCertificate(result: ReadResult, src: string, kind: string): ReadResult {
+  if (result.certificates.length > 0) return result;
+  const keys = result.keys.length;
+  throw noCertificate(
+    src,
+    keys
+      ? `${kind} holding ${count(keys, "private key")} only`
+      : `an empty ${kind.slice(kind.indexOf(" ") + 1)}`,
+  );
+}
+
+function pkcs7Description(p7: Pkcs7Contents): string {
+  const held = [
+    ...(p7.crls ? [count(p7.crls, "CRL")] : []),
+    ...(p7.otherCertificates ? [count(p7.otherCertificates, "non-X.509 certificate")] : []),
+  ];
+  return held.length ? `a PKCS#7 bundle holding ${held.join(" and ")} only` : "an empty PKCS#7 bundle";
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
 }
 
 const PKCS7_SIGNED_DATA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];

@@ -169,7 +169,8 @@ export interface CertificateJson {
   serialNumber: {
     /** Hex of the serial's value (no sign padding), "-" first if negative: as `openssl x509 -serial`. */
     hex: string;
-    decimal: string;
+    /** Signed decimal; absent for serials longer than MAX_DECIMAL_SERIAL_OCTETS (RFC 5280 allows 20). */
+    decimal?: string;
   };
   signatureAlgorithm: AlgorithmJson;
   issuer: NameJson;
@@ -330,15 +331,40 @@ function sourceJson(o: CertificateOrigin): SourceJson {
   };
 }
 
-/** INTEGER content octets → magnitude hex ("-" if negative) and signed decimal. */
-export function serialJson(bytes: Uint8Array): { hex: string; decimal: string } {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  if (bytes.length && bytes[0] & 0x80) v -= 1n << BigInt(bytes.length * 8);
-  const mag = v < 0n ? -v : v;
-  let h = mag.toString(16).toUpperCase();
-  if (h.length % 2) h = `0${h}`;
-  return { hex: v < 0n ? `-${h}` : h, decimal: v.toString() };
+/**
+ * Serials longer than this many octets get no decimal form. RFC 5280 4.1.2.2 allows 20; decimal rendering is
+ * super-linear in the length (a 256 KiB serial took minutes), while the hex form is linear.
+ */
+export const MAX_DECIMAL_SERIAL_OCTETS = 64;
+
+/**
+ * INTEGER content octets → magnitude hex ("-" if negative) and, up to MAX_DECIMAL_SERIAL_OCTETS octets, the
+ * signed decimal. Linear in the length: the magnitude is computed on the octets, not through a BigInt.
+ */
+export function serialJson(bytes: Uint8Array): { hex: string; decimal?: string } {
+  const negative = bytes.length > 0 && (bytes[0] & 0x80) !== 0;
+  const magnitude = negative ? twosComplementNegate(bytes) : bytes;
+  let first = 0;
+  while (first < magnitude.length - 1 && magnitude[first] === 0) first++;
+  const h = magnitude.length ? hex(magnitude.subarray(first)) : "00";
+  const out: { hex: string; decimal?: string } = { hex: negative ? `-${h}` : h };
+  if (bytes.length <= MAX_DECIMAL_SERIAL_OCTETS) {
+    const v = BigInt(`0x${h}`);
+    out.decimal = (negative ? -v : v).toString();
+  }
+  return out;
+}
+
+/** The magnitude of a negative two's-complement INTEGER: invert and add one, octet by octet. */
+function twosComplementNegate(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let carry = 1;
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const v = (~bytes[i] & 0xff) + carry;
+    out[i] = v & 0xff;
+    carry = v >> 8;
+  }
+  return out;
 }
 
 function algorithmJson(a: { oid: string; name: string; params?: Uint8Array }): AlgorithmJson {

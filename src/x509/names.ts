@@ -145,13 +145,36 @@ function escapeRfc4514(a: NameAttribute): string {
   return s;
 }
 
+/**
+ * Largest Name we read, in DER octets. Real names are well under 1 KiB; each attribute costs objects and
+ * strings several times its size, so a 10 MB name with 100,000 RDNs took over 600 MB to decode and show.
+ */
+export const MAX_NAME_BYTES = 64 * 1024;
+/**
+ * Most attributes (over all RDNs) in one Name. Real names have fewer than 20; x509-limbo's pathological
+ * nc-dos cases (from OpenSSL's tests) have 2,048, which must still parse to be refused by the validator.
+ */
+export const MAX_NAME_ATTRIBUTES = 4096;
+
 /** Parse a Name (SEQUENCE OF RDN) at `t`. */
 export function parseName(buf: Uint8Array, t: Tlv, what: string): Name {
   if (t.tag !== Tag.SEQUENCE) throw new DerError(`${what}: Name is not a SEQUENCE`, t.start);
+  if (t.end - t.start > MAX_NAME_BYTES) {
+    throw new DerError(
+      `${what}: the name is ${(t.end - t.start).toLocaleString("en-US")} bytes; at most ${MAX_NAME_BYTES.toLocaleString("en-US")} are read`,
+      t.start,
+    );
+  }
   const rdns: NameAttribute[][] = [];
-  for (const set of children(buf, t)) {
+  let attributes = 0;
+  for (const set of children(buf, t, MAX_NAME_ATTRIBUTES, `RDNs in ${what}`)) {
     if (set.tag !== Tag.SET) throw new DerError(`${what}: RDN is not a SET`, set.start);
-    rdns.push(parseRdn(buf, set, what));
+    const rdn = parseRdn(buf, set, what);
+    attributes += rdn.length;
+    if (attributes > MAX_NAME_ATTRIBUTES) {
+      throw new DerError(`${what}: the name has more than ${MAX_NAME_ATTRIBUTES} attributes`, set.start);
+    }
+    rdns.push(rdn);
   }
   return new Name(buf.subarray(t.start, t.end), rdns);
 }
@@ -162,7 +185,7 @@ export function parseName(buf: Uint8Array, t: Tlv, what: string): Name {
  */
 export function parseRdn(buf: Uint8Array, t: Tlv, what: string): NameAttribute[] {
   const rdn: NameAttribute[] = [];
-  for (const atv of children(buf, t)) {
+  for (const atv of children(buf, t, MAX_NAME_ATTRIBUTES, `attributes in one RDN of ${what}`)) {
     if (atv.tag !== Tag.SEQUENCE) throw new DerError(`${what}: attribute is not a SEQUENCE`, atv.start);
     const typeT = expect(buf, atv.valueStart, atv.end, Tag.OID, `${what}: attribute type`);
     const valT = readTlv(buf, typeT.end, atv.end);

@@ -45,6 +45,18 @@ export function certificateHeading(cert: CertificateJson, index: number, total: 
   return `Certificate ${index} of ${total}${where}`;
 }
 
+/** Octets of a serial shown in full; RFC 5280 allows 20, and real serials past it are rare mistakes. */
+const SHOWN_SERIAL_OCTETS = 32;
+
+/** "7F:ED:… (1700…)", or for a serial past RFC 5280's 20 octets by far, its start and its length. */
+function serialText(serial: CertificateJson["serialNumber"]): string {
+  const octets = (serial.hex.length - (serial.hex.startsWith("-") ? 1 : 0)) / 2;
+  if (octets <= SHOWN_SERIAL_OCTETS && serial.decimal !== undefined)
+    return `${colonHex(serial.hex)} (${serial.decimal})`;
+  const start = serial.hex.slice(0, SHOWN_SERIAL_OCTETS * 2 + (serial.hex.startsWith("-") ? 1 : 0));
+  return `${colonHex(start)}… (${thousands(octets)} octets; RFC 5280 allows at most 20)`;
+}
+
 export function certificateNodes(c: CertificateJson): Node[] {
   const nodes: Node[] = [];
   nodes.push(nameField("Subject", c.subject));
@@ -53,7 +65,7 @@ export function certificateNodes(c: CertificateJson): Node[] {
       ? field("Issuer", c.issuer.rfc4514 || "(empty)", { tags: [{ text: "same as subject", tone: "muted" }] })
       : nameField("Issuer", c.issuer),
   );
-  nodes.push(field("Serial number", `${colonHex(c.serialNumber.hex)} (${c.serialNumber.decimal})`));
+  nodes.push(field("Serial number", serialText(c.serialNumber)));
   nodes.push(field("Version", String(c.version)));
   const pss = c.signatureAlgorithm.pss;
   nodes.push(

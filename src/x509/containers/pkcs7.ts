@@ -36,6 +36,19 @@ const CONTENT_TYPE_NAMES: Record<string, string> = {
  * yields an empty array.
  */
 export function readPkcs7Certificates(der: Uint8Array, opts: ContainerReadOptions = {}): Uint8Array[] {
+  return readPkcs7(der, opts).certificates;
+}
+
+/** What a PKCS#7 SignedData holds: its X.509 certificates, and how many CRLs and other certificate kinds. */
+export interface Pkcs7Contents {
+  certificates: Uint8Array[];
+  crls: number;
+  /** Attribute and other non-X.509 certificate choices, which are skipped. */
+  otherCertificates: number;
+}
+
+/** As readPkcs7Certificates, also counting what else the bundle holds (to say why it has no certificate). */
+export function readPkcs7(der: Uint8Array, opts: ContainerReadOptions = {}): Pkcs7Contents {
   const r: BerReader = new BerReader(der, opts.name ?? "PKCS#7 data");
   const top = r.read(0);
   const topItems = r.sequence(top, "the PKCS#7 ContentInfo");
@@ -69,19 +82,24 @@ export function readPkcs7Certificates(der: Uint8Array, opts: ContainerReadOption
  * SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo SEQUENCE,
  *   certificates [0] IMPLICIT SET OF CertificateChoices OPTIONAL, crls [1] OPTIONAL, signerInfos SET }
  */
-function certificatesOfSignedData(r: BerReader, items: Tlv[]): Uint8Array[] {
+function certificatesOfSignedData(r: BerReader, items: Tlv[]): Pkcs7Contents {
   r.smallInt(items[0], "the SignedData version");
   r.expect(items[1], TagClass.Universal, Tag.Set, "the SignedData digest algorithms");
   r.expect(items[2], TagClass.Universal, Tag.Sequence, "the SignedData content info");
+  const out: Pkcs7Contents = { certificates: [], crls: 0, otherCertificates: 0 };
+  const crlSet = items.slice(3).find((t) => t.cls === TagClass.Context && t.tag === 1);
+  if (crlSet !== undefined) out.crls = r.children(crlSet, MAX_CONTAINER_CERTIFICATES, "CRLs").length;
   const certSet = items.slice(3).find((t) => t.cls === TagClass.Context && t.tag === 0);
-  if (certSet === undefined) return [];
+  if (certSet === undefined) return out;
   const choices = r.children(certSet, MAX_CONTAINER_CERTIFICATES, "certificates");
-  const out: Uint8Array[] = [];
   for (const choice of choices) {
     // CertificateChoices: a Certificate is a plain SEQUENCE; [0]..[3] are extended/attribute/other
     // certificates, which no TLS client uses.
-    if (choice.cls !== TagClass.Universal) continue;
-    out.push(takeDerSequence(r, choice, `certificate ${out.length + 1}`));
+    if (choice.cls !== TagClass.Universal) {
+      out.otherCertificates++;
+      continue;
+    }
+    out.certificates.push(takeDerSequence(r, choice, `certificate ${out.certificates.length + 1}`));
   }
   return out;
 }
