@@ -13,20 +13,6 @@ import { targetNamed } from "../scripts/fuzz/targets.js";
 import { loadSamlTrust } from "../scripts/fuzz/worker.js";
 import { CORPUS_DIR, REGRESSIONS_DIR } from "../scripts/fuzz.js";
 
-/**
- * Findings in code this change does not own, replayed (once) but not yet required to pass.
- * TODO(issue 12 points 2 and 3): fixed at merge; remove each entry when its fix lands.
- */
-const KNOWN: Record<string, string> = {
-  "pkcs12/mac-4999999-iterations":
-    "TODO issue 12 point 2: PKCS#12 MAC key derivation is not capped (9 s of CPU)",
-  "saml-response/duplicate-id-20000": "TODO issue 12 point 3: duplicateIds() copies its list on every repeat",
-  "saml-response/subject-120000-elements":
-    "TODO issue 12 point 3: 120,000 elements in a Subject take seconds",
-  "saml-response/044b879430ca":
-    "TODO issue 12 point 3: 53 Signatures, each with a KeyInfo certificate (found at 1.6 s of CPU for 443 KB)",
-};
-
 loadSamlTrust(CORPUS_DIR);
 const targets = existsSync(REGRESSIONS_DIR) ? readdirSync(REGRESSIONS_DIR).sort() : [];
 
@@ -45,12 +31,11 @@ describe("fuzz regressions replay", () => {
         kind: string;
         summary: string;
       };
-      const todo = KNOWN[`${name}/${id}`];
-      it(`${name}/${id} (was: ${meta.kind}, ${meta.summary.slice(0, 80)})`, todo ? { todo } : {}, () => {
+      it(`${name}/${id} (was: ${meta.kind}, ${meta.summary.slice(0, 80)})`, () => {
         const input = new Uint8Array(readFileSync(join(dir, file)));
-        // Best of two: the first run also pays for compiling the code it reaches (known slow ones run once).
+        // Best of two: the first run also pays for compiling the code it reaches.
         const first = execute(target, input);
-        const again = first.kind === "crash" || todo ? first : execute(target, input);
+        const again = first.kind === "crash" ? first : execute(target, input);
         const outcome = again.ms < first.ms ? again : first;
         assert.notEqual(
           outcome.kind,
