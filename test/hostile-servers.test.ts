@@ -71,9 +71,10 @@ before(async () => {
   const long = await startTlsServer({ chain: [pki.leaf, pki.intermediate, ...extras] });
   servers.push(long);
   ports.long = long.port;
-  // A 1 MB certificate, sent in a TLS 1.2 Certificate message split into records as a server would.
-  const huge = issue({ cn: "localhost", issuer: pki.intermediate, dns: ["localhost"], padding: 1024 * 1024 });
-  const message = tls12Certificate([huge.der, pki.intermediate.der]).subarray(5);
+  // A 2 MB Certificate message (a 1,000,000-byte certificate twice: one certificate just under the 1 MiB the
+  // product's parser accepts), sent in TLS 1.2 records as a server would.
+  const huge = issue({ cn: "localhost", issuer: pki.intermediate, dns: ["localhost"], padding: 1_000_000 });
+  const message = tls12Certificate([huge.der, huge.der, pki.intermediate.der]).subarray(5);
   const records: Buffer[] = [];
   for (let i = 0; i < message.length; i += 16384) records.push(tlsRecord(22, message.subarray(i, i + 16384)));
   await tcp("huge", (s) =>
