@@ -539,14 +539,15 @@ describe("probe: hostile and broken servers, each named within its timeout", () 
       assert.match(capped.failure?.message ?? "", /8,192 bytes/);
     });
 
-    it(`${version}: a ~1 MB certificate hits the byte cap`, async () => {
-      const big = issue({ cn: "localhost", keyKind: "ec", padding: 1_100_000 });
+    it(`${version}: a ~2 MB Certificate message hits the byte cap`, async () => {
+      // Two 1,000,000-byte certificates: one certificate over 1 MiB is refused by the product's own builder.
+      const big = issue({ cn: "localhost", keyKind: "ec", padding: 1_000_000 });
       const t0 = Date.now();
-      const r = await probeServer({ chain: [big], maxVersion: version });
+      const r = await probeServer({ chain: [big, big], maxVersion: version });
       assert.equal(r.failure?.kind, "byte-limit");
       assert.match(
         r.failure?.message ?? "",
-        /^the server's Certificate message is 1,1\d\d,\d{3} bytes, over the limit of 1,048,576 bytes$/,
+        /^the server's Certificate message is 2,0\d\d,\d{3} bytes, over the limit of 1,048,576 bytes$/,
       );
       assert.ok(r.bytesRead <= 1024 * 1024 + 65536, "stopped reading early");
       assert.ok(Date.now() - t0 < 3000);
