@@ -17,7 +17,7 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { InputError } from "../x509/errors.js";
 import { ServerCapture } from "./capture.js";
-import { type Lookup, openTcp, resolveAddress, seconds } from "./connect.js";
+import { cancelledFailure, type Lookup, onAbort, openTcp, resolveAddress, seconds } from "./connect.js";
 import {
   type AlertInfo,
   alertInfo,
@@ -94,6 +94,8 @@ export interface ProbeOptions {
    * false). Without it node's view is read only when the capture has no Certificate message to fall back on.
    */
   crossCheck?: boolean;
+  /** Aborting closes the connection at once; the result then fails with kind "cancelled". */
+  signal?: AbortSignal;
 }
 
 export const PROBE_DEFAULTS = {
@@ -243,7 +245,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   // Name resolution and TCP connect, together bounded by the connect timeout.
   const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || host;
   const connectBudget = Math.min(o.connectTimeoutMs, remaining());
-  const resolved = await resolveAddress(dest, connectBudget, o.lookup, o.guard);
+  const resolved = await resolveAddress(dest, connectBudget, o.lookup, o.guard, o.signal);
   if ("failure" in resolved) return done(resolved.failure);
   if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
   result.address = resolved.address;
@@ -254,6 +256,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
     target.port,
     Math.max(1, Math.min(o.connectTimeoutMs - elapsed(), remaining())),
     Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
+    o.signal,
   );
   if ("failure" in tcp) return done(tcp.failure);
   const raw = tcp.socket;
@@ -284,6 +287,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
       if (stage === "done") return;
       stage = "done";
       for (const t of timers) clearTimeout(t);
+      stopListening();
       tlsSocket?.destroy();
       raw.destroy();
       result.failure = failure;
@@ -291,6 +295,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
       resolvePromise(done(failure));
     };
 
+    const stopListening = onAbort(o.signal, () => finish(cancelledFailure()));
     const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, Math.max(0, ms)));
 
     // ---- failures ------------------------------------------------------------------------------------

@@ -154,6 +154,11 @@ export interface CheckOptions {
    * TLS 1.3 clients another chain.
    */
   mode?: "full" | "fast";
+  /**
+   * Aborting closes the connection in flight at once (the probe, a raw hello) and starts no other (version
+   * scan, AIA fetches): the report then says the check was cancelled.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HandshakeSummary {
@@ -236,7 +241,7 @@ function parseCached(der: Uint8Array): Certificate | Error {
   return c;
 }
 
-const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout"]);
+const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout", "cancelled"]);
 
 /** Check one endpoint for each client. */
 export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promise<CheckReport> {
@@ -248,8 +253,9 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     handshakeTimeoutMs: timeoutMs,
     totalTimeoutMs: timeoutMs,
     ...o.probe,
+    ...(o.signal ? { signal: o.signal } : {}),
   };
-  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, o.probe) : undefined;
+  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, probeOpts) : undefined;
   const r = fast ?? (await probe(target, probeOpts));
 
   // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
@@ -263,13 +269,14 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
         r.protocol !== undefined &&
         VERSION_ORDER.indexOf(r.protocol) >= 0 &&
         VERSION_ORDER.indexOf(r.protocol) < VERSION_ORDER.indexOf("TLSv1.2")));
-  if (oldServer && o.versionScan !== false) {
+  if (oldServer && o.versionScan !== false && !o.signal?.aborted) {
     versions = await scanVersions(target, {
       connectTimeoutMs: timeoutMs,
       handshakeTimeoutMs: timeoutMs,
       totalTimeoutMs: timeoutMs,
       ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
       ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     });
     if (!ders.length) {
       const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
@@ -495,6 +502,7 @@ async function fastCapture(
     totalTimeoutMs: timeoutMs,
     ...(probeOptions?.lookup ? { lookup: probeOptions.lookup } : {}),
     ...(probeOptions?.guard ? { guard: probeOptions.guard } : {}),
+    ...(probeOptions?.signal ? { signal: probeOptions.signal } : {}),
   });
   // Connection failures are the same whichever way we ask; anything else gets the full probe.
   const connect = h.failure && CONNECT_KINDS.has(h.failure.kind);
@@ -565,7 +573,7 @@ async function evaluateWithAia(
   let m = evaluateClients(base);
   // A client that fetches missing intermediates (Chrome): fetch them as it would, then judge again.
   const waiting = m.clients.some((v) => v.status === "depends" && CLIENTS[v.client].aia.fetches);
-  if (waiting && o.aia !== false) {
+  if (waiting && o.aia !== false && !o.signal?.aborted) {
     const anchors = o.clients
       .filter((id) => CLIENTS[id].aia.fetches)
       .flatMap((id) => storeOf(id, o.stores).anchors.map((a) => a.cert));

@@ -10,17 +10,16 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
 import type { ClientId, ClientMatrix } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
 import { LAB_DOMAIN } from "../lab/index.js";
-import type { AiaFetch } from "../net/aia.js";
 import type { ProbeTarget } from "../net/probe.js";
 import {
   type CheckOptions,
   type CheckReport,
   checkEndpoint,
   type FixResult,
-  fixChain,
   LruCache,
   parseTargetLine,
   type ScanSummary,
@@ -28,7 +27,6 @@ import {
   summarize,
 } from "../net/scan.js";
 import { parseHostPort } from "../net/target.js";
-import { fpkiStore } from "../trust/fpki.js";
 import type { TrustStore } from "../trust/store.js";
 import { toPem } from "../x509/pem.js";
 import { ApiError } from "./inputs.js";
@@ -55,42 +53,10 @@ function probeOptions(policy: TargetPolicy, lookupAll: WebContext["options"]["lo
   return { guard: targetGuard(policy), ...(lookupAll ? { lookup: lookupAll } : {}) };
 }
 
-function fetchJson(f: AiaFetch) {
-  return {
-    url: f.url,
-    ok: f.ok,
-    status: f.status ?? null,
-    bytes: f.bytes,
-    ms: f.ms,
-    certificates: f.certificates.map((c) => ({ subject: c.subject.toString(), sha256: c.sha256 })),
-    redirects: f.redirects,
-    error: f.error ?? null,
-  };
-}
-
 function fixView(fix: FixResult, stores: TrustStore[], store: TrustStore | undefined, now: Date) {
-  const rep = fix.repair;
-  const certs = rep.bundle.map((e) => e.cert);
+  const certs = fix.repair.bundle.map((e) => e.cert);
   return {
-    complete: rep.complete,
-    changed: rep.changed,
-    problem: rep.problem ?? null,
-    bundle: rep.bundle.map((e) => ({
-      label: e.cert.label,
-      subject: e.cert.subject.toString(),
-      issuer: e.cert.issuer.toString(),
-      sha256: e.cert.sha256,
-      notAfter: e.cert.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z"),
-      from: e.from,
-      ...(e.url ? { url: e.url } : {}),
-    })),
-    anchor: rep.anchor ? { subject: rep.anchor.subject.toString(), sha256: rep.anchor.sha256 } : null,
-    dropped: rep.dropped.map((d) => ({
-      position: d.position,
-      subject: d.cert.subject.toString(),
-      why: d.why,
-    })),
-    fetches: rep.fetches.map(fetchJson),
+    ...repairJson(fix),
     /** The file to install: the leaf, then each intermediate, with a comment line naming each. */
     pem: certs.map((c) => `# ${c.subject.toString().replace(/[\r\n]/g, " ")}\n${toPem(c.der)}`).join(""),
     matrix: matrixView(fix.matrix, certs, stores, store, now),
@@ -473,7 +439,12 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         ...ERRORS,
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      // The page's cancel aborts its fetch, which closes the request: stop the probe with it.
+      const cancel = new AbortController();
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) cancel.abort();
+      });
       const b = req.body as StoreChoice & {
         target: string;
         servername?: string;
@@ -485,22 +456,15 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
       const clients = clientsFrom(b.clients);
       const { store } = chosenStore(b, time);
       const p = await plan(parseHostPort(b.target), checkServername(b.servername), store, ctx, labs, "throw");
-      const report = await checkEndpoint(p.target, {
+      const { report, fix } = await checkAndRepair(p.target, {
         clients,
         timeoutMs: timeoutOf(b.timeoutSeconds),
         time,
+        signal: cancel.signal,
         ...p.options,
+        fix: b.fix === true,
       });
       const stores = p.store ? [p.store] : defaultStores(clients);
-      let fix: FixResult | undefined;
-      if (b.fix) {
-        fix = await fixChain(report, {
-          clients,
-          time,
-          catalog: fpkiStore(time).catalog ?? [],
-          ...p.options,
-        });
-      }
       return {
         ...checkView(report, stores, p.store, time),
         fix: fix ? fixView(fix, stores, p.store, time) : null,
