@@ -859,11 +859,56 @@ export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSum
   };
 }
 
+/** What a scan keeps of a line that names no usable target. */
+export function invalidSummary(index: number, line: number, text: string, message: string): ScanSummary {
+  return {
+    index,
+    line,
+    target: text.slice(0, 200),
+    host: "",
+    port: 0,
+    servername: null,
+    status: "invalid",
+    clients: [],
+    findings: [{ code: "bad-target", severity: "error", message }],
+    failure: message,
+    ms: 0,
+  };
+}
+
+/** What a scan keeps of a target that was not checked (`code` says why: refused by a guard, an error). */
+export function failedSummary(index: number, t: ScanTarget, code: string, message: string): ScanSummary {
+  return {
+    index,
+    line: t.line,
+    target: t.text,
+    host: t.host,
+    port: t.port,
+    servername: t.servername ?? null,
+    status: "failed",
+    clients: [],
+    findings: [{ code, severity: "error", message }],
+    failure: message,
+    ms: 0,
+  };
+}
+
+/**
+ * How a face checks one target of a scan: where to connect and with which options (the web's address
+ * guard, the lab's roots), or the target's summary when it is not to be checked at all.
+ */
+export type PrepareTarget = (
+  t: ScanTarget,
+  index: number,
+) => Promise<{ target: ProbeTarget; options?: Partial<CheckOptions> } | ScanSummary>;
+
 export interface ScanOptions extends Omit<CheckOptions, "cache" | "peerName"> {
   /** Targets checked at once (default 64). */
   concurrency?: number;
   /** Verdict cache size (default 2,000 chains × names). */
   cacheSize?: number;
+  /** See PrepareTarget (default: connect to the target as written, with these options). */
+  prepare?: PrepareTarget;
 }
 
 export type ScanItem = { line: number; text: string };
@@ -871,94 +916,96 @@ export type ScanItem = { line: number; text: string };
 /**
  * Check every target of `lines` (streamed: a line is read only when a slot is free), calling `onResult` as
  * each completes (in completion order). Bad lines give an "invalid" summary. Returns counts by status.
+ * Aborting `o.signal` starts no new target and closes the connections in flight; their checks are not
+ * results.
  */
 export async function scanTargets(
-  lines: AsyncIterable<ScanItem>,
+  lines: AsyncIterable<ScanItem> | Iterable<ScanItem>,
   o: ScanOptions,
   onResult: (s: ScanSummary) => void | Promise<void>,
 ): Promise<Record<ScanStatus, number>> {
   const counts: Record<ScanStatus, number> = { trusted: 0, untrusted: 0, failed: 0, invalid: 0 };
   const concurrency = Math.max(1, o.concurrency ?? 64);
   const cache = new LruCache<ClientMatrix>(o.cacheSize ?? 2000);
-  const it = lines[Symbol.asyncIterator]();
+  const take = lineReader(lines, () => o.signal?.aborted === true);
+  const record = async (s: ScanSummary) => {
+    counts[s.status]++;
+    await onResult(s);
+  };
+  const worker = async () => {
+    for (let got = await take(); got; got = await take()) {
+      const { item, index: i } = got;
+      let t: ScanTarget | null;
+      try {
+        t = parseTargetLine(item.text, item.line);
+      } catch (e) {
+        await record(invalidSummary(i, item.line, item.text, (e as Error).message));
+        continue;
+      }
+      if (!t) continue;
+      const summary = await checkScanTarget(t, i, o, cache);
+      if (summary) await record(summary);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+/**
+ * The next non-blank, non-comment line with its index among them, one reader at a time (async iterators
+ * must not be advanced concurrently); undefined at the end, or once `stopped()`.
+ */
+function lineReader(
+  lines: AsyncIterable<ScanItem> | Iterable<ScanItem>,
+  stopped: () => boolean,
+): () => Promise<{ item: ScanItem; index: number } | undefined> {
+  const it =
+    Symbol.asyncIterator in lines
+      ? lines[Symbol.asyncIterator]()
+      : (lines as Iterable<ScanItem>)[Symbol.iterator]();
   let index = 0;
   let done = false;
   const next = async (): Promise<{ item: ScanItem; index: number } | undefined> => {
-    while (!done) {
+    while (!done && !stopped()) {
       const n = await it.next();
       if (n.done) {
         done = true;
         return undefined;
       }
-      const text = n.value.text;
-      const stripped = text.replace(/^\uFEFF/, "").trim();
+      const stripped = n.value.text.replace(/^\uFEFF/, "").trim();
       if (!stripped || stripped.startsWith("#")) continue;
       return { item: n.value, index: index++ };
     }
     return undefined;
   };
-  // One reader at a time: async iterators must not be advanced concurrently.
   let reading: Promise<unknown> = Promise.resolve();
-  const take = () => {
+  return () => {
     const p = reading.then(next);
     reading = p.catch(() => undefined);
     return p;
   };
-  const worker = async () => {
-    for (let got = await take(); got; got = await take()) {
-      const { item, index: i } = got;
-      let summary: ScanSummary;
-      let t: ScanTarget | null;
-      try {
-        t = parseTargetLine(item.text, item.line);
-      } catch (e) {
-        summary = {
-          index: i,
-          line: item.line,
-          target: item.text.slice(0, 200),
-          host: "",
-          port: 0,
-          servername: null,
-          status: "invalid",
-          clients: [],
-          findings: [{ code: "bad-target", severity: "error", message: (e as Error).message }],
-          failure: (e as Error).message,
-          ms: 0,
-        };
-        counts.invalid++;
-        await onResult(summary);
-        continue;
-      }
-      if (!t) continue;
-      try {
-        const report = await checkEndpoint(
-          { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
-          { ...o, cache },
-        );
-        summary = summarize(i, t, report);
-      } catch (e) {
-        // One target must never end the scan: whatever went wrong is that target's result.
-        const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
-        summary = {
-          index: i,
-          line: t.line,
-          target: t.text,
-          host: t.host,
-          port: t.port,
-          servername: t.servername ?? null,
-          status: "failed",
-          clients: [],
-          findings: [{ code: "check-error", severity: "error", message }],
-          failure: message,
-          ms: 0,
-        };
-      }
-      counts[summary.status]++;
-      await onResult(summary);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return counts;
+}
+
+/** One target of a scan, summarized; undefined when the scan was aborted during its connection. */
+async function checkScanTarget(
+  t: ScanTarget,
+  index: number,
+  o: ScanOptions,
+  cache: VerdictCache,
+): Promise<ScanSummary | undefined> {
+  try {
+    const prepared = o.prepare
+      ? await o.prepare(t, index)
+      : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
+    if ("status" in prepared) return prepared;
+    const report = await checkEndpoint(prepared.target, { ...o, ...prepared.options, cache });
+    if (o.signal?.aborted && report.handshake.failure?.kind === "cancelled") return undefined;
+    return summarize(index, t, report);
+  } catch (e) {
+    // One target must never end the scan: whatever went wrong is that target's result.
+    const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
+    return failedSummary(index, t, "check-error", message);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

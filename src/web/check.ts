@@ -1,7 +1,8 @@
 /**
  * Live checks from the pages: one endpoint (POST /api/check, with the repaired bundle when asked), and
- * scans of many (POST /api/scans, progress as server-sent events, cancel, export). Engine: src/net/scan.ts
- * (checkEndpoint, fixChain, summarize, parseTargetLine) over src/net/probe.ts and src/clients.
+ * scans of many (POST /api/scans, progress as server-sent events, cancel, export). The use cases are
+ * src/app/check.ts and src/app/scan.ts; this module adds the web's address guard, the lab and the views.
+ * A check whose request is aborted (the page's cancel) and a cancelled scan close their connections.
  *
  * Every target passes the request guard (./ssrf.ts over src/net/guard.ts) before any connection: resolved,
  * every address checked, and the connection made to the checked address. AIA fetches go through the same
@@ -11,20 +12,17 @@
 
 import { randomBytes } from "node:crypto";
 import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
-import type { ClientId, ClientMatrix } from "../clients/index.js";
+import { type PrepareTarget, scan } from "../app/scan.js";
+import type { ClientId } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
 import { LAB_DOMAIN } from "../lab/index.js";
 import type { ProbeTarget } from "../net/probe.js";
 import {
   type CheckOptions,
   type CheckReport,
-  checkEndpoint,
   type FixResult,
-  LruCache,
-  parseTargetLine,
+  failedSummary,
   type ScanSummary,
-  type ScanTarget,
-  summarize,
 } from "../net/scan.js";
 import { parseHostPort } from "../net/target.js";
 import type { TrustStore } from "../trust/store.js";
@@ -207,7 +205,8 @@ class ScanJob {
   counts = { trusted: 0, untrusted: 0, failed: 0, invalid: 0, blocked: 0 };
   finished?: number;
   readonly listeners = new Set<(e: ScanEvent) => void>();
-  cancelRequested = false;
+  /** Cancelling starts no new target and closes the connections in flight. */
+  readonly cancel = new AbortController();
   constructor(
     readonly total: number,
     readonly clients: ClientId[],
@@ -231,38 +230,6 @@ class ScanJob {
   }
 }
 
-function blockedSummary(index: number, t: ScanTarget, message: string): ScanSummary {
-  return {
-    index,
-    line: t.line,
-    target: t.text,
-    host: t.host,
-    port: t.port,
-    servername: t.servername ?? null,
-    status: "failed",
-    clients: [],
-    findings: [{ code: "blocked-target", severity: "error", message }],
-    failure: message,
-    ms: 0,
-  };
-}
-
-function invalidSummary(index: number, line: number, text: string, message: string): ScanSummary {
-  return {
-    index,
-    line,
-    target: text.slice(0, 200),
-    host: "",
-    port: 0,
-    servername: null,
-    status: "invalid",
-    clients: [],
-    findings: [{ code: "bad-target", severity: "error", message }],
-    failure: message,
-    ms: 0,
-  };
-}
-
 async function runScan(
   job: ScanJob,
   items: { line: number; text: string }[],
@@ -270,47 +237,34 @@ async function runScan(
   ctx: WebContext,
   labs: LabHolder,
 ): Promise<void> {
-  const cache = new LruCache<ClientMatrix>(500);
-  let next = 0;
-  const record = (s: ScanSummary, blocked = false) => {
-    job.results.push(s);
-    if (blocked) job.counts.blocked++;
-    else job.counts[s.status]++;
-    job.emit({ type: "result", data: s });
-  };
-  const worker = async () => {
-    while (!job.cancelRequested && next < items.length) {
-      const index = next++;
-      const item = items[index];
-      let t: ScanTarget | null;
-      try {
-        t = parseTargetLine(item.text, item.line);
-      } catch (e) {
-        record(invalidSummary(index, item.line, item.text, (e as Error).message));
-        continue;
-      }
-      if (!t) continue;
-      let p: Plan;
-      try {
-        p = await plan(t, t.servername, opts.stores, ctx, labs, "probe");
-      } catch (e) {
-        if (e instanceof BlockedTargetError) {
-          record(blockedSummary(index, t, e.message), true);
-          continue;
-        }
-        throw e;
-      }
-      const report = await checkEndpoint(p.target, {
-        clients: job.clients,
-        timeoutMs: opts.timeoutMs,
-        cache,
-        ...p.options,
-      });
-      record(summarize(index, t, report));
+  // Each target passes the guard (or is a lab endpoint) before it is connected to.
+  const prepare: PrepareTarget = async (t, index) => {
+    try {
+      const p = await plan(t, t.servername, opts.stores, ctx, labs, "probe");
+      return { target: p.target, options: p.options };
+    } catch (e) {
+      if (e instanceof BlockedTargetError) return failedSummary(index, t, "blocked-target", e.message);
+      throw e;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, items.length || 1) }, worker));
-  job.status = job.cancelRequested ? "cancelled" : "done";
+  const events = scan(items, {
+    clients: job.clients,
+    ...(opts.stores ? { store: opts.stores } : {}),
+    timeoutMs: opts.timeoutMs,
+    concurrency: Math.min(opts.concurrency, items.length || 1),
+    cacheSize: 500,
+    prepare,
+    signal: job.cancel.signal,
+  });
+  for await (const e of events) {
+    if (e.type === "end") break;
+    const s = e.result;
+    job.results.push(s);
+    if (s.findings[0]?.code === "blocked-target") job.counts.blocked++;
+    else job.counts[s.status]++;
+    job.emit({ type: "result", data: s });
+  }
+  job.status = job.cancel.signal.aborted ? "cancelled" : "done";
   job.finished = Date.now();
   job.emit({ type: "end", data: job.summary() });
   job.listeners.clear();
@@ -377,7 +331,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
   const labs = new LabHolder();
   ctx.features.lab = ctx.policy.allowLoopback;
   ctx.onClose(async () => {
-    for (const j of jobs.values()) j.cancelRequested = true;
+    for (const j of jobs.values()) j.cancel.abort();
     await labs.stop();
   });
   const prune = () => {
@@ -698,7 +652,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
       method: "DELETE",
       url: "/api/scans/:id",
       tag: "scan",
-      summary: "Cancel a scan: no new target is started; those in flight finish (within their timeout)",
+      summary: "Cancel a scan: no new target is started; the connections in flight are closed",
       params: idParams,
       responses: {
         200: { description: "The scan", schema: { type: "object" } },
@@ -707,7 +661,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
     },
     async (req) => {
       const j = job((req.params as { id: string }).id);
-      j.cancelRequested = true;
+      j.cancel.abort();
       return j.summary();
     },
   );
