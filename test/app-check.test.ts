@@ -5,14 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { check } from "../src/app/check.js";
+import { type ScanEvent, scan } from "../src/app/scan.js";
+import { writeLabFiles } from "../src/cli/commands/lab.js";
+import { type Lab, startLab } from "../src/lab/index.js";
 import { checkEndpoint } from "../src/net/scan.js";
 import { createWebServer } from "../src/web/server.js";
+import { ROOT, runCli } from "./helpers/cli.js";
 
 const TOKEN = "app-check-test-token-0123456789";
 
@@ -155,5 +161,179 @@ describe("web: a cancelled check stops the server-side probe", () => {
     // The probe would otherwise wait 30 s for a ServerHello.
     const closedAt = await within(conn.closed, 3_000, "the probe's socket close after the abort");
     assert.ok(closedAt - abortedAt < 3_000, `closed ${closedAt - abortedAt} ms after the abort`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The use cases give what the CLI prints
+
+function validator(name: string) {
+  const schema = JSON.parse(readFileSync(join(ROOT, "docs", "schemas", name), "utf8"));
+  const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  return (doc: unknown, what: string) =>
+    assert.ok(validate(doc), `${what}: ${JSON.stringify(validate.errors, null, 1)}`);
+}
+
+/** The document with what differs from run to run (times, durations, ports of the AIA server) masked. */
+function stable(doc: unknown): unknown {
+  return JSON.parse(JSON.stringify(doc), (k, v) =>
+    k === "ms" || k === "time" ? 0 : typeof v === "string" ? v.replace(/\d{4}-\d\d-\d\dT[\d:]+Z/g, "T") : v,
+  );
+}
+
+describe("check() and scan() against the lab", () => {
+  let lab: Lab;
+  let files: { roots: string; intermediates: string };
+  let dir: string;
+  before(async () => {
+    lab = await startLab({ only: ["good-rsa", "incomplete", "wrong-host"] });
+    dir = mkdtempSync(join(tmpdir(), "cp-app-check-lab-"));
+    files = writeLabFiles(lab, dir);
+  });
+  after(async () => {
+    await lab?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const endpoint = (name: string) => lab.endpoints.find((e) => e.spec.name === name)!;
+
+  it("check() returns the document chainproof check --json prints, valid against check.schema.json", async () => {
+    const valid = validator("check.schema.json");
+    const e = endpoint("incomplete");
+    const target = `${e.host}:${e.port}`;
+    const out = join(dir, "fixed-fullchain.pem");
+    const cli = await runCli([
+      "check",
+      target,
+      "--connect-to",
+      "127.0.0.1",
+      "--roots",
+      files.roots,
+      "--client",
+      "salesforce,chrome",
+      "--fix",
+      "--intermediates",
+      files.intermediates,
+      "--out",
+      out,
+      "--json",
+    ]);
+    assert.equal(cli.code, 1, cli.stderr);
+    const printed = JSON.parse(cli.stdout);
+    valid(printed, "the CLI's --json");
+    const doc = await check({
+      target,
+      connectTo: "127.0.0.1",
+      store: files.roots,
+      clients: "salesforce,chrome",
+      fix: true,
+      intermediates: files.intermediates,
+      out,
+      writeFiles: true,
+    });
+    valid(doc, "check()'s document");
+    assert.equal(doc.trusted, false);
+    assert.equal(doc.fix?.complete, true);
+    assert.equal(doc.fix?.files?.fullchain, out);
+    assert.deepEqual(stable(doc), stable(printed));
+  });
+
+  it("check() throws the CLI's InputError for bad input", async () => {
+    await assert.rejects(() => check({ target: "https://" }), { name: "InputError" });
+    await assert.rejects(() => check({ target: "a.example:443", out: "x.pem" }), {
+      message: "--out and --intermediates go with --fix",
+    });
+    const cli = await runCli(["check", "a.example:443", "--out", "x.pem"]);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /--out and --intermediates go with --fix/);
+  });
+
+  it("scan() yields the results chainproof scan --ndjson prints, each valid against scan-result.schema.json", async () => {
+    const valid = validator("scan-result.schema.json");
+    const list = ["good-rsa", "incomplete", "wrong-host"]
+      .map((n) => `127.0.0.1:${endpoint(n).port} ${endpoint(n).host}`)
+      .concat(["not a target at all"]);
+    const file = join(dir, "targets.txt");
+    writeFileSync(file, `${list.join("\n")}\n`);
+    const cli = await runCli(["scan", file, "--roots", files.roots, "--ndjson"]);
+    assert.equal(cli.code, 2, cli.stderr); // the bad line
+    const printed = cli.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const events: ScanEvent[] = [];
+    for await (const e of scan(list.join("\n"), { store: files.roots })) events.push(e);
+    const results = events.flatMap((e) => (e.type === "result" ? [e.result] : []));
+    for (const r of [...printed, ...results]) valid(r, `result ${r.target}`);
+    const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+    assert.deepEqual(stable(results.sort(byIndex)), stable(printed.sort(byIndex)));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["trusted", "untrusted", "untrusted", "invalid"],
+    );
+    const end = events.at(-1);
+    assert.equal(end?.type, "end");
+    assert.deepEqual(end?.type === "end" && end.counts, { trusted: 1, untrusted: 2, failed: 0, invalid: 1 });
+    assert.deepEqual(
+      events.flatMap((e) => (e.type === "result" ? [e.done] : [])),
+      [1, 2, 3, 4],
+    );
+  });
+});
+
+describe("scan() cancellation", () => {
+  let stall: Awaited<ReturnType<typeof stallingServer>>;
+  before(async () => {
+    stall = await stallingServer();
+  });
+  after(async () => {
+    await stall.close();
+  });
+  const list = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ line: i + 1, text: `127.0.0.1:${stall.port}` }));
+
+  it("an aborted scan ends at once, closes its connections and starts no other target", async () => {
+    const cancel = new AbortController();
+    const before = stall.accepted.length;
+    const events: ScanEvent[] = [];
+    const run = (async () => {
+      for await (const e of scan(list(50), { concurrency: 4, timeoutMs: 30_000, signal: cancel.signal }))
+        events.push(e);
+    })();
+    const deadline = Date.now() + 5_000;
+    while (stall.accepted.length < before + 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stall.accepted.length - before, 4, "four targets in flight");
+    cancel.abort();
+    await within(run, 3_000, "the scan's end after abort");
+    await within(
+      Promise.all(stall.accepted.slice(before).map((a) => a.closed)),
+      3_000,
+      "the server-side closes",
+    );
+    assert.equal(stall.accepted.length - before, 4, "no target started after the abort");
+    assert.deepEqual(events, [
+      {
+        type: "end",
+        counts: { trusted: 0, untrusted: 0, failed: 0, invalid: 0 },
+        cancelled: true,
+        ms: events[0]?.type === "end" ? events[0].ms : -1,
+      },
+    ]);
+  });
+
+  it("a consumer that stops iterating stops the scan", async () => {
+    const before = stall.accepted.length;
+    const bad = [{ line: 1, text: "bad target line here" }, ...list(20)];
+    for await (const e of scan(bad, { concurrency: 2, timeoutMs: 30_000 })) {
+      assert.equal(e.type, "result");
+      break;
+    }
+    // The iteration's end waited for the scan to stop: its connections are closed now or very soon.
+    await within(
+      Promise.all(stall.accepted.slice(before).map((a) => a.closed)),
+      3_000,
+      "the server-side closes",
+    );
+    assert.ok(stall.accepted.length - before <= 2);
   });
 });

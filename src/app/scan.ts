@@ -37,6 +37,8 @@ export interface ScanUseOptions {
   cacheSize?: number;
   /** How a face checks each target (the web's guard); default: as written. */
   prepare?: PrepareTarget;
+  /** Keep findings' messages whole (default: cut at 300 characters, as `chainproof scan` prints them). */
+  fullMessages?: boolean;
   signal?: AbortSignal;
   time?: Date;
 }
@@ -46,6 +48,9 @@ export type ScanCounts = Record<ScanStatus, number>;
 export type ScanEvent =
   | { type: "result"; result: ScanSummary; done: number; counts: ScanCounts }
   | { type: "end"; counts: ScanCounts; cancelled: boolean; ms: number };
+
+/** The longest finding message a result keeps (unless fullMessages). */
+const MAX_MESSAGE = 300;
 
 /** Events waiting for the consumer before the scan waits for it (memory stays bounded). */
 const MAX_WAITING = 256;
@@ -76,7 +81,8 @@ export async function* scan(
     wake = undefined;
   };
 
-  const running = scanTargets(lines, options, async (result) => {
+  const running = scanTargets(lines, options, async (summary) => {
+    const result = o.fullMessages ? summary : compactSummary(summary);
     counts[result.status]++;
     const done = counts.trusted + counts.untrusted + counts.failed + counts.invalid;
     queue.push({ type: "result", result, done, counts: { ...counts } });
@@ -146,4 +152,14 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
 
 function splitLines(text: string): ScanItem[] {
   return text.split(/\r?\n/).map((t, i) => ({ line: i + 1, text: t }));
+}
+
+function compactSummary(s: ScanSummary): ScanSummary {
+  return {
+    ...s,
+    findings: s.findings.map((f) => ({
+      ...f,
+      message: f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE)}…` : f.message,
+    })),
+  };
 }

@@ -253,6 +253,7 @@ async function runScan(
     timeoutMs: opts.timeoutMs,
     concurrency: Math.min(opts.concurrency, items.length || 1),
     cacheSize: 500,
+    fullMessages: true,
     prepare,
     signal: job.cancel.signal,
   });

@@ -52,7 +52,6 @@ export const SCAN_SCHEMA = "chainproof/scan";
  * this is what gives throughput, within what one process's sockets and memory comfortably hold.
  */
 export const DEFAULT_CONCURRENCY = Math.min(256, Math.max(32, 32 * availableParallelism()));
-const MAX_MESSAGE = 300;
 
 export function parseConcurrency(text: string | undefined): number {
   if (text === undefined) return DEFAULT_CONCURRENCY;
@@ -122,7 +121,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
         end = e;
         break;
       }
-      const compact = compactSummary(e.result);
+      const compact = e.result;
       if (opts.ndjson) {
         if (!out.write(`${JSON.stringify(compact)}\n`)) await new Promise((r) => out.once("drain", r));
       }
@@ -153,16 +152,6 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   }
   if (counts.invalid > 0) return 2;
   return counts.untrusted + counts.failed > 0 ? 1 : 0;
-}
-
-function compactSummary(s: ScanSummary): ScanSummary {
-  return {
-    ...s,
-    findings: s.findings.map((f) => ({
-      ...f,
-      message: f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE)}…` : f.message,
-    })),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
