@@ -9,15 +9,16 @@
  */
 
 import { createHash } from "node:crypto";
+import { targetFrom } from "../../app/check.js";
 import { scanVersions, type VersionSupport } from "../../net/hello.js";
-import { type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "../../net/probe.js";
-import { parseHostPort } from "../../net/target.js";
+import { type ProbeOptions, type ProbeResult, probe } from "../../net/probe.js";
 import { type Certificate, parseCertificate, verifySignature } from "../../x509/certificate.js";
 import { readTlv } from "../../x509/der.js";
 import { InputError } from "../../x509/errors.js";
 import { type Name, namesMatch, parseName } from "../../x509/names.js";
 import { toPem } from "../../x509/pem.js";
 import { type Style, safeText, styleFor } from "../style.js";
+import { parseTimeout } from "./check.js";
 
 const EXIT_OK = 0;
 const EXIT_NO_HANDSHAKE = 1;
@@ -34,22 +35,9 @@ export interface ShowcertsOptions {
 export const SHOWCERTS_SCHEMA = "chainproof/showcerts/1";
 
 export async function runShowcerts(targetText: string, opts: ShowcertsOptions): Promise<number> {
-  const hp = parseHostPort(targetText);
   if (opts.sni === false && opts.servername)
     throw new InputError("--servername and --no-sni cannot be used together", "usage");
-  const target: ProbeTarget = { host: hp.host, port: hp.port };
-  if (opts.sni === false) target.servername = false;
-  else if (opts.servername !== undefined) {
-    const n = opts.servername.trim();
-    if (!n || /[\s\u0000-\u001f/]/.test(n))
-      throw new InputError(`--servername ${JSON.stringify(n)} is not a host name`, "usage");
-    target.servername = n;
-  }
-  if (opts.connectTo !== undefined) {
-    const c = parseHostPort(opts.connectTo, hp.port);
-    target.connectTo = c.host;
-    target.port = c.port;
-  }
+  const target = targetFrom(targetText, opts);
   const timeoutMs = parseTimeout(opts.timeout);
   const probeOpts: ProbeOptions = {
     connectTimeoutMs: timeoutMs,
@@ -98,18 +86,6 @@ export async function runShowcerts(targetText: string, opts: ShowcertsOptions): 
     if (result.failure.detail) err.write(`chainproof: ${safeText(result.failure.detail)}\n`);
   }
   return result.completed ? EXIT_OK : EXIT_NO_HANDSHAKE;
-}
-
-function parseTimeout(text: string | undefined): number {
-  if (text === undefined) return 10_000;
-  const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new InputError(
-      `--timeout ${JSON.stringify(text)}: give seconds, more than 0 and at most 3600`,
-      "usage",
-    );
-  }
-  return Math.round(n * 1000);
 }
 
 // ---------------------------------------------------------------------------------------------------------

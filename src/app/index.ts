@@ -1,0 +1,7 @@
+/**
+ * chainproof's public API (`import { … } from "chainproof"`): one use case per module of src/app, each
+ * taking plain typed options and returning the document the CLI's `--json` prints. See docs/api.md.
+ */
+
+export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
+export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
