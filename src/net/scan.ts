@@ -243,11 +243,46 @@ function parseCached(der: Uint8Array): Certificate | Error {
 
 const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout", "cancelled"]);
 
-/** Check one endpoint for each client. */
+/** Check one endpoint for each client: the steps below, in order. */
 export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promise<CheckReport> {
   const start = performance.now();
-  const timeoutMs = o.timeoutMs ?? 10_000;
   const time = o.time ?? new Date();
+  const captured = await captureEndpoint(target, o);
+  const peer = peerOf(target, captured.r, o);
+  const { certificates, unparsed } = parseSent(captured.ders);
+  const tlsFindings: ReportFinding[] = [];
+  let blocking = connectionFinding(captured, certificates.length > 0, o.clients);
+  if (blocking) tlsFindings.push(blocking);
+  const certificateFindings = sentCertificateFindings(captured, certificates, unparsed, o.clients);
+  tlsFindings.push(...certificateFindings.findings);
+  blocking ??= certificateFindings.blocking;
+  const aia: AiaFetch[] = [];
+  const judged = await judgeChain(certificates, unparsed, peer, time, o, aia, blocking);
+  if (judged.noCertificate) tlsFindings.push(judged.noCertificate);
+  blocking = judged.blocking;
+  tlsFindings.push(...connectionOnlyFindings(captured, judged.leaf, o.clients));
+  const matrix = mergeTlsFindings(judged.matrix, tlsFindings, blocking);
+  return endpointReport(target, captured, { peer, matrix, certificates, tlsFindings, aia, start });
+}
+
+/** What the connection gave: the probe's result, and the certificates of an old server's raw hello. */
+interface Captured {
+  r: ProbeResult;
+  fast: boolean;
+  versions?: VersionSupport[];
+  /** The highest version the server speaks, when they were scanned. */
+  highest?: string;
+  supported: string[];
+  ders: Uint8Array[];
+  certificatesFrom: HandshakeSummary["certificatesFrom"];
+}
+
+/**
+ * Step 1: connect and capture the chain as sent (fast mode: a raw hello where it suffices). A server no
+ * TLS 1.2+ client can talk to: which versions it speaks, and what it sends in them.
+ */
+async function captureEndpoint(target: ProbeTarget, o: CheckOptions): Promise<Captured> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const probeOpts: ProbeOptions = {
     connectTimeoutMs: timeoutMs,
     handshakeTimeoutMs: timeoutMs,
@@ -257,11 +292,13 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
   };
   const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, probeOpts) : undefined;
   const r = fast ?? (await probe(target, probeOpts));
-
-  // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
-  let versions: VersionSupport[] | undefined;
-  let certificatesFrom: HandshakeSummary["certificatesFrom"] = r.certificates.length ? "handshake" : "none";
-  let ders = r.certificates;
+  const captured: Captured = {
+    r,
+    fast: fast !== undefined,
+    supported: [],
+    ders: r.certificates,
+    certificatesFrom: r.certificates.length ? "handshake" : "none",
+  };
   const oldServer =
     !r.completed &&
     (r.failure?.kind === "no-shared-version" ||
@@ -269,32 +306,45 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
         r.protocol !== undefined &&
         VERSION_ORDER.indexOf(r.protocol) >= 0 &&
         VERSION_ORDER.indexOf(r.protocol) < VERSION_ORDER.indexOf("TLSv1.2")));
-  if (oldServer && o.versionScan !== false && !o.signal?.aborted) {
-    versions = await scanVersions(target, {
-      connectTimeoutMs: timeoutMs,
-      handshakeTimeoutMs: timeoutMs,
-      totalTimeoutMs: timeoutMs,
-      ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
-      ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    if (!ders.length) {
-      const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
-      if (old) {
-        ders = old.hello.certificates;
-        certificatesFrom = "raw-hello";
-      }
+  if (!oldServer || o.versionScan === false || o.signal?.aborted) return captured;
+  const versions = await scanVersions(target, {
+    connectTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
+    ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  captured.versions = versions;
+  if (!captured.ders.length) {
+    const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
+    if (old) {
+      captured.ders = old.hello.certificates;
+      captured.certificatesFrom = "raw-hello";
     }
   }
+  captured.supported = versions
+    .filter((v) => v.supported)
+    .map((v) => v.version)
+    .sort((a, b) => VERSION_ORDER.indexOf(a) - VERSION_ORDER.indexOf(b));
+  captured.highest = captured.supported.at(-1);
+  return captured;
+}
 
-  const peerText = o.peerName ?? r.servername ?? target.host;
-  let peer: PeerName | undefined;
+/** Step 2: the name the clients check the certificate against (none when it is not a usable name). */
+function peerOf(target: ProbeTarget, r: ProbeResult, o: CheckOptions): PeerName | undefined {
   try {
-    peer = parsePeerName(peerText);
+    return parsePeerName(o.peerName ?? r.servername ?? target.host);
   } catch {
-    peer = undefined;
+    return undefined;
   }
+}
 
+/** Step 3: the certificates as sent, parsed; those that do not parse, by position (1-based). */
+function parseSent(ders: Uint8Array[]): {
+  certificates: Certificate[];
+  unparsed: { index: number; message: string }[];
+} {
   const certificates: Certificate[] = [];
   const unparsed: { index: number; message: string }[] = [];
   ders.forEach((der, i) => {
@@ -302,17 +352,24 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     if (c instanceof Error) unparsed.push({ index: i + 1, message: c.message });
     else certificates.push(c);
   });
+  return { certificates, unparsed };
+}
 
-  const tlsFindings: ReportFinding[] = [];
-  const aia: AiaFetch[] = [];
-  const clients = o.clients;
-  const all = (rejects: boolean) =>
-    Object.fromEntries(clients.map((c) => [c, { rejects }])) as ReportFinding["clients"];
+/** Every client, rejecting or not. */
+function everyClient(clients: readonly ClientId[], rejects: boolean): ReportFinding["clients"] {
+  return Object.fromEntries(clients.map((c) => [c, { rejects }])) as ReportFinding["clients"];
+}
 
-  // ---- TLS versions.
-  let blocking: ReportFinding | undefined;
-  const supported = versions?.filter((v) => v.supported).map((v) => v.version) ?? [];
-  const highest = supported.sort((a, b) => VERSION_ORDER.indexOf(a) - VERSION_ORDER.indexOf(b)).at(-1);
+/**
+ * Step 4: what stops every client before the chain matters: a server that speaks only TLS < 1.2, or a
+ * connection or handshake that failed (unless a mutual-TLS server sent its chain before refusing).
+ */
+function connectionFinding(
+  c: Captured,
+  haveCertificates: boolean,
+  clients: readonly ClientId[],
+): ReportFinding | undefined {
+  const { r, versions, highest, supported } = c;
   if (versions && highest && VERSION_ORDER.indexOf(highest) < VERSION_ORDER.indexOf("TLSv1.2")) {
     const how: OldVersionHow = r.failure?.alert?.code === 70 ? "alert" : "server-hello";
     const eff: NonNullable<ReportFinding["clients"]> = {};
@@ -322,7 +379,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       const e = refuses ? oldVersionError(c, highest, how) : undefined;
       eff[c] = { rejects: refuses, ...(e ? { error: e.text, evidence: e.evidence } : {}) };
     }
-    blocking = {
+    return {
       code: "tls-version-too-old",
       severity: "error",
       message: `The server speaks only ${supported.join(" and ")}. Salesforce callouts, Java 17+ with its default settings, OpenSSL 3, Go, Node, Chrome and Firefox all require TLS 1.2 or later, and none of them retries with an older version.`,
@@ -330,11 +387,11 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       clients: eff,
       data: { versions: supported, highest, refusedBy: how },
     };
-    tlsFindings.push(blocking);
-  } else if (!r.completed && r.failure && !(certificates.length && r.certificateRequest)) {
+  }
+  if (!r.completed && r.failure && !(haveCertificates && r.certificateRequest)) {
     const f = r.failure;
     const connect = CONNECT_KINDS.has(f.kind);
-    blocking = {
+    return {
       code: connect ? "connection-failed" : "handshake-failed",
       severity: "error",
       message: `${connect ? "Could not connect" : "The TLS handshake failed"}: ${f.message}.`,
@@ -344,17 +401,27 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
           : connect
             ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
             : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
-      clients: all(true),
+      clients: everyClient(clients, true),
       data: {
         kind: f.kind,
         ...(f.detail ? { detail: f.detail } : {}),
         ...(f.alert ? { alert: f.alert } : {}),
       },
     };
-    tlsFindings.push(blocking);
   }
+  return undefined;
+}
 
-  // ---- Certificates that do not parse.
+/** Step 5: certificates that do not parse (blocking when the leaf is one), and an oversized list. */
+function sentCertificateFindings(
+  c: Captured,
+  certificates: Certificate[],
+  unparsed: { index: number; message: string }[],
+  clients: readonly ClientId[],
+): { findings: ReportFinding[]; blocking?: ReportFinding } {
+  const r = c.r;
+  const findings: ReportFinding[] = [];
+  let blocking: ReportFinding | undefined;
   if (unparsed.length) {
     const blocks = !certificates.length || unparsed.some((u) => u.index === 1);
     const finding: ReportFinding = {
@@ -365,14 +432,14 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
         .map((u) => `#${u.index}: ${u.message}`)
         .join("; ")}.`,
       fix: "Serve the certificate files as issued by the CA (PEM or DER, unmodified).",
-      clients: all(blocks),
+      clients: everyClient(clients, blocks),
       data: { positions: unparsed.map((u) => u.index) },
     };
-    tlsFindings.push(finding);
-    blocking ??= blocks ? finding : undefined;
+    findings.push(finding);
+    if (blocks) blocking = finding;
   }
-  if (r.certificateCount > r.certificates.length && certificatesFrom === "handshake") {
-    tlsFindings.push({
+  if (r.certificateCount > r.certificates.length && c.certificatesFrom === "handshake") {
+    findings.push({
       code: "oversized-chain",
       severity: "warning",
       message: `The server sent ${r.certificateCount} certificates; chainproof read the first ${r.certificates.length}. Long chains cost every client time and bytes, and some refuse them.`,
@@ -380,26 +447,58 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       data: { count: r.certificateCount, kept: r.certificates.length },
     });
   }
+  return { findings, ...(blocking ? { blocking } : {}) };
+}
 
-  // ---- The chain, per client.
-  let matrix: ClientMatrix;
+/**
+ * Step 6: the chain, per client (with the AIA fetches a client makes); with no usable leaf, every client
+ * refuses for the blocking reason, or for the want of a certificate.
+ */
+async function judgeChain(
+  certificates: Certificate[],
+  unparsed: { index: number; message: string }[],
+  peer: PeerName | undefined,
+  time: Date,
+  o: CheckOptions,
+  aia: AiaFetch[],
+  blocking: ReportFinding | undefined,
+): Promise<{
+  matrix: ClientMatrix;
+  leaf?: Certificate;
+  blocking?: ReportFinding;
+  noCertificate?: ReportFinding;
+}> {
   const leaf = certificates.length && !unparsed.some((u) => u.index === 1) ? certificates[0] : undefined;
   if (leaf) {
-    matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
-  } else {
-    const f: ReportFinding = blocking ?? {
-      code: "no-certificate",
-      severity: "error",
-      message: "The server sent no certificate.",
-      fix: "Configure a certificate on the server for this name (SNI) and port.",
-      clients: all(true),
-    };
-    if (!blocking) tlsFindings.push(f);
-    blocking = f;
-    matrix = emptyMatrix(clients, o, peer, time, f);
+    const matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
+    return { matrix, leaf, ...(blocking ? { blocking } : {}) };
   }
+  const f: ReportFinding = blocking ?? {
+    code: "no-certificate",
+    severity: "error",
+    message: "The server sent no certificate.",
+    fix: "Configure a certificate on the server for this name (SNI) and port.",
+    clients: everyClient(o.clients, true),
+  };
+  return {
+    matrix: emptyMatrix(o.clients, o, peer, time, f),
+    blocking: f,
+    ...(blocking ? {} : { noCertificate: f }),
+  };
+}
 
-  // ---- What only the connection shows (with a chain in hand).
+/**
+ * Step 7: what only the connection shows, with a chain in hand: must-staple without a staple, a stapled
+ * "revoked", a server that asks for a client certificate.
+ */
+function connectionOnlyFindings(
+  c: Captured,
+  leaf: Certificate | undefined,
+  clients: readonly ClientId[],
+): ReportFinding[] {
+  const { r, fast } = c;
+  const all = (rejects: boolean) => everyClient(clients, rejects);
+  const tlsFindings: ReportFinding[] = [];
   if (leaf && (r.completed || fast)) {
     if (leaf.tlsFeature?.includes(5) && !r.ocsp) {
       const eff: NonNullable<ReportFinding["clients"]> = {};
@@ -454,8 +553,24 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       },
     });
   }
+  return tlsFindings;
+}
 
-  matrix = mergeTlsFindings(matrix, tlsFindings, blocking);
+/** Step 8: the report. */
+function endpointReport(
+  target: ProbeTarget,
+  c: Captured,
+  p: {
+    peer: PeerName | undefined;
+    matrix: ClientMatrix;
+    certificates: Certificate[];
+    tlsFindings: ReportFinding[];
+    aia: AiaFetch[];
+    start: number;
+  },
+): CheckReport {
+  const { r, fast, versions, highest, certificatesFrom, ders } = c;
+  const { peer, matrix, certificates, tlsFindings, aia, start } = p;
   return {
     target: {
       host: r.host,
