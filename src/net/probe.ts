@@ -660,7 +660,20 @@ function fillResult(
   o: { clientCert?: ProbeOptions["clientCert"] },
   tlsError: Error | undefined,
 ): void {
-  const notes = result.notes;
+  fillParameters(result, capture, node);
+  fillCertificates(result, capture, node);
+  if (capture.problem?.kind === "decrypt") result.notes.push(capture.problem.message);
+  if (capture.helloRetryRequest)
+    result.notes.push("the server asked for another key share (HelloRetryRequest)");
+  if (node.chain && capture.certificate)
+    crossCheckChain(result, capture.certificate.certificates, node.chain);
+  fillOcsp(result, capture, node);
+  const cr = capture.certificateRequest;
+  if (cr) judgeClientCertificate(result, capture, cr, Boolean(o.clientCert), tlsError);
+}
+
+/** What was negotiated: version, cipher, ALPN, key exchange; the server's messages and alerts. */
+function fillParameters(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
   const sh = capture.serverHello;
   result.helloRetryRequest = capture.helloRetryRequest;
   result.serverMessages = [...capture.messages];
@@ -685,13 +698,17 @@ function fillResult(
       signatureScheme: kx.signatureScheme !== undefined ? signatureSchemeName(kx.signatureScheme) : undefined,
     };
   }
+}
+
+/** The certificate list: from the wire, else from node's view (said in the notes). */
+function fillCertificates(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
   if (capture.certificate) {
     result.certificates = capture.certificate.certificates;
     result.certificateCount = capture.certificate.count;
     result.certificateMessageBytes = capture.certificate.bytes;
     result.certificateSource = "wire";
     if (capture.certificate.count > capture.certificate.certificates.length) {
-      notes.push(
+      result.notes.push(
         `the server sent ${capture.certificate.count} certificates; kept the first ${capture.certificate.certificates.length}`,
       );
     }
@@ -699,67 +716,75 @@ function fillResult(
     result.certificates = node.chain;
     result.certificateCount = node.chain.length;
     result.certificateSource = "node";
-    notes.push("the certificate list comes from node's view of the peer chain, not from the wire");
+    result.notes.push("the certificate list comes from node's view of the peer chain, not from the wire");
   }
-  if (capture.problem?.kind === "decrypt") notes.push(capture.problem.message);
-  if (capture.helloRetryRequest) notes.push("the server asked for another key share (HelloRetryRequest)");
-  // Cross-check with node.
-  if (node.chain && capture.certificate) {
-    const wire = capture.certificate.certificates;
-    const n = Math.min(wire.length, node.chain.length);
-    let diff = -1;
-    for (let i = 0; i < n && diff < 0; i++)
-      if (!Buffer.from(wire[i]).equals(Buffer.from(node.chain[i]))) diff = i;
-    if (diff >= 0) {
-      result.crossCheck = {
-        certificates: "mismatch",
-        detail: `certificate ${diff} differs from node's view`,
-      };
-    } else if (node.chain.length !== wire.length) {
-      result.crossCheck = {
-        certificates: "mismatch",
-        detail: `node sees ${node.chain.length} certificates, the wire held ${wire.length}`,
-      };
-    } else result.crossCheck = { certificates: "match" };
-    if (result.crossCheck.certificates === "mismatch")
-      notes.push(`capture check: ${result.crossCheck.detail}`);
-  }
+}
+
+/** The captured certificate list compared with node's view of the peer chain (a debug check). */
+function crossCheckChain(result: ProbeResult, wire: Uint8Array[], chain: Uint8Array[]): void {
+  const n = Math.min(wire.length, chain.length);
+  let diff = -1;
+  for (let i = 0; i < n && diff < 0; i++) if (!Buffer.from(wire[i]).equals(Buffer.from(chain[i]))) diff = i;
+  if (diff >= 0) {
+    result.crossCheck = {
+      certificates: "mismatch",
+      detail: `certificate ${diff} differs from node's view`,
+    };
+  } else if (chain.length !== wire.length) {
+    result.crossCheck = {
+      certificates: "mismatch",
+      detail: `node sees ${chain.length} certificates, the wire held ${wire.length}`,
+    };
+  } else result.crossCheck = { certificates: "match" };
+  if (result.crossCheck.certificates === "mismatch")
+    result.notes.push(`capture check: ${result.crossCheck.detail}`);
+}
+
+/** A stapled OCSP response, from the wire (else node's), summarized. */
+function fillOcsp(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
   const ocsp = capture.ocsp ?? node.ocsp;
   if (ocsp?.length) {
     result.ocsp = { der: new Uint8Array(ocsp), summary: summarizeOcsp(ocsp) };
     if (capture.ocsp && node.ocsp && !Buffer.from(capture.ocsp).equals(node.ocsp)) {
-      notes.push("capture check: the stapled OCSP response differs from node's");
+      result.notes.push("capture check: the stapled OCSP response differs from node's");
     }
   }
-  const cr = capture.certificateRequest;
-  if (cr) {
-    result.certificateRequest = {
-      certificateAuthorities: cr.certificateAuthorities,
-      signatureAlgorithms: cr.signatureAlgorithms?.map(signatureSchemeName),
-      signatureAlgorithmsCert: cr.signatureAlgorithmsCert?.map(signatureSchemeName),
-      certificateTypes: cr.certificateTypes?.map((t) => CLIENT_CERTIFICATE_TYPES[t] ?? String(t)),
-    };
-    const postAlert = result.completed
-      ? capture.alerts.find((a) => a.postHandshake && a.description !== 0)
-      : undefined;
-    let verdict: "accepted" | "rejected" | "unknown" = "unknown";
-    if (postAlert || (result.completed && tlsError)) verdict = "rejected";
-    else if (
-      result.completed &&
-      ((capture.version ?? 0) < 0x0304 || capture.sessionTickets || capture.applicationData)
-    )
-      verdict = "accepted";
-    else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
-    result.clientCertificate = {
-      sent: Boolean(o.clientCert),
-      verdict,
-      alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
-    };
-    if (result.completed && verdict === "rejected") {
-      notes.push(
-        `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
-      );
-    }
+}
+
+/** A server that asked for a client certificate: what it asked for, and its verdict on ours (or none). */
+function judgeClientCertificate(
+  result: ProbeResult,
+  capture: ServerCapture,
+  cr: NonNullable<ServerCapture["certificateRequest"]>,
+  sent: boolean,
+  tlsError: Error | undefined,
+): void {
+  result.certificateRequest = {
+    certificateAuthorities: cr.certificateAuthorities,
+    signatureAlgorithms: cr.signatureAlgorithms?.map(signatureSchemeName),
+    signatureAlgorithmsCert: cr.signatureAlgorithmsCert?.map(signatureSchemeName),
+    certificateTypes: cr.certificateTypes?.map((t) => CLIENT_CERTIFICATE_TYPES[t] ?? String(t)),
+  };
+  const postAlert = result.completed
+    ? capture.alerts.find((a) => a.postHandshake && a.description !== 0)
+    : undefined;
+  let verdict: "accepted" | "rejected" | "unknown" = "unknown";
+  if (postAlert || (result.completed && tlsError)) verdict = "rejected";
+  else if (
+    result.completed &&
+    ((capture.version ?? 0) < 0x0304 || capture.sessionTickets || capture.applicationData)
+  )
+    verdict = "accepted";
+  else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
+  result.clientCertificate = {
+    sent,
+    verdict,
+    alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
+  };
+  if (result.completed && verdict === "rejected") {
+    result.notes.push(
+      `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
+    );
   }
 }
 
