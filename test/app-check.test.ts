@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { check } from "../src/app/check.js";
 import { type ScanEvent, scan } from "../src/app/scan.js";
+import { showcerts } from "../src/app/showcerts.js";
 import { writeLabFiles } from "../src/cli/commands/lab.js";
 import { type Lab, startLab } from "../src/lab/index.js";
 import { checkEndpoint } from "../src/net/scan.js";
@@ -186,7 +187,7 @@ describe("check() and scan() against the lab", () => {
   let files: { roots: string; intermediates: string };
   let dir: string;
   before(async () => {
-    lab = await startLab({ only: ["good-rsa", "incomplete", "wrong-host"] });
+    lab = await startLab({ only: ["good-rsa", "incomplete", "wrong-host", "client-cert", "tls10"] });
     dir = mkdtempSync(join(tmpdir(), "cp-app-check-lab-"));
     files = writeLabFiles(lab, dir);
   });
@@ -235,6 +236,23 @@ describe("check() and scan() against the lab", () => {
     assert.equal(doc.fix?.complete, true);
     assert.equal(doc.fix?.files?.fullchain, out);
     assert.deepEqual(stable(doc), stable(printed));
+  });
+
+  it("showcerts() returns the document chainproof showcerts --json prints, valid against showcerts.schema.json", async () => {
+    const valid = validator("showcerts.schema.json");
+    // A mutual-TLS server, and a TLS 1.0/1.1 one (its certificates read from a raw hello).
+    for (const name of ["client-cert", "tls10"]) {
+      const e = endpoint(name);
+      const target = `${e.host}:${e.port}`;
+      const cli = await runCli(["showcerts", target, "--connect-to", "127.0.0.1", "--json"]);
+      const printed = JSON.parse(cli.stdout);
+      valid(printed, `the CLI's --json (${name})`);
+      const doc = await showcerts({ target, connectTo: "127.0.0.1" });
+      valid(doc, `showcerts()'s document (${name})`);
+      const masked = (d: unknown) =>
+        JSON.parse(JSON.stringify(d), (k, v) => (/Ms$/.test(k) || k === "bytesWritten" ? 0 : v));
+      assert.deepEqual(masked(doc), masked(printed));
+    }
   });
 
   it("check() throws the CLI's InputError for bad input", async () => {

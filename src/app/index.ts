@@ -5,3 +5,4 @@
 
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
 export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
+export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
