@@ -501,13 +501,7 @@ function connectionOnlyFindings(
   const tlsFindings: ReportFinding[] = [];
   if (leaf && (r.completed || fast)) {
     if (leaf.tlsFeature?.includes(5) && !r.ocsp) {
-      const eff: NonNullable<ReportFinding["clients"]> = {};
-      for (const c of clients) {
-        eff[c] =
-          c === "firefox"
-            ? { rejects: true, error: "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING", evidence: "src" }
-            : { rejects: false };
-      }
+      const eff = firefoxOnly(clients, "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING", "src");
       tlsFindings.push({
         code: "ocsp-must-staple-missing",
         severity: clients.includes("firefox") ? "error" : "warning",
@@ -521,12 +515,7 @@ function connectionOnlyFindings(
       (x) => x.status === "revoked" && x.serial.replace(/^0+/, "") === leaf.serialNumber.replace(/^0+/, ""),
     );
     if (revoked) {
-      const eff: NonNullable<ReportFinding["clients"]> = {};
-      for (const c of clients)
-        eff[c] =
-          c === "firefox"
-            ? { rejects: true, error: "SEC_ERROR_REVOKED_CERTIFICATE", evidence: "doc" }
-            : { rejects: false };
+      const eff = firefoxOnly(clients, "SEC_ERROR_REVOKED_CERTIFICATE", "doc");
       tlsFindings.push({
         code: "ocsp-revoked",
         severity: "error",
@@ -554,6 +543,17 @@ function connectionOnlyFindings(
     });
   }
   return tlsFindings;
+}
+
+/** A finding only Firefox acts on (it refuses with `error`); the other clients ignore it. */
+function firefoxOnly(
+  clients: readonly ClientId[],
+  error: string,
+  evidence: "src" | "doc",
+): NonNullable<ReportFinding["clients"]> {
+  return Object.fromEntries(
+    clients.map((c) => [c, c === "firefox" ? { rejects: true, error, evidence } : { rejects: false }]),
+  );
 }
 
 /** Step 8: the report. */
