@@ -1,7 +1,10 @@
 /**
- * chainproof's public API: one module per use case (src/app/*), each taking plain typed options and
- * returning the document the CLI's `--json` prints.
+ * chainproof's public API (`import { … } from "chainproof"`): one use case per module of src/app, each
+ * taking plain typed options and returning the document the CLI's `--json` prints.
  */
 
+export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
 export * from "./keys.js";
+export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
+export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";

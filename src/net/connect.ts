@@ -33,17 +33,23 @@ export async function resolveAddress(
   budgetMs: number,
   lookup?: Lookup,
   guard: GuardPolicy = USER_NETWORK,
+  /** Aborting ends the wait at once (failure kind "cancelled"). */
+  signal?: AbortSignal,
 ): Promise<Answer | { failure: ProbeFailure }> {
+  if (signal?.aborted) return { failure: cancelledFailure() };
   const lookupAll: LookupAll | undefined = lookup ? async (h) => [await lookup(h)].flat() : undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopListening = () => {};
   try {
     return await Promise.race([
       resolveGuarded(dest, guard, lookupAll),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new LookupTimeout()), budgetMs);
+        stopListening = onAbort(signal, () => reject(new LookupCancelled()));
       }),
     ]);
   } catch (e) {
+    if (e instanceof LookupCancelled) return { failure: cancelledFailure() };
     if (e instanceof BlockedAddressError) return { failure: { kind: "blocked", message: e.message } };
     if (e instanceof LookupTimeout) {
       return {
@@ -63,10 +69,31 @@ export async function resolveAddress(
     };
   } finally {
     clearTimeout(timer);
+    stopListening();
   }
 }
 
 class LookupTimeout extends Error {}
+class LookupCancelled extends Error {}
+
+/** The failure of a probe its caller aborted. */
+export function cancelledFailure(): ProbeFailure {
+  return { kind: "cancelled", message: "cancelled before the check finished" };
+}
+
+/**
+ * Call `listener` once when `signal` aborts (in a microtask when it already has, so the caller's own
+ * declarations are complete); returns the function that stops listening. Without a signal, nothing.
+ */
+export function onAbort(signal: AbortSignal | undefined, listener: () => void): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    queueMicrotask(listener);
+    return () => {};
+  }
+  signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
 
 /** A connected TCP socket, or the failure; the socket is destroyed on failure. */
 export function openTcp(
@@ -76,16 +103,24 @@ export function openTcp(
   timeoutMs: number,
   /** The limit to name in the timeout message (default timeoutMs; the caller's budget may be part-spent). */
   shownMs = timeoutMs,
+  /** Aborting destroys the socket at once (failure kind "cancelled"); after connect, the caller listens. */
+  signal?: AbortSignal,
 ): Promise<{ socket: net.Socket } | { failure: ProbeFailure }> {
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ failure: cancelledFailure() });
+      return;
+    }
     const socket = net.connect({ host: address, port, family: family || undefined });
     socket.setNoDelay(true);
     const fail = (failure: ProbeFailure) => {
       clearTimeout(timer);
+      stopListening();
       socket.removeAllListeners("connect");
       socket.destroy();
       resolve({ failure });
     };
+    const stopListening = onAbort(signal, () => fail(cancelledFailure()));
     const timer = setTimeout(
       () => fail({ kind: "connect-timeout", message: `timeout while connecting (${seconds(shownMs)})` }),
       timeoutMs,
@@ -95,6 +130,7 @@ export function openTcp(
     socket.once("error", onError);
     socket.once("connect", () => {
       clearTimeout(timer);
+      stopListening();
       socket.off("error", onError);
       socket.on("error", () => {}); // the caller adds its own handler; never an unhandled 'error'
       resolve({ socket });

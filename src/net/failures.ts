@@ -19,7 +19,9 @@ export type FailureKind =
   | "alert"
   | "byte-limit"
   | "client-refused"
-  | "tls-error";
+  | "tls-error"
+  /** The caller aborted (an AbortSignal): the connection was closed at once. */
+  | "cancelled";
 
 export interface AlertInfo {
   level: "warning" | "fatal" | string;

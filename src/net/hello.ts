@@ -14,7 +14,7 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { InputError } from "../x509/errors.js";
 import { ServerCapture } from "./capture.js";
-import { type Lookup, openTcp, resolveAddress, seconds } from "./connect.js";
+import { cancelledFailure, type Lookup, onAbort, openTcp, resolveAddress, seconds } from "./connect.js";
 import {
   type AlertInfo,
   alertInfo,
@@ -48,6 +48,8 @@ export interface HelloOptions {
   lookup?: Lookup;
   /** Which addresses may be connected to (see ProbeOptions.guard). */
   guard?: GuardPolicy;
+  /** Aborting closes the connection at once (failure kind "cancelled"). */
+  signal?: AbortSignal;
 }
 
 export interface HelloResult {
@@ -159,7 +161,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
   const hello = buildClientHello(o.versions, sniFor(target));
   const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || target.host;
   const budget = Math.min(o.connectTimeoutMs, o.totalTimeoutMs);
-  const resolved = await resolveAddress(dest, budget, o.lookup, o.guard);
+  const resolved = await resolveAddress(dest, budget, o.lookup, o.guard, o.signal);
   if ("failure" in resolved) return done(resolved.failure);
   result.address = resolved.address;
   const tcp = await openTcp(
@@ -168,6 +170,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
     target.port,
     Math.max(1, budget - elapsed()),
     budget,
+    o.signal,
   );
   if ("failure" in tcp) return done(tcp.failure);
   const socket = tcp.socket;
@@ -180,6 +183,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      stopListening();
       socket.destroy();
       const sh = capture.serverHello;
       result.accepted = Boolean(sh);
@@ -204,6 +208,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
       }
       resolve(done(failure));
     };
+    const stopListening = onAbort(o.signal, () => finish(cancelledFailure()));
     // What counts as "enough": ServerHello for TLS 1.3 (the rest is encrypted), ServerHelloDone otherwise.
     const enough = () =>
       capture.serverHello && (capture.serverHello.version >= 0x0304 || capture.serverFlightDone);

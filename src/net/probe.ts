@@ -17,7 +17,7 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { InputError } from "../x509/errors.js";
 import { ServerCapture } from "./capture.js";
-import { type Lookup, openTcp, resolveAddress, seconds } from "./connect.js";
+import { cancelledFailure, type Lookup, onAbort, openTcp, resolveAddress, seconds } from "./connect.js";
 import {
   type AlertInfo,
   alertInfo,
@@ -94,6 +94,8 @@ export interface ProbeOptions {
    * false). Without it node's view is read only when the capture has no Certificate message to fall back on.
    */
   crossCheck?: boolean;
+  /** Aborting closes the connection at once; the result then fails with kind "cancelled". */
+  signal?: AbortSignal;
 }
 
 export const PROBE_DEFAULTS = {
@@ -200,22 +202,14 @@ function secureContextFor(c: ContextOptions): tls.SecureContext {
 /** Probe one TLS endpoint. */
 export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
   const o = { ...PROBE_DEFAULTS, ...options };
-  if (!target.host) throw new InputError("no host given", "bad-target");
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
-    throw new InputError(`port ${target.port} is not between 1 and 65535`, "bad-target");
-  }
+  checkTarget(target);
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   const remaining = () => Math.max(0, o.totalTimeoutMs - elapsed());
 
   const host = target.host.replace(/\.$/, "");
-  let servername: string | null = null;
   const notes: string[] = [];
-  if (target.servername === false) servername = null;
-  else if (typeof target.servername === "string" && target.servername !== "") {
-    if (net.isIP(target.servername)) notes.push("SNI cannot carry an IP address (RFC 6066); none was sent");
-    else servername = target.servername.replace(/\.$/, "");
-  } else if (!net.isIP(host)) servername = host;
+  const servername = sniFor(target, host, notes);
 
   const result: ProbeResult = {
     host,
@@ -240,26 +234,62 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
     return result;
   };
 
-  // Name resolution and TCP connect, together bounded by the connect timeout.
-  const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || host;
-  const connectBudget = Math.min(o.connectTimeoutMs, remaining());
-  const resolved = await resolveAddress(dest, connectBudget, o.lookup, o.guard);
-  if ("failure" in resolved) return done(resolved.failure);
-  if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
-  result.address = resolved.address;
-  result.family = resolved.family;
-  const tcp = await openTcp(
-    resolved.address,
-    resolved.family,
-    target.port,
-    Math.max(1, Math.min(o.connectTimeoutMs - elapsed(), remaining())),
-    Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
-  );
+  const tcp = await connect(target, host, o, result, elapsed, remaining);
   if ("failure" in tcp) return done(tcp.failure);
   const raw = tcp.socket;
   const connectedAt = elapsed();
   result.timing.connectMs = Math.round(connectedAt);
 
+  return handshake(raw, { o, result, servername, connectedAt, elapsed, remaining, done });
+}
+
+/**
+ * Name resolution and TCP connect, together bounded by the connect timeout; the address (and the lookup's
+ * time) go into the result.
+ */
+async function connect(
+  target: ProbeTarget,
+  host: string,
+  o: ProbeOptions & Record<keyof typeof PROBE_DEFAULTS, number>,
+  result: ProbeResult,
+  elapsed: () => number,
+  remaining: () => number,
+): Promise<{ socket: net.Socket } | { failure: ProbeFailure }> {
+  const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || host;
+  const connectBudget = Math.min(o.connectTimeoutMs, remaining());
+  const resolved = await resolveAddress(dest, connectBudget, o.lookup, o.guard, o.signal);
+  if ("failure" in resolved) return resolved;
+  if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
+  result.address = resolved.address;
+  result.family = resolved.family;
+  return openTcp(
+    resolved.address,
+    resolved.family,
+    target.port,
+    Math.max(1, Math.min(o.connectTimeoutMs - elapsed(), remaining())),
+    Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
+    o.signal,
+  );
+}
+
+/** What the handshake step works with: the options, the result so far, and the clock. */
+interface HandshakeContext {
+  o: ProbeOptions & Record<keyof typeof PROBE_DEFAULTS, number>;
+  result: ProbeResult;
+  servername: string | null;
+  connectedAt: number;
+  elapsed: () => number;
+  remaining: () => number;
+  done: (failure?: ProbeFailure) => ProbeResult;
+}
+
+/**
+ * The TLS handshake over the connected socket, node's TLS reading through a tap that shows the capture
+ * every byte; then, for a TLS 1.3 server that asked for a client certificate, the wait for its verdict.
+ * Ends (once) on completion, a failure, a timeout, the byte limit or an abort.
+ */
+function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult> {
+  const { o, result, servername, connectedAt, elapsed, remaining, done } = ctx;
   const minVersion = o.minVersion ?? (o.legacy ? "TLSv1" : (tls.DEFAULT_MIN_VERSION as tls.SecureVersion));
   const maxVersion = o.maxVersion ?? (tls.DEFAULT_MAX_VERSION as tls.SecureVersion);
   const ciphers = o.ciphers ?? (o.legacy ? "DEFAULT@SECLEVEL=0" : undefined);
@@ -274,147 +304,26 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
     let rawError: NodeJS.ErrnoException | undefined;
     let rawEnded = false;
     let byteLimitHit = false;
-    let nodeChain: Uint8Array[] | undefined;
-    let nodeOcsp: Buffer | undefined;
-    let nodeCipher: tls.CipherNameAndProtocol | undefined;
-    let nodeProtocol: string | null = null;
-    let nodeAlpn: string | false | null = null;
+    const node: NodeView = { protocol: null, alpn: null };
 
     const finish = (failure?: ProbeFailure) => {
       if (stage === "done") return;
       stage = "done";
       for (const t of timers) clearTimeout(t);
+      stopListening();
       tlsSocket?.destroy();
       raw.destroy();
       result.failure = failure;
-      fill();
+      fillResult(result, capture, node, o, tlsError);
       resolvePromise(done(failure));
     };
 
+    const stopListening = onAbort(o.signal, () => finish(cancelledFailure()));
     const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, Math.max(0, ms)));
 
     // ---- failures ------------------------------------------------------------------------------------
-    const handshakeTimeout = (ms: number): ProbeFailure =>
-      capture.serverHello
-        ? {
-            kind: "handshake-timeout",
-            message: `timeout during the handshake, after ServerHello (${seconds(ms)})`,
-            detail: `last server message: ${capture.messages.at(-1) ?? "none"}`,
-          }
-        : {
-            kind: "hello-timeout",
-            message: `timeout while waiting for ServerHello (${seconds(ms)})`,
-            detail:
-              capture.serverBytes === 0
-                ? "the server accepted the connection and sent nothing"
-                : `the server sent ${capture.serverBytes} bytes, not a complete ServerHello`,
-          };
-
-    const versionProblem = (): ProbeFailure | undefined => {
-      const v = capture.serverHello?.version;
-      if (v === undefined) return undefined;
-      const lo = VERSION_CODES[minVersion];
-      const hi = VERSION_CODES[maxVersion];
-      if (v >= lo && v <= hi) return undefined;
-      return {
-        kind: "no-shared-version",
-        message: `no shared TLS version: the server chose ${versionName(v)}; this client allows ${minVersion}–${maxVersion}`,
-      };
-    };
-
-    const classify = (): ProbeFailure => {
-      const p = capture.problem;
-      if (p && p.kind !== "decrypt") {
-        if (p.kind === "not-tls") return { kind: "not-tls", message: notTlsMessage(p.sample) };
-        if (p.kind === "too-large") return { kind: "byte-limit", message: p.message };
-        return { kind: "malformed", message: `the server sent malformed TLS: ${p.message}` };
-      }
-      if (byteLimitHit) {
-        return {
-          kind: "byte-limit",
-          message: `the server sent more than ${o.maxBytes.toLocaleString("en-US")} bytes without completing the handshake`,
-        };
-      }
-      // A fatal alert explains the failure; a warning (say unrecognized_name) may precede another cause.
-      const alert =
-        capture.alerts.find((a) => a.level === 2) ??
-        capture.alerts.find((a) => a.description !== 0) ??
-        capture.alerts[0];
-      if (alert) {
-        const a = alertInfo(alert.level, alert.description);
-        if (a.code === 0)
-          return {
-            kind: "closed",
-            message: "the server closed the connection (close_notify) during the handshake",
-          };
-        if (a.code === 70)
-          return {
-            kind: "no-shared-version",
-            message: `no shared TLS version (${alertMessage(a)})`,
-            alert: a,
-          };
-        const mtls =
-          capture.certificateRequest && !o.clientCert
-            ? "the server asked for a client certificate and none was sent"
-            : undefined;
-        return { kind: "alert", message: alertMessage(a), alert: a, detail: mtls };
-      }
-      const vp = versionProblem();
-      if (vp) return { ...vp, detail: tlsError?.message?.trim() };
-      if (tlsError) {
-        const reason = opensslReason(tlsError);
-        if (reason === "excessive message size") {
-          const m =
-            capture.partialMessage() ??
-            (capture.certificate ? { type: 11, length: capture.certificate.bytes } : undefined);
-          const what = m
-            ? `${HANDSHAKE_TYPES[m.type] ?? "handshake"} message of ${m.length.toLocaleString("en-US")} bytes`
-            : "a handshake message";
-          return {
-            kind: "client-refused",
-            message: `the client (OpenSSL) refused the server's ${what}: excessive message size (OpenSSL's limit for a certificate list is 102,400 bytes)`,
-            detail: tlsError.message.trim(),
-          };
-        }
-        if (reason === "wrong version number" || reason === "packet length too long") {
-          return {
-            kind: "not-tls",
-            message: "not TLS (the server's reply is not a TLS record)",
-            detail: tlsError.message.trim(),
-          };
-        }
-        if (reason === "unsupported protocol") {
-          return {
-            kind: "no-shared-version",
-            message: "no shared TLS version",
-            detail: tlsError.message.trim(),
-          };
-        }
-        if (reason) {
-          const v = capture.serverHello?.version ?? 0x0303;
-          const legacy =
-            v < 0x0303 && !o.legacy
-              ? `the server chose ${versionName(v)}; OpenSSL 3 refuses it at its default security level (probe with the legacy option: minVersion TLSv1, ciphers DEFAULT@SECLEVEL=0)`
-              : undefined;
-          return {
-            kind: "client-refused",
-            message: `the client (OpenSSL) refused the handshake: ${reason}`,
-            detail: legacy ?? tlsError.message.trim(),
-          };
-        }
-      }
-      const where = capture.serverHello ? "during the handshake, after ServerHello" : "before ServerHello";
-      if (rawError) {
-        const f = socketFailure(rawError, false);
-        if (f) return { ...f, message: `${f.message} ${where}` };
-        return { kind: "tls-error", message: rawError.message };
-      }
-      if (rawEnded || tlsError?.code === "ECONNRESET") {
-        return { kind: "closed", message: `the server closed the connection ${where}` };
-      }
-      return { kind: "tls-error", message: tlsError?.message.trim() ?? "the handshake did not complete" };
-    };
-
+    const classify = () =>
+      classifyFailure({ capture, o, minVersion, maxVersion, byteLimitHit, rawEnded, tlsError, rawError });
     // ---- capture events ------------------------------------------------------------------------------
     capture.onEvent = (e) => {
       if (stage === "done") return;
@@ -430,9 +339,11 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
     // ---- TCP and the tap ------------------------------------------------------------------------------
     const handshakeBudget = Math.min(o.handshakeTimeoutMs, remaining());
     later(handshakeBudget, () => {
-      if (stage === "handshake") finish(handshakeTimeout(handshakeBudget));
+      if (stage === "handshake") finish(handshakeTimeoutFailure(capture, handshakeBudget));
     });
-    later(remaining(), () => finish(stage === "handshake" ? handshakeTimeout(o.totalTimeoutMs) : undefined));
+    later(remaining(), () =>
+      finish(stage === "handshake" ? handshakeTimeoutFailure(capture, o.totalTimeoutMs) : undefined),
+    );
 
     raw.on("error", (e: NodeJS.ErrnoException) => {
       rawError = e;
@@ -504,7 +415,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
       tlsSocket = s;
       s.on("keylog", (line: Buffer) => capture.onKeylog(line));
       s.on("OCSPResponse", (b: Buffer) => {
-        nodeOcsp = b;
+        node.ocsp = b;
       });
       s.on("data", () => {});
       s.on("error", (e: Error & { code?: string }) => {
@@ -525,7 +436,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
         if (stage !== "handshake") return;
         result.completed = true;
         result.timing.handshakeMs = Math.round(elapsed() - connectedAt);
-        readNodeView(s);
+        readNodeView(s, capture, o, node);
         const tls13 = (capture.version ?? 0) >= 0x0304;
         if (capture.certificateRequest && tls13 && o.postHandshakeMs > 0) {
           stage = "post";
@@ -537,137 +448,344 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
         } else finish();
       });
     }
-
-    function readNodeView(s: tls.TLSSocket): void {
-      nodeProtocol = s.getProtocol();
-      nodeCipher = s.getCipher();
-      nodeAlpn = s.alpnProtocol ?? null;
-      // Building node's chain costs an X509Certificate per certificate: only for the debug cross-check, or
-      // when the capture has no Certificate message (it becomes the certificate list then).
-      if (!o.crossCheck && capture.certificate) return;
-      // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
-      // call on a socket; later calls see an emptied chain. Read it once, bounded.
-      try {
-        const chain: Uint8Array[] = [];
-        let c = s.getPeerX509Certificate();
-        const limit = o.maxCertificates;
-        const seen = new Set<object>();
-        while (c && chain.length < limit && !seen.has(c)) {
-          seen.add(c);
-          chain.push(new Uint8Array(c.raw));
-          c = c.issuerCertificate;
-        }
-        nodeChain = chain;
-      } catch {
-        nodeChain = undefined;
-      }
-    }
-
-    // ---- the result ----------------------------------------------------------------------------------
-    function fill(): void {
-      const sh = capture.serverHello;
-      result.helloRetryRequest = capture.helloRetryRequest;
-      result.serverMessages = [...capture.messages];
-      result.alerts = capture.alerts.map((a) => alertInfo(a.level, a.description));
-      if (sh) {
-        result.protocol = versionName(sh.version);
-        result.cipher = { id: sh.cipherSuite, name: cipherSuiteName(sh.cipherSuite) };
-      } else if (nodeProtocol) result.protocol = nodeProtocol;
-      if (nodeCipher) {
-        result.cipher = {
-          ...(result.cipher ?? {}),
-          name: nodeCipher.standardName ?? result.cipher?.name ?? nodeCipher.name,
-          openssl: nodeCipher.name,
-        };
-      }
-      result.alpn = capture.alpn ?? (typeof nodeAlpn === "string" ? nodeAlpn : undefined);
-      const kx = capture.keyExchange;
-      if (kx.group !== undefined || kx.dhBits !== undefined || kx.signatureScheme !== undefined) {
-        result.keyExchange = {
-          group: kx.group !== undefined ? groupName(kx.group) : undefined,
-          dhBits: kx.dhBits,
-          signatureScheme:
-            kx.signatureScheme !== undefined ? signatureSchemeName(kx.signatureScheme) : undefined,
-        };
-      }
-      if (capture.certificate) {
-        result.certificates = capture.certificate.certificates;
-        result.certificateCount = capture.certificate.count;
-        result.certificateMessageBytes = capture.certificate.bytes;
-        result.certificateSource = "wire";
-        if (capture.certificate.count > capture.certificate.certificates.length) {
-          notes.push(
-            `the server sent ${capture.certificate.count} certificates; kept the first ${capture.certificate.certificates.length}`,
-          );
-        }
-      } else if (nodeChain?.length) {
-        result.certificates = nodeChain;
-        result.certificateCount = nodeChain.length;
-        result.certificateSource = "node";
-        notes.push("the certificate list comes from node's view of the peer chain, not from the wire");
-      }
-      if (capture.problem?.kind === "decrypt") notes.push(capture.problem.message);
-      if (capture.helloRetryRequest) notes.push("the server asked for another key share (HelloRetryRequest)");
-      // Cross-check with node.
-      if (nodeChain && capture.certificate) {
-        const wire = capture.certificate.certificates;
-        const n = Math.min(wire.length, nodeChain.length);
-        let diff = -1;
-        for (let i = 0; i < n && diff < 0; i++)
-          if (!Buffer.from(wire[i]).equals(Buffer.from(nodeChain[i]))) diff = i;
-        if (diff >= 0) {
-          result.crossCheck = {
-            certificates: "mismatch",
-            detail: `certificate ${diff} differs from node's view`,
-          };
-        } else if (nodeChain.length !== wire.length) {
-          result.crossCheck = {
-            certificates: "mismatch",
-            detail: `node sees ${nodeChain.length} certificates, the wire held ${wire.length}`,
-          };
-        } else result.crossCheck = { certificates: "match" };
-        if (result.crossCheck.certificates === "mismatch")
-          notes.push(`capture check: ${result.crossCheck.detail}`);
-      }
-      const ocsp = capture.ocsp ?? nodeOcsp;
-      if (ocsp?.length) {
-        result.ocsp = { der: new Uint8Array(ocsp), summary: summarizeOcsp(ocsp) };
-        if (capture.ocsp && nodeOcsp && !Buffer.from(capture.ocsp).equals(nodeOcsp)) {
-          notes.push("capture check: the stapled OCSP response differs from node's");
-        }
-      }
-      const cr = capture.certificateRequest;
-      if (cr) {
-        result.certificateRequest = {
-          certificateAuthorities: cr.certificateAuthorities,
-          signatureAlgorithms: cr.signatureAlgorithms?.map(signatureSchemeName),
-          signatureAlgorithmsCert: cr.signatureAlgorithmsCert?.map(signatureSchemeName),
-          certificateTypes: cr.certificateTypes?.map((t) => CLIENT_CERTIFICATE_TYPES[t] ?? String(t)),
-        };
-        const postAlert = result.completed
-          ? capture.alerts.find((a) => a.postHandshake && a.description !== 0)
-          : undefined;
-        let verdict: "accepted" | "rejected" | "unknown" = "unknown";
-        if (postAlert || (result.completed && tlsError)) verdict = "rejected";
-        else if (
-          result.completed &&
-          ((capture.version ?? 0) < 0x0304 || capture.sessionTickets || capture.applicationData)
-        )
-          verdict = "accepted";
-        else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
-        result.clientCertificate = {
-          sent: Boolean(o.clientCert),
-          verdict,
-          alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
-        };
-        if (result.completed && verdict === "rejected") {
-          notes.push(
-            `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
-          );
-        }
-      }
-    }
   });
+}
+
+/** A target the probe can connect to at all: a host and a port in range. */
+function checkTarget(target: ProbeTarget): void {
+  if (!target.host) throw new InputError("no host given", "bad-target");
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw new InputError(`port ${target.port} is not between 1 and 65535`, "bad-target");
+  }
+}
+
+/** The SNI to send: the servername given, else the host when it is a name; never an IP address. */
+function sniFor(target: ProbeTarget, host: string, notes: string[]): string | null {
+  if (target.servername === false) return null;
+  if (typeof target.servername === "string" && target.servername !== "") {
+    if (!net.isIP(target.servername)) return target.servername.replace(/\.$/, "");
+    notes.push("SNI cannot carry an IP address (RFC 6066); none was sent");
+    return null;
+  }
+  return net.isIP(host) ? null : host;
+}
+
+/** The failure of a handshake that ran out of time: before ServerHello, or after it (and where). */
+function handshakeTimeoutFailure(capture: ServerCapture, ms: number): ProbeFailure {
+  return capture.serverHello
+    ? {
+        kind: "handshake-timeout",
+        message: `timeout during the handshake, after ServerHello (${seconds(ms)})`,
+        detail: `last server message: ${capture.messages.at(-1) ?? "none"}`,
+      }
+    : {
+        kind: "hello-timeout",
+        message: `timeout while waiting for ServerHello (${seconds(ms)})`,
+        detail:
+          capture.serverBytes === 0
+            ? "the server accepted the connection and sent nothing"
+            : `the server sent ${capture.serverBytes} bytes, not a complete ServerHello`,
+      };
+}
+
+/** The server chose a version outside what this client allows. */
+function versionProblem(
+  capture: ServerCapture,
+  minVersion: tls.SecureVersion,
+  maxVersion: tls.SecureVersion,
+): ProbeFailure | undefined {
+  const v = capture.serverHello?.version;
+  if (v === undefined) return undefined;
+  const lo = VERSION_CODES[minVersion];
+  const hi = VERSION_CODES[maxVersion];
+  if (v >= lo && v <= hi) return undefined;
+  return {
+    kind: "no-shared-version",
+    message: `no shared TLS version: the server chose ${versionName(v)}; this client allows ${minVersion}–${maxVersion}`,
+  };
+}
+
+/** What the probe saw when the handshake failed, for naming the failure. */
+interface FailureEvidence {
+  capture: ServerCapture;
+  o: Required<Pick<ProbeOptions, "maxBytes">> & ProbeOptions;
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion;
+  byteLimitHit: boolean;
+  rawEnded: boolean;
+  tlsError?: Error & { code?: string };
+  rawError?: NodeJS.ErrnoException;
+}
+
+/** Name a failed handshake from the evidence: what the server sent first, then what OpenSSL or the socket said. */
+function classifyFailure(e: FailureEvidence): ProbeFailure {
+  const { capture, o, tlsError, rawError } = e;
+  const p = capture.problem;
+  if (p && p.kind !== "decrypt") {
+    if (p.kind === "not-tls") return { kind: "not-tls", message: notTlsMessage(p.sample) };
+    if (p.kind === "too-large") return { kind: "byte-limit", message: p.message };
+    return { kind: "malformed", message: `the server sent malformed TLS: ${p.message}` };
+  }
+  if (e.byteLimitHit) {
+    return {
+      kind: "byte-limit",
+      message: `the server sent more than ${o.maxBytes.toLocaleString("en-US")} bytes without completing the handshake`,
+    };
+  }
+  // A fatal alert explains the failure; a warning (say unrecognized_name) may precede another cause.
+  const alert =
+    capture.alerts.find((a) => a.level === 2) ??
+    capture.alerts.find((a) => a.description !== 0) ??
+    capture.alerts[0];
+  if (alert) {
+    const a = alertInfo(alert.level, alert.description);
+    if (a.code === 0)
+      return {
+        kind: "closed",
+        message: "the server closed the connection (close_notify) during the handshake",
+      };
+    if (a.code === 70)
+      return {
+        kind: "no-shared-version",
+        message: `no shared TLS version (${alertMessage(a)})`,
+        alert: a,
+      };
+    const mtls =
+      capture.certificateRequest && !o.clientCert
+        ? "the server asked for a client certificate and none was sent"
+        : undefined;
+    return { kind: "alert", message: alertMessage(a), alert: a, detail: mtls };
+  }
+  const vp = versionProblem(capture, e.minVersion, e.maxVersion);
+  if (vp) return { ...vp, detail: tlsError?.message?.trim() };
+  if (tlsError) {
+    const reason = opensslReason(tlsError);
+    if (reason === "excessive message size") {
+      const m =
+        capture.partialMessage() ??
+        (capture.certificate ? { type: 11, length: capture.certificate.bytes } : undefined);
+      const what = m
+        ? `${HANDSHAKE_TYPES[m.type] ?? "handshake"} message of ${m.length.toLocaleString("en-US")} bytes`
+        : "a handshake message";
+      return {
+        kind: "client-refused",
+        message: `the client (OpenSSL) refused the server's ${what}: excessive message size (OpenSSL's limit for a certificate list is 102,400 bytes)`,
+        detail: tlsError.message.trim(),
+      };
+    }
+    if (reason === "wrong version number" || reason === "packet length too long") {
+      return {
+        kind: "not-tls",
+        message: "not TLS (the server's reply is not a TLS record)",
+        detail: tlsError.message.trim(),
+      };
+    }
+    if (reason === "unsupported protocol") {
+      return {
+        kind: "no-shared-version",
+        message: "no shared TLS version",
+        detail: tlsError.message.trim(),
+      };
+    }
+    if (reason) {
+      const v = capture.serverHello?.version ?? 0x0303;
+      const legacy =
+        v < 0x0303 && !o.legacy
+          ? `the server chose ${versionName(v)}; OpenSSL 3 refuses it at its default security level (probe with the legacy option: minVersion TLSv1, ciphers DEFAULT@SECLEVEL=0)`
+          : undefined;
+      return {
+        kind: "client-refused",
+        message: `the client (OpenSSL) refused the handshake: ${reason}`,
+        detail: legacy ?? tlsError.message.trim(),
+      };
+    }
+  }
+  const where = capture.serverHello ? "during the handshake, after ServerHello" : "before ServerHello";
+  if (rawError) {
+    const f = socketFailure(rawError, false);
+    if (f) return { ...f, message: `${f.message} ${where}` };
+    return { kind: "tls-error", message: rawError.message };
+  }
+  if (e.rawEnded || tlsError?.code === "ECONNRESET") {
+    return { kind: "closed", message: `the server closed the connection ${where}` };
+  }
+  return { kind: "tls-error", message: tlsError?.message.trim() ?? "the handshake did not complete" };
+}
+
+/** What node's TLS socket reports (its view of the chain only when needed: see readNodeView). */
+interface NodeView {
+  chain?: Uint8Array[];
+  ocsp?: Buffer;
+  cipher?: tls.CipherNameAndProtocol;
+  protocol: string | null;
+  alpn: string | false | null;
+}
+
+/** Read node's view of the handshake once it completed. */
+function readNodeView(
+  s: tls.TLSSocket,
+  capture: ServerCapture,
+  o: { crossCheck?: boolean; maxCertificates: number },
+  view: NodeView,
+): void {
+  view.protocol = s.getProtocol();
+  view.cipher = s.getCipher();
+  view.alpn = s.alpnProtocol ?? null;
+  // Building node's chain costs an X509Certificate per certificate: only for the debug cross-check, or
+  // when the capture has no Certificate message (it becomes the certificate list then).
+  if (!o.crossCheck && capture.certificate) return;
+  // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
+  // call on a socket; later calls see an emptied chain. Read it once, bounded.
+  try {
+    const chain: Uint8Array[] = [];
+    let c = s.getPeerX509Certificate();
+    const limit = o.maxCertificates;
+    const seen = new Set<object>();
+    while (c && chain.length < limit && !seen.has(c)) {
+      seen.add(c);
+      chain.push(new Uint8Array(c.raw));
+      c = c.issuerCertificate;
+    }
+    view.chain = chain;
+  } catch {
+    view.chain = undefined;
+  }
+}
+
+/** Fill the result from the capture (the wire) and node's view, and judge a client certificate. */
+function fillResult(
+  result: ProbeResult,
+  capture: ServerCapture,
+  node: NodeView,
+  o: { clientCert?: ProbeOptions["clientCert"] },
+  tlsError: Error | undefined,
+): void {
+  fillParameters(result, capture, node);
+  fillCertificates(result, capture, node);
+  if (capture.problem?.kind === "decrypt") result.notes.push(capture.problem.message);
+  if (capture.helloRetryRequest)
+    result.notes.push("the server asked for another key share (HelloRetryRequest)");
+  if (node.chain && capture.certificate)
+    crossCheckChain(result, capture.certificate.certificates, node.chain);
+  fillOcsp(result, capture, node);
+  const cr = capture.certificateRequest;
+  if (cr) judgeClientCertificate(result, capture, cr, Boolean(o.clientCert), tlsError);
+}
+
+/** What was negotiated: version, cipher, ALPN, key exchange; the server's messages and alerts. */
+function fillParameters(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
+  const sh = capture.serverHello;
+  result.helloRetryRequest = capture.helloRetryRequest;
+  result.serverMessages = [...capture.messages];
+  result.alerts = capture.alerts.map((a) => alertInfo(a.level, a.description));
+  if (sh) {
+    result.protocol = versionName(sh.version);
+    result.cipher = { id: sh.cipherSuite, name: cipherSuiteName(sh.cipherSuite) };
+  } else if (node.protocol) result.protocol = node.protocol;
+  if (node.cipher) {
+    result.cipher = {
+      ...(result.cipher ?? {}),
+      name: node.cipher.standardName ?? result.cipher?.name ?? node.cipher.name,
+      openssl: node.cipher.name,
+    };
+  }
+  result.alpn = capture.alpn ?? (typeof node.alpn === "string" ? node.alpn : undefined);
+  const kx = capture.keyExchange;
+  if (kx.group !== undefined || kx.dhBits !== undefined || kx.signatureScheme !== undefined) {
+    result.keyExchange = {
+      group: kx.group !== undefined ? groupName(kx.group) : undefined,
+      dhBits: kx.dhBits,
+      signatureScheme: kx.signatureScheme !== undefined ? signatureSchemeName(kx.signatureScheme) : undefined,
+    };
+  }
+}
+
+/** The certificate list: from the wire, else from node's view (said in the notes). */
+function fillCertificates(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
+  if (capture.certificate) {
+    result.certificates = capture.certificate.certificates;
+    result.certificateCount = capture.certificate.count;
+    result.certificateMessageBytes = capture.certificate.bytes;
+    result.certificateSource = "wire";
+    if (capture.certificate.count > capture.certificate.certificates.length) {
+      result.notes.push(
+        `the server sent ${capture.certificate.count} certificates; kept the first ${capture.certificate.certificates.length}`,
+      );
+    }
+  } else if (node.chain?.length) {
+    result.certificates = node.chain;
+    result.certificateCount = node.chain.length;
+    result.certificateSource = "node";
+    result.notes.push("the certificate list comes from node's view of the peer chain, not from the wire");
+  }
+}
+
+/** The captured certificate list compared with node's view of the peer chain (a debug check). */
+function crossCheckChain(result: ProbeResult, wire: Uint8Array[], chain: Uint8Array[]): void {
+  const n = Math.min(wire.length, chain.length);
+  let diff = -1;
+  for (let i = 0; i < n && diff < 0; i++) if (!Buffer.from(wire[i]).equals(Buffer.from(chain[i]))) diff = i;
+  if (diff >= 0) {
+    result.crossCheck = {
+      certificates: "mismatch",
+      detail: `certificate ${diff} differs from node's view`,
+    };
+  } else if (chain.length !== wire.length) {
+    result.crossCheck = {
+      certificates: "mismatch",
+      detail: `node sees ${chain.length} certificates, the wire held ${wire.length}`,
+    };
+  } else result.crossCheck = { certificates: "match" };
+  if (result.crossCheck.certificates === "mismatch")
+    result.notes.push(`capture check: ${result.crossCheck.detail}`);
+}
+
+/** A stapled OCSP response, from the wire (else node's), summarized. */
+function fillOcsp(result: ProbeResult, capture: ServerCapture, node: NodeView): void {
+  const ocsp = capture.ocsp ?? node.ocsp;
+  if (ocsp?.length) {
+    result.ocsp = { der: new Uint8Array(ocsp), summary: summarizeOcsp(ocsp) };
+    if (capture.ocsp && node.ocsp && !Buffer.from(capture.ocsp).equals(node.ocsp)) {
+      result.notes.push("capture check: the stapled OCSP response differs from node's");
+    }
+  }
+}
+
+/** A server that asked for a client certificate: what it asked for, and its verdict on ours (or none). */
+function judgeClientCertificate(
+  result: ProbeResult,
+  capture: ServerCapture,
+  cr: NonNullable<ServerCapture["certificateRequest"]>,
+  sent: boolean,
+  tlsError: Error | undefined,
+): void {
+  result.certificateRequest = {
+    certificateAuthorities: cr.certificateAuthorities,
+    signatureAlgorithms: cr.signatureAlgorithms?.map(signatureSchemeName),
+    signatureAlgorithmsCert: cr.signatureAlgorithmsCert?.map(signatureSchemeName),
+    certificateTypes: cr.certificateTypes?.map((t) => CLIENT_CERTIFICATE_TYPES[t] ?? String(t)),
+  };
+  const postAlert = result.completed
+    ? capture.alerts.find((a) => a.postHandshake && a.description !== 0)
+    : undefined;
+  let verdict: "accepted" | "rejected" | "unknown" = "unknown";
+  if (postAlert || (result.completed && tlsError)) verdict = "rejected";
+  else if (
+    result.completed &&
+    ((capture.version ?? 0) < 0x0304 || capture.sessionTickets || capture.applicationData)
+  )
+    verdict = "accepted";
+  else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
+  result.clientCertificate = {
+    sent,
+    verdict,
+    alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
+  };
+  if (result.completed && verdict === "rejected") {
+    result.notes.push(
+      `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
+    );
+  }
 }
 
 /** The reason part of an OpenSSL error ("...:SSL routines:func:reason:file:line..."), lower case. */

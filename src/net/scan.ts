@@ -154,6 +154,11 @@ export interface CheckOptions {
    * TLS 1.3 clients another chain.
    */
   mode?: "full" | "fast";
+  /**
+   * Aborting closes the connection in flight at once (the probe, a raw hello) and starts no other (version
+   * scan, AIA fetches): the report then says the check was cancelled.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HandshakeSummary {
@@ -236,26 +241,64 @@ function parseCached(der: Uint8Array): Certificate | Error {
   return c;
 }
 
-const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout"]);
+const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout", "cancelled"]);
 
-/** Check one endpoint for each client. */
+/** Check one endpoint for each client: the steps below, in order. */
 export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promise<CheckReport> {
   const start = performance.now();
-  const timeoutMs = o.timeoutMs ?? 10_000;
   const time = o.time ?? new Date();
+  const captured = await captureEndpoint(target, o);
+  const peer = peerOf(target, captured.r, o);
+  const { certificates, unparsed } = parseSent(captured.ders);
+  const tlsFindings: ReportFinding[] = [];
+  let blocking = connectionFinding(captured, certificates.length > 0, o.clients);
+  if (blocking) tlsFindings.push(blocking);
+  const certificateFindings = sentCertificateFindings(captured, certificates, unparsed, o.clients);
+  tlsFindings.push(...certificateFindings.findings);
+  blocking ??= certificateFindings.blocking;
+  const aia: AiaFetch[] = [];
+  const judged = await judgeChain(certificates, unparsed, peer, time, o, aia, blocking);
+  if (judged.noCertificate) tlsFindings.push(judged.noCertificate);
+  blocking = judged.blocking;
+  tlsFindings.push(...connectionOnlyFindings(captured, judged.leaf, o.clients));
+  const matrix = mergeTlsFindings(judged.matrix, tlsFindings, blocking);
+  return endpointReport(target, captured, { peer, matrix, certificates, tlsFindings, aia, start });
+}
+
+/** What the connection gave: the probe's result, and the certificates of an old server's raw hello. */
+interface Captured {
+  r: ProbeResult;
+  fast: boolean;
+  versions?: VersionSupport[];
+  /** The highest version the server speaks, when they were scanned. */
+  highest?: string;
+  supported: string[];
+  ders: Uint8Array[];
+  certificatesFrom: HandshakeSummary["certificatesFrom"];
+}
+
+/**
+ * Step 1: connect and capture the chain as sent (fast mode: a raw hello where it suffices). A server no
+ * TLS 1.2+ client can talk to: which versions it speaks, and what it sends in them.
+ */
+async function captureEndpoint(target: ProbeTarget, o: CheckOptions): Promise<Captured> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const probeOpts: ProbeOptions = {
     connectTimeoutMs: timeoutMs,
     handshakeTimeoutMs: timeoutMs,
     totalTimeoutMs: timeoutMs,
     ...o.probe,
+    ...(o.signal ? { signal: o.signal } : {}),
   };
-  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, o.probe) : undefined;
+  const fast = o.mode === "fast" ? await fastCapture(target, timeoutMs, probeOpts) : undefined;
   const r = fast ?? (await probe(target, probeOpts));
-
-  // A server no TLS 1.2+ client can talk to: which versions does it speak, and what does it send?
-  let versions: VersionSupport[] | undefined;
-  let certificatesFrom: HandshakeSummary["certificatesFrom"] = r.certificates.length ? "handshake" : "none";
-  let ders = r.certificates;
+  const captured: Captured = {
+    r,
+    fast: fast !== undefined,
+    supported: [],
+    ders: r.certificates,
+    certificatesFrom: r.certificates.length ? "handshake" : "none",
+  };
   const oldServer =
     !r.completed &&
     (r.failure?.kind === "no-shared-version" ||
@@ -263,31 +306,45 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
         r.protocol !== undefined &&
         VERSION_ORDER.indexOf(r.protocol) >= 0 &&
         VERSION_ORDER.indexOf(r.protocol) < VERSION_ORDER.indexOf("TLSv1.2")));
-  if (oldServer && o.versionScan !== false) {
-    versions = await scanVersions(target, {
-      connectTimeoutMs: timeoutMs,
-      handshakeTimeoutMs: timeoutMs,
-      totalTimeoutMs: timeoutMs,
-      ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
-      ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
-    });
-    if (!ders.length) {
-      const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
-      if (old) {
-        ders = old.hello.certificates;
-        certificatesFrom = "raw-hello";
-      }
+  if (!oldServer || o.versionScan === false || o.signal?.aborted) return captured;
+  const versions = await scanVersions(target, {
+    connectTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    ...(o.probe?.lookup ? { lookup: o.probe.lookup } : {}),
+    ...(o.probe?.guard ? { guard: o.probe.guard } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  captured.versions = versions;
+  if (!captured.ders.length) {
+    const old = versions.filter((v) => v.supported && v.hello.certificates.length > 0).at(-1);
+    if (old) {
+      captured.ders = old.hello.certificates;
+      captured.certificatesFrom = "raw-hello";
     }
   }
+  captured.supported = versions
+    .filter((v) => v.supported)
+    .map((v) => v.version)
+    .sort((a, b) => VERSION_ORDER.indexOf(a) - VERSION_ORDER.indexOf(b));
+  captured.highest = captured.supported.at(-1);
+  return captured;
+}
 
-  const peerText = o.peerName ?? r.servername ?? target.host;
-  let peer: PeerName | undefined;
+/** Step 2: the name the clients check the certificate against (none when it is not a usable name). */
+function peerOf(target: ProbeTarget, r: ProbeResult, o: CheckOptions): PeerName | undefined {
   try {
-    peer = parsePeerName(peerText);
+    return parsePeerName(o.peerName ?? r.servername ?? target.host);
   } catch {
-    peer = undefined;
+    return undefined;
   }
+}
 
+/** Step 3: the certificates as sent, parsed; those that do not parse, by position (1-based). */
+function parseSent(ders: Uint8Array[]): {
+  certificates: Certificate[];
+  unparsed: { index: number; message: string }[];
+} {
   const certificates: Certificate[] = [];
   const unparsed: { index: number; message: string }[] = [];
   ders.forEach((der, i) => {
@@ -295,17 +352,24 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
     if (c instanceof Error) unparsed.push({ index: i + 1, message: c.message });
     else certificates.push(c);
   });
+  return { certificates, unparsed };
+}
 
-  const tlsFindings: ReportFinding[] = [];
-  const aia: AiaFetch[] = [];
-  const clients = o.clients;
-  const all = (rejects: boolean) =>
-    Object.fromEntries(clients.map((c) => [c, { rejects }])) as ReportFinding["clients"];
+/** Every client, rejecting or not. */
+function everyClient(clients: readonly ClientId[], rejects: boolean): ReportFinding["clients"] {
+  return Object.fromEntries(clients.map((c) => [c, { rejects }])) as ReportFinding["clients"];
+}
 
-  // ---- TLS versions.
-  let blocking: ReportFinding | undefined;
-  const supported = versions?.filter((v) => v.supported).map((v) => v.version) ?? [];
-  const highest = supported.sort((a, b) => VERSION_ORDER.indexOf(a) - VERSION_ORDER.indexOf(b)).at(-1);
+/**
+ * Step 4: what stops every client before the chain matters: a server that speaks only TLS < 1.2, or a
+ * connection or handshake that failed (unless a mutual-TLS server sent its chain before refusing).
+ */
+function connectionFinding(
+  c: Captured,
+  haveCertificates: boolean,
+  clients: readonly ClientId[],
+): ReportFinding | undefined {
+  const { r, versions, highest, supported } = c;
   if (versions && highest && VERSION_ORDER.indexOf(highest) < VERSION_ORDER.indexOf("TLSv1.2")) {
     const how: OldVersionHow = r.failure?.alert?.code === 70 ? "alert" : "server-hello";
     const eff: NonNullable<ReportFinding["clients"]> = {};
@@ -315,7 +379,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       const e = refuses ? oldVersionError(c, highest, how) : undefined;
       eff[c] = { rejects: refuses, ...(e ? { error: e.text, evidence: e.evidence } : {}) };
     }
-    blocking = {
+    return {
       code: "tls-version-too-old",
       severity: "error",
       message: `The server speaks only ${supported.join(" and ")}. Salesforce callouts, Java 17+ with its default settings, OpenSSL 3, Go, Node, Chrome and Firefox all require TLS 1.2 or later, and none of them retries with an older version.`,
@@ -323,11 +387,11 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       clients: eff,
       data: { versions: supported, highest, refusedBy: how },
     };
-    tlsFindings.push(blocking);
-  } else if (!r.completed && r.failure && !(certificates.length && r.certificateRequest)) {
+  }
+  if (!r.completed && r.failure && !(haveCertificates && r.certificateRequest)) {
     const f = r.failure;
     const connect = CONNECT_KINDS.has(f.kind);
-    blocking = {
+    return {
       code: connect ? "connection-failed" : "handshake-failed",
       severity: "error",
       message: `${connect ? "Could not connect" : "The TLS handshake failed"}: ${f.message}.`,
@@ -337,17 +401,27 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
           : connect
             ? "Check the host name, the port and that the server is reachable from where the clients run (firewalls, allow-lists of Salesforce IP ranges)."
             : "See the failure: a server that closes, resets or never answers the handshake fails for every client.",
-      clients: all(true),
+      clients: everyClient(clients, true),
       data: {
         kind: f.kind,
         ...(f.detail ? { detail: f.detail } : {}),
         ...(f.alert ? { alert: f.alert } : {}),
       },
     };
-    tlsFindings.push(blocking);
   }
+  return undefined;
+}
 
-  // ---- Certificates that do not parse.
+/** Step 5: certificates that do not parse (blocking when the leaf is one), and an oversized list. */
+function sentCertificateFindings(
+  c: Captured,
+  certificates: Certificate[],
+  unparsed: { index: number; message: string }[],
+  clients: readonly ClientId[],
+): { findings: ReportFinding[]; blocking?: ReportFinding } {
+  const r = c.r;
+  const findings: ReportFinding[] = [];
+  let blocking: ReportFinding | undefined;
   if (unparsed.length) {
     const blocks = !certificates.length || unparsed.some((u) => u.index === 1);
     const finding: ReportFinding = {
@@ -358,14 +432,14 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
         .map((u) => `#${u.index}: ${u.message}`)
         .join("; ")}.`,
       fix: "Serve the certificate files as issued by the CA (PEM or DER, unmodified).",
-      clients: all(blocks),
+      clients: everyClient(clients, blocks),
       data: { positions: unparsed.map((u) => u.index) },
     };
-    tlsFindings.push(finding);
-    blocking ??= blocks ? finding : undefined;
+    findings.push(finding);
+    if (blocks) blocking = finding;
   }
-  if (r.certificateCount > r.certificates.length && certificatesFrom === "handshake") {
-    tlsFindings.push({
+  if (r.certificateCount > r.certificates.length && c.certificatesFrom === "handshake") {
+    findings.push({
       code: "oversized-chain",
       severity: "warning",
       message: `The server sent ${r.certificateCount} certificates; chainproof read the first ${r.certificates.length}. Long chains cost every client time and bytes, and some refuse them.`,
@@ -373,35 +447,61 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       data: { count: r.certificateCount, kept: r.certificates.length },
     });
   }
+  return { findings, ...(blocking ? { blocking } : {}) };
+}
 
-  // ---- The chain, per client.
-  let matrix: ClientMatrix;
+/**
+ * Step 6: the chain, per client (with the AIA fetches a client makes); with no usable leaf, every client
+ * refuses for the blocking reason, or for the want of a certificate.
+ */
+async function judgeChain(
+  certificates: Certificate[],
+  unparsed: { index: number; message: string }[],
+  peer: PeerName | undefined,
+  time: Date,
+  o: CheckOptions,
+  aia: AiaFetch[],
+  blocking: ReportFinding | undefined,
+): Promise<{
+  matrix: ClientMatrix;
+  leaf?: Certificate;
+  blocking?: ReportFinding;
+  noCertificate?: ReportFinding;
+}> {
   const leaf = certificates.length && !unparsed.some((u) => u.index === 1) ? certificates[0] : undefined;
   if (leaf) {
-    matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
-  } else {
-    const f: ReportFinding = blocking ?? {
-      code: "no-certificate",
-      severity: "error",
-      message: "The server sent no certificate.",
-      fix: "Configure a certificate on the server for this name (SNI) and port.",
-      clients: all(true),
-    };
-    if (!blocking) tlsFindings.push(f);
-    blocking = f;
-    matrix = emptyMatrix(clients, o, peer, time, f);
+    const matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
+    return { matrix, leaf, ...(blocking ? { blocking } : {}) };
   }
+  const f: ReportFinding = blocking ?? {
+    code: "no-certificate",
+    severity: "error",
+    message: "The server sent no certificate.",
+    fix: "Configure a certificate on the server for this name (SNI) and port.",
+    clients: everyClient(o.clients, true),
+  };
+  return {
+    matrix: emptyMatrix(o.clients, o, peer, time, f),
+    blocking: f,
+    ...(blocking ? {} : { noCertificate: f }),
+  };
+}
 
-  // ---- What only the connection shows (with a chain in hand).
+/**
+ * Step 7: what only the connection shows, with a chain in hand: must-staple without a staple, a stapled
+ * "revoked", a server that asks for a client certificate.
+ */
+function connectionOnlyFindings(
+  c: Captured,
+  leaf: Certificate | undefined,
+  clients: readonly ClientId[],
+): ReportFinding[] {
+  const { r, fast } = c;
+  const all = (rejects: boolean) => everyClient(clients, rejects);
+  const tlsFindings: ReportFinding[] = [];
   if (leaf && (r.completed || fast)) {
     if (leaf.tlsFeature?.includes(5) && !r.ocsp) {
-      const eff: NonNullable<ReportFinding["clients"]> = {};
-      for (const c of clients) {
-        eff[c] =
-          c === "firefox"
-            ? { rejects: true, error: "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING", evidence: "src" }
-            : { rejects: false };
-      }
+      const eff = firefoxOnly(clients, "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING", "src");
       tlsFindings.push({
         code: "ocsp-must-staple-missing",
         severity: clients.includes("firefox") ? "error" : "warning",
@@ -415,12 +515,7 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       (x) => x.status === "revoked" && x.serial.replace(/^0+/, "") === leaf.serialNumber.replace(/^0+/, ""),
     );
     if (revoked) {
-      const eff: NonNullable<ReportFinding["clients"]> = {};
-      for (const c of clients)
-        eff[c] =
-          c === "firefox"
-            ? { rejects: true, error: "SEC_ERROR_REVOKED_CERTIFICATE", evidence: "doc" }
-            : { rejects: false };
+      const eff = firefoxOnly(clients, "SEC_ERROR_REVOKED_CERTIFICATE", "doc");
       tlsFindings.push({
         code: "ocsp-revoked",
         severity: "error",
@@ -447,8 +542,35 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
       },
     });
   }
+  return tlsFindings;
+}
 
-  matrix = mergeTlsFindings(matrix, tlsFindings, blocking);
+/** A finding only Firefox acts on (it refuses with `error`); the other clients ignore it. */
+function firefoxOnly(
+  clients: readonly ClientId[],
+  error: string,
+  evidence: "src" | "doc",
+): NonNullable<ReportFinding["clients"]> {
+  return Object.fromEntries(
+    clients.map((c) => [c, c === "firefox" ? { rejects: true, error, evidence } : { rejects: false }]),
+  );
+}
+
+/** Step 8: the report. */
+function endpointReport(
+  target: ProbeTarget,
+  c: Captured,
+  p: {
+    peer: PeerName | undefined;
+    matrix: ClientMatrix;
+    certificates: Certificate[];
+    tlsFindings: ReportFinding[];
+    aia: AiaFetch[];
+    start: number;
+  },
+): CheckReport {
+  const { r, fast, versions, highest, certificatesFrom, ders } = c;
+  const { peer, matrix, certificates, tlsFindings, aia, start } = p;
   return {
     target: {
       host: r.host,
@@ -495,6 +617,7 @@ async function fastCapture(
     totalTimeoutMs: timeoutMs,
     ...(probeOptions?.lookup ? { lookup: probeOptions.lookup } : {}),
     ...(probeOptions?.guard ? { guard: probeOptions.guard } : {}),
+    ...(probeOptions?.signal ? { signal: probeOptions.signal } : {}),
   });
   // Connection failures are the same whichever way we ask; anything else gets the full probe.
   const connect = h.failure && CONNECT_KINDS.has(h.failure.kind);
@@ -565,7 +688,7 @@ async function evaluateWithAia(
   let m = evaluateClients(base);
   // A client that fetches missing intermediates (Chrome): fetch them as it would, then judge again.
   const waiting = m.clients.some((v) => v.status === "depends" && CLIENTS[v.client].aia.fetches);
-  if (waiting && o.aia !== false) {
+  if (waiting && o.aia !== false && !o.signal?.aborted) {
     const anchors = o.clients
       .filter((id) => CLIENTS[id].aia.fetches)
       .flatMap((id) => storeOf(id, o.stores).anchors.map((a) => a.cert));
@@ -851,11 +974,56 @@ export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSum
   };
 }
 
+/** What a scan keeps of a line that names no usable target. */
+export function invalidSummary(index: number, line: number, text: string, message: string): ScanSummary {
+  return {
+    index,
+    line,
+    target: text.slice(0, 200),
+    host: "",
+    port: 0,
+    servername: null,
+    status: "invalid",
+    clients: [],
+    findings: [{ code: "bad-target", severity: "error", message }],
+    failure: message,
+    ms: 0,
+  };
+}
+
+/** What a scan keeps of a target that was not checked (`code` says why: refused by a guard, an error). */
+export function failedSummary(index: number, t: ScanTarget, code: string, message: string): ScanSummary {
+  return {
+    index,
+    line: t.line,
+    target: t.text,
+    host: t.host,
+    port: t.port,
+    servername: t.servername ?? null,
+    status: "failed",
+    clients: [],
+    findings: [{ code, severity: "error", message }],
+    failure: message,
+    ms: 0,
+  };
+}
+
+/**
+ * How a face checks one target of a scan: where to connect and with which options (the web's address
+ * guard, the lab's roots), or the target's summary when it is not to be checked at all.
+ */
+export type PrepareTarget = (
+  t: ScanTarget,
+  index: number,
+) => Promise<{ target: ProbeTarget; options?: Partial<CheckOptions> } | ScanSummary>;
+
 export interface ScanOptions extends Omit<CheckOptions, "cache" | "peerName"> {
   /** Targets checked at once (default 64). */
   concurrency?: number;
   /** Verdict cache size (default 2,000 chains × names). */
   cacheSize?: number;
+  /** See PrepareTarget (default: connect to the target as written, with these options). */
+  prepare?: PrepareTarget;
 }
 
 export type ScanItem = { line: number; text: string };
@@ -863,94 +1031,96 @@ export type ScanItem = { line: number; text: string };
 /**
  * Check every target of `lines` (streamed: a line is read only when a slot is free), calling `onResult` as
  * each completes (in completion order). Bad lines give an "invalid" summary. Returns counts by status.
+ * Aborting `o.signal` starts no new target and closes the connections in flight; their checks are not
+ * results.
  */
 export async function scanTargets(
-  lines: AsyncIterable<ScanItem>,
+  lines: AsyncIterable<ScanItem> | Iterable<ScanItem>,
   o: ScanOptions,
   onResult: (s: ScanSummary) => void | Promise<void>,
 ): Promise<Record<ScanStatus, number>> {
   const counts: Record<ScanStatus, number> = { trusted: 0, untrusted: 0, failed: 0, invalid: 0 };
   const concurrency = Math.max(1, o.concurrency ?? 64);
   const cache = new LruCache<ClientMatrix>(o.cacheSize ?? 2000);
-  const it = lines[Symbol.asyncIterator]();
+  const take = lineReader(lines, () => o.signal?.aborted === true);
+  const record = async (s: ScanSummary) => {
+    counts[s.status]++;
+    await onResult(s);
+  };
+  const worker = async () => {
+    for (let got = await take(); got; got = await take()) {
+      const { item, index: i } = got;
+      let t: ScanTarget | null;
+      try {
+        t = parseTargetLine(item.text, item.line);
+      } catch (e) {
+        await record(invalidSummary(i, item.line, item.text, (e as Error).message));
+        continue;
+      }
+      if (!t) continue;
+      const summary = await checkScanTarget(t, i, o, cache);
+      if (summary) await record(summary);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+/**
+ * The next non-blank, non-comment line with its index among them, one reader at a time (async iterators
+ * must not be advanced concurrently); undefined at the end, or once `stopped()`.
+ */
+function lineReader(
+  lines: AsyncIterable<ScanItem> | Iterable<ScanItem>,
+  stopped: () => boolean,
+): () => Promise<{ item: ScanItem; index: number } | undefined> {
+  const it =
+    Symbol.asyncIterator in lines
+      ? lines[Symbol.asyncIterator]()
+      : (lines as Iterable<ScanItem>)[Symbol.iterator]();
   let index = 0;
   let done = false;
   const next = async (): Promise<{ item: ScanItem; index: number } | undefined> => {
-    while (!done) {
+    while (!done && !stopped()) {
       const n = await it.next();
       if (n.done) {
         done = true;
         return undefined;
       }
-      const text = n.value.text;
-      const stripped = text.replace(/^\uFEFF/, "").trim();
+      const stripped = n.value.text.replace(/^\uFEFF/, "").trim();
       if (!stripped || stripped.startsWith("#")) continue;
       return { item: n.value, index: index++ };
     }
     return undefined;
   };
-  // One reader at a time: async iterators must not be advanced concurrently.
   let reading: Promise<unknown> = Promise.resolve();
-  const take = () => {
+  return () => {
     const p = reading.then(next);
     reading = p.catch(() => undefined);
     return p;
   };
-  const worker = async () => {
-    for (let got = await take(); got; got = await take()) {
-      const { item, index: i } = got;
-      let summary: ScanSummary;
-      let t: ScanTarget | null;
-      try {
-        t = parseTargetLine(item.text, item.line);
-      } catch (e) {
-        summary = {
-          index: i,
-          line: item.line,
-          target: item.text.slice(0, 200),
-          host: "",
-          port: 0,
-          servername: null,
-          status: "invalid",
-          clients: [],
-          findings: [{ code: "bad-target", severity: "error", message: (e as Error).message }],
-          failure: (e as Error).message,
-          ms: 0,
-        };
-        counts.invalid++;
-        await onResult(summary);
-        continue;
-      }
-      if (!t) continue;
-      try {
-        const report = await checkEndpoint(
-          { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
-          { ...o, cache },
-        );
-        summary = summarize(i, t, report);
-      } catch (e) {
-        // One target must never end the scan: whatever went wrong is that target's result.
-        const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
-        summary = {
-          index: i,
-          line: t.line,
-          target: t.text,
-          host: t.host,
-          port: t.port,
-          servername: t.servername ?? null,
-          status: "failed",
-          clients: [],
-          findings: [{ code: "check-error", severity: "error", message }],
-          failure: message,
-          ms: 0,
-        };
-      }
-      counts[summary.status]++;
-      await onResult(summary);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return counts;
+}
+
+/** One target of a scan, summarized; undefined when the scan was aborted during its connection. */
+async function checkScanTarget(
+  t: ScanTarget,
+  index: number,
+  o: ScanOptions,
+  cache: VerdictCache,
+): Promise<ScanSummary | undefined> {
+  try {
+    const prepared = o.prepare
+      ? await o.prepare(t, index)
+      : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
+    if ("status" in prepared) return prepared;
+    const report = await checkEndpoint(prepared.target, { ...o, ...prepared.options, cache });
+    if (o.signal?.aborted && report.handshake.failure?.kind === "cancelled") return undefined;
+    return summarize(index, t, report);
+  } catch (e) {
+    // One target must never end the scan: whatever went wrong is that target's result.
+    const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
+    return failedSummary(index, t, "check-error", message);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * Live checks from the pages: one endpoint (POST /api/check, with the repaired bundle when asked), and
- * scans of many (POST /api/scans, progress as server-sent events, cancel, export). Engine: src/net/scan.ts
- * (checkEndpoint, fixChain, summarize, parseTargetLine) over src/net/probe.ts and src/clients.
+ * scans of many (POST /api/scans, progress as server-sent events, cancel, export). The use cases are
+ * src/app/check.ts and src/app/scan.ts; this module adds the web's address guard, the lab and the views.
+ * A check whose request is aborted (the page's cancel) and a cancelled scan close their connections.
  *
  * Every target passes the request guard (./ssrf.ts over src/net/guard.ts) before any connection: resolved,
  * every address checked, and the connection made to the checked address. AIA fetches go through the same
@@ -10,25 +11,20 @@
  */
 
 import { randomBytes } from "node:crypto";
-import type { ClientId, ClientMatrix } from "../clients/index.js";
+import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
+import { type PrepareTarget, scan } from "../app/scan.js";
+import type { ClientId } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
 import { LAB_DOMAIN } from "../lab/index.js";
-import type { AiaFetch } from "../net/aia.js";
 import type { ProbeTarget } from "../net/probe.js";
 import {
   type CheckOptions,
   type CheckReport,
-  checkEndpoint,
   type FixResult,
-  fixChain,
-  LruCache,
-  parseTargetLine,
+  failedSummary,
   type ScanSummary,
-  type ScanTarget,
-  summarize,
 } from "../net/scan.js";
 import { parseHostPort } from "../net/target.js";
-import { fpkiStore } from "../trust/fpki.js";
 import type { TrustStore } from "../trust/store.js";
 import { toPem } from "../x509/pem.js";
 import { ApiError } from "./inputs.js";
@@ -55,42 +51,10 @@ function probeOptions(policy: TargetPolicy, lookupAll: WebContext["options"]["lo
   return { guard: targetGuard(policy), ...(lookupAll ? { lookup: lookupAll } : {}) };
 }
 
-function fetchJson(f: AiaFetch) {
-  return {
-    url: f.url,
-    ok: f.ok,
-    status: f.status ?? null,
-    bytes: f.bytes,
-    ms: f.ms,
-    certificates: f.certificates.map((c) => ({ subject: c.subject.toString(), sha256: c.sha256 })),
-    redirects: f.redirects,
-    error: f.error ?? null,
-  };
-}
-
 function fixView(fix: FixResult, stores: TrustStore[], store: TrustStore | undefined, now: Date) {
-  const rep = fix.repair;
-  const certs = rep.bundle.map((e) => e.cert);
+  const certs = fix.repair.bundle.map((e) => e.cert);
   return {
-    complete: rep.complete,
-    changed: rep.changed,
-    problem: rep.problem ?? null,
-    bundle: rep.bundle.map((e) => ({
-      label: e.cert.label,
-      subject: e.cert.subject.toString(),
-      issuer: e.cert.issuer.toString(),
-      sha256: e.cert.sha256,
-      notAfter: e.cert.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z"),
-      from: e.from,
-      ...(e.url ? { url: e.url } : {}),
-    })),
-    anchor: rep.anchor ? { subject: rep.anchor.subject.toString(), sha256: rep.anchor.sha256 } : null,
-    dropped: rep.dropped.map((d) => ({
-      position: d.position,
-      subject: d.cert.subject.toString(),
-      why: d.why,
-    })),
-    fetches: rep.fetches.map(fetchJson),
+    ...repairJson(fix),
     /** The file to install: the leaf, then each intermediate, with a comment line naming each. */
     pem: certs.map((c) => `# ${c.subject.toString().replace(/[\r\n]/g, " ")}\n${toPem(c.der)}`).join(""),
     matrix: matrixView(fix.matrix, certs, stores, store, now),
@@ -241,7 +205,8 @@ class ScanJob {
   counts = { trusted: 0, untrusted: 0, failed: 0, invalid: 0, blocked: 0 };
   finished?: number;
   readonly listeners = new Set<(e: ScanEvent) => void>();
-  cancelRequested = false;
+  /** Cancelling starts no new target and closes the connections in flight. */
+  readonly cancel = new AbortController();
   constructor(
     readonly total: number,
     readonly clients: ClientId[],
@@ -265,38 +230,6 @@ class ScanJob {
   }
 }
 
-function blockedSummary(index: number, t: ScanTarget, message: string): ScanSummary {
-  return {
-    index,
-    line: t.line,
-    target: t.text,
-    host: t.host,
-    port: t.port,
-    servername: t.servername ?? null,
-    status: "failed",
-    clients: [],
-    findings: [{ code: "blocked-target", severity: "error", message }],
-    failure: message,
-    ms: 0,
-  };
-}
-
-function invalidSummary(index: number, line: number, text: string, message: string): ScanSummary {
-  return {
-    index,
-    line,
-    target: text.slice(0, 200),
-    host: "",
-    port: 0,
-    servername: null,
-    status: "invalid",
-    clients: [],
-    findings: [{ code: "bad-target", severity: "error", message }],
-    failure: message,
-    ms: 0,
-  };
-}
-
 async function runScan(
   job: ScanJob,
   items: { line: number; text: string }[],
@@ -304,47 +237,35 @@ async function runScan(
   ctx: WebContext,
   labs: LabHolder,
 ): Promise<void> {
-  const cache = new LruCache<ClientMatrix>(500);
-  let next = 0;
-  const record = (s: ScanSummary, blocked = false) => {
-    job.results.push(s);
-    if (blocked) job.counts.blocked++;
-    else job.counts[s.status]++;
-    job.emit({ type: "result", data: s });
-  };
-  const worker = async () => {
-    while (!job.cancelRequested && next < items.length) {
-      const index = next++;
-      const item = items[index];
-      let t: ScanTarget | null;
-      try {
-        t = parseTargetLine(item.text, item.line);
-      } catch (e) {
-        record(invalidSummary(index, item.line, item.text, (e as Error).message));
-        continue;
-      }
-      if (!t) continue;
-      let p: Plan;
-      try {
-        p = await plan(t, t.servername, opts.stores, ctx, labs, "probe");
-      } catch (e) {
-        if (e instanceof BlockedTargetError) {
-          record(blockedSummary(index, t, e.message), true);
-          continue;
-        }
-        throw e;
-      }
-      const report = await checkEndpoint(p.target, {
-        clients: job.clients,
-        timeoutMs: opts.timeoutMs,
-        cache,
-        ...p.options,
-      });
-      record(summarize(index, t, report));
+  // Each target passes the guard (or is a lab endpoint) before it is connected to.
+  const prepare: PrepareTarget = async (t, index) => {
+    try {
+      const p = await plan(t, t.servername, opts.stores, ctx, labs, "probe");
+      return { target: p.target, options: p.options };
+    } catch (e) {
+      if (e instanceof BlockedTargetError) return failedSummary(index, t, "blocked-target", e.message);
+      throw e;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, items.length || 1) }, worker));
-  job.status = job.cancelRequested ? "cancelled" : "done";
+  const events = scan(items, {
+    clients: job.clients,
+    ...(opts.stores ? { store: opts.stores } : {}),
+    timeoutMs: opts.timeoutMs,
+    concurrency: Math.min(opts.concurrency, items.length || 1),
+    cacheSize: 500,
+    fullMessages: true,
+    prepare,
+    signal: job.cancel.signal,
+  });
+  for await (const e of events) {
+    if (e.type === "end") break;
+    const s = e.result;
+    job.results.push(s);
+    if (s.findings[0]?.code === "blocked-target") job.counts.blocked++;
+    else job.counts[s.status]++;
+    job.emit({ type: "result", data: s });
+  }
+  job.status = job.cancel.signal.aborted ? "cancelled" : "done";
   job.finished = Date.now();
   job.emit({ type: "end", data: job.summary() });
   job.listeners.clear();
@@ -411,7 +332,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
   const labs = new LabHolder();
   ctx.features.lab = ctx.policy.allowLoopback;
   ctx.onClose(async () => {
-    for (const j of jobs.values()) j.cancelRequested = true;
+    for (const j of jobs.values()) j.cancel.abort();
     await labs.stop();
   });
   const prune = () => {
@@ -473,7 +394,12 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         ...ERRORS,
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      // The page's cancel aborts its fetch, which closes the request: stop the probe with it.
+      const cancel = new AbortController();
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) cancel.abort();
+      });
       const b = req.body as StoreChoice & {
         target: string;
         servername?: string;
@@ -485,22 +411,15 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
       const clients = clientsFrom(b.clients);
       const { store } = chosenStore(b, time);
       const p = await plan(parseHostPort(b.target), checkServername(b.servername), store, ctx, labs, "throw");
-      const report = await checkEndpoint(p.target, {
+      const { report, fix } = await checkAndRepair(p.target, {
         clients,
         timeoutMs: timeoutOf(b.timeoutSeconds),
         time,
+        signal: cancel.signal,
         ...p.options,
+        fix: b.fix === true,
       });
       const stores = p.store ? [p.store] : defaultStores(clients);
-      let fix: FixResult | undefined;
-      if (b.fix) {
-        fix = await fixChain(report, {
-          clients,
-          time,
-          catalog: fpkiStore(time).catalog ?? [],
-          ...p.options,
-        });
-      }
       return {
         ...checkView(report, stores, p.store, time),
         fix: fix ? fixView(fix, stores, p.store, time) : null,
@@ -734,7 +653,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
       method: "DELETE",
       url: "/api/scans/:id",
       tag: "scan",
-      summary: "Cancel a scan: no new target is started; those in flight finish (within their timeout)",
+      summary: "Cancel a scan: no new target is started; the connections in flight are closed",
       params: idParams,
       responses: {
         200: { description: "The scan", schema: { type: "object" } },
@@ -743,7 +662,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
     },
     async (req) => {
       const j = job((req.params as { id: string }).id);
-      j.cancelRequested = true;
+      j.cancel.abort();
       return j.summary();
     },
   );

@@ -14,6 +14,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
+import { type ScanEvent, scan } from "../../app/scan.js";
 import { CLIENTS, type ClientId, resolveClients } from "../../clients/index.js";
 import {
   parseTargetLine,
@@ -21,14 +22,12 @@ import {
   type ScanItem,
   type ScanStatus,
   type ScanSummary,
-  scanTargets,
 } from "../../net/scan.js";
-import type { TrustStore } from "../../trust/store.js";
 import { InputError } from "../../x509/errors.js";
 import { fsReason } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { parseTimeout } from "./check.js";
-import { quietOnClosedPipe, resolveStore } from "./roots.js";
+import { quietOnClosedPipe } from "./roots.js";
 
 export interface ScanCliOptions {
   client?: string;
@@ -53,7 +52,6 @@ export const SCAN_SCHEMA = "chainproof/scan";
  * this is what gives throughput, within what one process's sockets and memory comfortably hold.
  */
 export const DEFAULT_CONCURRENCY = Math.min(256, Math.max(32, 32 * availableParallelism()));
-const MAX_MESSAGE = 300;
 
 export function parseConcurrency(text: string | undefined): number {
   if (text === undefined) return DEFAULT_CONCURRENCY;
@@ -97,9 +95,15 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   const clients = resolveClients(opts.client);
   const concurrency = parseConcurrency(opts.concurrency);
   const timeoutMs = parseTimeout(opts.timeout);
-  const time = new Date();
   const storeSpec = opts.roots ?? opts.store;
-  const store: TrustStore | undefined = storeSpec ? resolveStore(storeSpec, { ...opts, time }) : undefined;
+  const events = scan(linesOf(file), {
+    clients,
+    ...(storeSpec ? { store: storeSpec } : {}),
+    ...(opts.storePasswordEnv ? { storePasswordEnv: opts.storePasswordEnv } : {}),
+    timeoutMs,
+    concurrency,
+    ...(opts.fast ? { mode: "fast" as const } : {}),
+  });
   quietOnClosedPipe();
 
   const err = process.stderr;
@@ -109,31 +113,21 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
 
   const keep = !opts.ndjson;
   const results: ScanSummary[] = [];
-  const start = performance.now();
   const out = process.stdout;
-  let counts: Record<ScanStatus, number>;
+  let end: Extract<ScanEvent, { type: "end" }> | undefined;
   try {
-    counts = await scanTargets(
-      linesOf(file),
-      {
-        clients,
-        ...(store ? { stores: store } : {}),
-        timeoutMs,
-        time,
-        concurrency,
-        ...(opts.fast ? { mode: "fast" as const } : {}),
-        // Chrome's AIA fetching is not worth a request per target in a scan: its verdict stays "depends".
-        aia: false,
-      },
-      async (s) => {
-        const compact = compactSummary(s);
-        if (opts.ndjson) {
-          if (!out.write(`${JSON.stringify(compact)}\n`)) await new Promise((r) => out.once("drain", r));
-        }
-        if (keep) results.push(compact);
-        progress?.tick(s.status);
-      },
-    );
+    for await (const e of events) {
+      if (e.type === "end") {
+        end = e;
+        break;
+      }
+      const compact = e.result;
+      if (opts.ndjson) {
+        if (!out.write(`${JSON.stringify(compact)}\n`)) await new Promise((r) => out.once("drain", r));
+      }
+      if (keep) results.push(compact);
+      progress?.tick(e.result.status);
+    }
   } catch (e) {
     progress?.clear();
     if (e instanceof InputError) throw e;
@@ -141,8 +135,8 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
     if (code) throw new InputError(`${file}: ${fsReason(e)}`, "cannot-read");
     throw e;
   }
+  const { counts, ms } = end ?? { counts: { trusted: 0, untrusted: 0, failed: 0, invalid: 0 }, ms: 0 };
   progress?.clear();
-  const ms = Math.round(performance.now() - start);
   results.sort((a, b) => a.index - b.index);
 
   if (opts.json) {
@@ -158,16 +152,6 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   }
   if (counts.invalid > 0) return 2;
   return counts.untrusted + counts.failed > 0 ? 1 : 0;
-}
-
-function compactSummary(s: ScanSummary): ScanSummary {
-  return {
-    ...s,
-    findings: s.findings.map((f) => ({
-      ...f,
-      message: f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE)}…` : f.message,
-    })),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
