@@ -377,10 +377,7 @@ describe("a container with no certificate", () => {
       env: { PB_PASS: "pw" },
     });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr,
-      /nocert\.p12: this file holds no certificate \(it is a PKCS#12 file/,
-    );
+    assert.match(r.stderr, /nocert\.p12: this file holds no certificate \(it is a PKCS#12 file/);
     cleanup();
   });
 });
