@@ -20,7 +20,7 @@ async function runSamlJob(job: SamlJob, name: string): Promise<Record<string, un
   const result = (await containerPool().runModule(SAML_JOB, job, {
     name,
     busy: "heavy requests are being processed",
-    overBudget: (s) => `checking it took more than ${s} s; refused`,
+    overBudget: (s) => `checking it took more than ${s} s`,
   })) as SamlJobResult;
   if (!result.ok) throw new ApiError(400, result.code, result.message);
   return result.document;
