@@ -8,6 +8,7 @@
  */
 
 import { containerPool } from "../runtime/container-pool.js";
+import type { Certificate } from "../x509/certificate.js";
 import { ApiError, type FilePayload, fileBytes, filePayloadSchema, parseTime, sourceName } from "./inputs.js";
 import { certificatesOf } from "./routes.js";
 import type { NamedBytes, SamlJob, SamlJobResult } from "./saml-job.js";
@@ -26,12 +27,16 @@ async function runSamlJob(job: SamlJob, name: string): Promise<Record<string, un
   return result.document;
 }
 
+/*
+ * Bytes are copied to buffers of their own before they cross to the thread: structured clone copies a
+ * view's whole underlying buffer, and a certificate's DER is often a view into its whole upload.
+ */
 const named = (p: FilePayload, what: string): NamedBytes => ({
   name: sourceName(p, what),
-  bytes: fileBytes(p, what),
+  bytes: new Uint8Array(fileBytes(p, what)),
 });
-const ders = (p: FilePayload | undefined, what: string) =>
-  p ? certificatesOf(p, what).map((c) => c.der) : [];
+const ders = (certificates: Certificate[]) => certificates.map((c) => new Uint8Array(c.der));
+const dersOf = (p: FilePayload | undefined, what: string) => (p ? ders(certificatesOf(p, what)) : []);
 
 /** Runs `read`, keeping its error for later: the answer names the first bad input in the order of old. */
 function attempt<T>(read: () => T): { value?: T; error?: unknown } {
@@ -87,9 +92,9 @@ export function samlRoutes(ctx: WebContext): void {
         allowSha1?: boolean;
       };
       const at = parseTime(b.at);
-      const signers = ders(b.metadataSigner, "metadataSigner");
+      const signers = dersOf(b.metadataSigner, "metadataSigner");
       const metadata = named(b.metadata, "metadata");
-      const configured = attempt(() => ders(b.configured, "configured"));
+      const configured = attempt(() => dersOf(b.configured, "configured"));
       const entityId = b.entityId?.trim();
       const document = await runSamlJob(
         {
@@ -165,7 +170,7 @@ export function samlRoutes(ctx: WebContext): void {
       if (b.metadataSigner && !b.metadata) {
         throw new ApiError(400, "bad-input", "metadataSigner needs metadata (the metadata file it signs)");
       }
-      const signers = b.metadata ? ders(b.metadataSigner, "metadataSigner") : [];
+      const signers = b.metadata ? dersOf(b.metadataSigner, "metadataSigner") : [];
       const metadata = b.metadata ? named(b.metadata, "metadata") : undefined;
       const response = attempt(() => named(b.response, "response"));
       if (response.error && !metadata) throw response.error;
@@ -180,7 +185,7 @@ export function samlRoutes(ctx: WebContext): void {
           ...(response.value ? { response: response.value } : {}),
           ...(metadata ? { metadata } : {}),
           signers,
-          ...(trusted ? { trusted: trusted.map((c) => c.der) } : {}),
+          ...(trusted ? { trusted: ders(trusted) } : {}),
           at,
           allowSha1: b.allowSha1 ?? false,
           ...(b.skewSeconds !== undefined ? { skewSeconds: b.skewSeconds } : {}),
