@@ -8,11 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { configureContainerPool } from "../src/runtime/container-pool.js";
 import {
   buildMetadataXml,
@@ -23,12 +19,11 @@ import {
   verifyResponse,
 } from "../src/saml/index.js";
 import { runJob } from "../src/web/saml-job.js";
-import { createWebServer } from "../src/web/server.js";
 import { toPem } from "../src/x509/pem.js";
 import { selfSigned } from "./helpers/pki.js";
 import { ACS, IDP, NOW, SP, sampleResponse } from "./helpers/saml.js";
+import { answersWhile, type LoopbackServer, startLoopbackServer } from "./helpers/web-loopback.js";
 
-const TOKEN = "test-token-0123456789abcdef";
 const idp = selfSigned({ name: "idp.example.com", keyKind: "rsa2048" });
 const signer = { privateKey: idp.key.privateKey, certificate: idp.der };
 
@@ -57,23 +52,8 @@ const signedResponse = signResponse(sampleResponse(), "both", signer);
 const tampered = signedResponse.replace("alice@example.com", "mallory@example.com");
 const requestOptions = { spEntityId: SP, acs: ACS, requestId: "_req-1", at: NOW.toISOString() };
 
-let app: FastifyInstance;
-let base: string;
-let home: string;
-let csrf: string;
-
-async function call(method: "GET" | "POST", path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body !== undefined ? { "content-type": "application/json", "x-chainproof-csrf": csrf } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field.
-  return { status: res.status, json: (await res.json()) as any };
-}
+let server: LoopbackServer;
+const call: LoopbackServer["call"] = (method, path, body) => server.call(method, path, body);
 
 const checkMetadata = (text: string) =>
   call("POST", "/api/saml/metadata", { metadata: { name: "md.xml", text }, at: NOW.toISOString() });
@@ -101,26 +81,12 @@ function inProcess(text: string) {
 }
 
 before(async () => {
-  home = mkdtempSync(join(tmpdir(), "cp-saml-offload-"));
-  app = await createWebServer({
-    host: "127.0.0.1",
-    token: TOKEN,
-    keystoreHome: home,
-    assetsDir: "/nonexistent",
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  assert.ok(address && typeof address === "object");
-  base = `http://127.0.0.1:${address.port}`;
-  const s = await call("GET", "/api/session");
-  assert.equal(s.status, 200);
-  csrf = s.json.csrf;
+  server = await startLoopbackServer("cp-saml-offload-");
 });
 
 after(async () => {
-  await app.close();
+  await server.close();
   await configureContainerPool({}).close();
-  rmSync(home, { recursive: true, force: true });
 });
 
 describe("web: SAML checks off the event loop", () => {
@@ -128,21 +94,11 @@ describe("web: SAML checks off the event loop", () => {
     assert.ok(heavyMetadata.length < 1536 * 1024, "within the web's file limit");
     // A generous budget, so that a loaded test machine cannot turn this into a 413.
     configureContainerPool({ budgetMs: 60_000 });
-    const t0 = Date.now();
-    let checked: { status: number; json: { signature: { valid?: boolean } } } | undefined;
-    const pending = checkMetadata(heavyMetadata).then((r) => {
-      checked = r;
-    });
-    const latencies: number[] = [];
-    while (checked === undefined) {
-      const s0 = Date.now();
-      const r = await call("GET", "/api/session");
-      if (checked === undefined) latencies.push(Date.now() - s0);
-      assert.equal(r.status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await pending;
-    const total = Date.now() - t0;
+    const {
+      result: checked,
+      ms: total,
+      latencies,
+    } = await answersWhile(server, checkMetadata(heavyMetadata));
     assert.equal(checked.status, 200, JSON.stringify(checked.json));
     assert.equal(checked.json.signature.valid, true);
     const worst = Math.max(...latencies);
