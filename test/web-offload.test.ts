@@ -12,18 +12,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { createSelfSigned, exportEntryAsync } from "../src/keystore/operations.js";
 import { Keystore, KeystoreError } from "../src/keystore/store.js";
 import { ContainerPool, configureContainerPool } from "../src/runtime/container-pool.js";
-import { createWebServer } from "../src/web/server.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { LimitError } from "../src/x509/errors.js";
 import { toPem } from "../src/x509/pem.js";
 import { writeJks } from "../src/x509/write/jks.js";
 import { writePkcs12 } from "../src/x509/write/pkcs12.js";
+import { answersWhile, type LoopbackServer, startLoopbackServer } from "./helpers/web-loopback.js";
 
-const TOKEN = "test-token-0123456789abcdef";
 const DAY = 86_400_000;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 
@@ -45,69 +43,30 @@ const entry = { keys: [{ pkcs8, chain: [cert.der], friendlyName: "offload" }] };
 const heaviest = writePkcs12(entry, "pw", { iterations: 600_000, macIterations: 1_000_000 });
 const light = writePkcs12(entry, "pw");
 
-let app: FastifyInstance;
-let base: string;
-let home: string;
-let csrf: string;
-
-async function call(method: "GET" | "POST", path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body !== undefined ? { "content-type": "application/json", "x-chainproof-csrf": csrf } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field.
-  return { status: res.status, json: (await res.json()) as any };
-}
+let server: LoopbackServer;
+const call: LoopbackServer["call"] = (method, path, body) => server.call(method, path, body);
 
 const decode = (name: string, bytes: Uint8Array, password = "pw") =>
   call("POST", "/api/decode", { file: { name, base64: b64(bytes), password } });
 
 before(async () => {
-  home = mkdtempSync(join(tmpdir(), "cp-offload-"));
-  app = await createWebServer({
-    host: "127.0.0.1",
-    token: TOKEN,
-    keystoreHome: home,
-    assetsDir: "/nonexistent",
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  assert.ok(address && typeof address === "object");
-  base = `http://127.0.0.1:${address.port}`;
-  const s = await call("GET", "/api/session");
-  assert.equal(s.status, 200);
-  csrf = s.json.csrf;
+  server = await startLoopbackServer("cp-offload-");
 });
 
 after(async () => {
-  await app.close();
+  await server.close();
   await configureContainerPool({}).close();
-  rmSync(home, { recursive: true, force: true });
 });
 
 describe("web: key derivation off the event loop", () => {
   it("answers other requests within a second while the heaviest permitted PKCS#12 is decoded", async (t) => {
     // About 0.8 s of CPU; a generous budget, so that a loaded test machine cannot turn this into a 413.
     configureContainerPool({ budgetMs: 60_000 });
-    const t0 = Date.now();
-    let decoded: { status: number; json: { document?: { certificates: unknown[] } } } | undefined;
-    const pending = decode("heaviest.p12", heaviest).then((r) => {
-      decoded = r;
-    });
-    const latencies: number[] = [];
-    while (decoded === undefined) {
-      const s0 = Date.now();
-      const r = await call("GET", "/api/session");
-      if (decoded === undefined) latencies.push(Date.now() - s0);
-      assert.equal(r.status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await pending;
-    const total = Date.now() - t0;
+    const {
+      result: decoded,
+      ms: total,
+      latencies,
+    } = await answersWhile(server, decode("heaviest.p12", heaviest));
     assert.equal(decoded.status, 200, JSON.stringify(decoded.json));
     assert.equal(decoded.json.document?.certificates.length, 1);
     const worst = Math.max(...latencies);

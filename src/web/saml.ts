@@ -1,134 +1,50 @@
 /**
  * SAML routes: IdP metadata check (signing certificates, the metadata's own signature, rotation against
  * the SP's configured certificate) and the Response validator, step by step. Engine: src/saml.
+ *
+ * The checks run in the process's worker pool (src/runtime/container-pool.ts) with its time budget,
+ * since the largest permitted document takes up to seconds of CPU: here the request is read (files,
+ * certificates, times, on the event loop: all quick) and ./saml-job.ts verifies and builds the report.
  */
 
-import {
-  checkMetadata,
-  MetadataError,
-  type MetadataReport,
-  NotAResponseError,
-  type ResponseReport,
-  readMetadata,
-  SamlInputError,
-  STEP_TITLES,
-  verifyResponseWithMetadata,
-} from "../saml/index.js";
+import { containerPool } from "../runtime/container-pool.js";
 import type { Certificate } from "../x509/certificate.js";
-import { certificateToJson } from "../x509/json.js";
 import { ApiError, type FilePayload, fileBytes, filePayloadSchema, parseTime, sourceName } from "./inputs.js";
 import { certificatesOf } from "./routes.js";
+import type { NamedBytes, SamlJob, SamlJobResult } from "./saml-job.js";
 import { ERRORS, route, type WebContext } from "./server.js";
-import { iso } from "./stores.js";
 
-function samlError(what: string, e: unknown): never {
-  if (e instanceof SamlInputError) throw new ApiError(400, e.code, `${what}: ${e.message}`);
-  if (e instanceof MetadataError || e instanceof NotAResponseError) {
-    throw new ApiError(400, "bad-input", `${what}: ${e.message}`);
-  }
-  throw e;
+const SAML_JOB = new URL("./saml-job.js", import.meta.url);
+
+/** Runs a SAML job in the pool: the report document, or the route's 400 / 413 / 503 as an error. */
+async function runSamlJob(job: SamlJob, name: string): Promise<Record<string, unknown> | undefined> {
+  const result = (await containerPool().runModule(SAML_JOB, job, {
+    name,
+    busy: "heavy requests are being processed",
+    overBudget: (s) => `checking it took more than ${s} s`,
+  })) as SamlJobResult;
+  if (!result.ok) throw new ApiError(400, result.code, result.message);
+  return result.document;
 }
 
-function loadMetadata(
-  p: FilePayload,
-  at: Date,
-  allowSha1: boolean,
-  entityId?: string,
-  signer?: FilePayload,
-): MetadataReport {
-  const name = sourceName(p, "metadata");
-  const signers = signer ? certificatesOf(signer, "metadataSigner") : [];
+/*
+ * Bytes are copied to buffers of their own before they cross to the thread: structured clone copies a
+ * view's whole underlying buffer, and a certificate's DER is often a view into its whole upload.
+ */
+const named = (p: FilePayload, what: string): NamedBytes => ({
+  name: sourceName(p, what),
+  bytes: new Uint8Array(fileBytes(p, what)),
+});
+const ders = (certificates: Certificate[]) => certificates.map((c) => new Uint8Array(c.der));
+const dersOf = (p: FilePayload | undefined, what: string) => (p ? ders(certificatesOf(p, what)) : []);
+
+/** Runs `read`, keeping its error for later: the answer names the first bad input in the order of old. */
+function attempt<T>(read: () => T): { value?: T; error?: unknown } {
   try {
-    return readMetadata(fileBytes(p, "metadata"), {
-      at,
-      allowSha1,
-      ...(entityId ? { entityId } : {}),
-      ...(signers.length ? { signers } : {}),
-    });
-  } catch (e) {
-    return samlError(name, e);
+    return { value: read() };
+  } catch (error) {
+    return { error };
   }
-}
-
-const certJson = (c: Certificate, at: Date) => certificateToJson(c, undefined, { now: at });
-
-function metadataView(md: MetadataReport, configured: Certificate[], at: Date) {
-  const { rotations, findings, valid } = checkMetadata(md, configured, at);
-  return {
-    at: iso(at),
-    valid,
-    rootElement: md.rootElement,
-    ...(md.validUntil ? { validUntil: iso(md.validUntil) } : {}),
-    source: md.source,
-    signature: {
-      present: md.signature.present,
-      ...(md.signature.valid !== undefined ? { valid: md.signature.valid } : {}),
-      ...(md.signature.shape?.signatureAlgorithm
-        ? { signatureAlgorithm: md.signature.shape.signatureAlgorithm }
-        : {}),
-      ...(md.signature.shape?.digestAlgorithm ? { digestAlgorithm: md.signature.shape.digestAlgorithm } : {}),
-      ...(md.signature.signer ? { signer: certJson(md.signature.signer, at) } : {}),
-      ...(md.signature.signerListed !== undefined ? { signerListed: md.signature.signerListed } : {}),
-      ...(md.signature.signerNamed ? { signerNamed: true } : {}),
-      ...(md.signature.problem ? { problem: md.signature.problem } : {}),
-    },
-    otherEntities: md.otherEntities,
-    idps: md.idps.map((idp) => {
-      const rot = rotations.find((r) => r.entityId === idp.entityId);
-      return {
-        entityId: idp.entityId,
-        ...(idp.validUntil ? { validUntil: iso(idp.validUntil) } : {}),
-        singleSignOn: idp.singleSignOn,
-        nameIdFormats: idp.nameIdFormats,
-        keys: idp.keys.map((k) => ({
-          use: k.use,
-          ...(k.keyName !== undefined ? { keyName: k.keyName } : {}),
-          certificate: certJson(k.cert, at),
-        })),
-        signing: idp.signing.map((c) => c.sha256.toUpperCase()),
-        rollover: idp.signing.length > 1,
-        badCertificates: idp.badCertificates,
-        ...(rot
-          ? {
-              rotation: {
-                signsToday: rot.signsToday.map((c) => c.sha256.toUpperCase()),
-                ...(rot.afterRotation ? { afterRotation: rot.afterRotation.sha256.toUpperCase() } : {}),
-                configured: rot.configured.map((c) => ({
-                  sha256: c.cert.sha256.toUpperCase(),
-                  status: c.status,
-                })),
-              },
-            }
-          : {}),
-      };
-    }),
-    configured: configured.map((c) => certJson(c, at)),
-    findings,
-  };
-}
-
-function responseView(r: ResponseReport) {
-  return {
-    at: iso(r.at),
-    skewSeconds: r.skewSeconds,
-    valid: r.valid,
-    input: r.input,
-    steps: r.steps.map((s) => ({ id: s.id, title: STEP_TITLES[s.id], status: s.status, details: s.details })),
-    findings: r.findings,
-    ...(r.response ? { response: { ...r.response, source: r.responseSource } } : {}),
-    ...(r.assertion ? { assertion: { ...r.assertion, source: r.assertionSource } } : {}),
-    signatures: r.signatures.map((s) => ({
-      on: s.on,
-      ...(s.referenceUri !== undefined ? { referenceUri: s.referenceUri } : {}),
-      ...(s.signatureAlgorithm ? { signatureAlgorithm: s.signatureAlgorithm } : {}),
-      ...(s.digestAlgorithm ? { digestAlgorithm: s.digestAlgorithm } : {}),
-      valid: s.valid,
-      signerTrusted: s.signerTrusted,
-      ...(s.signer ? { signer: certJson(s.signer, r.at) } : {}),
-      ...(s.problem ? { problem: s.problem } : {}),
-    })),
-    trusted: r.trusted.map((c) => certJson(c, r.at)),
-  };
 }
 
 export function samlRoutes(ctx: WebContext): void {
@@ -176,15 +92,24 @@ export function samlRoutes(ctx: WebContext): void {
         allowSha1?: boolean;
       };
       const at = parseTime(b.at);
-      const md = loadMetadata(
-        b.metadata,
-        at,
-        b.allowSha1 ?? false,
-        b.entityId?.trim() || undefined,
-        b.metadataSigner,
+      const signers = dersOf(b.metadataSigner, "metadataSigner");
+      const metadata = named(b.metadata, "metadata");
+      const configured = attempt(() => dersOf(b.configured, "configured"));
+      const entityId = b.entityId?.trim();
+      const document = await runSamlJob(
+        {
+          kind: "metadata",
+          metadata,
+          at,
+          allowSha1: b.allowSha1 ?? false,
+          ...(entityId ? { entityId } : {}),
+          signers,
+          configured: configured.value ?? [],
+        },
+        metadata.name,
       );
-      const configured = b.configured ? certificatesOf(b.configured, "configured") : [];
-      return metadataView(md, configured, at);
+      if (configured.error) throw configured.error;
+      return document;
     },
   );
 
@@ -245,35 +170,34 @@ export function samlRoutes(ctx: WebContext): void {
       if (b.metadataSigner && !b.metadata) {
         throw new ApiError(400, "bad-input", "metadataSigner needs metadata (the metadata file it signs)");
       }
-      const md = b.metadata
-        ? loadMetadata(b.metadata, at, b.allowSha1 ?? false, undefined, b.metadataSigner)
-        : undefined;
-      if (md && md.idps.length === 0) throw new ApiError(400, "bad-input", "the metadata describes no IdP");
+      const signers = b.metadata ? dersOf(b.metadataSigner, "metadataSigner") : [];
+      const metadata = b.metadata ? named(b.metadata, "metadata") : undefined;
+      const response = attempt(() => named(b.response, "response"));
+      if (response.error && !metadata) throw response.error;
       const opt = (s: string | undefined) => (s?.trim() ? s.trim() : undefined);
       const spEntityId = opt(b.spEntityId);
       const acs = opt(b.acs);
       const requestId = opt(b.requestId);
       const issuer = opt(b.issuer);
-      let report: ResponseReport;
-      try {
-        report = verifyResponseWithMetadata(
-          fileBytes(b.response, "response"),
-          {
-            ...(trusted ? { trusted } : {}),
-            ...(spEntityId ? { spEntityId } : {}),
-            ...(acs ? { acs } : {}),
-            ...(requestId ? { requestId } : {}),
-            ...(issuer ? { issuer } : {}),
-            at,
-            ...(b.skewSeconds !== undefined ? { skewSeconds: b.skewSeconds } : {}),
-            allowSha1: b.allowSha1 ?? false,
-          },
-          md,
-        );
-      } catch (e) {
-        return samlError(sourceName(b.response, "response"), e);
-      }
-      return responseView(report);
+      const document = await runSamlJob(
+        {
+          kind: "verify",
+          ...(response.value ? { response: response.value } : {}),
+          ...(metadata ? { metadata } : {}),
+          signers,
+          ...(trusted ? { trusted: ders(trusted) } : {}),
+          at,
+          allowSha1: b.allowSha1 ?? false,
+          ...(b.skewSeconds !== undefined ? { skewSeconds: b.skewSeconds } : {}),
+          ...(spEntityId ? { spEntityId } : {}),
+          ...(acs ? { acs } : {}),
+          ...(requestId ? { requestId } : {}),
+          ...(issuer ? { issuer } : {}),
+        },
+        response.value?.name ?? metadata?.name ?? "response",
+      );
+      if (response.error) throw response.error;
+      return document;
     },
   );
 }
