@@ -700,8 +700,18 @@ function order<T>(
     if (timeMs < c.notBefore.getTime() || timeMs > c.notAfter.getTime()) s += 1;
     return s;
   };
-  return list
-    .map((x, i) => ({ x, i, s: score(x), d: distance(cert(x)) }))
-    .sort((a, b) => a.s - b.s || a.d - b.d || a.i - b.i)
-    .map((e) => e.x);
+  // A stable bucket sort on (score, distance): only the few distinct keys are sorted, and candidates keep
+  // their presented order within each, in linear time (a pile of 200 look-alikes is ordered for each of
+  // them, in each client's search). A distance is below the pool's size, far below 2^32.
+  const buckets = new Map<number, T[]>();
+  for (const x of list) {
+    const key = score(x) * 2 ** 32 + distance(cert(x));
+    const b = buckets.get(key);
+    if (b) b.push(x);
+    else buckets.set(key, [x]);
+  }
+  if (buckets.size === 1) return list;
+  const out: T[] = [];
+  for (const key of [...buckets.keys()].sort((a, b) => a - b)) out.push(...buckets.get(key)!);
+  return out;
 }
