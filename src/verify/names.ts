@@ -89,7 +89,7 @@ export class NameIndex<T> {
   private readonly found = new Map<string, T[]>();
 
   add(name: Name, item: T): void {
-    this.found.clear();
+    if (this.found.size) this.found.clear();
     const k = coarseKey(name);
     const b = this.buckets.get(k);
     if (b) b.push({ name, item });
