@@ -6,7 +6,9 @@
  * signature result is cached from an earlier run, and times evaluateClients alone (parsing excluded): for
  * Salesforce alone and for all eight clients, the median wall time and the median CPU time of the process
  * (less sensitive to other work on a shared machine) of N runs. A normal root → intermediate → leaf chain
- * measured the same way in the same run is the baseline.
+ * measured the same way in the same run is the baseline. Imported public keys are cached by SPKI for the
+ * whole process (as a server re-checking the same CAs keeps them), so after the warm-up run a run pays the
+ * signature verifications, not the key imports.
  */
 
 import { CLIENT_IDS, type ClientId, evaluateClients } from "../src/clients/index.js";

@@ -216,6 +216,13 @@ class Search {
    * process-wide cache already knew the answer, so a verdict never depends on what was verified before.
    */
   private readonly signaturesAsked = new Map<Certificate, Set<string>>();
+  /**
+   * The certificates of the path being extended, by key (signatureKey): the loop check (inPath's rule)
+   * compares a candidate only with those sharing its key, instead of with the whole path at every node.
+   */
+  private readonly onPath = new Map<string, Certificate[]>();
+  /** Each certificate's issuer candidates, found and ordered once per search (a node is often revisited). */
+  private readonly candidates = new Map<Certificate, Candidates>();
   private readonly fast: boolean;
 
   constructor(
@@ -255,8 +262,11 @@ class Search {
         const malformed = this.graph.index.malformed;
         if (this.fast && malformed.length)
           this.record({ certs: [leaf], findings: [...leafFindings, ...malformed] });
-        else if (!this.extend([leaf], [...leafFindings, ...malformed]) && !this.fast)
-          this.walk(leaf, leafFindings);
+        else {
+          this.enter(leaf);
+          if (!this.extend([leaf], [...leafFindings, ...malformed]) && !this.fast)
+            this.walk(leaf, leafFindings);
+        }
       }
     } catch (e) {
       if (!(e instanceof BudgetExhausted)) throw e;
@@ -308,16 +318,58 @@ class Search {
     throw new BudgetExhausted(detail);
   }
 
+  /** `c` is on the path being extended: the same certificate, or the same subject and key (inPath). */
+  private looping(c: Certificate): boolean {
+    const sameKey = this.onPath.get(signatureKey(c));
+    return sameKey?.some((p) => sameCert(p, c) || sameName(p.subject, c.subject)) ?? false;
+  }
+
+  private enter(c: Certificate): void {
+    const key = signatureKey(c);
+    const sameKey = this.onPath.get(key);
+    if (sameKey) sameKey.push(c);
+    else this.onPath.set(key, [c]);
+  }
+
+  private leave(c: Certificate): void {
+    this.onPath.get(signatureKey(c))?.pop();
+  }
+
+  /**
+   * `cur`'s candidate issuers: anchors first unless their key identifier contradicts `cur`'s AKI (those come
+   * after the intermediates, so a chain of same-name CAs under a same-name root climbs by its key identifiers
+   * instead of checking the root's signature at every step), then the intermediates from which an anchor
+   * can be reached, in `order`.
+   */
+  private candidatesOf(cur: Certificate): Candidates {
+    let c = this.candidates.get(cur);
+    if (!c) {
+      const g = this.graph.index;
+      const anchors = g.anchors.find(cur.issuer);
+      const named = g.pool.find(cur.issuer);
+      const pool = named.filter((x) => g.reachable.has(x));
+      const distance = (x: Certificate) => g.reachable.get(x) ?? 0;
+      const [likely, unlikely] = partition(
+        order(cur, anchors, (x) => x.cert, this.policy.timeMs),
+        (a) => !contradictsKeyId(cur, a.cert),
+      );
+      c = {
+        likely,
+        unlikely,
+        pool: order(cur, pool, (x) => x, this.policy.timeMs, distance),
+        named: named.length,
+      };
+      this.candidates.set(cur, c);
+    }
+    return c;
+  }
+
   /** Returns true once a valid path is found. */
   private extend(path: Certificate[], findings: RawFinding[]): boolean {
     const cur = path[path.length - 1];
-    const g = this.graph.index;
-    const anchors = g.anchors.find(cur.issuer);
-    const named = g.pool.find(cur.issuer);
-    const pool = named.filter((c) => g.reachable.has(c));
-    const distance = (c: Certificate) => g.reachable.get(c) ?? 0;
-    if (anchors.length === 0 && pool.length === 0) {
-      this.record({ certs: path, findings: [...findings, this.noIssuer(cur, named.length)] });
+    const { likely, unlikely, pool, named } = this.candidatesOf(cur);
+    if (likely.length === 0 && unlikely.length === 0 && pool.length === 0) {
+      this.record({ certs: path, findings: [...findings, this.noIssuer(cur, named)] });
       return false;
     }
     let tried = 0;
@@ -326,16 +378,9 @@ class Search {
       tried++;
       return this.complete(path, a, findings);
     };
-    // Anchors first, except those whose key identifier contradicts the child's AKI: they come after the
-    // intermediates, so a chain of same-name CAs under a same-name root climbs by its key identifiers instead
-    // of checking the root's signature at every step.
-    const [likely, unlikely] = partition(
-      order(cur, anchors, (x) => x.cert, this.policy.timeMs),
-      (a) => !contradictsKeyId(cur, a.cert),
-    );
     for (const a of likely) if (tryAnchor(a)) return true;
-    for (const c of order(cur, pool, (x) => x, this.policy.timeMs, distance)) {
-      if (inPath(path, c)) continue;
+    for (const c of pool) {
+      if (this.looping(c)) continue;
       this.node();
       tried++;
       const next = [...path, c];
@@ -355,7 +400,10 @@ class Search {
         this.record({ certs: next, findings: [...findings, ...own, sig] });
         continue;
       }
-      if (this.extend(next, [...findings, ...own])) return true;
+      this.enter(c);
+      const found = this.extend(next, [...findings, ...own]);
+      this.leave(c);
+      if (found) return true;
     }
     for (const a of unlikely) if (tryAnchor(a)) return true;
     if (tried === 0) {
@@ -582,6 +630,15 @@ class Search {
   }
 }
 
+/** A certificate's issuer candidates in the order the search tries them (Search.candidatesOf). */
+interface Candidates {
+  likely: Anchor[];
+  pool: Certificate[];
+  unlikely: Anchor[];
+  /** Intermediates bearing the issuer's name, reachable or not (for the "no issuer" message). */
+  named: number;
+}
+
 function nc(ca: Certificate) {
   return ca.nameConstraints!;
 }
@@ -643,8 +700,18 @@ function order<T>(
     if (timeMs < c.notBefore.getTime() || timeMs > c.notAfter.getTime()) s += 1;
     return s;
   };
-  return list
-    .map((x, i) => ({ x, i, s: score(x), d: distance(cert(x)) }))
-    .sort((a, b) => a.s - b.s || a.d - b.d || a.i - b.i)
-    .map((e) => e.x);
+  // A stable bucket sort on (score, distance): only the few distinct keys are sorted, and candidates keep
+  // their presented order within each, in linear time (a pile of 200 look-alikes is ordered for each of
+  // them, in each client's search). A distance is below the pool's size, far below 2^32.
+  const buckets = new Map<number, T[]>();
+  for (const x of list) {
+    const key = score(x) * 2 ** 32 + distance(cert(x));
+    const b = buckets.get(key);
+    if (b) b.push(x);
+    else buckets.set(key, [x]);
+  }
+  if (buckets.size === 1) return list;
+  const out: T[] = [];
+  for (const key of [...buckets.keys()].sort((a, b) => a - b)) out.push(...buckets.get(key)!);
+  return out;
 }

@@ -41,6 +41,18 @@ function fold(s: string): string {
   return /\s/.test(l) ? l.replace(/\s+/g, "") : l;
 }
 
+const DER_TEXT = new WeakMap<Name, string>();
+
+/** A name's DER as a string key. */
+function derText(n: Name): string {
+  let k = DER_TEXT.get(n);
+  if (k === undefined) {
+    k = Buffer.from(n.der.buffer, n.der.byteOffset, n.der.byteLength).toString("latin1");
+    DER_TEXT.set(n, k);
+  }
+  return k;
+}
+
 function sameDer(a: Name, b: Name): boolean {
   const x = a.der;
   const y = b.der;
@@ -67,23 +79,35 @@ export function selfIssued(c: Certificate): boolean {
   return r;
 }
 
-/** Items indexed by a Name; `find` returns those whose name matches under RFC 5280 §7.1. */
+/**
+ * Items indexed by a Name; `find` returns those whose name matches under RFC 5280 §7.1. Answers are kept by
+ * the name's exact DER (names with the same DER match the same names), so the issuer name shared by a pile of
+ * look-alike certificates is compared with the bucket once, not once per certificate and client.
+ */
 export class NameIndex<T> {
   private readonly buckets = new Map<string, { name: Name; item: T }[]>();
+  private readonly found = new Map<string, T[]>();
 
   add(name: Name, item: T): void {
+    if (this.found.size) this.found.clear();
     const k = coarseKey(name);
     const b = this.buckets.get(k);
     if (b) b.push({ name, item });
     else this.buckets.set(k, [{ name, item }]);
   }
 
+  /** The matching items, in the order added (a fresh array: callers may keep or change it). */
   find(name: Name): T[] {
     const b = this.buckets.get(coarseKey(name));
     if (!b) return [];
-    const out: T[] = [];
-    for (const e of b) if (sameName(e.name, name)) out.push(e.item);
-    return out;
+    const der = derText(name);
+    let out = this.found.get(der);
+    if (!out) {
+      out = [];
+      for (const e of b) if (sameName(e.name, name)) out.push(e.item);
+      this.found.set(der, out);
+    }
+    return out.slice();
   }
 
   get size(): number {

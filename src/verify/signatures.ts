@@ -87,12 +87,26 @@ const ECDSA_HASH: Record<string, string> = {
   "1.2.840.10045.4.3.4": "sha512",
 };
 const CURVE_BYTES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
-const EC_KEYS = new WeakMap<Certificate, KeyObject | null>();
+/**
+ * Imported EC keys by SubjectPublicKeyInfo (signatureKey), not by certificate: cross-signed copies of one CA
+ * and a server's intermediates parsed afresh for every report share one import (~100 µs each; a mesh of 40
+ * cross-signed CAs sends 1,560 certificates but only 40 keys). Bounded as certificate.ts's KEY_CACHE is.
+ */
+const EC_KEYS = new Map<string, KeyObject | null>();
+const EC_KEYS_SIZE = 1000;
 
 function ecKey(issuer: Certificate): KeyObject | null {
-  let k = EC_KEYS.get(issuer);
+  const spki = signatureKey(issuer);
+  let k = EC_KEYS.get(spki);
   if (k !== undefined) return k;
-  k = null;
+  k = importEcKey(issuer);
+  if (EC_KEYS.size >= EC_KEYS_SIZE) EC_KEYS.clear();
+  EC_KEYS.set(spki, k);
+  return k;
+}
+
+function importEcKey(issuer: Certificate): KeyObject | null {
+  let k: KeyObject | null = null;
   const pk = issuer.publicKey;
   const size = pk.curve ? CURVE_BYTES[pk.curve] : undefined;
   const point = pk.keyBytes;
@@ -111,7 +125,6 @@ function ecKey(issuer: Certificate): KeyObject | null {
       k = null; // let verifySignature produce its own error for this key
     }
   }
-  EC_KEYS.set(issuer, k);
   return k;
 }
 
