@@ -33,10 +33,12 @@ import {
   sign,
   verify,
 } from "node:crypto";
+import { createRequire } from "node:module";
 import { SignedXml } from "xml-crypto";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import type { SamlCode } from "./findings.js";
 import {
+  allElements,
   attr,
   child,
   childElements,
@@ -53,6 +55,13 @@ export const C14N_INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 export const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 /** KeyInfo certificates read per signature: IdPs send one (at most a short chain); more is refused. */
 export const MAX_KEYINFO_CERTIFICATES = 16;
+/**
+ * Elements in one ds:Signature, itself included. A SAML signature has about a dozen (SignedInfo with its
+ * one Reference, KeyInfo with up to MAX_KEYINFO_CERTIFICATES certificates). The library searches the
+ * signature's subtree with XPath several times per check, so a signature stuffed with thousands of
+ * elements (a fuzzed one held 2,140 DigestMethods) cost a third of a second before any refusal.
+ */
+export const MAX_SIGNATURE_ELEMENTS = 64;
 
 export interface SignatureAlgorithmInfo {
   uri: string;
@@ -291,6 +300,8 @@ export function inspectSignature(
     ["CanonicalizationMethod", 1],
     ["SignatureMethod", 1],
     ["Reference", 1],
+    ["DigestMethod", 1],
+    ["DigestValue", 1],
   ] as const) {
     const found = descendants(sig, NS.ds, local).length;
     if (found !== n)
@@ -389,6 +400,20 @@ export function inspectSignature(
       );
       return shape;
     }
+  }
+  // Last, so that a more specific refusal above (too many certificates, a second Reference) is the one named.
+  const elementCount = allElements(sig).length;
+  if (elementCount > MAX_SIGNATURE_ELEMENTS) {
+    if (!issues.length) {
+      bad(
+        "saml-signature-unsupported",
+        `the ${owner} signature holds ${elementCount.toLocaleString("en-US")} elements; a SAML signature has about a dozen, and more than ${MAX_SIGNATURE_ELEMENTS} are refused`,
+      );
+    }
+    return shape;
+  }
+  if (keyInfo) {
+    const certs = descendants(keyInfo, NS.ds, "X509Certificate");
     for (const x of certs) {
       const b64 = textOf(x).replace(/\s+/g, "");
       try {
@@ -458,6 +483,7 @@ export function checkWithKeys(
   // SAML and metadata reference by ID only, and our shape check ties the reference to the owner's ID.
   sx.idAttributes = ["ID"];
   lookUpReferencesByWalk(sx);
+  findLoadedSignatureByWalk(sx);
   installAlgorithms(sx, allowSha1, candidates);
   try {
     sx.loadSignature(sig);
@@ -548,6 +574,96 @@ function lookUpReferencesByWalk(sx: SignedXml): void {
     }
     return canonXml;
   };
+}
+
+const DSIG_NS = "http://www.w3.org/2000/09/xmldsig#";
+
+/**
+ * xml-crypto's `findLoadedSignature` (6.x) finds, in its own parse of the document, the Signature elements
+ * (any depth, the XML-DSig namespace) with an XPath the xpath package evaluates at ~25 µs an element, once
+ * per canonicalisation: with thousands of elements that walk was a third of a check (a fuzzed 250 KB
+ * Response took 300 ms). This replaces it with the same rule over one walk of the DOM: the signature being
+ * checked when it belongs to this document; otherwise the one Signature whose SignatureValue text equals
+ * it, refusing two such copies (a wrapping attempt) as the library does.
+ */
+function findLoadedSignatureByWalk(sx: SignedXml): void {
+  const lib = sx as Untyped;
+  if (typeof lib.findLoadedSignature !== "function") return;
+  lib.findLoadedSignature = function findLoadedSignature(node: Node): Node | null {
+    const doc = (node.ownerDocument ?? node) as Document;
+    const loaded = this.signatureNode as Element | null | undefined;
+    if (loaded == null || loaded.ownerDocument === doc) return loaded ?? null;
+    const value = signatureValueText(loaded);
+    if (!value) return null;
+    const matches = elementsNamed(doc, DSIG_NS, "Signature").filter((s) => signatureValueText(s) === value);
+    if (matches.length > 1) {
+      throw new Error(
+        "Cannot validate a document which contains multiple Signature elements with the same SignatureValue, in order to prevent signature wrapping attack.",
+      );
+    }
+    return matches[0] ?? null;
+  };
+}
+
+/** The text of a Signature's first SignatureValue child (any namespace, as the library's findChildren). */
+function signatureValueText(signature: Element): string | undefined {
+  for (let c = signature.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType === 1 && (c as Element).localName === "SignatureValue") return c.textContent ?? undefined;
+  }
+  return undefined;
+}
+
+/** Every element with this namespace and local name, in document order, in one walk. */
+function elementsNamed(doc: Document, ns: string, localName: string): Element[] {
+  const out: Element[] = [];
+  const stack: Node[] = doc.documentElement ? [doc.documentElement] : [];
+  while (stack.length) {
+    const el = stack.pop() as Element;
+    if (el.localName === localName && el.namespaceURI === ns) out.push(el);
+    const children: Node[] = [];
+    for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) children.push(c);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
+}
+
+/**
+ * xml-crypto canonicalises every SignedInfo with the in-scope namespaces of "the first SignedInfo of the
+ * document", found with the XPath `//*[local-name()='SignedInfo']` through its utils module: the same
+ * ~25 µs-an-element search over the whole document at every check. Answered here by one walk in document
+ * order; any other XPath goes to the library unchanged. Installed once per process on the module object the
+ * library itself calls (xml-crypto 6 has no `exports` map, so its lib/utils.js is the one it requires).
+ */
+const SIGNED_INFO_XPATH = "//*[local-name()='SignedInfo']";
+function answerSignedInfoLookupByWalk(): void {
+  const utils = createRequire(import.meta.url)("xml-crypto/lib/utils.js") as Untyped;
+  const original = utils.findAncestorNs;
+  if (typeof original !== "function" || typeof utils.findAncestorNsForElement !== "function") return;
+  if (original.chainproofWalk) return;
+  const replacement = function findAncestorNs(doc: Node, xpathExpr: string, resolver: unknown): unknown {
+    if (xpathExpr !== SIGNED_INFO_XPATH || doc == null || typeof doc !== "object") {
+      return original(doc, xpathExpr, resolver);
+    }
+    const d = (doc.ownerDocument ?? doc) as Document;
+    const first = firstElementByLocalName(d, "SignedInfo");
+    return first ? utils.findAncestorNsForElement(first) : [];
+  };
+  (replacement as Untyped).chainproofWalk = true;
+  utils.findAncestorNs = replacement;
+}
+answerSignedInfoLookupByWalk();
+
+/** The first element with this local name (any namespace) in document order, or undefined. */
+function firstElementByLocalName(doc: Document, localName: string): Element | undefined {
+  const stack: Node[] = doc.documentElement ? [doc.documentElement] : [];
+  while (stack.length) {
+    const el = stack.pop() as Element;
+    if (el.localName === localName) return el;
+    const children: Node[] = [];
+    for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) children.push(c);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return undefined;
 }
 
 /** Every element of the document carrying one of `names` (as a local name) with this value, in one walk. */
