@@ -8,3 +8,4 @@ export * from "./keys.js";
 export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
 export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";
+export { type CertificateInput, type VerifyDocument, type VerifyOptions, verify } from "./verify.js";
