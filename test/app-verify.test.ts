@@ -1,0 +1,155 @@
+/**
+ * The verify use case (src/app/verify.ts) called directly: it returns the document `chainproof verify --json`
+ * prints for the same input (compared field by field), valid against docs/schemas/verify.schema.json; it
+ * takes paths, bytes or parsed certificates and a store spec or store; bad input throws the CLI's InputError.
+ */
+
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { verify } from "../src/app/index.js";
+import { resolveStore } from "../src/app/stores.js";
+import { InputError } from "../src/x509/errors.js";
+import { writeJks } from "../src/x509/write/jks.js";
+import { ROOT, runCli } from "./helpers/cli.js";
+import { HOST, makePki, type Pki } from "./helpers/clients-pki.js";
+
+/** One time for both runs (the PKI is valid from now), to the second, as `--at` takes it. */
+const AT = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+
+function validator(name: string) {
+  const schema = JSON.parse(readFileSync(join(ROOT, "docs", "schemas", name), "utf8"));
+  const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  return (doc: unknown, what: string) =>
+    assert.ok(validate(doc), `${what}: ${JSON.stringify(validate.errors, null, 1)}`);
+}
+
+/** The document as JSON carries it (undefined fields dropped), to compare with what the CLI printed. */
+const asJson = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc));
+
+describe("verify() and chainproof verify --json", () => {
+  let dir = "";
+  let pki: Pki;
+  const f = (name: string) => join(dir, name);
+  const valid = validator("verify.schema.json");
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "cp-app-verify-"));
+    pki = makePki("AppVerify");
+    writeFileSync(f("root.pem"), pki.root.pem);
+    writeFileSync(f("full.pem"), pki.leaf.pem + pki.intermediate.pem);
+    writeFileSync(f("leaf.pem"), pki.leaf.pem);
+    writeFileSync(
+      f("roots.jks"),
+      writeJks([{ kind: "trusted", alias: "approot", certificate: pki.root.der }], "s3cret-store"),
+    );
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: {
+    what: string;
+    trusted: boolean;
+    args: string[];
+    options: () => Parameters<typeof verify>[0];
+  }[] = [
+    {
+      what: "a complete chain against a root file, for Salesforce",
+      trusted: true,
+      args: ["--chain", "full.pem", "--roots", "root.pem", "--host", HOST],
+      options: () => ({ chain: f("full.pem"), store: f("root.pem"), host: HOST }),
+    },
+    {
+      what: "the leaf alone (intermediate missing), every client, the bundled default stores",
+      trusted: false,
+      args: ["--chain", "leaf.pem", "--client", "all", "--ip", "192.0.2.7"],
+      options: () => ({ chain: f("leaf.pem"), clients: "all", ip: "192.0.2.7" }),
+    },
+    {
+      what: "a password-protected JKS store (--store-password-env → storePassword)",
+      trusted: true,
+      args: ["--chain", "full.pem", "--store", "file:roots.jks", "--store-password-env", "APP_VERIFY_PW"],
+      options: () => ({
+        chain: f("full.pem"),
+        store: `file:${f("roots.jks")}`,
+        storePassword: "s3cret-store",
+      }),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.what}: the same document, valid against verify.schema.json`, async () => {
+      const args = [
+        "verify",
+        ...c.args.map((a) => a.replace(/^(file:)?(\w+\.(pem|jks))$/, (_, p = "", n) => p + f(n))),
+        "--at",
+        AT,
+        "--json",
+      ];
+      const r = await runCli(args, { env: { APP_VERIFY_PW: "s3cret-store" } });
+      assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+      const printed = JSON.parse(r.stdout);
+      valid(printed, "CLI --json");
+      const doc = verify({ ...c.options(), at: AT });
+      valid(doc, "verify()");
+      assert.deepEqual(asJson(doc), printed);
+      assert.equal(doc.trusted, c.trusted);
+      assert.equal(r.code, c.trusted ? 0 : 1);
+    });
+  }
+
+  it("takes bytes and parsed certificates, and a resolved store, with the same verdict", () => {
+    const byPath = verify({ chain: f("full.pem"), store: f("root.pem"), host: HOST, at: AT });
+    assert.equal(byPath.trusted, true);
+    const store = resolveStore(f("root.pem"));
+    const byBytes = verify({ chain: readFileSync(f("full.pem")), store, host: HOST, at: new Date(AT) });
+    const byCerts = verify({ chain: [pki.leaf.cert, pki.intermediate.cert], store, host: HOST, at: AT });
+    assert.deepEqual(asJson(byBytes), asJson(byPath));
+    assert.deepEqual(asJson(byCerts), asJson(byPath));
+    const wrongHost = verify({
+      chain: [pki.leaf.cert, pki.intermediate.cert],
+      store,
+      host: "other.example",
+      at: AT,
+    });
+    assert.equal(wrongHost.trusted, false);
+  });
+
+  it("bad input throws the InputError the CLI prints (exit 2)", async () => {
+    const bad: [Parameters<typeof verify>[0], string[]][] = [
+      [{}, []],
+      [{ chain: f("full.pem"), at: "yesterday" }, ["--chain", f("full.pem"), "--at", "yesterday"]],
+      [{ chain: f("full.pem"), ip: "nope" }, ["--chain", f("full.pem"), "--ip", "nope"]],
+      [{ chain: f("full.pem"), purpose: "email" }, ["--chain", f("full.pem"), "--purpose", "email"]],
+      [{ chain: f("nothing.pem") }, ["--chain", f("nothing.pem")]],
+      [
+        { chain: f("full.pem"), store: `file:${f("roots.jks")}`, storePassword: "wrong" },
+        [
+          "--chain",
+          f("full.pem"),
+          "--store",
+          `file:${f("roots.jks")}`,
+          "--store-password-env",
+          "APP_VERIFY_PW",
+        ],
+      ],
+    ];
+    for (const [options, args] of bad) {
+      let message = "";
+      assert.throws(
+        () => verify(options),
+        (e: unknown) => {
+          message = (e as Error).message;
+          return e instanceof InputError;
+        },
+      );
+      const r = await runCli(["verify", ...args], { env: { APP_VERIFY_PW: "wrong" } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim(), `chainproof: ${message}`);
+    }
+  });
+});
