@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { verify } from "../src/app/index.js";
+import { decode, verify } from "../src/app/index.js";
 import { resolveStore } from "../src/app/stores.js";
 import { InputError } from "../src/x509/errors.js";
 import { writeJks } from "../src/x509/write/jks.js";
+import { writePkcs12 } from "../src/x509/write/pkcs12.js";
 import { ROOT, runCli } from "./helpers/cli.js";
 import { HOST, makePki, type Pki } from "./helpers/clients-pki.js";
 
@@ -151,5 +152,82 @@ describe("verify() and chainproof verify --json", () => {
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stderr.trim(), `chainproof: ${message}`);
     }
+  });
+});
+
+describe("decode() and chainproof decode --json", () => {
+  let dir = "";
+  let pki: Pki;
+  const f = (name: string) => join(dir, name);
+  const valid = (() => {
+    const schema = JSON.parse(readFileSync(join(ROOT, "docs", "decode.schema.json"), "utf8"));
+    const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    return (doc: unknown, what: string) =>
+      assert.ok(validate(doc), `${what}: ${JSON.stringify(validate.errors, null, 1)}`);
+  })();
+  /** generatedAt (and the days left counted from it) differ between two runs a second apart. */
+  const stable = (doc: unknown) =>
+    JSON.parse(JSON.stringify(doc), (k, v) => (k === "generatedAt" || k === "daysRemaining" ? 0 : v));
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "cp-app-decode-"));
+    pki = makePki("AppDecode");
+    writeFileSync(f("full.pem"), pki.leaf.pem + pki.intermediate.pem);
+    writeFileSync(f("garbage.pem"), "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("several files, one bad: the same document (errors included), valid against decode.schema.json", async () => {
+    const r = await runCli(["decode", "--json", f("full.pem"), f("garbage.pem"), f("missing.pem")]);
+    assert.equal(r.code, 2, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    valid(printed, "CLI --json");
+    const doc = await decode({ inputs: [f("full.pem"), f("garbage.pem"), f("missing.pem")] });
+    valid(doc, "decode()");
+    assert.deepEqual(stable(doc), stable(printed));
+    assert.equal(doc.certificates.length, 2);
+    assert.deepEqual(
+      doc.errors.map((e) => e.file),
+      [f("garbage.pem"), f("missing.pem")],
+    );
+  });
+
+  it("bytes with a name, and a password (given, or asked once per input)", async () => {
+    const bytes = readFileSync(f("full.pem"));
+    const doc = await decode({ inputs: [{ name: "uploaded.pem", bytes }] });
+    assert.equal(doc.certificates.length, 2);
+    assert.deepEqual(doc.errors, []);
+
+    const p12 = writePkcs12({ trusted: [{ certificate: pki.root.der }] }, "s3cret", {
+      iterations: 1,
+      macIterations: 1,
+    });
+    const inputs = [
+      { name: "a.p12", bytes: p12 },
+      { name: "b.p12", bytes: p12 },
+    ];
+    const none = await decode({ inputs });
+    assert.deepEqual(
+      none.errors.map((e) => e.code),
+      ["need-password", "need-password"],
+    );
+    const given = await decode({ inputs, password: "s3cret" });
+    assert.equal(given.certificates.length, 2);
+    // Asked for the first; the answer opens the second too, so one question.
+    const asked: string[] = [];
+    const askPassword = async (name: string) => {
+      asked.push(name);
+      return "s3cret";
+    };
+    const prompted = await decode({ inputs, askPassword });
+    assert.deepEqual(asked, ["a.p12"]);
+    assert.equal(prompted.certificates.length, 2);
+    const wrong = await decode({ inputs, password: "wrong" });
+    assert.deepEqual(
+      wrong.errors.map((e) => e.code),
+      ["bad-password", "bad-password"],
+    );
   });
 });
