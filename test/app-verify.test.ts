@@ -10,19 +10,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { decode, verify } from "../src/app/index.js";
+import { decode, samlMetadata, samlVerify, verify } from "../src/app/index.js";
 import { resolveStore } from "../src/app/stores.js";
+import { buildMetadataXml, signElement, signResponse } from "../src/saml/index.js";
+import { runJob } from "../src/web/saml-job.js";
 import { InputError } from "../src/x509/errors.js";
+import { toPem } from "../src/x509/pem.js";
 import { writeJks } from "../src/x509/write/jks.js";
 import { writePkcs12 } from "../src/x509/write/pkcs12.js";
 import { ROOT, runCli } from "./helpers/cli.js";
 import { HOST, makePki, type Pki } from "./helpers/clients-pki.js";
+import { selfSigned } from "./helpers/pki.js";
+import { ACS, IDP, NOW, SP, sampleResponse } from "./helpers/saml.js";
 
 /** One time for both runs (the PKI is valid from now), to the second, as `--at` takes it. */
 const AT = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 
 function validator(name: string) {
-  const schema = JSON.parse(readFileSync(join(ROOT, "docs", "schemas", name), "utf8"));
+  const schema = JSON.parse(
+    readFileSync(join(ROOT, "docs", ...(name.includes("/") ? [name] : ["schemas", name])), "utf8"),
+  );
   const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
   return (doc: unknown, what: string) =>
     assert.ok(validate(doc), `${what}: ${JSON.stringify(validate.errors, null, 1)}`);
@@ -159,12 +166,7 @@ describe("decode() and chainproof decode --json", () => {
   let dir = "";
   let pki: Pki;
   const f = (name: string) => join(dir, name);
-  const valid = (() => {
-    const schema = JSON.parse(readFileSync(join(ROOT, "docs", "decode.schema.json"), "utf8"));
-    const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
-    return (doc: unknown, what: string) =>
-      assert.ok(validate(doc), `${what}: ${JSON.stringify(validate.errors, null, 1)}`);
-  })();
+  const valid = validator("./decode.schema.json");
   /** generatedAt (and the days left counted from it) differ between two runs a second apart. */
   const stable = (doc: unknown) =>
     JSON.parse(JSON.stringify(doc), (k, v) => (k === "generatedAt" || k === "daysRemaining" ? 0 : v));
@@ -229,5 +231,133 @@ describe("decode() and chainproof decode --json", () => {
       wrong.errors.map((e) => e.code),
       ["bad-password", "bad-password"],
     );
+  });
+});
+
+describe("samlMetadata(), samlVerify(), chainproof saml --json and the web's SAML job", () => {
+  let dir = "";
+  const f = (name: string) => join(dir, name);
+  const idp = selfSigned({ name: "idp.example.com", keyKind: "rsa2048" });
+  const signer = { privateKey: idp.key.privateKey, certificate: idp.der };
+  const at = NOW.toISOString();
+  /** generatedAt differs between two runs. */
+  const stable = (doc: unknown) => JSON.parse(JSON.stringify(doc), (k, v) => (k === "generatedAt" ? 0 : v));
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "cp-app-saml-"));
+    const md = buildMetadataXml({
+      entityId: IDP,
+      ssoUrl: "https://idp.example.com/sso",
+      signing: [idp.der],
+      id: "_md",
+    });
+    writeFileSync(f("md.xml"), signElement(md, "_md", signer));
+    writeFileSync(f("response.xml"), signResponse(sampleResponse(), "both", signer));
+    writeFileSync(f("idp.pem"), toPem(idp.der));
+    writeFileSync(f("not.xml"), "this is not XML");
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("metadata: the same document from the CLI, the use case and the web job, valid against saml-metadata.schema.json", async () => {
+    const valid = validator("saml-metadata.schema.json");
+    const r = await runCli([
+      "saml",
+      "metadata",
+      f("md.xml"),
+      "--configured",
+      f("idp.pem"),
+      "--at",
+      at,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    valid(printed, "CLI --json");
+    const doc = samlMetadata({ metadata: f("md.xml"), configured: f("idp.pem"), at });
+    valid(doc, "samlMetadata()");
+    assert.deepEqual(stable(doc), stable(printed));
+    assert.equal(doc.valid, true);
+    assert.equal(doc.idps[0].rotation?.configured[0].status, "listed");
+    const web = runJob({
+      kind: "metadata",
+      metadata: { name: f("md.xml"), bytes: readFileSync(f("md.xml")) },
+      at: NOW,
+      allowSha1: false,
+      signers: [],
+      configured: [idp.der],
+    });
+    assert.ok(web.ok);
+    valid(web.document, "web job");
+    assert.deepEqual(stable(web.document), stable(printed));
+  });
+
+  it("verify: the same document from the CLI and the use case, valid against saml-verify.schema.json", async () => {
+    const valid = validator("saml-verify.schema.json");
+    const args = ["--sp-entity-id", SP, "--acs", ACS, "--request-id", "_req-1", "--at", at];
+    const r = await runCli([
+      "saml",
+      "verify",
+      f("response.xml"),
+      "--metadata",
+      f("md.xml"),
+      ...args,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    valid(printed, "CLI --json");
+    const doc = samlVerify({
+      response: { name: f("response.xml"), bytes: readFileSync(f("response.xml")) },
+      metadata: f("md.xml"),
+      spEntityId: SP,
+      acs: ACS,
+      requestId: "_req-1",
+      at: NOW,
+    });
+    valid(doc, "samlVerify()");
+    assert.deepEqual(stable(doc), stable(printed));
+    assert.equal(doc.valid, true);
+    // Tampered: a verdict (exit 1), not an error.
+    const tampered = readFileSync(f("response.xml"), "utf8").replace(
+      "alice@example.com",
+      "mallory@example.com",
+    );
+    const bad = samlVerify({
+      response: { name: "t.xml", bytes: Buffer.from(tampered) },
+      trusted: [idp.cert],
+      at: NOW,
+    });
+    valid(bad, "samlVerify() of a tampered Response");
+    assert.equal(bad.valid, false);
+  });
+
+  it("bad input throws the InputError the CLI prints (exit 2)", async () => {
+    const cases: [() => unknown, string[]][] = [
+      [() => samlMetadata({ metadata: f("not.xml") }), ["metadata", f("not.xml")]],
+      [
+        () => samlVerify({ response: f("not.xml"), trusted: f("idp.pem") }),
+        ["verify", f("not.xml"), "--cert", f("idp.pem")],
+      ],
+      [
+        () => samlVerify({ response: f("response.xml"), metadataSigners: f("idp.pem") }),
+        ["verify", f("response.xml"), "--metadata-signer", f("idp.pem")],
+      ],
+      [
+        () => samlVerify({ response: f("response.xml"), at: "soon" }),
+        ["verify", f("response.xml"), "--at", "soon"],
+      ],
+    ];
+    for (const [call, args] of cases) {
+      let message = "";
+      assert.throws(call, (e: unknown) => {
+        message = (e as Error).message;
+        return e instanceof InputError;
+      });
+      const r = await runCli(["saml", ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim(), `chainproof: ${message}`);
+    }
   });
 });
