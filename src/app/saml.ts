@@ -27,6 +27,7 @@ import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { readCertificates } from "../x509/input.js";
 import { certificateToJson } from "../x509/json.js";
+import { parseAt } from "./time.js";
 
 export const SAML_VERIFY_SCHEMA = "chainproof/saml-verify";
 export const SAML_METADATA_SCHEMA = "chainproof/saml-metadata";
@@ -92,7 +93,7 @@ export function samlMetadata(o: SamlMetadataOptions): SamlMetadataDocument {
 }
 
 export function runSamlMetadata(o: SamlMetadataOptions): SamlMetadataRun {
-  const at = parseTime(o.at);
+  const at = parseAt(o.at);
   const md = loadMetadata(o.metadata, at, o.allowSha1 ?? false, o.entityId, o.metadataSigners);
   const configured = o.configured ? certificates(o.configured) : [];
   const { rotations, findings, valid } = checkMetadata(md, configured, at);
@@ -110,7 +111,7 @@ export function runSamlVerify(o: SamlVerifyOptions): {
   report: ResponseReport;
   document: SamlVerifyDocument;
 } {
-  const at = parseTime(o.at);
+  const at = parseAt(o.at);
   const skewSeconds = o.skewSeconds;
   if (
     skewSeconds !== undefined &&
@@ -164,20 +165,6 @@ export function idpMetadata(
 
 function nameOf(input: SamlInput): string {
   return typeof input === "string" ? input : input.name;
-}
-
-function parseTime(at: Date | string | undefined): Date {
-  if (at === undefined) return new Date();
-  if (at instanceof Date) return at;
-  const t = at.trim();
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(t) ? new Date(`${t}T00:00:00Z`) : new Date(t);
-  if (!Number.isFinite(d.getTime())) {
-    throw new InputError(
-      `--at "${at}" is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z`,
-      "usage",
-    );
-  }
-  return d;
 }
 
 function certificates(input: SamlCertificates): Certificate[] {

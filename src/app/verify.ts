@@ -14,6 +14,7 @@ import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { type ReadResult, readCertificates } from "../x509/input.js";
 import { resolveStore } from "./stores.js";
+import { parseAt } from "./time.js";
 
 export const VERIFY_SCHEMA = "chainproof/verify";
 export const VERIFY_SCHEMA_VERSION = 1;
@@ -73,7 +74,7 @@ export function runVerify(o: VerifyOptions): VerifyRun {
     throw new InputError(`--purpose "${purpose}": use server or client`, "usage");
   }
   const clients = typeof o.clients === "string" || !o.clients ? resolveClients(o.clients) : [...o.clients];
-  const time = parseTime(o.at);
+  const time = parseAt(o.at);
   const peer = peerFrom(o.host, o.ip);
   const chain = o.chain ? certificates(o.chain, "chain", o.password) : [];
   const leaf = o.leaf ? certificates(o.leaf, "leaf", o.password)[0] : chain[0];
@@ -121,20 +122,6 @@ function emptyContainer(read: ReadResult): string {
     default:
       return `a ${read.container.toUpperCase()} input with no certificates`;
   }
-}
-
-function parseTime(at: Date | string | undefined): Date {
-  if (at === undefined) return new Date();
-  if (at instanceof Date) return at;
-  const t = at.trim();
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(t) ? new Date(`${t}T00:00:00Z`) : new Date(t);
-  if (!Number.isFinite(d.getTime())) {
-    throw new InputError(
-      `--at "${at}" is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z`,
-      "usage",
-    );
-  }
-  return d;
 }
 
 function peerFrom(host: string | undefined, ip: string | undefined): PeerName | undefined {

@@ -4,16 +4,20 @@
  * `chainproof saml verify RESPONSE [--cert FILE] [--metadata FILE [--metadata-signer CERTFILE]] [--sp-entity-id ID] [--acs URL]
  *    [--request-id ID] [--issuer ID] [--at TIME] [--skew SECONDS] [--allow-sha1] [--json]`
  *
- * The engine (src/saml) works on bytes; this module reads the files, and lays out the report as text or
+ * The use cases (src/app/saml.ts) read the files and check; this module lays out their report as text or
  * JSON (docs/saml.md). Exit status: 0 valid (metadata: no error), 1 invalid (or an error finding), 2 input
  * that cannot be used (unreadable file, not XML, not a Response, bad option).
  */
 
-import { runSamlMetadata as checkIdpMetadata, iso, runSamlVerify as verifyResponse } from "../../app/saml.js";
+import {
+  runSamlMetadata as checkIdpMetadata,
+  iso,
+  type SamlMetadataRun,
+  runSamlVerify as verifyResponse,
+} from "../../app/saml.js";
 import {
   describeCert,
   keyText,
-  type MetadataReport,
   type ResponseReport,
   type RotationReport,
   type SamlFinding,
@@ -70,10 +74,7 @@ export async function runSamlMetadata(file: string, opts: SamlMetadataOptions): 
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(run.document, null, 2)}\n`);
   } else {
-    const { md, configured, rotations, findings, at } = run;
-    process.stdout.write(
-      renderMetadata(file, md, configured, rotations, findings, at, styleFor(process.stdout)),
-    );
+    process.stdout.write(renderMetadata(run, styleFor(process.stdout)));
   }
   return run.valid ? EXIT_OK : EXIT_INVALID;
 }
@@ -121,15 +122,8 @@ function findingNodes(findings: SamlFinding[]): Node[] {
   });
 }
 
-function renderMetadata(
-  file: string,
-  md: MetadataReport,
-  configured: Certificate[],
-  rotations: RotationReport[],
-  findings: SamlFinding[],
-  at: Date,
-  style: Style,
-): string {
+function renderMetadata(run: SamlMetadataRun, style: Style): string {
+  const { file, md, configured, rotations, findings, at } = run;
   const nodes: Node[] = [];
   const sig = md.signature;
   nodes.push(
