@@ -11,10 +11,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { resolveStore } from "../cli/commands/roots.js";
-import { verifyJson } from "../cli/commands/verify.js";
-// TODO(issue 13): these three move to src/app (stores.ts, verify.ts) and a shared input reader.
-import { fsReason, readInput } from "../cli/io.js";
 import { type ClientId, resolveClients } from "../clients/index.js";
 import {
   describeServerVerdict,
@@ -32,6 +28,7 @@ import {
   fixChain,
 } from "../net/scan.js";
 import { parseHostPort } from "../net/target.js";
+import { fsReason, readInput } from "../runtime/read-input.js";
 import { fpkiStore } from "../trust/fpki.js";
 import type { TrustStore } from "../trust/store.js";
 import type { Certificate } from "../x509/certificate.js";
@@ -40,6 +37,8 @@ import { InputError } from "../x509/errors.js";
 import { readCertificates } from "../x509/input.js";
 import { parseName } from "../x509/names.js";
 import { toPem } from "../x509/pem.js";
+import { resolveStore, type StoreSpecOptions } from "./stores.js";
+import { verifyJson } from "./verify.js";
 
 export const CHECK_SCHEMA = "chainproof/check";
 export const CHECK_SCHEMA_VERSION = 1;
@@ -63,8 +62,10 @@ export interface CheckOptions {
   clients?: string | readonly ClientId[];
   /** A store spec ("mozilla", "fpki", "file:PATH", "salesforce:PATH", …) or a resolved store; default each client's own. */
   store?: string | TrustStore;
-  /** Environment variable holding a password-protected store's password. */
-  storePasswordEnv?: string;
+  /** Password of a password-protected store (keystore, PKCS#12). */
+  storePassword?: string;
+  /** Told what a `salesforce:` list matched and did not (one line each). */
+  storeReport?: (line: string) => void;
   /** Connect, handshake and total timeout (default 10 s). */
   timeoutMs?: number;
   /**
@@ -152,10 +153,11 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const clients = typeof o.clients === "string" || !o.clients ? resolveClients(o.clients) : [...o.clients];
   const timeoutMs = o.timeoutMs ?? 10_000;
   const time = o.time ?? new Date();
-  const store = storeOf(o.store, { storePasswordEnv: o.storePasswordEnv, time });
+  const storeOptions = { password: o.storePassword, report: o.storeReport };
+  const store = storeOf(o.store, { ...storeOptions, time });
   const local =
     typeof o.intermediates === "string"
-      ? resolveStore(o.intermediates, { storePasswordEnv: o.storePasswordEnv }).anchors.map((a) => a.cert)
+      ? resolveStore(o.intermediates, storeOptions).anchors.map((a) => a.cert)
       : o.intermediates;
   const identity = o.identity ? await loadClientIdentity(o.identity) : undefined;
   const aia = o.aia ?? aiaFor({});
@@ -188,10 +190,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   };
 }
 
-function storeOf(
-  spec: string | TrustStore | undefined,
-  o: { storePasswordEnv?: string; time: Date },
-): TrustStore | undefined {
+function storeOf(spec: string | TrustStore | undefined, o: StoreSpecOptions): TrustStore | undefined {
   if (spec === undefined) return undefined;
   return typeof spec === "string" ? resolveStore(spec, o) : spec;
 }

@@ -4,7 +4,16 @@
  */
 
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
+export { type DecodeInput, type DecodeOptions, decode } from "./decode.js";
 export * from "./keys.js";
+export {
+  type SamlInput,
+  type SamlMetadataOptions,
+  type SamlVerifyOptions,
+  samlMetadata,
+  samlVerify,
+} from "./saml.js";
 export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
 export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";
+export { type CertificateInput, type VerifyDocument, type VerifyOptions, verify } from "./verify.js";

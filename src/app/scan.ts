@@ -6,8 +6,6 @@
  * `chainproof scan --ndjson` prints (docs/scan.md, docs/schemas/scan-result.schema.json).
  */
 
-// TODO(issue 13): resolveStore moves to src/app/stores.ts.
-import { resolveStore } from "../cli/commands/roots.js";
 import { type ClientId, resolveClients } from "../clients/index.js";
 import {
   type PrepareTarget,
@@ -18,6 +16,7 @@ import {
   scanTargets,
 } from "../net/scan.js";
 import type { TrustStore } from "../trust/store.js";
+import { resolveStore } from "./stores.js";
 
 export type { PrepareTarget, ScanItem, ScanStatus, ScanSummary } from "../net/scan.js";
 
@@ -26,7 +25,10 @@ export interface ScanUseOptions {
   clients?: string | readonly ClientId[];
   /** A store spec ("mozilla", "file:PATH", …) or a resolved store; default each client's own. */
   store?: string | TrustStore;
-  storePasswordEnv?: string;
+  /** Password of a password-protected store (keystore, PKCS#12). */
+  storePassword?: string;
+  /** Told what a `salesforce:` list matched and did not (one line each). */
+  storeReport?: (line: string) => void;
   /** Per connection (default 10 s). */
   timeoutMs?: number;
   /** Targets checked at once (default 64). */
@@ -134,7 +136,7 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
   const time = o.time ?? new Date();
   const store =
     typeof o.store === "string"
-      ? resolveStore(o.store, { storePasswordEnv: o.storePasswordEnv, time })
+      ? resolveStore(o.store, { password: o.storePassword, report: o.storeReport, time })
       : o.store;
   return {
     clients: typeof o.clients === "string" || !o.clients ? resolveClients(o.clients) : [...o.clients],

@@ -4,7 +4,8 @@
  */
 
 import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
-import { CLIENT_IDS, CLIENTS, type ClientId, evaluateClients } from "../clients/index.js";
+import { runVerify } from "../app/verify.js";
+import { CLIENT_IDS, CLIENTS, type ClientId } from "../clients/index.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
 import type { Certificate } from "../x509/certificate.js";
@@ -300,20 +301,23 @@ function verifyRoutes(ctx: WebContext): void {
       const time = parseTime(b.at);
       const chain = certificatesOf(b.chain, "chain");
       const leaf = b.leaf ? certificatesOf(b.leaf, "leaf")[0] : chain[0];
-      const peer = peerFrom(b.host?.trim() || undefined, b.ip?.trim() || undefined);
+      const host = b.host?.trim() || undefined;
+      const ip = b.ip?.trim() || undefined;
+      peerFrom(host, ip); // the web's messages name the fields, not the CLI's flags
       const { store } = chosenStore(b, time);
       const clients = clientsFrom(b.clients);
-      const m = evaluateClients({
-        leaf,
-        presented: chain,
+      const { matrix } = runVerify({
+        chain,
+        leaf: [leaf],
         clients,
-        ...(store ? { stores: store } : {}),
-        ...(peer ? { host: peer } : {}),
-        time,
+        ...(store ? { store } : {}),
+        ...(host ? { host } : {}),
+        ...(ip ? { ip } : {}),
+        at: time,
         purpose: b.purpose ?? "server",
       });
       const stores: TrustStore[] = store ? [store] : defaultStores(clients);
-      return matrixView(m, [leaf, ...chain], stores, store, time);
+      return matrixView(matrix, [leaf, ...chain], stores, store, time);
     },
   );
 }

@@ -26,7 +26,7 @@ import { InputError } from "../../x509/errors.js";
 import { passwordFrom, promptPassword } from "../io.js";
 import { renderMatrix } from "../render/matrix.js";
 import { type Style, safeText, styleFor } from "../style.js";
-import { quietOnClosedPipe } from "./roots.js";
+import { quietOnClosedPipe, storeOptions } from "./roots.js";
 
 export { CHECK_SCHEMA, CHECK_SCHEMA_VERSION, fixSnippets, targetFrom } from "../../app/check.js";
 
@@ -105,8 +105,8 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
     ...(opts.connectTo !== undefined ? { connectTo: opts.connectTo } : {}),
     ...(opts.client !== undefined ? { clients: opts.client } : {}),
-    ...(storeSpec ? { store: storeSpec } : {}),
-    ...(opts.storePasswordEnv ? { storePasswordEnv: opts.storePasswordEnv } : {}),
+    // The store password also opens a keystore of --intermediates.
+    ...(storeSpec || opts.intermediates ? storeOptions(storeSpec, opts) : {}),
     timeoutMs: parseTimeout(opts.timeout),
     aia: aiaFor(opts),
     fix: opts.fix === true,

@@ -7,17 +7,11 @@
  * never hides the others, and a script still learns that something was wrong.
  */
 
-import type { Certificate } from "../../x509/certificate.js";
-import { BadPasswordError, InputError } from "../../x509/errors.js";
-import {
-  type CertificateOrigin,
-  NeedPasswordError,
-  type ReadResult,
-  readCertificates,
-} from "../../x509/input.js";
-import { type DecodeErrorJson, decodeDocument } from "../../x509/json.js";
+import { type DecodedInput, runDecode as decodeInputs } from "../../app/decode.js";
+import { InputError } from "../../x509/errors.js";
+import type { ReadResult } from "../../x509/input.js";
 import { toPem } from "../../x509/pem.js";
-import { type PasswordOptions, passwordFrom, promptPassword, readInput } from "../io.js";
+import { type PasswordOptions, passwordFrom, promptPassword } from "../io.js";
 import { certificateHeading, certificateNodes, fileLabel } from "../render/certificate.js";
 import { plural } from "../render/format.js";
 import { renderNodes } from "../render/layout.js";
@@ -32,109 +26,49 @@ export interface DecodeOptions extends PasswordOptions {
   pem?: boolean;
 }
 
-interface Decoded {
-  cert: Certificate;
-  origin: CertificateOrigin;
-}
-
-interface FileResult {
-  file: string;
-  result?: ReadResult;
-  error?: DecodeErrorJson;
-}
-
 export async function runDecode(files: string[], opts: DecodeOptions): Promise<number> {
   if (opts.json && opts.pem) throw new InputError("--json and --pem cannot be used together", "usage");
   const given = passwordFrom(opts);
-  const list = files.length ? files : ["-"];
   quietOnClosedPipe();
-
-  const results: FileResult[] = [];
-  let stdinUsed = false;
-  let prompted: string | undefined;
-  for (const file of list) {
-    if (file === "-") {
-      if (stdinUsed) {
-        results.push({
-          file,
-          error: { file, code: "usage", message: "-: standard input can be read only once" },
-        });
-        continue;
+  const run = await decodeInputs({
+    inputs: files.length ? files : ["-"],
+    ...(given !== undefined ? { password: given } : {}),
+    // A person at a terminal is asked (not for standard input: it holds the file).
+    askPassword: async (file) =>
+      canPrompt(file) ? promptPassword(`Password for ${safeText(fileLabel(file))}: `) : undefined,
+    beforeRead: (file) => {
+      if (file === "-" && process.stdin.isTTY) {
+        process.stderr.write(
+          "Reading certificates from standard input; end with Ctrl-D (Ctrl-Z, Enter on Windows).\n",
+        );
       }
-      stdinUsed = true;
-    }
-    results.push(await decodeFile(file, given, prompted, (p) => (prompted = p)));
-  }
-
-  const decoded: Decoded[] = results.flatMap((r) => r.result?.certificates ?? []);
-  const errors = results.flatMap((r) => (r.error ? [r.error] : []));
+    },
+  });
   const out = process.stdout;
-
   if (opts.json) {
-    out.write(`${JSON.stringify(decodeDocument(decoded, errors), null, 2)}\n`);
+    out.write(`${JSON.stringify(run.document, null, 2)}\n`);
   } else if (opts.pem) {
-    for (const d of decoded) out.write(toPem(d.cert.der));
+    for (const d of run.certificates) out.write(toPem(d.cert.der));
   } else {
-    const style = styleFor(out);
-    const doc = decodeDocument(decoded, errors);
-    const total = doc.certificates.length;
-    doc.certificates.forEach((c, i) => {
-      if (i > 0) out.write("\n");
-      out.write(`${style.bold(safeText(certificateHeading(c, i + 1, total)))}\n`);
-      out.write(renderNodes(certificateNodes(c), style, {}, 1));
-    });
-    const notes = results.flatMap((r) => (r.result ? otherContents(r.file, r.result) : []));
-    if (notes.length) {
-      out.write("\n");
-      for (const n of notes) out.write(`${style.dim(safeText(n))}\n`);
-    }
+    renderText(run.document.certificates, run.inputs);
   }
-
-  for (const e of errors) process.stderr.write(`chainproof: ${safeText(e.message)}\n`);
-  return errors.length ? EXIT_BAD_INPUT : EXIT_OK;
+  for (const e of run.errors) process.stderr.write(`chainproof: ${safeText(e.message)}\n`);
+  return run.errors.length ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
-async function decodeFile(
-  file: string,
-  given: string | undefined,
-  prompted: string | undefined,
-  remember: (p: string) => void,
-): Promise<FileResult> {
-  const fail = (e: InputError): FileResult => ({ file, error: { file, code: e.code, message: e.message } });
-  let bytes: Uint8Array;
-  if (file === "-" && process.stdin.isTTY) {
-    process.stderr.write(
-      "Reading certificates from standard input; end with Ctrl-D (Ctrl-Z, Enter on Windows).\n",
-    );
-  }
-  try {
-    bytes = readInput(file);
-  } catch (e) {
-    if (e instanceof InputError) return fail(e);
-    throw e;
-  }
-  let password = given ?? prompted;
-  let asked = false;
-  for (;;) {
-    try {
-      const result = readCertificates(bytes, { source: file, password });
-      if (asked && password !== undefined) remember(password);
-      return { file, result };
-    } catch (e) {
-      // Ask when there is a person at a terminal and no password was given: because the file needs one, or
-      // because the one typed for an earlier file does not open this file. One question per file.
-      const mayAsk = !asked && given === undefined && canPrompt(file);
-      if (
-        mayAsk &&
-        (e instanceof NeedPasswordError || (e instanceof BadPasswordError && prompted !== undefined))
-      ) {
-        password = await promptPassword(`Password for ${safeText(fileLabel(file))}: `);
-        asked = true;
-        continue;
-      }
-      if (e instanceof InputError) return fail(e);
-      throw e;
-    }
+function renderText(certificates: Parameters<typeof certificateNodes>[0][], inputs: DecodedInput[]): void {
+  const out = process.stdout;
+  const style = styleFor(out);
+  const total = certificates.length;
+  certificates.forEach((c, i) => {
+    if (i > 0) out.write("\n");
+    out.write(`${style.bold(safeText(certificateHeading(c, i + 1, total)))}\n`);
+    out.write(renderNodes(certificateNodes(c), style, {}, 1));
+  });
+  const notes = inputs.flatMap((r) => (r.result ? otherContents(r.name, r.result) : []));
+  if (notes.length) {
+    out.write("\n");
+    for (const n of notes) out.write(`${style.dim(safeText(n))}\n`);
   }
 }
 

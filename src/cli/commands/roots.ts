@@ -62,6 +62,22 @@ function specOptions(opts: StoreOptions): StoreSpecOptions {
   };
 }
 
+/**
+ * A use case's store options from the command line (`--store`/`--roots` SPEC, `--store-password-env`): the
+ * password read from its variable only when there is a store to open, reports on stderr.
+ */
+export function storeOptions(
+  store: string | undefined,
+  opts: StoreOptions,
+): { store?: string; storePassword?: string; storeReport: (line: string) => void } {
+  const { password, report } = specOptions(opts);
+  return {
+    ...(store ? { store } : {}),
+    ...(password !== undefined ? { storePassword: password } : {}),
+    storeReport: report ?? stderrReport,
+  };
+}
+
 function stderrReport(line: string): void {
   process.stderr.write(`chainproof: ${safeText(line)}\n`);
 }

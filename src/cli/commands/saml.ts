@@ -4,34 +4,29 @@
  * `chainproof saml verify RESPONSE [--cert FILE] [--metadata FILE [--metadata-signer CERTFILE]] [--sp-entity-id ID] [--acs URL]
  *    [--request-id ID] [--issuer ID] [--at TIME] [--skew SECONDS] [--allow-sha1] [--json]`
  *
- * The engine (src/saml) works on bytes; this module reads the files, and lays out the report as text or
+ * The use cases (src/app/saml.ts) read the files and check; this module lays out their report as text or
  * JSON (docs/saml.md). Exit status: 0 valid (metadata: no error), 1 invalid (or an error finding), 2 input
  * that cannot be used (unreadable file, not XML, not a Response, bad option).
  */
 
 import {
-  checkMetadata,
+  runSamlMetadata as checkIdpMetadata,
+  iso,
+  type SamlMetadataRun,
+  runSamlVerify as verifyResponse,
+} from "../../app/saml.js";
+import {
   describeCert,
   keyText,
-  MAX_METADATA_BYTES,
-  MetadataError,
-  type MetadataReport,
-  NotAResponseError,
   type ResponseReport,
   type RotationReport,
-  readMetadata,
   type SamlFinding,
-  SamlInputError,
   STEP_TITLES,
   type StepStatus,
   validityAt,
-  verifyResponseWithMetadata,
 } from "../../saml/index.js";
 import type { Certificate } from "../../x509/certificate.js";
 import { InputError } from "../../x509/errors.js";
-import { readCertificates } from "../../x509/input.js";
-import { certificateToJson } from "../../x509/json.js";
-import { readInput } from "../io.js";
 import { colonHex, plural, relativeDays, utc } from "../render/format.js";
 import { field, type Node, note, renderNodes, section, type Tone } from "../render/layout.js";
 import { type Style, safeText, styleFor } from "../style.js";
@@ -39,13 +34,6 @@ import { quietOnClosedPipe } from "./roots.js";
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
-
-export const SAML_VERIFY_SCHEMA = "chainproof/saml-verify";
-export const SAML_METADATA_SCHEMA = "chainproof/saml-metadata";
-export const SAML_SCHEMA_VERSION = 1;
-
-/** Responses: 1 MiB of XML, so up to 2 MiB of base64 / form text. */
-const MAX_RESPONSE_INPUT = 2 * 1024 * 1024;
 
 export interface SamlMetadataOptions {
   configured?: string;
@@ -70,147 +58,25 @@ export interface SamlVerifyOptions {
   json?: boolean;
 }
 
-function parseTime(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const t = text.trim();
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(t) ? new Date(`${t}T00:00:00Z`) : new Date(t);
-  if (!Number.isFinite(d.getTime())) {
-    throw new InputError(
-      `--at "${text}" is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z`,
-      "usage",
-    );
-  }
-  return d;
-}
-
-function certificates(file: string): Certificate[] {
-  return readCertificates(readInput(file), { source: file }).certificates.map((c) => c.cert);
-}
-
-function iso(d: Date): string {
-  return d.toISOString().replace(/\.000Z$/, "Z");
-}
-
-/** Engine refusals of the input itself become InputError (exit 2), except DOCTYPE (a verdict, exit 1). */
-function asInputError(file: string, e: unknown): never {
-  if (e instanceof SamlInputError || e instanceof MetadataError || e instanceof NotAResponseError) {
-    throw new InputError(`${file}: ${e.message}`, e instanceof SamlInputError ? e.code : "bad-input");
-  }
-  throw e;
-}
-
-function loadMetadata(
-  file: string,
-  at: Date,
-  allowSha1: boolean,
-  entityId?: string,
-  signerFile?: string,
-): MetadataReport {
-  const signers = signerFile !== undefined ? certificates(signerFile) : [];
-  try {
-    return readMetadata(readInput(file, MAX_METADATA_BYTES), {
-      at,
-      allowSha1,
-      ...(entityId !== undefined ? { entityId } : {}),
-      ...(signers.length ? { signers } : {}),
-    });
-  } catch (e) {
-    if (e instanceof SamlInputError && e.code === "saml-doctype") {
-      throw new InputError(`${file}: ${e.message}`, "saml-doctype");
-    }
-    return asInputError(file, e);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // saml metadata
 
 export async function runSamlMetadata(file: string, opts: SamlMetadataOptions): Promise<number> {
   quietOnClosedPipe();
-  const at = parseTime(opts.at);
-  const md = loadMetadata(file, at, opts.allowSha1 ?? false, opts.entityId, opts.metadataSigner);
-  const configured = opts.configured ? certificates(opts.configured) : [];
-  const { rotations, findings, valid } = checkMetadata(md, configured, at);
+  const run = checkIdpMetadata({
+    metadata: file,
+    ...(opts.configured ? { configured: opts.configured } : {}),
+    ...(opts.entityId !== undefined ? { entityId: opts.entityId } : {}),
+    ...(opts.metadataSigner !== undefined ? { metadataSigners: opts.metadataSigner } : {}),
+    ...(opts.at !== undefined ? { at: opts.at } : {}),
+    allowSha1: opts.allowSha1 ?? false,
+  });
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify(metadataJson(file, md, configured, rotations, findings, at), null, 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(run.document, null, 2)}\n`);
   } else {
-    process.stdout.write(
-      renderMetadata(file, md, configured, rotations, findings, at, styleFor(process.stdout)),
-    );
+    process.stdout.write(renderMetadata(run, styleFor(process.stdout)));
   }
-  return valid ? EXIT_OK : EXIT_INVALID;
-}
-
-export function metadataJson(
-  file: string,
-  md: MetadataReport,
-  configured: Certificate[],
-  rotations: RotationReport[],
-  findings: SamlFinding[],
-  at: Date,
-) {
-  const now = { now: at };
-  return {
-    schema: SAML_METADATA_SCHEMA,
-    version: SAML_SCHEMA_VERSION,
-    generatedAt: iso(new Date()),
-    at: iso(at),
-    file,
-    valid: !findings.some((f) => f.severity === "error"),
-    rootElement: md.rootElement,
-    ...(md.validUntil ? { validUntil: iso(md.validUntil) } : {}),
-    source: md.source,
-    signature: {
-      present: md.signature.present,
-      ...(md.signature.valid !== undefined ? { valid: md.signature.valid } : {}),
-      ...(md.signature.shape?.signatureAlgorithm
-        ? { signatureAlgorithm: md.signature.shape.signatureAlgorithm }
-        : {}),
-      ...(md.signature.shape?.digestAlgorithm ? { digestAlgorithm: md.signature.shape.digestAlgorithm } : {}),
-      ...(md.signature.signer ? { signer: certificateToJson(md.signature.signer, undefined, now) } : {}),
-      ...(md.signature.signerListed !== undefined ? { signerListed: md.signature.signerListed } : {}),
-      ...(md.signature.signerNamed ? { signerNamed: true } : {}),
-      ...(md.signature.problem ? { problem: md.signature.problem } : {}),
-    },
-    otherEntities: md.otherEntities,
-    idps: md.idps.map((idp) => {
-      const rot = rotations.find((r) => r.entityId === idp.entityId);
-      return {
-        entityId: idp.entityId,
-        ...(idp.validUntil ? { validUntil: iso(idp.validUntil) } : {}),
-        ...(idp.cacheDuration ? { cacheDuration: idp.cacheDuration } : {}),
-        ...(idp.wantAuthnRequestsSigned !== undefined
-          ? { wantAuthnRequestsSigned: idp.wantAuthnRequestsSigned }
-          : {}),
-        singleSignOn: idp.singleSignOn,
-        nameIdFormats: idp.nameIdFormats,
-        keys: idp.keys.map((k) => ({
-          use: k.use,
-          ...(k.keyName !== undefined ? { keyName: k.keyName } : {}),
-          certificate: certificateToJson(k.cert, undefined, now),
-        })),
-        signing: idp.signing.map((c) => c.sha256.toUpperCase()),
-        rollover: idp.signing.length > 1,
-        ...(idp.badCertificates.length ? { badCertificates: idp.badCertificates } : {}),
-        ...(rot
-          ? {
-              rotation: {
-                signsToday: rot.signsToday.map((c) => c.sha256.toUpperCase()),
-                ...(rot.afterRotation ? { afterRotation: rot.afterRotation.sha256.toUpperCase() } : {}),
-                configured: rot.configured.map((c) => ({
-                  sha256: c.cert.sha256.toUpperCase(),
-                  status: c.status,
-                })),
-              },
-            }
-          : {}),
-      };
-    }),
-    configured: configured.map((c) => certificateToJson(c, undefined, now)),
-    findings,
-  };
+  return run.valid ? EXIT_OK : EXIT_INVALID;
 }
 
 function certLines(c: Certificate, at: Date): Node[] {
@@ -256,15 +122,8 @@ function findingNodes(findings: SamlFinding[]): Node[] {
   });
 }
 
-function renderMetadata(
-  file: string,
-  md: MetadataReport,
-  configured: Certificate[],
-  rotations: RotationReport[],
-  findings: SamlFinding[],
-  at: Date,
-  style: Style,
-): string {
+function renderMetadata(run: SamlMetadataRun, style: Style): string {
+  const { file, md, configured, rotations, findings, at } = run;
   const nodes: Node[] = [];
   const sig = md.signature;
   nodes.push(
@@ -371,7 +230,6 @@ const CONFIGURED_TEXT: Record<RotationReport["configured"][number]["status"], st
 
 export async function runSamlVerify(file: string, opts: SamlVerifyOptions): Promise<number> {
   quietOnClosedPipe();
-  const at = parseTime(opts.at);
   let skewSeconds: number | undefined;
   if (opts.skew !== undefined) {
     skewSeconds = Number(opts.skew);
@@ -379,74 +237,25 @@ export async function runSamlVerify(file: string, opts: SamlVerifyOptions): Prom
       throw new InputError(`--skew "${opts.skew}": give whole seconds, 0 to 86400`, "usage");
     }
   }
-  const trusted = opts.cert ? certificates(opts.cert) : undefined;
-  if (opts.metadataSigner !== undefined && opts.metadata === undefined) {
-    throw new InputError("--metadata-signer needs --metadata (the metadata file it signs)", "usage");
-  }
-  const md = opts.metadata
-    ? loadMetadata(opts.metadata, at, opts.allowSha1 ?? false, undefined, opts.metadataSigner)
-    : undefined;
-  if (md && md.idps.length === 0)
-    throw new InputError(`${opts.metadata}: the metadata describes no IdP`, "bad-input");
-  const bytes = readInput(file, MAX_RESPONSE_INPUT);
-  let report: ResponseReport;
-  try {
-    report = verifyResponseWithMetadata(
-      bytes,
-      {
-        ...(trusted ? { trusted } : {}),
-        ...(opts.spEntityId !== undefined ? { spEntityId: opts.spEntityId } : {}),
-        ...(opts.acs !== undefined ? { acs: opts.acs } : {}),
-        ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
-        ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
-        at,
-        ...(skewSeconds !== undefined ? { skewSeconds } : {}),
-        allowSha1: opts.allowSha1 ?? false,
-      },
-      md,
-      opts.metadata,
-    );
-  } catch (e) {
-    return asInputError(file, e);
-  }
+  const { report, document } = verifyResponse({
+    response: file,
+    ...(opts.cert ? { trusted: opts.cert } : {}),
+    ...(opts.metadata !== undefined ? { metadata: opts.metadata } : {}),
+    ...(opts.metadataSigner !== undefined ? { metadataSigners: opts.metadataSigner } : {}),
+    ...(opts.spEntityId !== undefined ? { spEntityId: opts.spEntityId } : {}),
+    ...(opts.acs !== undefined ? { acs: opts.acs } : {}),
+    ...(opts.requestId !== undefined ? { requestId: opts.requestId } : {}),
+    ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
+    ...(opts.at !== undefined ? { at: opts.at } : {}),
+    ...(skewSeconds !== undefined ? { skewSeconds } : {}),
+    allowSha1: opts.allowSha1 ?? false,
+  });
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(verifyJson(file, report), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     process.stdout.write(renderVerify(file, report, styleFor(process.stdout)));
   }
   return report.valid ? EXIT_OK : EXIT_INVALID;
-}
-
-export function verifyJson(file: string, r: ResponseReport) {
-  const now = { now: r.at };
-  return {
-    schema: SAML_VERIFY_SCHEMA,
-    version: SAML_SCHEMA_VERSION,
-    generatedAt: iso(new Date()),
-    at: iso(r.at),
-    skewSeconds: r.skewSeconds,
-    file,
-    valid: r.valid,
-    input: r.input,
-    steps: r.steps.map((s) => ({ id: s.id, title: STEP_TITLES[s.id], status: s.status, details: s.details })),
-    findings: r.findings,
-    ...(r.response ? { response: { ...r.response, source: r.responseSource } } : {}),
-    ...(r.assertion ? { assertion: { ...r.assertion, source: r.assertionSource } } : {}),
-    signatures: r.signatures.map((s) => ({
-      on: s.on,
-      ...(s.referenceUri !== undefined ? { referenceUri: s.referenceUri } : {}),
-      ...(s.signatureAlgorithm ? { signatureAlgorithm: s.signatureAlgorithm } : {}),
-      ...(s.digestAlgorithm ? { digestAlgorithm: s.digestAlgorithm } : {}),
-      ...(s.canonicalization ? { canonicalization: s.canonicalization } : {}),
-      transforms: s.transforms,
-      valid: s.valid,
-      signerTrusted: s.signerTrusted,
-      ...(s.signer ? { signer: certificateToJson(s.signer, undefined, now) } : {}),
-      keyInfoCertificates: s.keyInfoCertificates.map((c) => c.sha256.toUpperCase()),
-      ...(s.problem ? { problem: s.problem } : {}),
-    })),
-    trusted: r.trusted.map((c) => certificateToJson(c, undefined, now)),
-  };
 }
 
 const STATUS_TAG: Record<StepStatus, { text: string; tone: Tone }> = {

@@ -27,7 +27,7 @@ import { InputError } from "../../x509/errors.js";
 import { fsReason } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { parseTimeout } from "./check.js";
-import { quietOnClosedPipe } from "./roots.js";
+import { quietOnClosedPipe, storeOptions } from "./roots.js";
 
 export interface ScanCliOptions {
   client?: string;
@@ -98,8 +98,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   const storeSpec = opts.roots ?? opts.store;
   const events = scan(linesOf(file), {
     clients,
-    ...(storeSpec ? { store: storeSpec } : {}),
-    ...(opts.storePasswordEnv ? { storePasswordEnv: opts.storePasswordEnv } : {}),
+    ...(storeSpec ? storeOptions(storeSpec, opts) : {}),
     timeoutMs,
     concurrency,
     ...(opts.fast ? { mode: "fast" as const } : {}),

@@ -1,0 +1,177 @@
+/**
+ * The verify use case: the client matrix for a chain, offline. `chainproof verify` and the web's offline
+ * chain check are its faces; `verify()` returns the document `chainproof verify --json` prints
+ * (docs/verify.md, docs/schemas/verify.schema.json).
+ *
+ * Inputs are file paths or bytes; bad input throws InputError with the message the CLI prints.
+ */
+
+import { type ClientId, type ClientMatrix, evaluateClients, resolveClients } from "../clients/index.js";
+import { readInput } from "../runtime/read-input.js";
+import type { TrustStore } from "../trust/store.js";
+import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import type { Certificate } from "../x509/certificate.js";
+import { InputError } from "../x509/errors.js";
+import { type ReadResult, readCertificates } from "../x509/input.js";
+import { resolveStore } from "./stores.js";
+import { parseAt } from "./time.js";
+
+export const VERIFY_SCHEMA = "chainproof/verify";
+export const VERIFY_SCHEMA_VERSION = 1;
+
+/** Certificates as a path (read with the input size limit), as bytes (PEM, DER, PKCS#7, …), or parsed. */
+export type CertificateInput = string | Uint8Array | readonly Certificate[];
+
+export interface VerifyOptions {
+  /** The chain as the server sends it, first = leaf. */
+  chain?: CertificateInput;
+  /** The leaf, when it is not the first of chain. */
+  leaf?: CertificateInput;
+  /** Password for a PKCS#12 / keystore chain or leaf. */
+  password?: string;
+  /** Client names ("salesforce,java", "all") or ids; default Salesforce. */
+  clients?: string | readonly ClientId[];
+  /** A store spec ("mozilla", "fpki", "file:PATH", "salesforce:PATH", …) or a resolved store; default each client's own. */
+  store?: string | TrustStore;
+  /** Password of a password-protected store (keystore, PKCS#12). */
+  storePassword?: string;
+  /** Told what a `salesforce:` list matched and did not (one line each). */
+  storeReport?: (line: string) => void;
+  /** The host name to check the leaf for. */
+  host?: string;
+  /** The IP address to check the leaf for (not with host). */
+  ip?: string;
+  /** When to judge: a Date or ISO 8601 text; default now. */
+  at?: Date | string;
+  purpose?: "server" | "client" | string;
+}
+
+/** The matrix and the store it was judged against: what a face renders as text. */
+export interface VerifyRun {
+  matrix: ClientMatrix;
+  store: TrustStore | undefined;
+  /** The leaf and the certificates sent. */
+  leaf: Certificate;
+  chain: Certificate[];
+  clients: ClientId[];
+  time: Date;
+  document: VerifyDocument;
+}
+
+export type VerifyDocument = ReturnType<typeof verifyJson>;
+
+/** The client matrix for a chain: the `chainproof verify --json` document. */
+export function verify(o: VerifyOptions): VerifyDocument {
+  return runVerify(o).document;
+}
+
+/** Judge a chain for each client, keeping the parts (see VerifyRun). */
+export function runVerify(o: VerifyOptions): VerifyRun {
+  if (!o.chain && !o.leaf)
+    throw new InputError("give the chain to check: --chain FILE (or --leaf FILE)", "usage");
+  const purpose = o.purpose ?? "server";
+  if (purpose !== "server" && purpose !== "client") {
+    throw new InputError(`--purpose "${purpose}": use server or client`, "usage");
+  }
+  const clients = typeof o.clients === "string" || !o.clients ? resolveClients(o.clients) : [...o.clients];
+  const time = parseAt(o.at);
+  const peer = peerFrom(o.host, o.ip);
+  const chain = o.chain ? certificates(o.chain, "chain", o.password) : [];
+  const leaf = o.leaf ? certificates(o.leaf, "leaf", o.password)[0] : chain[0];
+  const store =
+    typeof o.store === "string"
+      ? resolveStore(o.store, { password: o.storePassword, time, report: o.storeReport })
+      : o.store;
+  const matrix = evaluateClients({
+    leaf,
+    presented: chain.length ? chain : [leaf],
+    clients,
+    ...(store ? { stores: store } : {}),
+    ...(peer ? { host: peer } : {}),
+    time,
+    purpose,
+  });
+  return { matrix, store, leaf, chain, clients, time, document: verifyJson(matrix, store) };
+}
+
+/** The certificates of an input; a container that holds none (a PKCS#7 of CRLs, an empty keystore) is an input error. */
+function certificates(input: CertificateInput, what: string, password: string | undefined): Certificate[] {
+  if (typeof input !== "string" && !(input instanceof Uint8Array)) {
+    if (!input.length) throw new InputError(`${what} holds no certificate`, "no-certificates");
+    return [...input];
+  }
+  const source = typeof input === "string" ? input : what;
+  const bytes = typeof input === "string" ? readInput(input) : input;
+  const read = readCertificates(bytes, { source, password });
+  if (!read.certificates.length)
+    throw new InputError(`${source} holds no certificate (${emptyContainer(read)})`, "no-certificates");
+  return read.certificates.map((c) => c.cert);
+}
+
+/** What an input without certificates is, in the user's terms. */
+function emptyContainer(read: ReadResult): string {
+  const keys = read.keys.length ? `${read.keys.length} private key(s) and ` : "";
+  switch (read.container) {
+    case "pkcs7":
+      return "a PKCS#7 bundle with no certificates; one made from a CRL holds only the CRL";
+    case "pkcs12":
+      return `a PKCS#12 file with ${keys}no certificate bag`;
+    case "jks":
+    case "jceks":
+      return `a ${read.container.toUpperCase()} keystore with ${keys}no certificate entries`;
+    default:
+      return `a ${read.container.toUpperCase()} input with no certificates`;
+  }
+}
+
+function peerFrom(host: string | undefined, ip: string | undefined): PeerName | undefined {
+  if (host !== undefined && ip !== undefined) throw new InputError("give --host or --ip, not both", "usage");
+  if (ip !== undefined) {
+    const p = parsePeerName(ip);
+    if (p.kind !== "ip") throw new InputError(`--ip "${ip}" is not an IP address`, "usage");
+    return p;
+  }
+  if (host !== undefined) {
+    const p = parsePeerName(host);
+    if (p.kind === "email")
+      throw new InputError(`--host "${host}" is an e-mail address, not a host name`, "usage");
+    return p;
+  }
+  return undefined;
+}
+
+/** The --json document (docs/verify.md). */
+export function verifyJson(m: ClientMatrix, store: TrustStore | undefined) {
+  return {
+    schema: VERIFY_SCHEMA,
+    version: VERIFY_SCHEMA_VERSION,
+    trusted: m.trusted,
+    time: m.time,
+    peer: m.peer ?? null,
+    store: store
+      ? {
+          id: store.id,
+          name: store.name,
+          source: store.source,
+          roots: store.anchors.length,
+          notes: store.notes,
+        }
+      : null,
+    clients: m.clients.map((v) => ({
+      client: v.client,
+      name: v.name,
+      trusted: v.trusted,
+      status: v.status,
+      reason: v.reason ?? null,
+      error: v.error ?? null,
+      anchor: v.anchor ?? null,
+      store: v.store,
+      notes: v.notes,
+      path: v.path,
+      details: v.details,
+    })),
+    path: m.path,
+    sent: m.sent,
+    findings: m.findings,
+  };
+}
