@@ -33,10 +33,13 @@ describe("fuzz regressions replay", () => {
       };
       it(`${name}/${id} (was: ${meta.kind}, ${meta.summary.slice(0, 80)})`, () => {
         const input = new Uint8Array(readFileSync(join(dir, file)));
-        // Best of two: the first run also pays for compiling the code it reaches.
-        const first = execute(target, input);
-        const again = first.kind === "crash" ? first : execute(target, input);
-        const outcome = again.ms < first.ms ? again : first;
+        // The fastest of up to three runs, as the fuzzer confirms a stall (docs/fuzz.md): the first run also
+        // pays for compiling the code it reaches, and CPU time on a shared machine varies run to run.
+        let outcome = execute(target, input);
+        for (let run = 1; run < 3 && outcome.kind !== "crash" && outcome.ms > budgetMs(input.length); run++) {
+          const again = execute(target, input);
+          if (again.ms < outcome.ms) outcome = again;
+        }
         assert.notEqual(
           outcome.kind,
           "crash",
