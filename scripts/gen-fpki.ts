@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { FpkiRecordFields } from "../src/trust/bundled.js";
 import { writeCertificateBundle } from "./trust-bundle.js";
 
-/** Federal Common Policy CA G2 (see /work/shared/README.md and https://fpki.idmanagement.gov). */
+/** Federal Common Policy CA G2 (https://fpki.idmanagement.gov). */
 export const FCPCA_G2_SHA256 = "5F9AECC24616B2191372600DD80F6DD320C8CA5A0CEB7F09C985EBF0696934FC";
 
 export interface Tlv {

@@ -7,7 +7,7 @@
  *   target host in this scenario."
  * - "Salesforce requires certificate chains to include all intermediate certificates … Salesforce will not
  *   honor requests to add intermediate certificates to its trust list."
- *   (Salesforce Help, "Supported root certificates": the seed article in /work/shared/seed.)
+ *   (Salesforce Help, "Supported root certificates", the article this project starts from.)
  *
  * So only self-signed roots are anchors: a non-self-signed certificate in a list is ignored (and reported),
  * never used as an anchor nor to complete a chain; and a self-signed target is refused even when listed.
