@@ -343,6 +343,7 @@ export function verifyResponse(bytes: Uint8Array, opts: VerifyOptions = {}): Res
       "check the IdP's signing and the other steps with an unencrypted test Response (turn assertion encryption off for a test)",
     );
   }
+  singleChildren(root, assertions.length === 1 ? assertionEl : undefined, add);
   duplicateIds(elements.all, add);
   commentsInValues(elements, add);
 
@@ -991,6 +992,50 @@ function verifyOne(shape: SignatureShape, on: "response" | "assertion", ctx: Ver
     { reason: r.reason },
   );
   return { rep: { valid: false, signerTrusted: false, problem: msg } };
+}
+
+/**
+ * Children the schema allows at most once (SAML core 3.2.2 for the Response, 2.3.3 for the Assertion; the
+ * Signature is counted where the signatures are located). A repeated Issuer, Status, Subject or Conditions
+ * is a malformed message, and refusing it here also keeps such a document away from the signature library,
+ * whose work grows with the document (a found Response with 4,369 Issuers took 400 ms to verify).
+ */
+const SINGLE_CHILDREN: Record<"Response" | "Assertion", [string, string][]> = {
+  Response: [
+    [NS.assertion, "Issuer"],
+    [NS.protocol, "Extensions"],
+    [NS.protocol, "Status"],
+  ],
+  Assertion: [
+    [NS.assertion, "Issuer"],
+    [NS.assertion, "Subject"],
+    [NS.assertion, "Conditions"],
+    [NS.assertion, "Advice"],
+  ],
+};
+
+function singleChildren(
+  response: Element,
+  assertion: Element | undefined,
+  add: (step: StepId, code: SamlCode, severity: SamlFinding["severity"], message: string) => void,
+): void {
+  for (const [owner, el] of [
+    ["Response", response],
+    ["Assertion", assertion],
+  ] as const) {
+    if (!el) continue;
+    for (const [ns, local] of SINGLE_CHILDREN[owner]) {
+      const count = childElements(el, ns, local).length;
+      if (count > 1) {
+        add(
+          "structure",
+          "saml-malformed",
+          "error",
+          `the ${owner} holds ${count} ${local} elements; SAML core ${owner === "Response" ? "3.2.2" : "2.3.3"} allows at most one`,
+        );
+      }
+    }
+  }
 }
 
 /** Duplicated IDs reported one by one; beyond this many, the rest are counted in one more finding. */
