@@ -213,7 +213,10 @@ describe("saml hostile input within the limits: finished, in one pass", () => {
     assert.equal(r.valid, false);
     const f = r.findings.find((x) => x.code === "saml-malformed");
     assert.ok(f, JSON.stringify(r.findings));
-    assert.match(f.message, /^the Response holds 4000 Issuer elements; SAML core 3\.2\.2 allows at most one$/);
+    assert.match(
+      f.message,
+      /^the Response holds 4000 Issuer elements; SAML core 3\.2\.2 allows at most one$/,
+    );
     assert.ok(r.signatures.every((s) => s.problem === "not checked: the document's structure is refused"));
     const twoSubjects = check(sign(base().replace(/(<saml:Subject>[\s\S]*?<\/saml:Subject>)/, "$1$1")));
     assert.ok(
