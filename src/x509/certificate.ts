@@ -347,6 +347,11 @@ export class Certificate {
     this._selfSigned = value;
   }
 
+  /** `selfSigned` if it is already known (checked, or recorded), without checking the signature. */
+  get selfSignedIfKnown(): boolean | undefined {
+    return this._selfSigned;
+  }
+
   get isCA(): boolean {
     return this.basicConstraints?.ca === true;
   }
