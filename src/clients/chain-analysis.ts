@@ -103,9 +103,15 @@ const MAX_WALK = 102;
  * From `leaf`, issuer by issuer through `candidates` (the earliest candidate that issued the current
  * certificate, one whose key identifier the certificate names first), until a self-signed certificate or a
  * certificate none of them issued: how far a client gets with what it was given, before any trust store.
- * Trying the named key first keeps a shuffled pile of same-name CAs to one signature check per step.
+ * Trying the named key first keeps a shuffled pile of same-name CAs to one signature check per step. With
+ * `keyIdMismatchRejects` (OpenSSL's rule), a candidate whose key identifier contradicts the one the
+ * certificate names is not its issuer.
  */
-export function walkIssuers(leaf: Certificate, candidates: readonly Certificate[]): Certificate[] {
+export function walkIssuers(
+  leaf: Certificate,
+  candidates: readonly Certificate[],
+  keyIdMismatchRejects = false,
+): Certificate[] {
   const path: Certificate[] = [leaf];
   const used = new Set<string>([leaf.sha256]);
   const unused = (c: Certificate) => !used.has(c.sha256);
@@ -120,8 +126,14 @@ export function walkIssuers(leaf: Certificate, candidates: readonly Certificate[
   for (let cur = leaf; !selfSigned(cur) && path.length < MAX_WALK; ) {
     const kid = cur.authorityKeyIdentifier?.keyId;
     const named = kid !== undefined ? bySki.get(kid) : undefined;
+    const contradicts = (c: Certificate) =>
+      keyIdMismatchRejects &&
+      kid !== undefined &&
+      c.subjectKeyIdentifier !== undefined &&
+      c.subjectKeyIdentifier !== kid;
     const next =
-      named?.find((c) => unused(c) && issued(c, cur)) ?? candidates.find((c) => unused(c) && issued(c, cur));
+      named?.find((c) => unused(c) && issued(c, cur)) ??
+      candidates.find((c) => unused(c) && !contradicts(c) && issued(c, cur));
     if (!next) break;
     path.push(next);
     used.add(next.sha256);

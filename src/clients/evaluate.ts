@@ -372,6 +372,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
       maxDepth: maxIntermediates(profile, ctx, clientAnchors),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,
+      keyIdMismatchRejects: profile.paths.keyIdMismatchRejects ?? false,
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
@@ -402,7 +403,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     const pool = [...ctx.sent, ...extra];
     if (profile.anchors.nonSelfSigned === "issuer")
       pool.push(...clientAnchors.filter((a) => !a.cert.selfIssued).map((a) => a.cert));
-    const walked = walkIssuers(leaf, pool);
+    const walked = walkIssuers(leaf, pool, profile.paths.keyIdMismatchRejects ?? false);
     if (
       walked.length > certs.length &&
       certs.every((c, i) => walked[i] === c || walked[i].sha256 === c.sha256)
@@ -702,6 +703,7 @@ function refFor(c: Certificate, ctx: Context): CertificateRef {
 }
 
 function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context): string {
+  const profile = CLIENTS[o.verdict.client];
   switch (f.kind) {
     case "self-signed-target":
     case "self-signed-leaf":
@@ -716,6 +718,15 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       const top = f.cert ?? o.certs[o.certs.length - 1];
       if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
         return "intermediate-anchor-ignored";
+      const kid = top.authorityKeyIdentifier?.keyId;
+      if (
+        profile.paths.keyIdMismatchRejects &&
+        kid !== undefined &&
+        [...ctx.sent, ...ctx.known.map((x) => x.cert)].some(
+          (c) => c.subjectKeyIdentifier !== undefined && c.subjectKeyIdentifier !== kid && issued(c, top),
+        )
+      )
+        return "issuer-key-id-mismatch";
       const k = ctx.known.find((x) => issued(x.cert, top));
       if (k && selfSigned(k.cert)) return "untrusted-root";
       if (top === ctx.leaf || k) return "incomplete-chain";
@@ -764,6 +775,8 @@ function reasonMessage(f: Failure, code: string, o: Outcome): string {
       return `The chain leads to a root that ${name}'s trust store (${o.store.name}) does not hold.`;
     case "incomplete-chain":
       return `The chain is incomplete: nothing sent or trusted issued "${label}".`;
+    case "issuer-key-id-mismatch":
+      return `${name} does not take the certificate that signed "${label}" for its issuer: ${f.detail}.`;
     case "distrusted-ca":
       return `${name} distrusts the root of this chain for certificates issued when this one was: ${f.distrust?.reason ?? f.detail}.`;
     case "weak-signature":
@@ -788,6 +801,8 @@ const FIXES: Record<string, string> = {
   "non-root-anchor":
     "Add the root that issued the trusted intermediate to the trust store (or run OpenSSL with -partial_chain).",
   "distrusted-ca": "Replace the certificate with one from a CA the client still trusts.",
+  "issuer-key-id-mismatch":
+    "Send the issuing CA certificate whose subject key identifier is the one the certificate's authority key identifier names (the CA's current certificate for that key), or have the certificate reissued.",
   "chain-too-long":
     "Send a shorter chain: the leaf and the intermediates of one path to the root, without extra or cross-signed certificates.",
   "budget-exceeded":
@@ -892,6 +907,7 @@ function positionIn(ctx: Context, c: Certificate): number | undefined {
 
 const GAP_CODES = new Set([
   "incomplete-chain",
+  "issuer-key-id-mismatch",
   "unknown-issuer",
   "untrusted-root",
   "intermediate-anchor-ignored",

@@ -50,6 +50,12 @@ export interface PathLimits {
   maxSent?: number;
   /** The client's own limit on signature checks while building a path (Go); else CLIENT_SIGNATURE_BUDGET. */
   signatureBudget?: number;
+  /**
+   * A candidate issuer whose subjectKeyIdentifier is not the child's authorityKeyIdentifier is not an issuer
+   * at all (OpenSSL's X509_check_issued: X509_V_ERR_AKID_SKID_MISMATCH), rather than a candidate tried last
+   * (Go, Chrome) or one whose key identifiers are never read (Java, mozilla::pkix).
+   */
+  keyIdMismatchRejects?: boolean;
   source: string;
   evidence: Evidence;
 }

@@ -10,7 +10,7 @@
 import type tls from "node:tls";
 import type { ClientId } from "../clients/index.js";
 import type { DistrustRule } from "../trust/distrust.js";
-import type { BuiltCertificate, KeyPair } from "../x509/builder.js";
+import { type BuiltCertificate, buildCertificate, type KeyPair } from "../x509/builder.js";
 import { LAB_DOMAIN, type LabCert, type LabPki, labLeaf } from "./pki.js";
 
 const DAY = 86_400_000;
@@ -244,6 +244,35 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
       return { chain: [leaf.cert, c(p.pathLenSub), c(p.pathLenIca)], key: leaf.key };
     },
     expect: { all: "path-length-exceeded" },
+  },
+  {
+    name: "key-id-mismatch",
+    title: "the intermediate reissued with another key identifier than the one the leaf names",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "key-id-mismatch", p.ecIca, aia);
+      // Same name, same key, same issuer as the lab's ECC CA: only its subjectKeyIdentifier differs.
+      const ica = p.ecIca.built.cert;
+      const reissued = buildCertificate({
+        subject: ica.subject.toString(),
+        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
+        publicKey: p.ecIca.key,
+        notBefore: ica.notBefore,
+        notAfter: ica.notAfter,
+        ca: true,
+        ski: Uint8Array.from(Buffer.from("0a0b0c0d0e0f1011", "hex")),
+      });
+      return { chain: [leaf.cert, reissued], key: leaf.key };
+    },
+    // OpenSSL's X509_check_issued takes a key identifier mismatch as "not the issuer" (error 20; Node, whose
+    // chain then holds only the leaf, says 21); Java, Go, Chrome and Firefox check the signature instead.
+    expect: {
+      all: "trusted",
+      except: {
+        openssl: "issuer-key-id-mismatch",
+        curl: "issuer-key-id-mismatch",
+        node: "issuer-key-id-mismatch",
+      },
+    },
   },
   {
     name: "client-cert",

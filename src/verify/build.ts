@@ -286,8 +286,9 @@ class Search {
     const findings = [...leafFindings];
     for (;;) {
       const cur = path[path.length - 1];
+      const issuerOf = this.issuerTest(cur);
       const next = order(cur, this.graph.index.pool.find(cur.issuer), (x) => x, this.policy.timeMs).find(
-        (c) => !inPath(path, c),
+        (c) => !inPath(path, c) && issuerOf(c),
       );
       if (!next || path.length > 2 * this.policy.maxDepth + 4) break;
       path.push(next);
@@ -345,9 +346,10 @@ class Search {
     let c = this.candidates.get(cur);
     if (!c) {
       const g = this.graph.index;
-      const anchors = g.anchors.find(cur.issuer);
+      const issuerOf = this.issuerTest(cur);
+      const anchors = g.anchors.find(cur.issuer).filter((a) => issuerOf(a.cert));
       const named = g.pool.find(cur.issuer);
-      const pool = named.filter((x) => g.reachable.has(x));
+      const pool = named.filter((x) => g.reachable.has(x) && issuerOf(x));
       const distance = (x: Certificate) => g.reachable.get(x) ?? 0;
       const [likely, unlikely] = partition(
         order(cur, anchors, (x) => x.cert, this.policy.timeMs),
@@ -362,6 +364,15 @@ class Search {
       this.candidates.set(cur, c);
     }
     return c;
+  }
+
+  /**
+   * Which same-name certificates can be `cur`'s issuer at all: every one, unless the policy takes a key
+   * identifier mismatch as "not the issuer" (OpenSSL), which also spares the signature checks of the
+   * look-alikes a same-name chain or a cross-signed mesh offers at every step.
+   */
+  private issuerTest(cur: Certificate): (c: Certificate) => boolean {
+    return this.policy.keyIdMismatchRejects ? (c) => !contradictsKeyId(cur, c) : () => true;
   }
 
   /** Returns true once a valid path is found. */
@@ -459,8 +470,15 @@ class Search {
 
   private noIssuer(cur: Certificate, sameName: number): RawFinding {
     const issuer = printable(cur.issuer.toString(), 200);
-    const detail =
-      sameName > 0
+    const mismatched = this.policy.keyIdMismatchRejects
+      ? [
+          ...this.graph.index.pool.find(cur.issuer),
+          ...this.graph.index.anchors.find(cur.issuer).map((a) => a.cert),
+        ].filter((c) => contradictsKeyId(cur, c))
+      : [];
+    const detail = mismatched.length
+      ? `its subject key identifier ${mismatched[0].subjectKeyIdentifier} is not ${cur.authorityKeyIdentifier?.keyId}, the authority key identifier of the certificate it signed (${mismatched.length} certificate(s) named ${issuer})`
+      : sameName > 0
         ? `${sameName} certificate(s) are named ${issuer}, the issuer, but none of them leads to a trust anchor`
         : selfIssued(cur)
           ? `the certificate is self-issued (${issuer}) and is not among the trust anchors`

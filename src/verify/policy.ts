@@ -60,6 +60,11 @@ export interface Policy {
    * sub-CA count do (default false: RFC 5280 §6.1.4 (l) does not count them).
    */
   depthCountsSelfIssued?: boolean;
+  /**
+   * A candidate issuer whose subjectKeyIdentifier differs from the child's authorityKeyIdentifier keyIdentifier
+   * is not an issuer (OpenSSL's X509_check_issued); by default (RFC 5280, Go, Chrome) it is tried last.
+   */
+  keyIdMismatchRejects?: boolean;
   /** Key usages the leaf must assert when it has a keyUsage extension. */
   requiredKeyUsage?: KeyUsageName[];
   /**
@@ -120,6 +125,7 @@ export interface ResolvedPolicy extends Policy {
   requiredEku: string[];
   maxDepth: number;
   depthCountsSelfIssued: boolean;
+  keyIdMismatchRejects: boolean;
   budget: Budget;
   ignoreSet: Set<FindingCode>;
   pedantic: boolean;
@@ -155,6 +161,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
     depthCountsSelfIssued: p.depthCountsSelfIssued ?? false,
+    keyIdMismatchRejects: p.keyIdMismatchRejects ?? false,
     budget: p.budget ? { ...DEFAULT_BUDGET, ...p.budget } : DEFAULT_BUDGET,
     ignoreSet: p.ignore?.length ? new Set(p.ignore) : EMPTY,
     pedantic: p.pedantic ?? false,

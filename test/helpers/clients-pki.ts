@@ -78,6 +78,8 @@ export interface IssueOptions {
   scts?: Date[];
   /** Leave out the EKU extension (default: leaves carry serverAuth, clientAuth). */
   noEku?: boolean;
+  /** The subjectKeyIdentifier to write (default: the SHA-1 of the key). */
+  ski?: Uint8Array;
 }
 
 const DAY = 86_400_000;
@@ -112,6 +114,7 @@ export function issue(o: IssueOptions): TestCert {
     keyUsage: o.ca ? undefined : ["digitalSignature", "keyEncipherment"],
     eku: o.ca || o.noEku ? undefined : ["serverAuth", "clientAuth"],
     aki: true,
+    ...(o.ski ? { ski: o.ski } : {}),
     san: san.length ? san : undefined,
     aia: o.caIssuers ? { caIssuers: o.caIssuers } : undefined,
     sctList: o.scts?.map((t, i) => ({ logId: new Uint8Array(32).fill(i + 1), timestamp: t, signature: sig })),
@@ -234,6 +237,17 @@ export function situations(): Situation[] {
     notAfter: days(-1),
   });
   const expiredSelfSigned = issue({ cn: HOST, dns: [HOST], notBefore: days(-100), notAfter: days(-1) });
+  // The intermediate reissued for the same key with another subjectKeyIdentifier: the leaf's AKI names the
+  // first one. OpenSSL (and so curl and Node) does not take it for the leaf's issuer ([run] 3.0.19, Node 20).
+  const reissuedInt = issue({
+    cn: a.intermediate.cn,
+    org: "chainproof tests",
+    ca: true,
+    pathLen: 0,
+    issuer: a.root,
+    key: a.intermediate.key,
+    ski: Uint8Array.from(Buffer.from("0a0b0c0d0e0f1011", "hex")),
+  });
 
   return [
     {
@@ -243,6 +257,19 @@ export function situations(): Situation[] {
       host: HOST,
       expect: ALL("trusted"),
       codes: [],
+    },
+    {
+      name: "intermediate whose key identifier is not the one the leaf names",
+      trust: [a.root],
+      chain: [a.leaf, reissuedInt],
+      host: HOST,
+      expect: { ...ALL("trusted"), openssl: "untrusted", curl: "untrusted", node: "untrusted" },
+      codes: [],
+      reasons: {
+        openssl: "issuer-key-id-mismatch",
+        curl: "issuer-key-id-mismatch",
+        node: "issuer-key-id-mismatch",
+      },
     },
     {
       name: "missing intermediate",
