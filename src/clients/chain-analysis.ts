@@ -142,6 +142,9 @@ export function walkIssuers(
   return path;
 }
 
+/** Stray (unrelated or repeated) certificates reported one by one; the rest are counted in one more finding. */
+export const MAX_STRAY_FINDINGS = 20;
+
 export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
   const { leaf, time } = input;
   const list = sentChain(leaf, input.presented);
@@ -172,10 +175,16 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
             : "unrelated";
     return { position: i + 1, cert, role };
   });
-  const positionOf = (c: Certificate): number | undefined =>
-    sent.find((s) => s.cert.sha256 === c.sha256)?.position;
+  // First sent entry per certificate, and first that is not a duplicate: looked up for every finding.
+  const firstSent = new Map<string, (typeof sent)[number]>();
+  const firstKept = new Map<string, (typeof sent)[number]>();
+  for (const s of sent) {
+    if (!firstSent.has(s.cert.sha256)) firstSent.set(s.cert.sha256, s);
+    if (s.role !== "duplicate" && !firstKept.has(s.cert.sha256)) firstKept.set(s.cert.sha256, s);
+  }
+  const positionOf = (c: Certificate): number | undefined => firstSent.get(c.sha256)?.position;
   const refOf = (c: Certificate): CertificateRef => {
-    const s = sent.find((x) => x.cert.sha256 === c.sha256 && x.role !== "duplicate");
+    const s = firstKept.get(c.sha256);
     const role: CertificateRef["role"] =
       c.sha256 === leaf.sha256
         ? "leaf"
@@ -201,7 +210,12 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
       data: { order: sentPath.map((c) => positionOf(c)) },
     });
   }
+  // One finding per stray certificate up to a point, then one that counts the rest: a server that sends
+  // 1,500 cross-signs should get a readable report (and the matrix's per-client columns), not 1,500 lines.
+  let strays = 0;
+  const strayTotal = sent.filter((s) => s.role === "duplicate" || s.role === "unrelated").length;
   for (const s of sent) {
+    if ((s.role === "duplicate" || s.role === "unrelated") && ++strays > MAX_STRAY_FINDINGS) continue;
     if (s.role === "duplicate") {
       findings.push({
         code: "duplicate-certificate",
@@ -219,6 +233,19 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
         certificate: certRef(s.cert, "unrelated", s.position),
       });
     }
+  }
+  if (strayTotal > MAX_STRAY_FINDINGS) {
+    const rest = sent
+      .filter((s) => s.role === "duplicate" || s.role === "unrelated")
+      .slice(MAX_STRAY_FINDINGS);
+    const unrelated = rest.filter((s) => s.role === "unrelated").length;
+    findings.push({
+      code: "unrelated-certificate",
+      severity: "warning",
+      message: `${rest.length} more certificates sent are not part of the chain (${unrelated} unrelated, ${rest.length - unrelated} repeated), #${rest[0].position} to #${rest[rest.length - 1].position}.`,
+      fix: "Send only the leaf and the intermediates of one path to the root, in order.",
+      data: { more: rest.length, unrelated, duplicates: rest.length - unrelated },
+    });
   }
   if (rootSent) {
     findings.push({

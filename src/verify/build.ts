@@ -283,15 +283,25 @@ class Search {
   private walk(leaf: Certificate, leafFindings: RawFinding[]): void {
     if (this.attempts.some((a) => a.anchor)) return;
     const path = [leaf];
+    // RFC 4158 §5.2 loop detection (the same certificate, or the same subject and key, never twice), kept as
+    // sets: a walk through 200 look-alikes would otherwise compare each candidate with the whole path.
+    const certsOnPath = new Set([leaf.sha256]);
+    const keysOnPath = new Map<string, Certificate[]>([[signatureKey(leaf), [leaf]]]);
     const findings = [...leafFindings];
     for (;;) {
       const cur = path[path.length - 1];
       const issuerOf = this.issuerTest(cur);
-      const next = order(cur, this.graph.index.pool.find(cur.issuer), (x) => x, this.policy.timeMs).find(
-        (c) => !inPath(path, c) && issuerOf(c),
-      );
+      const next = firstInOrder(cur, this.graph.index.pool.find(cur.issuer), this.policy.timeMs, (c) => {
+        if (certsOnPath.has(c.sha256)) return false;
+        if (keysOnPath.get(signatureKey(c))?.some((p) => sameName(p.subject, c.subject))) return false;
+        return issuerOf(c);
+      });
       if (!next || path.length > 2 * this.policy.maxDepth + 4) break;
       path.push(next);
+      certsOnPath.add(next.sha256);
+      const sameKey = keysOnPath.get(signatureKey(next));
+      if (sameKey) sameKey.push(next);
+      else keysOnPath.set(signatureKey(next), [next]);
       findings.push(...this.checks.get(next, "ca"));
     }
     if (path.length === 1) return;
@@ -687,13 +697,25 @@ function partition<T>(list: T[], keep: (x: T) => boolean): [T[], T[]] {
   return [yes, no];
 }
 
-/** RFC 4158 §5.2 loop detection: the same certificate, or the same subject and key, may not appear twice. */
-function inPath(path: Certificate[], c: Certificate): boolean {
-  for (const p of path) {
-    if (sameCert(p, c)) return true;
-    if (bytesEqual(p.publicKey.spki, c.publicKey.spki) && sameName(p.subject, c.subject)) return true;
+/**
+ * `order(child, list, …).find(accept)`, without ordering the whole list when a candidate valid at `timeMs`
+ * carries the key identifier `child` names and is accepted: it would come first.
+ */
+function firstInOrder(
+  child: Certificate,
+  list: Certificate[],
+  timeMs: number,
+  accept: (c: Certificate) => boolean,
+): Certificate | undefined {
+  const kid = child.authorityKeyIdentifier?.keyId;
+  if (kid !== undefined) {
+    for (const c of list) {
+      if (c.subjectKeyIdentifier !== kid) continue;
+      if (timeMs < c.notBefore.getTime() || timeMs > c.notAfter.getTime()) continue;
+      if (accept(c)) return c;
+    }
   }
-  return false;
+  return order(child, list, (x) => x, timeMs).find(accept);
 }
 
 /**

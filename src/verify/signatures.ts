@@ -61,7 +61,7 @@ export function selfSigned(c: Certificate): boolean {
   // again cost a verdict against the default store ~120 ms.
   const known = c.selfSignedIfKnown;
   if (known !== undefined) return known;
-  const answer = selfIssued(c) && checkSignature(c, c).ok;
+  const answer = selfIssued(c) && !c.namesAnotherSigner && checkSignature(c, c).ok;
   c.recordSelfSigned(answer);
   return answer;
 }

@@ -330,12 +330,22 @@ export class Certificate {
     return namesMatch(this.issuer, this.subject);
   }
 
-  /** Self-issued and its signature verifies with its own key. */
+  /**
+   * Self-issued, not naming another key as its signer, and its signature verifies with its own key. The
+   * middle test is OpenSSL's (a certificate whose authorityKeyIdentifier is not its own subjectKeyIdentifier
+   * is not self-signed there: EXFLAG_SS), and it spares a signature check for each CA of a same-name chain.
+   */
   get selfSigned(): boolean {
     if (this._selfSigned === undefined) {
-      this._selfSigned = this.selfIssued && verifySignature(this, this) === true;
+      this._selfSigned = this.selfIssued && !this.namesAnotherSigner && verifySignature(this, this) === true;
     }
     return this._selfSigned;
+  }
+
+  /** Its authorityKeyIdentifier names a key identifier other than its own subjectKeyIdentifier. */
+  get namesAnotherSigner(): boolean {
+    const kid = this.authorityKeyIdentifier?.keyId;
+    return kid !== undefined && this.subjectKeyIdentifier !== undefined && kid !== this.subjectKeyIdentifier;
   }
 
   /**
