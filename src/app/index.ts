@@ -4,7 +4,7 @@
  */
 
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
-export { type DecodeInput, type DecodeOptions, decode } from "./decode.js";
+export { type DecodeInput, type DecodeOptions, decode, type OpenedDecodeInput } from "./decode.js";
 export * from "./keys.js";
 export {
   type SamlInput,
