@@ -17,3 +17,7 @@ export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions,
 export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";
 export { type CertificateInput, type VerifyDocument, type VerifyOptions, verify } from "./verify.js";
+// Bad input of every kind throws an InputError (or a subclass). These are the very classes chainproof/x509
+// exports, so `instanceof` holds whichever entry a caller imports them from.
+export { BadPasswordError, InputError, LimitError } from "../x509/errors.js";
+export { NeedPasswordError } from "../x509/input.js";
