@@ -122,6 +122,7 @@ describe("the npm package", () => {
     assert.ok(paths.includes("dist/src/app/index.d.ts"), "the API's declarations are packed");
     assert.ok(paths.includes("dist/src/x509/index.js"), "chainproof/x509 is packed");
     assert.ok(paths.includes("bin/chainproof.js"), "the CLI is packed");
+    assert.ok(paths.includes("LICENSE"), "the MIT licence that package.json names is packed");
     assert.ok(paths.includes("dist/web/index.html"), "the web app is packed");
     assert.deepEqual(
       paths.filter((p) => p.startsWith("dist/test") || p.startsWith("test/") || p.startsWith("src/")),
@@ -150,6 +151,7 @@ describe("the npm package", () => {
     });
     assert.doesNotMatch(installed.stderr, /EBADENGINE/, "every package supports this Node");
     assert.deepEqual(readdirSync(join(project, "node_modules", "chainproof")).sort(), [
+      "LICENSE",
       "README.md",
       "bin",
       "data",
