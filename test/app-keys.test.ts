@@ -28,6 +28,7 @@ import { type CliResult, ROOT, runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/openssl.js";
 
 const PASS = "app test passphrase";
+const DAY = 86_400_000;
 const tmp = tempDir("chainproof-app-keys-");
 after(() => tmp.cleanup());
 
@@ -88,6 +89,26 @@ describe("app: keystore", () => {
       ],
     );
     assert.deepEqual(keyEntryJson(ks.require("Api_Client")), await cliJson(home, ["show", "Api_Client"]));
+    // What the web's keystore page shows: where each entry stands, and the request waiting for the CA.
+    assert.deepEqual(
+      fromApp.entries.map((e) => [e.name, e.status, e.csrPem]),
+      [
+        ["Api_Client", "valid", null],
+        ["Mtls_Cert", "pending", pending.csrPem],
+      ],
+    );
+  });
+
+  it("keyEntryJson status: expiring under 30 days left, expired after notAfter", () => {
+    const entry = ks.require("Api_Client");
+    const notAfter = entry.notAfter!.getTime();
+    const at = (ms: number) => keyEntryJson(entry, ms);
+    assert.deepEqual([at(notAfter - 31 * DAY).status, at(notAfter - 31 * DAY).daysToExpiry], ["valid", 31]);
+    assert.deepEqual(
+      [at(notAfter - 29 * DAY).status, at(notAfter - 29 * DAY).daysToExpiry],
+      ["expiring", 29],
+    );
+    assert.deepEqual([at(notAfter + DAY).status, at(notAfter + DAY).daysToExpiry], ["expired", -1]);
   });
 
   it("renewKey: a self-signed entry at once (generation 2), as `keys list` then shows", async () => {

@@ -25,8 +25,17 @@ const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 
 /** The example a library user would write: check an endpoint against their own roots, print the document. */
 const EXAMPLE = `import { readFileSync } from "node:fs";
-import { type CheckDocument, check, resolveStore } from "chainproof";
+import { type CheckDocument, check, InputError as AppInputError, resolveStore } from "chainproof";
 import { type Certificate, InputError, readCertificates } from "chainproof/x509";
+
+// Bad input throws InputError, the same class from either entry, with a stable code.
+let badStore = "";
+try {
+  resolveStore("no-such-store");
+} catch (e) {
+  if (!(e instanceof AppInputError && e instanceof InputError)) throw e;
+  badStore = e.code;
+}
 
 const [target, rootsFile] = process.argv.slice(2);
 if (!target || !rootsFile) throw new InputError("usage: example HOST:PORT ROOTS.pem");
@@ -36,7 +45,7 @@ const roots: Certificate[] = readCertificates(readFileSync(rootsFile), { source:
 const store = resolveStore(\`file:\${rootsFile}\`);
 const doc: CheckDocument = await check({ target, store, clients: "salesforce,java", aia: false });
 const trusted: boolean = doc.trusted;
-process.stdout.write(JSON.stringify({ roots: roots.length, anchors: store.anchors.length, trusted, doc }));
+process.stdout.write(JSON.stringify({ roots: roots.length, anchors: store.anchors.length, trusted, badStore, doc }));
 `;
 
 const TSCONFIG = {
@@ -113,6 +122,7 @@ describe("the npm package", () => {
     assert.ok(paths.includes("dist/src/app/index.d.ts"), "the API's declarations are packed");
     assert.ok(paths.includes("dist/src/x509/index.js"), "chainproof/x509 is packed");
     assert.ok(paths.includes("bin/chainproof.js"), "the CLI is packed");
+    assert.ok(paths.includes("LICENSE"), "the MIT licence that package.json names is packed");
     assert.ok(paths.includes("dist/web/index.html"), "the web app is packed");
     assert.deepEqual(
       paths.filter((p) => p.startsWith("dist/test") || p.startsWith("test/") || p.startsWith("src/")),
@@ -141,6 +151,7 @@ describe("the npm package", () => {
     });
     assert.doesNotMatch(installed.stderr, /EBADENGINE/, "every package supports this Node");
     assert.deepEqual(readdirSync(join(project, "node_modules", "chainproof")).sort(), [
+      "LICENSE",
       "README.md",
       "bin",
       "data",
@@ -171,6 +182,7 @@ describe("the npm package", () => {
     assert.equal(result.roots, 1);
     assert.equal(result.anchors, 1);
     assert.equal(result.trusted, true);
+    assert.equal(result.badStore, "bad-store", "InputError from the main entry, with its code");
     assert.deepEqual(stable(result.doc), stable(JSON.parse(cli.stdout)));
   });
 });

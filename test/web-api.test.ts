@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { listKeys, openKeystore } from "../src/app/keys.js";
 import { csvField } from "../src/web/check.js";
 import { TOKEN_HELP } from "../src/web/security.js";
 import { createWebServer, openApiDocument } from "../src/web/server.js";
@@ -709,6 +710,7 @@ describe("web: keystore", () => {
     assert.equal(csr.statusCode, 200, csr.body);
     assert.match(csr.json().csrPem, /BEGIN CERTIFICATE REQUEST/);
     assert.equal(csr.json().entry.status, "pending");
+    assert.equal(csr.json().entry.csrPem, csr.json().csrPem, "the entry carries its pending request");
     // The CA's answer, signed by the test intermediate, with the chain.
     const { parseCsr } = await import("../src/x509/builder.js");
     const req = parseCsr(
@@ -748,6 +750,13 @@ describe("web: keystore", () => {
         .sort(),
       ["Api_Client", "Mtls_Cert"],
     );
+    // The entries are the documents `chainproof keys list --json` prints (src/app/keys.ts).
+    const ks = await openKeystore({ path: join(home, "keystore.db"), write: false });
+    try {
+      assert.deepEqual(list.json().entries, listKeys(ks).entries);
+    } finally {
+      ks.close();
+    }
     const gone = await api.del("/api/keys/Mtls_Cert");
     assert.equal(gone.statusCode, 200);
     const again = await api.del("/api/keys/Mtls_Cert");

@@ -17,8 +17,18 @@ import {
 } from "../x509/input.js";
 import { type DecodeDocument, type DecodeErrorJson, decodeDocument } from "../x509/json.js";
 
-/** A file path ("-" for standard input), or bytes a library user holds with the name to report them by. */
-export type DecodeInput = string | { name: string; bytes: Uint8Array };
+/**
+ * A file path ("-" for standard input); bytes a library user holds, with the name to report them by; or
+ * an input already opened (readCertificates): the web app opens uploads in a worker pool, off the event
+ * loop, and hands over the result, so that every face builds the document here.
+ */
+export type DecodeInput = string | { name: string; bytes: Uint8Array } | OpenedDecodeInput;
+
+/** An input its caller has read and opened already: decoded as it is, with no password asked. */
+export interface OpenedDecodeInput {
+  name: string;
+  opened: ReadResult;
+}
 
 export interface DecodeOptions {
   /** The inputs, decoded in order. */
@@ -66,6 +76,10 @@ export async function runDecode(o: DecodeOptions): Promise<DecodeRun> {
         continue;
       }
       stdinUsed = true;
+    }
+    if (typeof input !== "string" && "opened" in input) {
+      inputs.push({ name: input.name, result: input.opened });
+      continue;
     }
     const name = typeof input === "string" ? input : input.name;
     const bytes = () => (typeof input === "string" ? readInput(input) : input.bytes);

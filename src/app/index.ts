@@ -3,8 +3,12 @@
  * taking plain typed options and returning the document the CLI's `--json` prints.
  */
 
+// Bad input of every kind throws an InputError (or a subclass). These are the very classes chainproof/x509
+// exports, so `instanceof` holds whichever entry a caller imports them from.
+export { BadPasswordError, InputError, LimitError } from "../x509/errors.js";
+export { NeedPasswordError } from "../x509/input.js";
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
-export { type DecodeInput, type DecodeOptions, decode } from "./decode.js";
+export { type DecodeInput, type DecodeOptions, decode, type OpenedDecodeInput } from "./decode.js";
 export * from "./keys.js";
 export {
   type SamlInput,

@@ -70,6 +70,24 @@ export function daysToExpiry(e: Entry, now: number): number | undefined {
   return e.notAfter ? Math.floor((e.notAfter.getTime() - now) / DAY) : undefined;
 }
 
+/** Fewer whole days left than this: the entry is "expiring" (time to renew). */
+export const EXPIRING_DAYS = 30;
+
+export type KeyStatus = "pending" | "expired" | "expiring" | "valid";
+
+/** Where an entry stands: waiting for the CA (no certificate yet), expired, expiring soon, or valid. */
+export function keyStatus(e: Entry, now: number): KeyStatus {
+  const left = daysToExpiry(e, now);
+  if (left === undefined) return "pending";
+  return left < 0 ? "expired" : left < EXPIRING_DAYS ? "expiring" : "valid";
+}
+
+/** The request waiting for the CA's answer, as PEM: a renewal's, else a csr-pending entry's; null if none. */
+function pendingCsrPem(e: Entry): string | null {
+  const csr = e.pending?.csr ?? e.csr;
+  return csr ? toPem(csr, "CERTIFICATE REQUEST") : null;
+}
+
 /** One entry as `keys show --json` (and create, import-signed, renew --json) print it. */
 export function keyEntryJson(e: Entry, now = Date.now()) {
   return {
@@ -82,12 +100,14 @@ export function keyEntryJson(e: Entry, now = Date.now()) {
     notBefore: e.notBefore?.toISOString() ?? null,
     notAfter: e.notAfter?.toISOString() ?? null,
     daysToExpiry: daysToExpiry(e, now) ?? null,
+    status: keyStatus(e, now),
     sha256: e.chain[0]?.sha256 ?? null,
     spkiSha256: e.spkiSha256,
     sans: (e.chain[0]?.subjectAltName ?? []).map((n) => `${n.type}:${n.value}`),
     chain: e.chain.map(certJson),
     pendingRequest: e.kind === "csr-pending" || e.pending !== undefined,
     pendingNewKey: e.pending?.newKey ?? false,
+    csrPem: pendingCsrPem(e),
     generation: e.generation,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),

@@ -21,12 +21,13 @@ import {
   importKeys,
   importSignedCertificate,
   installKeyOnTarget,
+  keyEntryJson,
+  listKeys,
   type NewKeyOptions,
   renewKey,
 } from "../app/keys.js";
-import { CREATE_KEYS, type Entry, Keystore, keystoreHome, type Outcome } from "../keystore/index.js";
+import { CREATE_KEYS, Keystore, keystoreHome, type Outcome } from "../keystore/index.js";
 import { DB_FILE } from "../keystore/store.js";
-import { toPem } from "../x509/pem.js";
 import {
   ApiError,
   errorSchema,
@@ -38,9 +39,6 @@ import {
 } from "./inputs.js";
 import { certificatesOf } from "./routes.js";
 import { ERRORS, route, type WebContext } from "./server.js";
-import { iso } from "./stores.js";
-
-const DAY = 86_400_000;
 
 class KeystoreHolder {
   private writable?: Keystore;
@@ -112,41 +110,9 @@ class KeystoreHolder {
   }
 }
 
-function entryView(e: Entry, now: Date) {
-  const leaf = e.chain[0];
-  const daysLeft = e.notAfter ? Math.floor((e.notAfter.getTime() - now.getTime()) / DAY) : null;
-  return {
-    name: e.name,
-    label: e.label,
-    kind: e.kind,
-    key: e.key,
-    exportable: e.exportable,
-    subject: e.subject,
-    notBefore: e.notBefore ? iso(e.notBefore) : null,
-    notAfter: e.notAfter ? iso(e.notAfter) : null,
-    daysLeft,
-    status: daysLeft === null ? "pending" : daysLeft < 0 ? "expired" : daysLeft < 30 ? "expiring" : "valid",
-    generation: e.generation,
-    createdAt: iso(e.createdAt),
-    updatedAt: iso(e.updatedAt),
-    spkiSha256: e.spkiSha256,
-    chain: e.chain.map((c) => ({
-      subject: c.subject.toString(),
-      issuer: c.issuer.toString(),
-      notAfter: iso(c.notAfter),
-      sha256: c.sha256.toUpperCase(),
-      selfSigned: c.selfSigned,
-    })),
-    ...(leaf ? { dnsNames: leaf.dnsNames } : {}),
-    ...(e.csr ? { csrPem: toPem(e.csr, "CERTIFICATE REQUEST") } : {}),
-    ...(e.pending
-      ? { pending: { csrPem: toPem(e.pending.csr, "CERTIFICATE REQUEST"), newKey: e.pending.newKey } }
-      : {}),
-  };
-}
-
-function outcomeView(o: Outcome, now: Date) {
-  return { entry: entryView(o.entry, now), warnings: o.warnings, notes: o.notes };
+/** An operation's answer: the entry as `keys show --json` prints it (docs/schemas/keys-list.schema.json). */
+function outcomeView(o: Outcome, now: number) {
+  return { entry: keyEntryJson(o.entry, now), warnings: o.warnings, notes: o.notes };
 }
 
 const nameParams = {
@@ -199,9 +165,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       responses: { 200: { description: "Entries", schema: { type: "object" } } },
     },
     async () => {
-      const now = new Date();
-      const entries = await holder.read((ks) => ks.list());
-      return { ...(await status()), entries: entries.map((e) => entryView(e, now)) };
+      const { entries } = await holder.read((ks) => listKeys(ks));
+      return { ...(await status()), entries };
     },
   );
 
@@ -260,7 +225,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     async (req) => {
       const b = req.body as NewKeyOptions & { days?: number };
       const o = await createSelfSignedKey(holder.write(), b);
-      return outcomeView(o, new Date());
+      return outcomeView(o, Date.now());
     },
   );
 
@@ -281,7 +246,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
     },
     async (req) => {
       const o = await createKeyRequest(holder.write(), req.body as NewKeyOptions);
-      return { ...outcomeView(o, new Date()), csrPem: o.csrPem };
+      return { ...outcomeView(o, Date.now()), csrPem: o.csrPem };
     },
   );
 
@@ -313,7 +278,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       const certs = certificatesOf(b.file, "file");
       const o = await importSignedCertificate(holder.write(), name, certs, { force: b.force });
       return {
-        ...outcomeView(o, new Date()),
+        ...outcomeView(o, Date.now()),
         chain: {
           complete: o.report.complete,
           publicRoot: o.report.publicRoot,
@@ -353,7 +318,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
         password: b.file.password,
         opened: openedContainer(b.file),
       });
-      const now = new Date();
+      const now = Date.now();
       return { imported: out.map((o) => outcomeView(o, now)) };
     },
   );
@@ -377,7 +342,7 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
       const { name } = req.params as { name: string };
       const b = req.body as { newKey?: boolean; days?: number };
       const o = await renewKey(holder.write(), { name, ...b });
-      return { ...outcomeView(o, new Date()), ...(o.csrPem ? { csrPem: o.csrPem } : {}) };
+      return { ...outcomeView(o, Date.now()), ...(o.csrPem ? { csrPem: o.csrPem } : {}) };
     },
   );
 

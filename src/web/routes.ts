@@ -3,6 +3,7 @@
  * keystore (./keys.ts). Each handler turns a JSON body into engine calls and the result into JSON.
  */
 
+import { decode } from "../app/decode.js";
 import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
 import { runVerify } from "../app/verify.js";
 import { CLIENT_IDS, CLIENTS, type ClientId } from "../clients/index.js";
@@ -234,7 +235,7 @@ function decodeRoutes(ctx: WebContext): void {
       const { file } = req.body as { file: FilePayload };
       const read = readPayload(file, "file");
       return {
-        document: decodeDocument(read.certificates),
+        document: await decode({ inputs: [{ name: sourceName(file, "file"), opened: read }] }),
         container: read.container,
         keys: read.keys.length,
         skippedPemBlocks: read.skippedPemBlocks,

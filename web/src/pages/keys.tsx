@@ -14,19 +14,20 @@ import {
   useSession,
 } from "../ui";
 
+/** One entry as `chainproof keys show --json` prints it (docs/schemas/keys-list.schema.json): the fields used here. */
 interface EntryView {
   name: string;
   label: string;
   kind: "self-signed" | "csr-pending" | "ca-signed";
-  key: { type: string; size: number; algorithm: string };
+  key: { type: string; size: number };
   exportable: boolean;
   subject: string;
   notAfter: string | null;
-  daysLeft: number | null;
+  daysToExpiry: number | null;
   status: "pending" | "expired" | "expiring" | "valid";
   chain: { subject: string; issuer: string; notAfter: string; sha256: string }[];
-  csrPem?: string;
-  pending?: { csrPem: string; newKey: boolean };
+  pendingRequest: boolean;
+  csrPem: string | null;
 }
 
 interface KeysAnswer {
@@ -53,9 +54,9 @@ const STATUS: Record<EntryView["status"], Tone> = {
 };
 
 function expiryText(e: EntryView): string {
-  if (e.daysLeft === null) return "waiting for the CA";
-  if (e.daysLeft < 0) return `expired ${-e.daysLeft} days ago`;
-  return `${e.daysLeft} days left`;
+  if (e.daysToExpiry === null) return "waiting for the CA";
+  if (e.daysToExpiry < 0) return `expired ${-e.daysToExpiry} days ago`;
+  return `${e.daysToExpiry} days left`;
 }
 
 function Unlock({ status, onDone }: { status: KeysAnswer; onDone: () => void }) {
@@ -407,7 +408,7 @@ function SignedForm({ e, onDone }: { e: EntryView; onDone: () => void }) {
 function EntryRow({ e, onChange }: { e: EntryView; onChange: () => void }) {
   const [open, setOpen] = useState(false);
   const job = useJob<unknown>();
-  const csr = e.pending?.csrPem ?? e.csrPem;
+  const csr = e.csrPem;
   return (
     <li class="entry">
       <div class="entry-head">
@@ -446,7 +447,7 @@ function EntryRow({ e, onChange }: { e: EntryView; onChange: () => void }) {
             </p>
           )}
           {e.chain.length > 0 && <ExportForm e={e} />}
-          {(e.kind === "csr-pending" || e.pending) && <SignedForm e={e} onDone={onChange} />}
+          {e.pendingRequest && <SignedForm e={e} onDone={onChange} />}
           <div class="actions">
             <button
               type="button"
