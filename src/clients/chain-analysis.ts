@@ -104,13 +104,13 @@ const MAX_WALK = 102;
  * certificate, one whose key identifier the certificate names first), until a self-signed certificate or a
  * certificate none of them issued: how far a client gets with what it was given, before any trust store.
  * Trying the named key first keeps a shuffled pile of same-name CAs to one signature check per step. With
- * `keyIdMismatchRejects` (OpenSSL's rule), a candidate whose key identifier contradicts the one the
+ * `keyIdMismatchRefused` (OpenSSL's rule), a candidate whose key identifier contradicts the one the
  * certificate names is not its issuer.
  */
 export function walkIssuers(
   leaf: Certificate,
   candidates: readonly Certificate[],
-  keyIdMismatchRejects = false,
+  keyIdMismatchRefused = false,
 ): Certificate[] {
   const path: Certificate[] = [leaf];
   const used = new Set<string>([leaf.sha256]);
@@ -127,7 +127,7 @@ export function walkIssuers(
     const kid = cur.authorityKeyIdentifier?.keyId;
     const named = kid !== undefined ? bySki.get(kid) : undefined;
     const contradicts = (c: Certificate) =>
-      keyIdMismatchRejects &&
+      keyIdMismatchRefused &&
       kid !== undefined &&
       c.subjectKeyIdentifier !== undefined &&
       c.subjectKeyIdentifier !== kid;

@@ -372,7 +372,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
       maxDepth: maxIntermediates(profile, ctx, clientAnchors),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,
-      keyIdMismatchRejects: profile.paths.keyIdMismatchRejects ?? false,
+      keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
@@ -403,7 +403,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     const pool = [...ctx.sent, ...extra];
     if (profile.anchors.nonSelfSigned === "issuer")
       pool.push(...clientAnchors.filter((a) => !a.cert.selfIssued).map((a) => a.cert));
-    const walked = walkIssuers(leaf, pool, profile.paths.keyIdMismatchRejects ?? false);
+    const walked = walkIssuers(leaf, pool, profile.paths.keyIdMismatch === "refused");
     if (
       walked.length > certs.length &&
       certs.every((c, i) => walked[i] === c || walked[i].sha256 === c.sha256)
@@ -572,7 +572,9 @@ function classify(
     );
   }
   switch (f.code) {
+    case "issuer-key-id-mismatch":
     case "no-path-to-trust-anchor": {
+      if (f.code === "issuer-key-id-mismatch") failure.keyIdMismatch = true;
       const top = certs[certs.length - 1];
       failure.cert = top;
       failure.role = top === ctx.leaf ? "leaf" : "intermediate";
@@ -703,7 +705,6 @@ function refFor(c: Certificate, ctx: Context): CertificateRef {
 }
 
 function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context): string {
-  const profile = CLIENTS[o.verdict.client];
   switch (f.kind) {
     case "self-signed-target":
     case "self-signed-leaf":
@@ -718,15 +719,7 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       const top = f.cert ?? o.certs[o.certs.length - 1];
       if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
         return "intermediate-anchor-ignored";
-      const kid = top.authorityKeyIdentifier?.keyId;
-      if (
-        profile.paths.keyIdMismatchRejects &&
-        kid !== undefined &&
-        [...ctx.sent, ...ctx.known.map((x) => x.cert)].some(
-          (c) => c.subjectKeyIdentifier !== undefined && c.subjectKeyIdentifier !== kid && issued(c, top),
-        )
-      )
-        return "issuer-key-id-mismatch";
+      if (f.keyIdMismatch) return "issuer-key-id-mismatch";
       const k = ctx.known.find((x) => issued(x.cert, top));
       if (k && selfSigned(k.cert)) return "untrusted-root";
       if (top === ctx.leaf || k) return "incomplete-chain";

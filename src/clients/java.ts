@@ -78,10 +78,14 @@ export function javaErrorText(f: Failure): ErrorText {
       ? { text: JAVA_PKIX_BUILD_FAILED, evidence: "run" }
       : { text: validation(inner), evidence };
   switch (f.kind) {
+    case "unknown-issuer":
+      // [run] JDK 17: the sent chain ends at the root's name and key, but its AKI names another key.
+      if (f.keyIdMismatch && f.javaBranch === "validate")
+        return viaValidation("Path does not chain with any of the trust anchors", "run");
+      return { text: JAVA_PKIX_BUILD_FAILED, evidence: "run" };
     case "self-signed-target":
     case "self-signed-leaf":
     case "untrusted-root":
-    case "unknown-issuer":
     case "non-root-anchor":
       // [run] Java cannot tell an untrusted root, a missing intermediate and a self-signed leaf apart.
       return { text: JAVA_PKIX_BUILD_FAILED, evidence: "run" };
@@ -190,8 +194,11 @@ export const JAVA_PATHS: PathLimits = {
   countsSelfIssued: false,
   whenBuilding: 5,
   maxSent: 10,
+  // [run] JDK 17: an intermediate whose AKI names another key than the trusted root's SKI fails with "Path
+  // does not chain with any of the trust anchors"; the same mismatch between two sent certificates is accepted.
+  keyIdMismatch: "anchor-refused",
   source:
-    "openjdk sun/security/ssl/SSLConfiguration.java (jdk.tls.maxCertificateChainLength = 10); java.security.cert.PKIXBuilderParameters (maxPathLength 5); sun/security/validator/PKIXValidator.java",
+    "openjdk sun/security/ssl/SSLConfiguration.java (jdk.tls.maxCertificateChainLength = 10); java.security.cert.PKIXBuilderParameters (maxPathLength 5); sun/security/validator/PKIXValidator.java; sun/security/provider/certpath/PKIXCertPathValidator.java (the anchor is selected by the AKI)",
   evidence: "src",
 };
 

@@ -100,7 +100,7 @@ export const OPENSSL_PATHS: PathLimits = {
   countsSelfIssued: true,
   // [run] OpenSSL 3.0.19 and Node 20: a sent intermediate with the right name and key but another
   // subjectKeyIdentifier than the leaf's authorityKeyIdentifier gives error 20; Java 17 trusts the chain.
-  keyIdMismatchRejects: true,
+  keyIdMismatch: "refused",
   source:
     "openssl crypto/x509/x509_vpm.c (default depth 100), crypto/x509/x509_vfy.c build_chain (X509_V_ERR_CERT_CHAIN_TOO_LONG), v3_purp.c X509_check_issued/X509_check_akid (X509_V_ERR_AKID_SKID_MISMATCH); openssl-verification-options(1) -verify_depth",
   evidence: "run",

@@ -9,7 +9,7 @@
  */
 
 import type { DistrustClient, DistrustRule } from "../trust/distrust.js";
-import type { FindingCode, PeerName } from "../verify/index.js";
+import type { FindingCode, KeyIdMismatchRule, PeerName } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 
 export const CLIENT_IDS = [
@@ -51,11 +51,11 @@ export interface PathLimits {
   /** The client's own limit on signature checks while building a path (Go); else CLIENT_SIGNATURE_BUDGET. */
   signatureBudget?: number;
   /**
-   * A candidate issuer whose subjectKeyIdentifier is not the child's authorityKeyIdentifier is not an issuer
-   * at all (OpenSSL's X509_check_issued: X509_V_ERR_AKID_SKID_MISMATCH), rather than a candidate tried last
-   * (Go, Chrome) or one whose key identifiers are never read (Java, mozilla::pkix).
+   * A candidate issuer whose subjectKeyIdentifier is not the child's authorityKeyIdentifier: "refused" as any
+   * issuer (OpenSSL's X509_check_issued: X509_V_ERR_AKID_SKID_MISMATCH), "anchor-refused" as a trust anchor
+   * only (Java), or "tried-last" (Go, Chrome; mozilla::pkix never reads the identifiers). Default tried-last.
    */
-  keyIdMismatchRejects?: boolean;
+  keyIdMismatch?: KeyIdMismatchRule;
   source: string;
   evidence: Evidence;
 }
@@ -181,6 +181,8 @@ export interface Failure {
   algorithm?: AlgorithmProblem;
   /** How many certificates the server sent (for a client that limits it: Java). */
   sentCount?: number;
+  /** The issuer was there, but the client does not take it for one: its key identifier is not the one named. */
+  keyIdMismatch?: boolean;
   /** Java only: PKIXValidator validates the chain as sent ("validate") or builds a new one ("build"). */
   javaBranch?: "validate" | "build";
   /** The verifier's technical detail. */

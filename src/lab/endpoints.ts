@@ -275,6 +275,37 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
     },
   },
   {
+    name: "anchor-key-id-mismatch",
+    title: "the intermediate names another key than the root's as its signer (authority key identifier)",
+    build: (p, aia) => {
+      const ica = p.ecIca.built.cert;
+      // The lab's ECC CA, signed by the root as always, but its AKI names a key identifier the root lacks.
+      const misnamed = buildCertificate({
+        subject: ica.subject.toString(),
+        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
+        publicKey: p.ecIca.key,
+        notBefore: ica.notBefore,
+        notAfter: ica.notAfter,
+        ca: true,
+        aki: Uint8Array.from(Buffer.from("0c0c0c0c0c0c0c0c", "hex")),
+      });
+      const leaf = labLeaf(p, "anchor-key-id-mismatch", { ...p.ecIca, built: misnamed }, aia);
+      return { chain: [leaf.cert, misnamed], key: leaf.key };
+    },
+    // Java selects the trust anchor by the AKI ("Path does not chain with any of the trust anchors"), and
+    // OpenSSL any issuer; Go, Chrome and Firefox check the signature.
+    expect: {
+      all: "trusted",
+      except: {
+        salesforce: "issuer-key-id-mismatch",
+        java: "issuer-key-id-mismatch",
+        openssl: "issuer-key-id-mismatch",
+        curl: "issuer-key-id-mismatch",
+        node: "issuer-key-id-mismatch",
+      },
+    },
+  },
+  {
     name: "client-cert",
     title: "requires a client certificate (mutual TLS); its own chain is fine",
     build: (p, aia) => {

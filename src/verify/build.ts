@@ -357,7 +357,8 @@ class Search {
     if (!c) {
       const g = this.graph.index;
       const issuerOf = this.issuerTest(cur);
-      const anchors = g.anchors.find(cur.issuer).filter((a) => issuerOf(a.cert));
+      const anchorOf = this.anchorTest(cur);
+      const anchors = g.anchors.find(cur.issuer).filter((a) => anchorOf(a.cert));
       const named = g.pool.find(cur.issuer);
       const pool = named.filter((x) => g.reachable.has(x) && issuerOf(x));
       const distance = (x: Certificate) => g.reachable.get(x) ?? 0;
@@ -382,7 +383,12 @@ class Search {
    * look-alikes a same-name chain or a cross-signed mesh offers at every step.
    */
   private issuerTest(cur: Certificate): (c: Certificate) => boolean {
-    return this.policy.keyIdMismatchRejects ? (c) => !contradictsKeyId(cur, c) : () => true;
+    return this.policy.keyIdMismatch === "refused" ? (c) => !contradictsKeyId(cur, c) : () => true;
+  }
+
+  /** The same for a trust anchor: Java selects anchors by the key identifier too. */
+  private anchorTest(cur: Certificate): (c: Certificate) => boolean {
+    return this.policy.keyIdMismatch === "tried-last" ? () => true : (c) => !contradictsKeyId(cur, c);
   }
 
   /** Returns true once a valid path is found. */
@@ -480,20 +486,34 @@ class Search {
 
   private noIssuer(cur: Certificate, sameName: number): RawFinding {
     const issuer = printable(cur.issuer.toString(), 200);
-    const mismatched = this.policy.keyIdMismatchRejects
-      ? [
-          ...this.graph.index.pool.find(cur.issuer),
-          ...this.graph.index.anchors.find(cur.issuer).map((a) => a.cert),
-        ].filter((c) => contradictsKeyId(cur, c))
-      : [];
-    const detail = mismatched.length
-      ? `its subject key identifier ${mismatched[0].subjectKeyIdentifier} is not ${cur.authorityKeyIdentifier?.keyId}, the authority key identifier of the certificate it signed (${mismatched.length} certificate(s) named ${issuer})`
-      : sameName > 0
+    const mismatched = this.keyIdRefused(cur);
+    if (mismatched.length) {
+      return {
+        code: "issuer-key-id-mismatch",
+        detail: `the certificate names the key ${cur.authorityKeyIdentifier?.keyId} as its signer's, but ${mismatched.length === 1 ? "the certificate" : `the ${mismatched.length} certificates`} named ${issuer} ${mismatched.length === 1 ? "carries" : "carry"} the key identifier ${mismatched[0].subjectKeyIdentifier}`,
+        cert: cur,
+        issuer: mismatched[0],
+      };
+    }
+    const detail =
+      sameName > 0
         ? `${sameName} certificate(s) are named ${issuer}, the issuer, but none of them leads to a trust anchor`
         : selfIssued(cur)
           ? `the certificate is self-issued (${issuer}) and is not among the trust anchors`
           : `no certificate named ${issuer} was presented or is trusted`;
     return { code: "no-path-to-trust-anchor", detail, cert: cur };
+  }
+
+  /** Same-name certificates that signed `cur` but that the policy refuses as its issuer for their key identifier. */
+  private keyIdRefused(cur: Certificate): Certificate[] {
+    const rule = this.policy.keyIdMismatch;
+    if (rule === "tried-last") return [];
+    const g = this.graph.index;
+    const named = [
+      ...(rule === "refused" ? g.pool.find(cur.issuer) : []),
+      ...g.anchors.find(cur.issuer).map((a) => a.cert),
+    ];
+    return named.filter((c) => contradictsKeyId(cur, c) && checkSignature(cur, c).ok);
   }
 
   /** pathLenConstraint and name constraints of the CA just added at the top of `path`, over the certificates below it. */

@@ -68,6 +68,8 @@ const TEMPLATES: Record<FindingCode, (f: Finding, c: string, i: string) => strin
   "bad-signature": (_f, c, i) => `${cap(c)} was not signed by ${i}: the signature does not match.`,
   "budget-exceeded": () =>
     `The chain is too complex to check within the verifier's limits, so it is rejected.`,
+  "issuer-key-id-mismatch": (_f, c) =>
+    `${cap(c)} names its issuer's key by an identifier the issuer's certificate does not carry, so this client does not take that certificate for its issuer.`,
   "no-path-to-trust-anchor": (_f, c) =>
     `No chain could be built from ${c} to a trusted root (an intermediate is missing or the root is not trusted).`,
 };

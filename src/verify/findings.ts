@@ -142,6 +142,13 @@ export const FINDING_CODES = [
   // ---- Search
   /** Path building stopped because a budget (signature checks, path nodes, name-constraint comparisons, policy tree size) ran out. */
   "budget-exceeded",
+  /**
+   * The certificate's issuer is there (name and signature match), but its subjectKeyIdentifier is not the key
+   * identifier the certificate's authorityKeyIdentifier names, and the policy takes that as "not the issuer"
+   * (keyIdMismatch: OpenSSL's X509_check_issued for any issuer, Java's trust-anchor selection for anchors).
+   * RFC 5280 §4.2.1.1 makes the AKI an aid to path construction only.
+   */
+  "issuer-key-id-mismatch",
   /** No chain of issuers leads from the leaf to a trust anchor. RFC 5280 §6.1 (path construction is out of its scope; see RFC 4158). */
   "no-path-to-trust-anchor",
 ] as const;

@@ -34,6 +34,7 @@ export {
   type CandidatePath,
   DEFAULT_BUDGET,
   DEFAULT_MAX_DEPTH,
+  type KeyIdMismatchRule,
   type PeerName,
   type Policy,
 } from "./policy.js";

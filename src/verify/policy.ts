@@ -12,6 +12,9 @@ import type { FindingCode, RawFinding } from "./findings.js";
 export type PeerName = { kind: "dns" | "ip" | "email"; value: string };
 
 /** A trusted certificate. `name` is how the caller knows it (store alias, bundle label). */
+/** What a key identifier mismatch between a certificate and a candidate issuer means (VerifyPolicy.keyIdMismatch). */
+export type KeyIdMismatchRule = "tried-last" | "anchor-refused" | "refused";
+
 export interface Anchor {
   cert: Certificate;
   name?: string;
@@ -61,10 +64,11 @@ export interface Policy {
    */
   depthCountsSelfIssued?: boolean;
   /**
-   * A candidate issuer whose subjectKeyIdentifier differs from the child's authorityKeyIdentifier keyIdentifier
-   * is not an issuer (OpenSSL's X509_check_issued); by default (RFC 5280, Go, Chrome) it is tried last.
+   * Whether a candidate issuer whose subjectKeyIdentifier differs from the child's authorityKeyIdentifier is
+   * an issuer at all: "tried-last" (RFC 5280, Go, Chrome: the default), "anchor-refused" (Java: a trust anchor
+   * is selected by it, intermediates are not), "refused" (OpenSSL's X509_check_issued, for every issuer).
    */
-  keyIdMismatchRejects?: boolean;
+  keyIdMismatch?: KeyIdMismatchRule;
   /** Key usages the leaf must assert when it has a keyUsage extension. */
   requiredKeyUsage?: KeyUsageName[];
   /**
@@ -125,7 +129,7 @@ export interface ResolvedPolicy extends Policy {
   requiredEku: string[];
   maxDepth: number;
   depthCountsSelfIssued: boolean;
-  keyIdMismatchRejects: boolean;
+  keyIdMismatch: KeyIdMismatchRule;
   budget: Budget;
   ignoreSet: Set<FindingCode>;
   pedantic: boolean;
@@ -161,7 +165,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
     depthCountsSelfIssued: p.depthCountsSelfIssued ?? false,
-    keyIdMismatchRejects: p.keyIdMismatchRejects ?? false,
+    keyIdMismatch: p.keyIdMismatch ?? "tried-last",
     budget: p.budget ? { ...DEFAULT_BUDGET, ...p.budget } : DEFAULT_BUDGET,
     ignoreSet: p.ignore?.length ? new Set(p.ignore) : EMPTY,
     pedantic: p.pedantic ?? false,
