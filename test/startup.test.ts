@@ -95,11 +95,17 @@ export async function load(url, context, next) {
   );
 
   let n = 0;
+  // The module graph as tsc wrote it: the bundle bin/chainproof.js starts from (scripts/bundle-cli.ts) splits it
+  // at the same lazy imports, so what a command loads here is what goes into the chunks it loads there.
+  const MODULES = join(BIN, "..", "..", "dist", "src", "cli", "main.js");
   /** Runs the CLI; returns its exit code, output and the URLs of the modules it loaded. */
-  function loaded(args: string[]): { code: number | null; stdout: string; modules: string[] } {
+  function loaded(
+    args: string[],
+    entry = MODULES,
+  ): { code: number | null; stdout: string; modules: string[] } {
     const trace = join(dir, `trace-${n++}.txt`);
     writeIn(dir, trace.slice(dir.length + 1), "");
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, BIN, ...args], {
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, entry, ...args], {
       encoding: "utf8",
       env: { ...process.env, CHAINPROOF_TRACE: trace },
       timeout: 30_000,
@@ -134,6 +140,35 @@ export async function load(url, context, next) {
     assert.match(r.stdout, /start\.example/);
     assert.ok(r.modules.some((m) => m.endsWith("/cli/commands/decode.js")));
     assertNone(r.modules, [...NEVER_FOR_A_VERDICT, /\/src\/trust\//, /\/src\/clients\//, /\/verify\/psl/]);
+  });
+
+  it("bin/chainproof.js starts from the bundle, which loads no package a command does not use", () => {
+    const decode = loaded(["decode", leafPem], BIN);
+    assert.equal(decode.code, 0);
+    const fromBundle = decode.modules.filter((m) => m.includes("/dist/src/cli-bundle/"));
+    assert.ok(
+      fromBundle.some((m) => m.endsWith("/cli-bundle/main.js")),
+      "starts from the bundle",
+    );
+    assert.deepEqual(
+      decode.modules.filter((m) => /\/dist\/src\/(?!cli-bundle\/)/.test(m)),
+      [],
+      "no unbundled module",
+    );
+    // Fewer files than the module graph: the point of the bundle.
+    assert.ok(
+      fromBundle.length < loaded(["decode", leafPem]).modules.filter((m) => m.includes("/dist/src/")).length,
+    );
+    assertNone(
+      decode.modules,
+      NEVER_FOR_A_VERDICT.filter((p) => /node_modules/.test(p.source)),
+    );
+    const verify = loaded(["verify", "--chain", chainPem, "--host", "start.example"], BIN);
+    assert.equal(verify.code, 1);
+    assertNone(
+      verify.modules,
+      NEVER_FOR_A_VERDICT.filter((p) => /node_modules/.test(p.source)),
+    );
   });
 
   it("verify against a custom root: no commander, keystore, SQLite or web server", () => {

@@ -193,7 +193,8 @@ export class ContainerPool {
 }
 
 function spawn(): Thread {
-  const worker = new Worker(new URL("./container-worker.js", import.meta.url));
+  // "../runtime/": the same file from this folder and from the command line's bundle (scripts/bundle-cli.ts).
+  const worker = new Worker(new URL("../runtime/container-worker.js", import.meta.url));
   const thread: Thread = { worker, ready: Promise.resolve() };
   thread.ready = new Promise((ready, failed) => {
     worker.on("message", (m: WorkerAnswer | "ready") => (m === "ready" ? ready() : thread.settle?.(m)));

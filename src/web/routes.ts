@@ -109,43 +109,27 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
   storeRoutes(ctx);
   const { samlRoutes } = await import("./saml.js");
   samlRoutes(ctx);
-  // Modules whose engines land separately: a build without them serves their pages as "not available".
+  // The live check and the keystore load SQLite's native binding and the network code: when one cannot load
+  // (e.g. the binding is not built), its page says it is not available and the rest of the server works.
   ctx.features.check = false;
   ctx.features.scan = false;
   ctx.features.keys = false;
-  for (const [file, fn] of [
-    ["./check.js", "checkRoutes"],
-    ["./keys.js", "keyRoutes"],
-  ] as const) {
-    let mod: Record<string, unknown> | undefined;
+  const optional: [string, () => Promise<(c: WebContext) => Promise<void>>][] = [
+    ["check", async () => (await import("./check.js")).checkRoutes],
+    ["keys", async () => (await import("./keys.js")).keyRoutes],
+  ];
+  for (const [name, load] of optional) {
+    let register: (c: WebContext) => Promise<void>;
     try {
-      mod = await optionalModule(file);
+      register = await load();
     } catch (e) {
-      // A module that is there but cannot load (e.g. the keystore's native SQLite binding is not built):
-      // its page says it is not available; the rest of the server works.
       ctx.app.log.error(e);
       process.stderr.write(
-        `chainproof serve: ${file.slice(2, -3)} is not available: ${(e as Error).message.split("\n")[0]}\n`,
+        `chainproof serve: ${name} is not available: ${(e as Error).message.split("\n")[0]}\n`,
       );
       continue;
     }
-    if (mod && typeof mod[fn] === "function") await (mod[fn] as (c: WebContext) => Promise<void>)(ctx);
-  }
-}
-
-/** Import a module of this folder that a build may not have; undefined when it is not there. */
-async function optionalModule(file: string): Promise<Record<string, unknown> | undefined> {
-  const url = new URL(file, import.meta.url).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (e) {
-    if (
-      (e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
-      String((e as Error).message).includes(url.replace(/^file:\/\//, ""))
-    ) {
-      return undefined;
-    }
-    throw e;
+    await register(ctx);
   }
 }
 

@@ -14,7 +14,8 @@ import { certificatesOf } from "./routes.js";
 import type { NamedBytes, SamlJob, SamlJobResult } from "./saml-job.js";
 import { ERRORS, route, type WebContext } from "./server.js";
 
-const SAML_JOB = new URL("./saml-job.js", import.meta.url);
+// "../web/": the same file from this folder and from the command line's bundle (scripts/bundle-cli.ts).
+const SAML_JOB = new URL("../web/saml-job.js", import.meta.url);
 
 /** Runs a SAML job in the pool: the report document, or the route's 400 / 413 / 503 as an error. */
 async function runSamlJob(job: SamlJob, name: string): Promise<Record<string, unknown> | undefined> {
