@@ -1,0 +1,180 @@
+/**
+ * Alerts on transitions, not on every round. A result holds a set of conditions (a client refuses the
+ * endpoint, the check fails, a certificate is within 30 days of expiry, a distrust rule applies); each
+ * condition's state is kept per target. A condition that appears raises one "problem" alert (so does an
+ * expiry condition crossing a lower threshold); while it stays, a "reminder" after each reminder interval;
+ * when it goes, a "resolved" notice. Changes of the chain, issuer, root or TLS versions that raise no other
+ * alert give one "change" notice. Pure: the store (./history.ts) keeps the states and the alerts.
+ */
+
+import type { Change } from "./changes.js";
+import { daysLeft, thresholdFor } from "./changes.js";
+import type { ResultSummary } from "./summary.js";
+
+export type AlertKind = "problem" | "reminder" | "resolved" | "change";
+export type AlertSeverity = "critical" | "warning" | "info";
+
+export interface Condition {
+  /** Stable per target: `untrusted:java`, `check-failed`, `expiry:SHA256`, `distrust:CODE`. */
+  key: string;
+  severity: Exclude<AlertSeverity, "info">;
+  /** Expiry conditions: the threshold (days) reached; a lower one is worse. */
+  level: number | null;
+  message: string;
+}
+
+export interface AlertState {
+  condition: string;
+  level: number | null;
+  severity: Exclude<AlertSeverity, "info">;
+  message: string;
+  /** When the condition appeared (ISO 8601). */
+  since: string;
+  /** When an alert about it was last raised (ISO 8601). */
+  notifiedAt: string;
+}
+
+export interface NewAlert {
+  kind: AlertKind;
+  condition: string | null;
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  since: string | null;
+  changes: Change[];
+}
+
+export interface AlertPlan {
+  alerts: NewAlert[];
+  /** States to write (new, escalated or reminded). */
+  upsert: AlertState[];
+  /** Conditions that cleared. */
+  clear: string[];
+}
+
+/** Default time between reminders of a condition that stays. */
+export const DEFAULT_REMINDER_MS = 24 * 3_600_000;
+
+/** The conditions a result holds. */
+export function conditionsOf(s: ResultSummary): Condition[] {
+  if (s.error !== null)
+    return [{ key: "check-failed", severity: "critical", level: null, message: `check failed: ${s.error}` }];
+  const out: Condition[] = [];
+  for (const c of s.clients) {
+    if (c.status !== "untrusted") continue;
+    out.push({
+      key: `untrusted:${c.client}`,
+      severity: "critical",
+      level: null,
+      message: `${c.client} does not trust the endpoint${c.code ? ` (${c.code})` : ""}`,
+    });
+  }
+  for (const e of s.chain) {
+    if (e.role === "root" || e.role === "unrelated" || e.role === "duplicate") continue;
+    const days = daysLeft(e.notAfter, s.checkedAt);
+    const level = thresholdFor(days);
+    if (level === undefined) continue;
+    const what = e.position === 1 ? "the leaf" : `intermediate #${e.position}`;
+    out.push({
+      key: `expiry:${e.sha256}`,
+      severity: level <= 7 ? "critical" : "warning",
+      level,
+      message:
+        days < 0
+          ? `${what} (${e.subject}) has expired (${e.notAfter})`
+          : `${what} (${e.subject}) expires in ${days} day${days === 1 ? "" : "s"} (${e.notAfter})`,
+    });
+  }
+  for (const d of s.distrust) {
+    out.push({
+      key: `distrust:${d.split(":")[0]}`,
+      severity: "warning",
+      level: null,
+      message: `distrust rule applies: ${d}`,
+    });
+  }
+  // Two certificates' distrust findings share a code: one condition.
+  return out.filter((c, i) => out.findIndex((x) => x.key === c.key) === i);
+}
+
+const NOTICE_KINDS = new Set(["chain-changed", "issuer-changed", "root-changed", "tls-changed"]);
+
+/** The alerts for `target` this round, from its stored states, the result's conditions and its changes. */
+export function planAlerts(
+  target: string,
+  states: readonly AlertState[],
+  active: readonly Condition[],
+  changes: readonly Change[],
+  now: Date,
+  reminderMs = DEFAULT_REMINDER_MS,
+): AlertPlan {
+  const at = now.toISOString();
+  const plan: AlertPlan = { alerts: [], upsert: [], clear: [] };
+  const byKey = new Map(states.map((s) => [s.condition, s]));
+  const relevant = changes.filter((c) => c.kind !== "first-result");
+  for (const c of active) {
+    const s = byKey.get(c.key);
+    const state: AlertState = {
+      condition: c.key,
+      level: c.level,
+      severity: c.severity,
+      message: c.message,
+      since: s?.since ?? at,
+      notifiedAt: at,
+    };
+    const escalated = s && c.level !== null && (s.level === null || c.level < s.level);
+    if (!s || escalated) {
+      plan.alerts.push({
+        kind: "problem",
+        condition: c.key,
+        severity: c.severity,
+        title: `${target}: ${c.message}`,
+        message: c.message,
+        since: state.since,
+        changes: relevant,
+      });
+      plan.upsert.push(state);
+    } else if (now.getTime() - Date.parse(s.notifiedAt) >= reminderMs) {
+      plan.alerts.push({
+        kind: "reminder",
+        condition: c.key,
+        severity: c.severity,
+        title: `${target}: still: ${c.message}`,
+        message: `${c.message} (since ${s.since})`,
+        since: s.since,
+        changes: [],
+      });
+      plan.upsert.push(state);
+    } else if (s.message !== c.message || s.severity !== c.severity) {
+      // Keep the stored text current (days left tick down) without alerting or moving the reminder.
+      plan.upsert.push({ ...state, notifiedAt: s.notifiedAt });
+    }
+  }
+  const activeKeys = new Set(active.map((c) => c.key));
+  for (const s of states) {
+    if (activeKeys.has(s.condition)) continue;
+    plan.clear.push(s.condition);
+    plan.alerts.push({
+      kind: "resolved",
+      condition: s.condition,
+      severity: "info",
+      title: `${target}: resolved: ${s.message}`,
+      message: `resolved: ${s.message} (since ${s.since})`,
+      since: s.since,
+      changes: relevant,
+    });
+  }
+  const notices = relevant.filter((c) => NOTICE_KINDS.has(c.kind));
+  if (notices.length && !plan.alerts.some((a) => a.kind === "problem" || a.kind === "resolved")) {
+    plan.alerts.push({
+      kind: "change",
+      condition: null,
+      severity: "info",
+      title: `${target}: ${notices[0].message}${notices.length > 1 ? ` (and ${notices.length - 1} more)` : ""}`,
+      message: notices.map((c) => c.message).join("\n"),
+      since: null,
+      changes: relevant,
+    });
+  }
+  return plan;
+}
