@@ -113,7 +113,10 @@ describe("change detection", () => {
     assert.equal(flip?.subject, "salesforce");
     assert.equal(flip?.before, "trusted");
     assert.equal(flip?.after, "untrusted (incomplete-chain)");
-    assert.match(cs.find((c) => c.kind === "chain-changed")!.message, /\(2 → 1 certificates\): removed #2 CN=Inter A/);
+    assert.match(
+      cs.find((c) => c.kind === "chain-changed")!.message,
+      /\(2 → 1 certificates\): removed #2 CN=Inter A/,
+    );
     // And back: the finding clears, the verdict flips back.
     assert.deepEqual(kinds(detectChanges(after, summary())), [
       "chain-changed",
@@ -127,7 +130,11 @@ describe("change detection", () => {
       chain: [cert(1, "c", { issuer: "CN=Inter B" }), cert(2, "d", { subject: "CN=Inter B" })],
       root: { subject: "CN=Root S", sha256: "s".repeat(64) },
     });
-    assert.deepEqual(kinds(detectChanges(summary(), after)), ["chain-changed", "issuer-changed", "root-changed"]);
+    assert.deepEqual(kinds(detectChanges(summary(), after)), [
+      "chain-changed",
+      "issuer-changed",
+      "root-changed",
+    ]);
   });
 
   it("TLS versions; a failure and a recovery", () => {
@@ -182,10 +189,24 @@ describe("alert lifecycle", () => {
       [["problem", "untrusted:salesforce"]],
     );
     const states = p1.upsert;
-    const p2 = planAlerts(target, states, conditionsOf(broken), [], new Date(T0.getTime() + 5 * hour), 6 * hour);
+    const p2 = planAlerts(
+      target,
+      states,
+      conditionsOf(broken),
+      [],
+      new Date(T0.getTime() + 5 * hour),
+      6 * hour,
+    );
     assert.deepEqual(p2.alerts, []);
     assert.deepEqual(p2.upsert, []);
-    const p3 = planAlerts(target, states, conditionsOf(broken), [], new Date(T0.getTime() + 6 * hour), 6 * hour);
+    const p3 = planAlerts(
+      target,
+      states,
+      conditionsOf(broken),
+      [],
+      new Date(T0.getTime() + 6 * hour),
+      6 * hour,
+    );
     assert.deepEqual(
       p3.alerts.map((a) => a.kind),
       ["reminder"],
