@@ -185,8 +185,8 @@ describe("alert lifecycle", () => {
     const hour = 3_600_000;
     const p1 = planAlerts(target, [], conditionsOf(broken), [], at(0), 6 * hour);
     assert.deepEqual(
-      p1.alerts.map((a) => [a.kind, a.condition]),
-      [["problem", "untrusted:salesforce"]],
+      p1.alerts.map((a) => [a.kind, a.conditions]),
+      [["problem", ["untrusted:salesforce"]]],
     );
     const states = p1.upsert;
     const p2 = planAlerts(
@@ -214,10 +214,39 @@ describe("alert lifecycle", () => {
     assert.equal(p3.upsert[0].since, T0.toISOString());
     const p4 = planAlerts(target, p3.upsert, conditionsOf(summary()), [], at(1), 6 * hour);
     assert.deepEqual(
-      p4.alerts.map((a) => [a.kind, a.condition]),
-      [["resolved", "untrusted:salesforce"]],
+      p4.alerts.map((a) => [a.kind, a.conditions]),
+      [["resolved", ["untrusted:salesforce"]]],
     );
     assert.deepEqual(p4.clear, ["untrusted:salesforce"]);
+  });
+
+  it("conditions that break together make one alert; one clearing of two resolves only it", () => {
+    const both = summary({
+      status: "untrusted",
+      clients: [
+        { client: "salesforce", status: "untrusted", code: "incomplete-chain" },
+        { client: "java", status: "untrusted", code: "incomplete-chain" },
+        { client: "chrome", status: "depends", code: "incomplete-chain" },
+      ],
+    });
+    const p1 = planAlerts(target, [], conditionsOf(both), [], at(0));
+    assert.deepEqual(
+      p1.alerts.map((a) => [a.kind, a.conditions]),
+      [["problem", ["untrusted:salesforce", "untrusted:java"]]],
+    );
+    assert.match(
+      p1.alerts[0].title,
+      /salesforce does not trust the endpoint \(incomplete-chain\) \(and 1 more\)$/,
+    );
+    const javaFixed = summary({
+      status: "untrusted",
+      clients: [{ client: "salesforce", status: "untrusted", code: "incomplete-chain" }],
+    });
+    const p2 = planAlerts(target, p1.upsert, conditionsOf(javaFixed), [], at(0.1));
+    assert.deepEqual(
+      p2.alerts.map((a) => [a.kind, a.conditions]),
+      [["resolved", ["untrusted:java"]]],
+    );
   });
 
   it("an expiry condition alerts again when it crosses a lower threshold", () => {

@@ -91,7 +91,7 @@ describe("monitor rounds (application layer, injected clock)", () => {
     const r = await runRound(o);
     return r;
   };
-  const alertsOf = (r: RoundReport) => r.alerts.map((a) => `${a.kind} ${a.condition}`);
+  const alertsOf = (r: RoundReport) => r.alerts.map((a) => `${a.kind} ${a.conditions.join(",")}`);
   const changesOf = (r: RoundReport) =>
     r.results[0].changes.map((c) => c.kind).filter((k) => k !== "expiry-threshold");
 
@@ -192,14 +192,17 @@ describe("monitor rounds (application layer, injected clock)", () => {
       [["1", 30]],
     );
     assert.equal(r1.results[0].status, "trusted", "valid 20 days before expiry");
-    const expiry = r1.alerts.filter((a) => a.condition?.startsWith("expiry:"));
+    const expiry = r1.alerts.filter((a) => a.conditions.some((c) => c.startsWith("expiry:")));
     assert.deepEqual(
-      expiry.map((a) => [a.kind, a.severity, a.condition]),
-      [["problem", "warning", `expiry:${good[0].cert.sha256}`]],
+      expiry.map((a) => [a.kind, a.severity, a.conditions]),
+      [["problem", "warning", [`expiry:${good[0].cert.sha256}`]]],
     );
     // An hour later, within the reminder interval: nothing new.
     clock = new Date(leafNotAfter - 20 * DAY + HOUR);
-    assert.equal((await round()).alerts.filter((a) => a.condition?.startsWith("expiry:")).length, 0);
+    assert.equal(
+      (await round()).alerts.filter((a) => a.conditions.some((c) => c.startsWith("expiry:"))).length,
+      0,
+    );
     clock = new Date(leafNotAfter - 5 * DAY);
     const r3 = await round();
     assert.deepEqual(
@@ -207,7 +210,9 @@ describe("monitor rounds (application layer, injected clock)", () => {
       [7],
     );
     assert.deepEqual(
-      r3.alerts.filter((a) => a.condition?.startsWith("expiry:")).map((a) => [a.kind, a.severity]),
+      r3.alerts
+        .filter((a) => a.conditions.some((c) => c.startsWith("expiry:")))
+        .map((a) => [a.kind, a.severity]),
       [["problem", "critical"]],
     );
   });
@@ -260,7 +265,7 @@ describe("chainproof monitor, history, alerts", () => {
     valid(doc2, "round 2");
     assert.equal(doc2.results[0].status, "untrusted");
     assert.deepEqual(
-      doc2.alerts.map((a: { kind: string; condition: string }) => `${a.kind} ${a.condition}`),
+      doc2.alerts.map((a: { kind: string; conditions: string[] }) => `${a.kind} ${a.conditions.join(",")}`),
       ["problem untrusted:salesforce"],
     );
     assert.deepEqual(

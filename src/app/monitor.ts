@@ -343,7 +343,8 @@ export const MONITOR_ALERTS_SCHEMA = "chainproof/monitor-alerts";
 
 /**
  * The stored key a user's TARGET names: the key itself, else the one key starting with `TARGET:` or
- * `TARGET ` (a host without its port, a host:port without its SNI). Undefined when none or several match.
+ * `TARGET ` (a host without its port, a host:port without its SNI) or ending with ` TARGET` (the SNI name
+ * alone). Undefined when none or several match.
  */
 export async function resolveTargetKey(
   history: HistoryStore,
@@ -351,7 +352,9 @@ export async function resolveTargetKey(
 ): Promise<{ key?: string; candidates: string[] }> {
   const keys = (await history.targets()).map((t) => t.target);
   if (keys.includes(target)) return { key: target, candidates: [target] };
-  const candidates = keys.filter((k) => k.startsWith(`${target}:`) || k.startsWith(`${target} `));
+  const candidates = keys.filter(
+    (k) => k.startsWith(`${target}:`) || k.startsWith(`${target} `) || k.endsWith(` ${target}`),
+  );
   return candidates.length === 1 ? { key: candidates[0], candidates } : { candidates };
 }
 

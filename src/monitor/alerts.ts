@@ -36,10 +36,13 @@ export interface AlertState {
 
 export interface NewAlert {
   kind: AlertKind;
-  condition: string | null;
+  /** The conditions the alert is about (empty for a change notice), most severe first. */
+  conditions: string[];
   severity: AlertSeverity;
   title: string;
+  /** One line per condition (or change). */
   message: string;
+  /** When the earliest of its conditions appeared; null for a change notice. */
   since: string | null;
   changes: Change[];
 }
@@ -99,7 +102,22 @@ export function conditionsOf(s: ResultSummary): Condition[] {
 
 const NOTICE_KINDS = new Set(["chain-changed", "issuer-changed", "root-changed", "tls-changed"]);
 
-/** The alerts for `target` this round, from its stored states, the result's conditions and its changes. */
+/** What happened to one condition this round. */
+interface ConditionEvent {
+  kind: Exclude<AlertKind, "change">;
+  condition: string;
+  severity: AlertSeverity;
+  message: string;
+  since: string;
+}
+
+const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * The alerts for `target` this round, from its stored states, the result's conditions and its changes: at
+ * most one alert of each kind per target and round (conditions that break together, e.g. every client
+ * refusing a chain that lost its intermediate, make one alert).
+ */
 export function planAlerts(
   target: string,
   states: readonly AlertState[],
@@ -110,6 +128,7 @@ export function planAlerts(
 ): AlertPlan {
   const at = now.toISOString();
   const plan: AlertPlan = { alerts: [], upsert: [], clear: [] };
+  const events: ConditionEvent[] = [];
   const byKey = new Map(states.map((s) => [s.condition, s]));
   const relevant = changes.filter((c) => c.kind !== "first-result");
   for (const c of active) {
@@ -123,27 +142,12 @@ export function planAlerts(
       notifiedAt: at,
     };
     const escalated = s && c.level !== null && (s.level === null || c.level < s.level);
+    const event = { condition: c.key, severity: c.severity, message: c.message, since: state.since };
     if (!s || escalated) {
-      plan.alerts.push({
-        kind: "problem",
-        condition: c.key,
-        severity: c.severity,
-        title: `${target}: ${c.message}`,
-        message: c.message,
-        since: state.since,
-        changes: relevant,
-      });
+      events.push({ kind: "problem", ...event });
       plan.upsert.push(state);
     } else if (now.getTime() - Date.parse(s.notifiedAt) >= reminderMs) {
-      plan.alerts.push({
-        kind: "reminder",
-        condition: c.key,
-        severity: c.severity,
-        title: `${target}: still: ${c.message}`,
-        message: `${c.message} (since ${s.since})`,
-        since: s.since,
-        changes: [],
-      });
+      events.push({ kind: "reminder", ...event, message: `still: ${c.message} (since ${s.since})` });
       plan.upsert.push(state);
     } else if (s.message !== c.message || s.severity !== c.severity) {
       // Keep the stored text current (days left tick down) without alerting or moving the reminder.
@@ -154,21 +158,34 @@ export function planAlerts(
   for (const s of states) {
     if (activeKeys.has(s.condition)) continue;
     plan.clear.push(s.condition);
-    plan.alerts.push({
+    events.push({
       kind: "resolved",
       condition: s.condition,
       severity: "info",
-      title: `${target}: resolved: ${s.message}`,
       message: `resolved: ${s.message} (since ${s.since})`,
       since: s.since,
-      changes: relevant,
+    });
+  }
+  for (const kind of ["problem", "reminder", "resolved"] as const) {
+    const group = events
+      .filter((e) => e.kind === kind)
+      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+    if (!group.length) continue;
+    plan.alerts.push({
+      kind,
+      conditions: group.map((e) => e.condition),
+      severity: group[0].severity,
+      title: `${target}: ${group[0].message}${group.length > 1 ? ` (and ${group.length - 1} more)` : ""}`,
+      message: group.map((e) => e.message).join("\n"),
+      since: group.map((e) => e.since).sort()[0],
+      changes: kind === "reminder" ? [] : relevant,
     });
   }
   const notices = relevant.filter((c) => NOTICE_KINDS.has(c.kind));
   if (notices.length && !plan.alerts.some((a) => a.kind === "problem" || a.kind === "resolved")) {
     plan.alerts.push({
       kind: "change",
-      condition: null,
+      conditions: [],
       severity: "info",
       title: `${target}: ${notices[0].message}${notices.length > 1 ? ` (and ${notices.length - 1} more)` : ""}`,
       message: notices.map((c) => c.message).join("\n"),

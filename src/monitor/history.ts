@@ -39,7 +39,8 @@ export interface StoredAlert {
   target: string;
   labels: Record<string, string>;
   kind: AlertKind;
-  condition: string | null;
+  /** untrusted:CLIENT, check-failed, expiry:SHA256, distrust:CODE; empty for a change notice. */
+  conditions: string[];
   severity: AlertSeverity;
   title: string;
   message: string;

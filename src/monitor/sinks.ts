@@ -31,7 +31,7 @@ export function alertMessage(a: StoredAlert) {
     target: a.target,
     labels: a.labels,
     kind: a.kind,
-    condition: a.condition,
+    conditions: a.conditions,
     severity: a.severity,
     title: a.title,
     message: a.message,

@@ -69,7 +69,7 @@ CREATE TABLE alerts (
   target TEXT NOT NULL,
   labels TEXT NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('problem', 'reminder', 'resolved', 'change')),
-  condition TEXT,
+  conditions TEXT NOT NULL,
   severity TEXT NOT NULL,
   title TEXT NOT NULL,
   message TEXT NOT NULL,
@@ -189,7 +189,7 @@ interface AlertRow {
   target: string;
   labels: string;
   kind: StoredAlert["kind"];
-  condition: string | null;
+  conditions: string;
   severity: StoredAlert["severity"];
   title: string;
   message: string;
@@ -229,7 +229,7 @@ class SqliteHistory implements HistoryStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertAlert = db.prepare(
-      `INSERT INTO alerts (round_id, result_id, target, labels, kind, condition, severity, title, message, since, created_at, changes)
+      `INSERT INTO alerts (round_id, result_id, target, labels, kind, conditions, severity, title, message, since, created_at, changes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertDelivery = db.prepare(
@@ -316,7 +316,7 @@ class SqliteHistory implements HistoryStore {
             input.target,
             labels,
             a.kind,
-            a.condition,
+            JSON.stringify(a.conditions),
             a.severity,
             a.title,
             a.message,
@@ -418,7 +418,7 @@ class SqliteHistory implements HistoryStore {
       target: r.target,
       labels: JSON.parse(r.labels),
       kind: r.kind,
-      condition: r.condition,
+      conditions: JSON.parse(r.conditions),
       severity: r.severity,
       title: r.title,
       message: r.message,

@@ -181,8 +181,10 @@ export function renderRound(r: RoundReport, style: Style): string {
       `  ${statusText(res.status, style)}  ${safeText(res.target)}${verdicts ? `  ${safeText(verdicts)}` : ""}`,
     );
     if (res.summary.error) lines.push(`      ${style.dim(safeText(res.summary.error))}`);
+    // A failure's text is on the line above already.
     for (const c of res.changes)
-      if (c.kind !== "first-result") lines.push(`      ${style.cyan("~")} ${safeText(c.message)}`);
+      if (c.kind !== "first-result" && c.kind !== "check-failed")
+        lines.push(`      ${style.cyan("~")} ${safeText(c.message)}`);
   }
   if (r.alerts.length) lines.push("", style.bold(`Alerts (${r.alerts.length})`));
   for (const a of r.alerts) {
@@ -248,7 +250,8 @@ export async function runHistoryCommand(target: string, opts: HistoryCliOptions)
       );
       if (r.summary.error) lines.push(`      ${style.dim(safeText(r.summary.error))}`);
       for (const c of r.changes)
-        if (c.kind !== "first-result") lines.push(`      ${style.cyan("~ changed:")} ${safeText(c.message)}`);
+        if (c.kind !== "first-result" && c.kind !== "check-failed")
+          lines.push(`      ${style.cyan("~ changed:")} ${safeText(c.message)}`);
     }
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
