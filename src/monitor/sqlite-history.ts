@@ -50,7 +50,6 @@ CREATE TABLE results (
   document BLOB,
   UNIQUE (target, round_id)
 );
-CREATE INDEX results_by_target ON results (target, id);
 CREATE INDEX results_by_time ON results (checked_at);
 CREATE TABLE alert_states (
   target TEXT NOT NULL,
@@ -129,6 +128,10 @@ export async function openSqliteHistory(location: string, o: { create: boolean }
     db = new Database(path, { fileMustExist: !o.create });
     db.pragma("busy_timeout = 5000");
     db.pragma("journal_mode = WAL");
+    // WAL with NORMAL: a commit is not fsynced (the WAL is, at checkpoints). A crash of the process loses
+    // nothing; a power cut may lose the last results, never the database (sqlite.org/wal.html). A result a
+    // monitor can take again is worth the several times faster write (bench/monitor-store.ts).
+    db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     migrate(db, location);
     return new SqliteHistory(db, path);
@@ -219,6 +222,10 @@ class SqliteHistory implements HistoryStore {
   private readonly insertDelivery;
   private readonly upsertState;
   private readonly deleteState;
+  private readonly selectLast;
+  private readonly selectStates;
+  private readonly selectHistory;
+  private readonly recordTx;
 
   constructor(
     private readonly db: Db,
@@ -242,6 +249,16 @@ class SqliteHistory implements HistoryStore {
          message = excluded.message, since = excluded.since, notified_at = excluded.notified_at`,
     );
     this.deleteState = db.prepare("DELETE FROM alert_states WHERE target = ? AND condition = ?");
+    this.recordTx = db.transaction(this.recordRows.bind(this));
+    this.selectLast = db.prepare(
+      `SELECT ${RESULT_COLUMNS} FROM results WHERE target = ? ORDER BY round_id DESC LIMIT 1`,
+    );
+    this.selectStates = db.prepare(
+      "SELECT condition, level, severity, message, since, notified_at FROM alert_states WHERE target = ? ORDER BY condition",
+    );
+    this.selectHistory = db.prepare(
+      `SELECT ${RESULT_COLUMNS} FROM results WHERE target = ? ORDER BY round_id DESC LIMIT ?`,
+    );
   }
 
   async startRound(at: Date): Promise<number> {
@@ -257,9 +274,7 @@ class SqliteHistory implements HistoryStore {
   }
 
   async lastResult(target: string): Promise<StoredResult | undefined> {
-    const r = this.db
-      .prepare(`SELECT ${RESULT_COLUMNS} FROM results WHERE target = ? ORDER BY id DESC LIMIT 1`)
-      .get(target) as ResultRow | undefined;
+    const r = this.selectLast.get(target) as ResultRow | undefined;
     return r ? resultOf(r) : undefined;
   }
 
@@ -271,11 +286,9 @@ class SqliteHistory implements HistoryStore {
   }
 
   async alertStates(target: string): Promise<AlertState[]> {
-    const rows = this.db
-      .prepare(
-        "SELECT condition, level, severity, message, since, notified_at FROM alert_states WHERE target = ? ORDER BY condition",
-      )
-      .all(target) as (Omit<AlertState, "notifiedAt"> & { notified_at: string })[];
+    const rows = this.selectStates.all(target) as (Omit<AlertState, "notifiedAt"> & {
+      notified_at: string;
+    })[];
     return rows.map(({ notified_at, ...s }) => ({ ...s, notifiedAt: notified_at }));
   }
 
@@ -283,78 +296,73 @@ class SqliteHistory implements HistoryStore {
     const at = input.at.toISOString();
     const labels = JSON.stringify(input.labels);
     const document =
-      input.document === null ? null : gzipSync(Buffer.from(JSON.stringify(input.document)), { level: 6 });
-    return this.db.transaction(() => {
-      const resultId = Number(
-        this.insertResult.run(
+      input.document === null ? null : gzipSync(Buffer.from(JSON.stringify(input.document)), { level: 1 });
+    return this.recordTx(input, document, at, labels);
+  }
+
+  /** One result with its alert states and alerts (in a transaction: see recordTx). */
+  private recordRows(input: RecordInput, document: Buffer | null, at: string, labels: string) {
+    const resultId = Number(
+      this.insertResult.run(
+        input.round,
+        input.target,
+        input.summary.checkedAt,
+        input.summary.status,
+        labels,
+        JSON.stringify(input.summary),
+        JSON.stringify(input.changes),
+        document,
+      ).lastInsertRowid,
+    );
+    for (const s of input.plan.upsert)
+      this.upsertState.run(input.target, s.condition, s.level, s.severity, s.message, s.since, s.notifiedAt);
+    for (const c of input.plan.clear) this.deleteState.run(input.target, c);
+    const alerts: StoredAlert[] = input.plan.alerts.map((a) => {
+      const id = Number(
+        this.insertAlert.run(
           input.round,
+          resultId,
           input.target,
-          input.summary.checkedAt,
-          input.summary.status,
           labels,
-          JSON.stringify(input.summary),
-          JSON.stringify(input.changes),
-          document,
+          a.kind,
+          JSON.stringify(a.conditions),
+          a.severity,
+          a.title,
+          a.message,
+          a.since,
+          at,
+          JSON.stringify(a.changes),
         ).lastInsertRowid,
       );
-      for (const s of input.plan.upsert)
-        this.upsertState.run(
-          input.target,
-          s.condition,
-          s.level,
-          s.severity,
-          s.message,
-          s.since,
-          s.notifiedAt,
-        );
-      for (const c of input.plan.clear) this.deleteState.run(input.target, c);
-      const alerts: StoredAlert[] = input.plan.alerts.map((a) => {
-        const id = Number(
-          this.insertAlert.run(
-            input.round,
-            resultId,
-            input.target,
-            labels,
-            a.kind,
-            JSON.stringify(a.conditions),
-            a.severity,
-            a.title,
-            a.message,
-            a.since,
-            at,
-            JSON.stringify(a.changes),
-          ).lastInsertRowid,
-        );
-        for (const ch of input.channels) this.insertDelivery.run(id, ch, at);
-        return {
-          id,
-          round: input.round,
-          resultId,
-          target: input.target,
-          labels: input.labels,
-          ...a,
-          createdAt: at,
-          deliveries: input.channels.map((channel) => ({
-            channel,
-            state: "pending" as const,
-            attempts: 0,
-            lastError: null,
-            updatedAt: at,
-          })),
-        };
-      });
-      const result: StoredResult = {
-        id: resultId,
+      for (const ch of input.channels) this.insertDelivery.run(id, ch, at);
+      return {
+        id,
         round: input.round,
+        resultId,
         target: input.target,
-        checkedAt: input.summary.checkedAt,
-        status: input.summary.status,
         labels: input.labels,
-        summary: input.summary,
-        changes: input.changes,
+        ...a,
+        createdAt: at,
+        deliveries: input.channels.map((channel) => ({
+          channel,
+          state: "pending" as const,
+          attempts: 0,
+          lastError: null,
+          updatedAt: at,
+        })),
       };
-      return { result, alerts };
-    })();
+    });
+    const result: StoredResult = {
+      id: resultId,
+      round: input.round,
+      target: input.target,
+      checkedAt: input.summary.checkedAt,
+      status: input.summary.status,
+      labels: input.labels,
+      summary: input.summary,
+      changes: input.changes,
+    };
+    return { result, alerts };
   }
 
   async recordDelivery(alertId: number, channel: string, ok: boolean, error: string | null, at: Date) {
@@ -369,10 +377,7 @@ class SqliteHistory implements HistoryStore {
   }
 
   async history(target: string, o: { limit?: number } = {}): Promise<StoredResult[]> {
-    const rows = this.db
-      .prepare(`SELECT ${RESULT_COLUMNS} FROM results WHERE target = ? ORDER BY id DESC LIMIT ?`)
-      .all(target, o.limit ?? 100) as ResultRow[];
-    return rows.map(resultOf);
+    return (this.selectHistory.all(target, o.limit ?? 100) as ResultRow[]).map(resultOf);
   }
 
   async targets() {
