@@ -17,6 +17,10 @@ import type { TrustStore } from "../trust/store.js";
 import { type CheckOptions, runCheck } from "./check.js";
 import { resolveStore } from "./stores.js";
 
+export { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../monitor/history.js";
+export { type AlertSink, CommandHookSink, JsonLinesSink } from "../monitor/sinks.js";
+export { parseTargetList, type TargetList } from "../monitor/targets.js";
+
 export const MONITOR_ROUND_SCHEMA = "chainproof/monitor-round";
 export const MONITOR_ROUND_VERSION = 1;
 
