@@ -384,6 +384,56 @@ describe("chainproof monitor, history, alerts", () => {
     assert.match(badKeep.stderr, /--keep "forever": give a duration/);
   });
 
+  it("bad input: a database URL, a list past its size limit", async () => {
+    const url = await monitor(["--db", "postgres://user:secret@db.example/chainproof"]);
+    assert.equal(url.code, 2);
+    assert.match(url.stderr, /database URLs are not supported yet/);
+    assert.doesNotMatch(url.stderr, /secret/, "the password is not printed");
+    const big = join(cliDir, "big.txt");
+    writeFileSync(big, `${"# padding\n".repeat(500_000)}`);
+    const r = await runCli(["monitor", "--targets", big, "--db", db, "--once"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /big\.txt: larger than 4 MiB, the limit for a target list/);
+  });
+
+  it("SIGTERM abandons a check in flight: exit 0 at once, no result stored for it", async () => {
+    const accepted: net.Socket[] = [];
+    const stall = (await import("node:net")).createServer((s) => {
+      s.on("error", () => {});
+      accepted.push(s);
+    });
+    await new Promise<void>((resolve) => stall.listen(0, "127.0.0.1", resolve));
+    const port = (stall.address() as net.AddressInfo).port;
+    const list = join(cliDir, "stall.txt");
+    writeFileSync(list, `127.0.0.1:${port} stall.example store=${roots}\n`);
+    const stallDb = join(cliDir, "stall.db");
+    const child = spawn(
+      process.execPath,
+      [BIN, "monitor", "--targets", list, "--db", stallDb, "--timeout", "120", "--no-aia"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => (err += b));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 300 && accepted.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(accepted.length, 1, `the check connected: ${err}`);
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      assert.equal(code, 0, err);
+      assert.match(err, /chainproof monitor: stopped/);
+      const h = await runCli(["history", `127.0.0.1:${port}`, "--db", stallDb]);
+      assert.equal(h.code, 2);
+      assert.match(h.stderr, /no results for this target/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      for (const s of accepted) s.destroy();
+      stall.close();
+    }
+  });
+
   it("the database goes in $XDG_DATA_HOME/chainproof/monitor.db by default", async () => {
     const xdg = join(cliDir, "xdg");
     const r = await monitor(["--json"], { XDG_DATA_HOME: xdg, CHAINPROOF_HOME: "" });

@@ -7,6 +7,7 @@
 
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { InputError } from "../x509/errors.js";
 import type { AlertKind, AlertPlan, AlertSeverity, AlertState } from "./alerts.js";
 import type { Change } from "./changes.js";
 import type { ResultStatus, ResultSummary } from "./summary.js";
@@ -121,6 +122,12 @@ export function defaultMonitorDb(env: NodeJS.ProcessEnv = process.env): string {
  * exist yet (the read-only commands). Loads better-sqlite3 only now.
  */
 export async function openHistory(location: string, o: { create: boolean }): Promise<HistoryStore> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
+    throw new InputError(
+      `--db ${location.replace(/\/\/[^@/]*@/, "//…@")}: give a file path (SQLite); database URLs are not supported yet`,
+      "bad-db",
+    );
+  if (!location.trim()) throw new InputError("--db needs a file path", "bad-db");
   const { openSqliteHistory } = await import("./sqlite-history.js");
   return openSqliteHistory(location, o);
 }

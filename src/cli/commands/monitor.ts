@@ -25,7 +25,7 @@ import { parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
 import { type AlertSink, CommandHookSink, JsonLinesSink } from "../../monitor/sinks.js";
 import { MAX_LIST_BYTES, parseTargetList } from "../../monitor/targets.js";
-import { InputError } from "../../x509/errors.js";
+import { InputError, LimitError } from "../../x509/errors.js";
 import { passwordFrom, readInput } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { parseTimeout } from "./check.js";
@@ -104,7 +104,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
       "--alert-log - and --json both write to standard output; give --alert-log a file",
       "usage",
     );
-  const list = parseTargetList(Buffer.from(readInput(opts.targets, MAX_LIST_BYTES)).toString("utf8"));
+  const list = parseTargetList(readList(opts.targets));
   if (opts.client !== undefined) resolveClients(opts.client);
   const settings = {
     clients: opts.client,
@@ -147,6 +147,19 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     process.off("SIGTERM", onSignal);
     await Promise.all(sinks.map((s) => s.close?.()));
     await history.close();
+  }
+}
+
+/** The list's text; past the size limit, a message about a target list (not certificate input). */
+function readList(file: string): string {
+  try {
+    return Buffer.from(readInput(file, MAX_LIST_BYTES)).toString("utf8");
+  } catch (e) {
+    if (e instanceof LimitError)
+      throw new LimitError(
+        `${file}: larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB, the limit for a target list`,
+      );
+    throw e;
   }
 }
 
