@@ -18,6 +18,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { type MonitorOptions, type RoundReport, runRound } from "../src/app/monitor.js";
 import { writeLabFiles } from "../src/cli/commands/lab.js";
 import { LAB_ENDPOINTS, type Lab, startLab } from "../src/lab/index.js";
+import { labLeaf } from "../src/lab/pki.js";
 import type { HistoryStore } from "../src/monitor/history.js";
 import { openSqliteHistory } from "../src/monitor/sqlite-history.js";
 import { parseTargetList } from "../src/monitor/targets.js";
@@ -29,7 +30,10 @@ const DAY = 24 * HOUR;
 
 /** A TLS server on 127.0.0.1 whose chain can be swapped between rounds. */
 async function switchableServer(key: string, chain: BuiltCertificate[]) {
-  const context = (certs: BuiltCertificate[]) => ({ key, cert: certs.map((c) => c.pem).join("") });
+  const context = (certs: BuiltCertificate[], k = key) => ({
+    key: k,
+    cert: certs.map((c) => c.pem).join(""),
+  });
   const server = tls.createServer(context(chain));
   const sockets = new Set<net.Socket>();
   server.on("connection", (s) => {
@@ -45,7 +49,7 @@ async function switchableServer(key: string, chain: BuiltCertificate[]) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
-    serve: (certs: BuiltCertificate[]) => server.setSecureContext(context(certs)),
+    serve: (certs: BuiltCertificate[], k?: string) => server.setSecureContext(context(certs, k)),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -214,6 +218,81 @@ describe("monitor rounds (application layer, injected clock)", () => {
         .filter((a) => a.conditions.some((c) => c.startsWith("expiry:")))
         .map((a) => [a.kind, a.severity]),
       [["problem", "critical"]],
+    );
+  });
+});
+
+describe("monitor rounds: failures and distrust", () => {
+  let history: HistoryStore;
+  before(async () => {
+    history = await openSqliteHistory(join(dir, "distrust.db"), { create: true });
+  });
+  after(() => history?.close());
+
+  it("a distrust rule newly applying: its change and a problem alert naming the rule", async () => {
+    const o: MonitorOptions = {
+      history,
+      list: parseTargetList(`127.0.0.1:${server.port} ${host} store=${roots}\n`),
+      aia: false,
+      engine: { distrustRules: lab.distrustRules },
+    };
+    server.serve(good);
+    assert.equal((await runRound(o)).results[0].status, "trusted");
+    // The same name, now under the lab's distrusted CA, issued after the rule's cutoff.
+    const issued = new Date(Date.now() - DAY);
+    const leaf = labLeaf(lab.pki, "good-rsa", lab.pki.distrustedIca, lab.http.base, {
+      dns: host,
+      notBefore: issued,
+    });
+    server.serve(
+      [leaf.cert, lab.pki.distrustedIca.built],
+      leaf.key.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    );
+    try {
+      const r = await runRound(o);
+      const res = r.results[0];
+      assert.equal(res.status, "untrusted");
+      assert.deepEqual(res.summary.clients, [
+        { client: "salesforce", status: "untrusted", code: "distrusted-ca" },
+      ]);
+      const distrust = res.changes.filter((c) => c.kind === "distrust-applies");
+      assert.deepEqual(
+        distrust.map((c) => c.subject),
+        // The rules of the lab's distrusted root: Java's (notBefore) and Chrome's (SCT), each once.
+        ["lab-distrust-after", "lab-sct-after"],
+      );
+      assert.ok(res.changes.some((c) => c.kind === "issuer-changed"));
+      assert.deepEqual(
+        r.alerts.map((a) => [a.kind, a.conditions]),
+        [["problem", ["untrusted:salesforce", "distrust:lab-distrust-after", "distrust:lab-sct-after"]]],
+      );
+    } finally {
+      server.serve(good);
+    }
+  });
+
+  it("a target that refuses connections: a failed result, a check-failed alert, exit status not ok", async () => {
+    const closed = await import("node:net").then(
+      (n) =>
+        new Promise<number>((resolve) => {
+          const s = n.createServer();
+          s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+          });
+        }),
+    );
+    const r = await runRound({
+      history,
+      list: parseTargetList(`127.0.0.1:${closed} closed.example\n`),
+      aia: false,
+    });
+    assert.equal(r.ok, false);
+    assert.equal(r.results[0].status, "failed");
+    assert.match(r.results[0].summary.error!, /refused/i);
+    assert.deepEqual(
+      r.alerts.map((a) => [a.kind, a.conditions]),
+      [["problem", ["check-failed"]]],
     );
   });
 });

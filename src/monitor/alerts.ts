@@ -15,7 +15,7 @@ export type AlertKind = "problem" | "reminder" | "resolved" | "change";
 export type AlertSeverity = "critical" | "warning" | "info";
 
 export interface Condition {
-  /** Stable per target: `untrusted:java`, `check-failed`, `expiry:SHA256`, `distrust:CODE`. */
+  /** Stable per target: `untrusted:java`, `check-failed`, `expiry:SHA256`, `distrust:RULE-ID`. */
   key: string;
   severity: Exclude<AlertSeverity, "info">;
   /** Expiry conditions: the threshold (days) reached; a lower one is worse. */
@@ -96,7 +96,7 @@ export function conditionsOf(s: ResultSummary): Condition[] {
       message: `distrust rule applies: ${d}`,
     });
   }
-  // Two certificates' distrust findings share a code: one condition.
+  // Two findings of one rule (two certificates): one condition.
   return out.filter((c, i) => out.findIndex((x) => x.key === c.key) === i);
 }
 

@@ -40,7 +40,7 @@ export interface StoredAlert {
   target: string;
   labels: Record<string, string>;
   kind: AlertKind;
-  /** untrusted:CLIENT, check-failed, expiry:SHA256, distrust:CODE; empty for a change notice. */
+  /** untrusted:CLIENT, check-failed, expiry:SHA256, distrust:RULE-ID; empty for a change notice. */
   conditions: string[];
   severity: AlertSeverity;
   title: string;

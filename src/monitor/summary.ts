@@ -37,7 +37,7 @@ export interface ResultSummary {
   clients: ClientState[];
   /** Codes of error and warning findings, sorted, each once. */
   findings: string[];
-  /** Distrust rules that apply ("code: detail" of the distrust findings), sorted. */
+  /** Distrust rules that apply ("RULE-ID: message" of each distrust finding), sorted. */
   distrust: string[];
   /** The negotiated version, and the versions the server speaks when they were scanned. */
   tls: { protocol: string | null; versions: string[] | null };
@@ -55,11 +55,17 @@ export interface CheckDocumentLike {
     reason: { code: string } | null;
     anchor: { subject: string; sha256: string } | null;
   }[];
-  findings: readonly { code: string; severity: string; message: string }[];
+  findings: readonly { code: string; severity: string; message: string; data?: Record<string, unknown> }[];
   handshake: Pick<HandshakeSummary, "protocol" | "versions" | "failure">;
 }
 
 const DISTRUST = /distrust/;
+
+/** "RULE-ID: message" of a distrust finding (the finding's code when it names no rule). */
+function distrustEntry(f: { code: string; message: string; data?: Record<string, unknown> }): string {
+  const rule = typeof f.data?.rule === "string" ? f.data.rule : f.code;
+  return `${rule}: ${f.message}`;
+}
 
 export function summarizeCheck(doc: CheckDocumentLike, checkedAt: Date): ResultSummary {
   const chain = doc.sent.map((s) => ({
@@ -83,9 +89,7 @@ export function summarizeCheck(doc: CheckDocumentLike, checkedAt: Date): ResultS
       code: c.status === "trusted" ? null : (c.reason?.code ?? null),
     })),
     findings: [...new Set(serious.map((f) => f.code))].sort(),
-    distrust: [
-      ...new Set(serious.filter((f) => DISTRUST.test(f.code)).map((f) => `${f.code}: ${f.message}`)),
-    ].sort(),
+    distrust: [...new Set(serious.filter((f) => DISTRUST.test(f.code)).map(distrustEntry))].sort(),
     tls: {
       protocol: doc.handshake.protocol,
       versions: doc.handshake.versions
