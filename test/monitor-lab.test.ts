@@ -297,6 +297,51 @@ describe("monitor rounds: failures and distrust", () => {
   });
 });
 
+describe("the history database", () => {
+  it("keeps the newest N results per target, or those younger than an age", async () => {
+    const history = await openSqliteHistory(join(dir, "retention.db"), { create: true });
+    try {
+      let clock = new Date("2030-01-01T00:00:00Z");
+      const o: MonitorOptions = {
+        history,
+        list: parseTargetList(`127.0.0.1:${server.port} ${host} store=${roots}\n`),
+        aia: false,
+        now: () => clock,
+        retention: { maxResults: 2 },
+      };
+      server.serve(good);
+      for (let i = 0; i < 4; i++) {
+        clock = new Date(clock.getTime() + DAY);
+        await runRound(o);
+      }
+      const kept = await history.history(`127.0.0.1:${server.port} ${host}`);
+      assert.equal(kept.length, 2);
+      assert.equal(kept[0].checkedAt, clock.toISOString());
+      assert.equal(await history.prune({ maxAgeMs: HOUR }, clock), 1);
+    } finally {
+      await history.close();
+    }
+  });
+
+  it("refuses a newer schema and another application's SQLite file", async () => {
+    const { default: Database } = await import("better-sqlite3");
+    const newer = join(dir, "newer.db");
+    await (await openSqliteHistory(newer, { create: true })).close();
+    const db = new Database(newer);
+    db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')").run();
+    db.close();
+    await assert.rejects(
+      openSqliteHistory(newer, { create: true }),
+      /schema version 99 is newer than this chainproof's/,
+    );
+    const other = join(dir, "other.db");
+    const o = new Database(other);
+    o.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
+    o.close();
+    await assert.rejects(openSqliteHistory(other, { create: true }), /SQLite database of something else/);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // The CLI
 
@@ -545,6 +590,7 @@ describe("chainproof monitor, history, alerts", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     try {
       const round1 = JSON.parse(await firstLine);
+      validator()(round1, "a round of the loop");
       assert.equal(round1.results[0].status, "trusted");
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
