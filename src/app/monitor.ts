@@ -152,58 +152,17 @@ async function checkItem(
 ): Promise<{ result: RoundResult; alerts: StoredAlert[] } | undefined> {
   const at = now();
   const t0 = performance.now();
+  const judged = await judge(o, item, at, stores);
+  if (!judged) return undefined;
+  const { summary, document, clients } = judged;
   const key = keyOf(item);
-  const line = item.kind === "target" ? item.target.line : item.invalid.line;
   const labels = item.kind === "target" ? item.target.labels : {};
-  const clientSpec = item.kind === "target" ? (item.target.clients?.join(",") ?? o.clients) : o.clients;
-  let summary: ResultSummary;
-  let document: unknown | null = null;
-  let clients: string[] = [];
-  if (item.kind === "invalid") {
-    summary = errorSummary("invalid", item.invalid.error, at);
-  } else {
-    const t = item.target;
-    clients = resolveClients(clientSpec);
-    const store = storeFor(o, t.store ?? o.store, stores, at);
-    if (store instanceof Error) {
-      summary = errorSummary("invalid", `line ${t.line}: ${store.message}`, at, clients);
-    } else {
-      try {
-        const run = await runCheck({
-          target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
-          clients: clients as ClientId[],
-          ...(store ? { store } : {}),
-          timeoutMs: o.timeoutMs ?? 10_000,
-          time: at,
-          ...(o.aia !== undefined ? { aia: o.aia } : {}),
-          ...(o.engine ? { engine: o.engine } : {}),
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-        if (o.signal?.aborted && run.report.handshake.failure?.kind === "cancelled") return undefined;
-        document = run.document;
-        summary = summarizeCheck(run.document, at);
-      } catch (e) {
-        if (o.signal?.aborted) return undefined;
-        summary = errorSummary(
-          "failed",
-          `chainproof could not check this target: ${(e as Error).message}`,
-          at,
-          clients,
-        );
-      }
-    }
-  }
   const prev = await o.history.lastResult(key);
   const changes = detectChanges(prev?.summary, summary);
   const states = await o.history.alertStates(key);
-  const plan = planAlerts(
-    key,
-    states,
-    conditionsOf(summary),
-    changes,
-    at,
-    o.reminderMs ?? DEFAULT_REMINDER_MS,
-  );
+  const reminderMs = o.reminderMs ?? DEFAULT_REMINDER_MS;
+  const plan = planAlerts(key, states, conditionsOf(summary), changes, at, reminderMs);
+  const channels = (o.sinks ?? []).map((s) => s.channel);
   const stored = await o.history.record({
     round,
     target: key,
@@ -212,13 +171,13 @@ async function checkItem(
     changes,
     document,
     plan,
-    channels: (o.sinks ?? []).map((s) => s.channel),
+    channels,
     at,
   });
   return {
     result: {
       target: key,
-      line,
+      line: item.kind === "target" ? item.target.line : item.invalid.line,
       labels,
       clients,
       status: summary.status,
@@ -229,6 +188,45 @@ async function checkItem(
     },
     alerts: stored.alerts,
   };
+}
+
+/**
+ * The summary (and check document) of one item at `at`: a bad line's error, a store that does not load, a
+ * check that threw, or the check's verdicts. Undefined when the round was stopped during the check.
+ */
+async function judge(
+  o: MonitorOptions,
+  item: RoundItem,
+  at: Date,
+  stores: Map<string, TrustStore | Error>,
+): Promise<{ summary: ResultSummary; document: unknown | null; clients: ClientId[] } | undefined> {
+  if (item.kind === "invalid")
+    return { summary: errorSummary("invalid", item.invalid.error, at), document: null, clients: [] };
+  const t = item.target;
+  const clients = resolveClients(t.clients?.join(",") ?? o.clients);
+  const store = storeFor(o, t.store ?? o.store, stores, at);
+  if (store instanceof Error) {
+    const summary = errorSummary("invalid", `line ${t.line}: ${store.message}`, at, clients);
+    return { summary, document: null, clients };
+  }
+  try {
+    const run = await runCheck({
+      target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) },
+      clients,
+      ...(store ? { store } : {}),
+      timeoutMs: o.timeoutMs ?? 10_000,
+      time: at,
+      ...(o.aia !== undefined ? { aia: o.aia } : {}),
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (o.signal?.aborted && run.report.handshake.failure?.kind === "cancelled") return undefined;
+    return { summary: summarizeCheck(run.document, at), document: run.document, clients };
+  } catch (e) {
+    if (o.signal?.aborted) return undefined;
+    const why = `chainproof could not check this target: ${(e as Error).message}`;
+    return { summary: errorSummary("failed", why, at, clients), document: null, clients };
+  }
 }
 
 /** A store spec resolved once per round (an Error when it does not load: that target's result). */
