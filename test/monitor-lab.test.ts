@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { type MonitorOptions, type RoundReport, runRound } from "../src/app/monitor.js";
+import { dueItems, type MonitorOptions, type RoundReport, runRound } from "../src/app/monitor.js";
 import { writeLabFiles } from "../src/cli/commands/lab.js";
 import { LAB_ENDPOINTS, type Lab, startLab } from "../src/lab/index.js";
 import { labLeaf } from "../src/lab/pki.js";
@@ -318,6 +318,36 @@ describe("the history database", () => {
       assert.equal(kept.length, 2);
       assert.equal(kept[0].checkedAt, clock.toISOString());
       assert.equal(await history.prune({ maxAgeMs: HOUR }, clock), 1);
+    } finally {
+      await history.close();
+    }
+  });
+
+  it("schedules each target by its interval from the start of the round that last checked it", async () => {
+    const history = await openSqliteHistory(join(dir, "schedule.db"), { create: true });
+    try {
+      let clock = new Date("2030-01-01T00:00:00Z");
+      const o: MonitorOptions = {
+        history,
+        list: parseTargetList(
+          `127.0.0.1:${server.port} ${host} store=${roots} interval=15m\n` +
+            `127.0.0.1:${server.port} store=${roots}\n`,
+        ),
+        aia: false,
+        intervalMs: HOUR,
+        now: () => clock,
+      };
+      const due = async () => (await dueItems(o, clock)).due.length;
+      assert.equal(await due(), 2, "never checked: due");
+      const start = clock;
+      await runRound(o);
+      // Ten minutes on: nothing due, the 15m target in five minutes.
+      clock = new Date(start.getTime() + 10 * 60_000);
+      assert.deepEqual(await dueItems(o, clock), { due: [], nextInMs: 5 * 60_000 });
+      clock = new Date(start.getTime() + 15 * 60_000 - 500);
+      assert.equal(await due(), 1, "the 15m target, within the scheduler's slack");
+      clock = new Date(start.getTime() + HOUR);
+      assert.equal(await due(), 2);
     } finally {
       await history.close();
     }

@@ -282,19 +282,22 @@ function intervalOf(o: MonitorOptions, item: RoundItem): number {
   return (item.kind === "target" ? item.target.intervalMs : undefined) ?? o.intervalMs ?? DEFAULT_INTERVAL_MS;
 }
 
+/** Items due this soon are checked now, with the others (a timer is not exact to the millisecond). */
+const DUE_SLACK_MS = 1000;
+
 /** The items due at `now`, and how long until the next one is due after those run (ms). */
 export async function dueItems(
   o: MonitorOptions,
   now: Date,
 ): Promise<{ due: RoundItem[]; nextInMs: number }> {
-  const last = await o.history.lastCheckTimes();
+  const last = await o.history.lastRoundStarts();
   const due: RoundItem[] = [];
   let nextInMs = Number.POSITIVE_INFINITY;
   for (const item of allItems(o.list)) {
     const interval = intervalOf(o, item);
     const at = last.get(keyOf(item));
     const wait = at === undefined ? 0 : Date.parse(at) + interval - now.getTime();
-    if (wait <= 0) {
+    if (wait <= DUE_SLACK_MS) {
       due.push(item);
       nextInMs = Math.min(nextInMs, interval);
     } else nextInMs = Math.min(nextInMs, wait);

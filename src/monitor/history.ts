@@ -74,8 +74,11 @@ export interface HistoryStore {
   startRound(at: Date): Promise<number>;
   finishRound(round: number, at: Date, counts: Record<string, number>): Promise<void>;
   lastResult(target: string): Promise<StoredResult | undefined>;
-  /** When each target was last checked (ISO 8601), for scheduling. */
-  lastCheckTimes(): Promise<Map<string, string>>;
+  /**
+   * For scheduling: the start (ISO 8601) of the round that last checked each target. Round starts, not
+   * check times, so the targets of one round stay due together however long the round took.
+   */
+  lastRoundStarts(): Promise<Map<string, string>>;
   alertStates(target: string): Promise<AlertState[]>;
   /**
    * Store one result, its alert state changes and its alerts, at once: a (target, round) has one result

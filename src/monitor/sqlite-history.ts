@@ -278,9 +278,12 @@ class SqliteHistory implements HistoryStore {
     return r ? resultOf(r) : undefined;
   }
 
-  async lastCheckTimes(): Promise<Map<string, string>> {
+  async lastRoundStarts(): Promise<Map<string, string>> {
     const rows = this.db
-      .prepare("SELECT target, max(checked_at) AS at FROM results GROUP BY target")
+      .prepare(
+        `SELECT r.target, max(rounds.started_at) AS at FROM results r JOIN rounds ON rounds.id = r.round_id
+         GROUP BY r.target`,
+      )
       .all() as { target: string; at: string }[];
     return new Map(rows.map((r) => [r.target, r.at]));
   }
