@@ -533,6 +533,12 @@ describe("chainproof monitor, history, alerts", () => {
     assert.match(absent.stderr, /no monitor database there/);
     assert.ok(!existsSync(join(cliDir, "absent.db")), "alerts creates no database");
 
+    const empty = join(cliDir, "empty.txt");
+    writeFileSync(empty, "# nothing yet\n\n");
+    const e = await runCli(["monitor", "--targets", empty, "--db", db, "--once"]);
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /empty\.txt: no targets/);
+
     const badKeep = await monitor(["--db", db, "--keep", "forever"]);
     assert.equal(badKeep.code, 2);
     assert.match(badKeep.stderr, /--keep "forever": give a duration/);

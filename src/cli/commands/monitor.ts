@@ -105,6 +105,8 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
       "usage",
     );
   const list = parseTargetList(readList(opts.targets));
+  if (!list.targets.length && !list.invalid.length)
+    throw new InputError(`${opts.targets}: no targets (one per line: host[:port] [sni] [settings])`, "usage");
   if (opts.client !== undefined) resolveClients(opts.client);
   const settings = {
     clients: opts.client,
