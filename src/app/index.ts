@@ -11,6 +11,21 @@ export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check }
 export { type DecodeInput, type DecodeOptions, decode, type OpenedDecodeInput } from "./decode.js";
 export * from "./keys.js";
 export {
+  type AlertSink,
+  CommandHookSink,
+  defaultMonitorDb,
+  type HistoryStore,
+  JsonLinesSink,
+  type MonitorOptions,
+  monitorAlerts,
+  monitorHistory,
+  openHistory,
+  parseTargetList,
+  type RoundReport,
+  runMonitor,
+  runRound,
+} from "./monitor.js";
+export {
   type SamlInput,
   type SamlMetadataOptions,
   type SamlVerifyOptions,

@@ -425,6 +425,66 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       process.exitCode = await runServe(opts);
     });
 
+  program
+    .command("monitor")
+    .description(
+      "watch a list of endpoints: check each on a schedule, keep the history, alert when something changes or breaks",
+    )
+    .option(
+      "--targets <FILE>",
+      "the list: host[:port] [sni] per line, then clients= interval= store= label.NAME=",
+    )
+    .option("--db <PATH>", "the history database (default $XDG_DATA_HOME/chainproof/monitor.db)")
+    .option("--interval <DURATION>", "check each target this often unless its line says (e.g. 15m, 1h)", "1h")
+    .option("--once", "check every target once, print the round and exit (0 all trusted, 1 not, 2 bad input)")
+    .option("--json", "print each round as JSON (schema: docs/schemas/monitor-round.schema.json)")
+    .option(
+      "--on-alert <CMD>",
+      "run CMD (with the shell) for each alert, the alert as JSON on its standard input",
+    )
+    .option("--alert-log <FILE>", "append each alert as a JSON line to FILE (- for standard output)")
+    .option("--client <NAME>", "clients for targets whose line names none (default salesforce)")
+    .option("--store <NAME>", "trust store for targets whose line names none (mozilla, fpki, a path, …)")
+    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+    .option("--timeout <SECONDS>", "give up on a target's connection after SECONDS", "10")
+    .option("--concurrency <N>", "targets checked at once", "16")
+    .option("--keep <AGE|COUNT>", "remove results older than AGE (90d) or past the newest COUNT per target")
+    .option("--remind <DURATION>", "remind of a problem that stays after this long", "24h")
+    .option("--no-aia", "do not fetch missing intermediates from AIA URLs")
+    .option("--allow-private", "let AIA fetches reach private and loopback addresses")
+    .action(async (opts) => {
+      const { runMonitorCommand } = await import("./commands/monitor.js");
+      process.exitCode = await runMonitorCommand(opts);
+    });
+
+  program
+    .command("history")
+    .description("a monitored target's results over time, changes marked")
+    .argument(
+      "<target>",
+      "the target as the monitor lists it (host:port [sni]), or a unique host or host:port",
+    )
+    .option("--db <PATH>", "the history database (default $XDG_DATA_HOME/chainproof/monitor.db)")
+    .option("--limit <N>", "the newest N results", "50")
+    .option("--json", "print JSON (docs/monitor.md)")
+    .action(async (target: string, opts) => {
+      const { runHistoryCommand } = await import("./commands/monitor.js");
+      process.exitCode = await runHistoryCommand(target, opts);
+    });
+
+  program
+    .command("alerts")
+    .description("the monitor's alerts, newest first, with their delivery state")
+    .option("--db <PATH>", "the history database (default $XDG_DATA_HOME/chainproof/monitor.db)")
+    .option("--target <TARGET>", "only this target's alerts")
+    .option("--undelivered", "only alerts a channel has not delivered")
+    .option("--limit <N>", "the newest N alerts", "50")
+    .option("--json", "print JSON (docs/monitor.md)")
+    .action(async (opts) => {
+      const { runAlertsCommand } = await import("./commands/monitor.js");
+      process.exitCode = await runAlertsCommand(opts);
+    });
+
   const others = program.commands.map((c) => c.name());
   if (commandWord === undefined || !others.includes(commandWord)) {
     const { registerKeys } = await import("./commands/keys.js");

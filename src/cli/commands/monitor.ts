@@ -1,0 +1,309 @@
+/**
+ * `chainproof monitor --targets FILE [--db PATH] [--interval 1h] [--once] [--json] [--on-alert CMD]`,
+ * `chainproof history TARGET [--db PATH] [--json]` and `chainproof alerts [--db PATH] [--json]`: parse the
+ * options, call the monitor use case (src/app/monitor.ts), render. docs/monitor.md describes them.
+ *
+ * monitor --once exits 0 when every target is trusted by its clients, 1 otherwise, 2 on bad input (an
+ * unreadable list, a bad line, a bad option, a database that cannot be opened). Without --once it runs until
+ * SIGINT or SIGTERM, then exits 0.
+ */
+
+import { createWriteStream } from "node:fs";
+import { aiaFor } from "../../app/check.js";
+import {
+  DEFAULT_MONITOR_CONCURRENCY,
+  type MonitorOptions,
+  monitorAlerts,
+  monitorHistory,
+  type RoundReport,
+  resolveTargetKey,
+  runMonitor,
+  runRound,
+} from "../../app/monitor.js";
+import { resolveClients } from "../../clients/index.js";
+import { parseDuration } from "../../monitor/duration.js";
+import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
+import { type AlertSink, CommandHookSink, JsonLinesSink } from "../../monitor/sinks.js";
+import { MAX_LIST_BYTES, parseTargetList } from "../../monitor/targets.js";
+import { InputError, LimitError } from "../../x509/errors.js";
+import { passwordFrom, readInput } from "../io.js";
+import { type Style, safeText, styleFor } from "../style.js";
+import { parseTimeout } from "./check.js";
+import { quietOnClosedPipe } from "./roots.js";
+
+export interface MonitorCliOptions {
+  targets?: string;
+  db?: string;
+  interval?: string;
+  once?: boolean;
+  json?: boolean;
+  onAlert?: string;
+  alertLog?: string;
+  client?: string;
+  store?: string;
+  storePasswordEnv?: string;
+  timeout?: string;
+  concurrency?: string;
+  keep?: string;
+  remind?: string;
+  aia?: boolean;
+  allowPrivate?: boolean;
+}
+
+const MAX_CONCURRENCY = 256;
+
+/** `--keep 90d` (an age) or `--keep 500` (results per target). */
+export function parseRetention(text: string | undefined): Retention | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim())) {
+    const n = Number(text);
+    if (n < 1 || n > 10_000_000)
+      throw new InputError(`--keep ${JSON.stringify(text)}: a count from 1 to 10000000`, "usage");
+    return { maxResults: n };
+  }
+  return { maxAgeMs: parseDuration(text, `--keep ${JSON.stringify(text)}`) };
+}
+
+function parseConcurrency(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MONITOR_CONCURRENCY;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_CONCURRENCY)
+    throw new InputError(
+      `--concurrency ${JSON.stringify(text)}: give a number from 1 to ${MAX_CONCURRENCY}`,
+      "usage",
+    );
+  return n;
+}
+
+function parseInterval(text: string | undefined, option: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, `${option} ${JSON.stringify(text)}`);
+  if (ms < min) throw new InputError(`${option} ${JSON.stringify(text)}: at least ${min / 1000}s`, "usage");
+  return ms;
+}
+
+function sinksFor(opts: MonitorCliOptions): AlertSink[] {
+  const sinks: AlertSink[] = [];
+  if (opts.onAlert !== undefined) {
+    if (!opts.onAlert.trim()) throw new InputError("--on-alert needs a command", "usage");
+    sinks.push(new CommandHookSink(opts.onAlert));
+  }
+  if (opts.alertLog !== undefined) {
+    const out = opts.alertLog === "-" ? process.stdout : createWriteStream(opts.alertLog, { flags: "a" });
+    sinks.push(new JsonLinesSink(out));
+  }
+  return sinks;
+}
+
+export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number> {
+  quietOnClosedPipe();
+  if (!opts.targets)
+    throw new InputError("--targets FILE is required (the list of endpoints to watch)", "usage");
+  if (opts.alertLog === "-" && opts.json)
+    throw new InputError(
+      "--alert-log - and --json both write to standard output; give --alert-log a file",
+      "usage",
+    );
+  const list = parseTargetList(readList(opts.targets));
+  if (!list.targets.length && !list.invalid.length)
+    throw new InputError(`${opts.targets}: no targets (one per line: host[:port] [sni] [settings])`, "usage");
+  if (opts.client !== undefined) resolveClients(opts.client);
+  const settings = {
+    clients: opts.client,
+    store: opts.store,
+    storePassword: opts.storePasswordEnv ? passwordFrom({ passwordEnv: opts.storePasswordEnv }) : undefined,
+    intervalMs: parseInterval(opts.interval, "--interval", 10_000),
+    reminderMs: parseInterval(opts.remind, "--remind", 60_000),
+    timeoutMs: parseTimeout(opts.timeout),
+    concurrency: parseConcurrency(opts.concurrency),
+    retention: parseRetention(opts.keep),
+    aia: aiaFor(opts),
+  };
+  const sinks = sinksFor(opts);
+  const history = await openHistory(opts.db ?? defaultMonitorDb(), { create: true });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
+  const style = styleFor(process.stdout);
+  try {
+    if (opts.once) {
+      const report = await runRound(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderRound(report, style));
+      if (list.invalid.length) return 2;
+      return report.ok ? 0 : 1;
+    }
+    process.stderr.write(
+      `chainproof monitor: watching ${list.targets.length} target${list.targets.length === 1 ? "" : "s"}` +
+        `${list.invalid.length ? ` (${list.invalid.length} bad line${list.invalid.length === 1 ? "" : "s"})` : ""}` +
+        `, history in ${history.location}; Ctrl-C stops\n`,
+    );
+    await runMonitor(o, (report) => {
+      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
+    });
+    process.stderr.write("chainproof monitor: stopped\n");
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await Promise.all(sinks.map((s) => s.close?.()));
+    await history.close();
+  }
+}
+
+/** The list's text; past the size limit, a message about a target list (not certificate input). */
+function readList(file: string): string {
+  try {
+    return Buffer.from(readInput(file, MAX_LIST_BYTES)).toString("utf8");
+  } catch (e) {
+    if (e instanceof LimitError)
+      throw new LimitError(
+        `${file}: larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB, the limit for a target list`,
+      );
+    throw e;
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const MARK: Record<string, string> = { trusted: "✓", untrusted: "✗", failed: "!", invalid: "?" };
+
+function statusText(status: string, style: Style): string {
+  const mark = `${MARK[status] ?? "?"} ${status}`;
+  return status === "trusted"
+    ? style.green(mark)
+    : status === "untrusted"
+      ? style.red(mark)
+      : style.yellow(mark);
+}
+
+export function renderRound(r: RoundReport, style: Style): string {
+  const lines = [
+    style.bold(
+      `Round ${r.round} at ${r.startedAt}: ${r.counts.trusted} trusted, ${r.counts.untrusted} untrusted, ` +
+        `${r.counts.failed} failed, ${r.counts.invalid} bad line${r.counts.invalid === 1 ? "" : "s"}` +
+        `${r.cancelled ? " (stopped before the end)" : ""}`,
+    ),
+  ];
+  for (const res of r.results) {
+    const verdicts = res.summary.clients
+      .map((c) => (c.status === "trusted" ? c.client : `${c.client}: ${c.code ?? c.status}`))
+      .join(", ");
+    lines.push(
+      `  ${statusText(res.status, style)}  ${safeText(res.target)}${verdicts ? `  ${safeText(verdicts)}` : ""}`,
+    );
+    if (res.summary.error) lines.push(`      ${style.dim(safeText(res.summary.error))}`);
+    // A failure's text is on the line above already.
+    for (const c of res.changes)
+      if (c.kind !== "first-result" && c.kind !== "check-failed")
+        lines.push(`      ${style.cyan("~")} ${safeText(c.message)}`);
+  }
+  if (r.alerts.length) lines.push("", style.bold(`Alerts (${r.alerts.length})`));
+  for (const a of r.alerts) {
+    const delivery = a.deliveries.map((d) => `${d.channel}: ${d.state}`).join(", ");
+    lines.push(
+      `  #${a.id} ${a.kind} ${a.severity}  ${safeText(a.title)}${delivery ? style.dim(`  [${delivery}]`) : ""}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// history and alerts
+
+export interface HistoryCliOptions {
+  db?: string;
+  json?: boolean;
+  limit?: string;
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return 50;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 100_000)
+    throw new InputError(`--limit ${JSON.stringify(text)}: give a number from 1 to 100000`, "usage");
+  return n;
+}
+
+async function withHistory<T>(db: string | undefined, use: (h: HistoryStore) => Promise<T>): Promise<T> {
+  const history = await openHistory(db ?? defaultMonitorDb(), { create: false });
+  try {
+    return await use(history);
+  } finally {
+    await history.close();
+  }
+}
+
+export async function runHistoryCommand(target: string, opts: HistoryCliOptions): Promise<number> {
+  quietOnClosedPipe();
+  const limit = parseLimit(opts.limit);
+  return withHistory(opts.db, async (history) => {
+    const { key, candidates } = await resolveTargetKey(history, target.trim());
+    if (!key)
+      throw new InputError(
+        candidates.length
+          ? `${target} names several targets: ${candidates.slice(0, 10).join("; ")}`
+          : `${target}: no results for this target in ${history.location}`,
+        "usage",
+      );
+    const doc = await monitorHistory(history, key, limit);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
+    const style = styleFor(process.stdout);
+    const lines = [style.bold(`${safeText(key)}: ${doc.results.length} result(s), newest first`)];
+    for (const r of doc.results) {
+      const verdicts = r.summary.clients.map((c) => `${c.client} ${c.code ?? c.status}`).join(", ");
+      const leaf = r.summary.chain[0];
+      lines.push(
+        `  ${r.checkedAt}  ${statusText(r.status, style)}  ${safeText(verdicts)}` +
+          (leaf ? style.dim(`  leaf ${leaf.sha256.slice(0, 12)}… until ${leaf.notAfter}`) : ""),
+      );
+      if (r.summary.error) lines.push(`      ${style.dim(safeText(r.summary.error))}`);
+      for (const c of r.changes)
+        if (c.kind !== "first-result" && c.kind !== "check-failed")
+          lines.push(`      ${style.cyan("~ changed:")} ${safeText(c.message)}`);
+    }
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  });
+}
+
+export interface AlertsCliOptions {
+  db?: string;
+  json?: boolean;
+  limit?: string;
+  target?: string;
+  undelivered?: boolean;
+}
+
+export async function runAlertsCommand(opts: AlertsCliOptions): Promise<number> {
+  quietOnClosedPipe();
+  const limit = parseLimit(opts.limit);
+  return withHistory(opts.db, async (history) => {
+    const doc = await monitorAlerts(history, {
+      limit,
+      ...(opts.target ? { target: opts.target } : {}),
+      ...(opts.undelivered ? { undelivered: true } : {}),
+    });
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
+    const style = styleFor(process.stdout);
+    const lines = [style.bold(`${doc.alerts.length} alert(s), newest first`)];
+    for (const a of doc.alerts) {
+      const delivery = a.deliveries
+        .map((d) => `${d.channel}: ${d.state}${d.lastError ? ` (${d.lastError})` : ""}`)
+        .join(", ");
+      lines.push(`  #${a.id} ${a.createdAt}  ${a.kind} ${a.severity}  ${safeText(a.title)}`);
+      if (delivery) lines.push(`      ${style.dim(safeText(delivery))}`);
+    }
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  });
+}
