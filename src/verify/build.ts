@@ -60,6 +60,23 @@ const MAX_ATTEMPTS = 200;
 
 class BudgetExhausted extends Error {}
 
+const IDS = new WeakMap<object, number>();
+let nextId = 0;
+
+/** A number per object, for keys that must not hash or compare certificates. */
+function identity(o: object): number {
+  let id = IDS.get(o);
+  if (id === undefined) {
+    id = nextId++;
+    IDS.set(o, id);
+  }
+  return id;
+}
+
+/** Graph indexes by leaf, then by Graph.indexKey; read-only once built. A few per leaf (one per store seen). */
+const BUILT = new WeakMap<Certificate, Map<string, Graph["built"] & object>>();
+const MAX_BUILT_PER_LEAF = 8;
+
 /**
  * Everything the search needs, prepared once per verification. The issuer indexes are built on first use,
  * so presented certificates given as DER are parsed only when path building needs them (a verdict decided
@@ -92,8 +109,31 @@ export class Graph {
   }
 
   get index() {
-    this.built ??= this.build();
+    if (!this.built) {
+      const key = this.indexKey();
+      let forLeaf = BUILT.get(this.leaf);
+      if (!forLeaf) {
+        forLeaf = new Map();
+        BUILT.set(this.leaf, forLeaf);
+      }
+      this.built = forLeaf.get(key) ?? this.build();
+      if (!forLeaf.has(key)) {
+        if (forLeaf.size >= MAX_BUILT_PER_LEAF) forLeaf.delete(forLeaf.keys().next().value as string);
+        forLeaf.set(key, this.built);
+      }
+    }
     return this.built;
+  }
+
+  /**
+   * What the index depends on, by object identity: the certificates (or DER) presented, the anchors and their
+   * names, and whether a non-self-issued anchor ends a path. Clients that see the same chain and store (most
+   * of the eight) share one index instead of each indexing 1,500 cross-signs again.
+   */
+  private indexKey(): string {
+    const ids = (xs: readonly object[]) => xs.map(identity).join(",");
+    const anchorIds = this.trusted.map((a) => `${identity(a.cert)}:${a.name ?? ""}`).join(",");
+    return `${this.policy.allowNonSelfSignedAnchors}|${ids(this.presented)}|${anchorIds}`;
   }
 
   private build() {
