@@ -369,6 +369,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       purpose: ctx.purpose,
       ...(ctx.peer ? { peerName: ctx.peer } : {}),
       profile: profile.profile,
+      ...(profile.ekuChaining ? { ekuChaining: profile.ekuChaining.enforced } : {}),
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
       maxDepth: maxIntermediates(profile, ctx, clientAnchors),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,

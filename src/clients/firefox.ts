@@ -54,10 +54,12 @@ export const firefox: ClientProfile = {
       "NSS CKA_NSS_SERVER_DISTRUST_AFTER, enforced in NSSCertDBTrustDomain.cpp IsDistrustedCertificateChain",
   },
   hostname: {
-    // mozilla::pkix CheckCertHostname: FallBackToSearchWithinSubject::Yes for DNS names and IPv4 addresses
-    // (the CN is searched when the SAN has no name of the type); never for IPv6.
-    cnFallback: true,
-    source: "mozilla security/nss/lib/mozpkix/lib/pkixnames.cpp CheckCertHostname",
+    // mozilla::pkix could search the subject CN (FallBackToSearchWithinSubject), but Firefox's name-matching
+    // policy does not for certificates of the CA/Browser Forum era: a certificate naming the host only in its
+    // CN gets SSL_ERROR_BAD_CERT_DOMAIN (measured on Firefox ESR 153 for issue 15).
+    cnFallback: false,
+    source:
+      "mozilla security/nss/lib/mozpkix/lib/pkixnames.cpp CheckCertHostname; security/certverifier BRNameMatchingPolicy",
     evidence: "src",
   },
   anchors: {

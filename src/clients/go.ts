@@ -104,6 +104,12 @@ export const go: ClientProfile = {
   name: "Go",
   summary: "Go crypto/tls + crypto/x509 (Linux, system roots or RootCAs), current releases",
   engine: "crypto/x509 Certificate.Verify (src/crypto/x509/verify.go)",
+  // checkChainForKeyUsage walks every certificate of a chain, root included, and skips those without EKU.
+  ekuChaining: {
+    enforced: true,
+    source: "go src/crypto/x509/verify.go checkChainForKeyUsage (x509: certificate specifies an incompatible key usage)",
+    evidence: "src",
+  },
   store: {
     real: "system-bundle",
     fallback: "mozilla",

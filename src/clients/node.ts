@@ -66,6 +66,14 @@ export const node: ClientProfile = {
   summary:
     "Node.js https/tls with its bundled roots (tls.rootCertificates) and bundled OpenSSL at security level 1",
   engine: "OpenSSL X509_verify_cert (Node's bundled OpenSSL 3) + tls.checkServerIdentity",
+  // [run] OpenSSL 3.0.19 s_client, curl 7.88.1, Node 20: an intermediate, or a root, whose extKeyUsage lacks
+  // serverAuth gives error 26 (check_purpose on every certificate of the chain); Java accepts it.
+  ekuChaining: {
+    enforced: true,
+    source: "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
+    evidence: "run" as const,
+  },
+
   store: {
     real: "node-bundled",
     fallback: "node",

@@ -43,7 +43,7 @@ export function opensslVerifyError(f: Failure): {
     case "ca-key-usage":
       return { num: 32, text: "key usage does not include certificate signing", evidence: "src" };
     case "extended-key-usage":
-      return { num: 26, text: "unsuitable certificate purpose", evidence: "src" };
+      return { num: 26, text: "unsuitable certificate purpose", evidence: "run" };
     case "bad-signature":
       return { num: 7, text: "certificate signature failure", evidence: "src" };
     case "path-length":
@@ -108,6 +108,14 @@ export const OPENSSL_PATHS: PathLimits = {
 
 const COMMON = {
   engine: "OpenSSL X509_verify_cert (crypto/x509/x509_vfy.c)",
+  // [run] OpenSSL 3.0.19 s_client, curl 7.88.1, Node 20: an intermediate, or a root, whose extKeyUsage lacks
+  // serverAuth gives error 26 (check_purpose on every certificate of the chain); Java accepts it.
+  ekuChaining: {
+    enforced: true,
+    source: "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
+    evidence: "run" as const,
+  },
+
   store: {
     real: "system-bundle" as const,
     fallback: "mozilla" as const,

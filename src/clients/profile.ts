@@ -230,6 +230,11 @@ export interface ClientProfile {
   };
   /** The validator profile: "webpki" (browsers) or "rfc5280". */
   profile: "webpki" | "rfc5280";
+  /**
+   * A CA certificate (intermediate or root) with an extKeyUsage that lacks the purpose (and
+   * anyExtendedKeyUsage) refuses the chain; default: the "webpki" profile does, "rfc5280" does not.
+   */
+  ekuChaining?: { enforced: boolean; source: string; evidence: Evidence };
   /** Validator codes this client does not enforce (reported as warnings). */
   ignore: FindingCode[];
   ignoreSource: string;

@@ -171,7 +171,10 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
       const leaf = labLeaf(p, "cn-only", p.ecIca, aia, { dns: null });
       return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
     },
-    expect: { all: "trusted", except: { go: "hostname-cn-only", chrome: "hostname-cn-only" } },
+    expect: {
+      all: "trusted",
+      except: { go: "hostname-cn-only", chrome: "hostname-cn-only", firefox: "hostname-cn-only" },
+    },
   },
   {
     name: "untrusted-root",
@@ -244,6 +247,30 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
       return { chain: [leaf.cert, c(p.pathLenSub), c(p.pathLenIca)], key: leaf.key };
     },
     expect: { all: "path-length-exceeded" },
+  },
+  {
+    name: "intermediate-eku",
+    title: "an intermediate whose extKeyUsage allows client authentication only",
+    build: (p, aia) => {
+      const ica = p.ecIca.built.cert;
+      // The lab's ECC CA reissued (same name, key and issuer) with EKU clientAuth only.
+      const clientOnly = buildCertificate({
+        subject: ica.subject.toString(),
+        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
+        publicKey: p.ecIca.key,
+        notBefore: ica.notBefore,
+        notAfter: ica.notAfter,
+        ca: true,
+        eku: ["clientAuth"],
+      });
+      const leaf = labLeaf(p, "intermediate-eku", { ...p.ecIca, built: clientOnly }, aia);
+      return { chain: [leaf.cert, clientOnly], key: leaf.key };
+    },
+    // EKU chaining: browsers, OpenSSL (error 26) and Go refuse it; Java does not look at a CA's EKU.
+    expect: {
+      all: "extended-key-usage",
+      except: { salesforce: "trusted", java: "trusted" },
+    },
   },
   {
     name: "key-id-mismatch",

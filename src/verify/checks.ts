@@ -137,12 +137,13 @@ function caFindings(cert: Certificate, role: Role, policy: ResolvedPolicy): RawF
     add("key-usage", `keyUsage (${cert.keyUsage.usages.join(", ") || "empty"}) does not assert keyCertSign`);
   }
 
-  // EKU: the Web PKI constrains issuers by their EKU (Mozilla, Chrome; CABF BR §7.1.2.2.6).
+  // EKU: the Web PKI constrains issuers by their EKU (Mozilla, Chrome; CABF BR §7.1.2.2.6), and so do
+  // OpenSSL and Go (policy.ekuChaining), the root included.
   const eku = cert.extKeyUsage;
-  if (webpki && eku) {
-    if (role === "anchor" && policy.pedantic && selfIssued(cert)) {
-      add("extended-key-usage", "the root carries extKeyUsage, which CABF BR §7.1.2.1.2 forbids");
-    }
+  if (webpki && eku && role === "anchor" && policy.pedantic && selfIssued(cert)) {
+    add("extended-key-usage", "the root carries extKeyUsage, which CABF BR §7.1.2.1.2 forbids");
+  }
+  if (policy.ekuChaining && eku) {
     if (!eku.includes(OID.anyExtendedKeyUsage)) {
       for (const want of policy.requiredEku) {
         if (!eku.includes(want)) {

@@ -84,6 +84,11 @@ export interface Policy {
    */
   profile: "webpki" | "rfc5280";
   /**
+   * Refuse a CA whose extKeyUsage lacks the purpose (and anyExtendedKeyUsage), as Mozilla, Chrome, OpenSSL and
+   * Go do ("EKU chaining"; not in RFC 5280). Default: true for the "webpki" profile, false for "rfc5280".
+   */
+  ekuChaining?: boolean;
+  /**
    * Also enforce the rules x509-limbo marks "pedantic": serial number form, leaf key limits and leaf EKU
    * form (Web PKI), wildcards over public suffixes. Default false.
    */
@@ -126,6 +131,7 @@ export interface ResolvedPolicy extends Policy {
   /** Validation time in whole seconds since the epoch, as milliseconds (floored). */
   timeMs: number;
   peerNames: PeerName[];
+  ekuChaining: boolean;
   requiredEku: string[];
   maxDepth: number;
   depthCountsSelfIssued: boolean;
@@ -163,6 +169,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     timeMs: Math.floor(t / 1000) * 1000,
     peerNames,
     requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
+    ekuChaining: p.ekuChaining ?? p.profile === "webpki",
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
     depthCountsSelfIssued: p.depthCountsSelfIssued ?? false,
     keyIdMismatch: p.keyIdMismatch ?? "tried-last",

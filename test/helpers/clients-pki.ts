@@ -80,6 +80,8 @@ export interface IssueOptions {
   noEku?: boolean;
   /** The subjectKeyIdentifier to write (default: the SHA-1 of the key). */
   ski?: Uint8Array;
+  /** A CA's extKeyUsage (default: none on CAs). */
+  eku?: ("serverAuth" | "clientAuth")[];
 }
 
 const DAY = 86_400_000;
@@ -112,7 +114,7 @@ export function issue(o: IssueOptions): TestCert {
     notAfter: o.notAfter ?? new Date(Date.now() + 365 * DAY),
     ca: o.ca ? (o.pathLen === undefined ? true : { pathLen: o.pathLen }) : undefined,
     keyUsage: o.ca ? undefined : ["digitalSignature", "keyEncipherment"],
-    eku: o.ca || o.noEku ? undefined : ["serverAuth", "clientAuth"],
+    eku: o.eku ?? (o.ca || o.noEku ? undefined : ["serverAuth", "clientAuth"]),
     aki: true,
     ...(o.ski ? { ski: o.ski } : {}),
     san: san.length ? san : undefined,
@@ -237,6 +239,14 @@ export function situations(): Situation[] {
     notAfter: days(-1),
   });
   const expiredSelfSigned = issue({ cn: HOST, dns: [HOST], notBefore: days(-100), notAfter: days(-1) });
+  const clientOnlyInt = issue({
+    cn: "Client-only Intermediate",
+    org: "chainproof tests",
+    ca: true,
+    issuer: a.root,
+    eku: ["clientAuth"],
+  });
+  const leafUnderClientCa = issue({ cn: HOST, dns: [HOST], issuer: clientOnlyInt });
   // The intermediate reissued for the same key with another subjectKeyIdentifier: the leaf's AKI names the
   // first one. OpenSSL (and so curl and Node) does not take it for the leaf's issuer ([run] 3.0.19, Node 20).
   const reissuedInt = issue({
@@ -257,6 +267,14 @@ export function situations(): Situation[] {
       host: HOST,
       expect: ALL("trusted"),
       codes: [],
+    },
+    {
+      name: "intermediate whose extKeyUsage allows client authentication only",
+      trust: [a.root],
+      chain: [leafUnderClientCa, clientOnlyInt],
+      host: HOST,
+      expect: { ...ALL("untrusted"), salesforce: "trusted", java: "trusted" },
+      codes: ["extended-key-usage"],
     },
     {
       name: "intermediate whose key identifier is not the one the leaf names",
@@ -381,9 +399,9 @@ export function situations(): Situation[] {
       trust: [a.root],
       chain: [cnOnly, a.intermediate],
       host: HOST,
-      expect: { ...ALL("trusted"), go: "untrusted", chrome: "untrusted" },
+      expect: { ...ALL("trusted"), go: "untrusted", chrome: "untrusted", firefox: "untrusted" },
       codes: ["hostname-cn-only"],
-      reasons: { go: "hostname-cn-only", chrome: "hostname-cn-only" },
+      reasons: { go: "hostname-cn-only", chrome: "hostname-cn-only", firefox: "hostname-cn-only" },
     },
     {
       name: "host name mismatch",
