@@ -20,6 +20,7 @@ const CHROME_ORDER: FailureKind[] = [
   "untrusted-root",
   "self-signed-leaf",
   "non-root-anchor",
+  "critical-extension",
   "not-a-ca",
   "ca-key-usage",
   "extended-key-usage",

@@ -623,7 +623,12 @@ function classify(
       failure.kind = "not-a-ca";
       break;
     case "key-usage":
-      failure.kind = role === "leaf" ? "other" : "ca-key-usage";
+      // keyCertSign asserted by a certificate that is not a CA: that it is not a CA is what clients say.
+      failure.kind =
+        role === "leaf" ? "other" : cert?.keyUsage?.has("keyCertSign") ? "not-a-ca" : "ca-key-usage";
+      break;
+    case "unknown-critical-extension":
+      failure.kind = "critical-extension";
       break;
     case "extended-key-usage":
       failure.kind = "extended-key-usage";
@@ -750,6 +755,8 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       return "chain-too-long";
     case "budget-exceeded":
       return "budget-exceeded";
+    case "critical-extension":
+      return "unknown-critical-extension";
     default:
       return "client-rejected";
   }

@@ -17,6 +17,7 @@ const FIREFOX_ORDER: FailureKind[] = [
   "untrusted-root",
   "non-root-anchor",
   "distrusted",
+  "critical-extension",
   "not-a-ca",
   "ca-key-usage",
   "extended-key-usage",
@@ -139,6 +140,9 @@ export const firefox: ClientProfile = {
         return { text: "SEC_ERROR_BAD_SIGNATURE", evidence: "unverified" };
       case "path-length":
         return { text: "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID", evidence: "unverified" };
+      case "critical-extension":
+        // Measured on Firefox ESR 153 for issue 15.
+        return { text: "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION", evidence: "src" };
       case "name-constraints":
         return { text: "SEC_ERROR_CERT_NOT_IN_NAME_SPACE", evidence: "unverified" };
       default:

@@ -90,6 +90,7 @@ const GO_ORDER: FailureKind[] = [
   "non-root-anchor",
   "weak-signature",
   "weak-key",
+  "critical-extension",
   "not-a-ca",
   "ca-key-usage",
   "path-length",
@@ -107,7 +108,8 @@ export const go: ClientProfile = {
   // checkChainForKeyUsage walks every certificate of a chain, root included, and skips those without EKU.
   ekuChaining: {
     enforced: true,
-    source: "go src/crypto/x509/verify.go checkChainForKeyUsage (x509: certificate specifies an incompatible key usage)",
+    source:
+      "go src/crypto/x509/verify.go checkChainForKeyUsage (x509: certificate specifies an incompatible key usage)",
     evidence: "src",
   },
   store: {
@@ -195,6 +197,9 @@ export const go: ClientProfile = {
         };
       case "path-length":
         return { text: `${TLS}x509: too many intermediates for path length constraint`, evidence: "src" };
+      case "critical-extension":
+        // Certificate.Verify refuses the leaf's (or a chain certificate's) unhandled critical extension itself.
+        return { text: `${TLS}x509: unhandled critical extension`, evidence: "src" };
       case "extended-key-usage":
         return { text: `${TLS}x509: certificate specifies an incompatible key usage`, evidence: "src" };
       case "budget-exceeded":

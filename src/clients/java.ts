@@ -65,6 +65,7 @@ export const JAVA_ORDER: FailureKind[] = [
   "expired",
   "not-yet-valid",
   "name-constraints",
+  "critical-extension",
   "other",
   "distrusted",
   "extended-key-usage",
@@ -128,6 +129,9 @@ export function javaErrorText(f: Failure): ErrorText {
       );
     case "bad-signature":
       return viaValidation("signature check failed", "src");
+    case "critical-extension":
+      // [run] JDK 17: PKIXMasterCertPathValidator after every checker of a certificate.
+      return viaValidation("unrecognized critical extension(s)", "run");
     case "name-constraints":
       return viaValidation("name constraints check failed", "unverified");
     case "distrusted": {

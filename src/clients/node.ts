@@ -70,7 +70,8 @@ export const node: ClientProfile = {
   // serverAuth gives error 26 (check_purpose on every certificate of the chain); Java accepts it.
   ekuChaining: {
     enforced: true,
-    source: "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
+    source:
+      "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
     evidence: "run" as const,
   },
 
@@ -134,11 +135,18 @@ export const node: ClientProfile = {
         evidence: "run",
       };
     }
+    // [run] v20.20.2's bundled OpenSSL: a sent CA without cA=TRUE fails the purpose check (26), one without
+    // keyCertSign gives 32, for which Node has no name; Debian's OpenSSL 3.0.19 says 79 for both.
+    if (f.kind === "not-a-ca")
+      return { text: "INVALID_PURPOSE: unsuitable certificate purpose", evidence: "run" };
+    if (f.kind === "ca-key-usage") {
+      return { text: "UNSPECIFIED: key usage does not include certificate signing", evidence: "run" };
+    }
     const e = opensslVerifyError(f);
     // [run] codes Node has no name for come out as "UNSPECIFIED" (e.g. 68, CA signature digest too weak).
     return {
       text: `${NODE_CODES[e.num] ?? "UNSPECIFIED"}: ${e.text}`,
-      evidence: NODE_CODES[e.num] ? e.evidence : e.num === 68 ? "run" : "inferred",
+      evidence: NODE_CODES[e.num] ? e.evidence : e.num === 68 || e.num === 34 ? "run" : "inferred",
     };
   },
 };

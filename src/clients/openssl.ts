@@ -38,10 +38,14 @@ export function opensslVerifyError(f: Failure): {
       return f.algorithm?.position === 0
         ? { num: 66, text: "EE certificate key too weak", evidence: "src" }
         : { num: 67, text: "CA certificate key too weak", evidence: "run" };
+    // [run] OpenSSL 3.0.19: a CA without cA=TRUE, or without keyCertSign, is error 79 (X509_V_ERR_INVALID_CA);
+    // Node's bundled OpenSSL says otherwise (./node.ts).
     case "not-a-ca":
-      return { num: 24, text: "invalid CA certificate", evidence: "src" };
+      return { num: 79, text: "invalid CA certificate", evidence: "run" };
     case "ca-key-usage":
-      return { num: 32, text: "key usage does not include certificate signing", evidence: "src" };
+      return { num: 79, text: "invalid CA certificate", evidence: "run" };
+    case "critical-extension":
+      return { num: 34, text: "unhandled critical extension", evidence: "run" };
     case "extended-key-usage":
       return { num: 26, text: "unsuitable certificate purpose", evidence: "run" };
     case "bad-signature":
@@ -74,6 +78,7 @@ export const OPENSSL_ORDER: FailureKind[] = [
   "unknown-issuer",
   "chain-too-long",
   "non-root-anchor",
+  "critical-extension",
   "not-a-ca",
   "extended-key-usage",
   "path-length",
@@ -112,7 +117,8 @@ const COMMON = {
   // serverAuth gives error 26 (check_purpose on every certificate of the chain); Java accepts it.
   ekuChaining: {
     enforced: true,
-    source: "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
+    source:
+      "openssl crypto/x509/x509_vfy.c check_chain → check_purpose (X509_V_ERR_INVALID_PURPOSE), v3_purp.c",
     evidence: "run" as const,
   },
 

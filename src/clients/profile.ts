@@ -151,6 +151,8 @@ export type FailureKind =
   | "chain-too-long"
   /** chainproof's path search ran out of its budget before finding a valid path (./evaluate.ts). */
   | "budget-exceeded"
+  /** A critical extension the client does not process (RFC 5280 §4.2). */
+  | "critical-extension"
   | "other";
 
 export interface HostnameFacts {

@@ -10,7 +10,12 @@
 import type tls from "node:tls";
 import type { ClientId } from "../clients/index.js";
 import type { DistrustRule } from "../trust/distrust.js";
-import { type BuiltCertificate, buildCertificate, type KeyPair } from "../x509/builder.js";
+import {
+  type BuiltCertificate,
+  buildCertificate,
+  type CertificateSpec,
+  type KeyPair,
+} from "../x509/builder.js";
 import { LAB_DOMAIN, type LabCert, type LabPki, labLeaf } from "./pki.js";
 
 const DAY = 86_400_000;
@@ -53,6 +58,29 @@ export function expectedFor(e: Expectation, client: ClientId): ExpectedVerdict {
 }
 
 const c = (x: LabCert) => x.built;
+
+/**
+ * The lab's ECC issuing CA reissued (same name, key and issuer, so the leaf it signs chains to the lab root)
+ * with one thing changed: the endpoints that break an intermediate in one way.
+ */
+function reissuedEcIca(p: LabPki, change: Partial<CertificateSpec>): BuiltCertificate {
+  const ica = p.ecIca.built.cert;
+  return buildCertificate({
+    subject: ica.subject.toString(),
+    issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
+    publicKey: p.ecIca.key,
+    notBefore: ica.notBefore,
+    notAfter: ica.notAfter,
+    ca: true,
+    ...change,
+  });
+}
+
+/** A leaf under `ica` (a reissued lab CA), sent with it. */
+function underReissued(p: LabPki, name: string, ica: BuiltCertificate, aia: string): BuiltEndpoint {
+  const leaf = labLeaf(p, name, { ...p.ecIca, built: ica }, aia);
+  return { chain: [leaf.cert, ica], key: leaf.key };
+}
 
 export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
   {
@@ -247,6 +275,46 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
       return { chain: [leaf.cert, c(p.pathLenSub), c(p.pathLenIca)], key: leaf.key };
     },
     expect: { all: "path-length-exceeded" },
+  },
+  {
+    name: "critical-extension",
+    title: "an intermediate with a critical extension no client knows",
+    build: (p, aia) =>
+      underReissued(
+        p,
+        "critical-extension",
+        // 1.3.6.1.4.1.55738.1 (a private arc), critical, holding a NULL.
+        reissuedEcIca(p, {
+          extensions: [{ oid: "1.3.6.1.4.1.55738.1", critical: true, value: Uint8Array.of(0x05, 0x00) }],
+        }),
+        aia,
+      ),
+    // RFC 5280 §4.2: every client refuses a certificate with a critical extension it does not process.
+    expect: { all: "unknown-critical-extension" },
+  },
+  {
+    name: "intermediate-not-ca",
+    title: "the intermediate says CA:FALSE (while its keyUsage allows certificate signing)",
+    build: (p, aia) =>
+      underReissued(
+        p,
+        "intermediate-not-ca",
+        reissuedEcIca(p, { ca: false, keyUsage: ["keyCertSign", "cRLSign"] }),
+        aia,
+      ),
+    expect: { all: "not-a-ca" },
+  },
+  {
+    name: "intermediate-no-keycertsign",
+    title: "the intermediate's keyUsage lacks keyCertSign",
+    build: (p, aia) =>
+      underReissued(
+        p,
+        "intermediate-no-keycertsign",
+        reissuedEcIca(p, { keyUsage: ["digitalSignature"] }),
+        aia,
+      ),
+    expect: { all: "key-usage" },
   },
   {
     name: "intermediate-eku",
