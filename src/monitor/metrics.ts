@@ -39,7 +39,6 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /** A label value as exported: no control character but newline (which prom-client escapes), capped. */
 export function labelValue(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
   const clean = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, "\ufffd");
   if (clean.length <= MAX_LABEL_CHARS) return clean;
   // Do not cut a surrogate pair in two (a lone surrogate is not valid UTF-8).
