@@ -21,6 +21,7 @@ import { openSqliteHistory } from "../src/monitor/sqlite-history.js";
 import type { ChainEntry, ClientState, ResultSummary } from "../src/monitor/summary.js";
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
+import { runCli } from "./helpers/cli.js";
 
 const DAY = 86_400_000;
 const HOSTILE = "CN=<img src=x onerror=alert(1)>";
@@ -290,6 +291,14 @@ describe("the Monitor API", () => {
     assert.match(res.json().error.message, /serve --db PATH/);
     assert.equal((await get("/api/session", {}, bare)).json().features.monitor, false);
     assert.equal((await get("/api/session")).json().features.monitor, true);
+  });
+
+  it("chainproof serve --db: a missing database is bad input (exit 2), never created", async () => {
+    const absent = join(dir, "absent.db");
+    const r = await runCli(["serve", "--port", "0", "--db", absent]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no monitor database there/);
+    assert.ok(!existsSync(absent));
   });
 
   it("the routes are in the OpenAPI document", async () => {
