@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { openSqliteHistory } from "../src/monitor/sqlite-history.js";
 import type { ChainEntry, ClientState, ResultSummary } from "../src/monitor/summary.js";
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
-import { runCli } from "./helpers/cli.js";
+import { BIN, ROOT, runCli } from "./helpers/cli.js";
 
 const DAY = 86_400_000;
 const HOSTILE = "CN=<img src=x onerror=alert(1)>";
@@ -299,6 +300,35 @@ describe("the Monitor API", () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no monitor database there/);
     assert.ok(!existsSync(absent));
+  });
+
+  it("chainproof serve --db PATH serves the history (a process of its own)", async () => {
+    const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", join(dir, "monitor.db")], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => (err += b));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      let link: RegExpExecArray | null = null;
+      for (let i = 0; i < 400 && !link; i++) {
+        link = /(http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(err);
+        if (!link) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(link, err);
+      assert.match(err, /the Monitor page shows .*monitor\.db/);
+      const headers = { authorization: `Bearer ${decodeURIComponent(link[2])}` };
+      const res = await fetch(`${link[1]}/api/monitor/targets`, { headers });
+      assert.equal(res.status, 200);
+      const doc = (await res.json()) as { targets: { target: string }[] };
+      assert.ok(doc.targets.some((t) => t.target === A));
+      assert.equal((await fetch(`${link[1]}/api/monitor/targets`)).status, 401);
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("the routes are in the OpenAPI document", async () => {

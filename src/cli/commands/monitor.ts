@@ -136,6 +136,10 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     if (metricsAt) {
       metrics = await startMonitorMetrics(history, list, metricsAt);
       process.stderr.write(`chainproof monitor: metrics on ${metrics.url}\n`);
+      if (!/^(127\.|::1$|localhost$)/.test(metricsAt.host))
+        process.stderr.write(
+          "chainproof monitor: warning: /metrics has no authentication and names every target: serve it on a trusted network only\n",
+        );
     }
     if (opts.once) {
       const report = await runRound(o);
