@@ -416,6 +416,7 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "--insecure-no-token",
       "no access token: every local account can use the API (loopback only; prints a warning)",
     )
+    .option("--db <PATH>", "a monitor history database (chainproof monitor's) for the Monitor page")
     .addHelpText(
       "after",
       "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n",
@@ -452,6 +453,8 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--remind <DURATION>", "remind of a problem that stays after this long", "24h")
     .option("--no-aia", "do not fetch missing intermediates from AIA URLs")
     .option("--allow-private", "let AIA fetches reach private and loopback addresses")
+    .option("--metrics-port <N>", "serve Prometheus metrics on http://HOST:N/metrics while running")
+    .option("--metrics-host <ADDR>", "address of the metrics server (default 127.0.0.1)")
     .action(async (opts) => {
       const { runMonitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await runMonitorCommand(opts);

@@ -28,7 +28,17 @@ const TYPES: Record<string, string> = {
 };
 
 /** Pages of the front end (served index.html). */
-export const PAGES = ["/", "/check", "/decode", "/verify", "/stores", "/keys", "/saml", "/scan"] as const;
+export const PAGES = [
+  "/",
+  "/check",
+  "/decode",
+  "/verify",
+  "/stores",
+  "/keys",
+  "/saml",
+  "/scan",
+  "/monitor",
+] as const;
 
 /** dist/web, next to dist/src/web where this module runs from. */
 export function defaultAssetsDir(): string {

@@ -41,6 +41,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "keys", description: "The keystore: keys, CSRs, certificates, exports." },
   { name: "saml", description: "SAML IdP metadata and Response validation." },
   { name: "scan", description: "Checks of many endpoints, with live progress." },
+  { name: "monitor", description: "The monitor's history (serve --db): targets, changes, alerts, expiry." },
 ];
 
 /** Every operation can answer this: the token is required on every route. */

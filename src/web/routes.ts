@@ -109,6 +109,8 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
   storeRoutes(ctx);
   const { samlRoutes } = await import("./saml.js");
   samlRoutes(ctx);
+  const { monitorRoutes } = await import("./monitor.js");
+  monitorRoutes(ctx);
   // The live check and the keystore load SQLite's native binding and the network code: when one cannot load
   // (e.g. the binding is not built), its page says it is not available and the rest of the server works.
   ctx.features.check = false;

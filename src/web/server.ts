@@ -12,6 +12,7 @@
  */
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { HistoryStore } from "../monitor/history.js";
 import { type Asset, defaultAssetsDir, loadAssets, NOT_BUILT_PAGE, PAGES } from "./assets.js";
 import { BODY_LIMIT, errorAnswer, errorSchema } from "./inputs.js";
 import { buildOpenApi, type RouteDoc } from "./openapi.js";
@@ -40,6 +41,8 @@ export interface WebServerOptions {
   logger?: boolean;
   /** Keystore folder (default: the one `chainproof keys` uses). */
   keystoreHome?: string;
+  /** The monitor's history (`serve --db PATH`), for the Monitor page; its owner closes it. */
+  history?: HistoryStore;
 }
 
 /** What every route module gets. */

@@ -256,3 +256,24 @@ export async function fileToPayload(f: File): Promise<FilePayload> {
   for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return { name: f.name, base64: btoa(bin) };
 }
+
+/**
+ * GET with If-None-Match: "unchanged" when the server answers 304 (polling: the answer is the one the
+ * page already shows), else the answer and its ETag.
+ */
+export async function getIfChanged<T>(
+  url: string,
+  etag: string | undefined,
+  signal?: AbortSignal,
+): Promise<"unchanged" | { body: T; etag: string | undefined }> {
+  let res: Response;
+  try {
+    const headers: Record<string, string> = { ...authHeaders(), ...(etag ? { "if-none-match": etag } : {}) };
+    res = await fetch(url, { headers, signal, credentials: "same-origin", cache: "no-store" });
+  } catch (e) {
+    return wrapNetwork(e);
+  }
+  if (res.status === 304) return "unchanged";
+  const body = await answer<T>(res);
+  return { body, etag: res.headers.get("etag") ?? undefined };
+}

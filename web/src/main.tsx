@@ -9,6 +9,7 @@ import { adoptTokenFromFragment, getFile, getSession, onUnauthorized, saveFile, 
 import { CheckPage } from "./pages/check";
 import { DecodePage } from "./pages/decode";
 import { KeysPage } from "./pages/keys";
+import { MonitorPage } from "./pages/monitor";
 import { SamlPage } from "./pages/saml";
 import { ScanPage } from "./pages/scan";
 import { StoresPage } from "./pages/stores";
@@ -23,6 +24,7 @@ const PAGES = [
   { path: "/keys", title: "Keystore", page: KeysPage },
   { path: "/saml", title: "SAML", page: SamlPage },
   { path: "/scan", title: "Scan", page: ScanPage },
+  { path: "/monitor", title: "Monitor", page: MonitorPage },
 ] as const;
 
 function current(path: string) {

@@ -20,6 +20,7 @@ import {
   runMonitor,
   runRound,
 } from "../../app/monitor.js";
+import { type MonitorMetricsHandle, startMonitorMetrics } from "../../app/monitor-metrics.js";
 import { resolveClients } from "../../clients/index.js";
 import { parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
@@ -48,6 +49,8 @@ export interface MonitorCliOptions {
   remind?: string;
   aia?: boolean;
   allowPrivate?: boolean;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 const MAX_CONCURRENCY = 256;
@@ -119,6 +122,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     retention: parseRetention(opts.keep),
     aia: aiaFor(opts),
   };
+  const metricsAt = metricsAddress(opts);
   const sinks = sinksFor(opts);
   const history = await openHistory(opts.db ?? defaultMonitorDb(), { create: true });
   const stop = new AbortController();
@@ -127,7 +131,16 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
   process.once("SIGTERM", onSignal);
   const o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
   const style = styleFor(process.stdout);
+  let metrics: MonitorMetricsHandle | undefined;
   try {
+    if (metricsAt) {
+      metrics = await startMonitorMetrics(history, list, metricsAt);
+      process.stderr.write(`chainproof monitor: metrics on ${metrics.url}\n`);
+      if (!/^(127\.|::1$|localhost$)/.test(metricsAt.host))
+        process.stderr.write(
+          "chainproof monitor: warning: /metrics has no authentication and names every target: serve it on a trusted network only\n",
+        );
+    }
     if (opts.once) {
       const report = await runRound(o);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderRound(report, style));
@@ -140,6 +153,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
         `, history in ${history.location}; Ctrl-C stops\n`,
     );
     await runMonitor(o, (report) => {
+      metrics?.observeRound(report);
       process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
     });
     process.stderr.write("chainproof monitor: stopped\n");
@@ -147,9 +161,33 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await metrics?.close();
     await Promise.all(sinks.map((s) => s.close?.()));
     await history.close();
   }
+}
+
+/** Where to serve /metrics (`--metrics-port N [--metrics-host ADDR]`), or undefined. */
+function metricsAddress(opts: MonitorCliOptions): { host: string; port: number } | undefined {
+  if (opts.metricsPort === undefined) {
+    if (opts.metricsHost !== undefined) throw new InputError("--metrics-host needs --metrics-port", "usage");
+    return undefined;
+  }
+  const text = opts.metricsPort.trim();
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new InputError(
+      `--metrics-port ${JSON.stringify(opts.metricsPort)}: give a port number, 0 to 65535 (0: any free port)`,
+      "usage",
+    );
+  if (opts.once)
+    throw new InputError(
+      "--metrics-port serves metrics while the monitor runs; --once exits after one round",
+      "usage",
+    );
+  const host = (opts.metricsHost ?? "127.0.0.1").trim();
+  if (!host || /[\s/]/.test(host))
+    throw new InputError(`--metrics-host ${JSON.stringify(opts.metricsHost)} is not an address`, "usage");
+  return { host, port: Number(text) };
 }
 
 /** The list's text; past the size limit, a message about a target list (not certificate input). */

@@ -1,6 +1,7 @@
 /**
- * `chainproof serve [--port N] [--host ADDR] [--allow-private] [--token-file F | --insecure-no-token]`: the
- * web pages and their JSON API (src/web, docs/web.md).
+ * `chainproof serve [--port N] [--host ADDR] [--allow-private] [--token-file F | --insecure-no-token]
+ * [--db PATH]`: the web pages and their JSON API (src/web, docs/web.md); with --db, the Monitor page of a
+ * monitor database (docs/monitor.md).
  *
  * Binds to 127.0.0.1 by default. On every address, loopback included (any local account can connect to a
  * loopback port), every API call needs a token: the first line of --token-file, or a random one made at
@@ -20,6 +21,8 @@ export interface ServeOptions {
   allowPrivate?: boolean;
   tokenFile?: string;
   insecureNoToken?: boolean;
+  /** The monitor's history database, for the Monitor page. */
+  db?: string;
 }
 
 function parsePort(text: string | undefined, def: number): number {
@@ -59,6 +62,13 @@ function readableByOthers(file: string): boolean {
   }
 }
 
+/** `--db PATH`: an existing monitor database (never created here: chainproof monitor writes it). */
+async function openMonitorHistory(db: string | undefined) {
+  if (db === undefined) return undefined;
+  const { openHistory } = await import("../../app/monitor.js");
+  return openHistory(db, { create: false });
+}
+
 export async function runServe(opts: ServeOptions): Promise<number> {
   const { createWebServer, DEFAULT_PORT } = await import("../../web/server.js");
   const { isLoopbackHost, newToken } = await import("../../web/security.js");
@@ -76,11 +86,14 @@ export async function runServe(opts: ServeOptions): Promise<number> {
     );
   }
   const token = opts.insecureNoToken ? undefined : opts.tokenFile ? readToken(opts.tokenFile) : newToken();
+  const history = await openMonitorHistory(opts.db);
   const app = await createWebServer({
     host,
     ...(token === undefined ? { noToken: true } : { token }),
     allowPrivate: opts.allowPrivate ?? false,
+    ...(history ? { history } : {}),
   });
+  if (history) app.addHook("onClose", () => history.close());
   try {
     await app.listen({ host, port });
   } catch (e) {
@@ -133,6 +146,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
       "chainproof serve: --allow-private: checks may reach private, link-local and metadata addresses\n",
     );
   }
+  if (history) err.write(`chainproof serve: the Monitor page shows ${history.location}\n`);
   err.write("chainproof serve: press Ctrl-C to stop\n");
   await new Promise<void>((resolve) => {
     const stop = () => {
