@@ -47,6 +47,20 @@ const byName = (name: string) => {
   return s;
 };
 
+describe("Firefox's preloaded intermediates", () => {
+  it("may complete a chain only when the store holds a root of Mozilla's program", async () => {
+    const s = byName("missing intermediate");
+    const firefox = (m: ClientMatrix) => m.clients.find((v) => v.client === "firefox")!;
+    assert.equal(firefox(run(s)).status, "untrusted");
+    const { mozillaStore } = await import("../src/trust/mozilla.js");
+    const withMozilla = storeOf(s.trust);
+    withMozilla.anchors.push(mozillaStore().anchors[0]);
+    const v = firefox(run(s, { stores: withMozilla }));
+    assert.equal(v.status, "depends");
+    assert.match(v.notes.join("\n"), /completes chains from intermediates disclosed to the CCADB/);
+  });
+});
+
 describe("client verdicts per situation", () => {
   for (const s of all) {
     it(s.name, () => {

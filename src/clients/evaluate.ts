@@ -3,7 +3,7 @@
  * error text the client prints), plus the findings about the chain, each saying which clients refuse it.
  */
 
-import { bundledIssuersOf } from "../trust/bundled.js";
+import { bundledIssuersOf, loadMozillaRoots } from "../trust/bundled.js";
 import {
   type DistrustClient,
   type DistrustFinding,
@@ -219,6 +219,16 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     sent,
     findings,
   };
+}
+
+/**
+ * The intermediates Firefox preloads are those disclosed to the CCADB, under roots of Mozilla's program: with
+ * a store that holds none of them, nothing preloaded can complete the chain.
+ */
+function holdsMozillaRoot(store: TrustStore): boolean {
+  if (store.id === "mozilla") return true;
+  const mozilla = new Set(loadMozillaRoots().map((r) => r.sha256.toLowerCase()));
+  return store.anchors.some((a) => mozilla.has(a.cert.sha256));
 }
 
 function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is TrustStore {
@@ -454,7 +464,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       notes.push(
         `${profile.name} would fetch the missing issuer from ${urls.map((u) => u.location.value).join(", ")}; the verdict depends on what that URL serves (chainproof verify does not fetch it)`,
       );
-    } else if (profile.aia.preloads && !ctx.preload) {
+    } else if (profile.aia.preloads && !ctx.preload && holdsMozillaRoot(store)) {
       status = "depends";
       notes.push(
         `${profile.name} completes chains from intermediates disclosed to the CCADB; if "${top.issuer.toString()}" is one of them Firefox trusts this chain, otherwise not`,
