@@ -14,7 +14,7 @@
 import { type GuardPolicy, type LookupAll, resolveGuarded } from "../net/guard.js";
 import { InputError } from "../x509/errors.js";
 import type { AlertMessage, AlertSink } from "./sinks.js";
-import { channelName, DEFAULT_CHANNEL_TIMEOUT_MS } from "./webhook.js";
+import { channelName, DEFAULT_CHANNEL_TIMEOUT_MS, refuseLiteral } from "./webhook.js";
 
 export interface SmtpServer {
   host: string;
@@ -115,6 +115,7 @@ export class MailSink implements AlertSink {
     this.from = checkMailAddress("--mail-from", o.from);
     this.to = checkRecipients(o.to);
     const s = o.server;
+    refuseLiteral(s.host, o.policy);
     this.channel = channelName(
       "mail",
       s.host.includes(":") ? `[${s.host}]` : s.host,

@@ -12,7 +12,15 @@
  */
 
 import { createHash } from "node:crypto";
-import { type GuardPolicy, guardedFetch, type LookupAll } from "../net/guard.js";
+import {
+  BlockedAddressError,
+  type GuardPolicy,
+  guardedFetch,
+  ipLiteral,
+  type LookupAll,
+  refusalMessage,
+  refusedBy,
+} from "../net/guard.js";
 import { InputError } from "../x509/errors.js";
 import type { AlertMessage, AlertSink } from "./sinks.js";
 
@@ -82,6 +90,17 @@ export function parseWebhookHeaders(lines: readonly string[]): Record<string, st
     headers[name.toLowerCase()] = value;
   }
   return headers;
+}
+
+/**
+ * A channel given as an IP address the policy refuses is bad input at once (exit 2), not a delivery that
+ * fails at every alert; a name is resolved and checked at each delivery (its addresses may change).
+ */
+export function refuseLiteral(host: string, policy: GuardPolicy): void {
+  const literal = ipLiteral(host);
+  const found = literal ? refusedBy(literal, policy) : undefined;
+  if (literal && found)
+    throw new BlockedAddressError(refusalMessage(literal, literal, found, policy), host, literal, found);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -202,6 +221,7 @@ export class WebhookSink implements AlertSink {
     private readonly o: WebhookOptions,
   ) {
     const u = parseWebhookUrl(url);
+    refuseLiteral(u.hostname, o.policy);
     this.url = u.toString();
     this.channel = channelName("webhook", u.host, this.url);
   }
