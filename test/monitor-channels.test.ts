@@ -217,7 +217,7 @@ describe("webhook payloads", () => {
       conditions: [],
       severity: "info",
       title: "evil.example:443: issuer <!channel> <https://evil.example|click> & [more](https://x)",
-      message: "CN=<!here> *bold*",
+      message: "CN=<!here> *bold*\n- a list?\n1. a numbered one?",
       since: null,
       createdAt: "2026-12-07T00:00:00.000Z",
       round: 1,
@@ -240,10 +240,11 @@ describe("webhook payloads", () => {
     assert.equal(slack.blocks[0].type, "header");
     assert.equal(slack.blocks[0].text?.type, "plain_text");
     const teams = teamsPayload(hostile);
-    const title = teams.attachments[0].content.body[0] as { text: string };
+    const [title, message] = teams.attachments[0].content.body as { text: string }[];
+    assert.equal(message.text, "CN=\\<!here\\> \\*bold\\*\n\\- a list?\n1\\. a numbered one?");
     assert.equal(
       title.text,
-      "evil\\.example:443: issuer \\<\\!channel\\> \\<https://evil\\.example\\|click\\> & \\[more\\]\\(https://x\\)",
+      "evil.example:443: issuer \\<!channel\\> \\<https://evil.example\\|click\\> & \\[more\\](https://x)",
     );
   });
 });

@@ -400,7 +400,8 @@ export async function runOutbox(
     if (!Number.isFinite(next) || next > deadline) break;
     await sleep(Math.max(0, next - t), o.signal);
   }
-  const left = await o.history.pendingDeliveries({ channels, limit: 100_000 });
+  // Counted up to a limit: past it, "waiting" says at least that many.
+  const left = await o.history.pendingDeliveries({ channels, limit: 10_000 });
   report.waiting = left.length;
   report.nextAttemptAt = left[0]?.nextAttemptAt ?? null;
   return report;

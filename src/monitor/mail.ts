@@ -11,6 +11,7 @@
  * nodemailer is loaded when the first message is sent, not when the monitor starts.
  */
 
+import { isIP } from "node:net";
 import { type GuardPolicy, type LookupAll, resolveGuarded } from "../net/guard.js";
 import { InputError } from "../x509/errors.js";
 import type { AlertMessage, AlertSink } from "./sinks.js";
@@ -42,12 +43,19 @@ export function parseSmtpUrl(text: string): SmtpServer {
   if ((u.pathname && u.pathname !== "/") || u.search)
     throw new InputError(`--smtp ${u.hostname}: give no path or query, only smtp://host:port`, "usage");
   const secure = u.protocol === "smtps:";
+  const decode = (part: string, what: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new InputError(`--smtp ${u.hostname}: the ${what} is not valid percent-encoding`, "usage");
+    }
+  };
   return {
     host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
-    ...(u.username ? { user: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { user: decode(u.username, "user name") } : {}),
+    ...(u.password ? { password: decode(u.password, "password") } : {}),
   };
 }
 
@@ -137,9 +145,9 @@ export class MailSink implements AlertSink {
       host: checked,
       port: s.port,
       secure: s.secure,
-      // The TLS name (certificate check, SNI) is the host the user gave, not the address connected to.
-      servername: s.host,
-      tls: { servername: s.host },
+      // The TLS name (certificate check, SNI) is the host the user gave, not the address connected to;
+      // a host given as an address is checked as one (SNI carries no address: RFC 6066).
+      ...(isIP(s.host) ? {} : { servername: s.host, tls: { servername: s.host } }),
       // A password is not sent in the clear: with credentials, smtp:// must upgrade with STARTTLS.
       requireTLS: !s.secure && s.user !== undefined,
       ...(s.user !== undefined ? { auth: { user: s.user, pass: s.password ?? "" } } : {}),

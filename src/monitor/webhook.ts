@@ -148,9 +148,15 @@ export function slackPayload(a: AlertMessage) {
   };
 }
 
-/** Adaptive Card TextBlocks render a markdown subset: each markup character is escaped with a backslash. */
+/**
+ * Adaptive Card TextBlocks and facts render a markdown subset: the characters that make emphasis, links,
+ * code and HTML are escaped with a backslash, and so is a list or heading marker starting a line.
+ */
 export function markdownEscape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (c) => `\\${c}`);
+  return text
+    .replace(/[\\`*_[\]<>~|]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([-+#])(?=\s)/gm, "$1\\$2")
+    .replace(/^(\s*)(\d+)\.(?=\s)/gm, "$1$2\\.");
 }
 
 /** A Teams message with one Adaptive Card (version 1.4), as a Teams "Workflows" webhook takes it. */
