@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -21,11 +22,11 @@ import type { HistoryStore } from "../src/monitor/history.js";
 import { MailSink, mailBody } from "../src/monitor/mail.js";
 import { backoffMs, DEFAULT_RETRY, nextAttemptAt } from "../src/monitor/retry.js";
 import { type AlertMessage, alertMessage } from "../src/monitor/sinks.js";
-import { openSqliteHistory } from "../src/monitor/sqlite-history.js";
+import { MIGRATIONS, openSqliteHistory } from "../src/monitor/sqlite-history.js";
 import { parseTargetList } from "../src/monitor/targets.js";
 import { slackPayload, teamsPayload, WebhookSink } from "../src/monitor/webhook.js";
 import type { GuardPolicy } from "../src/net/guard.js";
-import { ROOT, runCli } from "./helpers/cli.js";
+import { BIN, ROOT, runCli } from "./helpers/cli.js";
 import { decodeQuotedPrintable, parseMail, startSmtpReceiver } from "./helpers/smtp-server.js";
 
 const LOOPBACK_OK: GuardPolicy = { allowPrivate: true, allowLoopback: true };
@@ -361,6 +362,48 @@ describe("retries and the outbox", () => {
   });
 });
 
+describe("the outbox in the database", () => {
+  it("migration 2: deliveries a version-1 monitor left undelivered are due at once", async () => {
+    const { default: Database } = await import("better-sqlite3");
+    const path = join(dir, "v1.db");
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0].sql);
+    db.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    db.prepare("INSERT INTO schema_version VALUES (1, '2026-12-01T00:00:00.000Z')").run();
+    db.pragma("application_id = 1129336142");
+    db.prepare(
+      `INSERT INTO alerts (id, round_id, result_id, target, labels, kind, conditions, severity, title, message,
+         since, created_at, changes)
+       VALUES (1, 1, 1, 'a.example:443', '{}', 'problem', '["check-failed"]', 'critical', 't', 'm', NULL,
+         '2026-12-01T00:00:00.000Z', '[]')`,
+    ).run();
+    const insert = db.prepare(
+      "INSERT INTO alert_deliveries (alert_id, channel, state, attempts, last_error, updated_at) VALUES (1, ?, ?, ?, ?, ?)",
+    );
+    insert.run("command", "failed", 1, "exited with status 3", "2026-12-01T00:00:05.000Z");
+    insert.run("log", "delivered", 1, null, "2026-12-01T00:00:05.000Z");
+    db.close();
+    const history = await openSqliteHistory(path, { create: true });
+    try {
+      const pending = await history.pendingDeliveries({ channels: ["command", "log"] });
+      assert.deepEqual(
+        pending.map((d) => [d.channel, d.attempts, d.nextAttemptAt, d.alert.id]),
+        [["command", 1, "2026-12-01T00:00:05.000Z", 1]],
+      );
+      const [alert] = await history.alerts({ undelivered: true });
+      assert.deepEqual(
+        alert.deliveries.map((d) => [d.channel, d.state, d.nextAttemptAt]),
+        [
+          ["command", "failed", "2026-12-01T00:00:05.000Z"],
+          ["log", "delivered", null],
+        ],
+      );
+    } finally {
+      await history.close();
+    }
+  });
+});
+
 describe("the guard on webhooks", () => {
   it("a receiver that does not answer: the guard's time limit ends the request", async () => {
     const rx = await webhookReceiver().start();
@@ -542,6 +585,58 @@ describe("chainproof monitor --webhook, --smtp; alerts --undelivered", () => {
       const all = await runCli(["alerts", "--db", db]);
       assert.match(all.stdout, /webhook:127\.0\.0\.1:\d+#[0-9a-f]{8}: delivered, 3 attempts\n/);
     } finally {
+      await rx.close();
+    }
+  });
+
+  it("the loop (no --once) retries between rounds: a receiver back a moment later gets the alert", async () => {
+    const port = await closedPort();
+    const db = join(dir, "cli-loop.db");
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "monitor",
+        "--targets",
+        targets,
+        "--db",
+        db,
+        "--no-aia",
+        "--json",
+        "--webhook",
+        `http://127.0.0.1:${port}/hook`,
+        "--channel-allow-private",
+        "--retry-after",
+        "1s",
+        "--retry-max-wait",
+        "2s",
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b));
+    child.stderr.on("data", (b: Buffer) => (err += b));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const rx = webhookReceiver();
+    try {
+      const waitFor = async (done: () => boolean, what: string) => {
+        for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(done(), `${what}: ${err}`);
+      };
+      await waitFor(() => out.includes("\n"), "the first round");
+      const round = JSON.parse(out.split("\n")[0]);
+      assert.equal(round.alerts[0].deliveries[0].state, "failed");
+      assert.equal(round.outbox.waiting, 1);
+      await rx.start(port);
+      await waitFor(() => rx.requests.length > 0, "the retry");
+      assert.equal(JSON.parse(rx.requests[0].body).id, round.alerts[0].id);
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, err);
+      const none = await runCli(["alerts", "--db", db, "--undelivered", "--json"]);
+      assert.deepEqual(JSON.parse(none.stdout).alerts, []);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
       await rx.close();
     }
   });
