@@ -36,6 +36,8 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
       }),
   };
   const server = net.createServer((socket) => {
+    // Each reply goes out at once (a multi-line EHLO reply is three writes).
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
