@@ -348,6 +348,8 @@ describe("retries and the outbox", () => {
           sinks: [new WebhookSink(`http://127.0.0.1:${port}/`, { policy: LOOPBACK_OK })],
           retry: { maxAttempts: 2 },
           onceWindow: { attempts: 5, windowMs: 5000, firstDelayMs: 50 },
+          // An injected clock that stands still: the window's waits are real time all the same.
+          now: () => new Date("2030-01-01T00:00:00Z"),
         }),
       );
       const d = r.alerts[0].deliveries[0];
@@ -733,6 +735,9 @@ describe("chainproof monitor --webhook, --smtp; alerts --undelivered", () => {
       [["--once-window", "soon"], /--once-window "soon": give a duration/],
       [["--channel-timeout", "0"], /--channel-timeout "0": give seconds/],
     ];
+    const loopOnly = await runCli(["monitor", "--targets", targets, "--db", db, "--once-window", "5s"]);
+    assert.equal(loopOnly.code, 2);
+    assert.match(loopOnly.stderr, /--once-attempts and --once-window are for --once/);
     for (const [extra, message] of cases) {
       const r = await monitor(db, extra);
       assert.equal(r.code, 2, `${extra.join(" ")}: ${r.stderr}`);

@@ -287,7 +287,7 @@ function storeFor(
   return s;
 }
 
-/** This run's attempts per delivery ("alertId channel"): how many, and when the last one was. */
+/** This run's attempts per delivery ("alertId channel"): how many, and when the last was (performance.now()). */
 type TriedMap = Map<string, { count: number; lastAt: number }>;
 
 function retryPolicy(o: MonitorOptions): RetryPolicy {
@@ -337,7 +337,7 @@ async function deliver(
     const deliveries: AlertDelivery[] = [];
     for (const sink of o.sinks ?? []) {
       deliveries.push(await attempt(o, sink, a, 0, now));
-      tried.set(`${a.id} ${sink.channel}`, { count: 1, lastAt: now().getTime() });
+      tried.set(`${a.id} ${sink.channel}`, { count: 1, lastAt: performance.now() });
     }
     out.push({ ...alertMessage(a), deliveries });
   }
@@ -364,7 +364,8 @@ export async function runOutbox(
   if (!channels.length) return report;
   const tried: TriedMap = run.tried ?? new Map();
   const w = o.onceWindow;
-  const deadline = now().getTime() + (w?.windowMs ?? 0);
+  // The window is real time (performance.now()), whatever clock o.now injects: it is time this run waits.
+  const deadline = performance.now() + (w?.windowMs ?? 0);
   // When this run may try a delivery again: at once if it has not yet, else after its in-run backoff.
   const dueInRun = (d: PendingDelivery): number | undefined => {
     const t = tried.get(`${d.alert.id} ${d.channel}`);
@@ -377,7 +378,7 @@ export async function runOutbox(
     const pending = await o.history.pendingDeliveries(
       w ? { channels, limit: OUTBOX_BATCH } : { channels, dueBy: now(), limit: OUTBOX_BATCH },
     );
-    const t = now().getTime();
+    const t = performance.now();
     const times = pending.map(dueInRun);
     let made = 0;
     for (const [i, d] of pending.entries()) {
@@ -385,7 +386,7 @@ export async function runOutbox(
       if (due === undefined || due > t || o.signal?.aborted) continue;
       const done = await attempt(o, sinks.get(d.channel)!, d.alert, d.attempts, now);
       const key = `${d.alert.id} ${d.channel}`;
-      tried.set(key, { count: (tried.get(key)?.count ?? 0) + 1, lastAt: now().getTime() });
+      tried.set(key, { count: (tried.get(key)?.count ?? 0) + 1, lastAt: performance.now() });
       report.retried++;
       made++;
       if (done.state === "delivered") report.delivered++;

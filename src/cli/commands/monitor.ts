@@ -134,8 +134,16 @@ export function parseRetry(opts: MonitorCliOptions): RetryPolicy {
 }
 
 /** --once-attempts, --once-window: the retries a `--once` run makes before it leaves the rest. */
-export function parseOnceWindow(opts: MonitorCliOptions): OnceWindow {
+export function parseOnceWindow(opts: MonitorCliOptions): OnceWindow | undefined {
   const d = DEFAULT_ONCE_WINDOW;
+  if (!opts.once) {
+    if (opts.onceAttempts !== undefined || opts.onceWindow !== undefined)
+      throw new InputError(
+        "--once-attempts and --once-window are for --once (the loop retries on --retry-after's schedule)",
+        "usage",
+      );
+    return undefined;
+  }
   const windowMs = parseInterval(opts.onceWindow, "--once-window", 1000) ?? d.windowMs;
   if (windowMs > 600_000)
     throw new InputError(`--once-window ${JSON.stringify(opts.onceWindow)}: at most 10m`, "usage");
@@ -240,7 +248,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     retention: parseRetention(opts.keep),
     aia: aiaFor(opts),
     retry: parseRetry(opts),
-    onceWindow: opts.once ? parseOnceWindow(opts) : undefined,
+    onceWindow: parseOnceWindow(opts),
   };
   const sinks = sinksFor(opts);
   const history = await openHistory(opts.db ?? defaultMonitorDb(), { create: true });
