@@ -30,6 +30,7 @@ const MAX_RECIPIENTS = 50;
 
 /** `smtp://[user[:pass]@]host[:port]` (default 587) or `smtps://…` (default 465). */
 export function parseSmtpUrl(text: string): SmtpServer {
+  if (text.length > 2048) throw new InputError("--smtp: longer than 2048 characters", "usage");
   let u: URL;
   try {
     u = new URL(text);
