@@ -9,7 +9,15 @@
 import { type ClientId, resolveClients } from "../clients/index.js";
 import { conditionsOf, DEFAULT_REMINDER_MS, planAlerts } from "../monitor/alerts.js";
 import { type Change, detectChanges } from "../monitor/changes.js";
-import type { HistoryStore, Retention, StoredAlert, StoredResult } from "../monitor/history.js";
+import type {
+  AlertDelivery,
+  HistoryStore,
+  PendingDelivery,
+  Retention,
+  StoredAlert,
+  StoredResult,
+} from "../monitor/history.js";
+import { DEFAULT_RETRY, nextAttemptAt, type OnceWindow, type RetryPolicy } from "../monitor/retry.js";
 import { type AlertMessage, type AlertSink, alertMessage } from "../monitor/sinks.js";
 import { errorSummary, type ResultSummary, summarizeCheck } from "../monitor/summary.js";
 import type { InvalidTarget, MonitorTarget, TargetList } from "../monitor/targets.js";
@@ -18,8 +26,11 @@ import { type CheckOptions, runCheck } from "./check.js";
 import { resolveStore } from "./stores.js";
 
 export { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../monitor/history.js";
+export { MailSink, parseSmtpUrl } from "../monitor/mail.js";
+export { DEFAULT_ONCE_WINDOW, DEFAULT_RETRY, type OnceWindow, type RetryPolicy } from "../monitor/retry.js";
 export { type AlertSink, CommandHookSink, JsonLinesSink } from "../monitor/sinks.js";
 export { parseTargetList, type TargetList } from "../monitor/targets.js";
+export { WEBHOOK_FORMATS, type WebhookFormat, WebhookSink } from "../monitor/webhook.js";
 
 export const MONITOR_ROUND_SCHEMA = "chainproof/monitor-round";
 export const MONITOR_ROUND_VERSION = 1;
@@ -54,6 +65,14 @@ export interface MonitorOptions {
   engine?: CheckOptions["engine"];
   /** Aborting abandons the checks in flight (their results are not stored) and starts no other. */
   signal?: AbortSignal;
+  /** When a failed delivery is tried again, and when it is given up (default DEFAULT_RETRY). */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * A run that ends after its round (`--once`): after the checks, every undelivered delivery (this
+   * round's and earlier ones') is tried within this window, and what is still undelivered is left to the
+   * next run. Without it (the loop), a failed delivery waits for its next attempt time.
+   */
+  onceWindow?: OnceWindow;
 }
 
 export interface RoundResult {
@@ -70,6 +89,20 @@ export interface RoundResult {
 
 export type RoundAlert = AlertMessage & { deliveries: StoredAlert["deliveries"] };
 
+/** What the outbox did in a round (or between rounds), and what it has left. */
+export interface OutboxReport {
+  /** Retries made (first attempts of this round's alerts are not counted). */
+  retried: number;
+  /** Deliveries those retries made. */
+  delivered: number;
+  /** Deliveries given up in this pass (their attempts or age used up): kept, shown as undelivered. */
+  gaveUp: number;
+  /** Deliveries still to make on the configured channels: the next run or pass tries them. */
+  waiting: number;
+  /** The earliest next attempt of those, or null. */
+  nextAttemptAt: string | null;
+}
+
 export interface RoundReport {
   schema: typeof MONITOR_ROUND_SCHEMA;
   version: typeof MONITOR_ROUND_VERSION;
@@ -84,6 +117,8 @@ export interface RoundReport {
   counts: Record<ResultSummary["status"], number>;
   results: RoundResult[];
   alerts: RoundAlert[];
+  /** Retries of undelivered alerts (this round's and earlier ones'), and what is left for later. */
+  outbox: OutboxReport;
 }
 
 type RoundItem = { kind: "target"; target: MonitorTarget } | { kind: "invalid"; invalid: InvalidTarget };
@@ -96,6 +131,7 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
   const round = await o.history.startRound(started);
   const results: RoundResult[] = [];
   const alerts: RoundAlert[] = [];
+  const tried: TriedMap = new Map();
   const stores = new Map<string, TrustStore | Error>();
   let next = 0;
   const worker = async () => {
@@ -104,13 +140,14 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
       const done = await checkItem(o, item, round, now, stores);
       if (!done) continue;
       results.push(done.result);
-      alerts.push(...(await deliver(o, done.alerts, now)));
+      alerts.push(...(await deliver(o, done.alerts, now, tried)));
     }
   };
   const n = Math.max(1, Math.min(o.concurrency ?? DEFAULT_MONITOR_CONCURRENCY, items.length));
   await Promise.all(Array.from({ length: n }, worker));
   const counts = { trusted: 0, untrusted: 0, failed: 0, invalid: 0 };
   for (const r of results) counts[r.status]++;
+  const outbox = await runOutbox(o, { tried, shown: new Map(alerts.map((a) => [a.id, a])) });
   const finished = now();
   await o.history.finishRound(round, finished, counts);
   if (o.retention) await o.history.prune(o.retention, finished);
@@ -128,6 +165,7 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
     counts,
     results,
     alerts: alerts.sort((a, b) => a.id - b.id),
+    outbox,
   };
 }
 
@@ -249,32 +287,125 @@ function storeFor(
   return s;
 }
 
-/** Hand each alert to every sink, recording each attempt; a failing sink never stops the round. */
-async function deliver(o: MonitorOptions, alerts: StoredAlert[], now: () => Date): Promise<RoundAlert[]> {
+/** This run's attempts per delivery ("alertId channel"): how many, and when the last was (performance.now()). */
+type TriedMap = Map<string, { count: number; lastAt: number }>;
+
+function retryPolicy(o: MonitorOptions): RetryPolicy {
+  return { ...DEFAULT_RETRY, ...o.retry };
+}
+
+/**
+ * One attempt on one channel, recorded with its next attempt time when it failed (or none: given up).
+ * Never throws for the sink's failure.
+ */
+async function attempt(
+  o: MonitorOptions,
+  sink: AlertSink,
+  alert: StoredAlert,
+  attemptsBefore: number,
+  now: () => Date,
+): Promise<AlertDelivery> {
+  let error: string | null = null;
+  try {
+    await sink.deliver(alertMessage(alert));
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  const at = now();
+  const attempts = attemptsBefore + 1;
+  const next = error === null ? null : nextAttemptAt(retryPolicy(o), attempts, new Date(alert.createdAt), at);
+  await o.history.recordDelivery(alert.id, sink.channel, error === null, error, at, next);
+  return {
+    channel: sink.channel,
+    state: error === null ? "delivered" : "failed",
+    attempts,
+    lastError: error,
+    updatedAt: at.toISOString(),
+    nextAttemptAt: next?.toISOString() ?? null,
+  };
+}
+
+/** Hand each new alert to every sink once, recording each attempt; a failing sink never stops the round. */
+async function deliver(
+  o: MonitorOptions,
+  alerts: StoredAlert[],
+  now: () => Date,
+  tried: TriedMap,
+): Promise<RoundAlert[]> {
   const out: RoundAlert[] = [];
   for (const a of alerts) {
-    const message = alertMessage(a);
-    const deliveries = [];
+    const deliveries: AlertDelivery[] = [];
     for (const sink of o.sinks ?? []) {
-      let error: string | null = null;
-      try {
-        await sink.deliver(message);
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-      }
-      const at = now();
-      await o.history.recordDelivery(a.id, sink.channel, error === null, error, at);
-      deliveries.push({
-        channel: sink.channel,
-        state: error === null ? ("delivered" as const) : ("failed" as const),
-        attempts: 1,
-        lastError: error,
-        updatedAt: at.toISOString(),
-      });
+      deliveries.push(await attempt(o, sink, a, 0, now));
+      tried.set(`${a.id} ${sink.channel}`, { count: 1, lastAt: performance.now() });
     }
-    out.push({ ...message, deliveries });
+    out.push({ ...alertMessage(a), deliveries });
   }
   return out;
+}
+
+/** The most deliveries one outbox pass takes up (the rest wait for the next pass). */
+const OUTBOX_BATCH = 1000;
+
+/**
+ * The outbox: try again the deliveries still to make on the configured channels. In the loop, one pass
+ * over those due now. With `onceWindow`, every one of them, at once and then after 1 s, 2 s, … until each
+ * has had the window's attempts in this run or the window is over. `shown` holds the alerts a round
+ * reports, whose deliveries are updated in place.
+ */
+export async function runOutbox(
+  o: MonitorOptions,
+  run: { tried?: TriedMap; shown?: Map<number, RoundAlert> } = {},
+): Promise<OutboxReport> {
+  const now = o.now ?? (() => new Date());
+  const sinks = new Map((o.sinks ?? []).map((s) => [s.channel, s]));
+  const channels = [...sinks.keys()];
+  const report: OutboxReport = { retried: 0, delivered: 0, gaveUp: 0, waiting: 0, nextAttemptAt: null };
+  if (!channels.length) return report;
+  const tried: TriedMap = run.tried ?? new Map();
+  const w = o.onceWindow;
+  // The window is real time (performance.now()), whatever clock o.now injects: it is time this run waits.
+  const deadline = performance.now() + (w?.windowMs ?? 0);
+  // When this run may try a delivery again: at once if it has not yet, else after its in-run backoff.
+  const dueInRun = (d: PendingDelivery): number | undefined => {
+    const t = tried.get(`${d.alert.id} ${d.channel}`);
+    if (!t) return 0;
+    if (!w || t.count >= w.attempts) return undefined;
+    return t.lastAt + w.firstDelayMs * 2 ** (t.count - 1);
+  };
+  for (;;) {
+    if (o.signal?.aborted) break;
+    const pending = await o.history.pendingDeliveries(
+      w ? { channels, limit: OUTBOX_BATCH } : { channels, dueBy: now(), limit: OUTBOX_BATCH },
+    );
+    const t = performance.now();
+    const times = pending.map(dueInRun);
+    let made = 0;
+    for (const [i, d] of pending.entries()) {
+      const due = times[i];
+      if (due === undefined || due > t || o.signal?.aborted) continue;
+      const done = await attempt(o, sinks.get(d.channel)!, d.alert, d.attempts, now);
+      const key = `${d.alert.id} ${d.channel}`;
+      tried.set(key, { count: (tried.get(key)?.count ?? 0) + 1, lastAt: performance.now() });
+      report.retried++;
+      made++;
+      if (done.state === "delivered") report.delivered++;
+      else if (done.nextAttemptAt === null) report.gaveUp++;
+      const shown = run.shown?.get(d.alert.id);
+      if (shown) shown.deliveries = shown.deliveries.map((x) => (x.channel === done.channel ? done : x));
+    }
+    if (!w) break;
+    if (made) continue;
+    // Nothing due now: wait for the next in-run attempt, if the window has room for it.
+    const next = Math.min(...times.filter((x): x is number => x !== undefined));
+    if (!Number.isFinite(next) || next > deadline) break;
+    await sleep(Math.max(0, next - t), o.signal);
+  }
+  // Counted up to a limit: past it, "waiting" says at least that many.
+  const left = await o.history.pendingDeliveries({ channels, limit: 10_000 });
+  report.waiting = left.length;
+  report.nextAttemptAt = left[0]?.nextAttemptAt ?? null;
+  return report;
 }
 
 /** How long a target waits between checks. */
@@ -324,7 +455,10 @@ export async function runMonitor(
       if (report.results.length) await onRound(report);
       continue;
     }
-    await sleep(Math.max(1000, Math.min(nextInMs, MAX_SLEEP_MS)), o.signal);
+    // Between rounds: the retries that are due, then sleep until the next check or retry.
+    const box = await runOutbox(o);
+    const retryInMs = box.nextAttemptAt ? Date.parse(box.nextAttemptAt) - now().getTime() : Infinity;
+    await sleep(Math.max(1000, Math.min(nextInMs, retryInMs, MAX_SLEEP_MS)), o.signal);
   }
 }
 

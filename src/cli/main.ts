@@ -57,6 +57,11 @@ const VERIFY_OPTIONS: readonly OptionDef[] = [
   ...PASSWORD_OPTIONS,
 ];
 
+/** A repeatable option's values, in order. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function addOptions(cmd: Command, defs: readonly OptionDef[]): Command {
   for (const [flags, description, defaultValue] of defs) cmd.option(flags, description, defaultValue);
   return cmd;
@@ -455,6 +460,20 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--allow-private", "let AIA fetches reach private and loopback addresses")
     .option("--metrics-port <N>", "serve Prometheus metrics on http://HOST:N/metrics while running")
     .option("--metrics-host <ADDR>", "address of the metrics server (default 127.0.0.1)")
+    .option("--webhook <URL>", "POST each alert to URL (repeatable; docs/monitor.md)", collect, [])
+    .option("--webhook-format <FORMAT>", "the webhook payload: generic (the alert's JSON), slack, teams")
+    .option("--webhook-header <HEADER>", "'Name: value' sent with each webhook (repeatable)", collect, [])
+    .option("--smtp <URL>", "send each alert by e-mail: smtp://[user:pass@]host[:port] or smtps://…")
+    .option("--mail-from <ADDR>", "the sender of alert e-mails")
+    .option("--mail-to <ADDR>", "a recipient of alert e-mails (repeatable)", collect, [])
+    .option("--channel-timeout <SECONDS>", "give up on one webhook or SMTP delivery after SECONDS (10)")
+    .option("--channel-allow-private", "let webhooks and SMTP reach private and loopback addresses")
+    .option("--retry-after <DURATION>", "the first wait before retrying a failed delivery; doubles (30s)")
+    .option("--retry-max-wait <DURATION>", "the longest wait between two delivery attempts (1h)")
+    .option("--retry-attempts <N>", "attempts per delivery before it is given up (kept, shown) (12)")
+    .option("--retry-max-age <DURATION>", "no retry once the alert is this old (2d)")
+    .option("--once-attempts <N>", "with --once: attempts per delivery within this run (3)")
+    .option("--once-window <DURATION>", "with --once: the time this run may spend on retries (10s)")
     .action(async (opts) => {
       const { runMonitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await runMonitorCommand(opts);

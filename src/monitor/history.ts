@@ -31,6 +31,16 @@ export interface AlertDelivery {
   attempts: number;
   lastError: string | null;
   updatedAt: string;
+  /** When the outbox tries again; null once delivered, or given up (src/monitor/retry.ts). */
+  nextAttemptAt: string | null;
+}
+
+/** A delivery the outbox still has to make (not delivered, not given up), with its alert. */
+export interface PendingDelivery {
+  alert: StoredAlert;
+  channel: string;
+  attempts: number;
+  nextAttemptAt: string;
 }
 
 export interface StoredAlert {
@@ -85,13 +95,27 @@ export interface HistoryStore {
    * (a second is refused).
    */
   record(input: RecordInput): Promise<{ result: StoredResult; alerts: StoredAlert[] }>;
+  /**
+   * Record one attempt: delivered (ok), or failed with its error and the time of the next attempt (null or
+   * absent: none, the delivery is given up but kept).
+   */
   recordDelivery(
     alertId: number,
     channel: string,
     ok: boolean,
     error: string | null,
     at: Date,
+    nextAttemptAt?: Date | null,
   ): Promise<void>;
+  /**
+   * The outbox: deliveries on these channels not yet delivered and not given up (a pending one is due at
+   * once), earliest next attempt first; with dueBy, only those due by then.
+   */
+  pendingDeliveries(o: {
+    channels: readonly string[];
+    dueBy?: Date;
+    limit?: number;
+  }): Promise<PendingDelivery[]>;
   /** The target's results, newest first. */
   history(target: string, o?: { limit?: number }): Promise<StoredResult[]>;
   /** Every target with results: its number of results and last check. */

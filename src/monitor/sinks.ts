@@ -1,9 +1,9 @@
 /**
  * Where alerts go. An AlertSink delivers one alert or throws; the monitor records each attempt per channel
  * (alert_deliveries), so an alert that could not be delivered stays visible (`chainproof alerts
- * --undelivered`) and a later retrying outbox can take it up. Here: a command hook (`--on-alert CMD`, the
- * alert as JSON on its standard input) and a JSON-lines log. Webhook, Slack, Teams and SMTP channels
- * implement the same interface.
+ * --undelivered`) and the outbox (src/app/monitor.ts runOutbox) tries it again. Here: a command hook
+ * (`--on-alert CMD`, the alert as JSON on its standard input) and a JSON-lines log; ./webhook.ts (webhooks:
+ * generic, Slack, Teams) and ./mail.ts (SMTP) implement the same interface.
  */
 
 import { spawn } from "node:child_process";

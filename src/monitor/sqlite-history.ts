@@ -16,6 +16,7 @@ import type { AlertState } from "./alerts.js";
 import type {
   AlertDelivery,
   HistoryStore,
+  PendingDelivery,
   RecordInput,
   Retention,
   StoredAlert,
@@ -87,6 +88,16 @@ CREATE TABLE alert_deliveries (
   PRIMARY KEY (alert_id, channel)
 );
 CREATE INDEX alert_deliveries_pending ON alert_deliveries (state) WHERE state <> 'delivered';
+`,
+  },
+  {
+    // The outbox: when each undelivered delivery is tried again (NULL: delivered, or given up). Deliveries
+    // a version-1 monitor left undelivered are due at once.
+    version: 2,
+    sql: `
+ALTER TABLE alert_deliveries ADD COLUMN next_attempt_at TEXT;
+UPDATE alert_deliveries SET next_attempt_at = updated_at WHERE state <> 'delivered';
+CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 `,
   },
 ];
@@ -226,6 +237,7 @@ class SqliteHistory implements HistoryStore {
   private readonly selectStates;
   private readonly selectHistory;
   private readonly recordTx;
+  private readonly selectDeliveries;
 
   constructor(
     private readonly db: Db,
@@ -240,7 +252,9 @@ class SqliteHistory implements HistoryStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertDelivery = db.prepare(
-      "INSERT INTO alert_deliveries (alert_id, channel, state, attempts, updated_at) VALUES (?, ?, 'pending', 0, ?)",
+      // Due at once: a monitor stopped between storing an alert and delivering it delivers it next time.
+      `INSERT INTO alert_deliveries (alert_id, channel, state, attempts, updated_at, next_attempt_at)
+       VALUES (?, ?, 'pending', 0, ?, ?)`,
     );
     this.upsertState = db.prepare(
       `INSERT INTO alert_states (target, condition, level, severity, message, since, notified_at)
@@ -255,6 +269,10 @@ class SqliteHistory implements HistoryStore {
     );
     this.selectStates = db.prepare(
       "SELECT condition, level, severity, message, since, notified_at FROM alert_states WHERE target = ? ORDER BY condition",
+    );
+    this.selectDeliveries = db.prepare(
+      `SELECT channel, state, attempts, last_error, updated_at, next_attempt_at FROM alert_deliveries
+       WHERE alert_id = ? ORDER BY channel`,
     );
     this.selectHistory = db.prepare(
       `SELECT ${RESULT_COLUMNS} FROM results WHERE target = ? ORDER BY round_id DESC LIMIT ?`,
@@ -337,7 +355,7 @@ class SqliteHistory implements HistoryStore {
           JSON.stringify(a.changes),
         ).lastInsertRowid,
       );
-      for (const ch of input.channels) this.insertDelivery.run(id, ch, at);
+      for (const ch of input.channels) this.insertDelivery.run(id, ch, at, at);
       return {
         id,
         round: input.round,
@@ -352,6 +370,7 @@ class SqliteHistory implements HistoryStore {
           attempts: 0,
           lastError: null,
           updatedAt: at,
+          nextAttemptAt: at,
         })),
       };
     });
@@ -368,15 +387,59 @@ class SqliteHistory implements HistoryStore {
     return { result, alerts };
   }
 
-  async recordDelivery(alertId: number, channel: string, ok: boolean, error: string | null, at: Date) {
+  async recordDelivery(
+    alertId: number,
+    channel: string,
+    ok: boolean,
+    error: string | null,
+    at: Date,
+    nextAttemptAt: Date | null = null,
+  ) {
     this.db
       .prepare(
-        `INSERT INTO alert_deliveries (alert_id, channel, state, attempts, last_error, updated_at)
-         VALUES (?, ?, ?, 1, ?, ?)
+        `INSERT INTO alert_deliveries (alert_id, channel, state, attempts, last_error, updated_at, next_attempt_at)
+         VALUES (?, ?, ?, 1, ?, ?, ?)
          ON CONFLICT (alert_id, channel) DO UPDATE SET state = excluded.state,
-           attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+           attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error,
+           updated_at = excluded.updated_at, next_attempt_at = excluded.next_attempt_at`,
       )
-      .run(alertId, channel, ok ? "delivered" : "failed", error?.slice(0, 2000) ?? null, at.toISOString());
+      .run(
+        alertId,
+        channel,
+        ok ? "delivered" : "failed",
+        error?.slice(0, 2000) ?? null,
+        at.toISOString(),
+        ok ? null : (nextAttemptAt?.toISOString() ?? null),
+      );
+  }
+
+  async pendingDeliveries(o: {
+    channels: readonly string[];
+    dueBy?: Date;
+    limit?: number;
+  }): Promise<PendingDelivery[]> {
+    if (o.channels.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT d.alert_id, d.channel, d.attempts, d.next_attempt_at FROM alert_deliveries d
+         WHERE d.next_attempt_at IS NOT NULL AND d.state <> 'delivered'
+           AND d.channel IN (${o.channels.map(() => "?").join(", ")})
+           ${o.dueBy ? "AND d.next_attempt_at <= ?" : ""}
+         ORDER BY d.next_attempt_at, d.alert_id LIMIT ?`,
+      )
+      .all(...o.channels, ...(o.dueBy ? [o.dueBy.toISOString()] : []), o.limit ?? 1000) as {
+      alert_id: number;
+      channel: string;
+      attempts: number;
+      next_attempt_at: string;
+    }[];
+    const select = this.db.prepare("SELECT * FROM alerts WHERE id = ?");
+    return rows.map((d) => ({
+      alert: this.alertOf(select.get(d.alert_id) as AlertRow),
+      channel: d.channel,
+      attempts: d.attempts,
+      nextAttemptAt: d.next_attempt_at,
+    }));
   }
 
   async history(target: string, o: { limit?: number } = {}): Promise<StoredResult[]> {
@@ -416,10 +479,19 @@ class SqliteHistory implements HistoryStore {
         `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
       )
       .all(...args, o.limit ?? 100) as AlertRow[];
-    const deliveries = this.db.prepare(
-      "SELECT channel, state, attempts, last_error, updated_at FROM alert_deliveries WHERE alert_id = ? ORDER BY channel",
-    );
-    return rows.map((r) => ({
+    return rows.map((r) => this.alertOf(r));
+  }
+
+  private alertOf(r: AlertRow): StoredAlert {
+    const deliveries = this.selectDeliveries.all(r.id) as {
+      channel: string;
+      state: AlertDelivery["state"];
+      attempts: number;
+      last_error: string | null;
+      updated_at: string;
+      next_attempt_at: string | null;
+    }[];
+    return {
       id: r.id,
       round: r.round_id,
       resultId: r.result_id,
@@ -433,22 +505,15 @@ class SqliteHistory implements HistoryStore {
       since: r.since,
       createdAt: r.created_at,
       changes: JSON.parse(r.changes),
-      deliveries: (
-        deliveries.all(r.id) as {
-          channel: string;
-          state: AlertDelivery["state"];
-          attempts: number;
-          last_error: string | null;
-          updated_at: string;
-        }[]
-      ).map((d) => ({
+      deliveries: deliveries.map((d) => ({
         channel: d.channel,
         state: d.state,
         attempts: d.attempts,
         lastError: d.last_error,
         updatedAt: d.updated_at,
+        nextAttemptAt: d.next_attempt_at,
       })),
-    }));
+    };
   }
 
   async prune(keep: Retention, now: Date): Promise<number> {

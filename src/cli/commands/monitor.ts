@@ -12,20 +12,31 @@ import { createWriteStream } from "node:fs";
 import { aiaFor } from "../../app/check.js";
 import {
   DEFAULT_MONITOR_CONCURRENCY,
+  DEFAULT_ONCE_WINDOW,
+  DEFAULT_RETRY,
+  MailSink,
   type MonitorOptions,
   monitorAlerts,
   monitorHistory,
+  type OnceWindow,
+  parseSmtpUrl,
+  type RetryPolicy,
   type RoundReport,
   resolveTargetKey,
   runMonitor,
   runRound,
+  WEBHOOK_FORMATS,
+  type WebhookFormat,
+  WebhookSink,
 } from "../../app/monitor.js";
 import { type MonitorMetricsHandle, startMonitorMetrics } from "../../app/monitor-metrics.js";
 import { resolveClients } from "../../clients/index.js";
-import { parseDuration } from "../../monitor/duration.js";
+import { formatDuration, parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
 import { type AlertSink, CommandHookSink, JsonLinesSink } from "../../monitor/sinks.js";
 import { MAX_LIST_BYTES, parseTargetList } from "../../monitor/targets.js";
+import { DEFAULT_CHANNEL_TIMEOUT_MS, parseWebhookHeaders } from "../../monitor/webhook.js";
+import type { GuardPolicy } from "../../net/guard.js";
 import { InputError, LimitError } from "../../x509/errors.js";
 import { passwordFrom, readInput } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
@@ -51,9 +62,24 @@ export interface MonitorCliOptions {
   allowPrivate?: boolean;
   metricsPort?: string;
   metricsHost?: string;
+  webhook?: string[];
+  webhookFormat?: string;
+  webhookHeader?: string[];
+  smtp?: string;
+  mailFrom?: string;
+  mailTo?: string[];
+  channelTimeout?: string;
+  channelAllowPrivate?: boolean;
+  retryAfter?: string;
+  retryMaxWait?: string;
+  retryAttempts?: string;
+  retryMaxAge?: string;
+  onceAttempts?: string;
+  onceWindow?: string;
 }
 
 const MAX_CONCURRENCY = 256;
+const MAX_WEBHOOKS = 16;
 
 /** `--keep 90d` (an age) or `--keep 500` (results per target). */
 export function parseRetention(text: string | undefined): Retention | undefined {
@@ -85,16 +111,119 @@ function parseInterval(text: string | undefined, option: string, min: number): n
   return ms;
 }
 
+function parseCount(text: string | undefined, option: string, def: number, max: number): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > max)
+    throw new InputError(`${option} ${JSON.stringify(text)}: give a number from 1 to ${max}`, "usage");
+  return n;
+}
+
+/** --retry-after, --retry-max-wait, --retry-attempts, --retry-max-age (src/monitor/retry.ts). */
+export function parseRetry(opts: MonitorCliOptions): RetryPolicy {
+  const d = DEFAULT_RETRY;
+  const policy = {
+    firstDelayMs: parseInterval(opts.retryAfter, "--retry-after", 1000) ?? d.firstDelayMs,
+    maxDelayMs: parseInterval(opts.retryMaxWait, "--retry-max-wait", 1000) ?? d.maxDelayMs,
+    maxAttempts: parseCount(opts.retryAttempts, "--retry-attempts", d.maxAttempts, 1000),
+    maxAgeMs: parseInterval(opts.retryMaxAge, "--retry-max-age", 60_000) ?? d.maxAgeMs,
+  };
+  if (policy.maxDelayMs < policy.firstDelayMs)
+    throw new InputError(
+      `--retry-max-wait ${formatDuration(policy.maxDelayMs)} is shorter than --retry-after ${formatDuration(policy.firstDelayMs)}`,
+      "usage",
+    );
+  return policy;
+}
+
+/** --once-attempts, --once-window: the retries a `--once` run makes before it leaves the rest. */
+export function parseOnceWindow(opts: MonitorCliOptions): OnceWindow | undefined {
+  const d = DEFAULT_ONCE_WINDOW;
+  if (!opts.once) {
+    if (opts.onceAttempts !== undefined || opts.onceWindow !== undefined)
+      throw new InputError(
+        "--once-attempts and --once-window are for --once (the loop retries on --retry-after's schedule)",
+        "usage",
+      );
+    return undefined;
+  }
+  const windowMs = parseInterval(opts.onceWindow, "--once-window", 1000) ?? d.windowMs;
+  if (windowMs > 600_000)
+    throw new InputError(`--once-window ${JSON.stringify(opts.onceWindow)}: at most 10m`, "usage");
+  return {
+    attempts: parseCount(opts.onceAttempts, "--once-attempts", d.attempts, 20),
+    windowMs,
+    firstDelayMs: d.firstDelayMs,
+  };
+}
+
+function webhookFormat(text: string | undefined): WebhookFormat {
+  if (text === undefined) return "generic";
+  if (!(WEBHOOK_FORMATS as readonly string[]).includes(text))
+    throw new InputError(
+      `--webhook-format ${JSON.stringify(text)}: give ${WEBHOOK_FORMATS.join(", ")}`,
+      "usage",
+    );
+  return text as WebhookFormat;
+}
+
+function channelTimeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CHANNEL_TIMEOUT_MS;
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(n > 0) || n > 300)
+    throw new InputError(
+      `--channel-timeout ${JSON.stringify(text)}: give seconds, more than 0 and at most 300`,
+      "usage",
+    );
+  return Math.round(n * 1000);
+}
+
+/** The webhooks and the mail channel, with the guard's policy for them. */
+function remoteSinks(opts: MonitorCliOptions): AlertSink[] {
+  const policy: GuardPolicy = {
+    allowPrivate: opts.channelAllowPrivate === true,
+    allowLoopback: opts.channelAllowPrivate === true,
+    allowHint: "pass --channel-allow-private to send alerts to private and loopback addresses",
+  };
+  const timeoutMs = channelTimeout(opts.channelTimeout);
+  const sinks: AlertSink[] = [];
+  const urls = opts.webhook ?? [];
+  if (urls.length > MAX_WEBHOOKS) throw new InputError(`--webhook: at most ${MAX_WEBHOOKS}`, "usage");
+  if (!urls.length && (opts.webhookFormat !== undefined || opts.webhookHeader?.length))
+    throw new InputError("--webhook-format and --webhook-header need a --webhook URL", "usage");
+  const format = webhookFormat(opts.webhookFormat);
+  const headers = parseWebhookHeaders(opts.webhookHeader ?? []);
+  for (const url of urls) sinks.push(new WebhookSink(url, { format, headers, policy, timeoutMs }));
+  if (opts.smtp !== undefined) {
+    if (opts.mailFrom === undefined) throw new InputError("--smtp needs --mail-from", "usage");
+    sinks.push(
+      new MailSink({
+        server: parseSmtpUrl(opts.smtp),
+        from: opts.mailFrom,
+        to: opts.mailTo ?? [],
+        policy,
+        timeoutMs,
+      }),
+    );
+  } else if (opts.mailFrom !== undefined || opts.mailTo?.length)
+    throw new InputError("--mail-from and --mail-to need --smtp URL", "usage");
+  return sinks;
+}
+
 function sinksFor(opts: MonitorCliOptions): AlertSink[] {
   const sinks: AlertSink[] = [];
   if (opts.onAlert !== undefined) {
     if (!opts.onAlert.trim()) throw new InputError("--on-alert needs a command", "usage");
     sinks.push(new CommandHookSink(opts.onAlert));
   }
+  sinks.push(...remoteSinks(opts));
   if (opts.alertLog !== undefined) {
     const out = opts.alertLog === "-" ? process.stdout : createWriteStream(opts.alertLog, { flags: "a" });
     sinks.push(new JsonLinesSink(out));
   }
+  const names = sinks.map((s) => s.channel);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InputError(`the same alert channel is given twice (${twice})`, "usage");
   return sinks;
 }
 
@@ -121,6 +250,8 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     concurrency: parseConcurrency(opts.concurrency),
     retention: parseRetention(opts.keep),
     aia: aiaFor(opts),
+    retry: parseRetry(opts),
+    onceWindow: parseOnceWindow(opts),
   };
   const metricsAt = metricsAddress(opts);
   const sinks = sinksFor(opts);
@@ -246,6 +377,23 @@ export function renderRound(r: RoundReport, style: Style): string {
       `  #${a.id} ${a.kind} ${a.severity}  ${safeText(a.title)}${delivery ? style.dim(`  [${delivery}]`) : ""}`,
     );
   }
+  const box = r.outbox;
+  if (box.retried || box.waiting) {
+    const parts = [
+      ...(box.retried
+        ? [`${box.retried} retr${box.retried === 1 ? "y" : "ies"}, ${box.delivered} delivered`]
+        : []),
+      ...(box.gaveUp ? [`${box.gaveUp} given up (kept)`] : []),
+      ...(box.waiting
+        ? [
+            `${box.waiting} deliver${box.waiting === 1 ? "y" : "ies"} still to make` +
+              (box.nextAttemptAt ? `, next attempt ${box.nextAttemptAt}` : "") +
+              " (chainproof alerts --undelivered)",
+          ]
+        : []),
+    ];
+    lines.push("", `${style.bold("Outbox:")} ${parts.join("; ")}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -319,6 +467,26 @@ export interface AlertsCliOptions {
   undelivered?: boolean;
 }
 
+/** "webhook:h#1a2b3c4d: failed, 3 attempts, next 2026-…; last error: …" */
+export function deliveryText(d: {
+  channel: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt?: string | null;
+}): string {
+  const attempts = `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`;
+  const next =
+    d.state === "delivered"
+      ? ""
+      : d.nextAttemptAt
+        ? `, next attempt ${d.nextAttemptAt}`
+        : d.attempts > 0
+          ? ", given up (no more retries)"
+          : "";
+  return `${d.channel}: ${d.state}, ${attempts}${next}${d.lastError ? `; last error: ${d.lastError}` : ""}`;
+}
+
 export async function runAlertsCommand(opts: AlertsCliOptions): Promise<number> {
   quietOnClosedPipe();
   const limit = parseLimit(opts.limit);
@@ -335,11 +503,8 @@ export async function runAlertsCommand(opts: AlertsCliOptions): Promise<number> 
     const style = styleFor(process.stdout);
     const lines = [style.bold(`${doc.alerts.length} alert(s), newest first`)];
     for (const a of doc.alerts) {
-      const delivery = a.deliveries
-        .map((d) => `${d.channel}: ${d.state}${d.lastError ? ` (${d.lastError})` : ""}`)
-        .join(", ");
       lines.push(`  #${a.id} ${a.createdAt}  ${a.kind} ${a.severity}  ${safeText(a.title)}`);
-      if (delivery) lines.push(`      ${style.dim(safeText(delivery))}`);
+      for (const d of a.deliveries) lines.push(`      ${style.dim(safeText(deliveryText(d)))}`);
     }
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
