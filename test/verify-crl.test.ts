@@ -47,7 +47,8 @@ describe("CRL parsing (RFC 5280 5.1)", () => {
     assert.equal(crl.crlNumber, "2a");
     assert.equal(crl.revoked.length, 2);
     assert.equal(crl.revoked[0].reason, 1);
-    assert.deepEqual([...crl.revoked[1].serial], [0x80]);
+    // 00 80 is +128: the 00 is not redundant (80 alone would be -128), so it stays.
+    assert.deepEqual([...crl.revoked[1].serial], [0x00, 0x80]);
     assert.equal(crl.authorityKeyIdentifier?.keyId, root.cert.subjectKeyIdentifier);
     assert.deepEqual(crl.problems, []);
   });
@@ -69,6 +70,17 @@ describe("revocation (RFC 5280 6.3)", () => {
     assert.equal(errors(r)[0].cert?.position, 0);
     assert.match(errors(r)[0].detail, /keyCompromise/);
     assert.equal(run(c, [pki.crl(c.ica, { revoked: [{ serial: 1 }] })]).trusted, true);
+  });
+
+  it("compares serial numbers as signed integers: +255 (00 FF) is not -1 (FF); redundant octets do not matter", () => {
+    const c = pki.chain3({ leaf: { serial: Uint8Array.from([0x00, 0xff]) } });
+    assert.deepEqual([...c.leaf.cert.serialBytes], [0x00, 0xff]);
+    assert.equal(run(c, [pki.crl(c.ica, { revoked: [{ serial: Uint8Array.from([0xff]) }] })]).trusted, true);
+    const listed = pki.crl(c.ica, { revoked: [{ serial: Uint8Array.from([0x00, 0x00, 0xff]) }] });
+    assert.equal(errors(run(c, [listed]))[0]?.code, "revoked");
+    const minusOne = pki.chain3({ leaf: { serial: Uint8Array.from([0xff, 0xff]) } });
+    const crl = pki.crl(minusOne.ica, { revoked: [{ serial: Uint8Array.from([0xff]) }] });
+    assert.equal(errors(run(minusOne, [crl]))[0]?.code, "revoked", "FF FF and FF are both -1");
   });
 
   it("checks intermediates against their issuer's CRL", () => {

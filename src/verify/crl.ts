@@ -244,7 +244,7 @@ function parseEntry(buf: Uint8Array, e: Tlv): RevokedEntry {
   const dT = readTlv(buf, sT.end, e.end);
   const revocationDate = decodeTime(buf, dT, "revocationDate");
   const entry: RevokedEntry = {
-    serial: stripZeros(buf.subarray(sT.valueStart, sT.end)),
+    serial: minimalInteger(buf.subarray(sT.valueStart, sT.end)),
     revocationDate,
     extensions: [],
   };
@@ -303,9 +303,14 @@ function parseIdp(v: Uint8Array): IssuingDistributionPoint {
   return out;
 }
 
-function stripZeros(b: Uint8Array): Uint8Array {
+/**
+ * An INTEGER's content octets in minimal two's-complement form, so that a serial encoded with redundant
+ * leading octets still matches: a 00 is dropped only before an octet below 0x80, an FF only before one of
+ * 0x80 or more. The sign is kept: +255 (00 FF) never matches -1 (FF).
+ */
+function minimalInteger(b: Uint8Array): Uint8Array {
   let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
+  while (i < b.length - 1 && ((b[i] === 0x00 && b[i + 1] < 0x80) || (b[i] === 0xff && b[i + 1] >= 0x80))) i++;
   return b.subarray(i);
 }
 
@@ -379,7 +384,7 @@ export function checkRevocation(
       bad(`the CRL from ${printable(crl.issuer.toString())} cannot be used: ${problems.join("; ")}`);
       continue;
     }
-    const serial = stripZeros(cert.serialBytes);
+    const serial = minimalInteger(cert.serialBytes);
     for (const entry of crl.revoked) {
       if (!sameBytes(entry.serial, serial)) continue;
       const crit = entry.extensions.find(
