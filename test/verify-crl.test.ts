@@ -151,5 +151,12 @@ describe("revocation (RFC 5280 6.3)", () => {
       run(c, [pki.crl(c.ica, { revoked: [{ serial: serialOf(c.leaf) }], extensions: [userOnly] })]).trusted,
       false,
     );
+    // The scope is the cA flag, not the position: a leaf that is a CA certificate is not in a user-only CRL.
+    const caLeaf = pki.chain3({ leaf: { ca: true } });
+    const rfc = { profile: "rfc5280" } as const;
+    const listed = (ext: typeof userOnly) =>
+      pki.crl(caLeaf.ica, { revoked: [{ serial: serialOf(caLeaf.leaf) }], extensions: [ext] });
+    assert.equal(run(caLeaf, [listed(userOnly)], rfc).trusted, true);
+    assert.equal(errors(run(caLeaf, [listed(caOnly)], rfc))[0]?.code, "revoked");
   });
 });

@@ -704,7 +704,17 @@ class Search {
     if (crls?.length) {
       const rev: RawFinding[] = [];
       for (let q = 0; q < path.length; q++) {
-        rev.push(...checkRevocation(certs[q], certs[q + 1], crls, this.policy.timeMs, q > 0));
+        // The CRL scope flags speak of CA and end-entity certificates (RFC 5280 §5.2.5): by the cA flag, not
+        // by the position in the path.
+        rev.push(
+          ...checkRevocation(
+            certs[q],
+            certs[q + 1],
+            crls,
+            this.policy.timeMs,
+            certs[q].basicConstraints?.ca === true,
+          ),
+        );
       }
       if (!stage(rev)) return false;
     }
