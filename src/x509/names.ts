@@ -129,8 +129,13 @@ function rfc4514Value(a: NameAttribute): string {
   return escapeRfc4514(a);
 }
 
+/** Anything escapeRfc4514 would change: a special or control character, a leading space or #, a trailing space. */
+const NEEDS_ESCAPE = /[\\"+,;<>\u0000-\u001f\u007f]|^[ #]| $/;
+
 function escapeRfc4514(a: NameAttribute): string {
   if (!STRING_TAGS.has(a.valueTag)) return a.value; // already "#hex"
+  // Most values need no escape at all: one test instead of the replacements below.
+  if (!NEEDS_ESCAPE.test(a.value)) return a.value;
   // RFC 4514 2.4, as OpenSSL's RFC2253 output does it: the required escapes ("=" needs none), control
   // characters as \XX hex.
   let s = a.value.replace(/[\\"+,;<>]/g, (c) => `\\${c}`);
