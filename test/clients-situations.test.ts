@@ -230,7 +230,7 @@ describe("what each client prints", () => {
     assert.equal(text(m, "chrome"), "NET::ERR_CERT_DATE_INVALID");
     assert.match(
       text(m, "go") ?? "",
-      // buildChains returns a CA candidate's isValid error as such (Go 1.19.8, test/lab-oracle-go-chromium.test.ts).
+      // buildChains returns a CA candidate's isValid error as such (Go 1.19.8, test/lab-oracle-go-browsers.test.ts).
       /^tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/,
     );
     const f = m.findings.find((x) => x.code === "expired");

@@ -3,7 +3,7 @@
  * Net error names are from chromium net/base/net_error_list.h; which status wins when several apply follows
  * net/cert/cert_status_flags.cc MapCertStatusToNetError. Those marked "run" were reproduced with Debian's
  * Chromium 156 on the lab's endpoints, the lab roots added to its NSS database as locally trusted roots
- * (test/lab-oracle-go-chromium.test.ts); a root of the Chrome Root Store was not available to try.
+ * (test/lab-oracle-go-browsers.test.ts); a root of the Chrome Root Store was not available to try.
  */
 
 import { CHROME_ALGORITHMS } from "./algorithms.js";

@@ -4,7 +4,7 @@
  * src/crypto/x509/verify.go and x509.go ([src]).
  *
  * Versions: the texts are those of current Go (1.24+). Those marked "run" were reproduced with Go 1.19.8
- * (Debian 12's golang-go) against the lab's endpoints (test/lab-oracle-go-chromium.test.ts), where two
+ * (Debian 12's golang-go) against the lab's endpoints (test/lab-oracle-go-browsers.test.ts), where two
  * things differ by version and nothing else does:
  * - crypto/tls wraps a verification error as "tls: failed to verify certificate: …" since Go 1.20; Go 1.19
  *   returns the x509 text bare;

@@ -1,5 +1,5 @@
 // chaincheck dials each lab endpoint with Go's crypto/tls and prints, one line per endpoint,
-// "HOST\tOK" or "HOST\t<the error Go returned>". Used by test/lab-oracle-go-chromium.test.ts as the Go
+// "HOST\tOK" or "HOST\t<the error Go returned>". Used by test/lab-oracle-go-browsers.test.ts as the Go
 // oracle: the lab roots are the only trust (RootCAs), the endpoint's name is ServerName (SNI and the
 // host name checked), and the TCP connection goes to 127.0.0.1 whatever the name.
 //
