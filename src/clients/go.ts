@@ -1,8 +1,15 @@
 /**
  * Go's crypto/x509 as crypto/tls runs it (Linux, or an explicit RootCAs pool; on macOS and Windows Go
  * hands system-root verification to the platform verifier). Texts are from golang/go
- * src/crypto/x509/verify.go and x509.go ([src]); crypto/tls (Go 1.20+) wraps them as
- * "tls: failed to verify certificate: …". Go was not available to reproduce them.
+ * src/crypto/x509/verify.go and x509.go ([src]).
+ *
+ * Versions: the texts are those of current Go (1.24+). Those marked "run" were reproduced with Go 1.19.8
+ * (Debian 12's golang-go) against the lab's endpoints (test/lab-oracle-go-browsers.test.ts), where two
+ * things differ by version and nothing else does:
+ * - crypto/tls wraps a verification error as "tls: failed to verify certificate: …" since Go 1.20; Go 1.19
+ *   returns the x509 text bare;
+ * - Go 1.18 to 1.23 append " (temporarily override with GODEBUG=x509sha1=1)" to the SHA-1 insecure-algorithm
+ *   text (the x509sha1 setting went away in Go 1.24).
  */
 
 import type { Certificate } from "../x509/certificate.js";
@@ -20,6 +27,11 @@ const TLS = "tls: failed to verify certificate: ";
 /** verify.go errSignatureLimit: buildChains counts every candidate's signature check against maxChainSignatureChecks (100). */
 const SIGNATURE_LIMIT = "x509: signature check attempts limit reached while verifying certificate chain";
 const UNKNOWN_AUTHORITY = "x509: certificate signed by unknown authority";
+/** x509.go ConstraintViolationError: CheckSignatureFrom refuses a parent that is not a CA or lacks keyCertSign. */
+const CANNOT_SIGN = "x509: invalid signature: parent certificate cannot sign this kind of certificate";
+/** verify.go CertificateInvalidError{CANotAuthorizedForThisName}: the prefix before the detail. */
+const NOT_AUTHORIZED_FOR_NAME =
+  "x509: a root or intermediate certificate is not authorized to sign for this name";
 
 /** UnknownAuthorityError.Error(): the hint names the candidate issuer by CN, else O, else serial. */
 function candidateName(c: Certificate): string {
@@ -41,6 +53,40 @@ function withHint(hint: string, candidate: Certificate | undefined): string {
   return `${UNKNOWN_AUTHORITY} (possibly because of ${JSON.stringify(hint)} while trying to verify candidate authority certificate ${JSON.stringify(candidateName(candidate))})`;
 }
 
+/** verify.go matchDomainConstraint, for the plain cases: a leading "." wants a subdomain, else the name or one below it. */
+function dnsWithin(name: string, constraint: string): boolean {
+  const n = name.toLowerCase();
+  const c = constraint.toLowerCase();
+  if (c === "") return true;
+  if (c.startsWith(".")) return n.endsWith(c);
+  return n === c || n.endsWith(`.${c}`);
+}
+
+/**
+ * isValid's name-constraint check, run on each CA candidate from the leaf's issuer up: the leaf's DNS names
+ * in order, an excluded subtree first, then "not permitted by any constraint". Only DNS names are modelled;
+ * for any other kind the text stops at the prefix.
+ */
+function goNameConstraintText(f: Failure): string {
+  const leaf = f.path[0];
+  for (const ca of f.path.slice(1)) {
+    const nc = ca.nameConstraints;
+    if (!nc || !leaf) continue;
+    for (const name of leaf.dnsNames) {
+      const excluded = nc.excluded?.find((st) => st.base.type === "dns" && dnsWithin(name, st.base.value));
+      if (excluded?.base.type === "dns")
+        return `${NOT_AUTHORIZED_FOR_NAME}: DNS name ${JSON.stringify(name)} is excluded by constraint ${JSON.stringify(excluded.base.value)}`;
+      const permitted = nc.permitted?.filter((st) => st.base.type === "dns") ?? [];
+      if (
+        permitted.length > 0 &&
+        !permitted.some((st) => st.base.type === "dns" && dnsWithin(name, st.base.value))
+      )
+        return `${NOT_AUTHORIZED_FOR_NAME}: DNS name ${JSON.stringify(name)} is not permitted by any constraint`;
+    }
+  }
+  return NOT_AUTHORIZED_FOR_NAME;
+}
+
 /** Certificate.VerifyHostname / HostnameError.Error() (verify.go). */
 function goHostnameText(f: Failure): ErrorText {
   const h = f.hostname;
@@ -60,13 +106,13 @@ function goHostnameText(f: Failure): ErrorText {
   if (h.dns.length > 0)
     return {
       text: `${TLS}x509: certificate is valid for ${h.dns.join(", ")}, not ${h.peer.value}`,
-      evidence: "src",
+      evidence: "run",
     };
   // No SAN extension at all and a CN that looks like a host name: the legacy-CN error.
   if (!h.hasSan && h.cn !== undefined && /^[a-z0-9*.-]+$/i.test(h.cn) && h.cn.includes(".")) {
     return {
       text: `${TLS}x509: certificate relies on legacy Common Name field, use SANs instead`,
-      evidence: "src",
+      evidence: "run",
     };
   }
   return {
@@ -173,35 +219,40 @@ export const go: ClientProfile = {
       case "untrusted-root":
       case "unknown-issuer":
       case "non-root-anchor":
-        return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "src" };
+        return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "run" };
       case "expired":
       case "not-yet-valid":
-        if (f.role === "leaf" && f.cert)
-          return { text: `${TLS}${expiryText(f.cert, f.time)}`, evidence: "src" };
-        return {
-          text: `${TLS}${withHint(f.cert ? expiryText(f.cert, f.time) : "", f.cert)}`,
-          evidence: "src",
-        };
+        // buildChains returns a candidate CA's isValid error itself (not as an unknown-authority hint), so an
+        // expired intermediate reads like an expired leaf [run: Go 1.19.8, expired-intermediate].
+        if (f.cert) return { text: `${TLS}${expiryText(f.cert, f.time)}`, evidence: "run" };
+        return { text: `${TLS}${UNKNOWN_AUTHORITY}`, evidence: "unverified" };
       case "hostname-mismatch":
         return goHostnameText(f);
       case "weak-signature": {
         const a = f.algorithm;
         const issuer = a ? f.path[a.position + 1] : undefined;
+        // Go 1.18 to 1.23 append " (temporarily override with GODEBUG=x509sha1=1)" for SHA-1; 1.24+ do not.
         const hint = `x509: cannot verify signature: insecure algorithm ${a ? goAlgorithmName(a.cert) : "?"}`;
-        return { text: `${TLS}${withHint(hint, issuer)}`, evidence: "src" };
+        return { text: `${TLS}${withHint(hint, issuer)}`, evidence: "run" };
       }
       case "not-a-ca":
+      case "ca-key-usage":
+        // CheckSignatureFrom runs before isValid and refuses the parent (ConstraintViolationError): it becomes
+        // the hint [run: Go 1.19.8, intermediate-not-ca and intermediate-no-keycertsign].
         return {
-          text: `${TLS}${withHint("x509: certificate is not authorized to sign other certificates", pos > 0 ? f.cert : undefined)}`,
-          evidence: "src",
+          text: `${TLS}${withHint(CANNOT_SIGN, pos > 0 ? f.cert : undefined)}`,
+          evidence: pos > 0 ? "run" : "src",
         };
+      case "name-constraints":
+        // isValid's error, returned as such [run: Go 1.19.8, name-constraints].
+        return { text: `${TLS}${goNameConstraintText(f)}`, evidence: "run" };
       case "path-length":
-        return { text: `${TLS}x509: too many intermediates for path length constraint`, evidence: "src" };
+        return { text: `${TLS}x509: too many intermediates for path length constraint`, evidence: "run" };
       case "critical-extension":
         // Certificate.Verify refuses the leaf's (or a chain certificate's) unhandled critical extension itself.
-        return { text: `${TLS}x509: unhandled critical extension`, evidence: "src" };
+        return { text: `${TLS}x509: unhandled critical extension`, evidence: "run" };
       case "extended-key-usage":
-        return { text: `${TLS}x509: certificate specifies an incompatible key usage`, evidence: "src" };
+        return { text: `${TLS}x509: certificate specifies an incompatible key usage`, evidence: "run" };
       case "budget-exceeded":
       case "chain-too-long":
         // Go has no depth limit; its only bound is the signature budget, which a long path uses up.

@@ -62,7 +62,7 @@ export interface PathLimits {
 
 /** How sure we are of a rule or an error text. */
 export type Evidence =
-  /** Reproduced on the real client (OpenSSL 3.0.19, curl 7.88.1, Node 20, JDK 17.0.15 / 25.0.3). */
+  /** Reproduced on the real client (OpenSSL 3.0.19, curl 7.88.1, Node 20, JDK 17.0.15 / 25.0.3, Go 1.19.8, Chromium 156). */
   | "run"
   /** Read in the client's source. */
   | "src"

@@ -1,0 +1,439 @@
+/**
+ * The lab's declarations against two more real clients on this machine, as test/lab-oracle.test.ts does for
+ * OpenSSL, curl, Node and Java: the verdict must be the declared one, and when the client refuses, what it
+ * says must be chainproof's predicted text for it.
+ *
+ * Go: test/go/chaincheck.go, built here with the installed toolchain (stdlib only, no network, caches in a
+ * temporary directory), dials every endpoint with crypto/tls (RootCAs = the lab roots, ServerName = the
+ * endpoint's name, TCP to 127.0.0.1). Texts are compared modulo what depends on Go's version or on the
+ * moment (see goKey).
+ *
+ * Chromium: Debian's Chromium, headless, driven by playwright-core, with a throwaway HOME whose NSS database
+ * (certutil) holds the lab roots as trusted CAs; --host-resolver-rules sends the lab names to 127.0.0.1 and
+ * every other name nowhere. A refused certificate fails the navigation with net::ERR_CERT_…; a passed one
+ * gets as far as HTTP, where the lab's one-line answer is no HTTP response (net::ERR_INVALID_HTTP_RESPONSE;
+ * see CHAIN_PASSED).
+ * Client-certificate endpoints (client-cert, mtls-*): Chromium has no client certificate to give, so the
+ * server refuses the empty one after Chromium accepted its chain (TLS 1.3 verifies the server's certificate
+ * before the client's is sent): net::ERR_BAD_SSL_CLIENT_AUTH_CERT counts as "the chain was trusted".
+ *
+ * Firefox ESR: headless with --marionette, driven over Marionette (test/helpers/marionette.ts, no geckodriver),
+ * a fresh profile whose cert9.db holds the lab roots (certutil); network.dns.localDomains sends the lab names
+ * to 127.0.0.1 and everything else goes to a dead proxy on 127.0.0.1:9. The code is the certificate error
+ * page's (document.getFailedCertSecurityInfo) or the network error page's (document.getNetErrorInfo). The
+ * client-certificate endpoints end in SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT, the server's alert after
+ * Firefox accepted its chain (TLS 1.3), which counts as "trusted".
+ *
+ * Each client is skipped, saying why, only when it is absent (go; chromium, certutil; firefox-esr, certutil).
+ */
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { writeLabFiles } from "../src/cli/commands/lab.js";
+import { CLIENTS, type ClientId } from "../src/clients/index.js";
+import { checkLab, type EndpointOutcome, expectedFor, type Lab, startLab } from "../src/lab/index.js";
+import { Marionette } from "./helpers/marionette.js";
+import { tempDir } from "./helpers/openssl.js";
+
+interface Real {
+  trusted: boolean;
+  /** What the client said (Go's error, Chromium's net error). */
+  text: string;
+}
+
+const GO_SOURCE = fileURLToPath(new URL("../../test/go/chaincheck.go", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const have = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8" }).status === 0;
+const HAVE_GO = have("go", ["version"]);
+const NO_CHROMIUM = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : spawnSync("certutil", ["-H"]).error
+    ? "certutil not found (apt-get install libnss3-tools)"
+    : false;
+const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
+const NO_FIREFOX = !existsSync(FIREFOX)
+  ? `no Firefox at ${FIREFOX} (apt-get install firefox-esr)`
+  : spawnSync("certutil", ["-H"]).error
+    ? "certutil not found (apt-get install libnss3-tools)"
+    : false;
+/** As test/browser-web.test.ts launches it (no background requests, no QUIC). */
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    let out = "";
+    child.stdout.on("data", (b) => {
+      out += b;
+    });
+    child.stderr.on("data", (b) => {
+      out += b;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+let lab: Lab;
+let outcomes: EndpointOutcome[];
+let tmp: { dir: string; cleanup: () => void };
+let roots = "";
+
+before(async () => {
+  lab = await startLab();
+  outcomes = await checkLab(lab);
+  tmp = tempDir("chainproof-oracle-go-chromium-");
+  roots = writeLabFiles(lab, tmp.dir).roots;
+});
+after(async () => {
+  await lab?.close();
+  tmp?.cleanup();
+});
+
+const AIA_RESCUE =
+  "Chromium completes a valid path with the intermediate its AIA URL serves; the model uses AIA only for a missing issuer";
+
+/**
+ * Declarations the real client is known to differ from, each with its reason; for these the real client must
+ * trust the endpoint (so a change in the client, or in the lab, shows).
+ */
+const KNOWN: Partial<Record<ClientId, Record<string, string>>> = {
+  chrome: {
+    distrusted: "the distrust rule is the lab's own",
+    // Each of these leaves names, in its AIA caIssuers URL, the lab's unbroken ECC issuing CA (same name and
+    // key as the broken one sent). Chromium fetches it when the sent path fails and builds a valid path
+    // through it; chainproof's Chrome model fetches AIA only for a missing issuer. Without AIA (the second
+    // Chromium test) the refusal and its text are the model's.
+    "critical-extension": AIA_RESCUE,
+    "intermediate-not-ca": AIA_RESCUE,
+    "intermediate-no-keycertsign": AIA_RESCUE,
+    "intermediate-eku": AIA_RESCUE,
+  },
+  firefox: { distrusted: "the distrust rule is the lab's own" },
+};
+
+/** Refusals whose text the real client words otherwise than the model, with what it says instead. */
+const KNOWN_TEXT: Partial<Record<ClientId, Record<string, { real: string; why: string }>>> = {
+  firefox: {
+    "critical-extension": {
+      real: "SEC_ERROR_UNKNOWN_ISSUER",
+      why: "Firefox ESR 153 skips an intermediate with an unknown critical extension as an issuer candidate; the model names the extension (SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION, what a leaf's would get)",
+    },
+  },
+};
+
+function predictedText(o: EndpointOutcome, client: ClientId): string {
+  return o.report.matrix.clients.find((v) => v.client === client)?.error?.text ?? "";
+}
+
+function compare(client: ClientId, o: EndpointOutcome, real: Real, key: (t: string) => string): void {
+  const name = o.endpoint.spec.name;
+  const known = KNOWN[client]?.[name];
+  if (known) {
+    assert.equal(real.trusted, true, `${name} / ${client} (${known}): ${real.text}`);
+    return;
+  }
+  const declared = expectedFor(o.endpoint.spec.expect, client);
+  assert.equal(
+    real.trusted,
+    declared === "trusted",
+    `${name} / ${CLIENTS[client].name}: declared ${declared}; the real client said: ${real.text}`,
+  );
+  const knownText = KNOWN_TEXT[client]?.[name];
+  if (knownText && !real.trusted) {
+    assert.equal(key(real.text), knownText.real, `${name} / ${client} (${knownText.why})`);
+    return;
+  }
+  if (!real.trusted) {
+    const predicted = key(predictedText(o, client));
+    assert.ok(predicted, `${name} / ${CLIENTS[client].name}: the model predicts a refusal text`);
+    assert.ok(
+      key(real.text).includes(predicted),
+      `${name} / ${CLIENTS[client].name}: predicted "${predicted}" in: ${real.text}`,
+    );
+  }
+}
+
+/**
+ * Go's text modulo its version and the moment: Go ≥ 1.20 prefixes "tls: failed to verify certificate: "
+ * (1.19 does not); Go 1.18–1.23 add a GODEBUG hint to the SHA-1 text (1.24+ do not); "current time …" is
+ * when the check ran, which is not when the model looked.
+ */
+function goKey(text: string): string {
+  return text
+    .replace(/^tls: failed to verify certificate: /, "")
+    .replace(/ \(temporarily override with GODEBUG=x509sha1=1\)/, "")
+    .replace(/current time \S+ is/g, "current time T is");
+}
+
+async function goResults(): Promise<Map<string, Real>> {
+  const bin = join(tmp.dir, "chaincheck");
+  const env = {
+    ...process.env,
+    GOCACHE: join(tmp.dir, "gocache"),
+    GOPATH: join(tmp.dir, "gopath"),
+    GOTOOLCHAIN: "local",
+    GOFLAGS: "",
+    GOPROXY: "off",
+    CGO_ENABLED: "0",
+  };
+  const built = await run("go", ["build", "-o", bin, GO_SOURCE], env, 300_000);
+  assert.equal(built.code, 0, `go build: ${built.out}`);
+  const args = [roots, ...lab.endpoints.flatMap((e) => [e.host, String(e.port)])];
+  const r = await run(bin, args, env, 120_000);
+  assert.equal(r.code, 0, r.out);
+  const out = new Map<string, Real>();
+  for (const line of r.out.trim().split("\n")) {
+    const [host, text] = line.split("\t");
+    if (host && text) out.set(host, { trusted: text === "OK", text });
+  }
+  return out;
+}
+
+/** A throwaway HOME whose NSS database trusts the lab roots (as Chromium on Linux reads ~/.pki/nssdb). */
+function nssHome(): string {
+  const home = join(tmp.dir, "home");
+  if (existsSync(home)) return home;
+  const db = join(home, ".pki", "nssdb");
+  mkdirSync(db, { recursive: true });
+  const certutil = (args: string[]) => {
+    const r = spawnSync("certutil", [...args, "-d", `sql:${db}`], { encoding: "utf8" });
+    assert.equal(r.status, 0, `certutil ${args.join(" ")}: ${r.stderr}`);
+  };
+  certutil(["-N", "--empty-password"]);
+  lab.pki.trustedRoots.forEach((root, i) => {
+    const file = join(home, `lab-root-${i}.pem`);
+    writeFileSync(file, root.built.pem);
+    certutil(["-A", "-t", "C,,", "-n", `chainproof-lab-root-${i}`, "-i", file]);
+  });
+  return home;
+}
+
+/**
+ * Net errors that say the certificate passed: they come after the handshake, which a refused certificate
+ * ends with its ERR_CERT_… code. ERR_SOCKET_NOT_CONNECTED: the lab's server answers one line and closes at
+ * once, and Chromium sometimes finds the connection closed when it writes its request (seen on trusted
+ * endpoints only, at random; tried again first).
+ */
+const CHAIN_PASSED = new Set([
+  "ERR_INVALID_HTTP_RESPONSE",
+  "ERR_BAD_SSL_CLIENT_AUTH_CERT",
+  "ERR_SOCKET_NOT_CONNECTED",
+]);
+/** Net errors of the connection itself, not of the certificate: tried again, up to three times in all. */
+const TRANSIENT = /^ERR_(SOCKET_NOT_CONNECTED|CONNECTION_(RESET|CLOSED|REFUSED)|TIMED_OUT)$/;
+
+const netError = (text: string) => /\b(ERR_[A-Z0-9_]+)/.exec(text)?.[1] ?? text;
+
+/**
+ * Every endpoint in one headless Chromium. With `aia` false, loopback addresses are mapped nowhere too, so
+ * the lab's AIA server (http://127.0.0.1:PORT) cannot be reached while the lab names still can.
+ */
+async function chromiumResults(
+  home: string,
+  endpoints: Lab["endpoints"],
+  aia: boolean,
+): Promise<Map<string, Real>> {
+  const rules = aia
+    ? "MAP *.lab.chainproof.test 127.0.0.1, EXCLUDE 127.0.0.1, MAP * ~NOTFOUND"
+    : "MAP *.lab.chainproof.test 127.0.0.1, MAP * ~NOTFOUND";
+  const ctx = await chromium.launchPersistentContext(join(home, aia ? "profile" : "profile-no-aia"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    env: { ...process.env, HOME: home },
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=${rules}`],
+  });
+  const out = new Map<string, Real>();
+  try {
+    const page = await ctx.newPage();
+    const visit = async (url: string): Promise<string> => {
+      try {
+        const r = await page.goto(url, { timeout: 20_000 });
+        return `HTTP ${r?.status()}`;
+      } catch (e) {
+        return netError((e as Error).message.split("\n")[0] ?? "");
+      }
+    };
+    for (const e of endpoints) {
+      const url = `https://${e.host}:${e.port}/`;
+      let code = await visit(url);
+      for (let tries = 1; tries < 3 && TRANSIENT.test(code); tries++) code = await visit(url);
+      out.set(e.host, { trusted: code.startsWith("HTTP") || CHAIN_PASSED.has(code), text: code });
+    }
+  } finally {
+    await ctx.close();
+  }
+  return out;
+}
+
+/** A free loopback port for Marionette (the system picks it; closed again at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.once("error", reject);
+  });
+}
+
+/** A fresh Firefox profile: the lab roots in its cert9.db, lab names to loopback, the rest to a dead proxy. */
+function firefoxProfile(marionettePort: number): string {
+  const dir = join(tmp.dir, "firefox-profile");
+  mkdirSync(dir, { recursive: true });
+  const certutil = (args: string[]) => {
+    const r = spawnSync("certutil", [...args, "-d", `sql:${dir}`], { encoding: "utf8" });
+    assert.equal(r.status, 0, `certutil ${args.join(" ")}: ${r.stderr}`);
+  };
+  certutil(["-N", "--empty-password"]);
+  lab.pki.trustedRoots.forEach((root, i) => {
+    const file = join(tmp.dir, `firefox-lab-root-${i}.pem`);
+    writeFileSync(file, root.built.pem);
+    certutil(["-A", "-t", "C,,", "-n", `chainproof-lab-root-${i}`, "-i", file]);
+  });
+  const dead = "127.0.0.1";
+  const prefs: Record<string, string | number | boolean> = {
+    "marionette.port": marionettePort,
+    "network.dns.localDomains": lab.endpoints.map((e) => e.host).join(","),
+    "network.proxy.type": 1,
+    "network.proxy.http": dead,
+    "network.proxy.http_port": 9,
+    "network.proxy.ssl": dead,
+    "network.proxy.ssl_port": 9,
+    "network.proxy.no_proxies_on": "localhost, 127.0.0.1, .lab.chainproof.test",
+    // No connection of Firefox's own: no MITM priming, no remote settings (the intermediate preload list
+    // among them), no captive-portal or connectivity checks, no telemetry, no Safe Browsing.
+    "security.certerrors.mitm.priming.enabled": false,
+    "security.remote_settings.intermediates.enabled": false,
+    "services.settings.server": "http://127.0.0.1:9/",
+    "network.captive-portal-service.enabled": false,
+    "network.connectivity-service.enabled": false,
+    "browser.shell.checkDefaultBrowser": false,
+    "datareporting.policy.dataSubmissionEnabled": false,
+    "toolkit.telemetry.enabled": false,
+    "browser.safebrowsing.malware.enabled": false,
+    "browser.safebrowsing.phishing.enabled": false,
+    "app.update.auto": false,
+  };
+  const lines = Object.entries(prefs).map(
+    ([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`,
+  );
+  writeFileSync(join(dir, "user.js"), `${lines.join("\n")}\n`);
+  return dir;
+}
+
+/** The error page's code: the certificate error page's, else the network error page's; null on a page. */
+const ERROR_CODE_SCRIPT = `
+  try { return document.getFailedCertSecurityInfo().errorCodeString; } catch (e) {}
+  try { return document.getNetErrorInfo().errorCodeString; } catch (e) {}
+  return null;`;
+
+/** After the handshake, the server's alert for the client certificate Firefox did not send. */
+const FIREFOX_CHAIN_PASSED = new Set(["SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT"]);
+
+async function firefoxResults(): Promise<Map<string, Real>> {
+  const port = await freePort();
+  const profile = firefoxProfile(port);
+  const firefox: ChildProcess = spawn(
+    FIREFOX,
+    ["--headless", "--marionette", "--no-remote", "--profile", profile, "about:blank"],
+    { stdio: "ignore", env: { ...process.env, HOME: profile, MOZ_CRASHREPORTER_DISABLE: "1" } },
+  );
+  const exited = new Promise<void>((resolve) => firefox.once("exit", () => resolve()));
+  const out = new Map<string, Real>();
+  let m: Marionette | undefined;
+  try {
+    m = await Marionette.connect(port, 60_000);
+    const session = await m.send("WebDriver:NewSession", {
+      capabilities: { alwaysMatch: { acceptInsecureCerts: false, pageLoadStrategy: "normal" } },
+    });
+    assert.equal(session.error, null, `Marionette session: ${JSON.stringify(session.error)}`);
+    // "incomplete" first, before any endpoint has sent the lab's RSA intermediate: no intermediate Firefox
+    // kept from an earlier connection can complete it.
+    const order = [...lab.endpoints].sort(
+      (a, b) => Number(b.spec.name === "incomplete") - Number(a.spec.name === "incomplete"),
+    );
+    for (const e of order) {
+      // Its error ("insecure certificate", "Reached error page") is not the code: the error page has it.
+      await m.send("WebDriver:Navigate", { url: `https://${e.host}:${e.port}/` });
+      const r = await m.send("WebDriver:ExecuteScript", { script: ERROR_CODE_SCRIPT, args: [] });
+      const code = (r.result as { value?: string | null } | undefined)?.value ?? null;
+      assert.equal(r.error, null, `${e.host}: ${JSON.stringify(r.error)}`);
+      out.set(e.host, {
+        trusted: code === null || FIREFOX_CHAIN_PASSED.has(code),
+        text: code ?? "the page loaded",
+      });
+    }
+    await m.send("Marionette:Quit", { flags: ["eForceQuit"] }).catch(() => undefined);
+  } finally {
+    m?.close();
+    const timer = setTimeout(() => firefox.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  return out;
+}
+
+describe("the lab's declarations hold for Go, Chromium and Firefox on this machine", () => {
+  it("Go (crypto/tls)", { skip: !HAVE_GO && "go not found (apt-get install golang-go)" }, async () => {
+    const go = await goResults();
+    for (const o of outcomes) {
+      const real = go.get(o.endpoint.host);
+      assert.ok(real, `Go reached ${o.endpoint.host}`);
+      compare("go", o, real, goKey);
+    }
+  });
+
+  it("Chromium (headless, lab roots in its NSS database)", { skip: NO_CHROMIUM }, async () => {
+    const results = await chromiumResults(nssHome(), lab.endpoints, true);
+    for (const o of outcomes) {
+      const real = results.get(o.endpoint.host);
+      assert.ok(real, `Chromium reached ${o.endpoint.host}`);
+      compare("chrome", o, real, netError);
+    }
+  });
+
+  it("Chromium without AIA: the endpoints AIA rescues are refused as predicted", {
+    skip: NO_CHROMIUM,
+  }, async () => {
+    const rescued = Object.entries(KNOWN.chrome ?? {})
+      .filter(([, why]) => why === AIA_RESCUE)
+      .map(([name]) => name);
+    const chosen = lab.endpoints.filter((e) => rescued.includes(e.spec.name));
+    assert.equal(chosen.length, rescued.length, "every AIA-rescued endpoint is in the lab");
+    const results = await chromiumResults(nssHome(), chosen, false);
+    for (const o of outcomes.filter((x) => rescued.includes(x.endpoint.spec.name))) {
+      const real = results.get(o.endpoint.host);
+      assert.ok(real, `Chromium reached ${o.endpoint.host}`);
+      assert.equal(real.trusted, false, `${o.endpoint.spec.name} without AIA: ${real.text}`);
+      assert.equal(real.text, netError(predictedText(o, "chrome")), o.endpoint.spec.name);
+    }
+  });
+
+  it("Firefox ESR (Marionette, lab roots in a fresh profile)", { skip: NO_FIREFOX }, async () => {
+    const results = await firefoxResults();
+    for (const o of outcomes) {
+      const real = results.get(o.endpoint.host);
+      assert.ok(real, `Firefox reached ${o.endpoint.host}`);
+      compare("firefox", o, real, (t) => t);
+    }
+  });
+});
