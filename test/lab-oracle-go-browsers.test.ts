@@ -131,14 +131,7 @@ const KNOWN: Partial<Record<ClientId, Record<string, string>>> = {
 };
 
 /** Refusals whose text the real client words otherwise than the model, with what it says instead. */
-const KNOWN_TEXT: Partial<Record<ClientId, Record<string, { real: string; why: string }>>> = {
-  firefox: {
-    "critical-extension": {
-      real: "SEC_ERROR_UNKNOWN_ISSUER",
-      why: "Firefox ESR 153 skips an intermediate with an unknown critical extension as an issuer candidate; the model names the extension (SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION, what a leaf's would get)",
-    },
-  },
-};
+const KNOWN_TEXT: Partial<Record<ClientId, Record<string, { real: string; why: string }>>> = {};
 
 function predictedText(o: EndpointOutcome, client: ClientId): string {
   return o.report.matrix.clients.find((v) => v.client === client)?.error?.text ?? "";

@@ -141,8 +141,11 @@ export const firefox: ClientProfile = {
       case "path-length":
         return { text: "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID", evidence: "unverified" };
       case "critical-extension":
-        // Measured on Firefox ESR 153 for issue 15.
-        return { text: "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION", evidence: "src" };
+        // [run] Firefox ESR 153: an intermediate with an unknown critical extension is passed over as an
+        // issuer candidate, so the chain has no issuer; the leaf's own is named.
+        return f.role === "leaf"
+          ? { text: "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION", evidence: "src" }
+          : { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "run" };
       case "name-constraints":
         return { text: "SEC_ERROR_CERT_NOT_IN_NAME_SPACE", evidence: "unverified" };
       default:
