@@ -86,7 +86,10 @@ export interface RoundReport {
   alerts: RoundAlert[];
 }
 
-type RoundItem = { kind: "target"; target: MonitorTarget } | { kind: "invalid"; invalid: InvalidTarget };
+/** One line of the list: a target to check, or a bad line (its error is its result). */
+export type RoundItem =
+  | { kind: "target"; target: MonitorTarget }
+  | { kind: "invalid"; invalid: InvalidTarget };
 
 /** Check `only` (default: every target and bad line of the list) once, store and alert. */
 export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): Promise<RoundReport> {
@@ -97,11 +100,12 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
   const results: RoundResult[] = [];
   const alerts: RoundAlert[] = [];
   const stores = new Map<string, TrustStore | Error>();
+  const channels = (o.sinks ?? []).map((s) => s.channel);
   let next = 0;
   const worker = async () => {
     while (next < items.length && !o.signal?.aborted) {
       const item = items[next++];
-      const done = await checkItem(o, item, round, now, stores);
+      const done = await checkItem(o, item, round, now, stores, channels);
       if (!done) continue;
       results.push(done.result);
       alerts.push(...(await deliver(o, done.alerts, now)));
@@ -131,24 +135,28 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
   };
 }
 
-function allItems(list: TargetList): RoundItem[] {
+export function allItems(list: TargetList): RoundItem[] {
   return [
     ...list.targets.map((target): RoundItem => ({ kind: "target", target })),
     ...list.invalid.map((invalid): RoundItem => ({ kind: "invalid", invalid })),
   ];
 }
 
-function keyOf(item: RoundItem): string {
+export function keyOf(item: RoundItem): string {
   return item.kind === "target" ? item.target.key : item.invalid.key;
 }
 
-/** Check one item and store its result; undefined when the round was stopped during its check. */
-async function checkItem(
+/**
+ * Check one item and store its result (with a pending delivery per channel for each alert); undefined when
+ * the round was stopped during its check.
+ */
+export async function checkItem(
   o: MonitorOptions,
   item: RoundItem,
   round: number,
   now: () => Date,
   stores: Map<string, TrustStore | Error>,
+  channels: readonly string[],
 ): Promise<{ result: RoundResult; alerts: StoredAlert[] } | undefined> {
   const at = now();
   const t0 = performance.now();
@@ -162,7 +170,6 @@ async function checkItem(
   const states = await o.history.alertStates(key);
   const reminderMs = o.reminderMs ?? DEFAULT_REMINDER_MS;
   const plan = planAlerts(key, states, conditionsOf(summary), changes, at, reminderMs);
-  const channels = (o.sinks ?? []).map((s) => s.channel);
   const stored = await o.history.record({
     round,
     target: key,
@@ -250,7 +257,7 @@ function storeFor(
 }
 
 /** Hand each alert to every sink, recording each attempt; a failing sink never stops the round. */
-async function deliver(o: MonitorOptions, alerts: StoredAlert[], now: () => Date): Promise<RoundAlert[]> {
+export async function deliver(o: MonitorOptions, alerts: StoredAlert[], now: () => Date): Promise<RoundAlert[]> {
   const out: RoundAlert[] = [];
   for (const a of alerts) {
     const message = alertMessage(a);
@@ -310,17 +317,19 @@ const MAX_SLEEP_MS = 60_000;
 
 /**
  * Check each target when due until `o.signal` aborts; `onRound` receives each round's report. Returns once
- * the round in flight (if any) has stopped.
+ * the round in flight (if any) has stopped. `round` runs a round: in this process (runRound), or through
+ * the job queue (./monitor-queue.ts).
  */
 export async function runMonitor(
   o: MonitorOptions,
   onRound: (r: RoundReport) => void | Promise<void>,
+  round: (o: MonitorOptions, due: readonly RoundItem[]) => Promise<RoundReport> = runRound,
 ): Promise<void> {
   const now = o.now ?? (() => new Date());
   while (!o.signal?.aborted) {
     const { due, nextInMs } = await dueItems(o, now());
     if (due.length) {
-      const report = await runRound(o, due);
+      const report = await round(o, due);
       if (report.results.length) await onRound(report);
       continue;
     }
@@ -328,7 +337,7 @@ export async function runMonitor(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

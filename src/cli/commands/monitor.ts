@@ -11,8 +11,15 @@
 import { createWriteStream } from "node:fs";
 import { aiaFor } from "../../app/check.js";
 import {
+  DEFAULT_LEASE_SECONDS,
+  openMonitorQueue,
+  type QueuedMonitorOptions,
+  runQueuedRound,
+} from "../../app/monitor-queue.js";
+import {
   DEFAULT_MONITOR_CONCURRENCY,
   type MonitorOptions,
+  type RoundItem,
   monitorAlerts,
   monitorHistory,
   type RoundReport,
@@ -23,6 +30,7 @@ import {
 import { resolveClients } from "../../clients/index.js";
 import { parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
+import type { PgHistory } from "../../monitor/pg-history.js";
 import { type AlertSink, CommandHookSink, JsonLinesSink } from "../../monitor/sinks.js";
 import { MAX_LIST_BYTES, parseTargetList } from "../../monitor/targets.js";
 import { InputError, LimitError } from "../../x509/errors.js";
@@ -48,6 +56,10 @@ export interface MonitorCliOptions {
   remind?: string;
   aia?: boolean;
   allowPrivate?: boolean;
+  /** With Postgres: 0 checks in this process instead of through the job queue. */
+  workers?: string;
+  lease?: string;
+  workerWait?: string;
 }
 
 const MAX_CONCURRENCY = 256;
@@ -119,17 +131,25 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     retention: parseRetention(opts.keep),
     aia: aiaFor(opts),
   };
+  const db = opts.db ?? defaultMonitorDb();
+  const queued = parseQueueOptions(opts, db);
   const sinks = sinksFor(opts);
-  const history = await openHistory(opts.db ?? defaultMonitorDb(), { create: true });
+  const history = await openHistory(db, { create: true });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
+  let o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
+  let round = runRound;
   const style = styleFor(process.stdout);
   try {
+    if (queued) {
+      const q = await withQueue(o, db, queued, opts.once === true);
+      o = q.options;
+      round = q.round;
+    }
     if (opts.once) {
-      const report = await runRound(o);
+      const report = await round(o);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderRound(report, style));
       if (list.invalid.length) return 2;
       return report.ok ? 0 : 1;
@@ -139,17 +159,75 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
         `${list.invalid.length ? ` (${list.invalid.length} bad line${list.invalid.length === 1 ? "" : "s"})` : ""}` +
         `, history in ${history.location}; Ctrl-C stops\n`,
     );
-    await runMonitor(o, (report) => {
-      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
-    });
+    await runMonitor(
+      o,
+      (report) => {
+        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
+      },
+      round,
+    );
     process.stderr.write("chainproof monitor: stopped\n");
     return 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await Promise.all(sinks.map((s) => s.close?.()));
+    await (o as Partial<QueuedMonitorOptions>).queue?.stop(0);
     await history.close();
   }
+}
+
+interface QueueSettings {
+  leaseSeconds: number;
+  workerWaitMs?: number;
+}
+
+/**
+ * With a postgres:// --db, the job queue's settings (undefined: rounds run in this process — SQLite, or
+ * `--workers 0`). --workers, --lease and --worker-wait mean nothing to SQLite: refused there.
+ */
+function parseQueueOptions(opts: MonitorCliOptions, db: string): QueueSettings | undefined {
+  const pg = /^postgres(ql)?:\/\//i.test(db.trim());
+  for (const [value, name] of [
+    [opts.workers, "--workers"],
+    [opts.lease, "--lease"],
+    [opts.workerWait, "--worker-wait"],
+  ] as const)
+    if (value !== undefined && !pg)
+      throw new InputError(`${name} needs a PostgreSQL --db (postgres://…): workers share a Postgres job queue`, "usage");
+  if (!pg) return undefined;
+  if (opts.workers !== undefined && opts.workers.trim() !== "0")
+    throw new InputError(
+      `--workers ${JSON.stringify(opts.workers)}: only 0 (check in this process); workers are \`chainproof worker\` processes`,
+      "usage",
+    );
+  if (opts.workers !== undefined) return undefined;
+  const lease = parseInterval(opts.lease, "--lease", 5_000);
+  if (lease !== undefined && lease > 3_600_000)
+    throw new InputError(`--lease ${JSON.stringify(opts.lease)}: at most 1h`, "usage");
+  return {
+    leaseSeconds: Math.ceil((lease ?? DEFAULT_LEASE_SECONDS * 1000) / 1000),
+    ...definedOnly({ workerWaitMs: parseInterval(opts.workerWait, "--worker-wait", 1_000) }),
+  };
+}
+
+/** Rounds through the Postgres job queue: the options with the queue, and the round to run. */
+async function withQueue(o: MonitorOptions, db: string, q: QueueSettings, once: boolean) {
+  const queue = await openMonitorQueue(db.trim(), {
+    onError: (e) => process.stderr.write(`chainproof monitor: queue: ${e.message}\n`),
+  });
+  const options: QueuedMonitorOptions = {
+    ...o,
+    history: o.history as PgHistory,
+    queue,
+    leaseSeconds: q.leaseSeconds,
+    giveUp: once,
+    onWaiting: (message) => process.stderr.write(`chainproof monitor: ${message}\n`),
+    ...definedOnly({ workerWaitMs: q.workerWaitMs }),
+  };
+  const round = (mo: MonitorOptions, due?: readonly RoundItem[]) =>
+    runQueuedRound(mo as QueuedMonitorOptions, due);
+  return { options: options as MonitorOptions, round };
 }
 
 /** The list's text; past the size limit, a message about a target list (not certificate input). */
