@@ -181,7 +181,15 @@ async function waitForResults(
   let seen = -1;
   let lastProgress = Date.now();
   while (!o.signal?.aborted) {
-    const n = await o.history.countResults(round);
+    let n: number;
+    try {
+      n = await o.history.countResults(round);
+    } catch (e) {
+      // The database went away (a restart): look again; past workerWaitMs without progress, say so.
+      if (Date.now() - lastProgress >= waitMs) throw e;
+      await sleep(1000, o.signal);
+      continue;
+    }
     if (n >= expected) return true;
     if (n !== seen) {
       seen = n;

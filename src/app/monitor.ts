@@ -257,7 +257,11 @@ function storeFor(
 }
 
 /** Hand each alert to every sink, recording each attempt; a failing sink never stops the round. */
-export async function deliver(o: MonitorOptions, alerts: StoredAlert[], now: () => Date): Promise<RoundAlert[]> {
+export async function deliver(
+  o: MonitorOptions,
+  alerts: StoredAlert[],
+  now: () => Date,
+): Promise<RoundAlert[]> {
   const out: RoundAlert[] = [];
   for (const a of alerts) {
     const message = alertMessage(a);

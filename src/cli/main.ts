@@ -454,7 +454,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--allow-private", "let AIA fetches reach private and loopback addresses")
     .option("--workers <N>", "with a postgres:// --db: 0 checks in this process, not through the job queue")
     .option("--lease <DURATION>", "with a postgres:// --db: a job a worker took comes back after this (30s)")
-    .option("--worker-wait <DURATION>", "with a postgres:// --db: say no worker runs after this without a result (30s)")
+    .option(
+      "--worker-wait <DURATION>",
+      "with a postgres:// --db: say no worker runs after this without a result (30s)",
+    )
     .action(async (opts) => {
       const { runMonitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await runMonitorCommand(opts);

@@ -559,10 +559,10 @@ export class PgHistory implements HistoryStore {
 
   /** Whether the round has a result for the target already (a job that came back is then done). */
   async hasResult(round: number, target: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      "SELECT 1 FROM results WHERE round_id = $1 AND target = $2",
-      [round, target],
-    );
+    const { rowCount } = await this.pool.query("SELECT 1 FROM results WHERE round_id = $1 AND target = $2", [
+      round,
+      target,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 

@@ -81,6 +81,8 @@ export interface TestPostgres {
   dir: string;
   /** `pg_ctl restart` (the server goes away and comes back on the same port). */
   restart(): void;
+  /** Create another database owned by the user; returns its URL. */
+  createDatabase(name: string): string;
   stop(): void;
   start(): void;
   /** Stop the server and remove its folder. */
@@ -104,7 +106,17 @@ export async function startPostgres(o: { database?: string } = {}): Promise<Test
   const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
   const database = o.database ?? "chainproof_test";
   // trust on the socket (to create the role and database), a password on TCP (what the monitor uses).
-  pgRun(bins.initdb, ["-D", data, "-U", "postgres", "-A", "trust", "--auth-host=scram-sha-256", "-E", "UTF8"]);
+  pgRun(bins.initdb, [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "-A",
+    "trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+  ]);
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const ctl = (...args: string[]) =>
     pgRun(bins.pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "60", ...args]);
@@ -112,7 +124,20 @@ export async function startPostgres(o: { database?: string } = {}): Promise<Test
   const psql = (sql: string) => {
     const bin = join(bins.initdb, "..", "psql");
     const exe = existsSync(bin) ? bin : (onPath("psql") ?? "psql");
-    pgRun(exe, ["-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql]);
+    pgRun(exe, [
+      "-h",
+      dir,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+    ]);
   };
   psql(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
   psql(`CREATE DATABASE ${database} OWNER ${user}`);
@@ -126,6 +151,10 @@ export async function startPostgres(o: { database?: string } = {}): Promise<Test
     database,
     dir,
     restart: () => ctl("restart", "-m", "fast"),
+    createDatabase: (name: string) => {
+      psql(`CREATE DATABASE ${name} OWNER ${user}`);
+      return `postgres://${user}:${password}@127.0.0.1:${port}/${name}`;
+    },
     stop: () => {
       ctl("stop", "-m", "fast");
       running = false;

@@ -11,22 +11,22 @@
 import { createWriteStream } from "node:fs";
 import { aiaFor } from "../../app/check.js";
 import {
-  DEFAULT_LEASE_SECONDS,
-  openMonitorQueue,
-  type QueuedMonitorOptions,
-  runQueuedRound,
-} from "../../app/monitor-queue.js";
-import {
   DEFAULT_MONITOR_CONCURRENCY,
   type MonitorOptions,
-  type RoundItem,
   monitorAlerts,
   monitorHistory,
+  type RoundItem,
   type RoundReport,
   resolveTargetKey,
   runMonitor,
   runRound,
 } from "../../app/monitor.js";
+import {
+  DEFAULT_LEASE_SECONDS,
+  openMonitorQueue,
+  type QueuedMonitorOptions,
+  runQueuedRound,
+} from "../../app/monitor-queue.js";
 import { resolveClients } from "../../clients/index.js";
 import { parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
@@ -194,7 +194,10 @@ function parseQueueOptions(opts: MonitorCliOptions, db: string): QueueSettings |
     [opts.workerWait, "--worker-wait"],
   ] as const)
     if (value !== undefined && !pg)
-      throw new InputError(`${name} needs a PostgreSQL --db (postgres://…): workers share a Postgres job queue`, "usage");
+      throw new InputError(
+        `${name} needs a PostgreSQL --db (postgres://…): workers share a Postgres job queue`,
+        "usage",
+      );
   if (!pg) return undefined;
   if (opts.workers !== undefined && opts.workers.trim() !== "0")
     throw new InputError(

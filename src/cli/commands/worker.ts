@@ -40,7 +40,9 @@ export async function runWorkerCommand(opts: WorkerCliOptions): Promise<number> 
     );
   const concurrency = parseCount(opts.concurrency, "--concurrency", 16, MAX_CONCURRENCY);
   const graceMs = parseCount(opts.grace, "--grace", 10, 3600) * 1000;
-  const storePassword = opts.storePasswordEnv ? passwordFrom({ passwordEnv: opts.storePasswordEnv }) : undefined;
+  const storePassword = opts.storePasswordEnv
+    ? passwordFrom({ passwordEnv: opts.storePasswordEnv })
+    : undefined;
   const say = (m: string) => process.stderr.write(`chainproof worker: ${m}\n`);
   const history = (await openHistory(db, { create: true })) as PgHistory;
   let troubleShown = 0;
