@@ -269,31 +269,23 @@ export interface WorkerStats {
 }
 
 /**
- * Take jobs until the signal aborts: check each target and store its result. Connection trouble is
- * retried with backoff within the job's lease; pg-boss's own loop keeps polling through a restart.
+ * Take jobs until the signal aborts: check each target and store its result. Storing is retried with
+ * backoff within the job's lease while the database is away; the queue's fetch loops retry on their own.
  */
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const stats: WorkerStats = { checked: 0, alreadyStored: 0, retried: 0 };
   const stores = new Map<number, Map<string, TrustStore | Error>>();
-  // pg-boss completes and fails jobs without awaiting the promise: while the database is away, those
-  // rejections would end the process. The job is then taken back after its lease, so they are only news.
-  const onUnhandled = (e: unknown) => o.log?.(`queue: ${(e as Error)?.message ?? String(e)}`);
-  process.on("unhandledRejection", onUnhandled);
-  try {
-    await o.queue.work(o.concurrency ?? 16, async (job) => {
-      const out = await runJob(o, job.data, storesOf(stores, job.data.round), stats);
-      if (out.alreadyStored) stats.alreadyStored++;
-      else stats.checked++;
-      return out;
-    });
-    await new Promise<void>((resolve) => {
-      if (o.signal.aborted) resolve();
-      else o.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await o.queue.stop(o.graceMs ?? 10_000);
-  } finally {
-    process.off("unhandledRejection", onUnhandled);
-  }
+  await o.queue.work(o.concurrency ?? 16, async (job) => {
+    const out = await runJob(o, job.data, storesOf(stores, job.data.round), stats);
+    if (out.alreadyStored) stats.alreadyStored++;
+    else stats.checked++;
+    return out;
+  });
+  await new Promise<void>((resolve) => {
+    if (o.signal.aborted) resolve();
+    else o.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await o.queue.stop(o.graceMs ?? 10_000);
   return stats;
 }
 

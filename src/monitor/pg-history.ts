@@ -179,8 +179,11 @@ export function connectError(url: string, e: unknown): InputError {
   );
 }
 
-export async function openPgHistory(url: string, o: { create: boolean }): Promise<PgHistory> {
-  const config = poolConfig(url);
+export async function openPgHistory(
+  url: string,
+  o: { create: boolean; connections?: number },
+): Promise<PgHistory> {
+  const config = poolConfig(url, { max: o.connections ?? 4 });
   const { default: pg } = await import("pg");
   const pool = new pg.Pool(config);
   // An idle connection dropped by the server (a restart) is an event, not a crash: the next query

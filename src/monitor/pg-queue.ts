@@ -9,7 +9,8 @@
  *   lease has passed, pg-boss's maintenance (run every second by any live process of the queue) fails it,
  *   and it is retried after RETRY_DELAY_S by whichever worker fetches it.
  * - pg-boss talks to Postgres through a pg Pool: a connection lost to a restart is replaced at the next
- *   query, and the fetch loop keeps polling, so a worker resumes by itself once the server is back.
+ *   query; a worker's fetch loop retries with backoff (0.5 s doubling to 8 s) and resumes by itself once
+ *   the server is back.
  *
  * pg-boss (and pg) are imported when a queue is opened, never when this module is.
  */
@@ -21,14 +22,18 @@ import { connectError, poolConfig } from "./pg-history.js";
 export const QUEUE_SCHEMA = "chainproof_queue";
 export const CHECK_QUEUE = "chainproof-check";
 
+/** The advisory lock the queue's setup holds ("CPMQ"). */
+const QUEUE_SETUP_LOCK = 0x4350_4d51;
 /** How often pg-boss's maintenance (expiring jobs past their lease) runs: bounds how late a lease ends. */
 const MAINTENANCE_S = 1;
 /** Seconds before a failed or expired job is offered again. */
 export const RETRY_DELAY_S = 1;
 /** Attempts of one job before pg-boss gives up on it (a round then waits in vain: the scheduler says so). */
 export const RETRY_LIMIT = 50;
-/** How often an idle worker asks for a job (pg-boss's minimum is 0.5 s). */
-const POLL_S = 0.5;
+/** How often an idle slot asks for a job. */
+const POLL_MS = 500;
+/** Waits between attempts while the database is away (a restart): 0.5 s doubling to 8 s. */
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 
 /** A UUID from (round, target): the same pair always makes the same job id. */
 export function jobId(round: number, target: string): string {
@@ -85,25 +90,42 @@ export async function openCheckQueue<T extends object>(
   } as PgBoss.ConstructorOptions);
   // pg-boss emits connection trouble as events; without a listener an 'error' event would end the process.
   boss.on("error", (e: Error) => o.onError?.(e));
+  const { default: pg } = await import("pg");
+  const lock = new pg.Client(config);
+  lock.on("error", () => {});
   try {
+    // Installing pg-boss's schema and creating the queue race (a deadlock) when several processes start
+    // on a new database at once: one at a time, under a session advisory lock.
+    await lock.connect();
+    await lock.query("SELECT pg_advisory_lock($1)", [QUEUE_SETUP_LOCK]);
     await boss.start();
-    await boss.createQueue(CHECK_QUEUE, {
-      name: CHECK_QUEUE,
-      policy: "standard",
-      retryLimit: RETRY_LIMIT,
-      retryDelay: RETRY_DELAY_S,
-    });
+    if (!(await boss.getQueue(CHECK_QUEUE)))
+      await boss.createQueue(CHECK_QUEUE, {
+        name: CHECK_QUEUE,
+        policy: "standard",
+        retryLimit: RETRY_LIMIT,
+        retryDelay: RETRY_DELAY_S,
+      });
   } catch (e) {
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
     throw connectError(url, e);
+  } finally {
+    await lock.end().catch(() => {});
   }
-  return new PgBossQueue<T>(boss);
+  return new PgBossQueue<T>(boss, o.onError);
 }
 
 class PgBossQueue<T extends object> implements CheckQueue<T> {
+  private stopping = false;
+  private readonly slots: Promise<void>[] = [];
+  private readonly inFlight = new Set<string>();
+  private readonly wakers = new Set<() => void>();
   private readonly pool: { query: (sql: string, args: unknown[]) => Promise<{ rows: unknown[] }> };
 
-  constructor(private readonly boss: PgBoss) {
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly onError?: (e: Error) => void,
+  ) {
     const db = boss.getDb();
     this.pool = { query: (sql, args) => db.executeSql(sql, args) };
   }
@@ -124,11 +146,73 @@ class PgBossQueue<T extends object> implements CheckQueue<T> {
   }
 
   async work(concurrency: number, handler: (job: QueuedJob<T>) => Promise<unknown>): Promise<void> {
-    // One fetch loop per slot: a slow check holds only its own slot (a batch would hold them all).
-    for (let i = 0; i < concurrency; i++)
-      await this.boss.work<T>(CHECK_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_S }, async ([job]) =>
-        handler({ id: job.id, data: job.data }),
-      );
+    this.stopping = false;
+    for (let i = 0; i < concurrency; i++) this.slots.push(this.slot(handler));
+  }
+
+  /**
+   * One job at a time: fetch, run, complete (or fail), fetch again at once; sleep POLL_MS only when the
+   * queue is empty. (pg-boss's own work() sleeps its polling interval after every job, which caps a slot
+   * at a few jobs a second.) A lost database is retried with backoff.
+   */
+  private async slot(handler: (job: QueuedJob<T>) => Promise<unknown>): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let jobs: PgBoss.Job<T>[];
+      try {
+        jobs = await this.boss.fetch<T>(CHECK_QUEUE, { batchSize: 1 });
+        failures = 0;
+      } catch (e) {
+        this.onError?.(e as Error);
+        await this.pause(BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]);
+        continue;
+      }
+      const job = jobs?.[0];
+      if (!job) {
+        await this.pause(POLL_MS);
+        continue;
+      }
+      this.inFlight.add(job.id);
+      try {
+        const output = await handler({ id: job.id, data: job.data });
+        await this.settle(() => this.boss.complete(CHECK_QUEUE, job.id, (output ?? {}) as object));
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await this.settle(() => this.boss.fail(CHECK_QUEUE, job.id, { message }));
+      } finally {
+        this.inFlight.delete(job.id);
+      }
+    }
+  }
+
+  /**
+   * Mark a job done or failed, a few times while the database is away; if it never works, the job's
+   * lease brings it back, and the history's unique key makes the second attempt a no-op.
+   */
+  private async settle(mark: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        await mark();
+        return;
+      } catch (e) {
+        this.onError?.(e as Error);
+        await this.pause(BACKOFF_MS[attempt], true);
+      }
+    }
+  }
+
+  /** Sleep; stop() cuts it short unless `always`. */
+  private pause(ms: number, always = false): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wake = always ? () => {} : done;
+      this.wakers.add(wake);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      setTimeout(() => this.wakers.delete(wake), ms + 1);
+    });
   }
 
   async cancel(ids: readonly string[]): Promise<void> {
@@ -154,6 +238,14 @@ class PgBossQueue<T extends object> implements CheckQueue<T> {
   }
 
   async stop(graceMs = 10_000): Promise<void> {
-    await this.boss.stop({ graceful: graceMs > 0, timeout: Math.max(1000, graceMs), wait: true });
+    this.stopping = true;
+    for (const wake of this.wakers) wake();
+    const slots = Promise.all(this.slots);
+    await Promise.race([slots, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    // Checks still running past the grace: their jobs go back now rather than after their lease.
+    const left = [...this.inFlight];
+    for (const id of left)
+      await this.boss.fail(CHECK_QUEUE, id, { message: "the worker stopped" }).catch(() => {});
+    await this.boss.stop({ graceful: false, wait: true }).catch(() => {});
   }
 }

@@ -134,7 +134,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
   const db = opts.db ?? defaultMonitorDb();
   const queued = parseQueueOptions(opts, db);
   const sinks = sinksFor(opts);
-  const history = await openHistory(db, { create: true });
+  const history = await openHistory(db, { create: true, connections: settings.concurrency + 1 });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);

@@ -44,7 +44,8 @@ export async function runWorkerCommand(opts: WorkerCliOptions): Promise<number> 
     ? passwordFrom({ passwordEnv: opts.storePasswordEnv })
     : undefined;
   const say = (m: string) => process.stderr.write(`chainproof worker: ${m}\n`);
-  const history = (await openHistory(db, { create: true })) as PgHistory;
+  // A connection for each check storing at once, and one for the rest.
+  const history = (await openHistory(db, { create: true, connections: concurrency + 1 })) as PgHistory;
   let troubleShown = 0;
   const trouble = (m: string) => {
     // A lost database makes every fetch loop say so each poll: once a second is enough.
