@@ -67,11 +67,16 @@ function startServers(key: string, cert: string): Promise<{ child: ChildProcess;
   });
 }
 
+/** Every CLI process started, until it exits (killed on the way out). */
+const children = new Set<ChildProcess>();
+
 function cli(argv: string[]): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stderr: string }>;
 } {
   const child = spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let stderr = "";
   child.stderr!.on("data", (b: Buffer) => {
     stderr += b.toString();
@@ -180,6 +185,10 @@ async function killRuns(postgres: TestPostgres, list: string) {
   let ok = 0;
   for (let run = 1; run <= KILL_RUNS; run++) {
     const ws = await startWorkers(url, 2);
+    const [{ id: before }] = await sql<{ id: string | null }>(
+      url,
+      "SELECT max(id) AS id FROM chainproof.rounds",
+    );
     const t0 = performance.now();
     const round = cli([
       "monitor",
@@ -199,7 +208,8 @@ async function killRuns(postgres: TestPostgres, list: string) {
     while (!killedAt) {
       const [r] = await sql<{ n: string }>(
         url,
-        "SELECT count(*) AS n FROM chainproof.results WHERE round_id = (SELECT max(id) FROM chainproof.rounds)",
+        "SELECT count(*) AS n FROM chainproof.results WHERE round_id > $1",
+        [Number(before ?? 0)],
       ).catch(() => [{ n: "0" }]);
       if (Number(r.n) >= TARGETS / 2) {
         ws[0].kill("SIGKILL");
@@ -228,6 +238,12 @@ async function killRuns(postgres: TestPostgres, list: string) {
   if (ok !== KILL_RUNS) process.exitCode = 1;
 }
 
+// Ctrl-C: the finally below stops the servers, the workers and the cluster.
+const interrupted = new Promise<never>((_, reject) => {
+  for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.once(sig, () => reject(new Error(`stopped by ${sig}`)));
+});
+interrupted.catch(() => {});
 const lab = await startLab({ only: ["good-rsa"] });
 const dir = mkdtempSync(join(tmpdir(), "cp-bench-scale-"));
 let servers: ChildProcess | undefined;
@@ -251,34 +267,36 @@ try {
     `monitor scale: ${TARGETS} loopback targets on ${PORTS} ports, --concurrency ${CONCURRENCY} per process; ` +
       `this machine has ${cpus().length} CPU cores (the TLS servers, PostgreSQL and the workers share them)`,
   );
-  if (KILL_RUNS) {
-    await killRuns(postgres, list);
-  } else {
-    const sqlitePath = join(dir, "monitor.db");
-    const sqliteS = await timedRound(list, sqlitePath);
-    const { default: Database } = await import("better-sqlite3");
-    const db = new Database(sqlitePath);
-    db.pragma("wal_checkpoint(TRUNCATE)");
-    db.close();
-    const sqliteBytes = statSync(sqlitePath).size;
-    const base = TARGETS / sqliteS;
-    console.log(
-      `  SQLite, in one process:        ${sqliteS.toFixed(1)} s, ${base.toFixed(0)} results/s; ` +
-        `${(sqliteBytes / TARGETS).toFixed(0)} bytes/result → ${(((sqliteBytes / TARGETS) * 1e6) / 2 ** 30).toFixed(2)} GiB per million`,
-    );
-    for (const n of [1, 2]) {
-      const r = await postgresRun(postgres, list, n, `bench_${n}`);
-      const rate = TARGETS / r.seconds;
-      console.log(
-        `  Postgres, ${n} worker process${n === 1 ? " " : "es"}:  ${r.seconds.toFixed(1)} s, ${rate.toFixed(0)} results/s ` +
-          `(${(rate / base).toFixed(2)}× SQLite); ${r.counts.results} results for ${r.counts.targets} targets; ` +
-          `${(r.bytes / TARGETS).toFixed(0)} bytes/result → ${(((r.bytes / TARGETS) * 1e6) / 2 ** 30).toFixed(2)} GiB per million`,
-      );
-    }
-  }
+  await Promise.race([KILL_RUNS ? killRuns(postgres, list) : scaleRuns(postgres, list), interrupted]);
 } finally {
+  for (const c of children) c.kill("SIGKILL");
   servers?.kill();
   postgres?.close();
   await lab.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** SQLite in one process, then Postgres with 1 and 2 worker processes. */
+async function scaleRuns(postgres: TestPostgres, list: string) {
+  const sqlitePath = join(dir, "monitor.db");
+  const sqliteS = await timedRound(list, sqlitePath);
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(sqlitePath);
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  const sqliteBytes = statSync(sqlitePath).size;
+  const base = TARGETS / sqliteS;
+  console.log(
+    `  SQLite, in one process:        ${sqliteS.toFixed(1)} s, ${base.toFixed(0)} results/s; ` +
+      `${(sqliteBytes / TARGETS).toFixed(0)} bytes/result → ${(((sqliteBytes / TARGETS) * 1e6) / 2 ** 30).toFixed(2)} GiB per million`,
+  );
+  for (const n of [1, 2]) {
+    const r = await postgresRun(postgres, list, n, `bench_${n}`);
+    const rate = TARGETS / r.seconds;
+    console.log(
+      `  Postgres, ${n} worker process${n === 1 ? " " : "es"}:  ${r.seconds.toFixed(1)} s, ${rate.toFixed(0)} results/s ` +
+        `(${(rate / base).toFixed(2)}× SQLite); ${r.counts.results} results for ${r.counts.targets} targets; ` +
+        `${(r.bytes / TARGETS).toFixed(0)} bytes/result → ${(((r.bytes / TARGETS) * 1e6) / 2 ** 30).toFixed(2)} GiB per million`,
+    );
+  }
 }
