@@ -15,7 +15,7 @@
  */
 
 import type { StoredResult } from "../monitor/history.js";
-import { DuplicateResultError, type PgHistory } from "../monitor/pg-history.js";
+import { DuplicateResultError, isConnectionLost, type PgHistory } from "../monitor/pg-history.js";
 import { type CheckQueue, openCheckQueue } from "../monitor/pg-queue.js";
 import type { TrustStore } from "../trust/store.js";
 import { InputError } from "../x509/errors.js";
@@ -102,31 +102,34 @@ export async function runQueuedRound(
   const now = o.now ?? (() => new Date());
   const items = only ?? allItems(o.list);
   const started = now();
-  const round = await o.history.startRound(started);
+  const round = await again(o, () => o.history.startRound(started));
   const channels = (o.sinks ?? []).map((s) => s.channel);
   for (const item of items)
     if (item.kind === "invalid") await checkItem(o, item, round, now, new Map(), channels);
   const targets = items.filter((i) => i.kind === "target");
   const leaseSeconds = o.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-  const ids = await o.queue.enqueue(
-    round,
-    targets.map((item) => ({ target: keyOf(item), data: jobData(o, round, item, channels, leaseSeconds) })),
-    leaseSeconds,
+  const ids = await again(o, () =>
+    o.queue.enqueue(
+      round,
+      targets.map((item) => ({ target: keyOf(item), data: jobData(o, round, item, channels, leaseSeconds) })),
+      leaseSeconds,
+    ),
   );
   const complete = await waitForResults(o, round, items.length, ids);
   if (!complete) await o.queue.cancel(ids);
-  const stored = await o.history.roundResults(round);
+  const stored = await again(o, () => o.history.roundResults(round));
   const counts = { trusted: 0, untrusted: 0, failed: 0, invalid: 0 };
   for (const r of stored) counts[r.status]++;
   const finished = now();
-  await o.history.finishRound(round, finished, counts);
-  if (o.retention) await o.history.prune(o.retention, finished);
-  const outputs = await o.queue.outputs(ids);
+  await again(o, () => o.history.finishRound(round, finished, counts));
+  const retention = o.retention;
+  if (retention) await again(o, () => o.history.prune(retention, finished));
+  const outputs = await again(o, () => o.queue.outputs(ids));
   const results = reportResults(items, stored, (key) => {
     const out = outputs.get(idByKey(targets, ids).get(key) ?? "") as CheckJobOutput | undefined;
     return out?.ms ?? 0;
   });
-  const alerts = await deliver(o, await o.history.roundAlerts(round), now);
+  const alerts = await deliver(o, await again(o, () => o.history.roundAlerts(round)), now);
   return {
     schema: MONITOR_ROUND_SCHEMA,
     version: MONITOR_ROUND_VERSION,
@@ -140,6 +143,25 @@ export async function runQueuedRound(
     results,
     alerts: alerts.sort((a, b) => a.id - b.id),
   };
+}
+
+/**
+ * A step of the scheduler's, tried again with backoff while the database is away (a restart), for up to
+ * workerWaitMs. Every step is safe to repeat: a round started twice is an empty round, a job enqueued twice
+ * is one job, the others read or overwrite.
+ */
+async function again<T>(o: QueuedMonitorOptions, step: () => Promise<T>): Promise<T> {
+  const end = Date.now() + (o.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+      if (!isConnectionLost(e) || Date.now() + wait > end) throw e;
+      o.onWaiting?.(`the database: ${(e as Error).message}; again in ${wait} ms`);
+      await sleep(wait, undefined);
+    }
+  }
 }
 
 function jobData(
@@ -185,8 +207,8 @@ async function waitForResults(
     try {
       n = await o.history.countResults(round);
     } catch (e) {
-      // The database went away (a restart): look again; past workerWaitMs without progress, say so.
-      if (Date.now() - lastProgress >= waitMs) throw e;
+      // The database went away (a restart): look again; past workerWaitMs without progress, give up.
+      if (!isConnectionLost(e) || Date.now() - lastProgress >= waitMs) throw e;
       await sleep(1000, o.signal);
       continue;
     }

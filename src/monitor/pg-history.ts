@@ -116,6 +116,18 @@ export class DuplicateResultError extends Error {
   }
 }
 
+/** An error of a connection lost or refused (a server restarting, a network gone), not of a statement. */
+export function isConnectionLost(e: unknown): boolean {
+  const { code = "", message = "" } = (e ?? {}) as { code?: string; message?: string };
+  return (
+    /^(08|57P0)/.test(code) ||
+    ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(
+      message,
+    )
+  );
+}
+
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location.trim());
 }
