@@ -117,7 +117,8 @@ export async function openCheckQueue<T extends object>(
 
 class PgBossQueue<T extends object> implements CheckQueue<T> {
   private stopping = false;
-  private readonly slots: Promise<void>[] = [];
+  private loop: Promise<void> = Promise.resolve();
+  private readonly running = new Set<Promise<void>>();
   private readonly inFlight = new Set<string>();
   private readonly wakers = new Set<() => void>();
   private readonly pool: { query: (sql: string, args: unknown[]) => Promise<{ rows: unknown[] }> };
@@ -147,41 +148,60 @@ class PgBossQueue<T extends object> implements CheckQueue<T> {
 
   async work(concurrency: number, handler: (job: QueuedJob<T>) => Promise<unknown>): Promise<void> {
     this.stopping = false;
-    for (let i = 0; i < concurrency; i++) this.slots.push(this.slot(handler));
+    this.loop = this.dispatch(concurrency, handler);
   }
 
   /**
-   * One job at a time: fetch, run, complete (or fail), fetch again at once; sleep POLL_MS only when the
-   * queue is empty. (pg-boss's own work() sleeps its polling interval after every job, which caps a slot
-   * at a few jobs a second.) A lost database is retried with backoff.
+   * Keep up to `concurrency` jobs running: fetch as many jobs as there are free slots, start each at once,
+   * fetch again when a quarter of the slots are free (or sleep POLL_MS when the queue is empty). Each fetch
+   * sorts the waiting jobs (pg-boss's order: priority, creation), so fetching several at a time keeps a
+   * round of many targets from costing a sort per job; pg-boss's own work() also sleeps its polling
+   * interval after every batch, which caps a worker at a few jobs a second. A lost database is retried
+   * with backoff.
    */
-  private async slot(handler: (job: QueuedJob<T>) => Promise<unknown>): Promise<void> {
+  private async dispatch(
+    concurrency: number,
+    handler: (job: QueuedJob<T>) => Promise<unknown>,
+  ): Promise<void> {
+    const refillAt = Math.max(1, Math.floor(concurrency / 4));
     let failures = 0;
     while (!this.stopping) {
+      const free = concurrency - this.running.size;
+      if (free < refillAt) {
+        await Promise.race([...this.running, this.pause(POLL_MS)]);
+        continue;
+      }
       let jobs: PgBoss.Job<T>[];
       try {
-        jobs = await this.boss.fetch<T>(CHECK_QUEUE, { batchSize: 1 });
+        jobs = (await this.boss.fetch<T>(CHECK_QUEUE, { batchSize: free })) ?? [];
         failures = 0;
       } catch (e) {
         this.onError?.(e as Error);
         await this.pause(BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]);
         continue;
       }
-      const job = jobs?.[0];
-      if (!job) {
+      if (!jobs.length) {
         await this.pause(POLL_MS);
         continue;
       }
-      this.inFlight.add(job.id);
-      try {
-        const output = await handler({ id: job.id, data: job.data });
-        await this.settle(() => this.boss.complete(CHECK_QUEUE, job.id, (output ?? {}) as object));
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        await this.settle(() => this.boss.fail(CHECK_QUEUE, job.id, { message }));
-      } finally {
-        this.inFlight.delete(job.id);
+      for (const job of jobs) {
+        const run: Promise<void> = this.runOne(job, handler).finally(() => this.running.delete(run));
+        this.running.add(run);
       }
+    }
+  }
+
+  /** One job: the handler, then the job marked completed (with the handler's output) or failed. */
+  private async runOne(job: PgBoss.Job<T>, handler: (job: QueuedJob<T>) => Promise<unknown>) {
+    this.inFlight.add(job.id);
+    try {
+      const output = await handler({ id: job.id, data: job.data });
+      await this.settle(() => this.boss.complete(CHECK_QUEUE, job.id, (output ?? {}) as object));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.settle(() => this.boss.fail(CHECK_QUEUE, job.id, { message }));
+    } finally {
+      this.inFlight.delete(job.id);
     }
   }
 
@@ -240,8 +260,8 @@ class PgBossQueue<T extends object> implements CheckQueue<T> {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     for (const wake of this.wakers) wake();
-    const slots = Promise.all(this.slots);
-    await Promise.race([slots, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    const drained = this.loop.then(() => Promise.all([...this.running]));
+    await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
     // Checks still running past the grace: their jobs go back now rather than after their lease.
     const left = [...this.inFlight];
     for (const id of left)
