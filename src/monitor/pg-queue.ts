@@ -224,14 +224,13 @@ class PgBossQueue<T extends object> implements CheckQueue<T> {
   /** Sleep; stop() cuts it short unless `always`. */
   private pause(ms: number, always = false): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wake = always ? () => {} : done;
-      this.wakers.add(wake);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakers.delete(done);
         resolve();
-      }
-      setTimeout(() => this.wakers.delete(wake), ms + 1);
+      };
+      const timer = setTimeout(done, ms);
+      if (!always) this.wakers.add(done);
     });
   }
 
