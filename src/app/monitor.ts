@@ -121,7 +121,10 @@ export interface RoundReport {
   outbox: OutboxReport;
 }
 
-type RoundItem = { kind: "target"; target: MonitorTarget } | { kind: "invalid"; invalid: InvalidTarget };
+/** One line of the list: a target to check, or a bad line (its error is its result). */
+export type RoundItem =
+  | { kind: "target"; target: MonitorTarget }
+  | { kind: "invalid"; invalid: InvalidTarget };
 
 /** Check `only` (default: every target and bad line of the list) once, store and alert. */
 export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): Promise<RoundReport> {
@@ -133,11 +136,12 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
   const alerts: RoundAlert[] = [];
   const tried: TriedMap = new Map();
   const stores = new Map<string, TrustStore | Error>();
+  const channels = (o.sinks ?? []).map((s) => s.channel);
   let next = 0;
   const worker = async () => {
     while (next < items.length && !o.signal?.aborted) {
       const item = items[next++];
-      const done = await checkItem(o, item, round, now, stores);
+      const done = await checkItem(o, item, round, now, stores, channels);
       if (!done) continue;
       results.push(done.result);
       alerts.push(...(await deliver(o, done.alerts, now, tried)));
@@ -169,24 +173,28 @@ export async function runRound(o: MonitorOptions, only?: readonly RoundItem[]): 
   };
 }
 
-function allItems(list: TargetList): RoundItem[] {
+export function allItems(list: TargetList): RoundItem[] {
   return [
     ...list.targets.map((target): RoundItem => ({ kind: "target", target })),
     ...list.invalid.map((invalid): RoundItem => ({ kind: "invalid", invalid })),
   ];
 }
 
-function keyOf(item: RoundItem): string {
+export function keyOf(item: RoundItem): string {
   return item.kind === "target" ? item.target.key : item.invalid.key;
 }
 
-/** Check one item and store its result; undefined when the round was stopped during its check. */
-async function checkItem(
+/**
+ * Check one item and store its result (with a pending delivery per channel for each alert); undefined when
+ * the round was stopped during its check.
+ */
+export async function checkItem(
   o: MonitorOptions,
   item: RoundItem,
   round: number,
   now: () => Date,
   stores: Map<string, TrustStore | Error>,
+  channels: readonly string[],
 ): Promise<{ result: RoundResult; alerts: StoredAlert[] } | undefined> {
   const at = now();
   const t0 = performance.now();
@@ -200,7 +208,6 @@ async function checkItem(
   const states = await o.history.alertStates(key);
   const reminderMs = o.reminderMs ?? DEFAULT_REMINDER_MS;
   const plan = planAlerts(key, states, conditionsOf(summary), changes, at, reminderMs);
-  const channels = (o.sinks ?? []).map((s) => s.channel);
   const stored = await o.history.record({
     round,
     target: key,
@@ -325,12 +332,15 @@ async function attempt(
   };
 }
 
-/** Hand each new alert to every sink once, recording each attempt; a failing sink never stops the round. */
-async function deliver(
+/**
+ * Hand each new alert to every sink once, recording each attempt; a failing sink never stops the round. The
+ * queue's scheduler calls it too, after a round's results came from workers.
+ */
+export async function deliver(
   o: MonitorOptions,
   alerts: StoredAlert[],
   now: () => Date,
-  tried: TriedMap,
+  tried: TriedMap = new Map(),
 ): Promise<RoundAlert[]> {
   const out: RoundAlert[] = [];
   for (const a of alerts) {
@@ -441,17 +451,19 @@ const MAX_SLEEP_MS = 60_000;
 
 /**
  * Check each target when due until `o.signal` aborts; `onRound` receives each round's report. Returns once
- * the round in flight (if any) has stopped.
+ * the round in flight (if any) has stopped. `round` runs a round: in this process (runRound), or through
+ * the job queue (./monitor-queue.ts).
  */
 export async function runMonitor(
   o: MonitorOptions,
   onRound: (r: RoundReport) => void | Promise<void>,
+  round: (o: MonitorOptions, due: readonly RoundItem[]) => Promise<RoundReport> = runRound,
 ): Promise<void> {
   const now = o.now ?? (() => new Date());
   while (!o.signal?.aborted) {
     const { due, nextInMs } = await dueItems(o, now());
     if (due.length) {
-      const report = await runRound(o, due);
+      const report = await round(o, due);
       if (report.results.length) await onRound(report);
       continue;
     }
@@ -462,7 +474,7 @@ export async function runMonitor(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

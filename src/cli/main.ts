@@ -474,9 +474,28 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--retry-max-age <DURATION>", "no retry once the alert is this old (2d)")
     .option("--once-attempts <N>", "with --once: attempts per delivery within this run (3)")
     .option("--once-window <DURATION>", "with --once: the time this run may spend on retries (10s)")
+    .option("--workers <N>", "with a postgres:// --db: 0 checks in this process, not through the job queue")
+    .option("--lease <DURATION>", "with a postgres:// --db: a job a worker took comes back after this (30s)")
+    .option(
+      "--worker-wait <DURATION>",
+      "with a postgres:// --db: say no worker runs after this without a result (30s)",
+    )
     .action(async (opts) => {
       const { runMonitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await runMonitorCommand(opts);
+    });
+
+  program
+    .command("worker")
+    .description("take the monitor's check jobs from its PostgreSQL job queue: check, store, repeat")
+    .option("--db <URL>", "the monitor's PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB)")
+    .option("--concurrency <N>", "jobs at once", "16")
+    .option("--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from variable VAR")
+    .option("--grace <SECONDS>", "on SIGTERM, let checks in flight finish this long", "10")
+    .option("--verbose", "print each result stored")
+    .action(async (opts) => {
+      const { runWorkerCommand } = await import("./commands/worker.js");
+      process.exitCode = await runWorkerCommand(opts);
     });
 
   program

@@ -145,13 +145,20 @@ export function defaultMonitorDb(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Open the history at `location` (a file path; SQLite). `create: false` refuses a database that does not
- * exist yet (the read-only commands). Loads better-sqlite3 only now.
+ * Open the history at `location`: a file path (SQLite), or a postgres:// URL (PostgreSQL). `create: false`
+ * refuses a database that does not exist yet (the read-only commands). Loads better-sqlite3 or pg only now.
  */
-export async function openHistory(location: string, o: { create: boolean }): Promise<HistoryStore> {
+export async function openHistory(
+  location: string,
+  o: { create: boolean /** Connections to a database server, at most (default 4). */; connections?: number },
+): Promise<HistoryStore> {
+  if (/^postgres(ql)?:\/\//i.test(location.trim())) {
+    const { openPgHistory } = await import("./pg-history.js");
+    return openPgHistory(location.trim(), o);
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
     throw new InputError(
-      `--db ${location.replace(/\/\/[^@/]*@/, "//…@")}: give a file path (SQLite); database URLs are not supported yet`,
+      `--db ${location.replace(/\/\/[^@/]*@/, "//…@")}: give a file path (SQLite) or a postgres:// URL`,
       "bad-db",
     );
   if (!location.trim()) throw new InputError("--db needs a file path", "bad-db");

@@ -21,6 +21,7 @@ import {
   type OnceWindow,
   parseSmtpUrl,
   type RetryPolicy,
+  type RoundItem,
   type RoundReport,
   resolveTargetKey,
   runMonitor,
@@ -30,9 +31,16 @@ import {
   WebhookSink,
 } from "../../app/monitor.js";
 import { type MonitorMetricsHandle, startMonitorMetrics } from "../../app/monitor-metrics.js";
+import {
+  DEFAULT_LEASE_SECONDS,
+  openMonitorQueue,
+  type QueuedMonitorOptions,
+  runQueuedRound,
+} from "../../app/monitor-queue.js";
 import { resolveClients } from "../../clients/index.js";
 import { formatDuration, parseDuration } from "../../monitor/duration.js";
 import { defaultMonitorDb, type HistoryStore, openHistory, type Retention } from "../../monitor/history.js";
+import type { PgHistory } from "../../monitor/pg-history.js";
 import { type AlertSink, CommandHookSink, JsonLinesSink } from "../../monitor/sinks.js";
 import { MAX_LIST_BYTES, parseTargetList } from "../../monitor/targets.js";
 import { DEFAULT_CHANNEL_TIMEOUT_MS, parseWebhookHeaders } from "../../monitor/webhook.js";
@@ -76,6 +84,10 @@ export interface MonitorCliOptions {
   retryMaxAge?: string;
   onceAttempts?: string;
   onceWindow?: string;
+  /** With Postgres: 0 checks in this process instead of through the job queue. */
+  workers?: string;
+  lease?: string;
+  workerWait?: string;
 }
 
 const MAX_CONCURRENCY = 256;
@@ -254,13 +266,16 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     onceWindow: parseOnceWindow(opts),
   };
   const metricsAt = metricsAddress(opts);
+  const db = opts.db ?? defaultMonitorDb();
+  const queued = parseQueueOptions(opts, db);
   const sinks = sinksFor(opts);
-  const history = await openHistory(opts.db ?? defaultMonitorDb(), { create: true });
+  const history = await openHistory(db, { create: true, connections: settings.concurrency + 1 });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
+  let o: MonitorOptions = { history, list, sinks, signal: stop.signal, ...definedOnly(settings) };
+  let round = runRound;
   const style = styleFor(process.stdout);
   let metrics: MonitorMetricsHandle | undefined;
   try {
@@ -272,8 +287,13 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
           "chainproof monitor: warning: /metrics has no authentication and names every target: serve it on a trusted network only\n",
         );
     }
+    if (queued) {
+      const q = await withQueue(o, db, queued, opts.once === true);
+      o = q.options;
+      round = q.round;
+    }
     if (opts.once) {
-      const report = await runRound(o);
+      const report = await round(o);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderRound(report, style));
       if (list.invalid.length) return 2;
       return report.ok ? 0 : 1;
@@ -283,10 +303,14 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
         `${list.invalid.length ? ` (${list.invalid.length} bad line${list.invalid.length === 1 ? "" : "s"})` : ""}` +
         `, history in ${history.location}; Ctrl-C stops\n`,
     );
-    await runMonitor(o, (report) => {
-      metrics?.observeRound(report);
-      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
-    });
+    await runMonitor(
+      o,
+      (report) => {
+        metrics?.observeRound(report);
+        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderRound(report, style));
+      },
+      round,
+    );
     process.stderr.write("chainproof monitor: stopped\n");
     return 0;
   } finally {
@@ -294,6 +318,7 @@ export async function runMonitorCommand(opts: MonitorCliOptions): Promise<number
     process.off("SIGTERM", onSignal);
     await metrics?.close();
     await Promise.all(sinks.map((s) => s.close?.()));
+    await (o as Partial<QueuedMonitorOptions>).queue?.stop(0);
     await history.close();
   }
 }
@@ -319,6 +344,62 @@ function metricsAddress(opts: MonitorCliOptions): { host: string; port: number }
   if (!host || /[\s/]/.test(host))
     throw new InputError(`--metrics-host ${JSON.stringify(opts.metricsHost)} is not an address`, "usage");
   return { host, port: Number(text) };
+}
+
+interface QueueSettings {
+  leaseSeconds: number;
+  workerWaitMs?: number;
+}
+
+/**
+ * With a postgres:// --db, the job queue's settings (undefined: rounds run in this process — SQLite, or
+ * `--workers 0`). --workers, --lease and --worker-wait mean nothing to SQLite: refused there.
+ */
+function parseQueueOptions(opts: MonitorCliOptions, db: string): QueueSettings | undefined {
+  const pg = /^postgres(ql)?:\/\//i.test(db.trim());
+  for (const [value, name] of [
+    [opts.workers, "--workers"],
+    [opts.lease, "--lease"],
+    [opts.workerWait, "--worker-wait"],
+  ] as const)
+    if (value !== undefined && !pg)
+      throw new InputError(
+        `${name} needs a PostgreSQL --db (postgres://…): workers share a Postgres job queue`,
+        "usage",
+      );
+  if (!pg) return undefined;
+  if (opts.workers !== undefined && opts.workers.trim() !== "0")
+    throw new InputError(
+      `--workers ${JSON.stringify(opts.workers)}: only 0 (check in this process); workers are \`chainproof worker\` processes`,
+      "usage",
+    );
+  if (opts.workers !== undefined) return undefined;
+  const lease = parseInterval(opts.lease, "--lease", 5_000);
+  if (lease !== undefined && lease > 3_600_000)
+    throw new InputError(`--lease ${JSON.stringify(opts.lease)}: at most 1h`, "usage");
+  return {
+    leaseSeconds: Math.ceil((lease ?? DEFAULT_LEASE_SECONDS * 1000) / 1000),
+    ...definedOnly({ workerWaitMs: parseInterval(opts.workerWait, "--worker-wait", 1_000) }),
+  };
+}
+
+/** Rounds through the Postgres job queue: the options with the queue, and the round to run. */
+async function withQueue(o: MonitorOptions, db: string, q: QueueSettings, once: boolean) {
+  const queue = await openMonitorQueue(db.trim(), {
+    onError: (e) => process.stderr.write(`chainproof monitor: queue: ${e.message}\n`),
+  });
+  const options: QueuedMonitorOptions = {
+    ...o,
+    history: o.history as PgHistory,
+    queue,
+    leaseSeconds: q.leaseSeconds,
+    giveUp: once,
+    onWaiting: (message) => process.stderr.write(`chainproof monitor: ${message}\n`),
+    ...definedOnly({ workerWaitMs: q.workerWaitMs }),
+  };
+  const round = (mo: MonitorOptions, due?: readonly RoundItem[]) =>
+    runQueuedRound(mo as QueuedMonitorOptions, due);
+  return { options: options as MonitorOptions, round };
 }
 
 /** The list's text; past the size limit, a message about a target list (not certificate input). */
