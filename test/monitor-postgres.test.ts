@@ -22,7 +22,13 @@ import pg from "pg";
 import { type MonitorOptions, type RoundReport, runRound } from "../src/app/monitor.js";
 import { writeLabFiles } from "../src/cli/commands/lab.js";
 import { LAB_ENDPOINTS, type Lab, startLab } from "../src/lab/index.js";
-import { DuplicateResultError, openPgHistory, type PgHistory } from "../src/monitor/pg-history.js";
+import {
+  DuplicateResultError,
+  openPgHistory,
+  PG_MIGRATIONS,
+  PG_SCHEMA_VERSION,
+  type PgHistory,
+} from "../src/monitor/pg-history.js";
 import { parseTargetList } from "../src/monitor/targets.js";
 import type { BuiltCertificate } from "../src/x509/builder.js";
 import { BIN, runCli } from "./helpers/cli.js";
@@ -293,7 +299,7 @@ describe("the monitor on PostgreSQL", { skip }, () => {
         const { rows } = await p.query("SELECT version FROM chainproof.schema_version");
         assert.deepEqual(
           rows.map((r) => r.version),
-          [1],
+          PG_MIGRATIONS.map((m) => m.version),
         );
         await p.query("INSERT INTO chainproof.schema_version VALUES (99, 'later')");
       } finally {
@@ -301,7 +307,7 @@ describe("the monitor on PostgreSQL", { skip }, () => {
       }
       await assert.rejects(
         openPgHistory(url, { create: true }),
-        /schema version 99 is newer than this chainproof's \(1\)/,
+        new RegExp(`schema version 99 is newer than this chainproof's \\(${PG_SCHEMA_VERSION}\\)`),
       );
     });
 
