@@ -65,10 +65,13 @@ const newer = (a: number[], b: number[]): boolean => a[0] > b[0] || (a[0] === b[
  */
 export function releaseAfter(tags: readonly ReleaseTag[], date: string): string | null {
   let newest = [0, 0];
-  for (const t of tags) if (t.date < date && newer(majorMinor(t.version), newest)) newest = majorMinor(t.version);
+  for (const t of tags)
+    if (t.date < date && newer(majorMinor(t.version), newest)) newest = majorMinor(t.version);
   const next = tags
     .filter((t) => t.date >= date.slice(0, 10) && newer(majorMinor(t.version), newest))
-    .sort((a, b) => a.date.localeCompare(b.date) || a.version.localeCompare(b.version, "en", { numeric: true }));
+    .sort(
+      (a, b) => a.date.localeCompare(b.date) || a.version.localeCompare(b.version, "en", { numeric: true }),
+    );
   return next[0]?.version ?? null;
 }
 
@@ -132,7 +135,9 @@ function main(argv: string[]): void {
   const out = outIdx >= 0 ? resolve(args.splice(outIdx, 2)[1]) : resolve(repoRoot, "data/nss-history.json");
   const folder = args[0];
   if (!folder) {
-    console.error("usage: node dist/scripts/gen-nss-history.js <nss history folder> [--out nss-history.json]");
+    console.error(
+      "usage: node dist/scripts/gen-nss-history.js <nss history folder> [--out nss-history.json]",
+    );
     process.exit(2);
   }
   const ever = readJson<{ meta: SourceMeta; roots: SourceRoot[] }>(join(folder, "roots-ever.json"));
