@@ -245,6 +245,37 @@ describe("chainproof roots", () => {
     );
   });
 
+  it("import and --store salesforce:FILE: a listed root Mozilla removed is matched, and when it was removed is said", () => {
+    writeFileSync(
+      f("removed-list.txt"),
+      "Alias\tSubject\tExpiration\naffirmtrustcommercialca\tCN=AffirmTrust Commercial, O=AffirmTrust, C=US\tDec 31, 2030\nisrgrootx1\n",
+    );
+    const text = chainproof(["roots", "import", f("removed-list.txt"), "--out", f("removed.pem")]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stderr,
+      /removed-list\.txt:2: AffirmTrust Commercial: removed from Mozilla's store on 2026-04-09 \(NSS 3\.123\); Salesforce still lists it/,
+    );
+    const r = chainproof(["roots", "import", f("removed-list.txt"), "--out", f("removed.pem"), "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.written, 2);
+    assert.deepEqual(
+      d.matched.map((m: { name: string; note?: string }) => [m.name, m.note]),
+      [
+        ["AffirmTrust Commercial", "removed from Mozilla's store on 2026-04-09 (NSS 3.123)"],
+        ["ISRG Root X1", undefined],
+      ],
+    );
+    const list = chainproof(["roots", "list", "--store", `salesforce:${f("removed-list.txt")}`]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^affirmtrustcommercialca\s+2030-12-31/m);
+    assert.match(
+      list.stdout,
+      /AffirmTrust Commercial: removed from Mozilla's store on 2026-04-09 \(NSS 3\.123\); Salesforce still lists it/,
+    );
+  });
+
   it("list --store mozilla+fpki: Mozilla's TLS roots plus the FPKI anchor", () => {
     const r = chainproof(["roots", "list", "--store", "mozilla+fpki", "--json"]);
     assert.equal(r.code, 0, r.stderr);

@@ -23,7 +23,11 @@ import {
 } from "../trust/locations.js";
 import { mozillaStore } from "../trust/mozilla.js";
 import { nodeStore } from "../trust/node.js";
-import { parseSalesforceRootList, type SalesforceRootList } from "../trust/salesforce-list.js";
+import {
+  MOZILLA_REMOVED,
+  parseSalesforceRootList,
+  type SalesforceRootList,
+} from "../trust/salesforce-list.js";
 import {
   JDK_DEFAULT_STOREPASS,
   normalizeFingerprint,
@@ -135,10 +139,16 @@ export function salesforceStore(list: SalesforceRootList): TrustStore {
   return { ...list.store, id: "salesforce" };
 }
 
-/** The lines a user is told about a Salesforce list: its summary, then what did not match. */
+/**
+ * The lines a user is told about a Salesforce list: its summary, the listed roots Mozilla has removed (and
+ * when), then what did not match.
+ */
 export function listReportLines(list: SalesforceRootList, source: string): string[] {
   return [
     list.summary,
+    ...list.matched
+      .filter((m) => m.catalog === MOZILLA_REMOVED && !m.duplicate)
+      .map((m) => `${source}:${m.line}: ${m.name}: ${m.note}; Salesforce still lists it`),
     ...list.unmatched.map((u) => `${source}:${u.line}: not matched: ${u.text} (${u.reason})`),
     ...list.ambiguous.map(
       (a) => `${source}:${a.line}: ambiguous: ${a.text} (${a.candidates.map((c) => c.name).join(" | ")})`,
@@ -391,7 +401,7 @@ export interface ImportListReport {
   kind: "list";
   layout: SalesforceRootList["layout"];
   summary: string;
-  matched: { line: number; by: string; name: string; sha256: string }[];
+  matched: { line: number; by: string; name: string; sha256: string; note?: string }[];
   unmatched: SalesforceRootList["unmatched"];
   ambiguous: { line: number; text: string; candidates: string[] }[];
 }
@@ -454,6 +464,7 @@ export function importRoots(opts: ImportRootsOptions): RootsImportDocument {
         by: m.by,
         name: m.name,
         sha256: m.cert.sha256.toUpperCase(),
+        ...(m.note ? { note: m.note } : {}),
       })),
       unmatched: list.unmatched,
       ambiguous: list.ambiguous.map((x) => ({
