@@ -7,6 +7,7 @@ import { JDK_CACERTS_ALIASES } from "../src/trust/jdk-aliases.js";
 import { mozillaRemovedRoots, removalHistory, tlsTrustRemoval } from "../src/trust/mozilla.js";
 import { MOZILLA_REMOVED, parseSalesforceRootList } from "../src/trust/salesforce-list.js";
 import { parseCertificate } from "../src/x509/certificate.js";
+import { toPem } from "../src/x509/pem.js";
 
 const removed = (label: string) => {
   const r = loadNssHistory().removed.find((x) => x.label === label);
@@ -115,6 +116,19 @@ describe("parseSalesforceRootList: roots Mozilla removed", () => {
     );
     // The removed roots are not folded into the "not trusted for TLS" line of roots Mozilla still lists.
     assert.ok(!r.store.notes.some((n) => /not trusted for TLS by Mozilla/.test(n)));
+  });
+
+  it("says so for a removed root the list gives as a PEM block too", () => {
+    const pem = toPem(removed("DST Root CA X3").der);
+    const r = parseSalesforceRootList(`DST Root CA X3\n${pem}`);
+    assert.equal(r.matched[0]?.catalog, "list");
+    assert.equal(r.matched[0]?.removedFromMozilla, true);
+    assert.ok(
+      r.store.notes.includes(
+        "DST Root CA X3: removed from Mozilla's store on 2021-12-13 (NSS 3.74); Salesforce still lists it",
+      ),
+      r.store.notes.join("\n"),
+    );
   });
 
   it("prefers a current root over a removed namesake", () => {

@@ -23,11 +23,7 @@ import {
 } from "../trust/locations.js";
 import { mozillaStore } from "../trust/mozilla.js";
 import { nodeStore } from "../trust/node.js";
-import {
-  MOZILLA_REMOVED,
-  parseSalesforceRootList,
-  type SalesforceRootList,
-} from "../trust/salesforce-list.js";
+import { parseSalesforceRootList, type SalesforceRootList } from "../trust/salesforce-list.js";
 import {
   JDK_DEFAULT_STOREPASS,
   normalizeFingerprint,
@@ -147,7 +143,7 @@ export function listReportLines(list: SalesforceRootList, source: string): strin
   return [
     list.summary,
     ...list.matched
-      .filter((m) => m.catalog === MOZILLA_REMOVED && !m.duplicate)
+      .filter((m) => m.removedFromMozilla && !m.duplicate)
       .map((m) => `${source}:${m.line}: ${m.name}: ${m.note}; Salesforce still lists it`),
     ...list.unmatched.map((u) => `${source}:${u.line}: not matched: ${u.text} (${u.reason})`),
     ...list.ambiguous.map(

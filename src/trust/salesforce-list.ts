@@ -96,6 +96,8 @@ export interface MatchedEntry {
   note?: string;
   /** Another entry of the list had already given this certificate. */
   duplicate: boolean;
+  /** Mozilla removed it from its store (the note says when). */
+  removedFromMozilla?: boolean;
 }
 
 export interface UnmatchedEntry {
@@ -205,7 +207,16 @@ export function parseSalesforceRootList(text: string, opts: ParseSalesforceOptio
     }
     const known = index.bySha256.get(pem.cert.sha256.toUpperCase());
     const name = known?.label ?? label ?? pem.cert.label;
-    result.matched(pem.line, label ?? name, "certificate", pem.cert, name, "list", known?.note);
+    result.matched(
+      pem.line,
+      label ?? name,
+      "certificate",
+      pem.cert,
+      name,
+      "list",
+      known?.note,
+      known?.catalog,
+    );
   }
 
   for (const row of rows) {
@@ -956,10 +967,13 @@ class ResultBuilder {
     name: string,
     catalog: string,
     note?: string,
+    /** The catalog that knew a certificate the list gave (catalog is then "list"). */
+    knownFrom: string = catalog,
   ): void {
     const duplicate = this.anchors.has(cert.sha256);
     const m: MatchedEntry = { line: line ?? 0, text: clip(text), by, cert, name, catalog, duplicate };
     if (note) m.note = note;
+    if (knownFrom === MOZILLA_REMOVED) m.removedFromMozilla = true;
     this.matchedList.push(m);
     if (duplicate) return;
     const anchor: TrustAnchor = { cert, name, trustSource: `salesforce:${this.source}` };
@@ -1000,13 +1014,13 @@ class ResultBuilder {
     const notes = [summary];
     if (counts.duplicates > 0) notes.push(`${counts.duplicates} entries repeat a root already listed`);
     const fresh = this.matchedList.filter((m) => m.note && !m.duplicate);
-    const nonTls = [...new Set(fresh.filter((m) => m.catalog !== MOZILLA_REMOVED).map((m) => m.name))];
+    const nonTls = [...new Set(fresh.filter((m) => !m.removedFromMozilla).map((m) => m.name))];
     if (nonTls.length > 0) {
       notes.push(
         `${nonTls.length} listed root${nonTls.length === 1 ? " is" : "s are"} not trusted for TLS by Mozilla: ${nonTls.join(", ")}`,
       );
     }
-    for (const m of fresh.filter((x) => x.catalog === MOZILLA_REMOVED)) {
+    for (const m of fresh.filter((x) => x.removedFromMozilla)) {
       notes.push(`${m.name}: ${m.note}; Salesforce still lists it`);
     }
     for (const u of this.unmatchedList) notes.push(`line ${u.line}: not matched: ${u.text} (${u.reason})`);
