@@ -146,7 +146,7 @@ describe("app: trust stores", () => {
         e instanceof InputError &&
         e.code === "bad-store" &&
         e.message ===
-          `unknown store "${f("nothing-here")}": use mozilla, fpki, node, system, jdk, salesforce:FILE, or a path`,
+          `unknown store "${f("nothing-here")}": use mozilla, fpki, mozilla+fpki, node, system, jdk, salesforce:FILE, or a path`,
     );
     const cli = await runCli(["roots", "list", "--store", f("nothing-here")]);
     assert.equal(cli.code, 2);

@@ -11,7 +11,9 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadMozillaRoots } from "../src/trust/bundled.js";
 import { toPem } from "../src/x509/pem.js";
-import { makePki } from "./helpers/clients-pki.js";
+import { issue, makePki } from "./helpers/clients-pki.js";
+
+const DAY = 86_400_000;
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -40,6 +42,7 @@ describe("chainproof roots", () => {
     writeFileSync(f("private-root.pem"), pki.root.pem);
     writeFileSync(f("private-chain.pem"), pki.leaf.pem + pki.intermediate.pem + pki.root.pem);
     writeFileSync(f("intermediate.pem"), pki.intermediate.pem);
+    writeFileSync(f("leaf.pem"), pki.leaf.pem);
     writeFileSync(f("isrg.pem"), toPem(nss("ISRG Root X1").der));
     writeFileSync(
       f("list.txt"),
@@ -86,7 +89,7 @@ describe("chainproof roots", () => {
     assert.match(h.stdout, /^Mozilla NSS 2\.86: 121 roots/);
     assert.match(
       h.stdout,
-      /^entrustevca\s+2026-11-27\s+73C176434F1BC6D5ADF45B0E76E727287C8DE57616C1E6E6141A2B2CBC7D8E4C\s+CN=Entrust Root Certification Authority.*\[distrust after 2024-11-30T23:59:59Z; java\/salesforce: issued after 2024-11-11; chrome: SCT after 2024-11-11\]$/m,
+      /^entrustevca\s+2026-11-27\s+73C176434F1BC6D5ADF45B0E76E727287C8DE57616C1E6E6141A2B2CBC7D8E4C\s+CN=Entrust Root Certification Authority.*\[(expired 2026-11-27; )?distrust after 2024-11-30T23:59:59Z; java\/salesforce: issued after 2024-11-11; chrome: SCT after 2024-11-11\]$/m,
     );
     assert.match(h.stdout, /^121 roots; 5 marked with a partial distrust/m);
   });
@@ -187,6 +190,107 @@ describe("chainproof roots", () => {
     const inter = chainproof(["roots", "request", f("intermediate.pem"), "--json"]);
     const i = JSON.parse(inter.stdout);
     assert.equal(i.selfSigned, false);
-    assert.ok(i.assessment.some((a: { text: string }) => /will not add intermediates/.test(a.text)));
+    assert.ok(i.assessment.some((a: { text: string }) => /never adds intermediates/.test(a.text)));
+  });
+
+  it("request on an intermediate or a leaf: no request to make, and what to do instead", () => {
+    const inter = chainproof(["roots", "request", f("intermediate.pem")]);
+    assert.equal(inter.code, 0, inter.stderr);
+    assert.match(inter.stdout, /What to do instead/);
+    assert.match(inter.stdout, /Salesforce never adds intermediates to its list, only roots/);
+    assert.match(inter.stdout, /have the server send this intermediate in its chain/);
+    assert.match(inter.stdout, /ask Salesforce to add that root/);
+    assert.doesNotMatch(inter.stdout, /asking to add this root|What to send/);
+
+    const leaf = chainproof(["roots", "request", f("leaf.pem"), "--json"]);
+    assert.equal(leaf.code, 0, leaf.stderr);
+    const d = JSON.parse(leaf.stdout);
+    assert.equal(d.kind, "leaf");
+    assert.match(
+      d.send[0],
+      /^Do not ask Salesforce to add this certificate: Salesforce never adds leaf certificates/,
+    );
+    assert.ok(d.send.some((l: string) => /install it on the server with its intermediates/.test(l)));
+    assert.ok(
+      d.assessment.some((a: { text: string }) => /This is a leaf \(end-entity\) certificate/.test(a.text)),
+    );
+
+    const root = chainproof(["roots", "request", f("private-root.pem"), "--json"]);
+    const r = JSON.parse(root.stdout);
+    assert.equal(r.kind, "root");
+    assert.match(r.send[0], /asking to add this root/);
+  });
+
+  it("list marks expired roots in text and JSON", () => {
+    const lapsed = issue({
+      cn: "Lapsed Root",
+      org: "chainproof tests",
+      ca: true,
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    writeFileSync(f("lapsed.pem"), lapsed.pem + readFileSync(f("private-root.pem"), "utf8"));
+    const text = chainproof(["roots", "list", "--store", f("lapsed.pem")]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /CN=Lapsed Root.*\[expired \d{4}-\d{2}-\d{2}\]$/m);
+    assert.doesNotMatch(text.stdout, /CN=Private Root.*expired/);
+    assert.match(text.stdout, /^2 roots; 0 marked with a partial distrust .*; 1 expired\.$/m);
+    const json = JSON.parse(chainproof(["roots", "list", "--store", f("lapsed.pem"), "--json"]).stdout);
+    assert.deepEqual(
+      json.roots.map((x: { name: string; expired: boolean }) => [x.name, x.expired]),
+      [
+        ["Lapsed Root", true],
+        ["Private Root", false],
+      ],
+    );
+  });
+
+  it("import and --store salesforce:FILE: a listed root Mozilla removed is matched, and when it was removed is said", () => {
+    writeFileSync(
+      f("removed-list.txt"),
+      "Alias\tSubject\tExpiration\naffirmtrustcommercialca\tCN=AffirmTrust Commercial, O=AffirmTrust, C=US\tDec 31, 2030\nisrgrootx1\n",
+    );
+    const text = chainproof(["roots", "import", f("removed-list.txt"), "--out", f("removed.pem")]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stderr,
+      /removed-list\.txt:2: AffirmTrust Commercial: removed from Mozilla's store on 2026-04-09 \(NSS 3\.123\); Salesforce still lists it/,
+    );
+    const r = chainproof(["roots", "import", f("removed-list.txt"), "--out", f("removed.pem"), "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.written, 2);
+    assert.deepEqual(
+      d.matched.map((m: { name: string; note?: string }) => [m.name, m.note]),
+      [
+        ["AffirmTrust Commercial", "removed from Mozilla's store on 2026-04-09 (NSS 3.123)"],
+        ["ISRG Root X1", undefined],
+      ],
+    );
+    const list = chainproof(["roots", "list", "--store", `salesforce:${f("removed-list.txt")}`]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^affirmtrustcommercialca\s+2030-12-31/m);
+    assert.match(
+      list.stdout,
+      /AffirmTrust Commercial: removed from Mozilla's store on 2026-04-09 \(NSS 3\.123\); Salesforce still lists it/,
+    );
+  });
+
+  it("list --store mozilla+fpki: Mozilla's TLS roots plus the FPKI anchor", () => {
+    const r = chainproof(["roots", "list", "--store", "mozilla+fpki", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.store.id, "mozilla+fpki");
+    assert.equal(d.roots.length, 122);
+    assert.ok(
+      d.roots.some(
+        (x: { sha256: string }) =>
+          x.sha256 === "5F9AECC24616B2191372600DD80F6DD320C8CA5A0CEB7F09C985EBF0696934FC",
+      ),
+    );
+    assert.match(
+      d.store.notes[0],
+      /^Mozilla's 121 TLS roots plus the Federal PKI anchor \(Federal Common Policy CA G2\)/,
+    );
   });
 });

@@ -172,6 +172,28 @@ describe("chainproof verify", () => {
     assert.equal(d.clients[1].status, "trusted");
   });
 
+  it("a self-signed certificate the store holds is not said to be missing from it", () => {
+    const held = chainproof(["verify", "--chain", f("selfsigned.pem"), "--roots", f("selfsigned.pem")]);
+    assert.equal(held.code, 1);
+    assert.match(
+      held.stdout,
+      /✗ self-signed, in the trust store; Salesforce refuses it \(self-signed-target\)/,
+    );
+    assert.doesNotMatch(held.stdout, /not in the trust store/);
+    const missing = chainproof(["verify", "--chain", f("selfsigned.pem"), "--roots", f("root.pem")]);
+    assert.match(missing.stdout, /✗ self-signed, and not in the trust store; Salesforce refuses it/);
+    const openssl = chainproof([
+      "verify",
+      "--chain",
+      f("selfsigned.pem"),
+      "--roots",
+      f("root.pem"),
+      "--client",
+      "openssl",
+    ]);
+    assert.match(openssl.stdout, /✗ self-signed, and not in the trust store$/m);
+  });
+
   it("--leaf with --chain, DER input, --ip, --at", () => {
     const a = chainproof([
       "verify",

@@ -309,7 +309,10 @@ describe("parseSalesforceRootList: catalogs", () => {
   it("matches against Mozilla's non-TLS roots too, and says so", () => {
     const r = parseSalesforceRootList("GlobalSign Root CA\n");
     assert.deepEqual(names(r), ["GlobalSign Root CA"]);
-    assert.equal(r.matched[0].note, "not trusted for TLS server authentication by Mozilla");
+    assert.equal(
+      r.matched[0].note,
+      "not trusted for TLS server authentication by Mozilla: Mozilla removed its TLS trust on 2025-04-16 (NSS 3.111)",
+    );
     assert.ok(
       r.store.notes.some((n) =>
         /1 listed root is not trusted for TLS by Mozilla: GlobalSign Root CA/.test(n),

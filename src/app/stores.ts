@@ -4,7 +4,7 @@
  * import a saved list or bundle as a PEM bundle, export a store as PEM or JKS, and the dossier for asking
  * Salesforce (or any client's operator) to add a root.
  *
- * Store specs: mozilla, fpki, node (bundled), system, jdk (the usual locations of this machine),
+ * Store specs: mozilla, fpki, mozilla+fpki, node (bundled), system, jdk (the usual locations of this machine),
  * `salesforce:FILE` (an org's saved /cacerts.jsp page or a list of names/fingerprints), `file:PATH` or a
  * bare path (a PEM/DER/PKCS#7 bundle, a folder of them, a JKS/JCEKS keystore or a PKCS#12 file).
  * Each use case returns the document `--json` prints; bad input throws InputError with the CLI's message.
@@ -14,7 +14,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { pickRequestCertificate, type RootDossier, rootDossier } from "../clients/index.js";
 import { fsReason, readInput } from "../runtime/read-input.js";
 import { defaultDistrustRules } from "../trust/distrust.js";
-import { fpkiStore } from "../trust/fpki.js";
+import { fpkiStore, mozillaFpkiStore } from "../trust/fpki.js";
 import { JDK_CACERTS_ALIASES } from "../trust/jdk-aliases.js";
 import {
   jdkCacertsCandidates,
@@ -42,7 +42,7 @@ import { type JksWriteEntry, writeJks } from "../x509/write/jks.js";
 
 export type { RootDossier, TrustAnchor, TrustStore };
 
-export const STORE_NAMES = "mozilla, fpki, node, system, jdk, salesforce:FILE, or a path";
+export const STORE_NAMES = "mozilla, fpki, mozilla+fpki, node, system, jdk, salesforce:FILE, or a path";
 
 /** A store spec string (see the module comment) or a store already resolved. */
 export type StoreSpec = string | TrustStore;
@@ -135,10 +135,16 @@ export function salesforceStore(list: SalesforceRootList): TrustStore {
   return { ...list.store, id: "salesforce" };
 }
 
-/** The lines a user is told about a Salesforce list: its summary, then what did not match. */
+/**
+ * The lines a user is told about a Salesforce list: its summary, the listed roots Mozilla has removed (and
+ * when), then what did not match.
+ */
 export function listReportLines(list: SalesforceRootList, source: string): string[] {
   return [
     list.summary,
+    ...list.matched
+      .filter((m) => m.removedFromMozilla && !m.duplicate)
+      .map((m) => `${source}:${m.line}: ${m.name}: ${m.note}; Salesforce still lists it`),
     ...list.unmatched.map((u) => `${source}:${u.line}: not matched: ${u.text} (${u.reason})`),
     ...list.ambiguous.map(
       (a) => `${source}:${a.line}: ambiguous: ${a.text} (${a.candidates.map((c) => c.name).join(" | ")})`,
@@ -154,6 +160,8 @@ export function resolveStore(spec: StoreSpec, opts: StoreSpecOptions = {}): Trus
       return mozillaStore();
     case "fpki":
       return fpkiStore(opts.time);
+    case "mozilla+fpki":
+      return mozillaFpkiStore(opts.time);
     case "node":
       return nodeStore();
     case "system":
@@ -389,7 +397,7 @@ export interface ImportListReport {
   kind: "list";
   layout: SalesforceRootList["layout"];
   summary: string;
-  matched: { line: number; by: string; name: string; sha256: string }[];
+  matched: { line: number; by: string; name: string; sha256: string; note?: string }[];
   unmatched: SalesforceRootList["unmatched"];
   ambiguous: { line: number; text: string; candidates: string[] }[];
 }
@@ -452,6 +460,7 @@ export function importRoots(opts: ImportRootsOptions): RootsImportDocument {
         by: m.by,
         name: m.name,
         sha256: m.cert.sha256.toUpperCase(),
+        ...(m.note ? { note: m.note } : {}),
       })),
       unmatched: list.unmatched,
       ambiguous: list.ambiguous.map((x) => ({

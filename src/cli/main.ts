@@ -27,7 +27,10 @@ const CLIENT_AND_STORE_OPTIONS: readonly OptionDef[] = [
     "salesforce, java, openssl, curl, go, node, chrome, firefox, a comma list, or all",
     "salesforce",
   ],
-  ["--store <NAME>", "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path"],
+  [
+    "--store <NAME>",
+    "trust store: mozilla, fpki, mozilla+fpki, node, system, jdk, salesforce:FILE, or a path",
+  ],
   ["--roots <FILE>", "trust store from a file or folder (PEM, DER, PKCS#7, JKS, PKCS#12)"],
   ["--store-password-env <VAR>", "password of a keystore/PKCS#12 trust store, from environment variable VAR"],
 ];
@@ -193,7 +196,8 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
   const roots = program
     .command("roots")
     .description("list, show, compare, import and export trust stores; prepare a root request");
-  const storeOption = "trust store: mozilla, fpki, node, system, jdk, salesforce:FILE, or a path";
+  const storeOption =
+    "trust store: mozilla, fpki, mozilla+fpki, node, system, jdk, salesforce:FILE, or a path";
   roots
     .command("list")
     .description("the roots of a store, as /cacerts.jsp shows them (alias, subject, expiry, SHA-256)")

@@ -48,6 +48,10 @@ export interface RootDossier {
   distrust: { rule: string; clients: string[]; test: string; cutoff: string; source: string }[];
   /** For a certificate that is not a root: the root that issued it, when known. */
   issuerRoot?: { subject: string; sha256: string; where: string };
+  /** What the file's certificate is: only a root can be added to a list; an intermediate or a leaf cannot. */
+  kind: "root" | "intermediate" | "leaf";
+  /** What to send Salesforce support (for a root), or what to do instead (for an intermediate or a leaf). */
+  send: string[];
   /** Plain-language points for and against the request. */
   assessment: { tone: "good" | "bad" | "warn"; text: string }[];
   /** The PEM to attach to the request. */
@@ -159,6 +163,8 @@ export function rootDossier(cert: Certificate, opts: DossierOptions = {}): RootD
     signatureAlgorithm: cert.signatureAlgorithm.name,
     presence,
     distrust,
+    kind: cert.selfSigned ? "root" : cert.isCA ? "intermediate" : "leaf",
+    send: [],
     assessment: [],
     pem: toPem(cert.der),
   };
@@ -189,12 +195,14 @@ export function rootDossier(cert: Certificate, opts: DossierOptions = {}): RootD
   }
 
   const a = d.assessment;
-  if (!cert.selfSigned) {
+  if (d.kind !== "root") {
+    const what = d.kind === "leaf" ? "a leaf (end-entity) certificate" : "an intermediate CA certificate";
     a.push({
       tone: "bad",
-      text: "This is not a root (not self-signed). Salesforce adds only root certificates and will not add intermediates: ask for the root that issued it, and send this one in the server's chain instead.",
+      text: `This is ${what}, not a root (not self-signed). Salesforce never adds intermediates or leaf certificates to its list: ${d.kind === "leaf" ? "install it with its intermediates" : "send it in the server's chain"}, and ask for the root that issued it if the org's list lacks that root.`,
     });
   }
+  d.send = whatToSend(d);
   if (!cert.isCA)
     a.push({ tone: "bad", text: "It is not a CA certificate (basicConstraints cA is not set)." });
   if (nss?.serverAuth === "trusted-delegator") {
@@ -235,6 +243,28 @@ export function rootDossier(cert: Certificate, opts: DossierOptions = {}): RootD
   }
   if (nc) a.push({ tone: "good", text: "It carries name constraints, which limit what it can issue for." });
   return d;
+}
+
+/** The request to open for a root; for anything else, why there is none and what to do instead. */
+function whatToSend(d: RootDossier): string[] {
+  if (d.kind === "root") {
+    return [
+      "Open a case with Salesforce support asking to add this root to the org's trusted CA list, and include:",
+      `  - the SHA-256 fingerprint: ${d.sha256.match(/../g)?.join(":")}`,
+      "  - the certificate below (PEM)",
+      "  - where it is trusted (above) and the CA's CCADB record (search ccadb.org by the SHA-256)",
+    ];
+  }
+  const root = d.issuerRoot
+    ? `its root, ${d.issuerRoot.subject} (SHA-256 ${d.issuerRoot.sha256}, known from ${d.issuerRoot.where})`
+    : `the root that issued it (issuer ${d.issuer})`;
+  return [
+    `Do not ask Salesforce to add this certificate: Salesforce never adds ${d.kind === "leaf" ? "leaf certificates (or intermediates)" : "intermediates"} to its list, only roots. Instead:`,
+    d.kind === "leaf"
+      ? "  - install it on the server with its intermediates, so that the server sends the whole chain up to (not including) the root"
+      : "  - have the server send this intermediate in its chain, after the leaf (`chainproof check HOST` shows what the server sends)",
+    `  - if the org's list (/cacerts.jsp) lacks ${root}, ask Salesforce to add that root: run \`chainproof roots request\` on the root's certificate`,
+  ];
 }
 
 function trustWord(t: string): string {

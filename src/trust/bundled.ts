@@ -133,6 +133,65 @@ interface FpkiIndex {
   certificates: FpkiRecord[];
 }
 
+/** A root no longer in Mozilla's store, in data/nss-history.json, as scripts/gen-nss-history.ts makes it. */
+export interface NssHistoryRecordFields {
+  /** CKA_LABEL in the last version that had it. */
+  label: string;
+  sha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  /** `distrust-list`: NSS listed it only to distrust it (DigiNotar and the like). */
+  kind: "trust-anchor" | "distrust-list" | "listed-no-trust";
+  /** Dates (YYYY-MM-DD) of the certdata.txt commits that added and removed it. */
+  added: string;
+  removed: string;
+  /** The first NSS release without it (null if none was tagged yet); the commit that removed it. */
+  removedIn: string | null;
+  removedBy: string;
+  lastShippedIn: string | null;
+  serverAuthEver: boolean;
+  /** When its TLS trust bit was turned off while it stayed listed (null: trusted until removed, or never). */
+  serverAuthRemoved: string | null;
+  serverAuthRemovedIn: string | null;
+  /** Its last CKA_NSS_SERVER_DISTRUST_AFTER (ISO 8601), if it had one. */
+  serverDistrustAfter: string | null;
+}
+
+/** A root still in Mozilla's store whose TLS trust was removed, and when. */
+export interface NssTrustLostFields {
+  label: string;
+  sha256: string;
+  serverAuthRemoved: string;
+  serverAuthRemovedIn: string | null;
+}
+
+interface NssHistoryIndex {
+  source: string;
+  version: string;
+  date: string;
+  licence: string;
+  rootsEver: number;
+  trustLost: NssTrustLostFields[];
+  removed: (NssHistoryRecordFields & IndexRecord)[];
+}
+
+/** A root Mozilla removed, with its DER and the parser's facts (see keys()). */
+export interface NssRemovedRoot extends NssHistoryRecordFields {
+  der: Uint8Array;
+  subjectKey?: string;
+  issuerKey?: string;
+  checkedSelfSigned?: boolean;
+}
+
+export interface NssHistory extends DataSource {
+  /** Roots ever in the store (the current ones included). */
+  rootsEver: number;
+  removed: readonly NssRemovedRoot[];
+  /** Listed roots whose TLS trust was removed, by SHA-256 (uppercase). */
+  trustLost: ReadonlyMap<string, NssTrustLostFields>;
+}
+
 /** A data file's bytes; a missing or unreadable file is an installation problem, and says so. */
 function readDataFile(name: string): Buffer {
   const url = new URL(name, DATA_DIR);
@@ -250,13 +309,36 @@ export function loadFpkiCatalog(): FpkiCatalog {
   return fpkiCatalog;
 }
 
-const parsed = new WeakMap<NssRoot | FpkiCertificate, Certificate | Error>();
+let nssHistory: NssHistory | undefined;
+
+/** Mozilla's removed roots and when each lost its TLS trust (data/nss-history.*). Memoised. */
+export function loadNssHistory(): NssHistory {
+  if (!nssHistory) {
+    const { index, ders } = readDataSet<NssHistoryIndex, "removed">("nss-history", "removed");
+    const removed = index.removed.map((r, i): NssRemovedRoot => {
+      const { derOffset, derLength, subjectKey, issuerKey, checkedSelfSigned, ...fields } = r;
+      return Object.freeze({ ...fields, der: ders[i], ...keys(r) });
+    });
+    nssHistory = Object.freeze({
+      source: index.source,
+      version: index.version,
+      date: index.date,
+      licence: index.licence,
+      rootsEver: index.rootsEver,
+      removed: Object.freeze(removed),
+      trustLost: new Map(index.trustLost.map((t) => [t.sha256, t])),
+    });
+  }
+  return nssHistory;
+}
+
+const parsed = new WeakMap<NssRoot | FpkiCertificate | NssRemovedRoot, Certificate | Error>();
 
 /**
  * A bundled record's certificate, parsed on first request and then shared: the Mozilla store, the FPKI
  * store and the known-issuer lookup all hand out the same Certificate object. Throws what the parser threw.
  */
-export function parseBundled(record: NssRoot | FpkiCertificate): Certificate {
+export function parseBundled(record: NssRoot | FpkiCertificate | NssRemovedRoot): Certificate {
   let c = parsed.get(record);
   if (c === undefined) {
     try {

@@ -7,7 +7,15 @@
  */
 
 import type { Certificate } from "../x509/certificate.js";
-import { loadMozillaRoots, mozillaSource, type NssRoot, parseBundled } from "./bundled.js";
+import {
+  loadMozillaRoots,
+  loadNssHistory,
+  mozillaSource,
+  type NssHistoryRecordFields,
+  type NssRemovedRoot,
+  type NssRoot,
+  parseBundled,
+} from "./bundled.js";
 import type { TrustAnchor, TrustStore } from "./store.js";
 
 export interface MozillaRoot {
@@ -123,4 +131,51 @@ export function mozillaEmailStore(): TrustStore {
     anchors,
     notes: [...describe("e-mail protection (S/MIME), not TLS", anchors.length), ...unparsedNotes(failed)],
   };
+}
+
+/** A root Mozilla removed from its store, parsed, and what to tell a user who still trusts it. */
+export interface RemovedMozillaRoot {
+  root: NssRemovedRoot;
+  cert: Certificate;
+  /** "removed from Mozilla's store on 2021-12-13 (NSS 3.74)", with the TLS trust removal when earlier. */
+  history: string;
+}
+
+const inRelease = (v: string | null): string => (v ? ` (NSS ${v})` : "");
+
+/** What became of a removed root in Mozilla's store, in one phrase. */
+export function removalHistory(r: NssHistoryRecordFields): string {
+  const removed = `removed from Mozilla's store on ${r.removed}${inRelease(r.removedIn)}`;
+  if (r.kind === "distrust-list") return `listed by Mozilla only to distrust it; ${removed}`;
+  if (!r.serverAuthEver) return `never trusted for TLS by Mozilla; ${removed}`;
+  if (r.serverAuthRemoved) {
+    return `Mozilla removed its TLS trust on ${r.serverAuthRemoved}${inRelease(r.serverAuthRemovedIn)}; ${removed}`;
+  }
+  return removed;
+}
+
+/** When Mozilla removed the TLS trust of a root it still lists, or undefined. */
+export function tlsTrustRemoval(sha256: string): string | undefined {
+  const t = loadNssHistory().trustLost.get(sha256.toUpperCase());
+  return t
+    ? `Mozilla removed its TLS trust on ${t.serverAuthRemoved}${inRelease(t.serverAuthRemovedIn)}`
+    : undefined;
+}
+
+let removedRoots: readonly RemovedMozillaRoot[] | undefined;
+
+/** Every root Mozilla has removed from its store (284 by 2026-05) that our parser accepts, parsed once. */
+export function mozillaRemovedRoots(): readonly RemovedMozillaRoot[] {
+  if (!removedRoots) {
+    const out: RemovedMozillaRoot[] = [];
+    for (const root of loadNssHistory().removed) {
+      try {
+        out.push({ root, cert: parseBundled(root), history: removalHistory(root) });
+      } catch {
+        // Some removed roots are older than RFC 5280 and our parser refuses them; a list cannot name those.
+      }
+    }
+    removedRoots = Object.freeze(out);
+  }
+  return removedRoots;
 }

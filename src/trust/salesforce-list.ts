@@ -10,8 +10,9 @@
  * - any plain list of names, aliases or fingerprints.
  *
  * Certificates are taken from the list itself when it holds PEM blocks. Otherwise each entry is matched
- * against catalogs of known roots (by default every bundled Mozilla NSS root, trusted for TLS or not, and
- * the FPKI bundle): by SHA-256 or SHA-1 fingerprint (with or without colons), JDK cacerts alias, alias or
+ * against catalogs of known roots (by default every bundled Mozilla NSS root, trusted for TLS or not, the
+ * FPKI bundle, then every root Mozilla has removed from its store, which the JDK and so Salesforce may still
+ * list): by SHA-256 or SHA-1 fingerprint (with or without colons), JDK cacerts alias, alias or
  * label, subject DN or common name; an expiry date in the entry narrows ambiguous names. Everything that
  * could not be matched is reported with its line number.
  */
@@ -21,7 +22,7 @@ import { InputError } from "../x509/errors.js";
 import { readCertificates } from "../x509/input.js";
 import { fpkiCertificates } from "./fpki.js";
 import { JDK_CACERTS_ALIASES } from "./jdk-aliases.js";
-import { mozillaRoots } from "./mozilla.js";
+import { mozillaRemovedRoots, mozillaRoots, tlsTrustRemoval } from "./mozilla.js";
 import type { TrustAnchor, TrustStore } from "./store.js";
 
 /** A certificate a list entry can be matched to. */
@@ -40,18 +41,34 @@ export interface Catalog {
   entries: CatalogEntry[];
 }
 
-/** The bundled catalogs: all Mozilla NSS roots (167, every purpose) and the FPKI bundle (151). */
+/** The catalog id of the roots Mozilla has removed from its store. */
+export const MOZILLA_REMOVED = "mozilla-removed";
+
+/**
+ * The bundled catalogs: all Mozilla NSS roots (167, every purpose), the FPKI bundle (151), then every root
+ * Mozilla has removed from its store (data/nss-history: AffirmTrust, old VeriSign, GeoTrust, thawte…, which
+ * the JDK and so Salesforce may still list), each noted with when Mozilla removed it.
+ */
 export function bundledCatalogs(): Catalog[] {
   const mozilla: CatalogEntry[] = mozillaRoots().map(({ root, cert }) => {
     const e: CatalogEntry = { cert, label: root.label, aliases: [root.alias] };
-    if (root.serverAuth !== "trusted-delegator")
-      e.note = "not trusted for TLS server authentication by Mozilla";
+    if (root.serverAuth !== "trusted-delegator") {
+      const when = tlsTrustRemoval(root.sha256);
+      e.note = `not trusted for TLS server authentication by Mozilla${when ? `: ${when}` : ""}`;
+    }
     return e;
   });
   const fpki: CatalogEntry[] = fpkiCertificates().map((cert) => ({ cert, label: cert.label, aliases: [] }));
+  const removed: CatalogEntry[] = mozillaRemovedRoots().map(({ root, cert, history }) => ({
+    cert,
+    label: root.label,
+    aliases: [squash(root.label)],
+    note: history,
+  }));
   return [
     { id: "mozilla", entries: mozilla },
     { id: "fpki", entries: fpki },
+    { id: MOZILLA_REMOVED, entries: removed },
   ];
 }
 
@@ -79,6 +96,8 @@ export interface MatchedEntry {
   note?: string;
   /** Another entry of the list had already given this certificate. */
   duplicate: boolean;
+  /** Mozilla removed it from its store (the note says when). */
+  removedFromMozilla?: boolean;
 }
 
 export interface UnmatchedEntry {
@@ -188,7 +207,16 @@ export function parseSalesforceRootList(text: string, opts: ParseSalesforceOptio
     }
     const known = index.bySha256.get(pem.cert.sha256.toUpperCase());
     const name = known?.label ?? label ?? pem.cert.label;
-    result.matched(pem.line, label ?? name, "certificate", pem.cert, name, "list", known?.note);
+    result.matched(
+      pem.line,
+      label ?? name,
+      "certificate",
+      pem.cert,
+      name,
+      "list",
+      known?.note,
+      known?.catalog,
+    );
   }
 
   for (const row of rows) {
@@ -222,6 +250,8 @@ class CatalogIndex {
   readonly bySha1 = new Map<string, IndexedEntry>();
   readonly byAlias = new Map<string, Set<IndexedEntry>>();
   readonly byName = new Map<string, Set<IndexedEntry>>();
+  /** The JDK's own aliases: each names one certificate, where a label-derived alias may name several. */
+  readonly byJdkAlias = new Map<string, IndexedEntry>();
   readonly entries: IndexedEntry[] = [];
 
   constructor(catalogs: Catalog[]) {
@@ -245,6 +275,7 @@ class CatalogIndex {
         this.bySha1.set(ie.sha1, ie);
         for (const a of [...e.aliases, ...(jdkAliasesBySha.get(sha256) ?? [])])
           add(this.byAlias, squash(a), ie);
+        for (const a of jdkAliasesBySha.get(sha256) ?? []) this.byJdkAlias.set(squash(a), ie);
         for (const n of [e.label, ...e.cert.commonNames, ...e.cert.subject.values("2.5.4.11")])
           add(this.byName, squash(n), ie);
       }
@@ -377,6 +408,11 @@ function matchRow(
     if (near.length > 0) chosen = new Set(near);
   }
   if (chosen.size > 1) {
+    // A root of today's stores over a removed namesake (a re-issued root keeps its name).
+    const current = [...chosen].filter((e) => e.catalog !== MOZILLA_REMOVED);
+    if (current.length > 0) chosen = new Set(current);
+  }
+  if (chosen.size > 1) {
     // Prefer roots that are trusted for TLS when the name also covers their non-TLS namesakes.
     const tls = [...chosen].filter((e) => e.note === undefined && e.catalog === "mozilla");
     if (tls.length === 1 && [...chosen].every((e) => e.catalog === "mozilla")) chosen = new Set(tls);
@@ -420,6 +456,8 @@ function candidatesFor(index: CatalogIndex, value: string, key: string | undefin
     /^[a-z0-9][a-z0-9._:/_-]*(\s*\[[a-z0-9]+\])?$/.test(value) || (key !== undefined && /alias/i.test(key));
   const k = squash(stripAliasDecorations(value));
   if (k.length < 3) return undefined;
+  const jdk = index.byJdkAlias.get(k);
+  if (aliasish && jdk) return { kind: "alias", set: new Set([jdk]) };
   const byAlias = index.byAlias.get(k);
   const byName = index.byName.get(k);
   if (aliasish && byAlias) return { kind: "alias", set: byAlias };
@@ -929,10 +967,13 @@ class ResultBuilder {
     name: string,
     catalog: string,
     note?: string,
+    /** The catalog that knew a certificate the list gave (catalog is then "list"). */
+    knownFrom: string = catalog,
   ): void {
     const duplicate = this.anchors.has(cert.sha256);
     const m: MatchedEntry = { line: line ?? 0, text: clip(text), by, cert, name, catalog, duplicate };
     if (note) m.note = note;
+    if (knownFrom === MOZILLA_REMOVED) m.removedFromMozilla = true;
     this.matchedList.push(m);
     if (duplicate) return;
     const anchor: TrustAnchor = { cert, name, trustSource: `salesforce:${this.source}` };
@@ -972,11 +1013,15 @@ class ResultBuilder {
       `${counts.certificates} distinct root${counts.certificates === 1 ? "" : "s"}`;
     const notes = [summary];
     if (counts.duplicates > 0) notes.push(`${counts.duplicates} entries repeat a root already listed`);
-    const nonTls = [...new Set(this.matchedList.filter((m) => m.note && !m.duplicate).map((m) => m.name))];
+    const fresh = this.matchedList.filter((m) => m.note && !m.duplicate);
+    const nonTls = [...new Set(fresh.filter((m) => !m.removedFromMozilla).map((m) => m.name))];
     if (nonTls.length > 0) {
       notes.push(
         `${nonTls.length} listed root${nonTls.length === 1 ? " is" : "s are"} not trusted for TLS by Mozilla: ${nonTls.join(", ")}`,
       );
+    }
+    for (const m of fresh.filter((x) => x.removedFromMozilla)) {
+      notes.push(`${m.name}: ${m.note}; Salesforce still lists it`);
     }
     for (const u of this.unmatchedList) notes.push(`line ${u.line}: not matched: ${u.text} (${u.reason})`);
     for (const a of this.ambiguousList) {

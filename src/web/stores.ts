@@ -1,5 +1,5 @@
 /**
- * Trust stores as the web API names them: the bundled ones (mozilla, fpki, node), the machine's own
+ * Trust stores as the web API names them: the bundled ones (mozilla, fpki, mozilla+fpki, node), the machine's own
  * (system, jdk: read from the usual locations of the machine the server runs on), an uploaded bundle or
  * keystore, and an org's saved /cacerts.jsp list. Plus the facts the /cacerts.jsp view shows per root
  * (alias, expiry, SHA-256, partial-distrust marks).
@@ -20,12 +20,13 @@ import {
 
 export { iso, rootRow, storeSummary } from "../app/stores.js";
 
-export const BUILTIN_STORES = ["mozilla", "fpki", "node", "system", "jdk"] as const;
+export const BUILTIN_STORES = ["mozilla", "fpki", "mozilla+fpki", "node", "system", "jdk"] as const;
 export type BuiltinStoreId = (typeof BUILTIN_STORES)[number];
 
 export const STORE_TITLES: Record<BuiltinStoreId, string> = {
   mozilla: "Mozilla NSS (TLS roots, bundled)",
   fpki: "U.S. Federal PKI (bundled)",
+  "mozilla+fpki": "Mozilla NSS TLS roots + U.S. Federal PKI (Salesforce's baseline, bundled)",
   node: "Node.js built-in roots",
   system: "This machine's system bundle (OpenSSL, curl)",
   jdk: "This machine's JDK cacerts",

@@ -8,7 +8,7 @@
  *   roots diff A B                              added / removed roots, by SHA-256
  *   roots request CERT                          the dossier for asking Salesforce to add a root
  *
- * Store names (also for `verify --store`): mozilla, fpki, node, system, jdk, salesforce:FILE, or a path to a
+ * Store names (also for `verify --store`): mozilla, fpki, mozilla+fpki, node, system, jdk, salesforce:FILE, or a path to a
  * PEM/DER/PKCS#7 bundle, a folder of them, a JKS/JCEKS keystore or a PKCS#12 file.
  */
 
@@ -120,6 +120,7 @@ export async function runRootsList(opts: ListOptions): Promise<number> {
   out.write(style.dim(`${"Alias".padEnd(width)}  Expires     ${"SHA-256".padEnd(64)}  Subject\n`));
   for (const r of rows) {
     const marks: string[] = [];
+    if (r.expired) marks.push(`expired ${r.notAfter.slice(0, 10)}`);
     if (r.distrustAfter) marks.push(`distrust after ${r.distrustAfter}`);
     for (const m of r.distrust)
       if (!(m.clients.includes("firefox") && r.distrustAfter)) marks.push(markText(m));
@@ -127,8 +128,9 @@ export async function runRootsList(opts: ListOptions): Promise<number> {
     out.write(`${line}${marks.length ? `  ${style.yellow(`[${safeText(marks.join("; "))}]`)}` : ""}\n`);
   }
   const marked = rows.filter((r) => r.distrustAfter || r.distrust.length).length;
+  const expired = rows.filter((r) => r.expired).length;
   out.write(
-    `\n${rows.length} roots; ${marked} marked with a partial distrust (a date after which new certificates are refused).\n`,
+    `\n${rows.length} roots; ${marked} marked with a partial distrust (a date after which new certificates are refused); ${expired} expired.\n`,
   );
   for (const n of store.notes) out.write(`${style.dim(safeText(n))}\n`);
   return EXIT_OK;
@@ -310,14 +312,10 @@ function renderDossier(d: RootDossier, notes: string[], style: ReturnType<typeof
         note(`${a.tone === "good" ? "+" : a.tone === "bad" ? "✗" : "!"} ${a.text}`, tone(a.tone)),
       ),
     ),
-    section("What to send", [
-      note(
-        "Open a case with Salesforce support asking to add this root to the org's trusted CA list, and include:",
-      ),
-      note(`  - the SHA-256 fingerprint: ${colonHex(d.sha256)}`),
-      note("  - the certificate below (PEM)"),
-      note("  - where it is trusted (above) and the CA's CCADB record (search ccadb.org by the SHA-256)"),
-    ]),
+    section(
+      d.kind === "root" ? "What to send" : "What to do instead",
+      d.send.map((line) => note(line)),
+    ),
     ...notes.map((n) => note(n, "muted")),
   ];
   return `${renderNodes(nodes, style)}\n${d.pem}`;

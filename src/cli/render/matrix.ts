@@ -3,7 +3,13 @@
  * error text, the path, the findings and the stores. Every string from a certificate goes through safeText.
  */
 
-import { CLIENTS, type ClientMatrix, type ClientVerdict, type ReportFinding } from "../../clients/index.js";
+import {
+  CLIENTS,
+  type ClientMatrix,
+  type ClientVerdict,
+  type PathEntry,
+  type ReportFinding,
+} from "../../clients/index.js";
 import { type Style, safeText } from "../style.js";
 
 export function statusWord(v: ClientVerdict, style: Style): string {
@@ -87,11 +93,8 @@ export function renderMatrix(m: ClientMatrix, style: Style, opts: MatrixRenderOp
     );
   });
   const last = first.path[first.path.length - 1];
-  if (last && !last.anchor && !first.trusted) {
-    line(
-      `     ${style.red("✗")} ${last.subject === last.issuer ? "self-signed, and not in the trust store" : `issuer not found: ${t(last.issuer)}`}`,
-    );
-  }
+  if (last && !last.anchor && !first.trusted)
+    line(`     ${style.red("✗")} ${pathEndText(m, first, last, t)}`);
 
   // Findings.
   const shown = m.findings.filter((f) => f.severity !== "info" || single);
@@ -141,4 +144,25 @@ export function renderFinding(f: ReportFinding, m: ClientMatrix, style: Style): 
       out += `          ${style.dim(`${CLIENTS[v.client].name}:`)} ${t(e.note)}\n`;
   }
   return out;
+}
+
+/**
+ * Why the closest path stops at its last certificate. "Not in the trust store" only when that is the client's
+ * reason: a self-signed certificate the store holds can still be refused (Salesforce refuses a self-signed
+ * target even when its list has it).
+ */
+function pathEndText(m: ClientMatrix, v: ClientVerdict, last: PathEntry, t: (s: string) => string): string {
+  if (last.subject !== last.issuer) return `issuer not found: ${t(last.issuer)}`;
+  // The chain analysis reports these two only for a self-signed certificate the store lacks.
+  const notInStore = m.findings.some(
+    (f) =>
+      (f.code === "self-signed-leaf" || f.code === "untrusted-root") &&
+      f.certificate?.sha256.toLowerCase() === last.sha256.toLowerCase(),
+  );
+  const kind = v.reason?.kind;
+  const storeReason = kind === undefined || kind === "self-signed-leaf" || kind === "untrusted-root";
+  if (notInStore || storeReason) {
+    return `self-signed, and not in the trust store${storeReason ? "" : `; ${v.name} refuses it (${v.reason?.code})`}`;
+  }
+  return `self-signed, in the trust store; ${v.name} refuses it (${v.reason?.code ?? kind})`;
 }

@@ -275,6 +275,8 @@ interface Dossier {
   jdkAlias?: string;
   presence: { store: string; present: boolean; detail: string }[];
   distrust: { rule: string; clients: string[]; test: string; cutoff: string }[];
+  kind: "root" | "intermediate" | "leaf";
+  send: string[];
   assessment: { tone: "good" | "bad" | "warn"; text: string }[];
   pem: string;
 }
@@ -361,6 +363,12 @@ function RootRequest() {
               <li key={a.text}>
                 <Badge tone={a.tone}>{a.tone === "good" ? "+" : a.tone === "bad" ? "✗" : "!"}</Badge> {a.text}
               </li>
+            ))}
+          </ul>
+          <h3>{d.kind === "root" ? "What to send" : "What to do instead"}</h3>
+          <ul class="plain">
+            {d.send.map((line) => (
+              <li key={line}>{line.replace(/^\s*- /, "")}</li>
             ))}
           </ul>
           {d.notes.map((n) => (
