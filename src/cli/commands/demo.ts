@@ -169,6 +169,11 @@ function renderDemo(
     `Lab PKI generated and servers started in ${(startedMs / 1000).toFixed(1)} s; every cell below is a real TLS connection judged offline.\n\n`,
   );
   out += renderDemoMatrix(clients, outcomes, style);
+  const notes = outcomes.filter((o) => o.endpoint.spec.note);
+  if (notes.length) {
+    out += `\n${style.bold("Notes")}\n`;
+    for (const o of notes) out += `  ${t(o.endpoint.spec.name)}: ${t(o.endpoint.spec.note ?? "")}\n`;
+  }
 
   const wrong = outcomes.filter((o) => !o.ok);
   if (wrong.length) {
