@@ -5,7 +5,7 @@
  */
 
 import { matchPeerName, type PeerName } from "../verify/hostname.js";
-import { checkSignature, selfSigned } from "../verify/index.js";
+import { checkSignature, contradictsKeyId, selfSigned } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { OID } from "../x509/oids.js";
 import { isWeakHash, signatureHash } from "./algorithms.js";
@@ -126,11 +126,7 @@ export function walkIssuers(
   for (let cur = leaf; !selfSigned(cur) && path.length < MAX_WALK; ) {
     const kid = cur.authorityKeyIdentifier?.keyId;
     const named = kid !== undefined ? bySki.get(kid) : undefined;
-    const contradicts = (c: Certificate) =>
-      keyIdMismatchRefused &&
-      kid !== undefined &&
-      c.subjectKeyIdentifier !== undefined &&
-      c.subjectKeyIdentifier !== kid;
+    const contradicts = (c: Certificate) => keyIdMismatchRefused && contradictsKeyId(cur, c);
     const next =
       named?.find((c) => unused(c) && issued(c, cur)) ??
       candidates.find((c) => unused(c) && !contradicts(c) && issued(c, cur));

@@ -320,21 +320,7 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
   {
     name: "intermediate-eku",
     title: "an intermediate whose extKeyUsage allows client authentication only",
-    build: (p, aia) => {
-      const ica = p.ecIca.built.cert;
-      // The lab's ECC CA reissued (same name, key and issuer) with EKU clientAuth only.
-      const clientOnly = buildCertificate({
-        subject: ica.subject.toString(),
-        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
-        publicKey: p.ecIca.key,
-        notBefore: ica.notBefore,
-        notAfter: ica.notAfter,
-        ca: true,
-        eku: ["clientAuth"],
-      });
-      const leaf = labLeaf(p, "intermediate-eku", { ...p.ecIca, built: clientOnly }, aia);
-      return { chain: [leaf.cert, clientOnly], key: leaf.key };
-    },
+    build: (p, aia) => underReissued(p, "intermediate-eku", reissuedEcIca(p, { eku: ["clientAuth"] }), aia),
     // EKU chaining: browsers, OpenSSL (error 26) and Go refuse it; Java does not look at a CA's EKU.
     expect: {
       all: "extended-key-usage",
@@ -345,18 +331,10 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
     name: "key-id-mismatch",
     title: "the intermediate reissued with another key identifier than the one the leaf names",
     build: (p, aia) => {
+      // The leaf is issued by the lab's ECC CA as it is; the server sends a copy reissued with another
+      // subjectKeyIdentifier (same name, key and issuer).
       const leaf = labLeaf(p, "key-id-mismatch", p.ecIca, aia);
-      // Same name, same key, same issuer as the lab's ECC CA: only its subjectKeyIdentifier differs.
-      const ica = p.ecIca.built.cert;
-      const reissued = buildCertificate({
-        subject: ica.subject.toString(),
-        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
-        publicKey: p.ecIca.key,
-        notBefore: ica.notBefore,
-        notAfter: ica.notAfter,
-        ca: true,
-        ski: Uint8Array.from(Buffer.from("0a0b0c0d0e0f1011", "hex")),
-      });
+      const reissued = reissuedEcIca(p, { ski: Uint8Array.from(Buffer.from("0a0b0c0d0e0f1011", "hex")) });
       return { chain: [leaf.cert, reissued], key: leaf.key };
     },
     // OpenSSL's X509_check_issued takes a key identifier mismatch as "not the issuer" (error 20; Node, whose
@@ -373,21 +351,14 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
   {
     name: "anchor-key-id-mismatch",
     title: "the intermediate names another key than the root's as its signer (authority key identifier)",
-    build: (p, aia) => {
-      const ica = p.ecIca.built.cert;
-      // The lab's ECC CA, signed by the root as always, but its AKI names a key identifier the root lacks.
-      const misnamed = buildCertificate({
-        subject: ica.subject.toString(),
-        issuer: { cert: p.ecRoot.built.cert, key: p.ecRoot.key.privateKey },
-        publicKey: p.ecIca.key,
-        notBefore: ica.notBefore,
-        notAfter: ica.notAfter,
-        ca: true,
-        aki: Uint8Array.from(Buffer.from("0c0c0c0c0c0c0c0c", "hex")),
-      });
-      const leaf = labLeaf(p, "anchor-key-id-mismatch", { ...p.ecIca, built: misnamed }, aia);
-      return { chain: [leaf.cert, misnamed], key: leaf.key };
-    },
+    // The lab's ECC CA, signed by the root as always, but its AKI names a key identifier the root lacks.
+    build: (p, aia) =>
+      underReissued(
+        p,
+        "anchor-key-id-mismatch",
+        reissuedEcIca(p, { aki: Uint8Array.from(Buffer.from("0c0c0c0c0c0c0c0c", "hex")) }),
+        aia,
+      ),
     // Java selects the trust anchor by the AKI ("Path does not chain with any of the trust anchors"), and
     // OpenSSL any issuer; Go, Chrome and Firefox check the signature.
     expect: {

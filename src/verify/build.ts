@@ -753,7 +753,7 @@ function countNonSelfIssued(path: Certificate[]): number {
 }
 
 /** `issuer` has a subjectKeyIdentifier, and it is not the one `child`'s authorityKeyIdentifier names. */
-function contradictsKeyId(child: Certificate, issuer: Certificate): boolean {
+export function contradictsKeyId(child: Certificate, issuer: Certificate): boolean {
   const kid = child.authorityKeyIdentifier?.keyId;
   return (
     kid !== undefined && issuer.subjectKeyIdentifier !== undefined && issuer.subjectKeyIdentifier !== kid

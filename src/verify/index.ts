@@ -18,6 +18,7 @@ import { explain } from "./explain.js";
 import { byRank, type CertRef, type Finding, RANK, type RawFinding } from "./findings.js";
 import { type Anchor, type Policy, type ResolvedPolicy, resolvePolicy } from "./policy.js";
 
+export { contradictsKeyId } from "./build.js";
 export { type Crl, parseCrl } from "./crl.js";
 export { explain } from "./explain.js";
 export {
