@@ -20,6 +20,7 @@ import {
 } from "../keystore/mtls.js";
 import type { AiaFetch, AiaOptions } from "../net/aia.js";
 import { type ProbeResult, type ProbeTarget, probe } from "../net/probe.js";
+import type { RevocationReport } from "../net/revocation.js";
 import {
   type CheckReport,
   checkEndpoint,
@@ -37,6 +38,7 @@ import { InputError } from "../x509/errors.js";
 import { readCertificates } from "../x509/input.js";
 import { parseName } from "../x509/names.js";
 import { toPem } from "../x509/pem.js";
+import { revocationJson, revocationOf, revocationOptionsFrom } from "./revocation.js";
 import { resolveStore, type StoreSpecOptions } from "./stores.js";
 import { verifyJson } from "./verify.js";
 
@@ -83,6 +85,11 @@ export interface CheckOptions {
   writeFiles?: boolean;
   /** Try the handshake again presenting this client certificate (mutual TLS). */
   identity?: ClientIdentitySpec | ClientIdentity;
+  /**
+   * Check revocation (the staple, live OCSP, CRLs; docs/revocation.md), fetching through the same guard as
+   * AIA (`aia: false`: the staple only). Default false.
+   */
+  revocation?: boolean;
   /** The engine's options a face may set (the web's address guard and lab roots). */
   engine?: Partial<Pick<EndpointOptions, "distrustRules" | "preloaded" | "probe">>;
   signal?: AbortSignal;
@@ -130,12 +137,19 @@ export interface CheckRun {
   fix: FixResult | undefined;
   files: FixFiles | undefined;
   mtls: MtlsReport | undefined;
-  /** Every client asked trusts the endpoint (and accepts the client certificate, when one was tried). */
+  revocation: RevocationReport | undefined;
+  /**
+   * Every client asked trusts the endpoint (and accepts the client certificate, when one was tried, and
+   * none refuses it for revocation, when that was checked).
+   */
   ok: boolean;
   document: CheckDocument;
 }
 
-export type CheckDocument = ReturnType<typeof checkJson> & { mtls: ReturnType<typeof mtlsJson> };
+export type CheckDocument = ReturnType<typeof checkJson> & {
+  mtls: ReturnType<typeof mtlsJson>;
+  revocation: ReturnType<typeof revocationJson>;
+};
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
 export async function check(o: CheckOptions): Promise<CheckDocument> {
@@ -174,6 +188,13 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     ...(local ? { local } : {}),
   });
   const mtls = identity ? await checkMtls(report, target, identity, timeoutMs, o.signal) : undefined;
+  const revocation = o.revocation
+    ? await revocationOf(report, clients, {
+        ...revocationOptionsFrom(aia, o.signal),
+        ...(store ? { store } : {}),
+        time,
+      })
+    : undefined;
   // Files and snippets only when there is something to install.
   const files =
     o.writeFiles && fix?.repair.complete && fix.repair.changed
@@ -185,8 +206,13 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     fix,
     files,
     mtls,
-    ok: report.trusted && (!mtls || mtls.accepted),
-    document: { ...checkJson(report, store, fix, files), mtls: mtlsJson(mtls) },
+    revocation,
+    ok: report.trusted && (!mtls || mtls.accepted) && (revocation?.clients.every((c) => c.connects) ?? true),
+    document: {
+      ...checkJson(report, store, fix, files),
+      mtls: mtlsJson(mtls),
+      revocation: revocationJson(revocation),
+    },
   };
 }
 

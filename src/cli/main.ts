@@ -330,6 +330,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "--allow-private",
       "let AIA fetches reach private, link-local and loopback addresses (refused by default: a certificate chose the URL)",
     )
+    .option(
+      "--revocation",
+      "check revocation (stapled OCSP, live OCSP, CRLs) and say which clients still connect to a revoked certificate",
+    )
     .option("--fix", "build the chain the server should send, write it and print server configuration")
     .option("--out <FILE>", "with --fix: where to write the chain (default HOST-fullchain.pem)")
     .option(

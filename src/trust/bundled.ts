@@ -193,7 +193,7 @@ export interface NssHistory extends DataSource {
 }
 
 /** A data file's bytes; a missing or unreadable file is an installation problem, and says so. */
-function readDataFile(name: string): Buffer {
+export function readDataFile(name: string): Buffer {
   const url = new URL(name, DATA_DIR);
   try {
     return readFileSync(url);

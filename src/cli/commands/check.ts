@@ -1,7 +1,7 @@
 /**
  * `chainproof check HOST[:PORT] [--client NAME|all] [--store NAME|--roots FILE] [--servername NAME]
  *  [--connect-to ADDR[:PORT]] [--timeout S] [--no-aia] [--allow-private]
- *  [--fix [--out FILE] [--intermediates DIR]] [--json]`
+ *  [--fix [--out FILE] [--intermediates DIR]] [--revocation] [--json]`
  *
  * Connects, captures the chain exactly as the server sends it, and says for each client whether it would
  * trust the endpoint, what it would print, and why — including what only a connection shows (TLS versions,
@@ -25,6 +25,7 @@ import type { CheckReport, FixResult } from "../../net/scan.js";
 import { InputError } from "../../x509/errors.js";
 import { passwordFrom, promptPassword } from "../io.js";
 import { renderMatrix } from "../render/matrix.js";
+import { renderRevocation } from "../render/revocation.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
 
@@ -46,6 +47,8 @@ export interface CheckCliOptions {
   /** AIA fetches may reach private, link-local and loopback addresses. */
   allowPrivate?: boolean;
   fix?: boolean;
+  /** Check revocation status (docs/revocation.md). */
+  revocation?: boolean;
   out?: string;
   intermediates?: string;
   json?: boolean;
@@ -110,13 +113,14 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     timeoutMs: parseTimeout(opts.timeout),
     aia: aiaFor(opts),
     fix: opts.fix === true,
+    ...(opts.revocation ? { revocation: true } : {}),
     ...(opts.out ? { out: opts.out } : {}),
     ...(opts.intermediates ? { intermediates: opts.intermediates } : {}),
     writeFiles: true,
     ...(identity ? { identity } : {}),
   });
   quietOnClosedPipe();
-  const { report, fix, files, mtls } = run;
+  const { report, fix, files, mtls, revocation } = run;
 
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(run.document, null, 2)}\n`);
@@ -128,6 +132,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
       subject: "this endpoint",
     });
     if (mtls) out += renderMtls(mtls, style);
+    if (revocation) out += renderRevocation(revocation, style);
     if (opts.fix) out += renderFix(report, fix, files, style);
     process.stdout.write(out);
   }

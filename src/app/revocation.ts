@@ -1,0 +1,71 @@
+/**
+ * Revocation for the check use case (`chainproof check --revocation`, `scan --revocation`, the web
+ * checker): the path from the leaf to its root as the certificates in hand allow (sent, fetched by AIA, the
+ * clients' stores), its revocation status (src/net/revocation.ts), and the JSON the check document carries
+ * under `revocation` (docs/revocation.md, docs/schemas/check.schema.json).
+ */
+
+import type { AiaOptions } from "../net/aia.js";
+import type { RevocationOptions, RevocationReport } from "../net/revocation.js";
+
+export { revocationOf } from "../net/revocation.js";
+
+/** The fetch options of revocation checks: those of AIA (the same guard, the lab's origins). */
+export function revocationOptionsFrom(aia: AiaOptions | false, signal?: AbortSignal): RevocationOptions {
+  if (aia === false) return { fetch: false, ...(signal ? { signal } : {}) };
+  return {
+    ...(aia.guard ? { guard: aia.guard } : {}),
+    ...(aia.allowOrigins ? { allowOrigins: aia.allowOrigins } : {}),
+    ...(aia.lookup ? { lookup: aia.lookup } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}
+
+/** The `revocation` member of the check document. */
+export function revocationJson(r: RevocationReport | undefined) {
+  if (!r) return null;
+  const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : null);
+  return {
+    mustStaple: r.mustStaple,
+    stapled: r.stapled,
+    certificates: r.certificates.map((c) => ({
+      certificate: c.certificate,
+      status: c.status,
+      revocation: c.revocation ?? null,
+      ocsp: c.ocsp.map((x) => ({
+        source: x.source,
+        url: x.url ?? null,
+        httpStatus: x.httpStatus ?? null,
+        error: x.fetchError ?? null,
+        ms: x.ms ?? null,
+        status: x.judgement?.status ?? null,
+        valid: x.judgement?.valid ?? false,
+        problem: x.judgement?.problem ?? null,
+        detail: x.judgement?.detail ?? null,
+        signer: x.judgement?.signer ?? null,
+        thisUpdate: iso(x.judgement?.thisUpdate),
+        nextUpdate: iso(x.judgement?.nextUpdate),
+        revocationTime: iso(x.judgement?.revocationTime),
+        revocationReason: x.judgement?.revocationReason ?? null,
+      })),
+      crl: c.crl.map((x) => ({
+        url: x.url,
+        httpStatus: x.httpStatus ?? null,
+        error: x.fetchError ?? null,
+        ms: x.ms ?? null,
+        status: x.status ?? null,
+        detail: x.detail ?? null,
+      })),
+    })),
+    clients: r.clients.map((c) => ({
+      client: c.client,
+      connects: c.connects,
+      because: c.because ?? null,
+      error: c.error ?? null,
+      note: c.note ?? null,
+      checks: c.checks,
+      evidence: c.evidence,
+    })),
+    findings: r.findings,
+  };
+}
