@@ -38,7 +38,7 @@ import { InputError } from "../x509/errors.js";
 import { readCertificates } from "../x509/input.js";
 import { parseName } from "../x509/names.js";
 import { toPem } from "../x509/pem.js";
-import { revocationJson, revocationOf, revocationOptionsFrom } from "./revocation.js";
+import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "./revocation.js";
 import { resolveStore, type StoreSpecOptions } from "./stores.js";
 import { verifyJson } from "./verify.js";
 
@@ -149,6 +149,7 @@ export interface CheckRun {
 export type CheckDocument = ReturnType<typeof checkJson> & {
   mtls: ReturnType<typeof mtlsJson>;
   revocation: ReturnType<typeof revocationJson>;
+  ct: ReturnType<typeof ctJson>;
 };
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
@@ -212,6 +213,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       ...checkJson(report, store, fix, files),
       mtls: mtlsJson(mtls),
       revocation: revocationJson(revocation),
+      ct: ctJson(ctOf(report, clients, { ...(store ? { store } : {}), time })),
     },
   };
 }

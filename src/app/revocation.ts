@@ -5,8 +5,15 @@
  * under `revocation` (docs/revocation.md, docs/schemas/check.schema.json).
  */
 
+import { type CtReport, certificateTransparency } from "../clients/ct.js";
+import type { ClientId } from "../clients/profile.js";
 import type { AiaOptions } from "../net/aia.js";
-import type { RevocationOptions, RevocationReport } from "../net/revocation.js";
+import { chainForRevocation, type RevocationOptions, type RevocationReport } from "../net/revocation.js";
+import type { CheckReport } from "../net/scan.js";
+import { bundledCtLogs } from "../trust/ct-logs.js";
+import type { TrustStore } from "../trust/store.js";
+import { judgeOcspResponse } from "../verify/ocsp.js";
+import { decodeSctList } from "../x509/extensions.js";
 
 export { revocationOf } from "../net/revocation.js";
 
@@ -66,6 +73,50 @@ export function revocationJson(r: RevocationReport | undefined) {
       checks: c.checks,
       evidence: c.evidence,
     })),
+    findings: r.findings,
+  };
+}
+
+/** The leaf's Certificate Transparency (always computed: offline, from what the check already holds). */
+export function ctOf(
+  report: CheckReport,
+  clients: readonly ClientId[],
+  o: { store?: TrustStore; time: Date },
+): CtReport | undefined {
+  const leaf = report.certificates[0];
+  if (!leaf) return undefined;
+  const { path, publicRoot } = chainForRevocation(report, clients, o.store);
+  const issuer = path[1];
+  const staple = report.probe.ocsp?.der;
+  const ocspScts = staple && issuer ? judgeOcspResponse(staple, leaf, issuer, o.time).sctList : undefined;
+  return certificateTransparency({
+    leaf,
+    ...(issuer ? { issuer } : {}),
+    ...(ocspScts ? { ocspScts: decodeSctList(ocspScts) } : {}),
+    logs: bundledCtLogs(),
+    time: o.time,
+    publicRoot,
+    clients,
+  });
+}
+
+/** The `ct` member of the check document. */
+export function ctJson(r: CtReport | undefined) {
+  if (!r) return null;
+  return {
+    logList: r.logList,
+    // Node's TLS client cannot offer signed_certificate_timestamp: SCTs delivered in TLS are not seen.
+    tlsExtension: "not-requested" as const,
+    required: r.required,
+    scts: r.scts.map((s) => ({
+      source: s.source,
+      logId: s.logId,
+      log: s.log ?? null,
+      timestamp: s.timestamp.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      status: s.status,
+      detail: s.detail ?? null,
+    })),
+    policies: r.policies.map((p) => ({ ...p, why: p.why ?? null })),
     findings: r.findings,
   };
 }

@@ -190,19 +190,29 @@ export function revocationPath(
   return path;
 }
 
+/** The path of a checked endpoint's leaf (sent, AIA-fetched and store certificates) and whether it ends at a public root. */
+export function chainForRevocation(
+  report: CheckReport,
+  clients: readonly ClientId[],
+  store?: TrustStore,
+): { path: Certificate[]; publicRoot: boolean } {
+  const leaf = report.certificates[0];
+  if (!leaf) return { path: [], publicRoot: false };
+  const mozilla = mozillaStore();
+  const stores = store ? [store] : [...new Set(clients.map(defaultStoreFor)), mozilla];
+  const pool = [...report.certificates, ...report.aia.flatMap((f) => f.certificates)];
+  const path = revocationPath(leaf, pool, stores);
+  return { path, publicRoot: path.some((c) => findAnchor(mozilla, c.sha256) !== undefined) };
+}
+
 /** The revocation status of a checked endpoint's chain, undefined when the server sent no certificate. */
 export async function revocationOf(
   report: CheckReport,
   clients: readonly ClientId[],
   o: RevocationOptions & { store?: TrustStore; time: Date },
 ): Promise<RevocationReport | undefined> {
-  const leaf = report.certificates[0];
-  if (!leaf) return undefined;
-  const mozilla = mozillaStore();
-  const stores = o.store ? [o.store] : [...new Set(clients.map(defaultStoreFor)), mozilla];
-  const pool = [...report.certificates, ...report.aia.flatMap((f) => f.certificates)];
-  const path = revocationPath(leaf, pool, stores);
-  const publicRoot = path.some((c) => findAnchor(mozilla, c.sha256) !== undefined);
+  const { path, publicRoot } = chainForRevocation(report, clients, o.store);
+  if (!path.length) return undefined;
   return checkRevocationStatus(
     {
       path,

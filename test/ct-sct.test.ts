@@ -1,0 +1,298 @@
+/**
+ * Certificate Transparency: SCTs signed at run time by test logs (their keys in a log list built here),
+ * embedded in certificates (precertificate entries) and stapled in OCSP (X.509 entries), verified; Chrome's
+ * and Apple's SCT counts by lifetime and operators; the finding for a public-root certificate that fails
+ * them. And the bundled log list (data/ct-logs.json): every log ID is the SHA-256 of its key.
+ */
+
+import assert from "node:assert/strict";
+import { createHash, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { certificateTransparency } from "../src/clients/ct.js";
+import { buildOcspResponse } from "../src/lab/revocation.js";
+import { bundledCtLogs, type CtLogList, parseCtLogList } from "../src/trust/ct-logs.js";
+import { judgeOcspResponse } from "../src/verify/ocsp.js";
+import {
+  type BuiltCertificate,
+  buildCertificate,
+  type CertificateSpec,
+  generateKeyPair,
+  type KeyPair,
+  randomSerial,
+  type SctInput,
+  sctListValue,
+} from "../src/x509/builder.js";
+import { readTlv } from "../src/x509/der.js";
+import { decodeSctList } from "../src/x509/extensions.js";
+import { certIdFor } from "../src/x509/ocsp.js";
+import { sctSignedData } from "../src/x509/sct.js";
+
+const NOW = new Date();
+const DAY = 86_400_000;
+const ago = (d: number) => new Date(NOW.getTime() - d * DAY);
+
+interface TestLog {
+  key: KeyPair;
+  id: Buffer;
+  operator: string;
+  name: string;
+}
+
+function testLog(name: string, operator: string): TestLog {
+  const key = generateKeyPair("ec-p256");
+  return { key, id: createHash("sha256").update(key.spki).digest(), operator, name };
+}
+
+function logList(logs: TestLog[], interval?: { start: Date; end: Date }): CtLogList {
+  const ops = [...new Set(logs.map((l) => l.operator))];
+  return parseCtLogList({
+    source: "test",
+    version: "test-1",
+    log_list_timestamp: NOW.toISOString(),
+    operators: ops.map((name) => ({
+      name,
+      logs: logs
+        .filter((l) => l.operator === name)
+        .map((l) => ({
+          description: l.name,
+          log_id: l.id.toString("base64"),
+          key: Buffer.from(l.key.spki).toString("base64"),
+          url: `https://${l.name}.example/`,
+          state: { usable: { timestamp: "2024-01-01T00:00:00Z" } },
+          ...(interval
+            ? {
+                temporal_interval: {
+                  start_inclusive: interval.start.toISOString(),
+                  end_exclusive: interval.end.toISOString(),
+                },
+              }
+            : {}),
+        })),
+    })),
+  });
+}
+
+const root = generateKeyPair("ec-p256");
+const ca = buildCertificate({
+  subject: "CN=CT Test CA",
+  publicKey: root,
+  notBefore: ago(100),
+  notAfter: ago(-900),
+  ca: true,
+});
+const issuer = { cert: ca.cert, key: root.privateKey };
+
+/** A leaf with SCTs from `logs` embedded, each signed over the precertificate as a log would. */
+function leafWithScts(logs: TestLog[], lifetimeDays: number, tamper = false): BuiltCertificate {
+  const spec: CertificateSpec = {
+    subject: "CN=ct.test",
+    issuer,
+    publicKey: generateKeyPair("ec-p256"),
+    serial: randomSerial(),
+    notBefore: ago(1),
+    notAfter: new Date(ago(1).getTime() + lifetimeDays * DAY),
+    san: [{ dns: "ct.test" }],
+    eku: ["serverAuth"],
+  };
+  const pre = buildCertificate(spec).cert;
+  const timestamp = ago(1).getTime();
+  const sctList: SctInput[] = logs.map((l) => {
+    const data = sctSignedData(
+      { version: 0, timestamp: new Date(timestamp), timestampMs: timestamp, extensions: "" },
+      { type: "precert", cert: pre, issuer: ca.cert },
+    );
+    const signature = new Uint8Array(sign("sha256", data, l.key.privateKey));
+    if (tamper) signature[signature.length - 1] ^= 1;
+    return { logId: new Uint8Array(l.id), timestamp, signature };
+  });
+  return buildCertificate({ ...spec, sctList });
+}
+
+const google = testLog("test-argon", "Google");
+const cloudflare = testLog("test-nimbus", "Cloudflare");
+const digicert = testLog("test-wyvern", "DigiCert");
+const testLogSameOperator = testLog("test-xenon", "Google");
+const LOGS = logList([google, cloudflare, digicert]);
+const run = (leaf: BuiltCertificate, publicRoot: boolean, logs = LOGS) =>
+  certificateTransparency({
+    leaf: leaf.cert,
+    issuer: ca.cert,
+    logs,
+    time: NOW,
+    publicRoot,
+    clients: ["chrome", "java"],
+  });
+
+describe("SCT verification (RFC 6962)", () => {
+  it("verifies embedded SCTs over the precertificate entry, naming each log and operator", () => {
+    const r = run(leafWithScts([google, cloudflare], 90), true);
+    assert.deepEqual(
+      r.scts.map((s) => [s.source, s.status, s.log?.description, s.log?.operator]),
+      [
+        ["certificate", "valid", "test-argon", "Google"],
+        ["certificate", "valid", "test-nimbus", "Cloudflare"],
+      ],
+    );
+    assert.ok(r.policies.every((p) => p.met));
+    assert.deepEqual(r.findings, []);
+  });
+
+  it("says a tampered SCT does not verify, and it does not count", () => {
+    const r = run(leafWithScts([google, cloudflare], 90, true), true);
+    assert.ok(r.scts.every((s) => s.status === "invalid-signature"));
+    assert.deepEqual(
+      r.findings.map((f) => f.code),
+      ["ct-policy-not-met", "ct-sct-invalid"],
+    );
+  });
+
+  it("lists an SCT from a log not in the list as unknown, unverified", () => {
+    const stranger = testLog("test-unlisted", "Nobody");
+    const r = run(leafWithScts([stranger], 90), false);
+    assert.equal(r.scts[0].status, "unknown-log");
+    assert.match(r.scts[0].detail ?? "", /is not in the log list \(test-1/);
+  });
+
+  it("refuses an SCT from a sharded log whose interval does not hold the certificate's notAfter", () => {
+    const logs = logList([google, cloudflare], { start: ago(-400), end: ago(-800) });
+    const r = run(leafWithScts([google, cloudflare], 90), true, logs);
+    assert.ok(r.scts.every((s) => s.status === "outside-log-interval"));
+  });
+
+  it("verifies SCTs stapled in an OCSP response over the X.509 entry", () => {
+    const leaf = buildCertificate({
+      subject: "CN=ocsp-sct.test",
+      issuer,
+      publicKey: generateKeyPair("ec-p256"),
+      notBefore: ago(1),
+      notAfter: ago(-60),
+    });
+    const ts = ago(0.5).getTime();
+    const item = (l: TestLog) => {
+      const data = sctSignedData(
+        { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
+        { type: "x509", cert: leaf.cert },
+      );
+      return {
+        logId: new Uint8Array(l.id),
+        timestamp: ts,
+        signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
+      };
+    };
+    // The TLS-encoded list, without the OCTET STRING the X.509 extension wraps it in.
+    const octet = sctListValue([item(google), item(digicert)]);
+    const list = octet.subarray(readTlv(octet, 0, octet.length).valueStart);
+    const staple = buildOcspResponse({
+      certId: certIdFor(leaf.cert, ca.cert),
+      issuer: ca.cert,
+      signer: issuer,
+      answer: { status: "good", thisUpdate: ago(0.01), nextUpdate: ago(-1), sctList: list },
+    });
+    const j = judgeOcspResponse(staple, leaf.cert, ca.cert, NOW);
+    assert.equal(j.valid, true, j.detail);
+    assert.ok(j.sctList);
+    const r = certificateTransparency({
+      leaf: leaf.cert,
+      issuer: ca.cert,
+      ocspScts: decodeSctList(j.sctList),
+      logs: LOGS,
+      time: NOW,
+      publicRoot: true,
+      clients: ["chrome"],
+    });
+    assert.deepEqual(
+      r.scts.map((s) => [s.source, s.status]),
+      [
+        ["ocsp", "valid"],
+        ["ocsp", "valid"],
+      ],
+    );
+    assert.ok(r.policies.every((p) => p.met));
+  });
+});
+
+describe("Chrome's and Apple's SCT policies", () => {
+  it("needs 2 SCTs up to 180 days and 3 beyond, from 2 operators", () => {
+    const twoFor90 = run(leafWithScts([google, cloudflare], 90), true);
+    assert.deepEqual(
+      twoFor90.policies.map((p) => [p.policy, p.required, p.counted, p.met]),
+      [
+        ["chrome", 2, 2, true],
+        ["apple", 2, 2, true],
+      ],
+    );
+    const twoFor200 = run(leafWithScts([google, cloudflare], 200), true);
+    assert.deepEqual(
+      twoFor200.policies.map((p) => [p.required, p.counted, p.met]),
+      [
+        [3, 2, false],
+        [3, 2, false],
+      ],
+    );
+    assert.match(twoFor200.policies[0].why ?? "", /2 valid SCTs, 3 needed for a 200-day certificate/);
+    assert.ok(run(leafWithScts([google, cloudflare, digicert], 200), true).policies.every((p) => p.met));
+    const oneOperator = run(
+      leafWithScts([google, testLogSameOperator], 90),
+      true,
+      logList([google, testLogSameOperator]),
+    );
+    assert.equal(oneOperator.policies[0].met, false);
+    assert.match(oneOperator.policies[0].why ?? "", /single log operator/);
+  });
+
+  it("reports a public-root certificate that fails them: Chrome refuses with ERR_CERTIFICATE_TRANSPARENCY_REQUIRED", () => {
+    const r = run(leafWithScts([google], 90), true);
+    const f = r.findings.find((x) => x.code === "ct-policy-not-met");
+    assert.ok(f);
+    assert.equal(f.severity, "error");
+    assert.deepEqual(f.clients?.chrome, {
+      rejects: true,
+      error: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED",
+      evidence: "doc",
+    });
+    assert.deepEqual(f.clients?.java, { rejects: false });
+    assert.match(f.message, /Chrome's and Apple's Certificate Transparency policy: 1 valid SCT, 2 needed/);
+  });
+
+  it("requires nothing of a private CA's certificate without SCTs", () => {
+    const plain = buildCertificate({
+      subject: "CN=private.test",
+      issuer,
+      publicKey: generateKeyPair("ec-p256"),
+      notBefore: ago(1),
+      notAfter: ago(-30),
+    });
+    const r = certificateTransparency({
+      leaf: plain.cert,
+      issuer: ca.cert,
+      logs: LOGS,
+      time: NOW,
+      publicRoot: false,
+      clients: ["chrome"],
+    });
+    assert.equal(r.required, false);
+    assert.deepEqual(r.scts, []);
+    assert.deepEqual(r.findings, []);
+  });
+});
+
+describe("the bundled log list (data/ct-logs.json)", () => {
+  it("reads, and every log ID is the SHA-256 of its key", () => {
+    const raw = JSON.parse(readFileSync(new URL("../../data/ct-logs.json", import.meta.url), "utf8"));
+    let n = 0;
+    for (const op of raw.operators)
+      for (const l of op.logs) {
+        n++;
+        assert.equal(
+          createHash("sha256").update(Buffer.from(l.key, "base64")).digest("base64"),
+          l.log_id,
+          l.description,
+        );
+      }
+    const list = bundledCtLogs();
+    assert.equal(list.logs.length, n);
+    assert.ok(n >= 20);
+    assert.ok(list.logs.some((l) => l.operator === "Let's Encrypt" && l.description.includes("Oak2026h2")));
+  });
+});
