@@ -281,7 +281,7 @@ describe("live revocation checks against a loopback responder and CRL server", (
     assert.deepEqual(f.clients?.firefox, {
       rejects: true,
       error: "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING",
-      evidence: "src",
+      evidence: "run",
     });
     assert.equal(f.clients?.chrome?.rejects, false);
   });

@@ -93,8 +93,8 @@ export const REVOCATION_BEHAVIOUR: Record<ClientId, RevocationBehaviour> = {
     enforcesMustStaple: true,
     pushedList: "CRLite",
     source:
-      "mozilla::pkix NSSCertDBTrustDomain::CheckRevocation (security.OCSP.enabled, security.OCSP.require false = soft-fail); wiki.mozilla.org/CA/Revocation_Checking_in_Firefox",
-    evidence: "src",
+      "mozilla::pkix NSSCertDBTrustDomain::CheckRevocation (security.OCSP.enabled, security.OCSP.require false = soft-fail); [run] Firefox ESR 153 on the lab: revoked → SEC_ERROR_REVOKED_CERTIFICATE after one OCSP request, responder answering 503 → the page loads, must-staple without a staple → MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING",
+    evidence: "run",
   },
 };
 

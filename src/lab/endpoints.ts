@@ -17,6 +17,7 @@ import {
   type KeyPair,
 } from "../x509/builder.js";
 import { LAB_DOMAIN, type LabCert, type LabPki, labLeaf } from "./pki.js";
+import { crlPath, type RevokedSerial } from "./revocation.js";
 
 const DAY = 86_400_000;
 
@@ -38,6 +39,8 @@ export interface BuiltEndpoint {
   key: KeyPair;
   /** Extra server options (versions, client certificates). */
   tls?: tls.TlsOptions;
+  /** Serials the lab's OCSP responder and CRLs say are revoked (./revocation.ts). */
+  revoked?: RevokedSerial[];
 }
 
 export interface EndpointSpec {
@@ -47,6 +50,11 @@ export interface EndpointSpec {
   expect: Expectation;
   /** Said next to the endpoint in the table. */
   note?: string;
+  /**
+   * Check its revocation status too (src/net/revocation.ts): each client's verdict then includes what it
+   * does with the answer, and `expect` may name revocation findings.
+   */
+  revocation?: boolean;
 }
 
 export function hostOf(name: string): string {
@@ -449,6 +457,39 @@ export const LAB_ENDPOINTS: readonly EndpointSpec[] = [
       return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
     },
     expect: { all: "trusted", except: { firefox: "ocsp-must-staple-missing" } },
+  },
+  {
+    name: "revoked",
+    title: "Revoked (keyCompromise): the lab's OCSP responder and CRL say so; only Firefox checks",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "revoked", p.ecIca, aia, {
+        more: {
+          aia: { caIssuers: `${aia}/${p.ecIca.path}`, ocsp: `${aia}/revocation/ocsp` },
+          crlDp: `${aia}/revocation/${crlPath(p.ecIca.built.cert)}`,
+        },
+      });
+      const date = new Date(p.now.getTime() - DAY);
+      return {
+        chain: [leaf.cert, c(p.ecIca)],
+        key: leaf.key,
+        revoked: [{ serial: leaf.cert.cert.serialNumber, date, reason: 1 }],
+      };
+    },
+    revocation: true,
+    expect: { all: "trusted", except: { firefox: "revocation-revoked" }, findings: ["revocation-revoked"] },
+    note: "revoked, and every client but Firefox connects: none of them checks revocation by default",
+  },
+  {
+    name: "ocsp-down",
+    title: "The OCSP responder answers 503: soft-fail everywhere",
+    build: (p, aia) => {
+      const leaf = labLeaf(p, "ocsp-down", p.ecIca, aia, {
+        more: { aia: { caIssuers: `${aia}/${p.ecIca.path}`, ocsp: `${aia}/revocation/down/ocsp` } },
+      });
+      return { chain: [leaf.cert, c(p.ecIca)], key: leaf.key };
+    },
+    revocation: true,
+    expect: { all: "trusted", findings: ["revocation-ocsp-unreachable"] },
   },
 ];
 

@@ -154,13 +154,7 @@ export function buildCrl(
 // ---------------------------------------------------------------------------------------------------------
 // The server
 
-export interface RevocationServer {
-  /** http://127.0.0.1:PORT */
-  origin: string;
-  /** The OCSP URL to put in certificates' AIA. */
-  ocspUrl: string;
-  /** The CRL URL of an issuer, for certificates' CRL distribution points. */
-  crlUrl(issuer: Certificate): string;
+export interface RevocationService {
   /** Add a CA whose certificates are answered for. */
   addIssuer(ca: Signer): void;
   revoke(r: RevokedSerial): void;
@@ -168,17 +162,23 @@ export interface RevocationServer {
   down: boolean;
   /** Requests served, by kind (tests assert a fetch really happened). */
   served: { ocsp: number; crl: number };
-  close(): Promise<void>;
+  /**
+   * Answer a request whose path (after the mount point) is `path`: "ocsp" (POST, or GET with the request in
+   * base64), "crl/NAME.crl", or anything under "down/" (always 503: the OCSP-down case).
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): void;
 }
 
-/** Start the responder and CRL server on 127.0.0.1 (an ephemeral port unless one is given). */
-export async function startRevocationServer(
-  o: { port?: number; now?: () => Date } = {},
-): Promise<RevocationServer> {
+/** The CRL file name of an issuer under the mount point ("crl/NAME.crl"). */
+export function crlPath(issuer: Certificate): string {
+  return `crl/${issuer.sha256.slice(0, 16)}.crl`;
+}
+
+/** The responder and CRL service, to mount on an HTTP server (the lab's) or to run alone. */
+export function revocationService(o: { now?: () => Date } = {}): RevocationService {
   const issuers: Signer[] = [];
   const revoked = new Map<string, RevokedSerial>();
   const now = o.now ?? (() => new Date());
-  const crlName = (c: Certificate) => `${c.sha256.slice(0, 16)}.crl`;
   const state = { down: false, served: { ocsp: 0, crl: 0 } };
 
   const answerOcsp = (body: Uint8Array): Uint8Array => {
@@ -206,32 +206,30 @@ export async function startRevocationServer(
     });
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
     const reply = (status: number, type: string, body: Uint8Array | string) => {
       res.writeHead(status, { "content-type": type });
       res.end(body);
     };
-    if (state.down) return reply(503, "text/plain", "responder unavailable\n");
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path.startsWith("/crl/")) {
-      const ca = issuers.find((i) => `/crl/${crlName(i.cert)}` === path);
+    if (state.down || path.startsWith("down/")) return reply(503, "text/plain", "responder unavailable\n");
+    if (req.method === "GET" && path.startsWith("crl/")) {
+      const ca = issuers.find((i) => crlPath(i.cert) === path);
       if (!ca) return reply(404, "text/plain", "no such CRL\n");
       state.served.crl++;
       const t = now();
-      const list = [...revoked.values()].filter((r) => r.serial);
       return reply(
         200,
         "application/pkix-crl",
-        buildCrl(ca, list, {
+        buildCrl(ca, [...revoked.values()], {
           thisUpdate: new Date(t.getTime() - 60_000),
           nextUpdate: new Date(t.getTime() + 7 * DAY),
         }),
       );
     }
-    if (path.startsWith("/ocsp")) {
+    if (path === "ocsp" || path.startsWith("ocsp/")) {
       state.served.ocsp++;
       if (req.method === "GET") {
-        const b64 = decodeURIComponent(path.slice("/ocsp/".length));
+        const b64 = decodeURIComponent(path.slice("ocsp/".length));
         return reply(
           200,
           "application/ocsp-response",
@@ -252,13 +250,9 @@ export async function startRevocationServer(
       return;
     }
     reply(404, "text/plain", "not found\n");
-  });
-  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
   return {
-    origin,
-    ocspUrl: `${origin}/ocsp`,
-    crlUrl: (c) => `${origin}/crl/${crlName(c)}`,
     addIssuer: (ca) => {
       if (!issuers.some((i) => i.cert.sha256 === ca.cert.sha256)) issuers.push(ca);
     },
@@ -270,12 +264,40 @@ export async function startRevocationServer(
       state.down = v;
     },
     served: state.served,
+    handle,
+  };
+}
+
+export interface RevocationServer extends RevocationService {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The OCSP URL to put in certificates' AIA. */
+  ocspUrl: string;
+  /** The CRL URL of an issuer, for certificates' CRL distribution points. */
+  crlUrl(issuer: Certificate): string;
+  close(): Promise<void>;
+}
+
+/** The service alone on 127.0.0.1 (an ephemeral port unless one is given). */
+export async function startRevocationServer(
+  o: { port?: number; now?: () => Date } = {},
+): Promise<RevocationServer> {
+  const service = revocationService(o);
+  const server = http.createServer((req, res) =>
+    service.handle(req, res, (req.url ?? "/").split("?")[0].replace(/^\/+/, "")),
+  );
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(service, {
+    origin,
+    ocspUrl: `${origin}/ocsp`,
+    crlUrl: (c: Certificate) => `${origin}/${crlPath(c)}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
+  });
 }
 
 function sameIssuer(id: CertId, ca: Certificate): boolean {

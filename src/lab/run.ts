@@ -11,6 +11,7 @@ import {
   type ServerVerdict,
 } from "../keystore/mtls.js";
 import { probe } from "../net/probe.js";
+import { matrixWithRevocation, revocationOf } from "../net/revocation.js";
 import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../net/scan.js";
 import { readTlv } from "../x509/der.js";
 import { parseName } from "../x509/names.js";
@@ -59,10 +60,21 @@ export async function checkLabEndpoint(
   e: RunningEndpoint,
   clients: readonly ClientId[] = CLIENT_IDS,
 ): Promise<EndpointOutcome> {
-  const report = await checkEndpoint(
+  const checked = await checkEndpoint(
     { host: e.host, port: e.port, connectTo: lab.address },
     labCheckOptions(lab, clients),
   );
+  // Endpoints about revocation: each client's verdict includes what it does with the answer.
+  const revocation = e.spec.revocation
+    ? await revocationOf(checked, clients, {
+        allowOrigins: lab.aiaOrigins,
+        store: lab.store,
+        time: new Date(),
+      })
+    : undefined;
+  const report = revocation
+    ? { ...checked, matrix: matrixWithRevocation(checked.matrix, revocation) }
+    : checked;
   const outcomes = report.matrix.clients.map((v): ClientOutcome => {
     const expected = expectedFor(e.spec.expect, v.client);
     const actual = actualVerdict(v);

@@ -18,6 +18,7 @@ import type { TrustStore } from "../trust/store.js";
 import type { BuiltCertificate } from "../x509/builder.js";
 import { type EndpointSpec, hostOf, LAB_ENDPOINTS, labDistrustRules } from "./endpoints.js";
 import { buildLabPki, type LabPki } from "./pki.js";
+import { type RevocationService, revocationService } from "./revocation.js";
 
 export const LAB_ADDRESS = "127.0.0.1";
 
@@ -49,6 +50,8 @@ export interface Lab {
   distrustRules: DistrustRule[];
   /** The one origin AIA fetches may reach although it is loopback (see src/net/aia.ts). */
   aiaOrigins: string[];
+  /** The lab's OCSP responder and CRLs, at http.base + "/revocation/" (./revocation.ts). */
+  revocation: RevocationService;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -91,8 +94,11 @@ export async function startLab(o: LabOptions = {}): Promise<Lab> {
   try {
     // The HTTP server first: the certificates carry its URL.
     const served = new Map<string, Uint8Array>();
+    const revocation = revocationService();
     const httpServer = http.createServer((req, res) => {
       const path = (req.url ?? "/").replace(/^\/+/, "").split("?")[0];
+      if (path.startsWith("revocation/"))
+        return revocation.handle(req, res, path.slice("revocation/".length));
       const der = served.get(path);
       if (req.method !== "GET" || !der) {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
@@ -106,11 +112,14 @@ export async function startLab(o: LabOptions = {}): Promise<Lab> {
     const base = `http://${LAB_ADDRESS}:${h.port}`;
     const pki = await buildLabPki(base, now);
     for (const [path, cert] of pki.served) served.set(path, cert.built.der);
+    for (const ca of [pki.ecIca, pki.rsaIca])
+      revocation.addIssuer({ cert: ca.built.cert, key: ca.key.privateKey });
 
     const specs = o.only ? LAB_ENDPOINTS.filter((e) => o.only!.includes(e.name)) : LAB_ENDPOINTS;
     const endpoints: RunningEndpoint[] = [];
     for (const spec of specs) {
       const built = spec.build(pki, base);
+      for (const r of built.revoked ?? []) revocation.revoke(r);
       const server = tls.createServer({
         key: built.key.privateKey.export({ type: "pkcs8", format: "pem" }),
         cert: built.chain.map((c) => c.pem).join(""),
@@ -145,6 +154,7 @@ export async function startLab(o: LabOptions = {}): Promise<Lab> {
       store,
       distrustRules: [...defaultDistrustRules(), ...labDistrustRules(pki)],
       aiaOrigins: [base],
+      revocation,
       startedAt: now,
       close: closeAll,
     };

@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { issued } from "../clients/chain-analysis.js";
+import type { ClientMatrix, ClientVerdict } from "../clients/evaluate.js";
 import { type CertificateRef, certRef, type ReportFinding } from "../clients/finding.js";
 import type { ClientId } from "../clients/profile.js";
 import { defaultStoreFor } from "../clients/registry.js";
@@ -513,4 +514,36 @@ function ocspFindings(x: OcspCheck, cert: CertificateRef, who: string): ReportFi
       data: { source: x.source, url: x.url ?? null, problem: j.problem ?? null },
     },
   ];
+}
+
+/**
+ * The client matrix with the revocation outcome folded in: a client that refuses the connection for
+ * revocation (Firefox on a revoked certificate) is untrusted, with its error; the revocation findings are
+ * added. The lab's revocation endpoints are judged on this.
+ */
+export function matrixWithRevocation(matrix: ClientMatrix, r: RevocationReport): ClientMatrix {
+  const findingFor = (because: ClientRevocationOutcome["because"]) =>
+    r.findings.find((f) =>
+      because === "must-staple"
+        ? f.code === "revocation-must-staple-missing"
+        : f.code === "revocation-revoked",
+    );
+  const clients = matrix.clients.map((v): ClientVerdict => {
+    const o = r.clients.find((c) => c.client === v.client);
+    if (!o || o.connects || !v.trusted) return v;
+    const f = findingFor(o.because);
+    return {
+      ...v,
+      trusted: false,
+      status: "untrusted",
+      reason: { code: f?.code ?? "revocation-revoked", kind: "other", message: f?.message ?? o.checks },
+      ...(o.error ? { error: { text: o.error, evidence: o.evidence } } : {}),
+    };
+  });
+  return {
+    ...matrix,
+    trusted: clients.every((v) => v.trusted),
+    clients,
+    findings: [...matrix.findings, ...r.findings],
+  };
 }
