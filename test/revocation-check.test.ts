@@ -21,6 +21,7 @@ import {
   type KeyPair,
 } from "../src/x509/builder.js";
 import { runCli } from "./helpers/cli.js";
+import { type LoopbackServer, startLoopbackServer } from "./helpers/web-loopback.js";
 
 const NOW = new Date();
 const DAY = 86_400_000;
@@ -174,5 +175,40 @@ describe("check --revocation against a revoked certificate on loopback", () => {
     assert.ok(
       doc.revocation.findings.some((f: { code: string }) => f.code === "revocation-ocsp-unreachable"),
     );
+  });
+});
+
+describe("POST /api/check with revocation, on the lab's revoked endpoint", () => {
+  let server: LoopbackServer;
+  before(async () => {
+    server = await startLoopbackServer("chainproof-revocation-web-");
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("answers the revocation and ct members: revoked, only Firefox refuses; the lab's CA needs no SCTs", async () => {
+    const lab = await server.call("POST", "/api/lab", {});
+    assert.equal(lab.status, 200, JSON.stringify(lab.json));
+    const revoked = lab.json.endpoints.find((e: { name: string }) => e.name === "revoked");
+    assert.ok(revoked, "the lab has a revoked endpoint");
+    const r = await server.call("POST", "/api/check", {
+      target: revoked.target,
+      clients: ["java", "firefox"],
+      revocation: true,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.revocation.certificates[0].status, "revoked");
+    assert.equal(r.json.revocation.certificates[0].revocation.reason, "keyCompromise");
+    assert.deepEqual(
+      r.json.revocation.clients.map((c: { client: string; connects: boolean }) => [c.client, c.connects]),
+      [
+        ["java", true],
+        ["firefox", false],
+      ],
+    );
+    assert.equal(r.json.ct.required, false);
+    const plain = await server.call("POST", "/api/check", { target: revoked.target, clients: ["java"] });
+    assert.equal(plain.json.revocation, null);
   });
 });

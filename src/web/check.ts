@@ -12,6 +12,7 @@
 
 import { randomBytes } from "node:crypto";
 import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
+import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "../app/revocation.js";
 import { type PrepareTarget, scan } from "../app/scan.js";
 import type { ClientId } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
@@ -374,6 +375,11 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
           ...storeChoiceProperties,
           timeoutSeconds: { type: "number", minimum: 1, maximum: MAX_TIMEOUT_S },
           fix: { type: "boolean", description: "Also build the chain the server should send." },
+          revocation: {
+            type: "boolean",
+            description:
+              "Also check revocation (OCSP, CRLs) through the same address guard (docs/revocation.md).",
+          },
         },
         required: ["target"],
         additionalProperties: false,
@@ -388,6 +394,11 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
               target: { type: "object" },
               handshake: { type: "object" },
               fix: { type: ["object", "null"] },
+              revocation: {
+                type: ["object", "null"],
+                description: "As `revocation` of chainproof check --json",
+              },
+              ct: { type: ["object", "null"], description: "As `ct` of chainproof check --json" },
             },
           },
         },
@@ -406,6 +417,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         clients?: string[];
         timeoutSeconds?: number;
         fix?: boolean;
+        revocation?: boolean;
       };
       const time = new Date();
       const clients = clientsFrom(b.clients);
@@ -420,9 +432,19 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         fix: b.fix === true,
       });
       const stores = p.store ? [p.store] : defaultStores(clients);
+      const only = p.store ? { store: p.store } : {};
+      const revocation = b.revocation
+        ? await revocationOf(report, clients, {
+            ...revocationOptionsFrom(p.options.aia ?? false, cancel.signal),
+            ...only,
+            time,
+          })
+        : undefined;
       return {
         ...checkView(report, stores, p.store, time),
         fix: fix ? fixView(fix, stores, p.store, time) : null,
+        revocation: revocationJson(revocation),
+        ct: ctJson(ctOf(report, clients, { ...only, time })),
       };
     },
   );

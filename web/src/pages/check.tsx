@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
 import { ClientPaths, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
+import { CtCard, type CtView, RevocationCard, type RevocationView } from "../revocation";
 import {
   Badge,
   Busy,
@@ -41,6 +42,8 @@ export interface CheckView extends MatrixView {
   handshake: Handshake;
   aia: { url: string; ok: boolean; error: string | null }[];
   fix: FixView | null;
+  revocation?: RevocationView | null;
+  ct?: CtView | null;
 }
 
 function Connection({ r }: { r: CheckView }) {
@@ -200,6 +203,8 @@ function LabPanel({ onPick }: { onPick: (target: string) => void }) {
   );
 }
 
+const clientNames = (r: CheckView) => Object.fromEntries(r.clients.map((c) => [c.client, c.name]));
+
 export function CheckPage() {
   const session = useSession();
   const [target, setTarget] = useState("");
@@ -207,6 +212,7 @@ export function CheckPage() {
   const [clients, setClients] = useState<string[]>(["salesforce"]);
   const [store, setStore] = useState(defaultStore());
   const [fix, setFix] = useState(true);
+  const [revocation, setRevocation] = useState(false);
   const job = useJob<CheckView>();
   if (session && !session.features.check) return <Unavailable what="The live checker" />;
   const check = (t: string) => {
@@ -220,6 +226,7 @@ export function CheckPage() {
           clients,
           ...storeFields(store),
           fix: fix && Boolean(session?.features.repair),
+          revocation,
         },
         signal,
       ),
@@ -270,6 +277,10 @@ export function CheckPage() {
             <input type="checkbox" checked={fix} onChange={() => setFix(!fix)} />
             Build the repaired chain when it is incomplete
           </label>
+          <label class="check">
+            <input type="checkbox" checked={revocation} onChange={() => setRevocation(!revocation)} />
+            Check revocation (stapled OCSP, live OCSP, CRLs)
+          </label>
         </details>
         <ClientPicker session={session} value={clients} onChange={setClients} />
         <div class="actions">
@@ -303,6 +314,8 @@ export function CheckPage() {
           </section>
           <MatrixReport view={r} subject="this endpoint" />
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
+          {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
+          {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
         </>
       )}
     </>
