@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import { check } from "../src/app/check.js";
 import { type RevocationServer, startRevocationServer } from "../src/lab/revocation.js";
+import { type ScanSummary, scanTargets } from "../src/net/scan.js";
 import type { TrustStore } from "../src/trust/store.js";
 import {
   type BuiltCertificate,
@@ -149,6 +150,33 @@ describe("check --revocation against a revoked certificate on loopback", () => {
       doc.revocation.clients.map((c: { connects: boolean }) => c.connects),
       [true],
     );
+  });
+
+  it("a scan with revocation counts the target untrusted when a client asked refuses it, and says why", async () => {
+    const results: ScanSummary[] = [];
+    const options = {
+      clients: ["java", "firefox"] as const,
+      stores: store,
+      revocation: { allowOrigins: [responder.origin] },
+    };
+    const line = `127.0.0.1:${port} revoked.test`;
+    await scanTargets([{ line: 1, text: line }], { ...options, clients: [...options.clients] }, (s) => {
+      results.push(s);
+    });
+    assert.equal(results[0].status, "untrusted");
+    assert.deepEqual(
+      results[0].clients.map((c) => [c.client, c.status, c.code ?? null]),
+      [
+        ["java", "trusted", null],
+        ["firefox", "untrusted", "revocation-revoked"],
+      ],
+    );
+    assert.ok(results[0].findings.some((f) => f.code === "revocation-revoked"));
+    const plain: ScanSummary[] = [];
+    await scanTargets([{ line: 1, text: line }], { clients: ["java", "firefox"], stores: store }, (s) => {
+      plain.push(s);
+    });
+    assert.equal(plain[0].status, "trusted");
   });
 
   it("without --allow-private the loopback responder is refused by the guard, and the status is unknown", async () => {

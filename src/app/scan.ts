@@ -35,6 +35,11 @@ export interface ScanUseOptions {
   concurrency?: number;
   /** "fast": a raw TLS 1.2 hello where it suffices (see src/net/scan.ts CheckOptions.mode). */
   mode?: "full" | "fast";
+  /**
+   * Check each target's revocation status (public responders only) and fold what each client does with it
+   * into the verdicts (docs/revocation.md). Default false.
+   */
+  revocation?: boolean;
   /** Verdict cache size (default 2,000). */
   cacheSize?: number;
   /** How a face checks each target (the web's guard); default: as written. */
@@ -146,6 +151,7 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.cacheSize ? { cacheSize: o.cacheSize } : {}),
     ...(o.mode ? { mode: o.mode } : {}),
+    ...(o.revocation ? { revocation: {} } : {}),
     ...(o.prepare ? { prepare: o.prepare } : {}),
     aia: false,
     signal,

@@ -375,6 +375,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "--fast",
       "read each server's TLS 1.2 flight from a raw hello instead of completing a handshake (about a quarter of the CPU)",
     )
+    .option(
+      "--revocation",
+      "check each target's revocation status (OCSP, CRLs); a client that refuses a revoked certificate counts",
+    )
     .option("--no-progress", "no progress bar on stderr")
     .action(async (file: string, opts) => {
       const { runScan } = await import("./commands/scan.js");

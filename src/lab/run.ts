@@ -11,7 +11,7 @@ import {
   type ServerVerdict,
 } from "../keystore/mtls.js";
 import { probe } from "../net/probe.js";
-import { matrixWithRevocation, revocationOf } from "../net/revocation.js";
+import { reportWithRevocation, revocationOf } from "../net/revocation.js";
 import { type CheckReport, checkEndpoint, type FixResult, fixChain } from "../net/scan.js";
 import { readTlv } from "../x509/der.js";
 import { parseName } from "../x509/names.js";
@@ -72,9 +72,7 @@ export async function checkLabEndpoint(
         time: new Date(),
       })
     : undefined;
-  const report = revocation
-    ? { ...checked, matrix: matrixWithRevocation(checked.matrix, revocation) }
-    : checked;
+  const report = revocation ? reportWithRevocation(checked, revocation) : checked;
   const outcomes = report.matrix.clients.map((v): ClientOutcome => {
     const expected = expectedFor(e.spec.expect, v.client);
     const actual = actualVerdict(v);

@@ -547,3 +547,9 @@ export function matrixWithRevocation(matrix: ClientMatrix, r: RevocationReport):
     findings: [...matrix.findings, ...r.findings],
   };
 }
+
+/** A checked endpoint's report with the revocation outcome folded into its matrix (see matrixWithRevocation). */
+export function reportWithRevocation(report: CheckReport, r: RevocationReport): CheckReport {
+  const matrix = matrixWithRevocation(report.matrix, r);
+  return { ...report, matrix, trusted: matrix.trusted };
+}

@@ -39,6 +39,7 @@ import {
 } from "./aia.js";
 import { rawHello, scanVersions, type VersionSupport } from "./hello.js";
 import { type ProbeFailure, type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "./probe.js";
+import { type RevocationOptions, reportWithRevocation, revocationOf } from "./revocation.js";
 import { normalizeHost, parseHostPort } from "./target.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1024,6 +1025,11 @@ export interface ScanOptions extends Omit<CheckOptions, "cache" | "peerName"> {
   cacheSize?: number;
   /** See PrepareTarget (default: connect to the target as written, with these options). */
   prepare?: PrepareTarget;
+  /**
+   * Check each target's revocation status with these fetch options (./revocation.ts) and fold what each
+   * client does with it into the verdicts; absent: no revocation check.
+   */
+  revocation?: RevocationOptions;
 }
 
 export type ScanItem = { line: number; text: string };
@@ -1115,12 +1121,28 @@ async function checkScanTarget(
     if ("status" in prepared) return prepared;
     const report = await checkEndpoint(prepared.target, { ...o, ...prepared.options, cache });
     if (o.signal?.aborted && report.handshake.failure?.kind === "cancelled") return undefined;
-    return summarize(index, t, report);
+    return summarize(index, t, o.revocation ? await withRevocation(report, o, o.revocation) : report);
   } catch (e) {
     // One target must never end the scan: whatever went wrong is that target's result.
     const message = `chainproof could not check this target: ${e instanceof Error ? e.message : String(e)}`;
     return failedSummary(index, t, "check-error", message);
   }
+}
+
+/** The report with each client's revocation outcome folded into its verdict (scan --revocation). */
+async function withRevocation(
+  report: CheckReport,
+  o: ScanOptions,
+  r: RevocationOptions,
+): Promise<CheckReport> {
+  const store =
+    o.stores && Array.isArray((o.stores as TrustStore).anchors) ? (o.stores as TrustStore) : undefined;
+  const rev = await revocationOf(report, o.clients, {
+    ...r,
+    ...(store ? { store } : {}),
+    time: o.time ?? new Date(),
+  });
+  return rev ? reportWithRevocation(report, rev) : report;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ export interface ScanCliOptions {
   /** commander's --no-progress. */
   progress?: boolean;
   fast?: boolean;
+  /** Check each target's revocation status (docs/revocation.md). */
+  revocation?: boolean;
 }
 
 export const SCAN_SCHEMA = "chainproof/scan";
@@ -102,6 +104,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
     timeoutMs,
     concurrency,
     ...(opts.fast ? { mode: "fast" as const } : {}),
+    ...(opts.revocation ? { revocation: true } : {}),
   });
   quietOnClosedPipe();
 
