@@ -4,6 +4,7 @@
  */
 
 import { children, DerError, decodeOid, expect, readTlv, Tag, type Tlv, toHex } from "../x509/der.js";
+import { OCSP_OID, RESPONSE_STATUS } from "../x509/ocsp.js";
 
 export interface OcspSingle {
   /** The certificate serial number, lowercase hex of its content octets. */
@@ -22,16 +23,7 @@ export interface OcspSummary {
   error?: string;
 }
 
-const RESPONSE_STATUS = [
-  "successful",
-  "malformedRequest",
-  "internalError",
-  "tryLater",
-  "(unused 4)",
-  "sigRequired",
-  "unauthorized",
-];
-const BASIC = "1.3.6.1.5.5.7.48.1.1";
+const BASIC = OCSP_OID.basic;
 
 export function summarizeOcsp(der: Uint8Array): OcspSummary {
   const out: OcspSummary = { responseStatus: "unreadable", responses: [] };

@@ -240,8 +240,31 @@ export function crlUrls(cert: Certificate): string[] {
     .map((n) => n.value);
 }
 
-function policyOf(o: RevocationOptions): GuardPolicy {
-  return { ...(o.guard ?? AIA_POLICY), ...(o.allowOrigins ? { allowOrigins: o.allowOrigins } : {}) };
+/** One revocation fetch through the guard, within the limits; the response body, or why there is none. */
+async function fetchThroughGuard(
+  url: string,
+  o: RevocationOptions,
+  budget: Budget,
+  req: { what: "OCSP" | "CRL"; maxBytes: number; body?: Uint8Array },
+): Promise<{ body?: Uint8Array; error?: string; httpStatus?: number; ms: number }> {
+  const start = performance.now();
+  const r = await guardedFetch(url, {
+    policy: { ...(o.guard ?? AIA_POLICY), ...(o.allowOrigins ? { allowOrigins: o.allowOrigins } : {}) },
+    ...(req.body ? { method: "POST" as const, body: req.body } : {}),
+    headers: {
+      "user-agent": `chainproof (${req.what})`,
+      ...(req.body ? { "content-type": "application/ocsp-request" } : {}),
+    },
+    timeoutMs: o.timeoutMs ?? REVOCATION_LIMITS.timeoutMs,
+    maxRedirects: REVOCATION_LIMITS.maxRedirects,
+    maxBytes: req.maxBytes,
+    beforeRequest: budget.take,
+    ...(o.lookup ? { lookup: o.lookup } : {}),
+  });
+  const ms = Math.round(performance.now() - start);
+  const status = r.status !== undefined ? { httpStatus: r.status } : {};
+  if (r.error || r.status !== 200 || !r.body) return { error: r.error ?? `HTTP ${r.status}`, ms, ...status };
+  return { body: r.body, ms, ...status };
 }
 
 async function liveOcsp(
@@ -252,21 +275,15 @@ async function liveOcsp(
   o: RevocationOptions,
   budget: Budget,
 ): Promise<OcspCheck> {
-  const start = performance.now();
-  const r = await guardedFetch(url, {
-    policy: policyOf(o),
-    method: "POST",
-    body: buildOcspRequest(cert, issuer, new Uint8Array(randomBytes(16))),
-    headers: { "content-type": "application/ocsp-request", "user-agent": "chainproof (OCSP)" },
-    timeoutMs: o.timeoutMs ?? REVOCATION_LIMITS.timeoutMs,
-    maxRedirects: REVOCATION_LIMITS.maxRedirects,
+  const body = buildOcspRequest(cert, issuer, new Uint8Array(randomBytes(16)));
+  const r = await fetchThroughGuard(url, o, budget, {
+    what: "OCSP",
     maxBytes: REVOCATION_LIMITS.ocspMaxBytes,
-    beforeRequest: budget.take,
-    ...(o.lookup ? { lookup: o.lookup } : {}),
+    body,
   });
-  const out: OcspCheck = { source: "live", url, ms: Math.round(performance.now() - start) };
-  if (r.status !== undefined) out.httpStatus = r.status;
-  if (r.error || r.status !== 200 || !r.body) out.fetchError = r.error ?? `HTTP ${r.status}`;
+  const out: OcspCheck = { source: "live", url, ms: r.ms };
+  if (r.httpStatus !== undefined) out.httpStatus = r.httpStatus;
+  if (!r.body) out.fetchError = r.error;
   else out.judgement = judgeOcspResponse(r.body, cert, issuer, time);
   return out;
 }
@@ -280,20 +297,11 @@ async function fetchCrl(
   budget: Budget,
   isCa: boolean,
 ): Promise<CrlCheck> {
-  const start = performance.now();
-  const r = await guardedFetch(url, {
-    policy: policyOf(o),
-    headers: { "user-agent": "chainproof (CRL)" },
-    timeoutMs: o.timeoutMs ?? REVOCATION_LIMITS.timeoutMs,
-    maxRedirects: REVOCATION_LIMITS.maxRedirects,
-    maxBytes: REVOCATION_LIMITS.crlMaxBytes,
-    beforeRequest: budget.take,
-    ...(o.lookup ? { lookup: o.lookup } : {}),
-  });
-  const out: CrlCheck = { url, ms: Math.round(performance.now() - start) };
-  if (r.status !== undefined) out.httpStatus = r.status;
-  if (r.error || r.status !== 200 || !r.body) {
-    out.fetchError = r.error ?? `HTTP ${r.status}`;
+  const r = await fetchThroughGuard(url, o, budget, { what: "CRL", maxBytes: REVOCATION_LIMITS.crlMaxBytes });
+  const out: CrlCheck = { url, ms: r.ms };
+  if (r.httpStatus !== undefined) out.httpStatus = r.httpStatus;
+  if (!r.body) {
+    out.fetchError = r.error;
     return out;
   }
   let crl: ReturnType<typeof parseCrl>;

@@ -17,6 +17,7 @@ import {
   subjectPublicKeyBits,
 } from "../x509/ocsp.js";
 import { OID } from "../x509/oids.js";
+import { REASONS } from "./crl.js";
 import { sameName } from "./names.js";
 
 /** Clock skew allowed on thisUpdate, as browsers allow it. */
@@ -91,7 +92,9 @@ export function judgeOcspResponse(
     valid: false,
     ...(single.nextUpdate ? { nextUpdate: single.nextUpdate } : {}),
     ...(single.revocationTime ? { revocationTime: single.revocationTime } : {}),
-    ...(single.revocationReason ? { revocationReason: single.revocationReason } : {}),
+    ...(single.revocationReason !== undefined
+      ? { revocationReason: REASONS[single.revocationReason] ?? `reason ${single.revocationReason}` }
+      : {}),
     ...(single.sctList ? { sctList: single.sctList } : {}),
   };
   const signer = responseSigner(basic, issuer, time);

@@ -35,7 +35,8 @@ export const OCSP_OID = {
 /** Largest OCSP response read (a response carries a few certificates at most). */
 export const OCSP_MAX_BYTES = 64 * 1024;
 
-const RESPONSE_STATUS = [
+/** OCSPResponseStatus names (RFC 6960 4.2.1), by value. */
+export const RESPONSE_STATUS = [
   "successful",
   "malformedRequest",
   "internalError",
@@ -43,21 +44,6 @@ const RESPONSE_STATUS = [
   "(unused 4)",
   "sigRequired",
   "unauthorized",
-] as const;
-
-/** CRLReason names (RFC 5280 5.3.1), by code. */
-export const REVOCATION_REASONS = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "certificateHold",
-  "(unused 7)",
-  "removeFromCRL",
-  "privilegeWithdrawn",
-  "aACompromise",
 ] as const;
 
 export interface CertId {
@@ -72,8 +58,8 @@ export interface SingleResponse {
   certId: CertId;
   status: "good" | "revoked" | "unknown";
   revocationTime?: Date;
-  /** CRLReason name, when the responder gave one. */
-  revocationReason?: string;
+  /** CRLReason code (RFC 5280 5.3.1), when the responder gave one. */
+  revocationReason?: number;
   thisUpdate: Date;
   nextUpdate?: Date;
   /** The TLS-encoded SCT list of extension 1.3.6.1.4.1.11129.2.4.5 (its OCTET STRING), when present. */
@@ -246,8 +232,7 @@ function parseSingle(b: Uint8Array, s: Tlv): SingleResponse {
     out.revocationTime = generalizedTime(b, info[0], "revocationTime");
     if (info[1]?.tag === 0xa0) {
       const r = expect(b, info[1].valueStart, info[1].end, Tag.ENUMERATED, "revocationReason");
-      const code = b[r.valueStart];
-      out.revocationReason = REVOCATION_REASONS[code] ?? `reason ${code}`;
+      out.revocationReason = b[r.valueStart];
     }
   } else if (statusT.tag !== 0x82) throw new DerError("certStatus: unknown choice", statusT.start);
   for (const t of rest) {
