@@ -6,12 +6,18 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, sign } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { certificateTransparency } from "../src/clients/ct.js";
 import { buildOcspResponse } from "../src/lab/revocation.js";
+import { checkEndpoint } from "../src/net/scan.js";
 import { bundledCtLogs, type CtLogList, parseCtLogList } from "../src/trust/ct-logs.js";
+import type { TrustStore } from "../src/trust/store.js";
 import { judgeOcspResponse } from "../src/verify/ocsp.js";
 import {
   type BuiltCertificate,
@@ -26,7 +32,7 @@ import {
 import { readTlv } from "../src/x509/der.js";
 import { decodeSctList } from "../src/x509/extensions.js";
 import { certIdFor } from "../src/x509/ocsp.js";
-import { sctSignedData } from "../src/x509/sct.js";
+import { decodeTlsSctList, sctSignedData } from "../src/x509/sct.js";
 
 const NOW = new Date();
 const DAY = 86_400_000;
@@ -82,6 +88,13 @@ const ca = buildCertificate({
   ca: true,
 });
 const issuer = { cert: ca.cert, key: root.privateKey };
+const caStore: TrustStore = {
+  id: "custom",
+  name: "CT test CA",
+  source: "test",
+  anchors: [{ cert: ca.cert, name: "CT Test CA", trustSource: "test" }],
+  notes: [],
+};
 
 /** A leaf with SCTs from `logs` embedded, each signed over the precertificate as a log would. */
 function leafWithScts(logs: TestLog[], lifetimeDays: number, tamper = false): BuiltCertificate {
@@ -294,5 +307,107 @@ describe("the bundled log list (data/ct-logs.json)", () => {
     assert.equal(list.logs.length, n);
     assert.ok(n >= 20);
     assert.ok(list.logs.some((l) => l.operator === "Let's Encrypt" && l.description.includes("Oak2026h2")));
+  });
+});
+
+describe("SCTs in the TLS extension (OpenSSL s_server -serverinfo, read by the fast mode's raw hello)", () => {
+  const openssl = spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
+  it("asks for them, reads them from the ServerHello and verifies them over the X.509 entry", {
+    skip: !openssl && "openssl not found",
+  }, async () => {
+    const key = generateKeyPair("ec-p256");
+    const leaf = buildCertificate({
+      subject: "CN=tls-sct.test",
+      issuer,
+      publicKey: key,
+      notBefore: ago(1),
+      notAfter: ago(-60),
+      san: [{ dns: "tls-sct.test" }],
+      eku: ["serverAuth"],
+    });
+    const ts = ago(0.5).getTime();
+    const item = (l: TestLog) => {
+      const data = sctSignedData(
+        { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
+        { type: "x509", cert: leaf.cert },
+      );
+      return {
+        logId: new Uint8Array(l.id),
+        timestamp: ts,
+        signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
+      };
+    };
+    const octet = sctListValue([item(google), item(cloudflare)]);
+    const list = octet.subarray(readTlv(octet, 0, octet.length).valueStart);
+    // serverinfo v1: extension type, length, data (SSL_CTX_use_serverinfo_file).
+    const info = Buffer.concat([Buffer.from([0, 18, list.length >> 8, list.length & 0xff]), list]);
+    const dir = mkdtempSync(join(tmpdir(), "chainproof-ct-"));
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    writeFileSync(join(dir, "cert.pem"), leaf.pem + ca.pem);
+    writeFileSync(join(dir, "key.pem"), key.privateKey.export({ type: "pkcs8", format: "pem" }));
+    writeFileSync(
+      join(dir, "sct.pem"),
+      `-----BEGIN SERVERINFO FOR CT-----\n${info.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END SERVERINFO FOR CT-----\n`,
+    );
+    const server = spawn("openssl", [
+      "s_server",
+      "-accept",
+      `127.0.0.1:${port}`,
+      "-cert",
+      join(dir, "cert.pem"),
+      "-key",
+      join(dir, "key.pem"),
+      "-serverinfo",
+      join(dir, "sct.pem"),
+      "-tls1_2",
+      "-quiet",
+    ]);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("openssl s_server did not start")), 20_000);
+        const poll = () => {
+          const c = net.connect(port, "127.0.0.1");
+          c.once("connect", () => {
+            c.destroy();
+            clearTimeout(t);
+            resolve();
+          });
+          c.once("error", () => setTimeout(poll, 100));
+        };
+        poll();
+      });
+      const report = await checkEndpoint(
+        { host: "tls-sct.test", port, connectTo: "127.0.0.1" },
+        { clients: ["chrome"], stores: caStore, mode: "fast", aia: false },
+      );
+      assert.equal(report.handshake.mode, "fast", JSON.stringify(report.handshake.failure));
+      assert.ok(report.probe.sctList, "the ServerHello carried signed_certificate_timestamp");
+      const r = certificateTransparency({
+        leaf: leaf.cert,
+        issuer: ca.cert,
+        tlsScts: decodeTlsSctList(report.probe.sctList),
+        tlsRequested: true,
+        logs: LOGS,
+        time: NOW,
+        publicRoot: true,
+        clients: ["chrome"],
+      });
+      assert.deepEqual(
+        r.scts.map((s) => [s.source, s.status, s.log?.operator]),
+        [
+          ["tls", "valid", "Google"],
+          ["tls", "valid", "Cloudflare"],
+        ],
+      );
+      assert.ok(r.policies.every((p) => p.met));
+    } finally {
+      server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,7 @@ import { bundledCtLogs } from "../trust/ct-logs.js";
 import type { TrustStore } from "../trust/store.js";
 import { judgeOcspResponse } from "../verify/ocsp.js";
 import { decodeSctList } from "../x509/extensions.js";
+import { decodeTlsSctList } from "../x509/sct.js";
 
 export { revocationOf } from "../net/revocation.js";
 
@@ -93,6 +94,8 @@ export function ctOf(
     leaf,
     ...(issuer ? { issuer } : {}),
     ...(ocspScts ? { ocspScts: decodeSctList(ocspScts) } : {}),
+    ...(report.probe.sctList ? { tlsScts: decodeTlsSctList(report.probe.sctList) } : {}),
+    tlsRequested: report.handshake.mode === "fast",
     logs: bundledCtLogs(),
     time: o.time,
     publicRoot,
@@ -105,8 +108,8 @@ export function ctJson(r: CtReport | undefined) {
   if (!r) return null;
   return {
     logList: r.logList,
-    // Node's TLS client cannot offer signed_certificate_timestamp: SCTs delivered in TLS are not seen.
-    tlsExtension: "not-requested" as const,
+    // Node's TLS client cannot offer signed_certificate_timestamp; the raw hello of fast mode does.
+    tlsExtension: r.tlsRequested ? ("requested" as const) : ("not-requested" as const),
     required: r.required,
     scts: r.scts.map((s) => ({
       source: s.source,

@@ -19,6 +19,8 @@ export interface CtInput {
   issuer?: Certificate;
   /** SCTs from the TLS signed_certificate_timestamp extension, when the handshake delivered them. */
   tlsScts?: readonly SignedCertificateTimestamp[];
+  /** The handshake offered that extension (the raw hello of fast mode; node's TLS client cannot). */
+  tlsRequested?: boolean;
   /** SCTs from the stapled OCSP response's extension. */
   ocspScts?: readonly SignedCertificateTimestamp[];
   logs: CtLogList;
@@ -33,6 +35,8 @@ export interface CtReport {
   policies: CtPolicyResult[];
   /** Whether the policies apply (a public root); for a private root they are shown for information. */
   required: boolean;
+  /** Whether the TLS extension was offered, so that SCTs delivered in TLS could be seen. */
+  tlsRequested: boolean;
   logList: { version: string; timestamp: string };
   findings: ReportFinding[];
 }
@@ -77,6 +81,7 @@ export function certificateTransparency(i: CtInput): CtReport {
     scts,
     policies,
     required: i.publicRoot,
+    tlsRequested: i.tlsRequested === true,
     logList: { version: i.logs.version, timestamp: i.logs.timestamp },
     findings,
   };

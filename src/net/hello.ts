@@ -64,6 +64,8 @@ export interface HelloResult {
   certificateCount: number;
   certificateRequest?: CertificateRequestInfo;
   ocsp?: { der: Uint8Array; summary: OcspSummary };
+  /** TLS ≤ 1.2: the SignedCertificateTimestampList of the ServerHello's signed_certificate_timestamp extension. */
+  sctList?: Uint8Array;
   alerts: AlertInfo[];
   serverMessages: string[];
   failure?: ProbeFailure;
@@ -108,6 +110,8 @@ export function buildClientHello(versions: TlsVersionName[], servername?: string
   exts.push(ext(EXTENSIONS.ecPointFormats, vec8(Buffer.from([0]))));
   exts.push(ext(EXTENSIONS.signatureAlgorithms, list16(SIGNATURE_ALGORITHMS)));
   exts.push(ext(EXTENSIONS.statusRequest, Buffer.from([1, 0, 0, 0, 0])));
+  // RFC 6962 3.3.1: ask for SCTs in the TLS extension (node's TLS client cannot; this hello can).
+  exts.push(ext(EXTENSIONS.sct, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.extendedMasterSecret, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.sessionTicket, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.renegotiationInfo, Buffer.from([0])));
@@ -192,6 +196,8 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
       if (sh) {
         result.version = versionName(sh.version);
         result.cipher = { id: sh.cipherSuite, name: cipherSuiteName(sh.cipherSuite) };
+        const sct = sh.extensions.find((e) => e.type === EXTENSIONS.sct);
+        if (sct?.data.length) result.sctList = sct.data;
       }
       if (capture.certificate) {
         result.certificates = capture.certificate.certificates;

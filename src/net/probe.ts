@@ -141,6 +141,8 @@ export interface ProbeResult {
   /** "wire": parsed from the handshake bytes; "node": from node's API (order as sent); "none". */
   certificateSource: "wire" | "node" | "none";
   ocsp?: { der: Uint8Array; summary: OcspSummary };
+  /** SCTs the server sent in the TLS extension (the raw hello of fast mode asks for them; node's TLS cannot). */
+  sctList?: Uint8Array;
   certificateRequest?: CertificateRequestInfo;
   /** The server asked for a client certificate: did we send one, and did the server accept it? */
   clientCertificate?: { sent: boolean; verdict: "accepted" | "rejected" | "unknown"; alert?: AlertInfo };

@@ -646,6 +646,7 @@ async function fastCapture(
     certificateCount: h.certificateCount,
     certificateSource: h.certificates.length ? "wire" : "none",
     ...(h.ocsp ? { ocsp: h.ocsp } : {}),
+    ...(h.sctList ? { sctList: h.sctList } : {}),
     ...(h.certificateRequest ? { certificateRequest: h.certificateRequest } : {}),
     alerts: h.alerts,
     serverMessages: h.serverMessages,
