@@ -548,11 +548,16 @@ export function matrixWithRevocation(matrix: ClientMatrix, r: RevocationReport):
       ...(o.error ? { error: { text: o.error, evidence: o.evidence } } : {}),
     };
   });
+  // The connection already reports must-staple without a staple (ocsp-must-staple-missing): not twice.
+  const said = new Set(matrix.findings.map((f) => f.code));
+  const added = r.findings.filter(
+    (f) => !(f.code === "revocation-must-staple-missing" && said.has("ocsp-must-staple-missing")),
+  );
   return {
     ...matrix,
     trusted: clients.every((v) => v.trusted),
     clients,
-    findings: [...matrix.findings, ...r.findings],
+    findings: [...matrix.findings, ...added],
   };
 }
 
