@@ -179,6 +179,38 @@ describe("check --revocation against a revoked certificate on loopback", () => {
     assert.equal(plain[0].status, "trusted");
   });
 
+  it("chainproof scan --revocation checks each target's status (here refused by the guard: public responders only)", async () => {
+    writeFileSync(join(dir, "targets.txt"), `127.0.0.1:${port} revoked.test\n`);
+    const r = await runCli([
+      "scan",
+      join(dir, "targets.txt"),
+      "--roots",
+      join(dir, "root.pem"),
+      "--client",
+      "java",
+      "--revocation",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    const codes = doc.results[0].findings.map((f: { code: string }) => f.code);
+    assert.ok(codes.includes("revocation-ocsp-unreachable"), codes.join(", "));
+    const without = await runCli([
+      "scan",
+      join(dir, "targets.txt"),
+      "--roots",
+      join(dir, "root.pem"),
+      "--client",
+      "java",
+      "--json",
+    ]);
+    assert.ok(
+      !JSON.parse(without.stdout).results[0].findings.some((f: { code: string }) =>
+        f.code.startsWith("revocation-"),
+      ),
+    );
+  });
+
   it("without --allow-private the loopback responder is refused by the guard, and the status is unknown", async () => {
     const r = await runCli([
       "check",
