@@ -202,7 +202,7 @@ describe("live revocation checks against a loopback responder and CRL server", (
     const f = r.findings.find((x) => x.code === "revocation-revoked");
     assert.ok(f, JSON.stringify(r.findings));
     assert.match(f.message, /since 2026-02-03T04:05:06Z, reason keyCompromise/);
-    assert.match(f.message, /Refused by firefox/);
+    assert.match(f.message, /Refused by Firefox/);
     const refusing = r.clients.filter((c) => !c.connects).map((c) => c.client);
     assert.deepEqual(refusing, ["firefox"]);
     assert.equal(r.clients.find((c) => c.client === "firefox")?.error, "SEC_ERROR_REVOKED_CERTIFICATE");

@@ -14,7 +14,7 @@ import { issued } from "../clients/chain-analysis.js";
 import type { ClientMatrix, ClientVerdict } from "../clients/evaluate.js";
 import { type CertificateRef, certRef, type ReportFinding } from "../clients/finding.js";
 import type { ClientId } from "../clients/profile.js";
-import { defaultStoreFor } from "../clients/registry.js";
+import { CLIENTS, defaultStoreFor } from "../clients/registry.js";
 import {
   type ClientRevocationOutcome,
   REVOCATION_BEHAVIOUR,
@@ -394,7 +394,7 @@ function findingsOf(
   mustStapleMissing: boolean,
 ): ReportFinding[] {
   const out: ReportFinding[] = [];
-  const refusing = clients.filter((c) => !c.connects).map((c) => c.client);
+  const refusing = clients.filter((c) => !c.connects).map((c) => CLIENTS[c.client].name);
   for (const c of certs) {
     const who = `The ${c.certificate.role === "leaf" ? "server's certificate" : "intermediate"} "${c.certificate.subject}"`;
     if (c.status === "revoked" && c.revocation) {

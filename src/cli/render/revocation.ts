@@ -22,6 +22,8 @@ export function renderRevocation(r: RevocationReport, style: Style): string {
           ? style.green("✓ not revoked")
           : style.yellow("? status unknown");
     lines.push(`  ${t(c.certificate.subject)}: ${status}`);
+    if (!c.ocsp.length && !c.crl.length)
+      lines.push(style.dim("    no stapled response, OCSP URL or CRL distribution point to ask"));
     for (const x of c.ocsp) {
       const where = x.source === "stapled" ? "OCSP (stapled)" : `OCSP ${t(x.url ?? "")}`;
       const what = x.fetchError
