@@ -29,6 +29,7 @@ import {
   type SctInput,
   sctListValue,
 } from "../src/x509/builder.js";
+import type { Certificate } from "../src/x509/certificate.js";
 import { readTlv } from "../src/x509/der.js";
 import { decodeSctList } from "../src/x509/extensions.js";
 import { certIdFor } from "../src/x509/ocsp.js";
@@ -122,6 +123,27 @@ function leafWithScts(logs: TestLog[], lifetimeDays: number, tamper = false): Bu
   return buildCertificate({ ...spec, sctList });
 }
 
+/**
+ * A TLS-encoded SignedCertificateTimestampList (without the OCTET STRING the X.509 extension wraps it in) of
+ * SCTs over the X.509 entry of `cert`, as logs sign those delivered in TLS or OCSP.
+ */
+function x509SctList(cert: Certificate, logs: TestLog[]): Uint8Array {
+  const ts = ago(0.5).getTime();
+  const items = logs.map((l) => {
+    const data = sctSignedData(
+      { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
+      { type: "x509", cert },
+    );
+    return {
+      logId: new Uint8Array(l.id),
+      timestamp: ts,
+      signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
+    };
+  });
+  const octet = sctListValue(items);
+  return octet.subarray(readTlv(octet, 0, octet.length).valueStart);
+}
+
 const google = testLog("test-argon", "Google");
 const cloudflare = testLog("test-nimbus", "Cloudflare");
 const digicert = testLog("test-wyvern", "DigiCert");
@@ -181,21 +203,7 @@ describe("SCT verification (RFC 6962)", () => {
       notBefore: ago(1),
       notAfter: ago(-60),
     });
-    const ts = ago(0.5).getTime();
-    const item = (l: TestLog) => {
-      const data = sctSignedData(
-        { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
-        { type: "x509", cert: leaf.cert },
-      );
-      return {
-        logId: new Uint8Array(l.id),
-        timestamp: ts,
-        signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
-      };
-    };
-    // The TLS-encoded list, without the OCTET STRING the X.509 extension wraps it in.
-    const octet = sctListValue([item(google), item(digicert)]);
-    const list = octet.subarray(readTlv(octet, 0, octet.length).valueStart);
+    const list = x509SctList(leaf.cert, [google, digicert]);
     const staple = buildOcspResponse({
       certId: certIdFor(leaf.cert, ca.cert),
       issuer: ca.cert,
@@ -325,20 +333,7 @@ describe("SCTs in the TLS extension (OpenSSL s_server -serverinfo, read by the f
       san: [{ dns: "tls-sct.test" }],
       eku: ["serverAuth"],
     });
-    const ts = ago(0.5).getTime();
-    const item = (l: TestLog) => {
-      const data = sctSignedData(
-        { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
-        { type: "x509", cert: leaf.cert },
-      );
-      return {
-        logId: new Uint8Array(l.id),
-        timestamp: ts,
-        signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
-      };
-    };
-    const octet = sctListValue([item(google), item(cloudflare)]);
-    const list = octet.subarray(readTlv(octet, 0, octet.length).valueStart);
+    const list = x509SctList(leaf.cert, [google, cloudflare]);
     // serverinfo v1: extension type, length, data (SSL_CTX_use_serverinfo_file).
     const info = Buffer.concat([Buffer.from([0, 18, list.length >> 8, list.length & 0xff]), list]);
     const dir = mkdtempSync(join(tmpdir(), "chainproof-ct-"));
