@@ -19,6 +19,7 @@
  *    a client pays for a chain it has never seen, key import included, against Java 17's PKIX
  *    CertPathValidator (bench/java/PkixRate.java: a warmed JVM, every certificate parsed afresh) and
  *    `openssl verify` over the same chains; prints chainproof ÷ the best peer.
+ * 4. The eight-client matrix against one client's verdict on the same chain: the matrix's cost in verdicts.
  */
 
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runSuite, runSuiteParallel, summarize } from "../scripts/limbo.js";
+import { evaluateClients } from "../src/clients/evaluate.js";
+import { CLIENT_IDS, type ClientId } from "../src/clients/profile.js";
+import { storeFromBytes } from "../src/trust/store.js";
 import { type Policy, verifyChain } from "../src/verify/index.js";
 import { parseCertificate } from "../src/x509/certificate.js";
 import { toPem } from "../src/x509/pem.js";
@@ -308,6 +312,37 @@ function benchFresh(k: number): void {
   }
 }
 
+/**
+ * The eight-client matrix (what `verify --client all`, `check`, `scan` and the monitor compute per endpoint)
+ * against one client's verdict, on the same chain parsed afresh each time; ratio = matrix time ÷ one verdict.
+ */
+export function benchMatrix(n: number): void {
+  const { root, ica, leaf } = pki.chain3({ host: "matrix.example" });
+  const store = storeFromBytes("custom", root.der, { source: "root.der" });
+  const time = (clients: ClientId[]): number => {
+    const run = () =>
+      evaluateClients({
+        leaf: parseCertificate(leaf.der),
+        presented: [parseCertificate(leaf.der), parseCertificate(ica.der)],
+        clients,
+        stores: store,
+        host: "matrix.example",
+        time: pki.NOW,
+      });
+    for (let i = 0; i < 50; i++) run();
+    const t = performance.now();
+    for (let i = 0; i < n; i++) if (!run().trusted) throw new Error("bench matrix: chain not trusted");
+    return (performance.now() - t) / n;
+  };
+  const one = time(["salesforce"]);
+  const all = time([...CLIENT_IDS]);
+  const again = time(["salesforce"]);
+  const single = Math.min(one, again);
+  console.log(
+    `client matrix, ${n} evaluations: one client ${(single * 1000).toFixed(0)} µs, all ${CLIENT_IDS.length} ${(all * 1000).toFixed(0)} µs (${(all / single).toFixed(2)}x one verdict)`,
+  );
+}
+
 export async function benchVerify(argv: string[] = []): Promise<void> {
   const i = argv.indexOf("--chains");
   const n = i >= 0 ? Number.parseInt(argv[i + 1], 10) : 2000;
@@ -318,6 +353,7 @@ export async function benchVerify(argv: string[] = []): Promise<void> {
   if (!argv.includes("--skip-suite")) await benchSuite(rounds);
   benchThroughput(n);
   benchFresh(fresh);
+  benchMatrix(Math.max(100, Math.round(n / 4)));
 }
 
 if (process.argv[1]?.endsWith("/bench/verify.js")) {
