@@ -20,13 +20,7 @@ import {
   type TrustStore,
 } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
-import {
-  type Finding,
-  type PeerName,
-  type RawFinding,
-  selfSigned,
-  verifyChain,
-} from "../verify/index.js";
+import { type Finding, type PeerName, type RawFinding, selfSigned, verifyChain } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
