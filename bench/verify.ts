@@ -1,7 +1,7 @@
 /**
  * Verification benchmarks:
  *
- *   npm run build && node dist/bench/verify.js [--chains N] [--rounds N] [--skip-suite]
+ *   npm run build && node dist/bench/verify.js [--chains N] [--rounds N] [--fresh K] [--skip-suite]
  *
  * 1. The x509-limbo suite: as `npm run limbo` runs it (a fresh process; --rounds rounds of one and two
  *    threads, interleaved, min and median), with `openssl speed ecdsap256` between rounds to show how fast
@@ -14,15 +14,24 @@
  *    are parsed once (openssl reads -CAfile and -untrusted once) and each leaf is parsed and verified; the
  *    difference is that chainproof's per-pair signature cache checks the intermediate's signature once,
  *    where openssl checks it again for every leaf. "cold": every chain is parsed, its keys imported and all
- *    its signatures verified from scratch (what a client pays for a chain it has never seen).
+ *    its signatures verified from scratch, though the intermediate's key, shared by all N, is imported once.
+ * 3. Chains with fresh intermediate keys (K chains, each intermediate its own key; --fresh K, default 64): what
+ *    a client pays for a chain it has never seen, key import included, against Java 17's PKIX
+ *    CertPathValidator (bench/java/PkixRate.java: a warmed JVM, every certificate parsed afresh) and
+ *    `openssl verify` over the same chains; prints chainproof ÷ the best peer.
+ * 4. The eight-client matrix against one client's verdict on the same chain: the matrix's cost in verdicts.
  */
 
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runSuite, runSuiteParallel, summarize } from "../scripts/limbo.js";
+import { evaluateClients } from "../src/clients/evaluate.js";
+import { CLIENT_IDS, type ClientId } from "../src/clients/profile.js";
+import { storeFromBytes } from "../src/trust/store.js";
 import { type Policy, verifyChain } from "../src/verify/index.js";
 import { parseCertificate } from "../src/x509/certificate.js";
 import { toPem } from "../src/x509/pem.js";
@@ -197,13 +206,154 @@ function benchThroughput(n: number): void {
   }
 }
 
+/** K chains whose intermediates each have their own key (so no key import is shared), and their DER files. */
+function freshFixture(
+  kind: "rsa2048" | "p256",
+  k: number,
+  dir: string,
+): { root: pki.Issued; chains: Fixture[] } {
+  const root = pki.root({ name: `Fresh ${kind} root`, keyKind: kind });
+  writeFileSync(join(dir, "root.der"), root.der);
+  writeFileSync(join(dir, "root.pem"), toPem(root.der));
+  const leafKey = pki.newKey("p256");
+  const chains: Fixture[] = [];
+  for (let i = 0; i < k; i++) {
+    // pki.newKey hands out a pool of four RSA keys; each intermediate here needs its own.
+    const pair =
+      kind === "rsa2048"
+        ? generateKeyPairSync("rsa", { modulusLength: 2048 })
+        : generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const key: pki.KeyPair = {
+      kind,
+      ...pair,
+      spki: new Uint8Array(pair.publicKey.export({ format: "der", type: "spki" })),
+    };
+    const ica = pki.issue(root, { name: `Fresh ${kind} intermediate ${i}`, ca: true, key });
+    const leaf = pki.leafFor(ica, `host${i}.example.com`, { key: leafKey });
+    writeFileSync(join(dir, `ica${i}.der`), ica.der);
+    writeFileSync(join(dir, `leaf${i}.der`), leaf.der);
+    writeFileSync(join(dir, `leaf${i}.pem`), toPem(leaf.der));
+    chains.push({ kind, root, ica, leaves: [leaf.der] });
+  }
+  writeFileSync(join(dir, "icas.pem"), chains.map((c) => toPem(c.ica.der)).join(""));
+  return { root, chains };
+}
+
+/** chainproof on chains it has never seen: every certificate parsed, every issuer key imported, once each. */
+function chainproofFreshRate(root: pki.Issued, chains: Fixture[]): number {
+  const t = performance.now();
+  for (const [i, c] of chains.entries()) {
+    const r = verifyChain({
+      leaf: parseCertificate(c.leaves[0]),
+      presented: [parseCertificate(c.ica.der)],
+      anchors: [{ cert: parseCertificate(root.der) }],
+      policy: { ...POLICY, peerName: { kind: "dns", value: `host${i}.example.com` } },
+    });
+    if (!r.trusted) throw new Error(`bench chain rejected: ${r.findings.map((x) => x.code).join(",")}`);
+  }
+  return chains.length / ((performance.now() - t) / 1000);
+}
+
+/** `openssl verify` over the K leaves with every intermediate in -untrusted, less a run over one leaf. */
+function opensslFreshRate(dir: string, k: number): number | undefined {
+  const run = (n: number): number | undefined => {
+    const leaves = Array.from({ length: n }, (_, i) => join(dir, `leaf${i}.pem`));
+    const args = ["verify", "-attime", String(Math.floor(pki.NOW.getTime() / 1000))];
+    args.push("-CAfile", join(dir, "root.pem"), "-untrusted", join(dir, "icas.pem"), ...leaves);
+    const t = performance.now();
+    const r = spawnSync("openssl", args, { encoding: "utf8" });
+    return r.status === 0 ? performance.now() - t : undefined;
+  };
+  const one = run(1);
+  const all = run(k);
+  return one !== undefined && all !== undefined && all > one ? (k - 1) / ((all - one) / 1000) : undefined;
+}
+
+const JAVA_SOURCE = fileURLToPath(new URL("../../bench/java/PkixRate.java", import.meta.url));
+
+/** Java 17's PKIX CertPathValidator over the same chains (bench/java/PkixRate.java), warmed, nothing cached. */
+function javaFreshRate(dir: string, k: number): number | undefined {
+  const classes = join(dir, "classes");
+  if (spawnSync("javac", ["-d", classes, JAVA_SOURCE]).status !== 0) return undefined;
+  const at = String(Math.floor(pki.NOW.getTime() / 1000));
+  const r = spawnSync("java", ["-cp", classes, "PkixRate", dir, String(k), at], { encoding: "utf8" });
+  const m = /chains\/s ([\d.]+)/.exec(r.stdout ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Cold validation as a client meets a new server: each chain's intermediate has a key never seen before, so
+ * its import is paid per chain (the "cold" rows above share one intermediate key). Peers: Java 17's PKIX
+ * (warmed JVM, nothing cached) and `openssl verify`; ratio = chainproof ÷ the best peer.
+ */
+function benchFresh(k: number): void {
+  console.log(
+    `chains with fresh intermediate keys, ${k} per key type (chains/s; ratio = chainproof ÷ best peer):`,
+  );
+  for (const kind of ["rsa2048", "p256"] as const) {
+    const dir = mkdtempSync(join(tmpdir(), "chainproof-fresh-"));
+    try {
+      const warm = freshFixture(kind, 8, dir);
+      chainproofFreshRate(warm.root, warm.chains); // JIT warm-up, on other keys
+      const { root, chains } = freshFixture(kind, k, dir);
+      const ours = chainproofFreshRate(root, chains);
+      const ossl = opensslFreshRate(dir, k);
+      const java = javaFreshRate(dir, k);
+      const peers = [ossl, java].filter((x): x is number => x !== undefined);
+      const best = peers.length ? Math.max(...peers) : undefined;
+      const fmt = (x: number | undefined) => (x === undefined ? "n/a" : Math.round(x).toLocaleString("en"));
+      const label = kind === "rsa2048" ? "RSA-2048  " : "ECDSA P-256";
+      console.log(
+        `  ${label}  chainproof ${fmt(ours)} (${best ? `${(ours / best).toFixed(2)}x` : "n/a"}), java PKIX ${fmt(java)}, openssl verify ${fmt(ossl)}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The eight-client matrix (what `verify --client all`, `check`, `scan` and the monitor compute per endpoint)
+ * against one client's verdict, on the same chain parsed afresh each time; ratio = matrix time ÷ one verdict.
+ */
+export function benchMatrix(n: number): void {
+  const { root, ica, leaf } = pki.chain3({ host: "matrix.example" });
+  const store = storeFromBytes("custom", root.der, { source: "root.der" });
+  const time = (clients: ClientId[]): number => {
+    const run = () =>
+      evaluateClients({
+        leaf: parseCertificate(leaf.der),
+        presented: [parseCertificate(leaf.der), parseCertificate(ica.der)],
+        clients,
+        stores: store,
+        host: "matrix.example",
+        time: pki.NOW,
+      });
+    for (let i = 0; i < 50; i++) run();
+    const t = performance.now();
+    for (let i = 0; i < n; i++) if (!run().trusted) throw new Error("bench matrix: chain not trusted");
+    return (performance.now() - t) / n;
+  };
+  const one = time(["salesforce"]);
+  const all = time([...CLIENT_IDS]);
+  const again = time(["salesforce"]);
+  const single = Math.min(one, again);
+  console.log(
+    `client matrix, ${n} evaluations: one client ${(single * 1000).toFixed(0)} µs, all ${CLIENT_IDS.length} ${(all * 1000).toFixed(0)} µs (${(all / single).toFixed(2)}x one verdict)`,
+  );
+}
+
 export async function benchVerify(argv: string[] = []): Promise<void> {
   const i = argv.indexOf("--chains");
   const n = i >= 0 ? Number.parseInt(argv[i + 1], 10) : 2000;
   const r = argv.indexOf("--rounds");
   const rounds = r >= 0 ? Math.max(1, Number.parseInt(argv[r + 1], 10) || 1) : 5;
+  const f = argv.indexOf("--fresh");
+  const fresh = f >= 0 ? Number.parseInt(argv[f + 1], 10) : 64;
   if (!argv.includes("--skip-suite")) await benchSuite(rounds);
   benchThroughput(n);
+  benchFresh(fresh);
+  benchMatrix(Math.max(100, Math.round(n / 4)));
 }
 
 if (process.argv[1]?.endsWith("/bench/verify.js")) {

@@ -59,11 +59,15 @@ export interface AnalyzeInput {
   leaf: Certificate;
   /** The certificates the server sent, in order; the leaf may be among them (usually first). */
   presented: readonly Certificate[];
-  /** The trust anchors of every store being evaluated. */
+  /**
+   * The trust anchors of every store being evaluated; those whose subject the chain as sent names (as a
+   * subject or an issuer) suffice, as the analysis compares the chain with no others.
+   */
   anchors: readonly Certificate[];
   /** Names of those stores, for messages ("Mozilla NSS 2.86"). */
   storeNames: readonly string[];
-  known?: readonly KnownCertificate[];
+  /** Certificates that may name what the chain lacks; a function is called only when the chain has a gap. */
+  known?: readonly KnownCertificate[] | (() => readonly KnownCertificate[]);
   peer?: PeerName;
   time: Date;
   expiringDays?: number;
@@ -270,7 +274,8 @@ export function analyzeChain(input: AnalyzeInput): ChainAnalysis {
       };
       const aki = top.authorityKeyIdentifier?.keyId;
       if (aki) gap.aki = aki;
-      const k = (input.known ?? []).find((x) => issued(x.cert, top));
+      const known = typeof input.known === "function" ? input.known() : (input.known ?? []);
+      const k = known.find((x) => issued(x.cert, top));
       if (k) gap.known = { ...k, kind: selfSigned(k.cert) ? "root" : "intermediate" };
       findings.push(gapFinding(gap, leaf, refOf(top), input.storeNames));
     }

@@ -12,17 +12,15 @@ import {
   distrustRulesFor,
   evaluateDistrust,
 } from "../trust/distrust.js";
-import { mozillaRoots } from "../trust/mozilla.js";
-import type { TrustAnchor, TrustStore } from "../trust/store.js";
-import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import {
-  type Anchor,
-  type Finding,
-  type PeerName,
-  type RawFinding,
-  selfSigned,
-  verifyChain,
-} from "../verify/index.js";
+  type AnchorFacts,
+  anchorSha256,
+  anchorSubjectKey,
+  type TrustAnchor,
+  type TrustStore,
+} from "../trust/store.js";
+import { matchPeerName, parsePeerName } from "../verify/hostname.js";
+import { type Finding, type PeerName, type RawFinding, selfSigned, verifyChain } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
@@ -146,10 +144,14 @@ interface Context {
   peer?: PeerName;
   time: Date;
   purpose: "server" | "client";
-  rules: readonly DistrustRule[];
+  /** The distrust rules, built on first call: a verdict no path of which reaches an anchor needs none. */
+  rules: () => readonly DistrustRule[];
   aia: readonly Certificate[];
   preload?: readonly Certificate[];
-  known: KnownCertificate[];
+  /** Certificates that can name what a chain lacks, gathered on first call: a complete chain needs none. */
+  known: () => readonly KnownCertificate[];
+  /** Match keys of the subjects and issuers of the chain as sent: the only anchors a chain's analysis reads. */
+  sentNames: ReadonlySet<string>;
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -171,22 +173,30 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
       : Array.isArray(input.preloaded)
         ? [...input.preloaded]
         : undefined;
+  const sentCerts = sentChain(input.leaf, input.presented);
   const ctx: Context = {
     leaf: input.leaf,
-    sent: sentChain(input.leaf, input.presented),
+    sent: sentCerts,
     peer,
     time,
     purpose: input.purpose ?? "server",
-    rules: input.distrustRules ?? defaultDistrustRules(),
+    rules: once(() => input.distrustRules ?? defaultDistrustRules()),
     aia: input.aiaFetched ?? [],
     preload,
-    known: knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
+    known: once(() =>
+      knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
+    ),
+    sentNames: new Set(sentCerts.flatMap((c) => [c.subject.matchKey, c.issuer.matchKey])),
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
 
+  // The analysis compares the chain as sent with the anchors named in it (by subject or issuer), so the
+  // others (most of a bundled store) stay unparsed.
   const anchorsUnion = new Map<string, Certificate>();
-  for (const o of outcomes) for (const a of o.clientAnchors) anchorsUnion.set(a.cert.sha256, a.cert);
+  for (const o of outcomes) {
+    for (const a of namedIn(o.clientAnchors, ctx)) anchorsUnion.set(anchorSha256(a), a.cert);
+  }
   const chain = analyzeChain({
     leaf: input.leaf,
     presented: input.presented,
@@ -228,7 +238,25 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
 function holdsMozillaRoot(store: TrustStore): boolean {
   if (store.id === "mozilla") return true;
   const mozilla = new Set(loadMozillaRoots().map((r) => r.sha256.toLowerCase()));
-  return store.anchors.some((a) => mozilla.has(a.cert.sha256));
+  return store.anchors.some((a) => mozilla.has(anchorSha256(a)));
+}
+
+/** The function's answer, computed on the first call. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/** The anchors whose subject the chain as sent names (as a subject or an issuer), in store order. */
+function namedIn(anchors: readonly TrustAnchor[], ctx: Context): TrustAnchor[] {
+  return anchors.filter((a) => ctx.sentNames.has(anchorSubjectKey(a)));
 }
 
 function isStore(s: TrustStore | Partial<Record<ClientId, TrustStore>>): s is TrustStore {
@@ -247,19 +275,54 @@ function knownCertificates(
   preload: readonly Certificate[],
 ): KnownCertificate[] {
   const catalogs = [...stores.values()].flatMap((s) => s.catalog ?? []);
-  const bundled = bundledIssuersOf([...chain, ...aia, ...preload, ...catalogs]);
+  const ends = [...chain, ...aia, ...preload, ...catalogs];
+  const bundled = bundledIssuersOf(ends);
   const bundledKnown = [
     ...bundled.mozilla.map((cert) => ({ cert, source: "Mozilla's root store" })),
     ...bundled.fpki.map((cert) => ({ cert, source: "the Federal PKI bundle" })),
   ];
+  const named = anchorsNamed(stores, new Set(ends.map((c) => c.issuer.matchKey)));
   const out: KnownCertificate[] = [];
   for (const s of stores.values()) {
-    for (const a of s.anchors) out.push({ cert: a.cert, source: s.name });
+    for (const a of s.anchors) if (named.has(a)) out.push({ cert: a.cert, source: s.name });
     for (const c of s.catalog ?? []) out.push({ cert: c, source: `${s.name} (catalog)` });
   }
   out.push(...aia.map((cert) => ({ cert, source: "its AIA URL" })));
   out.push(...preload.map((cert) => ({ cert, source: "preloaded intermediates" })));
   return [...out, ...bundledKnown];
+}
+
+/**
+ * The stores' anchors that can issue one of the certificates whose issuers are `wanted` or another anchor kept
+ * (transitively); anchors without recorded facts are all kept. Everything that reads the known certificates
+ * looks for an issuer by name first, so the others (most of a bundled store) need not be parsed.
+ */
+function anchorsNamed(stores: Map<ClientId, TrustStore>, wanted: Set<string>): Set<TrustAnchor> {
+  const named = new Set<TrustAnchor>();
+  let recorded: TrustAnchor[] = [];
+  for (const s of stores.values()) {
+    for (const a of s.anchors) {
+      if (a.facts) recorded.push(a);
+      else {
+        named.add(a);
+        wanted.add(a.cert.issuer.matchKey);
+      }
+    }
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    recorded = recorded.filter((a) => {
+      const facts = a.facts as AnchorFacts;
+      if (!wanted.has(facts.subjectKey)) return true;
+      named.add(a);
+      if (!wanted.has(facts.issuerKey)) {
+        wanted.add(facts.issuerKey);
+        grew = true;
+      }
+      return false;
+    });
+  }
+  return named;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -269,7 +332,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const { leaf, time } = ctx;
   const clientAnchors =
     profile.anchors.nonSelfSigned === "ignored"
-      ? store.anchors.filter((a) => selfSigned(a.cert))
+      ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert))
       : [...store.anchors];
   const ignoredAnchors = store.anchors.filter((a) => !clientAnchors.includes(a));
   const notes: string[] = [];
@@ -312,7 +375,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
 
   // A leaf that is itself in the store.
-  const direct = clientAnchors.find((a) => a.cert.sha256 === leaf.sha256);
+  const direct = clientAnchors.find((a) => anchorSha256(a) === leaf.sha256);
   if (
     direct &&
     (profile.anchors.directLeaf === "any" ||
@@ -366,14 +429,15 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const extra: Certificate[] = [];
   if (profile.aia.fetches) extra.push(...ctx.aia);
   if (profile.aia.preloads && ctx.preload) extra.push(...ctx.preload);
-  const byCert = new Map(clientAnchors.map((a) => [a.cert.sha256, a]));
+  const byCert = new Map(clientAnchors.map((a) => [anchorSha256(a), a]));
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
-  const rules = distrustClient ? distrustRulesFor(distrustClient, ctx.rules) : [];
+  const rules = once(() => (distrustClient ? distrustRulesFor(distrustClient, ctx.rules()) : []));
   const result = verifyChain({
     leaf,
     presented: [...ctx.sent, ...extra],
-    anchors: clientAnchors.map((a): Anchor => ({ cert: a.cert, name: a.name })),
+    // The store's own anchors: those with recorded facts are parsed only if the chain names them.
+    anchors: clientAnchors,
     policy: {
       time,
       purpose: ctx.purpose,
@@ -390,7 +454,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
-          for (const d of evaluateDistrust(rules, distrustClient, certs)) {
+          for (const d of evaluateDistrust(rules(), distrustClient, certs)) {
             out.push({
               code: "distrusted",
               detail: `${d.rule.id}: ${d.reason}`,
@@ -413,7 +477,11 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     // OpenSSL-style stores the trusted intermediates).
     const pool = [...ctx.sent, ...extra];
     if (profile.anchors.nonSelfSigned === "issuer")
-      pool.push(...clientAnchors.filter((a) => !a.cert.selfIssued).map((a) => a.cert));
+      pool.push(
+        ...clientAnchors
+          .filter((a) => (a.facts ? a.facts.subjectKey !== a.facts.issuerKey : !a.cert.selfIssued))
+          .map((a) => a.cert),
+      );
     const walked = walkIssuers(leaf, pool, profile.paths.keyIdMismatch === "refused");
     if (
       walked.length > certs.length &&
@@ -445,7 +513,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
 
   const failures = result.findings
     .filter((f) => f.severity === "error")
-    .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules, hostFacts));
+    .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules(), hostFacts));
   // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
   const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
@@ -454,7 +522,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   // or a certificate known to be an intermediate. A chain that stops at an intermediate whose unknown
   // issuer is (most likely) a root stays untrusted.
   const missingIntermediate =
-    top === leaf || ctx.known.some((k) => !selfSigned(k.cert) && issued(k.cert, top));
+    top === leaf || ctx.known().some((k) => !selfSigned(k.cert) && issued(k.cert, top));
   if (decisive?.kind === "unknown-issuer" && missingIntermediate) {
     const urls = (top.authorityInfoAccess ?? []).filter(
       (a) => a.method === OID.caIssuers && a.location.type === "uri",
@@ -514,7 +582,7 @@ function maxIntermediates(profile: ClientProfile, ctx: Context, anchors: readonl
   if (whenBuilding === undefined) return max;
   const branch = javaBranch(
     ctx.sent,
-    anchors.map((a) => a.cert),
+    namedIn(anchors, ctx).map((a) => a.cert),
   );
   return branch === "build" ? whenBuilding : max;
 }
@@ -523,7 +591,7 @@ function anchorInfo(a: TrustAnchor): NonNullable<ClientVerdict["anchor"]> {
   return {
     name: a.name,
     subject: a.cert.subject.toString(),
-    sha256: a.cert.sha256,
+    sha256: anchorSha256(a),
     trustSource: a.trustSource,
   };
 }
@@ -579,7 +647,7 @@ function classify(
   if (profile.id === "java" || profile.id === "salesforce") {
     failure.javaBranch = javaBranch(
       ctx.sent,
-      anchors.map((a) => a.cert),
+      namedIn(anchors, ctx).map((a) => a.cert),
     );
   }
   switch (f.code) {
@@ -591,7 +659,7 @@ function classify(
       failure.role = top === ctx.leaf ? "leaf" : "intermediate";
       if (top === ctx.leaf && selfSigned(top)) failure.kind = "self-signed-leaf";
       else if (selfSigned(top)) failure.kind = "untrusted-root";
-      else if (anchors.some((a) => a.cert.sha256 === top.sha256)) failure.kind = "non-root-anchor";
+      else if (anchors.some((a) => anchorSha256(a) === top.sha256)) failure.kind = "non-root-anchor";
       else failure.kind = "unknown-issuer";
       break;
     }
@@ -733,10 +801,16 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       return f.kind;
     case "unknown-issuer": {
       const top = f.cert ?? o.certs[o.certs.length - 1];
-      if (o.ignoredAnchors.some((a) => issued(a.cert, top) || a.cert.sha256 === top.sha256))
+      if (
+        o.ignoredAnchors.some(
+          (a) =>
+            (anchorSubjectKey(a) === top.issuer.matchKey && issued(a.cert, top)) ||
+            anchorSha256(a) === top.sha256,
+        )
+      )
         return "intermediate-anchor-ignored";
       if (f.keyIdMismatch) return "issuer-key-id-mismatch";
-      const k = ctx.known.find((x) => issued(x.cert, top));
+      const k = ctx.known().find((x) => issued(x.cert, top));
       if (k && selfSigned(k.cert)) return "untrusted-root";
       if (top === ctx.leaf || k) return "incomplete-chain";
       return chain.gap?.top === top && chain.findings.some((x) => x.code === "incomplete-chain")
@@ -842,7 +916,7 @@ function collectFindings(outcomes: Outcome[], chain: ChainAnalysis, ctx: Context
     if (!o.anchorCert || seenAnchors.has(o.anchorCert.sha256)) continue;
     seenAnchors.add(o.anchorCert.sha256);
     for (const dc of ["java", "salesforce", "chrome", "firefox"] as DistrustClient[]) {
-      for (const d of evaluateDistrust(ctx.rules, dc, o.certs)) {
+      for (const d of evaluateDistrust(ctx.rules(), dc, o.certs)) {
         const e = byRule.get(d.rule.id) ?? { d, clients: new Set<DistrustClient>(), anchor: o.anchorCert };
         e.clients.add(dc);
         byRule.set(d.rule.id, e);
@@ -988,7 +1062,7 @@ function clientCertificateFindings(
     });
   }
   const eku = leaf.extKeyUsage ?? [];
-  const publicRoots = new Set(mozillaRoots().map((r) => r.cert.sha256.toLowerCase()));
+  const publicRoots = new Set(loadMozillaRoots().map((r) => r.sha256.toLowerCase()));
   const chainsToPublicRoot = outcomes.some(
     (o) => o.anchorCert && publicRoots.has(o.anchorCert.sha256.toLowerCase()),
   );

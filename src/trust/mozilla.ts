@@ -85,18 +85,61 @@ function describe(purpose: string, count: number): string[] {
   return [`${count} of the ${loadMozillaRoots().length} NSS builtin roots are trusted for ${purpose}`];
 }
 
-/** TLS server anchors: the roots with serverAuth = trusted-delegator (121 in NSS 2.86). */
-export function mozillaStore(): TrustStore {
-  // Only this purpose's roots are parsed: a verdict need not pay for the S/MIME-only ones.
-  const { ok, failed } = parseWhere((r) => r.serverAuth === "trusted-delegator");
-  const src = mozillaSource();
+/**
+ * A root as an anchor that is parsed on first use of its `cert`: its recorded facts let path building and the
+ * client matrix pass over it unparsed (see AnchorFacts). A root without them (our parser rejects it) has none.
+ */
+function bundledAnchor(root: NssRoot, trustSource: string, distrustAfter: Date | undefined): TrustAnchor {
+  const { subjectKey, issuerKey, checkedSelfSigned } = root;
+  const a: TrustAnchor = {
+    get cert(): Certificate {
+      return parseBundled(root);
+    },
+    name: root.label,
+    alias: root.alias,
+    trustSource,
+  };
+  if (subjectKey !== undefined && issuerKey !== undefined && checkedSelfSigned !== undefined) {
+    a.facts = { sha256: root.sha256.toLowerCase(), subjectKey, issuerKey, selfSigned: checkedSelfSigned };
+  }
+  if (distrustAfter) a.distrustAfter = distrustAfter;
+  return a;
+}
+
+/**
+ * The roots `keep` selects as anchors, unparsed, and those our parser rejects (known from the data's missing
+ * facts, and parsed only for the parser's message).
+ */
+function bundledAnchors(
+  keep: (r: NssRoot) => boolean,
+  distrustAfter: (r: NssRoot) => Date | undefined,
+): { anchors: TrustAnchor[]; failed: UnparsedRoot[] } {
   const trustSource = mozillaTrustSource();
   const anchors: TrustAnchor[] = [];
-  for (const { root, cert } of ok) {
-    const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
-    if (root.serverDistrustAfter) a.distrustAfter = root.serverDistrustAfter;
-    anchors.push(a);
+  const failed: UnparsedRoot[] = [];
+  for (const root of loadMozillaRoots()) {
+    if (!keep(root)) continue;
+    if (root.subjectKey === undefined) {
+      try {
+        parseBundled(root);
+      } catch (e) {
+        failed.push({ root, error: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+    }
+    anchors.push(bundledAnchor(root, trustSource, distrustAfter(root)));
   }
+  return { anchors, failed };
+}
+
+/** TLS server anchors: the roots with serverAuth = trusted-delegator (121 in NSS 2.86). */
+export function mozillaStore(): TrustStore {
+  // Only this purpose's roots are listed, and none is parsed until a chain names it as its issuer.
+  const { anchors, failed } = bundledAnchors(
+    (r) => r.serverAuth === "trusted-delegator",
+    (r) => r.serverDistrustAfter,
+  );
+  const src = mozillaSource();
   const withDistrust = anchors.filter((a) => a.distrustAfter).length;
   return {
     id: "mozilla",
@@ -114,15 +157,11 @@ export function mozillaStore(): TrustStore {
 
 /** S/MIME anchors: emailProtection = trusted-delegator. Not for TLS; kept for SAML/e-mail checks. */
 export function mozillaEmailStore(): TrustStore {
-  const { ok, failed } = parseWhere((r) => r.emailProtection === "trusted-delegator");
+  const { anchors, failed } = bundledAnchors(
+    (r) => r.emailProtection === "trusted-delegator",
+    (r) => r.emailDistrustAfter,
+  );
   const src = mozillaSource();
-  const trustSource = mozillaTrustSource();
-  const anchors: TrustAnchor[] = [];
-  for (const { root, cert } of ok) {
-    const a: TrustAnchor = { cert, name: root.label, alias: root.alias, trustSource };
-    if (root.emailDistrustAfter) a.distrustAfter = root.emailDistrustAfter;
-    anchors.push(a);
-  }
   return {
     id: "mozilla-email",
     name: `Mozilla NSS ${src.version?.replace(/^NSS\s*/i, "") ?? ""} (e-mail)`.trim(),

@@ -15,8 +15,25 @@ import {
   readCertificates,
 } from "../x509/input.js";
 
+/**
+ * What a store recorded about an anchor's certificate, so that a verdict can pass over the anchors that cannot
+ * issue its chain without parsing them: the bundled stores record these when their data is generated
+ * (scripts/trust-bundle.ts) and parse a root only when a chain names it (see `bundledAnchor` in ./mozilla.ts).
+ */
+export interface AnchorFacts {
+  /** SHA-256 of the DER, lowercase hex (as `Certificate.sha256`). */
+  sha256: string;
+  /** `Name.matchKey` of the subject and of the issuer. */
+  subjectKey: string;
+  issuerKey: string;
+  /** `selfSigned(cert)`: self-issued and its own key verifies its signature. */
+  selfSigned: boolean;
+}
+
 export interface TrustAnchor {
+  /** The certificate; for an anchor with `facts`, parsed on first access (a getter). */
   cert: Certificate;
+  facts?: AnchorFacts;
   /** A human label: the store's own label (NSS CKA_LABEL, keystore alias) or the certificate's CN. */
   name: string;
   /** Keystore alias or PKCS#12 friendlyName, when the store has one. */
@@ -188,15 +205,25 @@ function anchorCandidates(read: ReadResult): LoadedCertificate[] {
   return read.certificates.filter((c) => c.origin.entry !== "key" || firstOfChains.has(c.origin.position));
 }
 
+/** An anchor's SHA-256 (lowercase hex), from its recorded facts when it has them (without parsing it). */
+export function anchorSha256(a: { cert: Certificate; facts?: AnchorFacts }): string {
+  return a.facts ? a.facts.sha256 : a.cert.sha256;
+}
+
+/** An anchor's subject `Name.matchKey`, from its recorded facts when it has them (without parsing it). */
+export function anchorSubjectKey(a: { cert: Certificate; facts?: AnchorFacts }): string {
+  return a.facts ? a.facts.subjectKey : a.cert.subject.matchKey;
+}
+
 /** The anchor whose certificate has this SHA-256 (hex, any case), if any. */
 export function findAnchor(store: TrustStore, sha256: string): TrustAnchor | undefined {
   const want = sha256.toLowerCase();
-  return store.anchors.find((a) => a.cert.sha256 === want);
+  return store.anchors.find((a) => anchorSha256(a) === want);
 }
 
 /** Anchors whose certificate subject equals `subjectKey` (a Name.matchKey), for issuer lookups. */
 export function anchorsBySubject(store: TrustStore, subjectKey: string): TrustAnchor[] {
-  return store.anchors.filter((a) => a.cert.subject.matchKey === subjectKey);
+  return store.anchors.filter((a) => anchorSubjectKey(a) === subjectKey);
 }
 
 /** Normalise a hex fingerprint: drop ':' / spaces, upper-case. */

@@ -18,8 +18,10 @@
  * (signatures.ts) makes a verification faster, never different.
  */
 
+import { anchorSha256 } from "../trust/store.js";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { bytesEqual, printable } from "../x509/der.js";
+import type { Name } from "../x509/names.js";
 import { OID } from "../x509/oids.js";
 import { CertChecks } from "./checks.js";
 import { checkRevocation } from "./crl.js";
@@ -87,7 +89,7 @@ export class Graph {
   readonly leafAnchor?: Anchor;
   private built?: {
     /** Terminal trust anchors, by subject. */
-    anchors: NameIndex<Anchor>;
+    anchors: AnchorIndex;
     /** Candidate intermediates (presented, and trusted ones that may not end a path), by subject. */
     pool: NameIndex<Certificate>;
     /**
@@ -105,7 +107,9 @@ export class Graph {
     private readonly trusted: Anchor[],
     private readonly policy: ResolvedPolicy,
   ) {
-    this.leafAnchor = trusted.find((a) => sameCert(a.cert, leaf));
+    this.leafAnchor = trusted.find((a) =>
+      a.facts ? a.facts.sha256 === leaf.sha256 : sameCert(a.cert, leaf),
+    );
   }
 
   get index() {
@@ -132,26 +136,35 @@ export class Graph {
    */
   private indexKey(): string {
     const ids = (xs: readonly object[]) => xs.map(identity).join(",");
-    const anchorIds = this.trusted.map((a) => `${identity(a.cert)}:${a.name ?? ""}`).join(",");
+    const anchorIds = this.trusted.map((a) => `${identity(a.facts ?? a.cert)}:${a.name ?? ""}`).join(",");
     return `${this.policy.allowNonSelfSignedAnchors}|${ids(this.presented)}|${anchorIds}`;
   }
 
   private build() {
     const { leaf, policy } = this;
-    const anchors = new NameIndex<Anchor>();
+    const anchors = new AnchorIndex();
     const poolIndex = new NameIndex<Certificate>();
     const reachable = new Map<Certificate, number>();
     const malformed: RawFinding[] = [];
-    const terminal: Anchor[] = [];
     const others: Certificate[] = [];
     const seenAnchors = new CertSet();
+    // Anchors with recorded facts are deduplicated by their SHA-256 (so they stay unparsed), and so are the
+    // others when both kinds are mixed.
+    const lazy = this.trusted.some((a) => a.facts);
+    const seenSha = new Set<string>();
+    const firstSeen = (a: Anchor): boolean => {
+      if (!a.facts && !seenAnchors.add(a.cert)) return false;
+      if (!lazy) return true;
+      const sha = anchorSha256(a);
+      if (seenSha.has(sha)) return false;
+      seenSha.add(sha);
+      return true;
+    };
     for (const a of this.trusted) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
-      if (!policy.allowNonSelfSignedAnchors && !selfIssued(a.cert)) others.push(a.cert);
-      else if (seenAnchors.add(a.cert)) {
-        terminal.push(a);
-        anchors.add(a.cert.subject, a);
-      }
+      const issuedBySelf = a.facts ? a.facts.subjectKey === a.facts.issuerKey : selfIssued(a.cert);
+      if (!policy.allowNonSelfSignedAnchors && !issuedBySelf) others.push(a.cert);
+      else if (firstSeen(a)) anchors.add(a);
     }
     const presented: Certificate[] = [];
     this.presented.forEach((x, i) => {
@@ -171,21 +184,28 @@ export class Graph {
     const seenPool = new CertSet();
     seenPool.add(leaf);
     for (const c of [...presented, ...others]) {
-      if (seenAnchors.has(c) || !seenPool.add(c)) continue;
+      if (seenAnchors.has(c) || (lazy && seenSha.has(c.sha256)) || !seenPool.add(c)) continue;
       pool.push(c);
       poolIndex.add(c.subject, c);
     }
     // Reachability: walk down from the anchors through subject → issuer name links, breadth first, so each
     // certificate gets its distance to the nearest anchor. Ordering candidates by it makes the depth-first
     // search try the shortest route first, which keeps a mesh of cross-signed CAs from using up the budget
-    // on long detours before a two-intermediate path is tried.
+    // on long detours before a two-intermediate path is tried. Distance 0: an anchor is named as the issuer
+    // (looked up by name, so that no anchor is parsed for it).
     const byIssuer = new NameIndex<Certificate>();
-    for (const c of pool) byIssuer.add(c.issuer, c);
+    let level: Certificate[] = [];
+    for (const c of pool) {
+      byIssuer.add(c.issuer, c);
+      if (anchors.has(c.issuer)) {
+        reachable.set(c, 0);
+        level.push(c);
+      }
+    }
     // Each subject name is expanded once: the certificates a name issued are the same whichever of the
     // (cross-signed) certificates bearing it was reached.
     const expanded = new NameIndex<true>();
-    let level: Certificate[] = terminal.map((a) => a.cert);
-    for (let distance = 0; level.length; distance++) {
+    for (let distance = 1; level.length; distance++) {
       const next: Certificate[] = [];
       for (const top of level) {
         if (expanded.find(top.subject).length) continue;
@@ -199,6 +219,41 @@ export class Graph {
       level = next;
     }
     return { anchors, pool: poolIndex, reachable, malformed };
+  }
+}
+
+/**
+ * Terminal anchors by subject name, `find` returning them in the order added. An anchor with recorded facts
+ * (a bundled root) is kept by its subject's match key and parsed only when a certificate names it as its
+ * issuer: a verdict against Mozilla's 121 roots parses the one or two that can end its chain.
+ */
+class AnchorIndex {
+  private readonly parsed = new NameIndex<Anchor>();
+  private readonly byKey = new Map<string, Anchor[]>();
+  private readonly order = new Map<Anchor, number>();
+
+  add(a: Anchor): void {
+    this.order.set(a, this.order.size);
+    if (!a.facts) this.parsed.add(a.cert.subject, a);
+    else {
+      const same = this.byKey.get(a.facts.subjectKey);
+      if (same) same.push(a);
+      else this.byKey.set(a.facts.subjectKey, [a]);
+    }
+  }
+
+  /** The anchors whose subject matches `name` (RFC 5280 §7.1), in the order added; a fresh array. */
+  find(name: Name): Anchor[] {
+    const parsed = this.parsed.find(name);
+    if (this.byKey.size === 0) return parsed;
+    const recorded = this.byKey.get(name.matchKey) ?? [];
+    if (parsed.length === 0) return [...recorded];
+    const order = (a: Anchor) => this.order.get(a) ?? 0;
+    return [...parsed, ...recorded].sort((x, y) => order(x) - order(y));
+  }
+
+  has(name: Name): boolean {
+    return (this.byKey.size > 0 && this.byKey.has(name.matchKey)) || this.parsed.find(name).length > 0;
   }
 }
 

@@ -3,6 +3,7 @@
  * plays). The mechanics (build.ts, checks.ts) never decide policy themselves; they read it from here.
  */
 
+import type { AnchorFacts } from "../trust/store.js";
 import type { Certificate } from "../x509/certificate.js";
 import type { KeyUsageName } from "../x509/oids.js";
 import { OID } from "../x509/oids.js";
@@ -16,8 +17,11 @@ export type PeerName = { kind: "dns" | "ip" | "email"; value: string };
 export type KeyIdMismatchRule = "tried-last" | "anchor-refused" | "refused";
 
 export interface Anchor {
+  /** With `facts`, may be a getter that parses on first access: path building reads it only for candidates. */
   cert: Certificate;
   name?: string;
+  /** Recorded facts (src/trust/store.ts): the path builder indexes the anchor by them instead of parsing it. */
+  facts?: AnchorFacts;
 }
 
 export interface Budget {
