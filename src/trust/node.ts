@@ -1,11 +1,12 @@
 /**
  * Node.js's bundled root store (`tls.rootCertificates`: the roots compiled into this Node binary,
- * derived by the Node project from Mozilla's list). Importing node:tls reads no file.
+ * derived by the Node project from Mozilla's list). node:tls is loaded only when this store is asked for:
+ * loading it costs a `verify` with another store 10-40 ms of start-up for nothing.
  *
  * Node enforces no distrust-after dates: a root is either in this list or not.
  */
 
-import { rootCertificates } from "node:tls";
+import { createRequire } from "node:module";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { parsePem } from "../x509/pem.js";
 import type { TrustStore } from "./store.js";
@@ -16,6 +17,7 @@ function load(): { certs: readonly Certificate[]; failed: readonly string[] } {
   if (!parsed) {
     const certs: Certificate[] = [];
     const failed: string[] = [];
+    const { rootCertificates } = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
     rootCertificates.forEach((pem, i) => {
       for (const b of parsePem(pem)) {
         if (b.label !== "CERTIFICATE") continue;
