@@ -10,7 +10,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { InputError } from "../x509/errors.js";
-import { EXIT_BAD_INPUT, EXIT_OK, failureOf, isCommanderError, reportFailure } from "./io.js";
+import { EXIT_OK, failureOf, isCommanderError, reportFailure } from "./io.js";
 import { COLOR_MODES, type ColorMode, setColorMode } from "./style.js";
 
 export { EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_OK, EXIT_UNTRUSTED } from "./io.js";
@@ -152,13 +152,17 @@ function fastCommand(args: readonly string[]): (() => Promise<void>) | undefined
  * when `commandWord` is not one of the others: for `keys`, help, a typo to suggest for, or no command.
  */
 export async function buildProgram(commandWord?: string): Promise<Command> {
-  const { Command } = await import("commander");
+  const { Argument, Command, Option } = await import("commander");
   const program = new Command();
   program
     .name("chainproof")
     .description("Will a strict TLS client trust this certificate chain? And if not, why, and how to fix it.")
     .version("0.1.0")
-    .option("--color [WHEN]", "colour the output: auto (on a terminal), always or never; --no-color: never")
+    .addOption(
+      new Option("--color [WHEN]", "colour: auto (on a terminal), always or never; --no-color: never").choices(
+        COLOR_MODES,
+      ),
+    )
     .showSuggestionAfterError()
     // Errors are printed once, by main's boundary, the same way for every command.
     .configureOutput({ outputError: () => {} })
@@ -538,14 +542,15 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
   program
     .command("completion")
     .description("print a shell completion script: bash, zsh or fish (see docs/cli.md to install it)")
-    .argument("<shell>", "bash, zsh or fish")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
     .action(async (shell: string) => {
       const { runCompletion } = await import("./commands/completion.js");
       process.exitCode = runCompletion(program, shell);
     });
 
   const others = program.commands.map((c) => c.name());
-  if (commandWord === undefined || !others.includes(commandWord)) {
+  // completion (and the man page, which passes no word) describe every command, keys included.
+  if (commandWord === undefined || commandWord === "completion" || !others.includes(commandWord)) {
     const { registerKeys } = await import("./commands/keys.js");
     registerKeys(program);
   }

@@ -29,6 +29,9 @@ export interface OptionNode {
   value: { kind: "none" | "file" | "dir" | "any" } | { kind: "words"; words: string[] };
 }
 
+/** The `case` subject of the value function: "PATH --option", or "--option" at the top. */
+const SHELL_PATH_AND_OPTION = "$" + "{1:+$1 }$2";
+
 const FILE_VALUES = /^(FILE|CERTFILE|PATH|CERT)$/;
 const DIR_VALUES = /^DIR$/;
 
@@ -112,9 +115,11 @@ function pathFunctions(prefix: string, tree: CommandNode): string {
   );
   const fn = (name: string, body: string[], arg: string) =>
     `${prefix}_${name}() {\n  case "${arg}" in\n${body.join("\n")}\n  esac\n}\n`;
-  return [fn("subcommands", subs, "$1"), fn("options", opts, "$1"), fn("value", values, "${1:+$1 }$2")].join(
-    "\n",
-  );
+  return [
+    fn("subcommands", subs, "$1"),
+    fn("options", opts, "$1"),
+    fn("value", values, SHELL_PATH_AND_OPTION),
+  ].join("\n");
 }
 
 /**
