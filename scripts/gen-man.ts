@@ -35,7 +35,10 @@ const EXIT_STATUS: readonly [string, string][] = [
 
 const ENVIRONMENT: readonly [string, string][] = [
   ["NO_COLOR", "Set and not empty: no colour (https://no\\-color.org)."],
-  ["FORCE_COLOR", "0 or false: no colour; empty, 1, 2, 3 or true: colour, even into a pipe. Before NO_COLOR."],
+  [
+    "FORCE_COLOR",
+    "0 or false: no colour; empty, 1, 2, 3 or true: colour, even into a pipe. Before NO_COLOR.",
+  ],
   ["CHAINPROOF_HOME", "Where chainproof keys keeps its keystore."],
   ["CHAINPROOF_DEBUG", "Set: print the stack trace of an internal error."],
 ];

@@ -59,7 +59,11 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
 }
 
 /** What every failure must look like, with and without --json; returns the error object. */
-function assertFailure(r: CliResult, json: boolean, exit = 2): { code: string; message: string; hint?: string } {
+function assertFailure(
+  r: CliResult,
+  json: boolean,
+  exit = 2,
+): { code: string; message: string; hint?: string } {
   const what = `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
   assert.equal(r.code, exit, what);
   assert.doesNotMatch(r.stderr, /^\s+at /m, `no stack trace: ${what}`);
@@ -97,7 +101,8 @@ function badCommandLines(node: CommandNode): { args: string[]; codes?: Set<strin
 /** Runs `jobs` two at a time (the machine is shared). */
 async function inPairs<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < jobs.length; i += 2) out.push(...(await Promise.all(jobs.slice(i, i + 2).map((j) => j()))));
+  for (let i = 0; i < jobs.length; i += 2)
+    out.push(...(await Promise.all(jobs.slice(i, i + 2).map((j) => j()))));
   return out;
 }
 
@@ -198,7 +203,10 @@ describe("unknown commands and options", () => {
   it("a command that needs a subcommand names them", async () => {
     const r = await cli(["roots"]);
     const error = assertFailure(r, false);
-    assert.equal(error.message, "chainproof roots needs a command: list, show, import, export, diff, request");
+    assert.equal(
+      error.message,
+      "chainproof roots needs a command: list, show, import, export, diff, request",
+    );
     assert.match(r.stderr, /^Usage: chainproof roots/, "and its help, on stderr");
   });
 });
@@ -209,7 +217,10 @@ describe("hints that work when followed", () => {
   const store = writeIn(
     dir,
     "store.p12",
-    writePkcs12({ trusted: [{ certificate: root.der }] }, "store secret", { iterations: 1, macIterations: 1 }),
+    writePkcs12({ trusted: [{ certificate: root.der }] }, "store secret", {
+      iterations: 1,
+      macIterations: 1,
+    }),
   );
 
   it("a password-protected trust store: the hint names --store-password-env, and following it works", async () => {
@@ -259,7 +270,10 @@ describe("hints that work when followed", () => {
       "unbuilt-register.mjs",
       `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
     );
-    const env = { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, CHAINPROOF_KEYSTORE_PASSPHRASE: "x" };
+    const env = {
+      NODE_OPTIONS: `--import=${pathToFileURL(register).href}`,
+      CHAINPROOF_KEYSTORE_PASSPHRASE: "x",
+    };
     for (const json of [false, true]) {
       const r = await cli(["keys", "list", ...(json ? ["--json"] : [])], env);
       const error = assertFailure(r, json, 3);
@@ -302,7 +316,9 @@ describe("colour: --color, FORCE_COLOR, NO_COLOR", () => {
     }
   });
 
-  it("on a terminal: colour unless NO_COLOR, FORCE_COLOR=0 or --color never", { skip: !havePty() }, async () => {
+  it("on a terminal: colour unless NO_COLOR, FORCE_COLOR=0 or --color never", {
+    skip: !havePty(),
+  }, async () => {
     const cases: [string[], Record<string, string>, boolean][] = [
       [[], {}, true],
       [[], { NO_COLOR: "1" }, false],
@@ -375,9 +391,13 @@ describe("completions and the man page come from the command definitions", () =>
       await currentManPage(),
       "docs/chainproof.1 is stale: npm run build && node dist/scripts/gen-man.js",
     );
-    const man = spawnSync("man", ["-l", MAN_PAGE], { encoding: "utf8", env: { ...process.env, MANWIDTH: "100" } });
+    const man = spawnSync("man", ["-l", MAN_PAGE], {
+      encoding: "utf8",
+      env: { ...process.env, MANWIDTH: "100" },
+    });
     if (man.status === 0) {
-      for (const node of commands) assert.match(man.stdout, new RegExp(`chainproof ${node.path.join(" ")}\\b`));
+      for (const node of commands)
+        assert.match(man.stdout, new RegExp(`chainproof ${node.path.join(" ")}\\b`));
       assert.match(man.stdout, /EXIT STATUS/);
     }
   });

@@ -159,9 +159,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .description("Will a strict TLS client trust this certificate chain? And if not, why, and how to fix it.")
     .version("0.1.0")
     .addOption(
-      new Option("--color [WHEN]", "colour: auto (on a terminal), always or never; --no-color: never").choices(
-        COLOR_MODES,
-      ),
+      new Option(
+        "--color [WHEN]",
+        "colour: auto (on a terminal), always or never; --no-color: never",
+      ).choices(COLOR_MODES),
     )
     .showSuggestionAfterError()
     // Errors are printed once, by main's boundary, the same way for every command.
