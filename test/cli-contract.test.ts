@@ -22,6 +22,7 @@ import { writePkcs12 } from "../src/x509/write/pkcs12.js";
 import { type CliResult, havePty, ROOT, runCli, runCliInPty } from "./helpers/cli.js";
 import { tempDir, writeIn } from "./helpers/openssl.js";
 import * as pki from "./helpers/pki.js";
+import { postgresSkipReason, startPostgres } from "./helpers/postgres.js";
 
 const { dir, cleanup } = tempDir("chainproof-contract-");
 after(cleanup);
@@ -242,6 +243,29 @@ describe("hints that work when followed", () => {
     assert.match(error.message, /127\.0\.0\.1:1/);
     assert.doesNotMatch(error.message, /secret/);
     assert.equal(error.hint, "start the database, or correct the host and port in --db");
+  });
+
+  it("a PostgreSQL that is down: exit 3; started again, as the hint says, the same command works", {
+    skip: postgresSkipReason(),
+  }, async () => {
+    const pg = await startPostgres();
+    try {
+      pg.stop();
+      const down = assertFailure(await cli(["alerts", "--db", pg.url, "--json"]), true, 3);
+      assert.equal(down.code, "db-unreachable");
+      assert.match(down.hint ?? "", /^start the database/);
+      pg.start();
+      // Up again, the monitor runs a round into it (a target that refuses: a probe failed, exit 1)…
+      const targets = writeIn(dir, "targets.txt", "127.0.0.1:1\n");
+      const round = await cli(["monitor", "--once", "--targets", targets, "--db", pg.url, "--workers", "0"]);
+      assert.equal(round.code, 1, round.stderr);
+      // …and the command that failed works.
+      const up = await cli(["alerts", "--db", pg.url, "--json"]);
+      assert.equal(up.code, 0, up.stderr);
+      assert.ok(Array.isArray(JSON.parse(up.stdout).alerts));
+    } finally {
+      pg.close();
+    }
   });
 
   it("the SQLite binding not built: exit 3 (not 70), and the npm rebuild that fixes it", async () => {
