@@ -395,6 +395,35 @@ describe("completions and the man page come from the command definitions", () =>
     }
   });
 
+  const haveShell = (shell: string) => spawnSync(shell, ["-c", "exit 0"]).status === 0;
+
+  it("fish completes the same, as fish runs it", { skip: !haveShell("fish") && "no fish" }, async () => {
+    const script = writeIn(dir, "chainproof.fish", (await cli(["completion", "fish"])).stdout);
+    const complete = (line: string): string[] => {
+      const r = spawnSync("fish", ["-c", `source '${script}'; complete -C '${line}'`], {
+        encoding: "utf8",
+        cwd: dir,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("\t")[0])
+        .sort();
+    };
+    assert.deepEqual(complete("chainproof ro"), ["roots"]);
+    assert.deepEqual(complete("chainproof roots l"), ["list"]);
+    assert.deepEqual(complete("chainproof verify --ch"), ["--chain"]);
+    assert.deepEqual(complete("chainproof verify --purpose "), ["client", "server"]);
+    assert.deepEqual(complete("chainproof verify --chain colour-ch"), ["colour-chain.pem"]);
+  });
+
+  it("the zsh script is valid zsh", { skip: !haveShell("zsh") && "no zsh" }, async () => {
+    const script = writeIn(dir, "_chainproof", (await cli(["completion", "zsh"])).stdout);
+    const r = spawnSync("zsh", ["-n", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
   it("zsh and fish scripts name every command and option", async () => {
     for (const shell of ["zsh", "fish"]) {
       const r = await cli(["completion", shell]);
