@@ -206,7 +206,7 @@ describe("unknown commands and options", () => {
     const error = assertFailure(r, false);
     assert.equal(
       error.message,
-      "chainproof roots needs a command: list, show, import, export, diff, request",
+      "chainproof roots needs a command: list, show, import, export, diff, request — see chainproof roots --help",
     );
     assert.match(r.stderr, /^Usage: chainproof roots/, "and its help, on stderr");
   });
