@@ -49,8 +49,10 @@ export function commandTree(command: Command, path: string[] = []): CommandNode 
       description: a.description,
     })),
     options: help.visibleOptions(command).map(optionNode),
-    subcommands: command.commands
-      .filter((c) => !(c as Command & { _hidden?: boolean })._hidden)
+    // Hidden commands left out; `help CMD` is commander's own, not one of ours.
+    subcommands: help
+      .visibleCommands(command)
+      .filter((c) => c.name() !== "help")
       .map((c) => commandTree(c, [...path, c.name()])),
   };
 }
