@@ -204,7 +204,7 @@ export async function load(url, context, next) {
     const typo = spawnSync(process.execPath, [BIN, "verify", "--chian", chainPem], { encoding: "utf8" });
     assert.equal(typo.status, 2);
     assert.match(typo.stderr, /unknown option '--chian'/);
-    assert.match(typo.stderr, /Did you mean --chain\?/);
+    assert.match(typo.stderr, /did you mean --chain\?/);
   });
 
   it("keys is still listed in the help, and runs", () => {

@@ -35,7 +35,7 @@ import {
 } from "../trust/store.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
-import { type ReadResult, readCertificates } from "../x509/input.js";
+import { NeedPasswordError, type ReadResult, readCertificates } from "../x509/input.js";
 import { type CertificateJson, decodeDocument } from "../x509/json.js";
 import { toPem } from "../x509/pem.js";
 import { type JksWriteEntry, writeJks } from "../x509/write/jks.js";
@@ -180,7 +180,15 @@ export function resolveStore(spec: StoreSpec, opts: StoreSpecOptions = {}): Trus
   const kind = pathKind(path);
   if (kind === "dir") return storeFromFiles("custom", folderFiles(path), { source: path, name: path });
   if (kind === "file") {
-    return storeFromBytes("custom", readInput(path), { source: path, name: path, password: opts.password });
+    try {
+      return storeFromBytes("custom", readInput(path), { source: path, name: path, password: opts.password });
+    } catch (e) {
+      // The chain's password options do not open a store: say it is the store that needs one.
+      if (e instanceof NeedPasswordError) {
+        throw new InputError(`${path}: this trust store is password-protected`, "store-needs-password");
+      }
+      throw e;
+    }
   }
   throw new InputError(`unknown store "${spec}": use ${STORE_NAMES}`, "bad-store");
 }

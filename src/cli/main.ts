@@ -2,15 +2,18 @@
  * chainproof CLI entry. Commands load their modules on demand so `chainproof decode` starts fast: `decode`
  * and `verify` in their plain forms do not even load commander (see fastCommand), `keys` is registered only
  * when the command line may need it, and each command's module is imported when it runs.
- * Exit codes: 0 success / trusted, 1 a verdict of "not trusted" (or findings at the asked level), 2 bad input.
+ * Every failure goes through one boundary (main): exit 2 for bad input or usage, 3 when the command cannot
+ * run here, and with --json one error document on stdout (docs/cli.md, src/cli/io.ts).
  */
 
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { InputError } from "../x509/errors.js";
+import { EXIT_OK, failureOf, isCommanderError, reportFailure } from "./io.js";
+import { COLOR_MODES, type ColorMode, setColorMode } from "./style.js";
 
-export const EXIT_OK = 0;
-export const EXIT_UNTRUSTED = 1;
-export const EXIT_BAD_INPUT = 2;
+export { EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_OK, EXIT_UNTRUSTED } from "./io.js";
 
 /** A long option as commander declares it: flags ("--name" or "--name <VALUE>"), help, default. */
 type OptionDef = readonly [flags: string, description: string, defaultValue?: string];
@@ -149,14 +152,21 @@ function fastCommand(args: readonly string[]): (() => Promise<void>) | undefined
  * when `commandWord` is not one of the others: for `keys`, help, a typo to suggest for, or no command.
  */
 export async function buildProgram(commandWord?: string): Promise<Command> {
-  const { Command } = await import("commander");
+  const { Argument, Command, Option } = await import("commander");
   const program = new Command();
   program
     .name("chainproof")
     .description("Will a strict TLS client trust this certificate chain? And if not, why, and how to fix it.")
     .version("0.1.0")
+    .addOption(
+      new Option(
+        "--color [WHEN]",
+        "colour: auto (on a terminal), always or never; --no-color: never",
+      ).choices(COLOR_MODES),
+    )
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // Errors are printed once, by main's boundary, the same way for every command.
+    .configureOutput({ outputError: () => {} })
     .exitOverride();
 
   addOptions(
@@ -538,8 +548,18 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       process.exitCode = await runAlertsCommand(opts);
     });
 
+  program
+    .command("completion")
+    .description("print a shell completion script: bash, zsh or fish (see docs/cli.md to install it)")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: string) => {
+      const { runCompletion } = await import("./commands/completion.js");
+      process.exitCode = runCompletion(program, shell);
+    });
+
   const others = program.commands.map((c) => c.name());
-  if (commandWord === undefined || !others.includes(commandWord)) {
+  // completion (and the man page, which passes no word) describe every command, keys included.
+  if (commandWord === undefined || commandWord === "completion" || !others.includes(commandWord)) {
     const { registerKeys } = await import("./commands/keys.js");
     registerKeys(program);
   }
@@ -547,33 +567,123 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = argv.slice(2);
+  let output: "text" | "json" | "ndjson" = "text";
+  let walked: CommandPath | undefined;
+  const fail = (e: unknown): number => {
+    const failure = failureOf(e, walked && `see chainproof ${[...walked.path, ""].join(" ")}--help`);
+    const names = (walked?.command?.commands ?? []).map((c) => c.name()).join(", ");
+    if (failure.code === "unknown-command" && !/did you mean/.test(failure.message)) {
+      failure.message += ` (the commands: ${names})`;
+    }
+    if (failure.code === "missing-command") {
+      failure.message = `${["chainproof", ...(walked?.path ?? [])].join(" ")} needs a command: ${names}`;
+    }
+    reportFailure(failure, output);
+    if (process.env.CHAINPROOF_DEBUG && e instanceof Error) process.stderr.write(`${e.stack ?? ""}\n`);
+    return failure.exit;
+  };
+  // An error thrown outside the command's promise (an event handler, a timer) ends the run the same way.
+  process.once("uncaughtException", (e) => process.exit(fail(e)));
   try {
+    const args = withoutColorOptions(argv.slice(2));
+    output = outputOf(args);
     const fast = fastCommand(args);
-    if (fast) await fast();
-    else await (await buildProgram(args.find((a) => !a.startsWith("-")))).parseAsync(argv);
+    if (fast) {
+      walked = { path: [args[0]], command: undefined };
+      await fast();
+    } else {
+      const program = await buildProgram(args.find((a) => !a.startsWith("-")));
+      const path = commandPath(program, args);
+      walked = path;
+      // Reported before commander sees the rest: `chainproof nosuch --help` is not the top-level help.
+      if (path.unknown !== undefined) await path.command.parseAsync([path.unknown], { from: "user" });
+      await program.parseAsync([...argv.slice(0, 2), ...args]);
+    }
     return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (e) {
-    if (isCommanderError(e)) {
-      // --help and --version exit through here with code 0; usage errors were already printed.
-      return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
-    }
-    if (e instanceof InputError) {
-      process.stderr.write(`chainproof: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`chainproof: internal error: ${msg}\n`);
-    if (process.env.CHAINPROOF_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ""}\n`);
-    return 70;
+    // --help and --version exit through here with code 0.
+    if (isCommanderError(e) && e.exitCode === 0) return EXIT_OK;
+    return fail(e);
   }
 }
 
-/** commander's CommanderError (or a subclass), recognised by its `commander.*` code without loading commander. */
-function isCommanderError(e: unknown): e is { exitCode: number } {
-  const { code, exitCode } = (e ?? {}) as { code?: unknown; exitCode?: unknown };
-  return typeof code === "string" && code.startsWith("commander.") && typeof exitCode === "number";
+/** The command words of a command line, the command they lead to, and the first word naming none. */
+interface CommandPath {
+  path: string[];
+  command: Command | undefined;
+  unknown?: string;
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
+/**
+ * Follow the command words of `args` down the commander tree: `roots list` → [roots, list]. The first word
+ * that names no subcommand of a command that has some is `unknown`: it is reported before anything else, so
+ * `chainproof nosuch --help` is an unknown command (exit 2), not the top-level help.
+ */
+function commandPath(program: Command, args: readonly string[]): CommandPath & { command: Command } {
+  let command = program;
+  const path: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i];
+    if (word.startsWith("-") || command.commands.length === 0) break;
+    // `help CMD` asks for CMD's help: CMD must exist too.
+    if (word === "help" && command === program && i + 1 < args.length) continue;
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) return word === "help" ? { path, command } : { path, command, unknown: word };
+    path.push(word);
+    command = sub;
+  }
+  return { path, command };
+}
+
+/** What a failure prints on stdout: an error document with --json (one line with --ndjson), else nothing. */
+function outputOf(args: readonly string[]): "text" | "json" | "ndjson" {
+  const options = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (options.includes("--json")) return "json";
+  return options.includes("--ndjson") ? "ndjson" : "text";
+}
+
+/**
+ * `--color[=WHEN]`, `--color WHEN` and `--no-color` anywhere before `--`, applied and taken out of the command
+ * line (every command takes them, the fast path too). `--color` alone means always, as in ls and git.
+ */
+function withoutColorOptions(args: readonly string[]): string[] {
+  const rest: string[] = [];
+  let mode: ColorMode | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg === "--no-color") mode = "never";
+    else if (arg === "--color") {
+      const next = args[i + 1];
+      if (COLOR_MODES.includes(next as ColorMode)) {
+        mode = next as ColorMode;
+        i++;
+      } else mode = "always";
+    } else if (arg.startsWith("--color=")) {
+      const value = arg.slice("--color=".length);
+      if (!COLOR_MODES.includes(value as ColorMode)) {
+        throw new InputError(`--color=${value}: choose auto, always or never`, "invalid-argument");
+      }
+      mode = value as ColorMode;
+    } else rest.push(arg);
+  }
+  if (mode) setColorMode(mode);
+  return rest;
+}
+
+/**
+ * Run when started as the program (`node dist/src/cli/main.js`); bin/chainproof.js imports the bundle and
+ * calls main itself, and scripts/gen-man.ts imports buildProgram without running anything.
+ */
+function startedAsProgram(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (startedAsProgram()) process.exitCode = await main(process.argv);

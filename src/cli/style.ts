@@ -1,4 +1,9 @@
-/** Terminal styling: colour only on a TTY, never with NO_COLOR (https://no-color.org), never in JSON. */
+/**
+ * Terminal styling, never in JSON. Whether to colour is decided as Node.js and the npm ecosystem decide it:
+ * `--color always|never` first, then FORCE_COLOR (0 or false: never; empty, 1, 2, 3 or true: always, even into
+ * a pipe), then NO_COLOR (https://no-color.org: set and not empty: never), TERM=dumb, and finally whether the
+ * stream is a terminal.
+ */
 
 export interface Style {
   bold(s: string): string;
@@ -28,9 +33,29 @@ const colour: Style = {
   cyan: sgr(36, 39),
 };
 
-export function styleFor(stream: NodeJS.WriteStream): Style {
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
-  return stream.isTTY && !noColor && process.env.TERM !== "dumb" ? colour : plain;
+export type ColorMode = "auto" | "always" | "never";
+export const COLOR_MODES: readonly ColorMode[] = ["auto", "always", "never"];
+
+/** Set once per run from `--color` (main.ts). */
+let colorMode: ColorMode = "auto";
+
+export function setColorMode(mode: ColorMode): void {
+  colorMode = mode;
+}
+
+/** Whether text written to `stream` is coloured (see the module comment for the order of the rules). */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (colorMode !== "auto") return colorMode === "always";
+  const force = env.FORCE_COLOR;
+  // Node.js's rule (tty.getColorDepth): any other value, 0 and false included, means no colour.
+  if (force !== undefined) return ["", "1", "2", "3", "true"].includes(force);
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.TERM === "dumb") return false;
+  return stream.isTTY === true;
+}
+
+export function styleFor(stream: { isTTY?: boolean }): Style {
+  return colorEnabled(stream) ? colour : plain;
 }
 
 /**

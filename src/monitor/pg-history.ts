@@ -184,6 +184,15 @@ export function poolConfig(url: string, o: { max?: number; application?: string 
   };
 }
 
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
 /** A connection or server error, in words for a user: host, port, the error; never the password. */
 export function connectError(url: string, e: unknown): InputError {
   if (e instanceof InputError) return e;
@@ -196,9 +205,11 @@ export function connectError(url: string, e: unknown): InputError {
     // not a URL: poolConfig said so already
   }
   const code = err.code && !msg.includes(err.code) ? ` (${err.code})` : "";
+  // No answer from the server is the machine's state (exit 3), not a wrong --db (exit 2): docs/cli.md.
+  const unreachable = UNREACHABLE.has(err.code ?? "") || /timeout|terminated unexpectedly/i.test(msg);
   return new InputError(
     `--db ${redactUrl(url)}: cannot use the database at ${endpointOf(url)}: ${msg}${code}`,
-    "bad-db",
+    unreachable ? "db-unreachable" : "bad-db",
   );
 }
 

@@ -4,7 +4,8 @@
  *
  * Several files: each is read on its own. What decoded is printed; each file that failed is reported on
  * stderr (and in the JSON document's `errors`), and the exit status is then 2. So one bad file in a batch
- * never hides the others, and a script still learns that something was wrong.
+ * never hides the others, and a script still learns that something was wrong. When nothing decoded at all
+ * (one bad file, a container without certificates) it is a plain failure: the error document of docs/cli.md.
  */
 
 import { type DecodedInput, runDecode as decodeInputs } from "../../app/decode.js";
@@ -44,6 +45,9 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
       }
     },
   });
+  if (run.certificates.length === 0 && run.errors.length > 0) {
+    throw new InputError(run.errors.map((e) => e.message).join("; "), run.errors[0].code);
+  }
   const out = process.stdout;
   if (opts.json) {
     out.write(`${JSON.stringify(run.document, null, 2)}\n`);
