@@ -1,0 +1,15 @@
+/** Certificate lints (issue 18): rules about how one certificate is built, with their sources. */
+
+export { LINTS, lintById, lintCertificate, runLint, sourceText } from "./registry.js";
+export type {
+  CertificateKind,
+  CertificateLintReport,
+  Lint,
+  LintContext,
+  LintFinding,
+  LintResult,
+  LintSeverity,
+  LintSource,
+  LintStatus,
+} from "./types.js";
+export { kindOf } from "./util.js";
