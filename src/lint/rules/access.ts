@@ -9,7 +9,6 @@ import {
   each,
   INTERMEDIATE,
   ISSUED,
-  isHttpUrl,
   isTlsServer,
   ROOT,
   SUBSCRIBER,
