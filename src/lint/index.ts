@@ -1,9 +1,10 @@
 /** Certificate lints (issue 18): rules about how one certificate is built, with their sources. */
 
-export { LINTS, lintById, lintCertificate, runLint, sourceText } from "./registry.js";
+export { LINTS, lintById, lintCertificate, lintSummary, runLint, sourceText } from "./registry.js";
 export type {
   CertificateKind,
   CertificateLintReport,
+  CertificateLints,
   Lint,
   LintContext,
   LintFinding,

@@ -17,6 +17,7 @@ import { USAGE_LINTS } from "./rules/usage.js";
 import { VALIDITY_LINTS } from "./rules/validity.js";
 import type {
   CertificateLintReport,
+  CertificateLints,
   Lint,
   LintContext,
   LintFinding,
@@ -91,4 +92,11 @@ export function lintCertificate(cert: Certificate, context: LintContext = {}): C
   }
   findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   return { kind, findings, counts, results };
+}
+
+/** The lints that fired on one certificate, compactly: what decode and the web app show per certificate. */
+export function lintSummary(cert: Certificate, context: LintContext = {}): CertificateLints {
+  const report = lintCertificate(cert, context);
+  const { error, warning, notice } = report.counts;
+  return { kind: report.kind, counts: { error, warning, notice }, findings: report.findings };
 }

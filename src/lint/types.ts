@@ -100,3 +100,13 @@ export interface CertificateLintReport {
   /** Every lint's outcome, in registry order. */
   results: LintResult[];
 }
+
+/** The lints that fired on one certificate, without the passes: the `lints` member of a decoded certificate. */
+export interface CertificateLints {
+  /** root, intermediate or subscriber: which lints applied depends on it. */
+  kind: CertificateKind;
+  /** How many lints fired, by severity. */
+  counts: { error: number; warning: number; notice: number };
+  /** The lints that fired, errors first. */
+  findings: LintFinding[];
+}
