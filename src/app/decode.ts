@@ -101,7 +101,10 @@ export async function runDecode(o: DecodeOptions): Promise<DecodeRun> {
   const decoded = decodeDocument(certificates, errors);
   const document: LintedDecodeDocument = {
     ...decoded,
-    certificates: decoded.certificates.map((json, i) => ({ ...json, lints: lintSummary(certificates[i].cert) })),
+    certificates: decoded.certificates.map((json, i) => ({
+      ...json,
+      lints: lintSummary(certificates[i].cert),
+    })),
   };
   return { inputs, certificates, errors, document };
 }

@@ -15,8 +15,8 @@ export const LINT_SCHEMA = "chainproof/lint";
 export const LINT_SCHEMA_VERSION = 1;
 
 export interface LintedCertificateJson extends CertificateLints {
-  /** The file as the user named it, and the certificate's 1-based position in it. */
-  source: { file: string; position: number };
+  /** The file as the user named it, the certificate's 1-based position in it, and its PEM block's line. */
+  source: { file: string; position: number; line?: number };
   subject: string;
   issuer: string;
   /** Uppercase hexadecimal of the serial number's content octets. */
@@ -42,7 +42,11 @@ const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
 
 function lintedCertificate(cert: Certificate, origin: CertificateOrigin): LintedCertificateJson {
   return {
-    source: { file: origin.source, position: origin.position },
+    source: {
+      file: origin.source,
+      position: origin.position,
+      ...(origin.line !== undefined ? { line: origin.line } : {}),
+    },
     subject: cert.subject.toString(),
     issuer: cert.issuer.toString(),
     serialNumber: cert.serialNumber.toUpperCase(),
