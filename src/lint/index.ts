@@ -1,6 +1,16 @@
 /** Certificate lints (issue 18): rules about how one certificate is built, with their sources. */
 
-export { LINTS, lintById, lintCertificate, lintSummary, runLint, sourceText } from "./registry.js";
+export { lintsMarkdown } from "./docs.js";
+
+export {
+  LINT_FAMILIES,
+  LINTS,
+  lintById,
+  lintCertificate,
+  lintSummary,
+  runLint,
+  sourceText,
+} from "./registry.js";
 export type {
   CertificateKind,
   CertificateLintReport,

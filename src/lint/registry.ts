@@ -27,20 +27,23 @@ import type {
 } from "./types.js";
 import { kindOf } from "./util.js";
 
-/** Every lint, by family. */
-export const LINTS: readonly Lint[] = [
-  ...SERIAL_LINTS,
-  ...VALIDITY_LINTS,
-  ...KEY_LINTS,
-  ...SIGNATURE_LINTS,
-  ...EXTENSION_LINTS,
-  ...USAGE_LINTS,
-  ...CA_LINTS,
-  ...SAN_LINTS,
-  ...NAME_LINTS,
-  ...POLICY_LINTS,
-  ...ACCESS_LINTS,
+/** The lints by family (one file of ./rules/ each), in the order docs/lints.md lists them. */
+export const LINT_FAMILIES: readonly { name: string; lints: readonly Lint[] }[] = [
+  { name: "Serial numbers", lints: SERIAL_LINTS },
+  { name: "Validity periods", lints: VALIDITY_LINTS },
+  { name: "Public keys", lints: KEY_LINTS },
+  { name: "Signature algorithms", lints: SIGNATURE_LINTS },
+  { name: "Extensions: presence and criticality", lints: EXTENSION_LINTS },
+  { name: "Key usage and extended key usage", lints: USAGE_LINTS },
+  { name: "CA certificate profiles", lints: CA_LINTS },
+  { name: "subjectAltName and commonName", lints: SAN_LINTS },
+  { name: "Name encodings", lints: NAME_LINTS },
+  { name: "Certificate policies", lints: POLICY_LINTS },
+  { name: "AIA and CRL distribution points", lints: ACCESS_LINTS },
 ];
+
+/** Every lint. */
+export const LINTS: readonly Lint[] = LINT_FAMILIES.flatMap((f) => f.lints);
 
 const BY_ID = new Map(LINTS.map((l) => [l.id, l]));
 

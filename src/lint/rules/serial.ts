@@ -1,7 +1,7 @@
 /** Serial numbers (RFC 5280 4.1.2.2; CA/B Forum BR 7.1). */
 
 import type { Lint } from "../types.js";
-import { ALL, BR_DATE, RFC5280_DATE } from "../util.js";
+import { ALL, RFC5280_DATE } from "../util.js";
 
 /** The serial's magnitude octets: the content without the sign octet DER adds before a high bit. */
 function magnitude(serial: Uint8Array): Uint8Array {
@@ -68,7 +68,7 @@ export const SERIAL_LINTS: Lint[] = [
     description: "A serial of exactly 64 bits with its top bit clear has at most 63 random bits: use more",
     source: { document: "CA/B Forum BR", section: "7.1" },
     severity: "warning",
-    effective: BR_DATE,
+    effective: "2016-09-30",
     kinds: ALL,
     check: (c) => {
       const m = magnitude(c.serialBytes);
