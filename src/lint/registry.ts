@@ -58,10 +58,17 @@ export function sourceText(s: LintSource): string {
 
 const SEVERITY_ORDER: Record<LintSeverity, number> = { error: 0, warning: 1, notice: 2 };
 
+/** The notBefore day as YYYY-MM-DD, which compares with the lints' dates as text. */
+const issuedOn = (cert: Certificate): string => cert.notBefore.toISOString().slice(0, 10);
+
 /** Run one lint: whether it applies (kind, date, scope), and if so what it finds. */
-export function runLint(lint: Lint, cert: Certificate, kind = kindOf(cert)): LintResult {
+export function runLint(
+  lint: Lint,
+  cert: Certificate,
+  kind = kindOf(cert),
+  day = issuedOn(cert),
+): LintResult {
   if (!lint.kinds.includes(kind)) return { id: lint.id, status: "not-applicable" };
-  const day = cert.notBefore.toISOString().slice(0, 10);
   if (day < lint.effective || (lint.ineffective !== undefined && day >= lint.ineffective)) {
     return { id: lint.id, status: "not-effective" };
   }
@@ -74,7 +81,8 @@ export function runLint(lint: Lint, cert: Certificate, kind = kindOf(cert)): Lin
 /** Run every lint on one certificate: what fired (errors first), the counts, and each lint's outcome. */
 export function lintCertificate(cert: Certificate, context: LintContext = {}): CertificateLintReport {
   const kind = context.kind ?? kindOf(cert);
-  const results = LINTS.map((l) => runLint(l, cert, kind));
+  const day = issuedOn(cert);
+  const results = LINTS.map((l) => runLint(l, cert, kind, day));
   const counts = { error: 0, warning: 0, notice: 0, passed: 0, notApplicable: 0, notEffective: 0 };
   const findings: LintFinding[] = [];
   for (const r of results) {

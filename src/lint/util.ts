@@ -72,9 +72,20 @@ export function extension(cert: Certificate, oid: string) {
   return cert.extensions.find((e) => e.oid === oid);
 }
 
+/** Every subject attribute, in encoded order; worked out once per certificate (most lints ask). */
+const SUBJECT_ATTRIBUTES = new WeakMap<Certificate, NameAttribute[]>();
+export function subjectAttributes(cert: Certificate): NameAttribute[] {
+  let all = SUBJECT_ATTRIBUTES.get(cert);
+  if (!all) {
+    all = cert.subject.rdns.flat();
+    SUBJECT_ATTRIBUTES.set(cert, all);
+  }
+  return all;
+}
+
 /** The subject's attributes of one type, with their encodings. */
 export function attributes(cert: Certificate, oid: string): NameAttribute[] {
-  return cert.subject.rdns.flat().filter((a) => a.oid === oid);
+  return subjectAttributes(cert).filter((a) => a.oid === oid);
 }
 
 export function has(cert: Certificate, oid: string): boolean {

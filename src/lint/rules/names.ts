@@ -1,6 +1,5 @@
 /** Subject and issuer name encodings: string types, lengths, country codes, empty values (RFC 5280, X.520, BR). */
 
-import type { Certificate } from "../../x509/certificate.js";
 import { Tag } from "../../x509/der.js";
 import type { NameAttribute } from "../../x509/names.js";
 import type { Lint } from "../types.js";
@@ -13,10 +12,10 @@ import {
   isTlsServer,
   RFC5280_DATE,
   SUBSCRIBER,
+  subjectAttributes,
   TLS_SERVER_SCOPE,
 } from "../util.js";
 
-const allAttributes = (c: Certificate): NameAttribute[] => c.subject.rdns.flat();
 const label = (a: NameAttribute) => a.shortName ?? a.oid;
 
 /** RFC 5280 Appendix A upper bounds (ub-…), in characters. */
@@ -132,7 +131,7 @@ export const NAME_LINTS: Lint[] = [
     effective: RFC5280_DATE,
     kinds: ALL,
     check: (c) =>
-      each(allAttributes(c), (a) =>
+      each(subjectAttributes(c), (a) =>
         a.valueTag === Tag.PrintableString && !PRINTABLE.test(a.value)
           ? `${label(a)} "${a.value}" has characters PrintableString cannot hold`
           : undefined,
@@ -147,7 +146,7 @@ export const NAME_LINTS: Lint[] = [
     effective: "2004-01-01",
     kinds: ALL,
     check: (c) =>
-      each(allAttributes(c), (a) =>
+      each(subjectAttributes(c), (a) =>
         a.valueTag === Tag.T61String || a.valueTag === Tag.BMPString || a.valueTag === Tag.UniversalString
           ? `${label(a)} "${a.value}" is a ${a.valueTag === Tag.T61String ? "TeletexString" : a.valueTag === Tag.BMPString ? "BMPString" : "UniversalString"}`
           : undefined,
@@ -172,7 +171,7 @@ export const NAME_LINTS: Lint[] = [
     severity: "error",
     effective: BR_DATE,
     kinds: ALL,
-    check: (c) => each(allAttributes(c), (a) => (a.value === "" ? `${label(a)} is empty` : undefined)),
+    check: (c) => each(subjectAttributes(c), (a) => (a.value === "" ? `${label(a)} is empty` : undefined)),
   },
   {
     id: "e_subject_metadata_only",
@@ -184,7 +183,7 @@ export const NAME_LINTS: Lint[] = [
     applies: isTlsServer,
     scope: TLS_SERVER_SCOPE,
     check: (c) =>
-      each(allAttributes(c), (a) =>
+      each(subjectAttributes(c), (a) =>
         METADATA_ONLY.test(a.value) ? `${label(a)} is "${a.value}"` : undefined,
       ),
   },
@@ -196,7 +195,7 @@ export const NAME_LINTS: Lint[] = [
     effective: BR_DATE,
     kinds: ALL,
     check: (c) =>
-      each(allAttributes(c), (a) =>
+      each(subjectAttributes(c), (a) =>
         a.value !== a.value.trim() && a.value.trim() !== ""
           ? `${label(a)} "${a.value}" has surrounding whitespace`
           : undefined,

@@ -128,9 +128,10 @@ export const POLICY_LINTS: Lint[] = [
     effective: RFC5280_DATE,
     kinds: ALL,
     check: (c) => {
-      const ids = (c.certificatePolicies ?? []).map((p) => p.policyId);
-      const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
-      return twice.length ? `${[...new Set(twice)].join(", ")} appears more than once` : undefined;
+      const seen = new Set<string>();
+      const twice = new Set<string>();
+      for (const p of c.certificatePolicies ?? []) (seen.has(p.policyId) ? twice : seen).add(p.policyId);
+      return twice.size ? `${[...twice].join(", ")} appears more than once` : undefined;
     },
   },
   {
