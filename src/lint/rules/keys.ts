@@ -8,6 +8,10 @@ import { ALL, BR_DATE, isNull, RFC5280_DATE, rsaIntegers, spkiParameters } from 
 const isRsa = (c: Certificate): boolean => c.publicKey.oid === OID.rsaEncryption;
 const isEc = (c: Certificate): boolean => c.publicKey.oid === OID.ecPublicKey;
 
+/** Every kind of certificate, RSA (or ECDSA) keys only. */
+const RSA_KEYS = { kinds: ALL, applies: isRsa, scope: "RSA keys" };
+const EC_KEYS = { kinds: ALL, applies: isEc, scope: "ECDSA keys" };
+
 /** The RSA public exponent as a bigint (exponents larger than a JS number exist in the wild). */
 function exponent(c: Certificate): bigint | undefined {
   const ints = rsaIntegers(c);
@@ -41,9 +45,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "RFC 3279", section: "2.3.1" },
     severity: "error",
     effective: RFC5280_DATE,
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) => (isNull(spkiParameters(c)) ? undefined : "the RSA key's parameters are not NULL"),
   },
   {
@@ -52,9 +54,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.5" },
     severity: "error",
     effective: "2014-01-01",
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) =>
       (c.publicKey.bits ?? 0) < 2048 ? `the RSA modulus is ${c.publicKey.bits} bits` : undefined,
   },
@@ -64,9 +64,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "Mozilla Root Store Policy", section: "5.1" },
     severity: "error",
     effective: "2017-02-28",
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) =>
       (c.publicKey.bits ?? 0) % 8
         ? `the RSA modulus is ${c.publicKey.bits} bits, not a multiple of 8`
@@ -78,9 +76,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.6" },
     severity: "warning",
     effective: BR_DATE,
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) => {
       const m = rsaIntegers(c)?.modulus;
       return m && m.length > 0 && !(m[m.length - 1] & 1) ? "the RSA modulus is even" : undefined;
@@ -92,9 +88,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.6" },
     severity: "error",
     effective: BR_DATE,
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) => {
       const e = exponent(c);
       return e !== undefined && e % 2n === 0n ? `the RSA exponent ${e} is even` : undefined;
@@ -106,9 +100,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.6" },
     severity: "error",
     effective: BR_DATE,
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) => {
       const e = exponent(c);
       return e !== undefined && e < 3n ? `the RSA exponent is ${e}` : undefined;
@@ -120,9 +112,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.6" },
     severity: "warning",
     effective: BR_DATE,
-    kinds: ALL,
-    applies: isRsa,
-    scope: "RSA keys",
+    ...RSA_KEYS,
     check: (c) => {
       const e = exponent(c);
       return e !== undefined && e >= 3n && (e < 65537n || e >= 2n ** 256n)
@@ -136,9 +126,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "CA/B Forum BR", section: "6.1.5" },
     severity: "error",
     effective: BR_DATE,
-    kinds: ALL,
-    applies: isEc,
-    scope: "ECDSA keys",
+    ...EC_KEYS,
     check: (c) =>
       ["P-256", "P-384", "P-521"].includes(c.publicKey.curve ?? "")
         ? undefined
@@ -150,9 +138,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "Mozilla Root Store Policy", section: "5.1" },
     severity: "error",
     effective: "2017-02-28",
-    kinds: ALL,
-    applies: isEc,
-    scope: "ECDSA keys",
+    ...EC_KEYS,
     check: (c) => (c.publicKey.curve === "P-521" ? "the key is on P-521" : undefined),
   },
   {
@@ -162,9 +148,7 @@ export const KEY_LINTS: Lint[] = [
     source: { document: "RFC 5480", section: "2.1.1" },
     severity: "error",
     effective: "2009-03-01",
-    kinds: ALL,
-    applies: isEc,
-    scope: "ECDSA keys",
+    ...EC_KEYS,
     check: (c) =>
       spkiParameters(c)?.[0] === 0x06 ? undefined : "the EC key's parameters do not name a curve",
   },
