@@ -1,7 +1,7 @@
 /**
- * The layering of issue 13, checked on the sources: x509 → trust → verify → clients → net, keystore, saml,
- * runtime → app → cli, web. The application layer (src/app) never reaches up into a face (cli, web), and the
- * engine (x509, trust, verify, clients) neither reaches up nor touches disks, sockets or HTTP.
+ * The layering of issue 13, checked on the sources: x509 → lint → trust → verify → clients → net, keystore,
+ * saml, runtime → app → cli, web. The application layer (src/app) never reaches up into a face (cli, web), and
+ * the engine (x509, lint, trust, verify, clients) neither reaches up nor touches disks, sockets or HTTP.
  */
 
 import assert from "node:assert/strict";
@@ -61,7 +61,8 @@ function layerOf(imp: Import): string | undefined {
   return target.includes("/") ? target.split("/")[0] : "(src)";
 }
 
-const ENGINE = ["x509", "trust", "verify", "clients"];
+// lint sits right after x509: the linter reads certificates and nothing else (issue 18).
+const ENGINE = ["x509", "lint", "trust", "verify", "clients"];
 /** What the engine must not import at all: I/O modules and the HTTP server. */
 const ENGINE_FORBIDDEN_MODULES =
   /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|child_process)$|^fastify/;
@@ -73,6 +74,7 @@ const ENGINE_ALLOWED: Record<string, Record<string, string[]>> = {
   // isIP is a pure parser of address text; no socket.
   "src/x509/write/der-writer.ts": { "node:net": ["isIP"] },
   "src/verify/conformance.ts": { "node:net": ["isIP"] },
+  "src/lint/rules/san.ts": { "node:net": ["isIPv4"] },
   // The roots compiled into the Node binary: data, no connection.
   "src/trust/node.ts": { "node:tls": ["rootCertificates"] },
   // The package's own bundled data (data/), read on first use: never a user's file.
@@ -122,6 +124,8 @@ describe("layering (issue 13)", () => {
       ["src/verify/x.ts", 'import { probe } from "../net/probe.js";'],
       ["src/clients/x.ts", 'export { check } from "../app/check.js";'],
       ["src/x509/x.ts", 'import type { TrustStore } from "../trust/store.js";'],
+      ["src/lint/x.ts", 'import { verifyChain } from "../verify/index.js";'],
+      ["src/lint/rules/x.ts", 'import { readFileSync } from "node:fs";'],
       ["src/trust/x.ts", 'import { readFileSync } from "node:fs";'],
       ["src/verify/x.ts", 'import net from "node:net";'],
       ["src/clients/x.ts", 'import { connect } from "node:tls";'],

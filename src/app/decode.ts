@@ -6,6 +6,7 @@
  * Kept light on purpose: decoding a PEM loads neither the trust stores nor the clients (test/startup.test.ts).
  */
 
+import { type CertificateLints, lintSummary } from "../lint/index.js";
 import { readInput } from "../runtime/read-input.js";
 import type { Certificate } from "../x509/certificate.js";
 import { BadPasswordError, InputError } from "../x509/errors.js";
@@ -15,7 +16,17 @@ import {
   type ReadResult,
   readCertificates,
 } from "../x509/input.js";
-import { type DecodeDocument, type DecodeErrorJson, decodeDocument } from "../x509/json.js";
+import {
+  type CertificateJson,
+  type DecodeDocument,
+  type DecodeErrorJson,
+  decodeDocument,
+} from "../x509/json.js";
+
+/** The decode document, each certificate with the lints that fired on it (src/lint, docs/lints.md). */
+export type LintedDecodeDocument = DecodeDocument & {
+  certificates: (CertificateJson & { lints: CertificateLints })[];
+};
 
 /**
  * A file path ("-" for standard input); bytes a library user holds, with the name to report them by; or
@@ -55,11 +66,11 @@ export interface DecodeRun {
   inputs: DecodedInput[];
   certificates: { cert: Certificate; origin: CertificateOrigin }[];
   errors: DecodeErrorJson[];
-  document: DecodeDocument;
+  document: LintedDecodeDocument;
 }
 
 /** Decode the inputs: the `chainproof decode --json` document. */
-export async function decode(o: DecodeOptions): Promise<DecodeDocument> {
+export async function decode(o: DecodeOptions): Promise<LintedDecodeDocument> {
   return (await runDecode(o)).document;
 }
 
@@ -87,7 +98,15 @@ export async function runDecode(o: DecodeOptions): Promise<DecodeRun> {
   }
   const certificates = inputs.flatMap((r) => r.result?.certificates ?? []);
   const errors = inputs.flatMap((r) => (r.error ? [r.error] : []));
-  return { inputs, certificates, errors, document: decodeDocument(certificates, errors) };
+  const decoded = decodeDocument(certificates, errors);
+  const document: LintedDecodeDocument = {
+    ...decoded,
+    certificates: decoded.certificates.map((json, i) => ({
+      ...json,
+      lints: lintSummary(certificates[i].cert),
+    })),
+  };
+  return { inputs, certificates, errors, document };
 }
 
 async function decodeOne(

@@ -10,6 +10,7 @@ export { NeedPasswordError } from "../x509/input.js";
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
 export { type DecodeInput, type DecodeOptions, decode, type OpenedDecodeInput } from "./decode.js";
 export * from "./keys.js";
+export { type LintDocument, type LintedCertificateJson, lint } from "./lint.js";
 export {
   type AlertSink,
   CommandHookSink,

@@ -203,6 +203,21 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     VERIFY_OPTIONS,
   ).action(verifyAction);
 
+  passwordOptions(
+    program
+      .command("lint")
+      .description(
+        "lint certificates against RFC 5280, the CA/Browser Forum requirements and root-program policies",
+      )
+      .argument("[files...]", "files to read (any format decode reads); - for standard input", ["-"]),
+  )
+    .option("--json", "print JSON (schema: docs/schemas/lint.schema.json)")
+    .option("--sarif", "print SARIF 2.1.0 (a result per lint that fired) for code scanning")
+    .action(async (files: string[], opts) => {
+      const { runLintCommand } = await import("./commands/lint.js");
+      process.exitCode = await runLintCommand(files, opts);
+    });
+
   const roots = program
     .command("roots")
     .description("list, show, compare, import and export trust stores; prepare a root request");

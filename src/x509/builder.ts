@@ -470,6 +470,13 @@ export interface CertificateSpec {
   tbsSignatureAlgorithm?: SignatureAlgorithmName;
   /** Sign with this key instead of the issuer's (a signature that does not verify). */
   signWith?: KeyObject;
+  /** Write both validity dates as GeneralizedTime, even before 2050 (which RFC 5280 4.1.2.5 forbids). */
+  generalizedTime?: boolean;
+  /**
+   * Write this AlgorithmIdentifier DER (in TBSCertificate and outside it) instead of the algorithm's own, e.g.
+   * RSA without its NULL parameters; the signature is still made with `signatureAlgorithm`.
+   */
+  algorithmIdentifier?: Uint8Array;
 }
 
 export interface BuiltCertificate {
@@ -652,15 +659,15 @@ export function buildCertificate(spec: CertificateSpec): BuiltCertificate {
   const tbs = seq(
     ...(version === 3 ? [ctx(0, true, int(2))] : []),
     int(serial),
-    SIGNATURE_ALGORITHMS[spec.tbsSignatureAlgorithm ?? alg].algId,
+    spec.algorithmIdentifier ?? SIGNATURE_ALGORITHMS[spec.tbsSignatureAlgorithm ?? alg].algId,
     issuerName,
-    seq(time(spec.notBefore), time(spec.notAfter)),
+    seq(time(spec.notBefore, spec.generalizedTime), time(spec.notAfter, spec.generalizedTime)),
     subject,
     spki,
     ...(exts.length ? [ctx(3, true, seq(...exts.map(encodeExtension)))] : []),
   );
   const signature = signWith(alg, tbs, spec.signWith ?? signer);
-  const der = seq(tbs, SIGNATURE_ALGORITHMS[alg].algId, bitString(signature));
+  const der = seq(tbs, spec.algorithmIdentifier ?? SIGNATURE_ALGORITHMS[alg].algId, bitString(signature));
   return { der, cert: parseCertificate(der), pem: toPem(der) };
 }
 

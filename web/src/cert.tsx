@@ -1,4 +1,4 @@
-/** One decoded certificate (the decode JSON, docs/decode.schema.json): every field, fingerprints, warnings. */
+/** One decoded certificate (the decode JSON, docs/decode.schema.json): every field, fingerprints, warnings, lints. */
 
 import { Badge, CopyButton, colonHex, Field } from "./ui";
 
@@ -43,7 +43,34 @@ export interface CertificateJson {
   selfSigned: boolean;
   signatureValue: string;
   warnings: { code: string; message: string; extension?: string }[];
+  /** The certificate lints that fired (docs/lints.md); present in decode's document. */
+  lints?: {
+    kind: string;
+    counts: { error: number; warning: number; notice: number };
+    findings: { id: string; severity: string; description: string; source: string; messages: string[] }[];
+  };
   der: string;
+}
+
+/** The lints that fired on a certificate, compactly: id, source and what is wrong; the rule on hover. */
+function Lints({ lints }: { lints: NonNullable<CertificateJson["lints"]> }) {
+  const { error, warning, notice } = lints.counts;
+  if (lints.findings.length === 0) return null;
+  return (
+    <details class="lints" open={error > 0}>
+      <summary>{`Lints (${lints.kind}): ${error} error${error === 1 ? "" : "s"}, ${warning} warning${warning === 1 ? "" : "s"}, ${notice} notice${notice === 1 ? "" : "s"}`}</summary>
+      <ul class="warnings" aria-label="lints">
+        {lints.findings.map((f) => (
+          <li key={f.id} title={f.description}>
+            <Badge tone={f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "muted"}>
+              {f.severity}
+            </Badge>{" "}
+            <code>{f.id}</code> {f.messages.join("; ")} <span class="muted">{`(${f.source})`}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 /** A decoded extension value of any shape, as nested lists of text. */
@@ -119,6 +146,9 @@ export function CertificateDetails({
         {c.warnings.length > 0 && (
           <Badge tone="warn">{`${c.warnings.length} warning${c.warnings.length === 1 ? "" : "s"}`}</Badge>
         )}
+        {c.lints && c.lints.counts.error > 0 && (
+          <Badge tone="bad">{`${c.lints.counts.error} lint error${c.lints.counts.error === 1 ? "" : "s"}`}</Badge>
+        )}
       </div>
       {c.warnings.length > 0 && (
         <ul class="warnings" aria-label="warnings">
@@ -129,6 +159,7 @@ export function CertificateDetails({
           ))}
         </ul>
       )}
+      {c.lints && <Lints lints={c.lints} />}
       <dl class="fields">
         <Field label="Subject">{c.subject.rfc4514 || "(empty)"}</Field>
         <Field label="Issuer">{c.issuer.rfc4514 || "(empty)"}</Field>
