@@ -37,6 +37,7 @@ import {
 } from "./chain-analysis.js";
 import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
 import { javaBranch } from "./java.js";
+import { opensslSentChain } from "./openssl-chain.js";
 import {
   CLIENT_SIGNATURE_BUDGET,
   type ClientId,
@@ -370,9 +371,20 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
   const rules = distrustClient ? distrustRulesFor(distrustClient, ctx.rules) : [];
+  // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
+  const sent =
+    profile.paths.issuerSelection === "first-match"
+      ? opensslSentChain(
+          leaf,
+          ctx.sent,
+          clientAnchors.map((a) => a.cert),
+          profile.anchors.nonSelfSigned === "anchor",
+          time,
+        )
+      : ctx.sent;
   const result = verifyChain({
     leaf,
-    presented: [...ctx.sent, ...extra],
+    presented: [...sent, ...extra],
     anchors: clientAnchors.map((a): Anchor => ({ cert: a.cert, name: a.name })),
     policy: {
       time,
@@ -411,7 +423,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     // The validator does not explore certificates that lead to no anchor, so its closest path can stop at
     // the leaf; the client itself gets as far as the certificates it has take it (sent, fetched, and for
     // OpenSSL-style stores the trusted intermediates).
-    const pool = [...ctx.sent, ...extra];
+    const pool = [...sent, ...extra];
     if (profile.anchors.nonSelfSigned === "issuer")
       pool.push(...clientAnchors.filter((a) => !a.cert.selfIssued).map((a) => a.cert));
     const walked = walkIssuers(leaf, pool, profile.paths.keyIdMismatch === "refused");
@@ -471,12 +483,19 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       );
     }
   }
+  // A client that also fetches when a sent issuer fails (Chrome) may find a good copy at the AIA URL: its
+  // path then stops at the certificate whose issuer it would fetch (where check's AIA walk starts).
+  const refetch = decisive && status === "untrusted" ? aiaRefetch(profile, decisive, ctx) : undefined;
+  if (refetch) {
+    status = "depends";
+    notes.push(refetch.note);
+  }
   return outcome({
     verdict: {
       ...base,
       trusted: false,
       status,
-      path: pathEntries(certs, anchorCert, ctx),
+      path: pathEntries(refetch ? certs.slice(0, refetch.at + 1) : certs, anchorCert, ctx),
       ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
       details: result.findings,
     },
@@ -485,6 +504,24 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     failures,
     decisive,
   });
+}
+
+/** Whether and where the client would fetch another issuer after `f`, with the note that says so. */
+function aiaRefetch(
+  profile: ClientProfile,
+  f: Failure,
+  ctx: Context,
+): { at: number; note: string } | undefined {
+  const at = ctx.aia.length === 0 ? profile.aia.refetchesAfter?.(f) : undefined;
+  const child = at === undefined ? undefined : f.path[at];
+  const urls = (child?.authorityInfoAccess ?? [])
+    .filter((a) => a.method === OID.caIssuers && a.location.type === "uri")
+    .map((a) => a.location.value);
+  if (at === undefined || !child || urls.length === 0) return undefined;
+  return {
+    at,
+    note: `${profile.name} would look for another issuer of "${child.label}" at ${urls.join(", ")} and trusts the chain if that URL serves one that is valid; the verdict depends on what it serves (chainproof verify does not fetch it)`,
+  };
 }
 
 /**

@@ -112,11 +112,16 @@ export const firefox: ClientProfile = {
         return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "inferred" };
       case "distrusted":
         return { text: "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED", evidence: "src" };
-      case "expired":
+      case "expired": {
+        // mozilla::pkix names the issuer's expiry when the leaf and an issuer have both expired [run: Firefox
+        // ESR 153, the lab's expired-chain endpoint].
+        const issuerExpired = f.path.slice(1).some((c) => f.time.getTime() > c.notAfter.getTime());
         return {
-          text: ca ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE",
-          evidence: "src",
+          text:
+            ca || issuerExpired ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE",
+          evidence: ca ? "src" : issuerExpired ? "run" : "src",
         };
+      }
       case "not-yet-valid":
         return {
           text: ca
