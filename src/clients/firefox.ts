@@ -136,9 +136,13 @@ export const firefox: ClientProfile = {
       case "weak-key":
         return { text: "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE", evidence: "unverified" };
       case "not-a-ca":
-        return { text: "SEC_ERROR_CA_CERT_INVALID", evidence: "unverified" };
+        // [run] Firefox ESR 153: the lab's intermediate-not-ca and intermediate-v1 endpoints.
+        return f.cert?.version === 1
+          ? { text: "MOZILLA_PKIX_ERROR_V1_CERT_USED_AS_CA", evidence: "run" }
+          : { text: "SEC_ERROR_CA_CERT_INVALID", evidence: "run" };
       case "ca-key-usage":
-        return { text: "SEC_ERROR_INADEQUATE_KEY_USAGE", evidence: "unverified" };
+        // [run] Firefox ESR 153: the lab's intermediate-no-keycertsign endpoint.
+        return { text: "SEC_ERROR_INADEQUATE_KEY_USAGE", evidence: "run" };
       case "extended-key-usage":
         return { text: "SEC_ERROR_INADEQUATE_CERT_TYPE", evidence: "unverified" };
       case "bad-signature":

@@ -53,7 +53,10 @@ export function opensslVerifyError(f: Failure): {
     case "path-length":
       return { num: 25, text: "path length constraint exceeded", evidence: "src" };
     case "name-constraints":
-      return { num: 47, text: "permitted subtree violation", evidence: "src" };
+      // [run] OpenSSL 3.0.19 and curl 7.88.1: the lab's name-constraints (permitted) and excluded-name endpoints.
+      return /excluded subtree/.test(f.detail)
+        ? { num: 48, text: "excluded subtree violation", evidence: "run" }
+        : { num: 47, text: "permitted subtree violation", evidence: "run" };
     case "chain-too-long":
       // [run] s_client -verify_return_error and curl 7.88.1 with 101 intermediates.
       return { num: 22, text: "certificate chain too long", evidence: "run" };

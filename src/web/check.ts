@@ -11,7 +11,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
+import { checkAndRepair, checkHeadline, fetchJson, repairJson } from "../app/check.js";
 import { type PrepareTarget, scan } from "../app/scan.js";
 import type { ClientId } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
@@ -65,6 +65,7 @@ function checkView(r: CheckReport, stores: TrustStore[], store: TrustStore | und
   return {
     target: r.target,
     handshake: r.handshake,
+    headline: checkHeadline(r),
     aia: r.aia.map(fetchJson),
     ...matrixView(r.matrix, [...r.certificates, ...r.aia.flatMap((f) => f.certificates)], stores, store, now),
   };
@@ -387,6 +388,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
               ...matrixViewSchema.properties,
               target: { type: "object" },
               handshake: { type: "object" },
+              headline: { type: "object" },
               fix: { type: ["object", "null"] },
             },
           },

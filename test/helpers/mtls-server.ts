@@ -13,13 +13,15 @@ export async function clientCertServer(
   serverCertPem: string,
   ca: string[] | undefined,
   servers: tls.Server[],
+  /** false: ask for a certificate but let a client without one in. */
+  required = true,
 ): Promise<number> {
   const server = tls.createServer(
     {
       key: serverKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       cert: serverCertPem,
       requestCert: true,
-      rejectUnauthorized: true,
+      rejectUnauthorized: required,
       ...(ca ? { ca } : {}),
     },
     (s) => {

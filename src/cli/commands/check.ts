@@ -126,6 +126,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     out += renderMatrix(report.matrix, style, {
       footer: `Checked ${report.target.host}:${report.target.port} at ${report.matrix.time}.`,
       subject: "this endpoint",
+      headline: run.document.headline,
     });
     if (mtls) out += renderMtls(mtls, style);
     if (opts.fix) out += renderFix(report, fix, files, style);

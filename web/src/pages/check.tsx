@@ -39,6 +39,8 @@ interface FixView {
 export interface CheckView extends MatrixView {
   target: { host: string; port: number; servername: string | null; address?: string };
   handshake: Handshake;
+  /** The check's verdict line (src/app/check.ts checkHeadline): says when the server wants a client certificate. */
+  headline: { text: string; tone: "good" | "warn" | "bad"; clientCertificateRequired: boolean };
   aia: { url: string; ok: boolean; error: string | null }[];
   fix: FixView | null;
 }
@@ -301,7 +303,7 @@ export function CheckPage() {
             <h2 id="conn-h">Connection</h2>
             <Connection r={r} />
           </section>
-          <MatrixReport view={r} subject="this endpoint" />
+          <MatrixReport view={r} subject="this endpoint" headline={r.headline} />
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
         </>
       )}
