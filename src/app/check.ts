@@ -231,11 +231,14 @@ export function checkHeadline(r: CheckReport, mtls?: MtlsReport): CheckHeadline 
     };
   }
   const bad = clients.filter((v) => !v.trusted).length;
+  const one = clients[0];
   return {
     text:
-      clients.length === 1
-        ? `${clients[0].name} does not trust this endpoint${target}.`
-        : `${bad} of ${clients.length} clients do not trust this endpoint${target}.`,
+      clients.length !== 1
+        ? `${bad} of ${clients.length} clients do not trust this endpoint${target}.`
+        : one.status === "depends"
+          ? `${one.name} may or may not trust this endpoint${target}.`
+          : `${one.name} does not trust this endpoint${target}.`,
     tone: "bad",
     clientCertificateRequired: required,
   };

@@ -126,7 +126,8 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     out += renderMatrix(report.matrix, style, {
       footer: `Checked ${report.target.host}:${report.target.port} at ${report.matrix.time}.`,
       subject: "this endpoint",
-      headline: run.document.headline,
+      // The clients' own verdict line, unless the server refuses everyone without a client certificate.
+      ...(run.document.headline.clientCertificateRequired ? { headline: run.document.headline } : {}),
     });
     if (mtls) out += renderMtls(mtls, style);
     if (opts.fix) out += renderFix(report, fix, files, style);

@@ -303,7 +303,11 @@ export function CheckPage() {
             <h2 id="conn-h">Connection</h2>
             <Connection r={r} />
           </section>
-          <MatrixReport view={r} subject="this endpoint" headline={r.headline} />
+          <MatrixReport
+            view={r}
+            subject="this endpoint"
+            headline={r.headline.clientCertificateRequired ? r.headline : undefined}
+          />
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
         </>
       )}
