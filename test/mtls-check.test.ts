@@ -5,10 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { constants } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
@@ -17,7 +17,7 @@ import { Keystore } from "../src/keystore/store.js";
 import { probe } from "../src/net/probe.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { runCli } from "./helpers/cli.js";
-import { clientCertServer } from "./helpers/mtls-server.js";
+import { clientCertServer, opensslServer as startOpensslServer } from "./helpers/mtls-server.js";
 import { tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -168,56 +168,17 @@ describe("chainproof check --client-cert", () => {
 });
 
 /** `openssl s_server -Verify 1 -tls1_3` (a client certificate required) with the loopback server certificate. */
-async function opensslServer(): Promise<number> {
+function opensslServer(): Promise<number> {
   const dir = join(tmp.dir, `s_server${children.length}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "cert.pem"), serverCert.pem);
   writeFileSync(join(dir, "key.pem"), serverKey.privateKey.export({ type: "pkcs8", format: "pem" }));
-  const port = await freePort();
-  // s_server quits at the end of its stdin: the pipe stays open until the test kills it.
-  const child = spawn(
-    "openssl",
-    [
-      "s_server",
-      "-accept",
-      `127.0.0.1:${port}`,
-      "-cert",
-      join(dir, "cert.pem"),
-      "-key",
-      join(dir, "key.pem"),
-      "-Verify",
-      "1",
-      "-tls1_3",
-      "-CAfile",
-      files.roots,
-    ],
-    { stdio: ["pipe", "ignore", "ignore"] },
-  );
-  children.push(child);
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, "127.0.0.1", () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.on("error", () => resolve(false));
-    });
-    if (up) return port;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("openssl s_server did not start");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+  const files = ["-cert", join(dir, "cert.pem"), "-key", join(dir, "key.pem")];
+  return startOpensslServer([...files, "-Verify", "1", "-tls1_3", "-CAfile", rootsFile()], children);
 }
 
 const children: ChildProcess[] = [];
+const rootsFile = () => files.roots;
 after(() => {
   for (const c of children) c.kill();
 });
