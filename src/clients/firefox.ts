@@ -1,7 +1,8 @@
 /**
  * Firefox (mozilla::pkix through NSSCertDBTrustDomain and CertVerifier) with the NSS built-in roots, which
  * chainproof bundles exactly (NSS 2.86). Error names are mozilla::pkix / NSS result names as Firefox shows
- * them on its error page; Firefox was not available to reproduce them.
+ * them on its error page. Those marked "run" were reproduced on Firefox ESR 153 with the lab roots in a fresh
+ * profile (test/lab-oracle-go-browsers.test.ts); the others are read in the sources named.
  */
 
 import { FIREFOX_ALGORITHMS } from "./algorithms.js";
