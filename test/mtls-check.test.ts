@@ -5,15 +5,19 @@
  */
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { constants } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type tls from "node:tls";
+import tls from "node:tls";
 import { createSelfSigned, exportEntry, installOnTarget } from "../src/keystore/operations.js";
 import { Keystore } from "../src/keystore/store.js";
+import { probe } from "../src/net/probe.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { runCli } from "./helpers/cli.js";
-import { clientCertServer } from "./helpers/mtls-server.js";
+import { clientCertServer, opensslServer as startOpensslServer } from "./helpers/mtls-server.js";
 import { tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -160,5 +164,84 @@ describe("chainproof check --client-cert", () => {
     const port = await server(undefined);
     const j = JSON.parse((await check(port, "--json")).stdout);
     assert.equal(j.mtls, null);
+  });
+});
+
+/** `openssl s_server -Verify 1 -tls1_3` (a client certificate required) with the loopback server certificate. */
+function opensslServer(): Promise<number> {
+  const dir = join(tmp.dir, `s_server${children.length}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cert.pem"), serverCert.pem);
+  writeFileSync(join(dir, "key.pem"), serverKey.privateKey.export({ type: "pkcs8", format: "pem" }));
+  const files = ["-cert", join(dir, "cert.pem"), "-key", join(dir, "key.pem")];
+  return startOpensslServer([...files, "-Verify", "1", "-tls1_3", "-CAfile", rootsFile()], children);
+}
+
+const children: ChildProcess[] = [];
+const rootsFile = () => files.roots;
+after(() => {
+  for (const c of children) c.kill();
+});
+
+describe("the check headline when the server requires a client certificate and none is given", () => {
+  it("openssl s_server -Verify 1 -tls1_3: the headline says the server refuses without one, not 'all clients trust'", {
+    skip: spawnSync("openssl", ["version"]).status !== 0 && "openssl not found",
+  }, async () => {
+    const port = await opensslServer();
+    const r = await check(port, "--client", "all");
+    assert.match(
+      r.stdout,
+      /! All 8 clients trust the server's certificate for localhost, but the server requires a client certificate \(mutual TLS\) and refuses the connection without one\./,
+    );
+    assert.doesNotMatch(r.stdout, /✓ All 8 clients trust/);
+    const j = JSON.parse((await check(port, "--client", "all", "--json")).stdout);
+    assert.equal(j.trusted, true);
+    assert.deepEqual(
+      { tone: j.headline.tone, required: j.headline.clientCertificateRequired },
+      { tone: "warn", required: true },
+    );
+    assert.match(j.headline.text, /requires a client certificate/);
+  });
+
+  it("a TLS 1.3 server that closes without an alert (and without a session ticket): refused, from the wire", async () => {
+    // An application that drops connections without a client certificate: no alert, no ticket, just a close.
+    const silent = tls.createServer(
+      {
+        key: serverKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        cert: serverCert.pem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: "TLSv1.3",
+        secureOptions: constants.SSL_OP_NO_TICKET,
+      },
+      (s) => {
+        s.on("error", () => {});
+        if (s.getPeerCertificate()?.raw) s.end("K");
+        else s.destroy();
+      },
+    );
+    silent.on("tlsClientError", () => {});
+    servers.push(silent);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as AddressInfo).port;
+    const result = await probe({ host: "127.0.0.1", port }, {});
+    assert.deepEqual(result.alerts, []);
+    assert.equal(result.clientCertificate?.verdict, "rejected");
+    assert.ok(result.notes.some((n) => /closed the connection after the handshake without an alert/.test(n)));
+    const j = JSON.parse((await check(port, "--json")).stdout);
+    assert.equal(j.headline.clientCertificateRequired, true);
+    assert.ok(
+      j.findings.some(
+        (f: { code: string; data?: { refusedWithout?: boolean } }) =>
+          f.code === "client-certificate-required" && f.data?.refusedWithout === true,
+      ),
+    );
+  });
+
+  it("a server that only asks (and lets a client in without one): the usual headline", async () => {
+    const port = await clientCertServer(serverKey, serverCert.pem, undefined, servers, false);
+    const j = JSON.parse((await check(port, "--json")).stdout);
+    assert.equal(j.headline.clientCertificateRequired, false);
+    assert.equal(j.headline.tone, "good");
   });
 });

@@ -13,7 +13,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type tls from "node:tls";
@@ -29,7 +28,7 @@ import { Keystore } from "../src/keystore/store.js";
 import { probe } from "../src/net/probe.js";
 import { buildCertificate, generateKeyPair, type KeyPair, parseCsr } from "../src/x509/builder.js";
 import type { Certificate } from "../src/x509/certificate.js";
-import { clientCertServer } from "./helpers/mtls-server.js";
+import { clientCertServer, opensslServer as startOpensslServer } from "./helpers/mtls-server.js";
 import { haveOpenssl, tempDir } from "./helpers/openssl.js";
 
 const DAY = 86_400_000;
@@ -198,17 +197,8 @@ async function opensslServer(caFile: string): Promise<number> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "cert.pem"), serverCert.pem);
   writeFileSync(join(dir, "key.pem"), keyPem(serverKey));
-  // A free port (s_server prints the one it picked to a block-buffered pipe, too late to read).
-  const probeServer = net.createServer();
-  await new Promise<void>((r) => probeServer.listen(0, "127.0.0.1", r));
-  const port = (probeServer.address() as AddressInfo).port;
-  await new Promise((r) => probeServer.close(r));
-  const child = spawn(
-    "openssl",
+  return startOpensslServer(
     [
-      "s_server",
-      "-accept",
-      `127.0.0.1:${port}`,
       "-cert",
       join(dir, "cert.pem"),
       "-key",
@@ -219,21 +209,8 @@ async function opensslServer(caFile: string): Promise<number> {
       "-CAfile",
       caFile,
     ],
-    { stdio: ["pipe", "ignore", "ignore"] },
+    children,
   );
-  children.push(child);
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, "127.0.0.1", () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.on("error", () => resolve(false));
-    });
-    if (up) return port;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("openssl s_server did not start");
 }
 
 describe("refused with an alert, then accepted once installed (openssl s_server)", {

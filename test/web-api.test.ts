@@ -855,6 +855,30 @@ describe("web: live check, lab and scans", () => {
     assert.match(j.fix.pem, /BEGIN CERTIFICATE[\s\S]*BEGIN CERTIFICATE/);
   });
 
+  it("POST /api/check on a server that refuses without a client certificate: the headline says so", async () => {
+    const r = await api.post("/api/check", {
+      target: target("client-cert"),
+      clients: ["salesforce", "chrome"],
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const j = r.json();
+    assert.equal(j.trusted, true);
+    assert.equal(j.headline.clientCertificateRequired, true);
+    assert.equal(j.headline.tone, "warn");
+    assert.match(
+      j.headline.text,
+      /^All 2 clients trust the server's certificate for client-cert\.lab\.chainproof\.test, but the server requires a client certificate/,
+    );
+    const good = (
+      await api.post("/api/check", { target: target("good-rsa"), clients: ["salesforce"] })
+    ).json();
+    assert.deepEqual(good.headline, {
+      text: "Salesforce trusts this endpoint for good-rsa.lab.chainproof.test.",
+      tone: "good",
+      clientCertificateRequired: false,
+    });
+  });
+
   it("POST /api/check: a bad target is 400; a closed port is a finding, not an error", async () => {
     const bad = await api.post("/api/check", { target: "https://" });
     assert.equal(bad.statusCode, 400);

@@ -150,6 +150,7 @@ export type CheckDocument = ReturnType<typeof checkJson> & {
   mtls: ReturnType<typeof mtlsJson>;
   revocation: ReturnType<typeof revocationJson>;
   ct: ReturnType<typeof ctJson>;
+  headline: CheckHeadline;
 };
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
@@ -214,7 +215,55 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       mtls: mtlsJson(mtls),
       revocation: revocationJson(revocation),
       ct: ctJson(ctOf(report, clients, { ...(store ? { store } : {}), time })),
+      headline: checkHeadline(report, mtls),
     },
+  };
+}
+
+/** The one line a check comes to (CLI, JSON, web): the clients' verdict, or why trusting it is not enough. */
+export interface CheckHeadline {
+  text: string;
+  /** "good": every client trusts it and the server lets them in; "warn": trusted, but refused without a client certificate. */
+  tone: "good" | "warn" | "bad";
+  /** The server refused the connection without a client certificate (mutual TLS), and none it accepts was given. */
+  clientCertificateRequired: boolean;
+}
+
+export function checkHeadline(r: CheckReport, mtls?: MtlsReport): CheckHeadline {
+  const clients = r.matrix.clients;
+  const target = r.matrix.peer ? ` for ${r.matrix.peer.value}` : "";
+  const cc = r.probe.clientCertificate;
+  const refusedWithout =
+    r.probe.certificateRequest !== undefined &&
+    cc?.sent !== true &&
+    (cc?.verdict === "rejected" || (!r.probe.completed && r.probe.failure?.kind === "alert"));
+  const required = refusedWithout && mtls?.accepted !== true;
+  const who = clients.length === 1 ? clients[0].name : `All ${clients.length} clients`;
+  if (r.trusted && required) {
+    return {
+      text: `${who} trust${clients.length === 1 ? "s" : ""} the server's certificate${target}, but the server requires a client certificate (mutual TLS) and refuses the connection without one.`,
+      tone: "warn",
+      clientCertificateRequired: true,
+    };
+  }
+  if (r.trusted) {
+    return {
+      text: `${who} trust${clients.length === 1 ? "s" : ""} this endpoint${target}.`,
+      tone: "good",
+      clientCertificateRequired: false,
+    };
+  }
+  const bad = clients.filter((v) => !v.trusted).length;
+  const one = clients[0];
+  return {
+    text:
+      clients.length !== 1
+        ? `${bad} of ${clients.length} clients do not trust this endpoint${target}.`
+        : one.status === "depends"
+          ? `${one.name} may or may not trust this endpoint${target}.`
+          : `${one.name} does not trust this endpoint${target}.`,
+    tone: "bad",
+    clientCertificateRequired: required,
   };
 }
 

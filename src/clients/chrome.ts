@@ -37,6 +37,35 @@ const CHROME_ORDER: FailureKind[] = [
   "not-yet-valid",
 ];
 
+/** Failures of a path that another issuer of the same name can avoid: faults of the issuer itself. */
+const ISSUER_FAULTS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  "not-a-ca",
+  "ca-key-usage",
+  "extended-key-usage",
+  "critical-extension",
+  "expired",
+  "not-yet-valid",
+]);
+
+/**
+ * Chrome's path builder (BoringSSL pki path_builder.cc) takes issuers from the sent certificates first and
+ * from the AIA source (cert_issuer_source_aia.cc) once those are exhausted, and it keeps looking while the
+ * paths it finds are invalid. So a broken sent intermediate is not the end: Chrome fetches the caIssuers URL
+ * of the certificate below it and tries what that serves ([run] Chromium 156 trusts the lab's
+ * critical-extension, intermediate-not-ca, intermediate-no-keycertsign and intermediate-eku endpoints,
+ * whose leaves name the unbroken CA's URL, and refuses them with AIA blocked). A signature that does not
+ * verify is the same: Chrome looks for another issuer of the certificate whose signature failed.
+ */
+function refetchesAfter(f: Failure): number | undefined {
+  const at = f.cert ? f.path.indexOf(f.cert) : -1;
+  if (at < 0) return undefined;
+  // Faults found on a certificate but lying in an issuer above it: another issuer of that certificate.
+  if (f.kind === "bad-signature" || f.kind === "name-constraints" || f.kind === "path-length") return at;
+  // An issuer's own fault (not the leaf's, not the trust anchor's): fetch another copy of it.
+  if (ISSUER_FAULTS.has(f.kind) && at >= 1 && at < f.path.length - 1) return at - 1;
+  return undefined;
+}
+
 export const chrome: ClientProfile = {
   id: "chrome",
   name: "Chrome",
@@ -53,6 +82,7 @@ export const chrome: ClientProfile = {
   aia: {
     fetches: true,
     preloads: false,
+    refetchesAfter,
     note: "Chrome fetches a missing issuer from the certificate's AIA caIssuers URL, so an incomplete chain often works in Chrome and nowhere else",
     source: "chromium net/cert/internal/cert_issuer_source_aia.cc (used by cert_verify_proc_builtin.cc)",
     evidence: "src",
@@ -101,6 +131,9 @@ export const chrome: ClientProfile = {
     switch (f.kind) {
       case "unknown-issuer":
       case "untrusted-root":
+      // No valid path: a signature that does not verify leaves Chrome without an issuer [run: Chromium 156,
+      // the lab's bad-signature endpoint, under a locally trusted root].
+      case "bad-signature":
       case "self-signed-leaf":
       case "self-signed-target":
       case "non-root-anchor":

@@ -35,6 +35,7 @@ import {
 } from "./chain-analysis.js";
 import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
 import { javaBranch } from "./java.js";
+import { opensslSentChain } from "./openssl-chain.js";
 import {
   CLIENT_SIGNATURE_BUDGET,
   type ClientId,
@@ -433,9 +434,20 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
   const rules = once(() => (distrustClient ? distrustRulesFor(distrustClient, ctx.rules()) : []));
+  // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
+  const sent =
+    profile.paths.issuerSelection === "first-match"
+      ? opensslSentChain(
+          leaf,
+          ctx.sent,
+          anchorCertsNamed(clientAnchors),
+          profile.anchors.nonSelfSigned === "anchor",
+          time,
+        )
+      : ctx.sent;
   const result = verifyChain({
     leaf,
-    presented: [...ctx.sent, ...extra],
+    presented: [...sent, ...extra],
     // The store's own anchors: those with recorded facts are parsed only if the chain names them.
     anchors: clientAnchors,
     policy: {
@@ -475,7 +487,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     // The validator does not explore certificates that lead to no anchor, so its closest path can stop at
     // the leaf; the client itself gets as far as the certificates it has take it (sent, fetched, and for
     // OpenSSL-style stores the trusted intermediates).
-    const pool = [...ctx.sent, ...extra];
+    const pool = [...sent, ...extra];
     if (profile.anchors.nonSelfSigned === "issuer")
       pool.push(
         ...clientAnchors
@@ -539,12 +551,19 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       );
     }
   }
+  // A client that also fetches when a sent issuer fails (Chrome) may find a good copy at the AIA URL: its
+  // path then stops at the certificate whose issuer it would fetch (where check's AIA walk starts).
+  const refetch = decisive && status === "untrusted" ? aiaRefetch(profile, decisive, ctx) : undefined;
+  if (refetch) {
+    status = "depends";
+    notes.push(refetch.note);
+  }
   return outcome({
     verdict: {
       ...base,
       trusted: false,
       status,
-      path: pathEntries(certs, anchorCert, ctx),
+      path: pathEntries(refetch ? certs.slice(0, refetch.at + 1) : certs, anchorCert, ctx),
       ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
       details: result.findings,
     },
@@ -553,6 +572,24 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     failures,
     decisive,
   });
+}
+
+/** Whether and where the client would fetch another issuer after `f`, with the note that says so. */
+function aiaRefetch(
+  profile: ClientProfile,
+  f: Failure,
+  ctx: Context,
+): { at: number; note: string } | undefined {
+  const at = ctx.aia.length === 0 ? profile.aia.refetchesAfter?.(f) : undefined;
+  const child = at === undefined ? undefined : f.path[at];
+  const urls = (child?.authorityInfoAccess ?? [])
+    .filter((a) => a.method === OID.caIssuers && a.location.type === "uri")
+    .map((a) => a.location.value);
+  if (at === undefined || !child || urls.length === 0) return undefined;
+  return {
+    at,
+    note: `${profile.name} would look for another issuer of "${child.label}" at ${urls.join(", ")} and trusts the chain if that URL serves one that is valid; the verdict depends on what it serves (chainproof verify does not fetch it)`,
+  };
 }
 
 /**
@@ -1082,4 +1119,24 @@ function clientCertificateFindings(
     });
   }
   return out;
+}
+
+/**
+ * A lookup of the anchors' certificates by subject match key, read from the recorded facts, so that asking
+ * for one name parses only the anchors that carry it.
+ */
+function anchorCertsNamed(anchors: readonly TrustAnchor[]): (subjectKey: string) => readonly Certificate[] {
+  let bySubject: Map<string, TrustAnchor[]> | undefined;
+  return (subjectKey) => {
+    if (!bySubject) {
+      bySubject = new Map();
+      for (const a of anchors) {
+        const key = anchorSubjectKey(a);
+        const list = bySubject.get(key);
+        if (list) list.push(a);
+        else bySubject.set(key, [a]);
+      }
+    }
+    return (bySubject.get(subjectKey) ?? []).map((a) => a.cert);
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Firefox (mozilla::pkix through NSSCertDBTrustDomain and CertVerifier) with the NSS built-in roots, which
  * chainproof bundles exactly (NSS 2.86). Error names are mozilla::pkix / NSS result names as Firefox shows
- * them on its error page; Firefox was not available to reproduce them.
+ * them on its error page. Those marked "run" were reproduced on Firefox ESR 153 with the lab roots in a fresh
+ * profile (test/lab-oracle-go-browsers.test.ts); the others are read in the sources named.
  */
 
 import { FIREFOX_ALGORITHMS } from "./algorithms.js";
@@ -112,11 +113,16 @@ export const firefox: ClientProfile = {
         return { text: "SEC_ERROR_UNKNOWN_ISSUER", evidence: "inferred" };
       case "distrusted":
         return { text: "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED", evidence: "src" };
-      case "expired":
+      case "expired": {
+        // mozilla::pkix names the issuer's expiry when the leaf and an issuer have both expired [run: Firefox
+        // ESR 153, the lab's expired-chain endpoint].
+        const issuerExpired = f.path.slice(1).some((c) => f.time.getTime() > c.notAfter.getTime());
         return {
-          text: ca ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE",
-          evidence: "src",
+          text:
+            ca || issuerExpired ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE",
+          evidence: ca ? "src" : issuerExpired ? "run" : "src",
         };
+      }
       case "not-yet-valid":
         return {
           text: ca
@@ -131,9 +137,13 @@ export const firefox: ClientProfile = {
       case "weak-key":
         return { text: "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE", evidence: "unverified" };
       case "not-a-ca":
-        return { text: "SEC_ERROR_CA_CERT_INVALID", evidence: "unverified" };
+        // [run] Firefox ESR 153: the lab's intermediate-not-ca and intermediate-v1 endpoints.
+        return f.cert?.version === 1
+          ? { text: "MOZILLA_PKIX_ERROR_V1_CERT_USED_AS_CA", evidence: "run" }
+          : { text: "SEC_ERROR_CA_CERT_INVALID", evidence: "run" };
       case "ca-key-usage":
-        return { text: "SEC_ERROR_INADEQUATE_KEY_USAGE", evidence: "unverified" };
+        // [run] Firefox ESR 153: the lab's intermediate-no-keycertsign endpoint.
+        return { text: "SEC_ERROR_INADEQUATE_KEY_USAGE", evidence: "run" };
       case "extended-key-usage":
         return { text: "SEC_ERROR_INADEQUATE_CERT_TYPE", evidence: "unverified" };
       case "bad-signature":

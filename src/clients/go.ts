@@ -237,6 +237,14 @@ export const go: ClientProfile = {
       }
       case "not-a-ca":
       case "ca-key-usage":
+        // A v1 parent passes CheckSignatureFrom (it only refuses a v3 one without cA); isValid then refuses
+        // the intermediate (NotAuthorizedToSign) [run: Go 1.19.8, intermediate-v1].
+        if (f.kind === "not-a-ca" && f.cert?.version === 1 && pos > 0) {
+          return {
+            text: `${TLS}x509: certificate is not authorized to sign other certificates`,
+            evidence: "run",
+          };
+        }
         // CheckSignatureFrom runs before isValid and refuses the parent (ConstraintViolationError): it becomes
         // the hint [run: Go 1.19.8, intermediate-not-ca and intermediate-no-keycertsign].
         return {

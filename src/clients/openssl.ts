@@ -53,7 +53,10 @@ export function opensslVerifyError(f: Failure): {
     case "path-length":
       return { num: 25, text: "path length constraint exceeded", evidence: "src" };
     case "name-constraints":
-      return { num: 47, text: "permitted subtree violation", evidence: "src" };
+      // [run] OpenSSL 3.0.19 and curl 7.88.1: the lab's name-constraints (permitted) and excluded-name endpoints.
+      return /excluded subtree/.test(f.detail)
+        ? { num: 48, text: "excluded subtree violation", evidence: "run" }
+        : { num: 47, text: "permitted subtree violation", evidence: "run" };
     case "chain-too-long":
       // [run] s_client -verify_return_error and curl 7.88.1 with 101 intermediates.
       return { num: 22, text: "certificate chain too long", evidence: "run" };
@@ -106,6 +109,8 @@ export const OPENSSL_PATHS: PathLimits = {
   // [run] OpenSSL 3.0.19 and Node 20: a sent intermediate with the right name and key but another
   // subjectKeyIdentifier than the leaf's authorityKeyIdentifier gives error 20; Java 17 trusts the chain.
   keyIdMismatch: "refused",
+  // [run] OpenSSL 3.0.19, curl 7.88.1, Node 20 on the lab's cross-signed-after-root endpoint: error 19.
+  issuerSelection: "first-match",
   source:
     "openssl crypto/x509/x509_vpm.c (default depth 100), crypto/x509/x509_vfy.c build_chain (X509_V_ERR_CERT_CHAIN_TOO_LONG), v3_purp.c X509_check_issued/X509_check_akid (X509_V_ERR_AKID_SKID_MISMATCH); openssl-verification-options(1) -verify_depth",
   evidence: "run",
@@ -200,6 +205,24 @@ function curlHostnameText(f: Failure): ErrorText {
   };
 }
 
+/**
+ * curl 7.88.1 on a signature that does not verify: the verification fails as error 7, but curl reports the
+ * error OpenSSL's signature check left on the error queue, as a connect error (35) naming the library
+ * version. [run] curl 7.88.1 on OpenSSL 3.0.19 (Debian 12): an RSA issuer key gives RSA's padding error, an
+ * EC key the ASN.1 layer's; the wording is OpenSSL 3's, the version string the linked library's.
+ */
+function curlBadSignatureText(f: Failure): ErrorText | undefined {
+  const at = f.cert ? f.path.indexOf(f.cert) : -1;
+  const issuerKey = at >= 0 ? f.path[at + 1]?.publicKey.algorithm : undefined;
+  const queued =
+    issuerKey === "RSA"
+      ? "error:0200008A:rsa routines::invalid padding"
+      : issuerKey === "EC"
+        ? "error:06880006:asn1 encoding routines::EVP lib"
+        : undefined;
+  return queued ? { text: `curl: (35) OpenSSL/3.0.19: ${queued}`, evidence: "run" } : undefined;
+}
+
 export const curl: ClientProfile = {
   id: "curl",
   name: "curl",
@@ -225,6 +248,8 @@ export const curl: ClientProfile = {
   algorithms: opensslAlgorithms(2, "curl 7.88.1 on Debian 12 [run]"),
   errorText(f: Failure): ErrorText {
     if (f.kind === "hostname-mismatch") return curlHostnameText(f);
+    const queued = f.kind === "bad-signature" ? curlBadSignatureText(f) : undefined;
+    if (queued) return queued;
     const e = opensslVerifyError(f);
     return { text: `curl: (60) SSL certificate problem: ${e.text}`, evidence: e.evidence };
   },

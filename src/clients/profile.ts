@@ -56,6 +56,12 @@ export interface PathLimits {
    * only (Java), or "tried-last" (Go, Chrome; mozilla::pkix never reads the identifiers). Default tried-last.
    */
   keyIdMismatch?: KeyIdMismatchRule;
+  /**
+   * "first-match": the client picks each issuer once and never tries another (OpenSSL's build_chain: the
+   * trusted store first, then the first sent certificate whose name and key identifier match, see
+   * ./openssl-chain.ts). Absent: the client searches every candidate path.
+   */
+  issuerSelection?: "first-match";
   source: string;
   evidence: Evidence;
 }
@@ -209,6 +215,11 @@ export interface ClientProfile {
     fetches: boolean;
     /** Completes chains from a preloaded list of disclosed intermediates (Firefox). */
     preloads: boolean;
+    /**
+     * Also fetches when the path through a sent issuer fails: returns the position in `f.path` of the
+     * certificate whose AIA issuer the client would fetch for another path, or undefined (Chrome).
+     */
+    refetchesAfter?: (f: Failure) => number | undefined;
     note: string;
     source: string;
     evidence: Evidence;

@@ -39,6 +39,8 @@ export interface LabPki {
   pathLenSub: LabCert;
   untrustedRoot: LabCert;
   untrustedIca: LabCert;
+  /** The untrusted root cross-signed by the lab's ECC root: same name and key, a trusted issuer. */
+  untrustedRootCross: LabCert;
   distrustedRoot: LabCert;
   distrustedIca: LabCert;
   /** The CA of the lab's client certificates (mutual TLS); not a root of the lab trust store. */
@@ -148,6 +150,12 @@ export async function buildLabPki(aiaBase: string, now = new Date()): Promise<La
     k.untrustedIca,
     "untrusted-ica.der",
   );
+  const untrustedRootCross = ica(
+    "chainproof Lab Untrusted Root",
+    ecRoot,
+    k.untrusted,
+    "untrusted-root-cross.der",
+  );
   const distrustedRoot = root("chainproof Lab Distrusted Root", k.distrusted, "distrusted-root.der");
   const distrustedIca = ica(
     "chainproof Lab Distrusted Issuing CA",
@@ -190,6 +198,7 @@ export async function buildLabPki(aiaBase: string, now = new Date()): Promise<La
     pathLenSub,
     untrustedRoot,
     untrustedIca,
+    untrustedRootCross,
     distrustedRoot,
     distrustedIca,
     clientCa,

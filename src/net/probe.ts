@@ -316,7 +316,7 @@ function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult>
       tlsSocket?.destroy();
       raw.destroy();
       result.failure = failure;
-      fillResult(result, capture, node, o, tlsError);
+      fillResult(result, capture, node, o, tlsError, rawEnded || rawError !== undefined);
       resolvePromise(done(failure));
     };
 
@@ -661,6 +661,7 @@ function fillResult(
   node: NodeView,
   o: { clientCert?: ProbeOptions["clientCert"] },
   tlsError: Error | undefined,
+  serverClosed: boolean,
 ): void {
   fillParameters(result, capture, node);
   fillCertificates(result, capture, node);
@@ -671,7 +672,7 @@ function fillResult(
     crossCheckChain(result, capture.certificate.certificates, node.chain);
   fillOcsp(result, capture, node);
   const cr = capture.certificateRequest;
-  if (cr) judgeClientCertificate(result, capture, cr, Boolean(o.clientCert), tlsError);
+  if (cr) judgeClientCertificate(result, capture, cr, Boolean(o.clientCert), tlsError, serverClosed);
 }
 
 /** What was negotiated: version, cipher, ALPN, key exchange; the server's messages and alerts. */
@@ -760,6 +761,7 @@ function judgeClientCertificate(
   cr: NonNullable<ServerCapture["certificateRequest"]>,
   sent: boolean,
   tlsError: Error | undefined,
+  serverClosed: boolean,
 ): void {
   result.certificateRequest = {
     certificateAuthorities: cr.certificateAuthorities,
@@ -778,12 +780,22 @@ function judgeClientCertificate(
   )
     verdict = "accepted";
   else if (!result.completed && result.failure?.kind === "alert") verdict = "rejected";
+  // TLS 1.3: the client's Finished ends the handshake before the server has judged the (empty) certificate.
+  // A server that then closes the connection, with no alert and no session ticket, has refused it: what the
+  // wire shows, not a guess (the verdict would otherwise stay unknown).
+  const closedSilently =
+    verdict === "unknown" && result.completed && !sent && serverClosed && !capture.alerts.length;
+  if (closedSilently) verdict = "rejected";
   result.clientCertificate = {
     sent,
     verdict,
     alert: postAlert ? alertInfo(postAlert.level, postAlert.description) : undefined,
   };
-  if (result.completed && verdict === "rejected") {
+  if (closedSilently) {
+    result.notes.push(
+      "the server closed the connection after the handshake without an alert or a session ticket: it refused to go on without a client certificate",
+    );
+  } else if (result.completed && verdict === "rejected") {
     result.notes.push(
       `the server rejected the client certificate after the handshake${postAlert ? ` (${alertMessage(alertInfo(postAlert.level, postAlert.description))})` : ""}`,
     );

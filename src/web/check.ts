@@ -11,7 +11,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { checkAndRepair, fetchJson, repairJson } from "../app/check.js";
+import { checkAndRepair, checkHeadline, fetchJson, repairJson } from "../app/check.js";
 import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "../app/revocation.js";
 import { type PrepareTarget, scan } from "../app/scan.js";
 import type { ClientId } from "../clients/index.js";
@@ -66,6 +66,7 @@ function checkView(r: CheckReport, stores: TrustStore[], store: TrustStore | und
   return {
     target: r.target,
     handshake: r.handshake,
+    headline: checkHeadline(r),
     aia: r.aia.map(fetchJson),
     ...matrixView(r.matrix, [...r.certificates, ...r.aia.flatMap((f) => f.certificates)], stores, store, now),
   };
@@ -393,6 +394,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
               ...matrixViewSchema.properties,
               target: { type: "object" },
               handshake: { type: "object" },
+              headline: { type: "object" },
               fix: { type: ["object", "null"] },
               revocation: {
                 type: ["object", "null"],

@@ -289,9 +289,31 @@ export function Matrix({ view }: { view: MatrixView }) {
   );
 }
 
-export function Headline({ view, subject }: { view: MatrixView; subject: string }) {
+/** A verdict line the use case words itself (check: a server that wants a client certificate). */
+export interface GivenHeadline {
+  text: string;
+  tone: "good" | "warn" | "bad";
+}
+
+export function Headline({
+  view,
+  subject,
+  given,
+}: {
+  view: MatrixView;
+  subject: string;
+  given?: GivenHeadline;
+}) {
   const bad = view.clients.filter((v) => !v.trusted);
   const target = view.peer ? ` for ${view.peer.value}` : "";
+  if (given) {
+    const sign = { good: "✓", warn: "!", bad: "✗" }[given.tone];
+    return (
+      <p class={`headline ${given.tone}`} role="status">
+        {`${sign} ${given.text}`}
+      </p>
+    );
+  }
   return (
     <p class={`headline ${view.trusted ? "good" : "bad"}`} role="status">
       {view.trusted
@@ -304,12 +326,20 @@ export function Headline({ view, subject }: { view: MatrixView; subject: string 
 }
 
 /** The whole report of a check or verify: headline, drawings, matrix, findings, stores. */
-export function MatrixReport({ view, subject }: { view: MatrixView; subject: string }) {
+export function MatrixReport({
+  view,
+  subject,
+  headline,
+}: {
+  view: MatrixView;
+  subject: string;
+  headline?: GivenHeadline;
+}) {
   const names = Object.fromEntries(view.clients.map((c) => [c.client, c.name]));
   const stores = [...new Map(view.clients.map((v) => [v.store.name, v.store])).values()];
   return (
     <div class="report">
-      <Headline view={view} subject={subject} />
+      <Headline view={view} subject={subject} given={headline} />
       <section class="card" aria-labelledby="chain-h">
         <h2 id="chain-h">The chain</h2>
         <div class="chains">

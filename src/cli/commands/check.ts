@@ -130,6 +130,8 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     out += renderMatrix(report.matrix, style, {
       footer: `Checked ${report.target.host}:${report.target.port} at ${report.matrix.time}.`,
       subject: "this endpoint",
+      // The clients' own verdict line, unless the server refuses everyone without a client certificate.
+      ...(run.document.headline.clientCertificateRequired ? { headline: run.document.headline } : {}),
     });
     if (mtls) out += renderMtls(mtls, style);
     if (revocation) out += renderRevocation(revocation, style);

@@ -23,6 +23,8 @@ export interface MatrixRenderOptions {
   footer?: string;
   /** What is judged, in the verdict line (default "this chain"; check says "this endpoint"). */
   subject?: string;
+  /** The verdict line, when the use case says more than the clients' verdict (check: mutual TLS). */
+  headline?: { text: string; tone: "good" | "warn" | "bad" };
 }
 
 /**
@@ -41,6 +43,12 @@ export function renderMatrix(m: ClientMatrix, style: Style, opts: MatrixRenderOp
   const what = opts.subject ?? "this chain";
 
   // Verdict.
+  const h = opts.headline;
+  const given = h
+    ? { good: style.green, warn: style.yellow, bad: style.red }[h.tone](
+        `${{ good: "✓", warn: "!", bad: "✗" }[h.tone]} ${t(h.text)}`,
+      )
+    : undefined;
   if (single) {
     const v = m.clients[0];
     const head = v.trusted
@@ -48,16 +56,19 @@ export function renderMatrix(m: ClientMatrix, style: Style, opts: MatrixRenderOp
       : v.status === "depends"
         ? style.yellow(`? ${v.name} may or may not trust ${what}${target}.`)
         : style.red(`✗ ${v.name} does not trust ${what}${target}.`);
-    line(style.bold(head));
+    line(style.bold(given ?? head));
     if (v.reason) line(`  ${style.dim("Reason:")} ${t(v.reason.code)} ${style.dim("(see Findings)")}`);
     if (v.error) line(`  ${style.dim(`${v.name} reports:`)} ${t(v.error.text)}`);
     for (const n of v.notes) if (v.status === "depends") line(`  ${t(n)}`);
   } else {
     line(
       style.bold(
-        m.trusted
-          ? style.green(`✓ All ${m.clients.length} clients trust ${what}${target}.`)
-          : style.red(`✗ ${untrusted.length} of ${m.clients.length} clients do not trust ${what}${target}.`),
+        given ??
+          (m.trusted
+            ? style.green(`✓ All ${m.clients.length} clients trust ${what}${target}.`)
+            : style.red(
+                `✗ ${untrusted.length} of ${m.clients.length} clients do not trust ${what}${target}.`,
+              )),
       ),
     );
     line();

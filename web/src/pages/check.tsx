@@ -40,6 +40,8 @@ interface FixView {
 export interface CheckView extends MatrixView {
   target: { host: string; port: number; servername: string | null; address?: string };
   handshake: Handshake;
+  /** The check's verdict line (src/app/check.ts checkHeadline): says when the server wants a client certificate. */
+  headline: { text: string; tone: "good" | "warn" | "bad"; clientCertificateRequired: boolean };
   aia: { url: string; ok: boolean; error: string | null }[];
   fix: FixView | null;
   revocation?: RevocationView | null;
@@ -312,7 +314,11 @@ export function CheckPage() {
             <h2 id="conn-h">Connection</h2>
             <Connection r={r} />
           </section>
-          <MatrixReport view={r} subject="this endpoint" />
+          <MatrixReport
+            view={r}
+            subject="this endpoint"
+            headline={r.headline.clientCertificateRequired ? r.headline : undefined}
+          />
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
           {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
           {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
