@@ -88,7 +88,9 @@ export function loadPkits(dir = DEFAULT_DATA): PkitsSuite {
     p = t.end;
   }
   if (objects.length !== index.certs.length + index.crls.length)
-    throw new Error(`pkits.der holds ${objects.length} objects, the index names ${index.certs.length + index.crls.length}`);
+    throw new Error(
+      `pkits.der holds ${objects.length} objects, the index names ${index.certs.length + index.crls.length}`,
+    );
   const certs = new Map(index.certs.map((n, i) => [n, objects[i]]));
   const crls = new Map(index.crls.map((n, i) => [n, parseOrError(objects[index.certs.length + i])]));
   return { time: new Date(index.time), tests: index.tests, certs, crls };
@@ -151,7 +153,11 @@ export function runTest(t: PkitsTest, suite: PkitsSuite): PkitsResult {
   if (!r.trusted) {
     const codes = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.code))];
     const first = r.findings[0];
-    return { ...base, pass: !t.should_validate, context: `${codes.join(",")}${first ? `: ${first.detail}` : ""}` };
+    return {
+      ...base,
+      pass: !t.should_validate,
+      context: `${codes.join(",")}${first ? `: ${first.detail}` : ""}`,
+    };
   }
   if (!t.should_validate) return { ...base, pass: false, context: "accepted" };
   const got = [...(r.policies ?? [])].sort();
@@ -198,14 +204,18 @@ function main(argv: string[]): void {
   }
   for (const [s, e] of bySection) console.log(`${s.padEnd(6)} ${String(e.pass).padStart(3)} / ${e.total}`);
   const passes = results.filter((r) => r.pass).length;
-  console.log(`\n${passes} of ${results.length} as PKITS expects (${((100 * passes) / results.length).toFixed(2)} %), ${Math.round(ms)} ms`);
+  console.log(
+    `\n${passes} of ${results.length} as PKITS expects (${((100 * passes) / results.length).toFixed(2)} %), ${Math.round(ms)} ms`,
+  );
   const baseline = loadBaseline(arg("--baseline") ?? DEFAULT_BASELINE);
   const failing = results.filter((r) => !r.pass);
   const unexplained = failing.filter((r) => !(r.id in baseline.divergences));
   if (argv.includes("--list-divergences") || unexplained.length) {
     for (const r of argv.includes("--list-divergences") ? failing : unexplained) {
       const why = baseline.divergences[r.id];
-      console.log(`  ${r.id} expected ${r.expected ? "valid" : "invalid"}: ${r.context}${why ? `\n      (${why})` : ""}`);
+      console.log(
+        `  ${r.id} expected ${r.expected ? "valid" : "invalid"}: ${r.context}${why ? `\n      (${why})` : ""}`,
+      );
     }
   }
   if (!arg("--only") && passes < baseline.passes) {

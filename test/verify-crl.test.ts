@@ -96,10 +96,38 @@ describe("revocation (RFC 5280 6.3)", () => {
     assert.equal(run(c, [pki.crl(other, { revoked: [{ serial: serialOf(c.leaf) }] })]).trusted, true);
   });
 
-  it("ignores a CRL from a same-named CA with another key (authorityKeyIdentifier)", () => {
+  it("uses a CRL signed by another key of the same CA only when that key's certificate validates", () => {
     const c = pki.chain3();
+    // The CA's other key (a rollover, or a separate CRL-signing key), certified by the same root.
     const twin = pki.issue(c.root, { name: "ICA", ca: true });
-    assert.equal(run(c, [pki.crl(twin, { revoked: [{ serial: serialOf(c.leaf) }] })]).trusted, true);
+    const crl = pki.crl(twin, { revoked: [{ serial: serialOf(c.leaf) }] });
+    // Without the other key's certificate the CRL cannot be checked: it is not ignored, it is unusable.
+    const alone = run(c, [crl]);
+    assert.equal(alone.trusted, false);
+    assert.equal(errors(alone)[0].code, "crl-invalid");
+    assert.match(
+      errors(alone)[0].detail,
+      /signed by another key of CN=ICA \(key identifier [0-9a-f]+\), and no certificate here holds that key/,
+    );
+    // With it (presented beside the chain), the CRL is used, and says the leaf is revoked.
+    const both = verifyChain({
+      leaf: c.leaf.cert,
+      presented: [c.ica.cert, twin.cert],
+      anchors: [{ cert: c.root.cert }],
+      policy: {
+        time: pki.NOW,
+        purpose: "server",
+        profile: "webpki",
+        allowNonSelfSignedAnchors: false,
+        crls: [parseCrl(crl)],
+      },
+    });
+    assert.equal(both.trusted, false);
+    assert.equal(errors(both)[0].code, "revoked");
+    assert.match(
+      errors(both)[0].detail,
+      /signed by another certificate of CN=ICA \(serial [0-9a-f]+\), whose own path was validated/,
+    );
   });
 
   it("fails closed on a CRL that cannot be trusted", () => {
@@ -115,7 +143,11 @@ describe("revocation (RFC 5280 6.3)", () => {
         pki.crl(c.ica, { extensions: [pki.ext("1.3.6.1.4.1.55738.666.9", pki.nul(), true)] }),
         /unknown critical/,
       ],
-      ["delta CRL", pki.crl(c.ica, { extensions: [pki.ext("2.5.29.27", pki.int(1), true)] }), /delta/],
+      [
+        "a delta CRL without its complete CRL",
+        pki.crl(c.ica, { extensions: [pki.ext("2.5.29.27", pki.int(1), true)] }),
+        /delta CRL .* updates CRL number 01, and no usable complete CRL/,
+      ],
     ];
     for (const [what, der, re] of cases) {
       const r = run(c, [der]);

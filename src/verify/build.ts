@@ -22,7 +22,7 @@ import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { bytesEqual, printable } from "../x509/der.js";
 import { OID } from "../x509/oids.js";
 import { CertChecks } from "./checks.js";
-import { checkRevocation } from "./crl.js";
+import { checkRevocation, type RevocationInput } from "./crl.js";
 import type { RawFinding } from "./findings.js";
 import { checkNameConstraints } from "./name-constraints.js";
 import { NameIndex, sameName, selfIssued } from "./names.js";
@@ -699,23 +699,20 @@ class Search {
       }
     }
     if (!stage(sigs)) return false;
-    // 5. Revocation, for every certificate below the anchor whose issuer has a CRL here.
-    const crls = this.policy.crls;
-    if (crls?.length) {
+    // 5. Revocation (crl.ts), for every certificate below the anchor, as the policy's revocation mode says.
+    const crls = this.policy.crls ?? [];
+    const mode = this.policy.revocation;
+    if (mode !== "off" && (crls.length || mode === "require")) {
+      const g = this.graph.index;
+      const input: RevocationInput = {
+        crls,
+        timeMs: this.policy.timeMs,
+        mode,
+        anchor: a.cert,
+        certsNamed: (name) => [...g.pool.find(name), ...g.anchors.find(name).map((x) => x.cert)],
+      };
       const rev: RawFinding[] = [];
-      for (let q = 0; q < path.length; q++) {
-        // The CRL scope flags speak of CA and end-entity certificates (RFC 5280 §5.2.5): by the cA flag, not
-        // by the position in the path.
-        rev.push(
-          ...checkRevocation(
-            certs[q],
-            certs[q + 1],
-            crls,
-            this.policy.timeMs,
-            certs[q].basicConstraints?.ca === true,
-          ),
-        );
-      }
+      for (let q = 0; q < path.length; q++) rev.push(...checkRevocation(certs[q], certs[q + 1], input));
       if (!stage(rev)) return false;
     }
     const attempt: Attempt = { certs, anchor: a, findings: all, policies: pol.ok ? pol.policies : undefined };
