@@ -19,6 +19,7 @@ import {
   type Anchor,
   type Finding,
   type PeerName,
+  type Policy,
   type RawFinding,
   selfSigned,
   verifyChain,
@@ -75,7 +76,24 @@ export interface EvaluateInput {
   preloaded?: readonly Certificate[] | boolean;
   /** "Expiring" threshold in days (default 30). */
   expiringDays?: number;
+  /** What the caller asks of every path beyond each client's own rules (docs/verify.md). */
+  pathPolicy?: PathPolicy;
 }
+
+/**
+ * The caller's RFC 5280 inputs, applied to every client's validation: the four initial policy inputs of
+ * §6.1.1, a required EKU other than the purpose's, CRLs and the revocation mode.
+ */
+export type PathPolicy = Pick<
+  Policy,
+  | "requiredEku"
+  | "crls"
+  | "revocation"
+  | "initialPolicies"
+  | "initialExplicitPolicy"
+  | "initialPolicyMappingInhibit"
+  | "initialAnyPolicyInhibit"
+>;
 
 export interface PathEntry {
   subject: string;
@@ -114,6 +132,11 @@ export interface ClientVerdict {
   notes: string[];
   /** The validator's findings on that path: errors, and warnings for rules this client does not enforce. */
   details: Finding[];
+  /**
+   * When trusted: RFC 5280's user-constrained policy set of the path (§6.1.5 (g)), in the trust anchor's
+   * domain ("2.5.29.32.0" for anyPolicy; empty when the path asserts no common policy).
+   */
+  policies?: string[];
 }
 
 export interface ClientMatrix {
@@ -150,6 +173,7 @@ interface Context {
   aia: readonly Certificate[];
   preload?: readonly Certificate[];
   known: KnownCertificate[];
+  pathPolicy?: PathPolicy;
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -181,6 +205,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     aia: input.aiaFetched ?? [],
     preload,
     known: knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
+    pathPolicy: input.pathPolicy,
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -387,6 +412,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
+      ...ctx.pathPolicy,
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
@@ -436,6 +462,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
         path: pathEntries(certs, anchorCert, ctx),
         ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
         details: result.findings,
+        ...(result.policies ? { policies: result.policies } : {}),
       },
       certs,
       anchorCert,
