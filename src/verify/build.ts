@@ -671,7 +671,12 @@ class Search {
       return true;
     };
     // 1. The anchor's own checks and the constraints it places on the path.
-    if (!stage([...this.checks.get(a.cert, "anchor"), ...this.constraints(certs)])) return false;
+    // (policy.anchorConstraints "rfc5280": the anchor is only a name and a key, and none of this applies.)
+    const anchorRules =
+      this.policy.anchorConstraints === "rfc5280"
+        ? []
+        : [...this.checks.get(a.cert, "anchor"), ...this.constraints(certs)];
+    if (!stage(anchorRules)) return false;
     // 2. Certificate policies (RFC 5280 §6.1; the anchor is not part of the RFC path).
     const rfcPath = path.slice().reverse();
     const pol = processPolicies(rfcPath, {

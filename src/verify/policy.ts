@@ -120,6 +120,13 @@ export interface Policy {
    * errors), except a non-critical basicConstraints in an intermediate, which it refuses.
    */
   nonCriticalConstraints?: "refuse" | "accept";
+  /**
+   * What a trust anchor's certificate imposes beyond its name and key. "rfc5937" (default): its validity
+   * period (see checkAnchorValidity), basicConstraints and keyUsage, pathLenConstraint and name
+   * constraints apply to the path (RFC 5937; what OpenSSL, Go, NSS and the browsers do). "rfc5280": the
+   * anchor is only a name and a public key (RFC 5280 §6.1.1 (d)), its extensions and dates ignored.
+   */
+  anchorConstraints?: "rfc5937" | "rfc5280";
   /** Passed to hostname matching: consult the subject CN when the leaf has no SAN of the peer name's kind. */
   cnFallback?: boolean;
   /**
@@ -180,6 +187,7 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     revocation: p.revocation ?? "soft-fail",
     cnFallback: p.cnFallback,
     nonCriticalConstraints: p.nonCriticalConstraints,
+    anchorConstraints: p.anchorConstraints,
     checkAnchorValidity: p.checkAnchorValidity,
     pathCheck: p.pathCheck,
     ignore: p.ignore,
