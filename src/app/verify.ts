@@ -20,7 +20,7 @@ import { type Crl, parseCrl } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError, LimitError } from "../x509/errors.js";
 import { type ReadResult, readCertificates } from "../x509/input.js";
-import { OID } from "../x509/oids.js";
+import { EKU_NAMES, OID } from "../x509/oids.js";
 import { looksLikePem, parsePem } from "../x509/pem.js";
 import { resolveStore } from "./stores.js";
 import { parseAt } from "./time.js";
@@ -120,16 +120,10 @@ export function runVerify(o: VerifyOptions): VerifyRun {
 
 const OID_TEXT = /^[0-2](\.(0|[1-9]\d{0,9}))+$/;
 const REVOCATION_MODES = ["off", "soft-fail", "require"] as const;
-/** Extended key usages by the names RFC 5280 §4.2.1.12 gives them. */
-const EKU_NAMES: Record<string, string> = {
-  serverAuth: OID.serverAuth,
-  clientAuth: OID.clientAuth,
-  codeSigning: OID.codeSigning,
-  emailProtection: OID.emailProtection,
-  timeStamping: OID.timeStamping,
-  OCSPSigning: OID.OCSPSigning,
-  anyExtendedKeyUsage: OID.anyExtendedKeyUsage,
-};
+/** Extended key usages by name (serverAuth, codeSigning, …), from the decoder's table of them. */
+const EKU_BY_NAME: Record<string, string> = Object.fromEntries(
+  Object.entries(EKU_NAMES).map(([oid, name]) => [name, oid]),
+);
 /** More CRLs than anyone supplies by hand; each file is also size-limited by readInput. */
 const MAX_CRLS = 100;
 
@@ -141,7 +135,7 @@ function pathPolicyFrom(o: VerifyOptions): PathPolicy | undefined {
   if (o.explicitPolicy) p.initialExplicitPolicy = true;
   if (o.inhibitPolicyMapping) p.initialPolicyMappingInhibit = true;
   if (o.inhibitAnyPolicy) p.initialAnyPolicyInhibit = true;
-  if (o.eku?.length) p.requiredEku = o.eku.map((x) => oidOption(x, "--eku", EKU_NAMES));
+  if (o.eku?.length) p.requiredEku = o.eku.map((x) => oidOption(x, "--eku", EKU_BY_NAME));
   if (o.revocation !== undefined) {
     const mode = REVOCATION_MODES.find((m) => m === o.revocation);
     if (!mode) throw new InputError(`--revocation "${o.revocation}": use off, soft-fail or require`, "usage");

@@ -31,6 +31,8 @@ import {
   type DistributionPoint,
   decodeAuthorityKeyIdentifier,
   type Extension,
+  REASON_FLAG_BITS,
+  type ReasonFlagName,
 } from "../x509/extensions.js";
 import {
   type GeneralName,
@@ -372,17 +374,6 @@ function reasonMask(b: Uint8Array): number {
 
 /** Every reason of ReasonFlags but "unused" (bit 0): keyCompromise (1) … aACompromise (8). */
 const ALL_REASONS = 0x1fe;
-const REASON_FLAG_NAMES = [
-  "unused",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "certificateHold",
-  "privilegeWithdrawn",
-  "aACompromise",
-];
 /** CRLReason removeFromCRL (RFC 5280 §5.3.1): a delta CRL's "no longer on hold". */
 const REMOVE_FROM_CRL = 8;
 /** How many CRL signers above one another a check follows (a CRL signer's own certificate needs a CRL too). */
@@ -513,7 +504,7 @@ function revoked(
 }
 
 function reasonList(mask: number): string {
-  return REASON_FLAG_NAMES.filter((_, bit) => mask & (1 << bit)).join(", ");
+  return REASON_FLAG_BITS.filter((_, bit) => mask & (1 << bit)).join(", ");
 }
 
 /**
@@ -548,10 +539,10 @@ function scope(crl: Crl, dp: DistributionPoint, cert: Certificate, isCa: boolean
   return (idp?.reasons ?? ALL_REASONS) & dpReasons & ALL_REASONS;
 }
 
-function reasonMaskOfNames(names: readonly string[]): number {
+function reasonMaskOfNames(names: readonly ReasonFlagName[]): number {
   let m = 0;
   for (const n of names) {
-    const bit = REASON_FLAG_NAMES.indexOf(n);
+    const bit = REASON_FLAG_BITS.indexOf(n);
     if (bit > 0) m |= 1 << bit;
   }
   return m;
