@@ -4,9 +4,14 @@
  */
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { type Policy, type VerifyResult, verifyChain } from "../src/verify/index.js";
 import { processPolicies } from "../src/verify/policies.js";
+import { toPem } from "../src/x509/pem.js";
+import { runCli } from "./helpers/cli.js";
 import * as pki from "./helpers/pki.js";
 
 const P1 = "1.3.6.1.4.1.55738.1.1";
@@ -199,5 +204,72 @@ describe("certificate policies (RFC 5280 6.1)", () => {
   it("processPolicies on a bare path: an empty path is valid", () => {
     const out = processPolicies([], { maxNodes: 100 });
     assert.equal(out.ok, true);
+  });
+});
+
+describe("chainproof verify --policy OID… --explicit-policy --inhibit-… --eku OID", () => {
+  let dir = "";
+  const f = (n: string) => join(dir, n);
+  const c = chain({
+    ica1: { policies: [P1, P2] },
+    ica2: { policies: [P1, P2] },
+    leaf: { policies: [P1, P2] },
+  });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "chainproof-policies-"));
+    writeFileSync(f("chain.pem"), toPem(c.leaf.der) + toPem(c.ica2.der) + toPem(c.ica1.der));
+    writeFileSync(f("root.pem"), toPem(c.root.der));
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const verify = (...args: string[]) =>
+    runCli([
+      "verify",
+      "--chain",
+      f("chain.pem"),
+      "--roots",
+      f("root.pem"),
+      "--host",
+      "example.com",
+      "--at",
+      pki.NOW.toISOString(),
+      "--client",
+      "openssl,java",
+      "--json",
+      ...args,
+    ]);
+
+  it("reports each client's user-constrained policy set, narrowed by --policy", async () => {
+    const all = await verify();
+    assert.equal(all.code, 0, all.stderr);
+    for (const v of JSON.parse(all.stdout).clients) assert.deepEqual([...v.policies].sort(), [P1, P2]);
+    const one = await verify("--policy", P2);
+    assert.equal(one.code, 0, one.stderr);
+    for (const v of JSON.parse(one.stdout).clients) assert.deepEqual(v.policies, [P2]);
+  });
+
+  it("--explicit-policy with a policy the path does not carry: exit 1, policy-required", async () => {
+    // Without --explicit-policy the path is valid with an empty policy set (RFC 5280 6.1.5).
+    const lax = await verify("--policy", P3);
+    assert.equal(lax.code, 0, lax.stderr);
+    for (const v of JSON.parse(lax.stdout).clients) assert.deepEqual(v.policies, []);
+    const strict = await verify("--policy", P3, "--explicit-policy");
+    assert.equal(strict.code, 1, strict.stderr);
+    for (const v of JSON.parse(strict.stdout).clients) {
+      assert.equal(v.trusted, false);
+      assert.equal(v.policies, null);
+      assert.ok(v.details.some((x: { code: string }) => x.code === "policy-required"));
+    }
+  });
+
+  it("--eku asks for another extended key usage than the purpose's", async () => {
+    const r = await verify("--eku", "codeSigning");
+    assert.equal(r.code, 1, r.stderr);
+    for (const v of JSON.parse(r.stdout).clients)
+      assert.ok(v.details.some((x: { code: string }) => x.code === "extended-key-usage"));
+    const bad = await verify("--policy", "P1");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^chainproof: --policy "P1" is not an OID/);
   });
 });

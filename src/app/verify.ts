@@ -6,13 +6,22 @@
  * Inputs are file paths or bytes; bad input throws InputError with the message the CLI prints.
  */
 
-import { type ClientId, type ClientMatrix, evaluateClients, resolveClients } from "../clients/index.js";
+import {
+  type ClientId,
+  type ClientMatrix,
+  evaluateClients,
+  type PathPolicy,
+  resolveClients,
+} from "../clients/index.js";
 import { readInput } from "../runtime/read-input.js";
 import type { TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import { type Crl, parseCrl } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
-import { InputError } from "../x509/errors.js";
+import { InputError, LimitError } from "../x509/errors.js";
 import { type ReadResult, readCertificates } from "../x509/input.js";
+import { EKU_NAMES, OID } from "../x509/oids.js";
+import { looksLikePem, parsePem } from "../x509/pem.js";
 import { resolveStore } from "./stores.js";
 import { parseAt } from "./time.js";
 
@@ -44,6 +53,20 @@ export interface VerifyOptions {
   /** When to judge: a Date or ISO 8601 text; default now. */
   at?: Date | string;
   purpose?: "server" | "client" | string;
+  /** RFC 5280 §6.1.1 (c) user-initial-policy-set: policy OIDs, one of which the path must be valid for. */
+  policies?: readonly string[];
+  /** §6.1.1 (f) initial-explicit-policy: the path must be valid for some policy (with `policies`: one of them). */
+  explicitPolicy?: boolean;
+  /** §6.1.1 (e) initial-policy-mapping-inhibit. */
+  inhibitPolicyMapping?: boolean;
+  /** §6.1.1 (g) initial-any-policy-inhibit. */
+  inhibitAnyPolicy?: boolean;
+  /** Extended key usages the leaf must allow (OIDs or names such as codeSigning), instead of the purpose's. */
+  eku?: readonly string[];
+  /** CRLs (files, or bytes: DER or PEM) to check every certificate of the path against (RFC 5280 §6.3). */
+  crls?: readonly (string | Uint8Array)[];
+  /** "off", "soft-fail" (the default: a certificate no CRL covers passes) or "require". */
+  revocation?: "off" | "soft-fail" | "require" | string;
 }
 
 /** The matrix and the store it was judged against: what a face renders as text. */
@@ -90,8 +113,71 @@ export function runVerify(o: VerifyOptions): VerifyRun {
     ...(peer ? { host: peer } : {}),
     time,
     purpose,
+    pathPolicy: pathPolicyFrom(o),
   });
   return { matrix, store, leaf, chain, clients, time, document: verifyJson(matrix, store) };
+}
+
+const OID_TEXT = /^[0-2](\.(0|[1-9]\d{0,9}))+$/;
+const REVOCATION_MODES = ["off", "soft-fail", "require"] as const;
+/** Extended key usages by name (serverAuth, codeSigning, …), from the decoder's table of them. */
+const EKU_BY_NAME: Record<string, string> = Object.fromEntries(
+  Object.entries(EKU_NAMES).map(([oid, name]) => [name, oid]),
+);
+/** More CRLs than anyone supplies by hand; each file is also size-limited by readInput. */
+const MAX_CRLS = 100;
+
+/** The RFC 5280 inputs of the options, checked; undefined when none is given. */
+function pathPolicyFrom(o: VerifyOptions): PathPolicy | undefined {
+  const p: PathPolicy = {};
+  if (o.policies?.length)
+    p.initialPolicies = o.policies.map((x) => oidOption(x, "--policy", { anyPolicy: OID.anyPolicy }));
+  if (o.explicitPolicy) p.initialExplicitPolicy = true;
+  if (o.inhibitPolicyMapping) p.initialPolicyMappingInhibit = true;
+  if (o.inhibitAnyPolicy) p.initialAnyPolicyInhibit = true;
+  if (o.eku?.length) p.requiredEku = o.eku.map((x) => oidOption(x, "--eku", EKU_BY_NAME));
+  if (o.revocation !== undefined) {
+    const mode = REVOCATION_MODES.find((m) => m === o.revocation);
+    if (!mode) throw new InputError(`--revocation "${o.revocation}": use off, soft-fail or require`, "usage");
+    p.revocation = mode;
+  }
+  if (o.crls?.length) {
+    if (o.crls.length > MAX_CRLS) throw new LimitError(`${o.crls.length} CRLs given; at most ${MAX_CRLS}`);
+    p.crls = o.crls.flatMap((c, i) => readCrls(c, typeof c === "string" ? c : `CRL ${i + 1}`));
+  }
+  return Object.keys(p).length ? p : undefined;
+}
+
+function oidOption(value: string, option: string, names: Record<string, string>): string {
+  const oid = names[value] ?? value;
+  if (!OID_TEXT.test(oid)) {
+    const known = Object.keys(names).join(", ");
+    throw new InputError(
+      `${option} "${value}" is not an OID (dotted numbers such as 2.16.840.1.101.3.2.1.48.1) or one of ${known}`,
+      "usage",
+    );
+  }
+  return oid;
+}
+
+/** The CRLs of a file or bytes: DER, or PEM with one or more "X509 CRL" blocks. */
+function readCrls(input: string | Uint8Array, source: string): Crl[] {
+  const bytes = typeof input === "string" ? readInput(input) : input;
+  const ders = looksLikePem(bytes)
+    ? parsePem(new TextDecoder().decode(bytes))
+        .filter((b) => b.label === "X509 CRL" || b.label === "CRL")
+        .map((b) => b.der)
+    : [bytes];
+  if (!ders.length)
+    throw new InputError(`${source} holds no CRL (no "-----BEGIN X509 CRL-----" block)`, "no-crl");
+  return ders.map((der, i) => {
+    try {
+      return parseCrl(der);
+    } catch (e) {
+      const where = ders.length > 1 ? `${source}: CRL ${i + 1}` : source;
+      throw new InputError(`${where} is not a CRL: ${e instanceof Error ? e.message : String(e)}`, "bad-crl");
+    }
+  });
 }
 
 /** The certificates of an input; a container that holds none (a PKCS#7 of CRLs, an empty keystore) is an input error. */
@@ -169,6 +255,7 @@ export function verifyJson(m: ClientMatrix, store: TrustStore | undefined) {
       notes: v.notes,
       path: v.path,
       details: v.details,
+      policies: v.policies ?? null,
     })),
     path: m.path,
     sent: m.sent,

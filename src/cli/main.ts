@@ -59,6 +59,19 @@ const VERIFY_OPTIONS: readonly OptionDef[] = [
     "server (TLS server certificate) or client (mTLS client certificate)",
     "server",
   ],
+  [
+    "--eku <OID...>",
+    "extended key usages the leaf must allow instead of the purpose's (OIDs or codeSigning, …)",
+  ],
+  ["--policy <OID...>", "RFC 5280 user-initial-policy-set: the path must be valid for one of these policies"],
+  ["--explicit-policy", "RFC 5280 initial-explicit-policy: the path must be valid for some policy"],
+  ["--inhibit-policy-mapping", "RFC 5280 initial-policy-mapping-inhibit"],
+  ["--inhibit-any-policy", "RFC 5280 initial-any-policy-inhibit"],
+  ["--crl <FILE...>", "CRLs (DER or PEM) to check every certificate of the path against"],
+  [
+    "--revocation <MODE>",
+    "off, soft-fail (a certificate no CRL covers passes) or require (each must have a usable, current CRL)",
+  ],
   ["--json", "print JSON (documented in docs/verify.md)"],
   ...PASSWORD_OPTIONS,
 ];

@@ -20,7 +20,14 @@ import {
   type TrustStore,
 } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
-import { type Finding, type PeerName, type RawFinding, selfSigned, verifyChain } from "../verify/index.js";
+import {
+  type Finding,
+  type PeerName,
+  type Policy,
+  type RawFinding,
+  selfSigned,
+  verifyChain,
+} from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
@@ -74,7 +81,24 @@ export interface EvaluateInput {
   preloaded?: readonly Certificate[] | boolean;
   /** "Expiring" threshold in days (default 30). */
   expiringDays?: number;
+  /** What the caller asks of every path beyond each client's own rules (docs/verify.md). */
+  pathPolicy?: PathPolicy;
 }
+
+/**
+ * The caller's RFC 5280 inputs, applied to every client's validation: the four initial policy inputs of
+ * §6.1.1, a required EKU other than the purpose's, CRLs and the revocation mode.
+ */
+export type PathPolicy = Pick<
+  Policy,
+  | "requiredEku"
+  | "crls"
+  | "revocation"
+  | "initialPolicies"
+  | "initialExplicitPolicy"
+  | "initialPolicyMappingInhibit"
+  | "initialAnyPolicyInhibit"
+>;
 
 export interface PathEntry {
   subject: string;
@@ -113,6 +137,11 @@ export interface ClientVerdict {
   notes: string[];
   /** The validator's findings on that path: errors, and warnings for rules this client does not enforce. */
   details: Finding[];
+  /**
+   * When trusted: RFC 5280's user-constrained policy set of the path (§6.1.5 (g)), in the trust anchor's
+   * domain ("2.5.29.32.0" for anyPolicy; empty when the path asserts no common policy).
+   */
+  policies?: string[];
 }
 
 export interface ClientMatrix {
@@ -153,6 +182,7 @@ interface Context {
   known: () => readonly KnownCertificate[];
   /** Match keys of the subjects and issuers of the chain as sent: the only anchors a chain's analysis reads. */
   sentNames: ReadonlySet<string>;
+  pathPolicy?: PathPolicy;
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -188,6 +218,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
       knownCertificates(stores, [input.leaf, ...input.presented], input.aiaFetched ?? [], preload ?? []),
     ),
     sentNames: new Set(sentCerts.flatMap((c) => [c.subject.matchKey, c.issuer.matchKey])),
+    pathPolicy: input.pathPolicy,
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -463,6 +494,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
+      ...ctx.pathPolicy,
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
@@ -516,6 +548,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
         path: pathEntries(certs, anchorCert, ctx),
         ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
         details: result.findings,
+        ...(result.policies ? { policies: result.policies } : {}),
       },
       certs,
       anchorCert,

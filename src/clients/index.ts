@@ -15,6 +15,7 @@ export {
   type EvaluateInput,
   evaluateClients,
   type PathEntry,
+  type PathPolicy,
   type SentEntry,
 } from "./evaluate.js";
 export type { CertificateRef, ClientEffect, ReportFinding, Severity } from "./finding.js";

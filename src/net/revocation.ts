@@ -137,7 +137,7 @@ export async function checkRevocationStatus(
       // CRLs only when OCSP gave no verified answer (as clients that do both prefer OCSP).
       if (!ocsp.some((x) => x.judgement?.valid))
         for (const url of crlUrls(cert).slice(0, 2))
-          crl.push(await fetchCrl(url, cert, issuer, input.time, o, budget, i > 0));
+          crl.push(await fetchCrl(url, cert, issuer, input.time, o, budget));
       certificates.push(summarise(cert, i, ocsp, crl));
     } else certificates.push(summarise(cert, i, ocsp, []));
   }
@@ -295,7 +295,6 @@ async function fetchCrl(
   time: Date,
   o: RevocationOptions,
   budget: Budget,
-  isCa: boolean,
 ): Promise<CrlCheck> {
   const r = await fetchThroughGuard(url, o, budget, { what: "CRL", maxBytes: REVOCATION_LIMITS.crlMaxBytes });
   const out: CrlCheck = { url, ms: r.ms };
@@ -310,7 +309,15 @@ async function fetchCrl(
   } catch (e) {
     return { ...out, status: "unusable", detail: `not a CRL: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const found = checkCrl(cert, issuer, [crl], time.getTime(), isCa);
+  // Only the issuer's own CRL is fetched here: no other certificate can sign it, so the anchor (used to
+  // validate another signer's path) is never reached.
+  const found = checkCrl(cert, issuer, {
+    crls: [crl],
+    timeMs: time.getTime(),
+    mode: "soft-fail",
+    certsNamed: () => [],
+    anchor: issuer,
+  });
   const revoked = found.find((f) => f.code === "revoked");
   const bad = found.find((f) => f.code === "crl-invalid");
   if (revoked) return { ...out, status: "revoked", detail: revoked.detail ?? "" };

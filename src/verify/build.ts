@@ -24,7 +24,7 @@ import { bytesEqual, printable } from "../x509/der.js";
 import type { Name } from "../x509/names.js";
 import { OID } from "../x509/oids.js";
 import { CertChecks } from "./checks.js";
-import { checkRevocation } from "./crl.js";
+import { checkRevocation, type RevocationInput } from "./crl.js";
 import type { RawFinding } from "./findings.js";
 import { checkNameConstraints } from "./name-constraints.js";
 import { NameIndex, sameName, selfIssued } from "./names.js";
@@ -726,7 +726,12 @@ class Search {
       return true;
     };
     // 1. The anchor's own checks and the constraints it places on the path.
-    if (!stage([...this.checks.get(a.cert, "anchor"), ...this.constraints(certs)])) return false;
+    // (policy.anchorConstraints "rfc5280": the anchor is only a name and a key, and none of this applies.)
+    const anchorRules =
+      this.policy.anchorConstraints === "rfc5280"
+        ? []
+        : [...this.checks.get(a.cert, "anchor"), ...this.constraints(certs)];
+    if (!stage(anchorRules)) return false;
     // 2. Certificate policies (RFC 5280 §6.1; the anchor is not part of the RFC path).
     const rfcPath = path.slice().reverse();
     const pol = processPolicies(rfcPath, {
@@ -754,23 +759,20 @@ class Search {
       }
     }
     if (!stage(sigs)) return false;
-    // 5. Revocation, for every certificate below the anchor whose issuer has a CRL here.
-    const crls = this.policy.crls;
-    if (crls?.length) {
+    // 5. Revocation (crl.ts), for every certificate below the anchor, as the policy's revocation mode says.
+    const crls = this.policy.crls ?? [];
+    const mode = this.policy.revocation;
+    if (mode !== "off" && (crls.length || mode === "require")) {
+      const g = this.graph.index;
+      const input: RevocationInput = {
+        crls,
+        timeMs: this.policy.timeMs,
+        mode,
+        anchor: a.cert,
+        certsNamed: (name) => [...g.pool.find(name), ...g.anchors.find(name).map((x) => x.cert)],
+      };
       const rev: RawFinding[] = [];
-      for (let q = 0; q < path.length; q++) {
-        // The CRL scope flags speak of CA and end-entity certificates (RFC 5280 §5.2.5): by the cA flag, not
-        // by the position in the path.
-        rev.push(
-          ...checkRevocation(
-            certs[q],
-            certs[q + 1],
-            crls,
-            this.policy.timeMs,
-            certs[q].basicConstraints?.ca === true,
-          ),
-        );
-      }
+      for (let q = 0; q < path.length; q++) rev.push(...checkRevocation(certs[q], certs[q + 1], input));
       if (!stage(rev)) return false;
     }
     const attempt: Attempt = { certs, anchor: a, findings: all, policies: pol.ok ? pol.policies : undefined };

@@ -65,6 +65,12 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
   // every browser; a fifth of the US Federal PKI's CAs mark policyConstraints non-critical.)
   const lenient = (code: RawFinding["code"], detail: string) =>
     out.push({ code, detail, cert, severity: policy.pedantic ? "error" : "warning" });
+  // RFC 5280 tells CAs to mark basicConstraints and policyConstraints critical, but its path validation
+  // (§6.1) processes them either way; a relying party that does so (OpenSSL, even with -x509_strict; what
+  // NIST PKITS expects) reports the fault and goes on.
+  const acceptNonCritical = !webpki && policy.nonCriticalConstraints === "accept" && !policy.pedantic;
+  const warn = (code: RawFinding["code"], detail: string) =>
+    out.push({ code, detail, cert, severity: "warning" });
 
   // RFC 5280 §4.2: extensions that do not decode, or appear twice.
   for (const e of cert.extensionErrors) {
@@ -112,6 +118,7 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
         if (!e.critical) {
           const detail = `${extName(e.oid)} is not marked critical; RFC 5280 says it MUST be`;
           if (webpki) lenient("extension-criticality", detail);
+          else if (acceptNonCritical) warn("extension-criticality", detail);
           else add("extension-criticality", detail);
         }
         break;
@@ -127,6 +134,7 @@ export function conformance(cert: Certificate, role: Role, policy: ResolvedPolic
     if (bc && !bc.critical) {
       const detail = "basicConstraints in a CA certificate is not marked critical";
       if (webpki && role === "anchor") lenient("extension-criticality", detail);
+      else if (acceptNonCritical) warn("extension-criticality", detail);
       else add("extension-criticality", detail);
     }
   }

@@ -1,10 +1,13 @@
 /**
- * X.509 CRLs (RFC 5280 §5): a strict parser, and the revocation check of §6.3 for complete, direct CRLs.
+ * X.509 CRLs (RFC 5280 §5): a strict parser, and the revocation check of §6.3.
  *
- * Scope: the CRL must be issued by the certificate's own issuer (same name, and the same key when the
- * CRL names one in its authorityKeyIdentifier) and signed with that issuer's key. Indirect CRLs, delta
- * CRLs and reason partitioning are not supported: such a CRL is reported as unusable rather than being
- * silently read as complete.
+ * The check follows §6.3.3: for each complete CRL and each of the certificate's distribution points, the
+ * CRL must be in scope (issuer, or the cRLIssuer of an indirect CRL; distribution point names; the
+ * user/CA/attribute-certificate flags by the cA flag), signed by a key whose certificate validates (the
+ * certificate's issuer, or another certificate of the same CA or of the named CRL issuer: key rollover,
+ * separate CRL-signing keys), and current; a matching delta CRL is consulted first; reason partitions are
+ * added up until every reason is covered. What "no CRL covers this certificate" means is the policy's
+ * revocation mode (policy.ts).
  */
 
 import { type AlgorithmIdentifier, type Certificate, verifySignature } from "../x509/certificate.js";
@@ -25,10 +28,20 @@ import {
 } from "../x509/der.js";
 import {
   type AuthorityKeyIdentifier,
+  type DistributionPoint,
   decodeAuthorityKeyIdentifier,
   type Extension,
+  REASON_FLAG_BITS,
+  type ReasonFlagName,
 } from "../x509/extensions.js";
-import { type Name, parseName } from "../x509/names.js";
+import {
+  type GeneralName,
+  Name,
+  parseGeneralName,
+  parseGeneralNames,
+  parseName,
+  parseRdn,
+} from "../x509/names.js";
 import { OID, signatureAlgorithmName } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
 import { sameName } from "./names.js";
@@ -62,11 +75,21 @@ export interface RevokedEntry {
   revocationDate: Date;
   /** CRLReason (RFC 5280 §5.3.1), when the entry carries one. */
   reason?: number;
+  /** certificateIssuer (RFC 5280 §5.3.3), for an indirect CRL: the issuer of this and the following entries. */
+  certificateIssuer?: Name;
   extensions: Extension[];
 }
 
 export interface IssuingDistributionPoint {
   hasDistributionPoint: boolean;
+  /** distributionPoint fullName. */
+  names: GeneralName[];
+  /** distributionPoint nameRelativeToCRLIssuer. */
+  relativeName?: Name["rdns"][number];
+  /** onlySomeReasons as a mask of ReasonFlags bits (bit 1 keyCompromise … bit 8 aACompromise). */
+  reasons?: number;
+  /** The extension's DER, to compare the scope of a delta CRL with its base. */
+  der: Uint8Array;
   onlyContainsUserCerts: boolean;
   onlyContainsCACerts: boolean;
   onlySomeReasons: boolean;
@@ -89,6 +112,8 @@ export class Crl {
   readonly extensions: Extension[] = [];
   /** CRLNumber as hex of its content octets. */
   crlNumber?: string;
+  /** A delta CRL's BaseCRLNumber (RFC 5280 §5.2.4), hex: the complete CRL it updates. */
+  deltaBase?: string;
   authorityKeyIdentifier?: AuthorityKeyIdentifier;
   issuingDistributionPoint?: IssuingDistributionPoint;
   /** Problems that make the CRL unusable although it parsed (critical CRLNumber, unknown critical extension…). */
@@ -178,9 +203,15 @@ export class Crl {
           case CRL_OID.issuingDistributionPoint:
             this.issuingDistributionPoint = parseIdp(e.value);
             break;
-          case CRL_OID.deltaCrlIndicator:
-            this.problems.push("delta CRLs are not supported");
+          case CRL_OID.deltaCrlIndicator: {
+            const n = readTlv(e.value, 0, e.value.length);
+            if (n.tag !== Tag.INTEGER || n.end !== e.value.length)
+              throw new DerError("BaseCRLNumber is not an INTEGER", 0);
+            this.deltaBase = toHex(e.value.subarray(n.valueStart, n.end));
+            // RFC 5280 §5.2.4: "This extension MUST be marked critical".
+            if (!e.critical) this.problems.push("the deltaCRLIndicator extension is not marked critical");
             break;
+          }
           case OID.issuerAltName:
           case OID.authorityInfoAccess:
           case OID.freshestCrl:
@@ -194,11 +225,6 @@ export class Crl {
     }
     // RFC 5280 §5.2.3: "conforming CRL issuers MUST include this extension in all CRLs".
     if (this.crlNumber === undefined) this.problems.push("the CRL has no CRLNumber extension");
-    const idp = this.issuingDistributionPoint;
-    if (idp?.indirectCRL) this.problems.push("indirect CRLs are not supported");
-    if (idp?.onlySomeReasons) this.problems.push("CRLs partitioned by reason are not supported");
-    if (idp?.onlyContainsAttributeCerts)
-      this.problems.push("attribute-certificate CRLs do not cover public-key certificates");
   }
 }
 
@@ -257,6 +283,11 @@ function parseEntry(buf: Uint8Array, e: Tlv): RevokedEntry {
         const r = readTlv(x.value, 0, x.value.length);
         if (r.tag !== Tag.ENUMERATED) throw new DerError("reasonCode is not an ENUMERATED", e.start);
         entry.reason = decodeSmallInt(x.value, { ...r, tag: Tag.INTEGER }, "reasonCode");
+      } else if (x.oid === CRL_OID.certificateIssuer) {
+        const names = parseGeneralNames(x.value, readTlv(x.value, 0, x.value.length), "certificateIssuer");
+        const dn = names.find((n) => n.type === "dirName");
+        if (dn?.type !== "dirName") throw new DerError("certificateIssuer names no directory name", e.start);
+        entry.certificateIssuer = dn.name;
       }
     }
   }
@@ -269,6 +300,8 @@ function parseIdp(v: Uint8Array): IssuingDistributionPoint {
     throw new DerError("issuingDistributionPoint: expected a SEQUENCE", 0);
   const out: IssuingDistributionPoint = {
     hasDistributionPoint: false,
+    names: [],
+    der: v,
     onlyContainsUserCerts: false,
     onlyContainsCACerts: false,
     onlySomeReasons: false,
@@ -278,9 +311,15 @@ function parseIdp(v: Uint8Array): IssuingDistributionPoint {
   const flag = (k: Tlv) => decodeBoolean(v, { ...k, tag: Tag.BOOLEAN }, "issuingDistributionPoint");
   for (const k of children(v, s)) {
     switch (k.tag) {
-      case 0xa0:
+      case 0xa0: {
         out.hasDistributionPoint = true;
+        const dpn = readTlv(v, k.valueStart, k.end);
+        if (dpn.tag === 0xa0)
+          out.names = children(v, dpn).map((c) => parseGeneralName(v, c, "issuingDistributionPoint"));
+        else if (dpn.tag === 0xa1) out.relativeName = parseRdn(v, dpn, "issuingDistributionPoint");
+        else throw new DerError("issuingDistributionPoint: bad distributionPoint name", dpn.start);
         break;
+      }
       case 0x81:
         out.onlyContainsUserCerts = flag(k);
         break;
@@ -289,6 +328,7 @@ function parseIdp(v: Uint8Array): IssuingDistributionPoint {
         break;
       case 0x83:
         out.onlySomeReasons = true;
+        out.reasons = reasonMask(v.subarray(k.valueStart, k.end));
         break;
       case 0x84:
         out.indirectCRL = flag(k);
@@ -320,8 +360,40 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** ReasonFlags BIT STRING contents (unused-bits octet first) as a mask: bit n of the flags is 1 << n. */
+function reasonMask(b: Uint8Array): number {
+  let mask = 0;
+  const bits = b.length ? (b.length - 1) * 8 - (b[0] & 7) : 0;
+  for (let bit = 0; bit < Math.min(bits, 9); bit++)
+    if (b[1 + (bit >> 3)] & (0x80 >> (bit & 7))) mask |= 1 << bit;
+  return mask;
+}
+
 // ---------------------------------------------------------------------------------------------------------
-// Revocation check (RFC 5280 §6.3, restricted to complete direct CRLs)
+// Revocation check (RFC 5280 §6.3)
+
+/** Every reason of ReasonFlags but "unused" (bit 0): keyCompromise (1) … aACompromise (8). */
+const ALL_REASONS = 0x1fe;
+/** CRLReason removeFromCRL (RFC 5280 §5.3.1): a delta CRL's "no longer on hold". */
+const REMOVE_FROM_CRL = 8;
+/** How many CRL signers above one another a check follows (a CRL signer's own certificate needs a CRL too). */
+const MAX_SIGNER_DEPTH = 4;
+
+export interface RevocationInput {
+  crls: Crl[];
+  timeMs: number;
+  /** "require": a certificate no usable, current CRL covers for every reason is refused (policy.ts). */
+  mode: "soft-fail" | "require";
+  /** The certificates the caller has (presented, and the trust store's) whose subject is `name`. */
+  certsNamed: (name: Name) => Certificate[];
+  /** The path's trust anchor: a CRL signer's own path must end at it (RFC 5280 §6.3.3 (f)). */
+  anchor: Certificate;
+  /**
+   * CRLs whose signer is being validated, with that signer: a CRL issuer's certificate may be covered by
+   * the very CRL it signs (an indirect CRL covering its own issuer), and that CRL vouches for it there.
+   */
+  pending?: Map<Crl, Certificate>;
+}
 
 const CRL_SIG_CACHE = new WeakMap<Crl, WeakMap<Certificate, boolean | Error>>();
 
@@ -339,71 +411,303 @@ function crlSignature(crl: Crl, issuer: Certificate): boolean | Error {
   return r;
 }
 
-/** The CRLs in `crls` that claim to cover certificates issued by `issuer`. */
-function relevantCrls(crls: Crl[], issuer: Certificate): Crl[] {
-  return crls.filter((crl) => {
-    if (!sameName(crl.issuer, issuer.subject)) return false;
-    const kid = crl.authorityKeyIdentifier?.keyId;
-    // Same name but a different key: that CRL belongs to another incarnation of the CA.
-    return !(kid && issuer.subjectKeyIdentifier && kid !== issuer.subjectKeyIdentifier);
-  });
-}
+/** The distribution point of a certificate without a cRLDistributionPoints extension: its issuer, every reason. */
+const NO_DISTRIBUTION_POINT: DistributionPoint = { names: [] };
 
 /**
- * Check `cert` (issued by `issuer`) against the supplied CRLs. Returns findings: "revoked", or
- * "crl-invalid" when a CRL from the issuer cannot be used. No CRL from the issuer: no finding.
+ * Check `cert` (issued by `issuer`) against the CRLs (RFC 5280 §6.3.3). Findings: "revoked"; "crl-invalid"
+ * when a CRL in scope cannot be used and no other covers the certificate; "revocation-unknown" in "require"
+ * mode when no usable, current CRL covers it for every reason.
  */
 export function checkRevocation(
   cert: Certificate,
   issuer: Certificate,
-  crls: Crl[],
-  timeMs: number,
-  isCa: boolean,
+  input: RevocationInput,
+  depth = 0,
 ): RawFinding[] {
-  const out: RawFinding[] = [];
-  for (const crl of relevantCrls(crls, issuer)) {
-    const idp = crl.issuingDistributionPoint;
-    if (idp?.onlyContainsCACerts && !isCa) continue;
-    if (idp?.onlyContainsUserCerts && isCa) continue;
-    const bad = (detail: string) => out.push({ code: "crl-invalid", detail, cert, issuer });
-    const problems = [...crl.problems];
-    if (!sameBytes(crl.signatureAlgorithm.der, crl.tbsSignatureAlgorithm.der)) {
-      problems.push("its two signature algorithm fields differ");
-    }
-    if (issuer.keyUsage && !issuer.keyUsage.has("cRLSign")) {
-      problems.push("the issuer's keyUsage does not assert cRLSign (RFC 5280 §6.3.3 (f))");
-    }
-    const sig = crlSignature(crl, issuer);
-    if (sig !== true)
-      problems.push(sig === false ? "its signature does not verify with the issuer's key" : sig.message);
-    if (crl.thisUpdate.getTime() > timeMs)
-      problems.push(`it is not valid until ${crl.thisUpdate.toISOString()}`);
-    if (crl.nextUpdate && crl.nextUpdate.getTime() < timeMs)
-      problems.push(`it expired (nextUpdate ${crl.nextUpdate.toISOString()})`);
-    if (problems.length) {
-      bad(`the CRL from ${printable(crl.issuer.toString())} cannot be used: ${problems.join("; ")}`);
-      continue;
-    }
-    const serial = minimalInteger(cert.serialBytes);
-    for (const entry of crl.revoked) {
-      if (!sameBytes(entry.serial, serial)) continue;
-      const crit = entry.extensions.find(
-        (x) => x.critical && x.oid !== CRL_OID.reasonCode && x.oid !== CRL_OID.invalidityDate,
-      );
-      if (crit) {
-        bad(`the CRL entry for serial ${toHex(serial)} has an unsupported critical extension ${crit.oid}`);
-        break;
+  const isCa = cert.basicConstraints?.ca === true;
+  const dps = cert.crlDistributionPoints?.length ? cert.crlDistributionPoints : [NO_DISTRIBUTION_POINT];
+  let covered = 0;
+  const unusable: string[] = [];
+  const notes: string[] = [];
+  for (const crl of input.crls) {
+    if (crl.deltaBase !== undefined) continue;
+    for (const dp of dps) {
+      const reasons = scope(crl, dp, cert, isCa);
+      if (!reasons || (reasons & ~covered) === 0) continue;
+      const use = usable(crl, issuer, input, depth);
+      if (typeof use === "string") {
+        unusable.push(`the CRL from ${printable(crl.issuer.toString())} cannot be used: ${use}`);
+        continue;
       }
-      if (entry.reason === 8) break; // removeFromCRL: only meaningful in delta CRLs
-      const why = entry.reason !== undefined ? ` (reason: ${REASONS[entry.reason] ?? entry.reason})` : "";
-      out.push({
-        code: "revoked",
-        detail: `serial ${toHex(serial)} is on the CRL from ${printable(crl.issuer.toString())}, revoked ${entry.revocationDate.toISOString()}${why}`,
+      if (use.note) notes.push(use.note);
+      // (i)-(j): the delta CRL first (an entry there, removeFromCRL included, is the latest word), then the
+      // complete CRL.
+      const delta = deltaFor(crl, issuer, input, depth);
+      const inDelta = delta ? findEntry(delta, cert) : undefined;
+      const inBase = findEntry(crl, cert);
+      const fault = [inDelta, inBase].find((e) => typeof e === "string");
+      if (fault) {
+        unusable.push(fault);
+        continue;
+      }
+      const hit = (inDelta ?? inBase) as RevokedEntry | undefined;
+      if (hit && hit.reason !== REMOVE_FROM_CRL)
+        return [revoked(cert, issuer, hit, inDelta ? delta! : crl, notes)];
+      covered |= reasons;
+    }
+    if (covered === ALL_REASONS) break;
+  }
+  if (covered === ALL_REASONS) return [];
+  // A delta CRL only updates a complete CRL (§5.2.4): one in scope without its base cannot answer alone.
+  for (const d of input.crls) {
+    if (d.deltaBase !== undefined && dps.some((dp) => scope(d, dp, cert, isCa) & ~covered))
+      unusable.push(
+        `the delta CRL from ${printable(d.issuer.toString())} updates CRL number ${d.deltaBase}, and no usable complete CRL it updates is here`,
+      );
+  }
+  const who = printable(cert.subject.toString());
+  if (input.mode === "require") {
+    const partly = covered
+      ? ` (the usable CRLs cover only ${reasonList(covered)}; not ${reasonList(ALL_REASONS & ~covered)})`
+      : "";
+    const why = unusable.length ? `; ${unusable.join("; ")}` : "";
+    return [
+      {
+        code: "revocation-unknown",
+        detail: `no usable, current CRL covers ${who}${partly}, and revocation is required${why}`,
         cert,
         issuer,
-      });
-      break;
-    }
+      },
+    ];
   }
-  return out;
+  return unusable.map((detail) => ({ code: "crl-invalid", detail, cert, issuer }));
+}
+
+function revoked(
+  cert: Certificate,
+  issuer: Certificate,
+  entry: RevokedEntry,
+  crl: Crl,
+  notes: string[],
+): RawFinding {
+  const serial = minimalInteger(cert.serialBytes);
+  const why = entry.reason !== undefined ? ` (reason: ${REASONS[entry.reason] ?? entry.reason})` : "";
+  const kind = crl.deltaBase !== undefined ? "delta CRL" : "CRL";
+  const signer = notes.length ? `; ${notes.join("; ")}` : "";
+  return {
+    code: "revoked",
+    detail: `serial ${toHex(serial)} is on the ${kind} from ${printable(crl.issuer.toString())}, revoked ${entry.revocationDate.toISOString()}${why}${signer}`,
+    cert,
+    issuer,
+  };
+}
+
+function reasonList(mask: number): string {
+  return REASON_FLAG_BITS.filter((_, bit) => mask & (1 << bit)).join(", ");
+}
+
+/**
+ * RFC 5280 §6.3.3 (b), (d): whether `crl` covers `cert` through distribution point `dp`, and for which
+ * reasons (a ReasonFlags mask; 0: not in scope).
+ */
+function scope(crl: Crl, dp: DistributionPoint, cert: Certificate, isCa: boolean): number {
+  const idp = crl.issuingDistributionPoint;
+  // (b)(1): the CRL issuer is the certificate's issuer, or the cRLIssuer the point names (an indirect CRL).
+  if (dp.crlIssuer) {
+    if (!idp?.indirectCRL || !dp.crlIssuer.some((g) => g.type === "dirName" && sameName(g.name, crl.issuer)))
+      return 0;
+  } else if (!sameName(crl.issuer, cert.issuer)) return 0;
+  if (idp) {
+    // (b)(2)(i): the point's name (or, without one, its cRLIssuer) must be among the CRL's.
+    if (idp.hasDistributionPoint) {
+      const crlNames = idp.relativeName ? [relativeTo(crl.issuer, idp.relativeName)] : idp.names;
+      const certNames = dp.relativeName
+        ? [relativeTo(dp.crlIssuer ? crl.issuer : cert.issuer, dp.relativeName)]
+        : dp.names.length
+          ? dp.names
+          : (dp.crlIssuer ?? []);
+      if (!certNames.some((a) => crlNames.some((b) => sameGeneralName(a, b)))) return 0;
+    }
+    // (b)(2)(ii)-(iv), by the cA flag (§5.2.5).
+    if (idp.onlyContainsUserCerts && isCa) return 0;
+    if (idp.onlyContainsCACerts && !isCa) return 0;
+    if (idp.onlyContainsAttributeCerts) return 0;
+  }
+  // (d): the reasons both the CRL and the point cover.
+  const dpReasons = dp.reasons ? reasonMaskOfNames(dp.reasonNames ?? []) : ALL_REASONS;
+  return (idp?.reasons ?? ALL_REASONS) & dpReasons & ALL_REASONS;
+}
+
+function reasonMaskOfNames(names: readonly ReasonFlagName[]): number {
+  let m = 0;
+  for (const n of names) {
+    const bit = REASON_FLAG_BITS.indexOf(n);
+    if (bit > 0) m |= 1 << bit;
+  }
+  return m;
+}
+
+/** A nameRelativeToCRLIssuer as the directory name it stands for. */
+function relativeTo(base: Name, rdn: Name["rdns"][number]): GeneralName {
+  const name = new Name(new Uint8Array(0), [...base.rdns, rdn]);
+  return { type: "dirName", name, value: name.toString() };
+}
+
+function sameGeneralName(a: GeneralName, b: GeneralName): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === "dirName" && b.type === "dirName") return sameName(a.name, b.name);
+  return a.value === b.value;
+}
+
+/**
+ * RFC 5280 §6.3.3 (f)-(g) and the CRL's own form and dates: the CRL's signer, or why the CRL cannot be used.
+ * The signer is the certificate's issuer, or another certificate named as the CRL's issuer whose own path
+ * validates to the same trust anchor (a CA's separate CRL-signing key, a key rollover, an indirect CRL's
+ * issuer): `note` then says which.
+ */
+function usable(
+  crl: Crl,
+  issuer: Certificate,
+  input: RevocationInput,
+  depth: number,
+): { note?: string } | string {
+  const problems = [...crl.problems];
+  if (!sameBytes(crl.signatureAlgorithm.der, crl.tbsSignatureAlgorithm.der))
+    problems.push("its two signature algorithm fields differ");
+  if (crl.thisUpdate.getTime() > input.timeMs)
+    problems.push(`it is not valid until ${crl.thisUpdate.toISOString()}`);
+  if (crl.nextUpdate && crl.nextUpdate.getTime() < input.timeMs)
+    problems.push(`it expired (nextUpdate ${crl.nextUpdate.toISOString()})`);
+  if (problems.length) return problems.join("; ");
+  const signer = crlSigner(crl, issuer, input, depth);
+  if (typeof signer === "string") return signer;
+  if (signer === issuer) return {};
+  return {
+    note: `the CRL is signed by another certificate of ${printable(crl.issuer.toString())} (serial ${toHex(minimalInteger(signer.serialBytes))}), whose own path was validated`,
+  };
+}
+
+/** The certificate whose key signed `crl` and may sign CRLs, validated up to the anchor; or why there is none. */
+function crlSigner(
+  crl: Crl,
+  issuer: Certificate,
+  input: RevocationInput,
+  depth: number,
+): Certificate | string {
+  const candidates = sameName(issuer.subject, crl.issuer) ? [issuer] : [];
+  for (const c of input.certsNamed(crl.issuer))
+    if (c !== issuer && c.sha256 !== issuer.sha256) candidates.push(c);
+  const faults: string[] = [];
+  for (const c of candidates) {
+    const sig = crlSignature(crl, c);
+    if (sig !== true) {
+      if (sig instanceof Error) faults.push(sig.message);
+      continue;
+    }
+    // §6.3.3 (f): the CRL signer's key usage must allow CRL signing.
+    if (c.keyUsage && !c.keyUsage.has("cRLSign")) {
+      faults.push(
+        `the key that signed it is certified without cRLSign in its keyUsage (RFC 5280 §6.3.3 (f))`,
+      );
+      continue;
+    }
+    if (c === issuer || input.pending?.get(crl) === c) return c;
+    const path = signerPathFault(c, crl, input, depth);
+    if (path) {
+      faults.push(`it is signed by another certificate of the issuer that does not validate: ${path}`);
+      continue;
+    }
+    return c;
+  }
+  if (!faults.length) {
+    const other =
+      crl.authorityKeyIdentifier?.keyId && crl.authorityKeyIdentifier.keyId !== issuer.subjectKeyIdentifier;
+    faults.push(
+      other
+        ? `it is signed by another key of ${printable(crl.issuer.toString())} (key identifier ${crl.authorityKeyIdentifier!.keyId}), and no certificate here holds that key`
+        : `its signature does not verify with the key of any certificate of ${printable(crl.issuer.toString())} here`,
+    );
+  }
+  return [...new Set(faults)].join("; ");
+}
+
+/**
+ * RFC 5280 §6.3.3 (f): validate a CRL signer that is not the certificate's issuer, up to the path's trust
+ * anchor: each certificate within its validity, issued (signature) by a CA above it, and not revoked. The
+ * returned text says what fails; undefined when the path is good.
+ */
+function signerPathFault(
+  signer: Certificate,
+  crl: Crl,
+  outer: RevocationInput,
+  depth: number,
+): string | undefined {
+  if (depth >= MAX_SIGNER_DEPTH) return "the CRL signers' certificates nest too deeply";
+  const input = { ...outer, pending: new Map(outer.pending).set(crl, signer) };
+  let cur = signer;
+  for (let steps = 0; steps < 8; steps++) {
+    if (cur === input.anchor || cur.sha256 === input.anchor.sha256) return undefined;
+    if (cur.notBefore.getTime() > input.timeMs || cur.notAfter.getTime() < input.timeMs)
+      return `${printable(cur.subject.toString())} is outside its validity period`;
+    const up = [input.anchor, ...input.certsNamed(cur.issuer)].find(
+      (c) =>
+        sameName(c.subject, cur.issuer) &&
+        c !== cur &&
+        (c === input.anchor || c.basicConstraints?.ca === true) &&
+        verifySignature(cur, c) === true,
+    );
+    if (!up)
+      return `no issuer of ${printable(cur.subject.toString())} that leads to the trust anchor signed it`;
+    const rev = checkRevocation(cur, up, input, depth + 1).filter((f) => f.severity !== "warning");
+    if (rev.length) return rev.map((f) => f.detail).join("; ");
+    cur = up;
+  }
+  return "the CRL signer's path is too long";
+}
+
+/** RFC 5280 §6.3.3 (c): a usable delta CRL of the same issuer and scope that updates `base`. */
+function deltaFor(base: Crl, issuer: Certificate, input: RevocationInput, depth: number): Crl | undefined {
+  if (base.crlNumber === undefined) return undefined;
+  const baseNumber = BigInt(`0x${base.crlNumber}`);
+  for (const d of input.crls) {
+    if (d.deltaBase === undefined || d.crlNumber === undefined) continue;
+    if (!sameName(d.issuer, base.issuer)) continue;
+    const a = base.issuingDistributionPoint?.der;
+    const b = d.issuingDistributionPoint?.der;
+    if ((a || b) && !(a && b && sameBytes(a, b))) continue;
+    if (BigInt(`0x${d.deltaBase}`) > baseNumber || BigInt(`0x${d.crlNumber}`) <= baseNumber) continue;
+    if (typeof usable(d, issuer, input, depth) === "string") continue;
+    return d;
+  }
+  return undefined;
+}
+
+/**
+ * The entry for `cert` on `crl`, or why the CRL cannot answer. On an indirect CRL an entry's issuer is the
+ * last certificateIssuer seen (the CRL's issuer before the first), RFC 5280 §5.3.3.
+ */
+function findEntry(crl: Crl, cert: Certificate): RevokedEntry | string | undefined {
+  const serial = minimalInteger(cert.serialBytes);
+  const indirect = crl.issuingDistributionPoint?.indirectCRL === true;
+  let entryIssuer = crl.issuer;
+  for (const entry of crl.revoked) {
+    if (entry.certificateIssuer) {
+      if (!indirect)
+        return `the CRL from ${printable(crl.issuer.toString())} names a certificateIssuer but is not an indirect CRL`;
+      entryIssuer = entry.certificateIssuer;
+    }
+    if (!sameBytes(entry.serial, serial) || !sameName(entryIssuer, cert.issuer)) continue;
+    const crit = entry.extensions.find(
+      (x) =>
+        x.critical &&
+        x.oid !== CRL_OID.reasonCode &&
+        x.oid !== CRL_OID.invalidityDate &&
+        x.oid !== CRL_OID.certificateIssuer,
+    );
+    if (crit)
+      return `the CRL entry for serial ${toHex(serial)} has an unsupported critical extension ${crit.oid}`;
+    return entry;
+  }
+  return undefined;
 }

@@ -27,6 +27,8 @@ const TEMPLATES: Record<FindingCode, (f: Finding, c: string, i: string) => strin
   revoked: (_f, c) => `${cap(c)} has been revoked by its issuer.`,
   "crl-invalid": (_f, c) =>
     `The revocation list supplied for ${c} cannot be trusted, so its revocation status is unknown.`,
+  "revocation-unknown": (_f, c) =>
+    `Revocation checking is required, and no usable, current revocation list covers ${c}, so its revocation status is unknown.`,
   "hostname-mismatch": () => `The certificate being checked is not valid for the expected name.`,
   "cn-not-in-san": () =>
     `The certificate being checked has a common name that does not repeat one of its listed names, which browsers' rules forbid.`,

@@ -26,6 +26,13 @@ export const FINDING_CODES = [
    * The verifier fails closed: a CRL that claims to cover the certificate and cannot be trusted rejects.
    */
   "crl-invalid",
+  /**
+   * Revocation is required (policy `revocation: "require"`) and no usable, current CRL covers the
+   * certificate for every reason: none supplied for its issuer or distribution points, or each one in scope
+   * cannot be used (the detail says why), or the reason partitions supplied leave reasons uncovered.
+   * RFC 5280 §6.3.3 (the status stays UNDETERMINED).
+   */
+  "revocation-unknown",
 
   // ---- Identity and purpose
   /** The leaf does not carry the expected peer name (DNS, IP or e-mail). RFC 6125 §6, RFC 9525 §6, RFC 5280 §4.2.1.6. */

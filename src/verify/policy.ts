@@ -10,6 +10,8 @@ import { OID } from "../x509/oids.js";
 import type { Crl } from "./crl.js";
 import type { FindingCode, RawFinding } from "./findings.js";
 
+export type RevocationMode = "off" | "soft-fail" | "require";
+
 export type PeerName = { kind: "dns" | "ip" | "email"; value: string };
 
 /** A trusted certificate. `name` is how the caller knows it (store alias, bundle label). */
@@ -97,14 +99,38 @@ export interface Policy {
    * form (Web PKI), wildcards over public suffixes. Default false.
    */
   pedantic?: boolean;
-  /** CRLs to consult. A certificate whose issuer has no CRL here is not checked for revocation. */
+  /** CRLs to consult (RFC 5280 §6.3). */
   crls?: Crl[];
+  /**
+   * What a certificate without a usable, current CRL means. "off": revocation is not checked, even with CRLs.
+   * "soft-fail" (default): a certificate is checked against the CRLs that cover it, and one no CRL covers
+   * passes, as browsers and most clients do when they cannot fetch revocation data. "require": every
+   * certificate but the trust anchor must be covered by a usable, current CRL (RFC 5280 §6.3 with every
+   * reason code covered; PKITS), or the path is refused ("revocation-unknown").
+   */
+  revocation?: RevocationMode;
   budget?: Partial<Budget>;
   /**
    * Check the trust anchor's own validity period (default true, as OpenSSL, Go, NSS and pyca do; Java's
    * PKIX and rustls-webpki do not).
    */
   checkAnchorValidity?: boolean;
+  /**
+   * A CA certificate whose basicConstraints or policyConstraints (or inhibitAnyPolicy) is not marked
+   * critical: "refuse" (the default in the rfc5280 profile: RFC 5280 §4.2.1.9, §4.2.1.11 and §4.2.1.14 say
+   * CAs MUST mark them critical, and x509-limbo's rfc5280 cases expect such chains refused) or "accept"
+   * (processed as if critical and reported as a warning, as OpenSSL does even with -x509_strict and as NIST
+   * PKITS expects of a relying party). The webpki profile reports them as warnings either way (pedantic:
+   * errors), except a non-critical basicConstraints in an intermediate, which it refuses.
+   */
+  nonCriticalConstraints?: "refuse" | "accept";
+  /**
+   * What a trust anchor's certificate imposes beyond its name and key. "rfc5937" (default): its validity
+   * period (see checkAnchorValidity), basicConstraints and keyUsage, pathLenConstraint and name
+   * constraints apply to the path (RFC 5937; what OpenSSL, Go, NSS and the browsers do). "rfc5280": the
+   * anchor is only a name and a public key (RFC 5280 §6.1.1 (d)), its extensions and dates ignored.
+   */
+  anchorConstraints?: "rfc5937" | "rfc5280";
   /** Passed to hostname matching: consult the subject CN when the leaf has no SAN of the peer name's kind. */
   cnFallback?: boolean;
   /**
@@ -143,6 +169,7 @@ export interface ResolvedPolicy extends Policy {
   budget: Budget;
   ignoreSet: Set<FindingCode>;
   pedantic: boolean;
+  revocation: RevocationMode;
 }
 
 export const DEFAULT_MAX_DEPTH = 8;
@@ -161,7 +188,10 @@ export function resolvePolicy(p: Policy): ResolvedPolicy {
     allowNonSelfSignedAnchors: p.allowNonSelfSignedAnchors,
     profile: p.profile,
     crls: p.crls,
+    revocation: p.revocation ?? "soft-fail",
     cnFallback: p.cnFallback,
+    nonCriticalConstraints: p.nonCriticalConstraints,
+    anchorConstraints: p.anchorConstraints,
     checkAnchorValidity: p.checkAnchorValidity,
     pathCheck: p.pathCheck,
     ignore: p.ignore,

@@ -1,6 +1,7 @@
 /**
  * `chainproof verify --chain FILE [--client NAME|all] [--store NAME|--roots FILE] [--host NAME|--ip ADDR]
- *  [--at TIME] [--purpose server|client] [--json]`
+ *  [--at TIME] [--purpose server|client] [--eku OID…] [--policy OID…] [--explicit-policy]
+ *  [--inhibit-policy-mapping] [--inhibit-any-policy] [--crl FILE…] [--revocation off|soft-fail|require] [--json]`
  *
  * The first certificate of FILE is the server's own (the leaf); all of FILE is what the server "sends", in
  * order. `--leaf FILE` names the leaf separately. Exit status: 0 when every client asked trusts the chain,
@@ -29,7 +30,20 @@ export interface VerifyOptions extends PasswordOptions {
   ip?: string;
   at?: string;
   purpose?: string;
+  eku?: string | string[];
+  policy?: string | string[];
+  explicitPolicy?: boolean;
+  inhibitPolicyMapping?: boolean;
+  inhibitAnyPolicy?: boolean;
+  crl?: string | string[];
+  revocation?: string;
   json?: boolean;
+}
+
+/** A repeatable or variadic option's values; commas separate values too (--policy A,B). */
+function list(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(",")).filter((x) => x !== "");
 }
 
 export async function runVerify(opts: VerifyOptions): Promise<number> {
@@ -48,6 +62,13 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
     ip: opts.ip,
     at: opts.at,
     purpose: opts.purpose,
+    eku: list(opts.eku),
+    policies: list(opts.policy),
+    explicitPolicy: opts.explicitPolicy,
+    inhibitPolicyMapping: opts.inhibitPolicyMapping,
+    inhibitAnyPolicy: opts.inhibitAnyPolicy,
+    crls: opts.crl === undefined ? undefined : Array.isArray(opts.crl) ? opts.crl : [opts.crl],
+    revocation: opts.revocation,
   });
   const m = run.matrix;
   if (opts.json) {
