@@ -38,6 +38,7 @@ import { readCertificates } from "../x509/input.js";
 import { parseName } from "../x509/names.js";
 import { toPem } from "../x509/pem.js";
 import { resolveStore, type StoreSpecOptions } from "./stores.js";
+import { type TlsDocument, type TlsOptions, tlsCheck } from "./tls.js";
 import { verifyJson } from "./verify.js";
 
 export const CHECK_SCHEMA = "chainproof/check";
@@ -87,6 +88,8 @@ export interface CheckOptions {
   engine?: Partial<Pick<EndpointOptions, "distrustRules" | "preloaded" | "probe">>;
   signal?: AbortSignal;
   time?: Date;
+  /** Also enumerate the server's TLS and simulate each client's handshake (the document's `tls`). */
+  tls?: boolean | Omit<TlsOptions, "signal">;
 }
 
 /** AIA fetches to public addresses only, unless private ones are allowed (`--allow-private`). */
@@ -135,7 +138,11 @@ export interface CheckRun {
   document: CheckDocument;
 }
 
-export type CheckDocument = ReturnType<typeof checkJson> & { mtls: ReturnType<typeof mtlsJson> };
+export type CheckDocument = ReturnType<typeof checkJson> & {
+  mtls: ReturnType<typeof mtlsJson>;
+  /** With `tls`: the enumeration and each client's handshake (docs/tls.md). */
+  tls?: TlsDocument;
+};
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
 export async function check(o: CheckOptions): Promise<CheckDocument> {
@@ -174,6 +181,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     ...(local ? { local } : {}),
   });
   const mtls = identity ? await checkMtls(report, target, identity, timeoutMs, o.signal) : undefined;
+  const tls = o.tls ? await tlsCheck(target, tlsOptionsFor(o, timeoutMs)) : undefined;
   // Files and snippets only when there is something to install.
   const files =
     o.writeFiles && fix?.repair.complete && fix.repair.changed
@@ -186,7 +194,17 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     files,
     mtls,
     ok: report.trusted && (!mtls || mtls.accepted),
-    document: { ...checkJson(report, store, fix, files), mtls: mtlsJson(mtls) },
+    document: { ...checkJson(report, store, fix, files), mtls: mtlsJson(mtls), ...(tls ? { tls } : {}) },
+  };
+}
+
+function tlsOptionsFor(o: CheckOptions, timeoutMs: number): TlsOptions {
+  const guard = o.engine?.probe?.guard;
+  return {
+    timeoutMs: Math.min(timeoutMs, 5_000),
+    ...(typeof o.tls === "object" ? o.tls : {}),
+    ...(guard ? { guard } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   };
 }
 

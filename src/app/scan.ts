@@ -17,6 +17,7 @@ import {
 } from "../net/scan.js";
 import type { TrustStore } from "../trust/store.js";
 import { resolveStore } from "./stores.js";
+import { type TlsOptions, type TlsScanSummary, tlsCheck, tlsScanSummary } from "./tls.js";
 
 export type { PrepareTarget, ScanItem, ScanStatus, ScanSummary } from "../net/scan.js";
 
@@ -41,14 +42,19 @@ export interface ScanUseOptions {
   prepare?: PrepareTarget;
   /** Keep findings' messages whole (default: cut at 300 characters, as `chainproof scan` prints them). */
   fullMessages?: boolean;
+  /** Also enumerate each server's TLS and simulate each client's handshake (a result's `tls`). */
+  tls?: boolean | Omit<TlsOptions, "signal" | "guard">;
   signal?: AbortSignal;
   time?: Date;
 }
 
 export type ScanCounts = Record<ScanStatus, number>;
 
+/** A scan result, with the TLS summary when `tls` was asked. */
+export type ScanResult = ScanSummary & { tls?: TlsScanSummary };
+
 export type ScanEvent =
-  | { type: "result"; result: ScanSummary; done: number; counts: ScanCounts }
+  | { type: "result"; result: ScanResult; done: number; counts: ScanCounts }
   | { type: "end"; counts: ScanCounts; cancelled: boolean; ms: number };
 
 /** The longest finding message a result keeps (unless fullMessages). */
@@ -84,7 +90,9 @@ export async function* scan(
   };
 
   const running = scanTargets(lines, options, async (summary) => {
-    const result = o.fullMessages ? summary : compactSummary(summary);
+    const result: ScanResult = o.fullMessages ? summary : compactSummary(summary);
+    if (o.tls && summary.status !== "invalid" && !stop.signal.aborted)
+      result.tls = await scanTls(summary, o, stop.signal);
     counts[result.status]++;
     const done = counts.trusted + counts.untrusted + counts.failed + counts.invalid;
     queue.push({ type: "result", result, done, counts: { ...counts } });
@@ -150,6 +158,20 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
     aia: false,
     signal,
   };
+}
+
+/** The TLS enumeration of one scanned server, at the address the check connected to. */
+async function scanTls(s: ScanSummary, o: ScanUseOptions, signal: AbortSignal): Promise<TlsScanSummary> {
+  const target = {
+    host: s.host,
+    port: s.port,
+    servername: s.servername ?? (false as const),
+    ...(s.address ? { connectTo: s.address } : {}),
+  };
+  const extra = typeof o.tls === "object" ? o.tls : {};
+  return tlsScanSummary(
+    await tlsCheck(target, { timeoutMs: Math.min(o.timeoutMs ?? 5_000, 5_000), ...extra, signal }),
+  );
 }
 
 function splitLines(text: string): ScanItem[] {

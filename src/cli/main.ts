@@ -344,6 +344,11 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--passphrase-file <FILE>", "with --client-cert: keystore passphrase from the first line of FILE")
     .option("--cert <FILE>", "mutual TLS: the client certificate (chain, leaf first) to present, with --key")
     .option("--key <FILE>", "mutual TLS: the unencrypted PEM private key of --cert")
+    .option(
+      "--tls",
+      "also list the TLS versions, cipher suites and groups the server accepts, and each client's handshake",
+    )
+    .option("--tls-connections <N>", "with --tls: connections open at once to the server (default 8)")
     .option("--json", "print JSON (documented in docs/check.md)")
     .action(async (target: string, opts) => {
       const { runCheck } = await import("./commands/check.js");
@@ -371,6 +376,11 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "--fast",
       "read each server's TLS 1.2 flight from a raw hello instead of completing a handshake (about a quarter of the CPU)",
     )
+    .option(
+      "--tls",
+      "also enumerate each server's TLS versions, cipher suites and groups, and each client's handshake",
+    )
+    .option("--tls-connections <N>", "with --tls: connections open at once to each server (default 8)")
     .option("--no-progress", "no progress bar on stderr")
     .action(async (file: string, opts) => {
       const { runScan } = await import("./commands/scan.js");

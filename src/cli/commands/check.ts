@@ -27,6 +27,7 @@ import { passwordFrom, promptPassword } from "../io.js";
 import { renderMatrix } from "../render/matrix.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
+import { renderTls, tlsCliOptions } from "./tls.js";
 
 export { CHECK_SCHEMA, CHECK_SCHEMA_VERSION, fixSnippets, targetFrom } from "../../app/check.js";
 
@@ -56,6 +57,9 @@ export interface CheckCliOptions {
   /** … or a certificate (chain) file and its unencrypted PEM key. */
   cert?: string;
   key?: string;
+  /** Enumerate the server's TLS and simulate each client's handshake. */
+  tls?: boolean;
+  tlsConnections?: string;
 }
 
 export function parseTimeout(text: string | undefined, def = 10_000): number {
@@ -114,6 +118,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     ...(opts.intermediates ? { intermediates: opts.intermediates } : {}),
     writeFiles: true,
     ...(identity ? { identity } : {}),
+    ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
   });
   quietOnClosedPipe();
   const { report, fix, files, mtls } = run;
@@ -129,6 +134,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     });
     if (mtls) out += renderMtls(mtls, style);
     if (opts.fix) out += renderFix(report, fix, files, style);
+    if (run.document.tls) out += renderTls(run.document.tls, style);
     process.stdout.write(out);
   }
   return run.ok ? EXIT_OK : EXIT_UNTRUSTED;

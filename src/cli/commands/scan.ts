@@ -14,7 +14,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { type ScanEvent, scan } from "../../app/scan.js";
+import { type ScanEvent, type ScanResult, scan } from "../../app/scan.js";
 import { CLIENTS, type ClientId, resolveClients } from "../../clients/index.js";
 import {
   parseTargetLine,
@@ -28,6 +28,7 @@ import { fsReason } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { parseTimeout } from "./check.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
+import { tlsCliOptions, tlsScanLine } from "./tls.js";
 
 export interface ScanCliOptions {
   client?: string;
@@ -43,6 +44,9 @@ export interface ScanCliOptions {
   /** commander's --no-progress. */
   progress?: boolean;
   fast?: boolean;
+  /** Enumerate each server's TLS and simulate each client's handshake. */
+  tls?: boolean;
+  tlsConnections?: string;
 }
 
 export const SCAN_SCHEMA = "chainproof/scan";
@@ -102,6 +106,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
     timeoutMs,
     concurrency,
     ...(opts.fast ? { mode: "fast" as const } : {}),
+    ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
   });
   quietOnClosedPipe();
 
@@ -111,7 +116,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   const progress = showProgress ? new Progress(err, total, styleFor(err)) : undefined;
 
   const keep = !opts.ndjson;
-  const results: ScanSummary[] = [];
+  const results: ScanResult[] = [];
   const out = process.stdout;
   let end: Extract<ScanEvent, { type: "end" }> | undefined;
   try {
@@ -224,7 +229,7 @@ function why(s: ScanSummary, clients: readonly ClientId[]): string {
 }
 
 function table(
-  results: ScanSummary[],
+  results: ScanResult[],
   clients: readonly ClientId[],
   counts: Record<ScanStatus, number>,
   ms: number,
@@ -234,7 +239,8 @@ function table(
   const w = Math.min(48, Math.max(6, ...results.map((r) => r.target.length)));
   const lines = results.map((r) => {
     const name = r.target.length > w ? `${r.target.slice(0, w - 1)}…` : r.target.padEnd(w);
-    return `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${t(why(r, clients))}`;
+    const line = `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${t(why(r, clients))}`;
+    return r.tls ? `${line}\n${" ".repeat(w + 2)}${tlsScanLine(r.tls, style)}` : line;
   });
   const n = results.length;
   const summary = `${n} target${n === 1 ? "" : "s"} in ${(ms / 1000).toFixed(1)} s: ${style.green(`${counts.trusted} trusted`)}, ${style.red(`${counts.untrusted} not trusted`)}, ${style.yellow(`${counts.failed} failed`)}${counts.invalid ? `, ${style.yellow(`${counts.invalid} bad lines`)}` : ""} (clients: ${clients.map((c) => CLIENTS[c].name).join(", ")})`;
