@@ -92,7 +92,9 @@ describe("enumeration of node's TLS server", () => {
     running.push(proxy);
     const run = await enumerateTls(target(proxy.port), { guard: LOOPBACK, concurrency: 3 });
     assert.ok(run.enumeration.connections > 20, `${run.enumeration.connections} connections`);
-    assert.ok(most <= 3, `${most} connections at once`);
+    // The proxy learns of a closed connection (its "end") a turn of its event loop after the kernel did, so
+    // the next connection's accept can be counted first: one more than the bound may show, never two.
+    assert.ok(most <= 4, `${most} connections at once`);
     assert.deepEqual(
       run.enumeration.versions.filter((v) => v.supported).map((v) => v.version),
       ["TLSv1.2", "TLSv1.3"],

@@ -113,8 +113,11 @@ async function viaOpenssl(port: number): Promise<Real> {
     process.env,
     15_000,
   );
-  const m = /New, (TLSv[\d.]+), Cipher is (\S+)/.exec(r.out);
-  if (m && m[2] !== "(NONE)") return { ok: true, version: m[1], cipher: iana.get(m[2]) ?? m[2], text: m[0] };
+  // The session block: "New, TLSv1.0, Cipher is …" names the suite's own version, not the protocol's.
+  const protocol = /^\s*Protocol\s*:\s*(\S+)/m.exec(r.out);
+  const cipher = /^\s*Cipher\s*:\s*(\S+)/m.exec(r.out);
+  if (protocol && cipher && cipher[1] !== "0000")
+    return { ok: true, version: protocol[1], cipher: iana.get(cipher[1]) ?? cipher[1], text: cipher[0] };
   return { ok: false, text: r.out };
 }
 
@@ -195,7 +198,7 @@ async function viaJava(ports: number[]): Promise<Map<number, Real>> {
 /** Does the real client agree with the prediction? A reason when it does not. */
 function disagreement(p: HandshakePrediction, real: Real): string | undefined {
   if (p.outcome === "ok") {
-    if (!real.ok) return `predicted ${p.version} ${p.cipher}, the client failed: ${real.text.slice(0, 300)}`;
+    if (!real.ok) return `predicted ${p.version} ${p.cipher}, the client failed: ${real.text.slice(-300)}`;
     if (real.version !== p.version || real.cipher !== p.cipher)
       return `predicted ${p.version} ${p.cipher}, the client negotiated ${real.version} ${real.cipher}`;
     return undefined;
@@ -204,7 +207,7 @@ function disagreement(p: HandshakePrediction, real: Real): string | undefined {
     if (real.ok)
       return `predicted failure (${p.error?.text}), the client negotiated ${real.version} ${real.cipher}`;
     if (!real.text.includes(p.error?.match ?? "\u0000"))
-      return `predicted "${p.error?.match}", the client said: ${real.text.slice(0, 300)}`;
+      return `predicted "${p.error?.match}", the client said: ${real.text.slice(-300)}`;
     return undefined;
   }
   return `prediction unknown: ${p.unknown}`;

@@ -27,6 +27,7 @@ import {
   type FixResult,
   fixChain,
 } from "../net/scan.js";
+import { type StarttlsProtocol, starttlsFor, starttlsHook } from "../net/starttls.js";
 import { parseHostPort } from "../net/target.js";
 import { fsReason, readInput } from "../runtime/read-input.js";
 import { fpkiStore } from "../trust/fpki.js";
@@ -90,6 +91,8 @@ export interface CheckOptions {
   time?: Date;
   /** Also enumerate the server's TLS and simulate each client's handshake (the document's `tls`). */
   tls?: boolean | Omit<TlsOptions, "signal">;
+  /** STARTTLS protocol ("smtp", "imap", … or "none"); default: the port's well-known one (25 smtp, …). */
+  starttls?: string;
 }
 
 /** AIA fetches to public addresses only, unless private ones are allowed (`--allow-private`). */
@@ -142,6 +145,8 @@ export type CheckDocument = ReturnType<typeof checkJson> & {
   mtls: ReturnType<typeof mtlsJson>;
   /** With `tls`: the enumeration and each client's handshake (docs/tls.md). */
   tls?: TlsDocument;
+  /** The STARTTLS exchange made before TLS, when one was. */
+  starttls?: StarttlsProtocol;
 };
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
@@ -169,6 +174,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const identity = o.identity ? await loadClientIdentity(o.identity) : undefined;
   const aia = o.aia ?? aiaFor({});
 
+  const starttls = starttlsFor(o.starttls, target.port);
+  const beforeTls = starttls ? starttlsHook(starttls, target.host, timeoutMs) : undefined;
   const { report, fix } = await checkAndRepair(target, {
     clients,
     ...(store ? { stores: store } : {}),
@@ -177,11 +184,14 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     aia,
     ...(o.signal ? { signal: o.signal } : {}),
     ...o.engine,
+    ...(beforeTls ? { probe: { ...o.engine?.probe, beforeTls } } : {}),
     fix: o.fix === true,
     ...(local ? { local } : {}),
   });
   const mtls = identity ? await checkMtls(report, target, identity, timeoutMs, o.signal) : undefined;
-  const tls = o.tls ? await tlsCheck(target, tlsOptionsFor(o, timeoutMs)) : undefined;
+  const tls = o.tls
+    ? await tlsCheck(target, { ...tlsOptionsFor(o, timeoutMs), ...(beforeTls ? { beforeTls } : {}) })
+    : undefined;
   // Files and snippets only when there is something to install.
   const files =
     o.writeFiles && fix?.repair.complete && fix.repair.changed
@@ -194,7 +204,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     files,
     mtls,
     ok: report.trusted && (!mtls || mtls.accepted),
-    document: { ...checkJson(report, store, fix, files), mtls: mtlsJson(mtls), ...(tls ? { tls } : {}) },
+    document: {
+      ...checkJson(report, store, fix, files),
+      mtls: mtlsJson(mtls),
+      ...(starttls ? { starttls } : {}),
+      ...(tls ? { tls } : {}),
+    },
   };
 }
 

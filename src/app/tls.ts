@@ -14,7 +14,12 @@ import {
 import { CLIENT_IDS, type ClientId } from "../clients/index.js";
 import type { GuardPolicy } from "../net/guard.js";
 import type { ProbeTarget } from "../net/probe.js";
-import { type EnumerationRun, enumerateTls, type TlsEnumeration } from "../net/tls-enum/enumerate.js";
+import {
+  type EnumerateOptions,
+  type EnumerationRun,
+  enumerateTls,
+  type TlsEnumeration,
+} from "../net/tls-enum/enumerate.js";
 
 export const TLS_SCHEMA = "chainproof/tls";
 export const TLS_SCHEMA_VERSION = 1;
@@ -28,6 +33,8 @@ export interface TlsOptions {
   clients?: readonly ClientId[];
   guard?: GuardPolicy;
   signal?: AbortSignal;
+  /** Run on each connection before its hello (STARTTLS: src/net/starttls.ts). */
+  beforeTls?: EnumerateOptions["beforeTls"];
 }
 
 export interface TlsDocument {
@@ -49,6 +56,7 @@ export async function tlsCheck(target: ProbeTarget, o: TlsOptions = {}): Promise
     totalTimeoutMs: timeoutMs * 2,
     ...(o.guard ? { guard: o.guard } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.beforeTls ? { beforeTls: o.beforeTls } : {}),
   });
   return tlsDocument(target, run, o.clients ?? CLIENT_IDS);
 }

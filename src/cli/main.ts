@@ -349,6 +349,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "also list the TLS versions, cipher suites and groups the server accepts, and each client's handshake",
     )
     .option("--tls-connections <N>", "with --tls: connections open at once to the server (default 8)")
+    .option(
+      "--starttls <PROTO>",
+      "STARTTLS first: smtp, submission, imap, pop3, ftp, xmpp, ldap, postgres, mysql, or none (default: by well-known port)",
+    )
     .option("--json", "print JSON (documented in docs/check.md)")
     .action(async (target: string, opts) => {
       const { runCheck } = await import("./commands/check.js");

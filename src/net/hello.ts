@@ -67,6 +67,8 @@ export interface HelloOptions {
   guard?: GuardPolicy;
   /** Aborting closes the connection at once (failure kind "cancelled"). */
   signal?: AbortSignal;
+  /** Run on the connected socket before the hello (STARTTLS, ./starttls.ts); a failure ends the probe. */
+  beforeTls?: (socket: net.Socket) => Promise<ProbeFailure | undefined>;
 }
 
 export interface HelloResult {
@@ -229,6 +231,11 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
   );
   if ("failure" in tcp) return done(tcp.failure);
   const socket = tcp.socket;
+  const before = o.beforeTls ? await o.beforeTls(socket) : undefined;
+  if (before) {
+    socket.destroy();
+    return done(before);
+  }
 
   return new Promise<HelloResult>((resolve) => {
     const capture = new ServerCapture({ maxCertificates: o.maxCertificates, maxMessageBytes: o.maxBytes });

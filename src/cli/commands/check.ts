@@ -60,6 +60,8 @@ export interface CheckCliOptions {
   /** Enumerate the server's TLS and simulate each client's handshake. */
   tls?: boolean;
   tlsConnections?: string;
+  /** STARTTLS protocol, or "none" (default: by well-known port). */
+  starttls?: string;
 }
 
 export function parseTimeout(text: string | undefined, def = 10_000): number {
@@ -119,6 +121,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     writeFiles: true,
     ...(identity ? { identity } : {}),
     ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
+    ...(opts.starttls !== undefined ? { starttls: opts.starttls } : {}),
   });
   quietOnClosedPipe();
   const { report, fix, files, mtls } = run;

@@ -12,6 +12,8 @@ import { VERSION_WIRE } from "./suites.js";
 export type HandshakeFailureCause =
   | { kind: "alert"; alert: number }
   | { kind: "version-chosen"; version: TlsVersion }
+  /** The client agreed on an old version, then refused its SHA-1 signature (OpenSSL 3's security level). */
+  | { kind: "legacy-signature"; version: TlsVersion }
   | { kind: "closed" };
 
 export interface ClientError {
@@ -110,10 +112,21 @@ function opensslReason(cause: HandshakeFailureCause): { code: string; reason: st
     };
   if (cause.kind === "version-chosen")
     return { code: "0A000102", reason: "unsupported protocol", fn: "tls_process_server_hello" };
+  if (cause.kind === "legacy-signature")
+    return {
+      code: "0A00014D",
+      reason: "legacy sigalg disallowed or unsupported",
+      fn: "tls_process_key_exchange",
+    };
   return { code: "0A000126", reason: "unexpected eof while reading", fn: "ssl3_read_n" };
 }
 
-export function clientError(client: ClientId, cause: HandshakeFailureCause): ClientError {
+export function clientError(client: ClientId, failure: HandshakeFailureCause): ClientError {
+  // Only OpenSSL-based clients fail this way; any other would say the version is not accepted.
+  const cause: HandshakeFailureCause =
+    failure.kind === "legacy-signature" && client !== "openssl" && client !== "curl" && client !== "node"
+      ? { kind: "version-chosen", version: failure.version }
+      : failure;
   switch (client) {
     case "salesforce":
       return salesforceError(cause);

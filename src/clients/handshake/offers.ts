@@ -31,6 +31,11 @@ export interface ClientOffer {
   sni: boolean;
   /** Retries with a lower version after a failed handshake (browsers once did; none of these does now). */
   fallbackRetry: false;
+  /**
+   * Offers older versions than it can complete: OpenSSL 3 at security level 2 still offers TLS 1.0 and 1.1
+   * but refuses the SHA-1 signatures they need ("legacy sigalg disallowed or unsupported").
+   */
+  completesFrom?: TlsVersion;
   source: string;
 }
 
@@ -89,7 +94,8 @@ export const CLIENT_OFFERS: Record<ClientId, ClientOffer> = {
   openssl: {
     client: "openssl",
     label: "OpenSSL 3.0 s_client",
-    versions: ["TLSv1.3", "TLSv1.2"],
+    versions: ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"],
+    completesFrom: "TLSv1.2",
     suites: OPENSSL_SUITES,
     groups: OPENSSL_GROUPS,
     keyShares: [29],
@@ -101,7 +107,8 @@ export const CLIENT_OFFERS: Record<ClientId, ClientOffer> = {
   curl: {
     client: "curl",
     label: "curl 7.88 (OpenSSL 3.0)",
-    versions: ["TLSv1.3", "TLSv1.2"],
+    versions: ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"],
+    completesFrom: "TLSv1.2",
     suites: OPENSSL_SUITES,
     groups: OPENSSL_GROUPS,
     keyShares: [29],

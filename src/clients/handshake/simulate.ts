@@ -52,6 +52,10 @@ export function simulateHandshake(server: TlsServerProfile, offer: ClientOffer):
       unknown: `the server's support for ${unknownVersions.join(", ")} is unknown`,
     };
 
+  if (offer.completesFrom && !versionAtLeast(version, offer.completesFrom)) {
+    const message = `the server's best version is ${version}: ${offer.label} offers it but refuses the SHA-1 signatures it needs`;
+    return fail(base, offer, "no-common-version", message, { kind: "legacy-signature", version });
+  }
   const serverSuites = server.suites[version];
   if (!serverSuites)
     return { ...base, outcome: "unknown", version, unknown: `the ${version} cipher suites are unknown` };
