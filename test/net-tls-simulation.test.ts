@@ -114,10 +114,12 @@ async function viaOpenssl(port: number): Promise<Real> {
     15_000,
   );
   // The session block: "New, TLSv1.0, Cipher is …" names the suite's own version, not the protocol's.
-  const protocol = /^\s*Protocol\s*:\s*(\S+)/m.exec(r.out);
-  const cipher = /^\s*Cipher\s*:\s*(\S+)/m.exec(r.out);
-  if (protocol && cipher && cipher[1] !== "0000")
-    return { ok: true, version: protocol[1], cipher: iana.get(cipher[1]) ?? cipher[1], text: cipher[0] };
+  // TLS 1.3 suites belong to TLS 1.3 only, and s_client prints no session block for them before a ticket.
+  const session = /^\s*Protocol\s*:\s*(\S+)[\s\S]*?^\s*Cipher\s*:\s*(\S+)/m.exec(r.out);
+  const tls13 = /New, TLSv1\.3, Cipher is (\S+)/.exec(r.out);
+  if (session && session[2] !== "0000")
+    return { ok: true, version: session[1], cipher: iana.get(session[2]) ?? session[2], text: session[0] };
+  if (tls13) return { ok: true, version: "TLSv1.3", cipher: tls13[1], text: tls13[0] };
   return { ok: false, text: r.out };
 }
 

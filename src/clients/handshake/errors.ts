@@ -165,14 +165,14 @@ export function clientError(client: ClientId, failure: HandshakeFailureCause): C
     }
     case "chrome": {
       if (cause.kind === "closed") return { text: "ERR_CONNECTION_CLOSED", match: "ERR_CONNECTION_CLOSED" };
-      const mismatch = cause.kind === "version-chosen" || [40, 70, 71].includes(cause.alert);
+      const mismatch = cause.kind !== "alert" || [40, 70, 71].includes(cause.alert);
       const code = mismatch ? "ERR_SSL_VERSION_OR_CIPHER_MISMATCH" : "ERR_SSL_PROTOCOL_ERROR";
       return { text: code, match: code };
     }
     case "firefox": {
       if (cause.kind === "closed") return { text: "PR_END_OF_FILE_ERROR", match: "PR_END_OF_FILE_ERROR" };
       const code =
-        cause.kind === "version-chosen"
+        cause.kind !== "alert"
           ? "SSL_ERROR_UNSUPPORTED_VERSION"
           : `SSL_ERROR_${(ALERT_NAMES[cause.alert] ?? "handshake_unexpected").toUpperCase()}_ALERT`;
       return { text: code, match: code };
