@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { type ScanResult, scan } from "../src/app/scan.js";
 import { tlsCheck } from "../src/app/tls.js";
 import { enumerateTls } from "../src/net/tls-enum/enumerate.js";
 import { ROOT, runCli } from "./helpers/cli.js";
@@ -217,6 +218,20 @@ describe("openssl s_server restricted", { skip: !haveOpenssl() && "openssl not f
     } finally {
       s.close();
     }
+  });
+});
+
+describe("scan --tls", () => {
+  it("each result gets the TLS summary: versions and each client's handshake", async () => {
+    const server = await startTlsServer({ chain: [pki.leaf, pki.intermediate] });
+    running.push(server);
+    const results: ScanResult[] = [];
+    for await (const e of scan(`127.0.0.1:${server.port}\n`, { tls: true, timeoutMs: 5000 }))
+      if (e.type === "result") results.push(e.result);
+    assert.equal(results.length, 1);
+    assert.deepEqual(results[0].tls?.versions, ["TLSv1.2", "TLSv1.3"]);
+    assert.equal(results[0].tls?.handshakes.length, 8);
+    assert.ok(results[0].tls?.handshakes.every((h) => h.outcome === "ok"));
   });
 });
 

@@ -15,6 +15,7 @@ import {
   type ScanSummary,
   scanTargets,
 } from "../net/scan.js";
+import { starttlsFor, starttlsHook } from "../net/starttls.js";
 import type { TrustStore } from "../trust/store.js";
 import { resolveStore } from "./stores.js";
 import { type TlsOptions, type TlsScanSummary, tlsCheck, tlsScanSummary } from "./tls.js";
@@ -44,6 +45,8 @@ export interface ScanUseOptions {
   fullMessages?: boolean;
   /** Also enumerate each server's TLS and simulate each client's handshake (a result's `tls`). */
   tls?: boolean | Omit<TlsOptions, "signal" | "guard">;
+  /** STARTTLS for every target ("smtp", … or "none"); default: each target's well-known port's protocol. */
+  starttls?: string;
   signal?: AbortSignal;
   time?: Date;
 }
@@ -154,7 +157,7 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.cacheSize ? { cacheSize: o.cacheSize } : {}),
     ...(o.mode ? { mode: o.mode } : {}),
-    ...(o.prepare ? { prepare: o.prepare } : {}),
+    prepare: withStarttls(o.prepare, o.starttls, o.timeoutMs ?? 10_000),
     aia: false,
     signal,
   };
@@ -169,9 +172,39 @@ async function scanTls(s: ScanSummary, o: ScanUseOptions, signal: AbortSignal): 
     ...(s.address ? { connectTo: s.address } : {}),
   };
   const extra = typeof o.tls === "object" ? o.tls : {};
+  const protocol = starttlsFor(o.starttls, s.port);
+  const beforeTls = protocol ? starttlsHook(protocol, s.host, o.timeoutMs ?? 10_000) : undefined;
   return tlsScanSummary(
-    await tlsCheck(target, { timeoutMs: Math.min(o.timeoutMs ?? 5_000, 5_000), ...extra, signal }),
+    await tlsCheck(target, {
+      timeoutMs: Math.min(o.timeoutMs ?? 5_000, 5_000),
+      ...extra,
+      signal,
+      ...(beforeTls ? { beforeTls } : {}),
+    }),
   );
+}
+
+/**
+ * The face's way of preparing a target (or connecting as written), plus the STARTTLS exchange the target's
+ * port calls for (or `spec` says) before TLS.
+ */
+function withStarttls(
+  prepare: PrepareTarget | undefined,
+  spec: string | undefined,
+  timeoutMs: number,
+): PrepareTarget {
+  starttlsFor(spec, 0); // a bad name is a usage error before anything is connected to
+  return async (t, index) => {
+    const prepared = prepare
+      ? await prepare(t, index)
+      : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
+    if ("status" in prepared) return prepared;
+    const protocol = starttlsFor(spec, prepared.target.port);
+    if (!protocol) return prepared;
+    const beforeTls = starttlsHook(protocol, prepared.target.host, timeoutMs);
+    const options = prepared.options ?? {};
+    return { ...prepared, options: { ...options, probe: { ...options.probe, beforeTls } } };
+  };
 }
 
 function splitLines(text: string): ScanItem[] {

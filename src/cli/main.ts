@@ -385,6 +385,10 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
       "also enumerate each server's TLS versions, cipher suites and groups, and each client's handshake",
     )
     .option("--tls-connections <N>", "with --tls: connections open at once to each server (default 8)")
+    .option(
+      "--starttls <PROTO>",
+      "STARTTLS first for every target: smtp, submission, imap, pop3, ftp, xmpp, ldap, postgres, mysql, or none (default: by well-known port)",
+    )
     .option("--no-progress", "no progress bar on stderr")
     .action(async (file: string, opts) => {
       const { runScan } = await import("./commands/scan.js");

@@ -47,6 +47,8 @@ export interface ScanCliOptions {
   /** Enumerate each server's TLS and simulate each client's handshake. */
   tls?: boolean;
   tlsConnections?: string;
+  /** STARTTLS protocol for every target, or "none" (default: by each target's well-known port). */
+  starttls?: string;
 }
 
 export const SCAN_SCHEMA = "chainproof/scan";
@@ -107,6 +109,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
     concurrency,
     ...(opts.fast ? { mode: "fast" as const } : {}),
     ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
+    ...(opts.starttls !== undefined ? { starttls: opts.starttls } : {}),
   });
   quietOnClosedPipe();
 
