@@ -52,6 +52,18 @@ const OPENSSL_SIGALGS = [
   0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602,
 ];
 
+/** What OpenSSL 3.0 sends by default, for s_client and for curl alike (the same library, the same defaults). */
+const OPENSSL_HELLO = {
+  versions: ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"],
+  completesFrom: "TLSv1.2",
+  suites: OPENSSL_SUITES,
+  groups: OPENSSL_GROUPS,
+  keyShares: [29],
+  signatureAlgorithms: OPENSSL_SIGALGS,
+  sni: true,
+  fallbackRetry: false,
+} satisfies Omit<ClientOffer, "client" | "label" | "source">;
+
 const JAVA_GROUPS = [29, 23, 24, 25, 30, 256, 257, 258, 259, 260];
 const JAVA_SIGALGS = [
   0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501,
@@ -94,27 +106,13 @@ export const CLIENT_OFFERS: Record<ClientId, ClientOffer> = {
   openssl: {
     client: "openssl",
     label: "OpenSSL 3.0 s_client",
-    versions: ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"],
-    completesFrom: "TLSv1.2",
-    suites: OPENSSL_SUITES,
-    groups: OPENSSL_GROUPS,
-    keyShares: [29],
-    signatureAlgorithms: OPENSSL_SIGALGS,
-    sni: true,
-    fallbackRetry: false,
-    source: `${CAPTURED}: OpenSSL 3.0.19 (Debian's MinProtocol TLSv1.2 at security level 2)`,
+    ...OPENSSL_HELLO,
+    source: `${CAPTURED}: OpenSSL 3.0.19 (Debian's configuration: security level 2)`,
   },
   curl: {
     client: "curl",
     label: "curl 7.88 (OpenSSL 3.0)",
-    versions: ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"],
-    completesFrom: "TLSv1.2",
-    suites: OPENSSL_SUITES,
-    groups: OPENSSL_GROUPS,
-    keyShares: [29],
-    signatureAlgorithms: OPENSSL_SIGALGS,
-    sni: true,
-    fallbackRetry: false,
+    ...OPENSSL_HELLO,
     source: `${CAPTURED}: curl 7.88.1 with OpenSSL 3.0.19`,
   },
   go: {
