@@ -366,7 +366,8 @@ export async function scanVersions(
   const out: VersionSupport[] = [];
   for (const version of versions) {
     const r = await rawHello(target, { ...options, versions: [version] });
-    const supported = r.accepted && r.version === version;
+    // A HelloRetryRequest (the server wants another key share) is TLS 1.3 spoken.
+    const supported = (r.accepted && r.version === version) || (r.helloRetryRequest && version === "TLSv1.3");
     out.push({
       version,
       supported,

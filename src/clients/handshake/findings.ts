@@ -125,7 +125,8 @@ function failureFindings(predictions: HandshakePrediction[]): TlsFinding[] {
     return {
       code: REASON_CODES[reason],
       severity: "error",
-      message: `${failing.map((p) => p.label).join(", ")}: ${failing[0].failure!.message}`,
+      // What the server does is the same for all; what each client offers follows "; " and is its own.
+      message: `${failing.map((p) => p.label).join(", ")}: ${failing.length > 1 ? failing[0].failure!.message.split("; ")[0] : failing[0].failure!.message}`,
       fix: REASON_FIXES[reason].fix,
       servers: REASON_FIXES[reason].servers,
       clients,

@@ -16,6 +16,7 @@ import {
   TLS_VERSIONS,
   type TlsServerProfile,
   type TlsVersion,
+  versionAtLeast,
 } from "../../clients/handshake/index.js";
 import { InputError } from "../../x509/errors.js";
 import type { HelloOptions } from "../hello.js";
@@ -93,7 +94,11 @@ export async function enumerateTls(target: ProbeTarget, o: EnumerateOptions = {}
     support["TLSv1.3"] === "no" && support["TLSv1.2"] === "no" ? probeModernHello(ctx) : undefined,
   ]);
   const topSuites = suiteResults.find((r) => r.version === top)?.suites ?? [];
-  const sigalgs = top && topSuites.length ? await probeSignatureAlgorithms(ctx, top, topSuites) : undefined;
+  // signature_algorithms exists from TLS 1.2 on: an older server ignores it.
+  const sigalgs =
+    top && versionAtLeast(top, "TLSv1.2") && topSuites.length
+      ? await probeSignatureAlgorithms(ctx, top, topSuites)
+      : undefined;
 
   const profile: TlsServerProfile = {
     versions: support,
