@@ -216,7 +216,7 @@ function describe(id: number, name: string): SuiteInfo {
   };
 }
 
-/** Named groups (IANA TLS Supported Groups), the ones clients offer. */
+/** Named groups (IANA TLS Supported Groups): the ones clients offer, and the hybrid post-quantum ones. */
 export const GROUP_NAMES: Record<number, string> = {
   23: "secp256r1",
   24: "secp384r1",
@@ -228,14 +228,16 @@ export const GROUP_NAMES: Record<number, string> = {
   258: "ffdhe4096",
   259: "ffdhe6144",
   260: "ffdhe8192",
+  4587: "SecP256r1MLKEM768",
   4588: "X25519MLKEM768",
+  25497: "X25519Kyber768Draft00",
 };
 
 export function groupLabel(id: number): string {
   return GROUP_NAMES[id] ?? `0x${id.toString(16).padStart(4, "0")}`;
 }
 
-/** Signature schemes (RFC 8446 4.2.3) the clients offer. */
+/** Signature schemes (RFC 8446 4.2.3) and the TLS 1.2 hash/signature pairs that share their code points. */
 export const SIGNATURE_SCHEME_NAMES: Record<number, string> = {
   513: "rsa_pkcs1_sha1",
   514: "dsa_sha1",
