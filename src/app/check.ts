@@ -28,6 +28,7 @@ import {
   type FixResult,
   fixChain,
 } from "../net/scan.js";
+import { type StarttlsProtocol, starttlsFor, starttlsHook } from "../net/starttls.js";
 import { parseHostPort } from "../net/target.js";
 import { fsReason, readInput } from "../runtime/read-input.js";
 import { fpkiStore } from "../trust/fpki.js";
@@ -40,6 +41,7 @@ import { parseName } from "../x509/names.js";
 import { toPem } from "../x509/pem.js";
 import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "./revocation.js";
 import { resolveStore, type StoreSpecOptions } from "./stores.js";
+import { type TlsDocument, type TlsOptions, tlsCheck } from "./tls.js";
 import { verifyJson } from "./verify.js";
 
 export const CHECK_SCHEMA = "chainproof/check";
@@ -94,6 +96,10 @@ export interface CheckOptions {
   engine?: Partial<Pick<EndpointOptions, "distrustRules" | "preloaded" | "probe">>;
   signal?: AbortSignal;
   time?: Date;
+  /** Also enumerate the server's TLS and simulate each client's handshake (the document's `tls`). */
+  tls?: boolean | Omit<TlsOptions, "signal">;
+  /** STARTTLS protocol ("smtp", "imap", … or "none"); default: the port's well-known one (25 smtp, …). */
+  starttls?: string;
 }
 
 /** AIA fetches to public addresses only, unless private ones are allowed (`--allow-private`). */
@@ -151,6 +157,10 @@ export type CheckDocument = ReturnType<typeof checkJson> & {
   revocation: ReturnType<typeof revocationJson>;
   ct: ReturnType<typeof ctJson>;
   headline: CheckHeadline;
+  /** With `tls`: the enumeration and each client's handshake (docs/tls.md). */
+  tls?: TlsDocument;
+  /** The STARTTLS exchange made before TLS, when one was. */
+  starttls?: StarttlsProtocol;
 };
 
 /** Check one endpoint: the document `chainproof check --json` prints. */
@@ -178,6 +188,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const identity = o.identity ? await loadClientIdentity(o.identity) : undefined;
   const aia = o.aia ?? aiaFor({});
 
+  const starttls = starttlsFor(o.starttls, target.port);
+  const beforeTls = starttls ? starttlsHook(starttls, target.host, timeoutMs) : undefined;
   const { report, fix } = await checkAndRepair(target, {
     clients,
     ...(store ? { stores: store } : {}),
@@ -186,6 +198,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     aia,
     ...(o.signal ? { signal: o.signal } : {}),
     ...o.engine,
+    ...(beforeTls ? { probe: { ...o.engine?.probe, beforeTls } } : {}),
     fix: o.fix === true,
     ...(local ? { local } : {}),
   });
@@ -196,6 +209,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
         ...(store ? { store } : {}),
         time,
       })
+    : undefined;
+  const tls = o.tls
+    ? await tlsCheck(target, { ...tlsOptionsFor(o, timeoutMs), ...(beforeTls ? { beforeTls } : {}) })
     : undefined;
   // Files and snippets only when there is something to install.
   const files =
@@ -216,6 +232,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       revocation: revocationJson(revocation),
       ct: ctJson(ctOf(report, clients, { ...(store ? { store } : {}), time })),
       headline: checkHeadline(report, mtls),
+      ...(starttls ? { starttls } : {}),
+      ...(tls ? { tls } : {}),
     },
   };
 }
@@ -264,6 +282,16 @@ export function checkHeadline(r: CheckReport, mtls?: MtlsReport): CheckHeadline 
           : `${one.name} does not trust this endpoint${target}.`,
     tone: "bad",
     clientCertificateRequired: required,
+  };
+}
+
+function tlsOptionsFor(o: CheckOptions, timeoutMs: number): TlsOptions {
+  const guard = o.engine?.probe?.guard;
+  return {
+    timeoutMs: Math.min(timeoutMs, 5_000),
+    ...(typeof o.tls === "object" ? o.tls : {}),
+    ...(guard ? { guard } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   };
 }
 

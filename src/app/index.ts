@@ -36,4 +36,5 @@ export {
 export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions, scan } from "./scan.js";
 export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";
+export { type TlsDocument, type TlsOptions, type TlsScanSummary, tlsCheck } from "./tls.js";
 export { type CertificateInput, type VerifyDocument, type VerifyOptions, verify } from "./verify.js";

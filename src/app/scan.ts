@@ -15,8 +15,10 @@ import {
   type ScanSummary,
   scanTargets,
 } from "../net/scan.js";
+import { starttlsFor, starttlsHook } from "../net/starttls.js";
 import type { TrustStore } from "../trust/store.js";
 import { resolveStore } from "./stores.js";
+import { type TlsOptions, type TlsScanSummary, tlsCheck, tlsScanSummary } from "./tls.js";
 
 export type { PrepareTarget, ScanItem, ScanStatus, ScanSummary } from "../net/scan.js";
 
@@ -46,14 +48,21 @@ export interface ScanUseOptions {
   prepare?: PrepareTarget;
   /** Keep findings' messages whole (default: cut at 300 characters, as `chainproof scan` prints them). */
   fullMessages?: boolean;
+  /** Also enumerate each server's TLS and simulate each client's handshake (a result's `tls`). */
+  tls?: boolean | Omit<TlsOptions, "signal" | "guard">;
+  /** STARTTLS for every target ("smtp", … or "none"); default: each target's well-known port's protocol. */
+  starttls?: string;
   signal?: AbortSignal;
   time?: Date;
 }
 
 export type ScanCounts = Record<ScanStatus, number>;
 
+/** A scan result, with the TLS summary when `tls` was asked. */
+export type ScanResult = ScanSummary & { tls?: TlsScanSummary };
+
 export type ScanEvent =
-  | { type: "result"; result: ScanSummary; done: number; counts: ScanCounts }
+  | { type: "result"; result: ScanResult; done: number; counts: ScanCounts }
   | { type: "end"; counts: ScanCounts; cancelled: boolean; ms: number };
 
 /** The longest finding message a result keeps (unless fullMessages). */
@@ -89,7 +98,9 @@ export async function* scan(
   };
 
   const running = scanTargets(lines, options, async (summary) => {
-    const result = o.fullMessages ? summary : compactSummary(summary);
+    const result: ScanResult = o.fullMessages ? summary : compactSummary(summary);
+    if (o.tls && summary.status !== "invalid" && !stop.signal.aborted)
+      result.tls = await scanTls(summary, o, stop.signal);
     counts[result.status]++;
     const done = counts.trusted + counts.untrusted + counts.failed + counts.invalid;
     queue.push({ type: "result", result, done, counts: { ...counts } });
@@ -152,9 +163,53 @@ function engineOptions(o: ScanUseOptions, signal: AbortSignal): ScanOptions {
     ...(o.cacheSize ? { cacheSize: o.cacheSize } : {}),
     ...(o.mode ? { mode: o.mode } : {}),
     ...(o.revocation ? { revocation: {} } : {}),
-    ...(o.prepare ? { prepare: o.prepare } : {}),
+    prepare: withStarttls(o.prepare, o.starttls, o.timeoutMs ?? 10_000),
     aia: false,
     signal,
+  };
+}
+
+/** The TLS enumeration of one scanned server, at the address the check connected to. */
+async function scanTls(s: ScanSummary, o: ScanUseOptions, signal: AbortSignal): Promise<TlsScanSummary> {
+  const target = {
+    host: s.host,
+    port: s.port,
+    servername: s.servername ?? (false as const),
+    ...(s.address ? { connectTo: s.address } : {}),
+  };
+  const extra = typeof o.tls === "object" ? o.tls : {};
+  const protocol = starttlsFor(o.starttls, s.port);
+  const beforeTls = protocol ? starttlsHook(protocol, s.host, o.timeoutMs ?? 10_000) : undefined;
+  return tlsScanSummary(
+    await tlsCheck(target, {
+      timeoutMs: Math.min(o.timeoutMs ?? 5_000, 5_000),
+      ...extra,
+      signal,
+      ...(beforeTls ? { beforeTls } : {}),
+    }),
+  );
+}
+
+/**
+ * The face's way of preparing a target (or connecting as written), plus the STARTTLS exchange the target's
+ * port calls for (or `spec` says) before TLS.
+ */
+function withStarttls(
+  prepare: PrepareTarget | undefined,
+  spec: string | undefined,
+  timeoutMs: number,
+): PrepareTarget {
+  starttlsFor(spec, 0); // a bad name is a usage error before anything is connected to
+  return async (t, index) => {
+    const prepared = prepare
+      ? await prepare(t, index)
+      : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
+    if ("status" in prepared) return prepared;
+    const protocol = starttlsFor(spec, prepared.target.port);
+    if (!protocol) return prepared;
+    const beforeTls = starttlsHook(protocol, prepared.target.host, timeoutMs);
+    const options = prepared.options ?? {};
+    return { ...prepared, options: { ...options, probe: { ...options.probe, beforeTls } } };
   };
 }
 

@@ -386,6 +386,15 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--passphrase-file <FILE>", "with --client-cert: keystore passphrase from the first line of FILE")
     .option("--cert <FILE>", "mutual TLS: the client certificate (chain, leaf first) to present, with --key")
     .option("--key <FILE>", "mutual TLS: the unencrypted PEM private key of --cert")
+    .option(
+      "--tls",
+      "also list the TLS versions, cipher suites and groups the server accepts, and each client's handshake",
+    )
+    .option("--tls-connections <N>", "with --tls: connections open at once to the server (default 8)")
+    .option(
+      "--starttls <PROTO>",
+      "STARTTLS first: smtp, submission, imap, pop3, ftp, xmpp, ldap, postgres, mysql, or none (default: by well-known port)",
+    )
     .option("--json", "print JSON (documented in docs/check.md)")
     .action(async (target: string, opts) => {
       const { runCheck } = await import("./commands/check.js");
@@ -416,6 +425,15 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option(
       "--revocation",
       "check each target's revocation status (OCSP, CRLs); a client that refuses a revoked certificate counts",
+    )
+    .option(
+      "--tls",
+      "also enumerate each server's TLS versions, cipher suites and groups, and each client's handshake",
+    )
+    .option("--tls-connections <N>", "with --tls: connections open at once to each server (default 8)")
+    .option(
+      "--starttls <PROTO>",
+      "STARTTLS first for every target: smtp, submission, imap, pop3, ftp, xmpp, ldap, postgres, mysql, or none (default: by well-known port)",
     )
     .option("--no-progress", "no progress bar on stderr")
     .action(async (file: string, opts) => {

@@ -9,7 +9,7 @@
  * key exchange). It never completes a handshake: it closes once it has what it came for.
  */
 
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createECDH, generateKeyPairSync, randomBytes } from "node:crypto";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { InputError } from "../x509/errors.js";
@@ -36,9 +36,26 @@ import {
   versionName,
 } from "./tls-names.js";
 
+/** What a raw ClientHello offers beyond its versions (defaults: a broad modern client's offer). */
+export interface HelloOffer {
+  /** Cipher suites in order (signalling values such as TLS_FALLBACK_SCSV included as given). */
+  suites?: number[];
+  /** supported_groups, in order. */
+  groups?: number[];
+  /** TLS 1.3: the groups to send a key share for (x25519, x448 and the NIST curves; others get none). */
+  keyShares?: number[];
+  signatureAlgorithms?: number[];
+  /** ALPN protocols to offer (none by default). */
+  alpn?: string[];
+}
+
 export interface HelloOptions {
   /** Versions to offer (default TLS 1.0 to 1.3). */
   versions?: TlsVersionName[];
+  /** Suites, groups, … to offer instead of the defaults. */
+  offer?: HelloOffer;
+  /** Stop at the ServerHello (default: read a TLS ≤ 1.2 server's flight up to ServerHelloDone). */
+  stopAtServerHello?: boolean;
   connectTimeoutMs?: number;
   /** How long to wait for the server's reply after connecting. */
   handshakeTimeoutMs?: number;
@@ -50,6 +67,8 @@ export interface HelloOptions {
   guard?: GuardPolicy;
   /** Aborting closes the connection at once (failure kind "cancelled"). */
   signal?: AbortSignal;
+  /** Run on the connected socket before the hello (STARTTLS, ./starttls.ts); a failure ends the probe. */
+  beforeTls?: (socket: net.Socket) => Promise<ProbeFailure | undefined>;
 }
 
 export interface HelloResult {
@@ -59,6 +78,14 @@ export interface HelloResult {
   /** The version the server chose. */
   version?: string;
   cipher?: { id: number; name: string };
+  /** The server answered with a HelloRetryRequest (TLS 1.3: it wants a key share for another group). */
+  helloRetryRequest: boolean;
+  /** The key-exchange group: the TLS 1.3 key share, or the TLS 1.2 ServerKeyExchange curve. */
+  group?: number;
+  /** Extension types in the ServerHello (e.g. 0xff01 renegotiation_info: secure renegotiation). */
+  serverExtensions: number[];
+  /** The ALPN protocol the server chose (TLS ≤ 1.2: in the ServerHello; TLS 1.3 hides it). */
+  alpn?: string;
   /** TLS ≤ 1.2 only: the certificate list as sent (the first maxCertificates). */
   certificates: Uint8Array[];
   certificateCount: number;
@@ -86,6 +113,22 @@ const SIGNATURE_ALGORITHMS = [
 ];
 const GROUPS = [29, 23, 24, 25, 256];
 
+/** The public half of a fresh key for a TLS 1.3 key share, for the groups raw mode can make keys for. */
+function keySharePublic(group: number): Buffer | undefined {
+  const raw = (type: "x25519" | "x448", size: number) =>
+    generateKeyPairSync(type as "x25519")
+      .publicKey.export({ type: "spki", format: "der" })
+      .subarray(-size);
+  const curves: Record<number, string> = { 23: "prime256v1", 24: "secp384r1", 25: "secp521r1" };
+  if (group === 29) return raw("x25519", 32);
+  if (group === 30) return raw("x448", 56);
+  if (curves[group]) {
+    const ecdh = createECDH(curves[group]);
+    return ecdh.generateKeys();
+  }
+  return undefined;
+}
+
 const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
 const u24 = (n: number) => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 const vec8 = (b: Buffer) => Buffer.concat([Buffer.from([b.length]), b]);
@@ -93,33 +136,45 @@ const vec16 = (b: Buffer) => Buffer.concat([u16(b.length), b]);
 const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), vec16(data)]);
 const list16 = (values: number[]) => vec16(Buffer.concat(values.map(u16)));
 
-/** A ClientHello record offering `versions` (as a TLS 1.3-era client would, with a real x25519 key share). */
-export function buildClientHello(versions: TlsVersionName[], servername?: string): Buffer {
+/** A ClientHello record offering `versions` (as a TLS 1.3-era client would, with real key shares). */
+export function buildClientHello(
+  versions: TlsVersionName[],
+  servername?: string,
+  offer: HelloOffer = {},
+): Buffer {
   const codes = versions.map((v) => VERSION_CODES[v]).sort((a, b) => b - a);
   if (!codes.length) throw new InputError("no TLS version to offer", "usage");
   const max = codes[0];
   const offers13 = max >= 0x0304;
   const offers12 = codes.some((c) => c <= 0x0303);
-  const suites = [...(offers13 ? SUITES_13 : []), ...(offers12 ? SUITES_12 : [])];
+  const suites = offer.suites ?? [...(offers13 ? SUITES_13 : []), ...(offers12 ? SUITES_12 : [])];
+  const groups = offer.groups ?? GROUPS;
   const exts: Buffer[] = [];
   if (servername) {
     const name = Buffer.from(servername, "latin1");
     exts.push(ext(EXTENSIONS.serverName, vec16(Buffer.concat([Buffer.from([0]), vec16(name)]))));
   }
-  exts.push(ext(EXTENSIONS.supportedGroups, list16(GROUPS)));
+  exts.push(ext(EXTENSIONS.supportedGroups, list16(groups)));
   exts.push(ext(EXTENSIONS.ecPointFormats, vec8(Buffer.from([0]))));
-  exts.push(ext(EXTENSIONS.signatureAlgorithms, list16(SIGNATURE_ALGORITHMS)));
+  exts.push(ext(EXTENSIONS.signatureAlgorithms, list16(offer.signatureAlgorithms ?? SIGNATURE_ALGORITHMS)));
   exts.push(ext(EXTENSIONS.statusRequest, Buffer.from([1, 0, 0, 0, 0])));
   // RFC 6962 3.3.1: ask for SCTs in the TLS extension (node's TLS client cannot; this hello can).
   exts.push(ext(EXTENSIONS.sct, Buffer.alloc(0)));
+  if (offer.alpn?.length) {
+    const names = Buffer.concat(offer.alpn.map((a) => vec8(Buffer.from(a, "latin1"))));
+    exts.push(ext(EXTENSIONS.alpn, vec16(names)));
+  }
   exts.push(ext(EXTENSIONS.extendedMasterSecret, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.sessionTicket, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.renegotiationInfo, Buffer.from([0])));
   exts.push(ext(EXTENSIONS.supportedVersions, vec8(Buffer.concat(codes.map(u16)))));
   if (offers13) {
-    const pub = generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "der" }).subarray(-32);
+    const shares = (offer.keyShares ?? groups.filter((g) => g === 29).slice(0, 1)).flatMap((g) => {
+      const pub = groups.includes(g) ? keySharePublic(g) : undefined;
+      return pub ? [Buffer.concat([u16(g), vec16(pub)])] : [];
+    });
     exts.push(ext(EXTENSIONS.pskKeyExchangeModes, vec8(Buffer.from([1]))));
-    exts.push(ext(EXTENSIONS.keyShare, vec16(Buffer.concat([u16(29), vec16(pub)]))));
+    exts.push(ext(EXTENSIONS.keyShare, vec16(Buffer.concat(shares))));
   }
   const body = Buffer.concat([
     u16(Math.min(max, 0x0303)),
@@ -130,8 +185,8 @@ export function buildClientHello(versions: TlsVersionName[], servername?: string
     vec16(Buffer.concat(exts)),
   ]);
   const hs = Buffer.concat([Buffer.from([1]), u24(body.length), body]);
-  // Record version 0x0301 for the first flight, as RFC 8446 5.1 recommends for compatibility.
-  return Buffer.concat([Buffer.from([22, 3, 1]), u16(hs.length), hs]);
+  // Record version 0x0301 for the first flight, as RFC 8446 5.1 recommends (SSL 3.0 servers want 0x0300).
+  return Buffer.concat([Buffer.from([22, 3, max === 0x0300 ? 0 : 1]), u16(hs.length), hs]);
 }
 
 /** Send one raw ClientHello and read the reply (see the module comment). Never throws for network trouble. */
@@ -152,6 +207,8 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
     accepted: false,
     certificates: [],
     certificateCount: 0,
+    helloRetryRequest: false,
+    serverExtensions: [],
     alerts: [],
     serverMessages: [],
     bytesRead: 0,
@@ -162,7 +219,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
     result.timing.totalMs = Math.round(elapsed());
     return result;
   };
-  const hello = buildClientHello(o.versions, sniFor(target));
+  const hello = buildClientHello(o.versions, sniFor(target), o.offer);
   const dest = target.connectTo?.replace(/^\[(.*)\]$/, "$1") || target.host;
   const budget = Math.min(o.connectTimeoutMs, o.totalTimeoutMs);
   const resolved = await resolveAddress(dest, budget, o.lookup, o.guard, o.signal);
@@ -178,6 +235,11 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
   );
   if ("failure" in tcp) return done(tcp.failure);
   const socket = tcp.socket;
+  const before = o.beforeTls ? await o.beforeTls(socket) : undefined;
+  if (before) {
+    socket.destroy();
+    return done(before);
+  }
 
   return new Promise<HelloResult>((resolve) => {
     const capture = new ServerCapture({ maxCertificates: o.maxCertificates, maxMessageBytes: o.maxBytes });
@@ -191,6 +253,7 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
       socket.destroy();
       const sh = capture.serverHello;
       result.accepted = Boolean(sh);
+      result.helloRetryRequest = capture.helloRetryRequest;
       result.serverMessages = [...capture.messages];
       result.alerts = capture.alerts.map((a) => alertInfo(a.level, a.description));
       if (sh) {
@@ -198,6 +261,9 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
         result.cipher = { id: sh.cipherSuite, name: cipherSuiteName(sh.cipherSuite) };
         const sct = sh.extensions.find((e) => e.type === EXTENSIONS.sct);
         if (sct?.data.length) result.sctList = sct.data;
+        result.serverExtensions = sh.extensions.map((e) => e.type);
+        result.group = capture.keyExchange.group;
+        if (capture.alpn) result.alpn = capture.alpn;
       }
       if (capture.certificate) {
         result.certificates = capture.certificate.certificates;
@@ -217,7 +283,9 @@ export async function rawHello(target: ProbeTarget, options: HelloOptions = {}):
     const stopListening = onAbort(o.signal, () => finish(cancelledFailure()));
     // What counts as "enough": ServerHello for TLS 1.3 (the rest is encrypted), ServerHelloDone otherwise.
     const enough = () =>
-      capture.serverHello && (capture.serverHello.version >= 0x0304 || capture.serverFlightDone);
+      capture.helloRetryRequest ||
+      (capture.serverHello &&
+        (o.stopAtServerHello || capture.serverHello.version >= 0x0304 || capture.serverFlightDone));
     const failureNow = (): ProbeFailure | undefined => {
       const p = capture.problem;
       if (p?.kind === "not-tls") return { kind: "not-tls", message: notTlsMessage(p.sample) };
@@ -304,7 +372,8 @@ export async function scanVersions(
   const out: VersionSupport[] = [];
   for (const version of versions) {
     const r = await rawHello(target, { ...options, versions: [version] });
-    const supported = r.accepted && r.version === version;
+    // A HelloRetryRequest (the server wants another key share) is TLS 1.3 spoken.
+    const supported = (r.accepted && r.version === version) || (r.helloRetryRequest && version === "TLSv1.3");
     out.push({
       version,
       supported,

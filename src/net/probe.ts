@@ -96,6 +96,8 @@ export interface ProbeOptions {
   crossCheck?: boolean;
   /** Aborting closes the connection at once; the result then fails with kind "cancelled". */
   signal?: AbortSignal;
+  /** Run on the connected socket before TLS starts (STARTTLS, ./starttls.ts); a failure ends the probe. */
+  beforeTls?: (socket: net.Socket) => Promise<ProbeFailure | undefined>;
 }
 
 export const PROBE_DEFAULTS = {
@@ -264,7 +266,7 @@ async function connect(
   if (!net.isIP(dest)) result.timing.lookupMs = Math.round(elapsed());
   result.address = resolved.address;
   result.family = resolved.family;
-  return openTcp(
+  const tcp = await openTcp(
     resolved.address,
     resolved.family,
     target.port,
@@ -272,6 +274,9 @@ async function connect(
     Math.min(o.connectTimeoutMs, o.totalTimeoutMs),
     o.signal,
   );
+  const failure = "socket" in tcp && o.beforeTls ? await o.beforeTls(tcp.socket) : undefined;
+  if (failure && "socket" in tcp) tcp.socket.destroy();
+  return failure ? { failure } : tcp;
 }
 
 /** What the handshake step works with: the options, the result so far, and the clock. */

@@ -1,5 +1,7 @@
 /** Names for TLS code points (IANA TLS parameter registries), for findings and the showcerts summary. */
 
+import { GROUP_NAMES, SIGNATURE_SCHEME_NAMES } from "../clients/handshake/suites.js";
+
 export type TlsVersionName = "SSLv3" | "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 
 export const VERSIONS: Record<number, TlsVersionName> = {
@@ -86,55 +88,18 @@ export const HANDSHAKE_TYPES: Record<number, string> = {
   24: "KeyUpdate",
 };
 
-/** Signature schemes (RFC 8446 4.2.3) and the TLS 1.2 hash/signature pairs that share their code points. */
-export const SIGNATURE_SCHEMES: Record<number, string> = {
-  513: "rsa_pkcs1_sha1",
-  514: "dsa_sha1",
-  515: "ecdsa_sha1",
-  769: "rsa_pkcs1_sha224",
-  770: "dsa_sha224",
-  771: "ecdsa_sha224",
-  1025: "rsa_pkcs1_sha256",
-  1026: "dsa_sha256",
-  1027: "ecdsa_secp256r1_sha256",
-  1281: "rsa_pkcs1_sha384",
-  1282: "dsa_sha384",
-  1283: "ecdsa_secp384r1_sha384",
-  1537: "rsa_pkcs1_sha512",
-  1538: "dsa_sha512",
-  1539: "ecdsa_secp521r1_sha512",
-  2052: "rsa_pss_rsae_sha256",
-  2053: "rsa_pss_rsae_sha384",
-  2054: "rsa_pss_rsae_sha512",
-  2055: "ed25519",
-  2056: "ed448",
-  2057: "rsa_pss_pss_sha256",
-  2058: "rsa_pss_pss_sha384",
-  2059: "rsa_pss_pss_sha512",
-  2074: "ecdsa_brainpoolP256r1tls13_sha256",
-  2075: "ecdsa_brainpoolP384r1tls13_sha384",
-  2076: "ecdsa_brainpoolP512r1tls13_sha512",
-};
+/**
+ * Signature schemes (RFC 8446 4.2.3) and the TLS 1.2 hash/signature pairs that share their code points: one
+ * table with the handshake simulation's (src/clients/handshake/suites.ts).
+ */
+export const SIGNATURE_SCHEMES: Record<number, string> = SIGNATURE_SCHEME_NAMES;
 
 export function signatureSchemeName(v: number): string {
   return SIGNATURE_SCHEMES[v] ?? `0x${hex4(v)}`;
 }
 
-export const GROUPS: Record<number, string> = {
-  23: "secp256r1",
-  24: "secp384r1",
-  25: "secp521r1",
-  29: "x25519",
-  30: "x448",
-  256: "ffdhe2048",
-  257: "ffdhe3072",
-  258: "ffdhe4096",
-  259: "ffdhe6144",
-  260: "ffdhe8192",
-  4587: "SecP256r1MLKEM768",
-  4588: "X25519MLKEM768",
-  25497: "X25519Kyber768Draft00",
-};
+/** Named groups: the handshake simulation's table (src/clients/handshake/suites.ts). */
+export const GROUPS: Record<number, string> = GROUP_NAMES;
 
 export function groupName(v: number): string {
   return GROUPS[v] ?? `0x${hex4(v)}`;

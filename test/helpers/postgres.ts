@@ -10,7 +10,7 @@
  */
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,7 +90,12 @@ export interface TestPostgres {
 }
 
 /** Start a throwaway cluster with a password-protected user and a database. */
-export async function startPostgres(o: { database?: string } = {}): Promise<TestPostgres> {
+export async function startPostgres(
+  o: {
+    database?: string /** ssl=on with this certificate and key (PEM). */;
+    ssl?: { cert: string; key: string };
+  } = {},
+): Promise<TestPostgres> {
   const bins = postgresBinaries();
   if (!bins) throw new Error(postgresSkipReason() as string);
   const dir = mkdtempSync(join(tmpdir(), "cp-pg-"));
@@ -117,7 +122,21 @@ export async function startPostgres(o: { database?: string } = {}): Promise<Test
     "-E",
     "UTF8",
   ]);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  let opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  if (o.ssl) {
+    // The key must belong to the server's user and be private to it, or PostgreSQL refuses to start.
+    for (const [name, pem] of [
+      ["server.crt", o.ssl.cert],
+      ["server.key", o.ssl.key],
+    ] as const) {
+      writeFileSync(join(dir, name), pem, { mode: 0o600 });
+      if (isRoot()) {
+        const id = (f: string) => Number(execFileSync("id", [f, "postgres"], { encoding: "utf8" }).trim());
+        chownSync(join(dir, name), id("-u"), id("-g"));
+      }
+    }
+    opts += ` -c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`;
+  }
   const ctl = (...args: string[]) =>
     pgRun(bins.pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "60", ...args]);
   ctl("start");

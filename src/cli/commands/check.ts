@@ -28,6 +28,7 @@ import { renderMatrix } from "../render/matrix.js";
 import { renderRevocation } from "../render/revocation.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
+import { renderTls, tlsCliOptions } from "./tls.js";
 
 export { CHECK_SCHEMA, CHECK_SCHEMA_VERSION, fixSnippets, targetFrom } from "../../app/check.js";
 
@@ -59,6 +60,11 @@ export interface CheckCliOptions {
   /** … or a certificate (chain) file and its unencrypted PEM key. */
   cert?: string;
   key?: string;
+  /** Enumerate the server's TLS and simulate each client's handshake. */
+  tls?: boolean;
+  tlsConnections?: string;
+  /** STARTTLS protocol, or "none" (default: by well-known port). */
+  starttls?: string;
 }
 
 export function parseTimeout(text: string | undefined, def = 10_000): number {
@@ -118,6 +124,8 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     ...(opts.intermediates ? { intermediates: opts.intermediates } : {}),
     writeFiles: true,
     ...(identity ? { identity } : {}),
+    ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
+    ...(opts.starttls !== undefined ? { starttls: opts.starttls } : {}),
   });
   quietOnClosedPipe();
   const { report, fix, files, mtls, revocation } = run;
@@ -136,6 +144,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
     if (mtls) out += renderMtls(mtls, style);
     if (revocation) out += renderRevocation(revocation, style);
     if (opts.fix) out += renderFix(report, fix, files, style);
+    if (run.document.tls) out += renderTls(run.document.tls, style);
     process.stdout.write(out);
   }
   return run.ok ? EXIT_OK : EXIT_UNTRUSTED;

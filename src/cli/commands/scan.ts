@@ -14,7 +14,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { type ScanEvent, scan } from "../../app/scan.js";
+import { type ScanEvent, type ScanResult, scan } from "../../app/scan.js";
 import { CLIENTS, type ClientId, resolveClients } from "../../clients/index.js";
 import {
   parseTargetLine,
@@ -28,6 +28,7 @@ import { fsReason } from "../io.js";
 import { type Style, safeText, styleFor } from "../style.js";
 import { parseTimeout } from "./check.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
+import { tlsCliOptions, tlsScanLine } from "./tls.js";
 
 export interface ScanCliOptions {
   client?: string;
@@ -45,6 +46,11 @@ export interface ScanCliOptions {
   fast?: boolean;
   /** Check each target's revocation status (docs/revocation.md). */
   revocation?: boolean;
+  /** Enumerate each server's TLS and simulate each client's handshake. */
+  tls?: boolean;
+  tlsConnections?: string;
+  /** STARTTLS protocol for every target, or "none" (default: by each target's well-known port). */
+  starttls?: string;
 }
 
 export const SCAN_SCHEMA = "chainproof/scan";
@@ -105,6 +111,8 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
     concurrency,
     ...(opts.fast ? { mode: "fast" as const } : {}),
     ...(opts.revocation ? { revocation: true } : {}),
+    ...(opts.tls ? { tls: tlsCliOptions(opts) } : {}),
+    ...(opts.starttls !== undefined ? { starttls: opts.starttls } : {}),
   });
   quietOnClosedPipe();
 
@@ -114,7 +122,7 @@ export async function runScan(file: string, opts: ScanCliOptions): Promise<numbe
   const progress = showProgress ? new Progress(err, total, styleFor(err)) : undefined;
 
   const keep = !opts.ndjson;
-  const results: ScanSummary[] = [];
+  const results: ScanResult[] = [];
   const out = process.stdout;
   let end: Extract<ScanEvent, { type: "end" }> | undefined;
   try {
@@ -227,7 +235,7 @@ function why(s: ScanSummary, clients: readonly ClientId[]): string {
 }
 
 function table(
-  results: ScanSummary[],
+  results: ScanResult[],
   clients: readonly ClientId[],
   counts: Record<ScanStatus, number>,
   ms: number,
@@ -237,7 +245,8 @@ function table(
   const w = Math.min(48, Math.max(6, ...results.map((r) => r.target.length)));
   const lines = results.map((r) => {
     const name = r.target.length > w ? `${r.target.slice(0, w - 1)}…` : r.target.padEnd(w);
-    return `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${t(why(r, clients))}`;
+    const line = `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${t(why(r, clients))}`;
+    return r.tls ? `${line}\n${" ".repeat(w + 2)}${tlsScanLine(r.tls, style)}` : line;
   });
   const n = results.length;
   const summary = `${n} target${n === 1 ? "" : "s"} in ${(ms / 1000).toFixed(1)} s: ${style.green(`${counts.trusted} trusted`)}, ${style.red(`${counts.untrusted} not trusted`)}, ${style.yellow(`${counts.failed} failed`)}${counts.invalid ? `, ${style.yellow(`${counts.invalid} bad lines`)}` : ""} (clients: ${clients.map((c) => CLIENTS[c].name).join(", ")})`;
