@@ -17,8 +17,10 @@ import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { newToken } from "../src/web/security.js";
 import { createWebServer, VERSION } from "../src/web/server.js";
+import { buildCsr } from "../src/x509/builder.js";
 import { readCertificates } from "../src/x509/input.js";
 import { toPem } from "../src/x509/pem.js";
+import { haveOpenssl, opensslOk } from "./helpers/openssl.js";
 import { HOSTILE_CN, makePki, makeSaml, SAML_ACS, SAML_SP } from "./web-fixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -298,6 +300,86 @@ describe("browser: chainproof serve's pages in Chromium", () => {
       return (await res.json()).version;
     });
     assert.equal(v, VERSION);
+    await page.close();
+  });
+});
+
+describe("browser: the tools (CSR, key match, convert)", () => {
+  const leafKeyPem = pki.leafKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const encryptedKeyPem = pki.leafKey.privateKey
+    .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "key secret" })
+    .toString();
+
+  it("decodes a CSR: subject, requested names, the signature verified", async (t) => {
+    if (skip) return t.skip(skip);
+    const csr = buildCsr({
+      subject: "CN=csr.example.test,O=Browser",
+      san: [{ dns: "csr.example.test" }, { dns: "www.csr.example.test" }],
+      key: pki.leafKey,
+    });
+    const page = await open("/tools");
+    await page.getByLabel("Paste").fill(csr.pem);
+    await page.getByRole("button", { name: "Decode the request" }).click();
+    await page.getByText("signature verifies").waitFor();
+    assert.equal(await page.getByRole("heading", { name: /CN=csr\.example\.test,O=Browser/ }).count(), 1);
+    assert.equal(await page.getByText("dns:csr.example.test, dns:www.csr.example.test").count(), 2);
+    noErrors(page);
+    await page.close();
+  });
+
+  it("matches an encrypted key with its certificate once the password is given; another cert does not", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/tools");
+    await page.getByRole("button", { name: "Key matches certificate?" }).click();
+    const key = page.getByRole("group", { name: "Private key", exact: true });
+    const target = page.getByRole("group", { name: "Certificate or CSR", exact: true });
+    await key.getByLabel("Paste").fill(encryptedKeyPem);
+    await target.getByLabel("Paste").fill(toPem(pki.leaf.der));
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText("the private key is encrypted; give its password").waitFor();
+    await key.getByLabel("Password (PKCS#12, JKS)").fill("key secret");
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText("The private key matches the certificate (CN=service.example.test).").waitFor();
+    await target.getByLabel("Paste").fill(toPem(pki.int.der));
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText(/does not match the certificate \(CN=Web Test Intermediate/).waitFor();
+    noErrors(page, [400]);
+    await page.close();
+  });
+
+  it("converts a PEM chain and its key to PKCS#12: the download opens in OpenSSL", async (t) => {
+    if (skip) return t.skip(skip);
+    if (!haveOpenssl()) return t.skip("openssl is not installed");
+    const page = await open("/tools");
+    await page.getByRole("button", { name: "Convert formats" }).click();
+    const input = page.getByRole("group", { name: "Certificates (and key)", exact: true });
+    await input.getByLabel("Paste").fill(toPem(pki.leaf.der) + toPem(pki.int.der) + leafKeyPem);
+    await page.getByLabel("Convert to").selectOption("p12");
+    await page.getByLabel("Password of the file to write (6 or more characters)").fill("changeit");
+    await page.getByRole("button", { name: "Convert", exact: true }).click();
+    await page
+      .getByRole("heading", { name: "pasted.p12: 2 certificates, 1 private key", exact: false })
+      .waitFor();
+    const dl = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download pasted.p12" }).click();
+    const d = await dl;
+    assert.equal(d.suggestedFilename(), "pasted.p12");
+    const info = await opensslOk([
+      "pkcs12",
+      "-in",
+      await d.path(),
+      "-info",
+      "-nodes",
+      "-passin",
+      "pass:changeit",
+    ]);
+    assert.equal(info.stdout.match(/-----BEGIN CERTIFICATE-----/g)?.length, 2);
+    assert.match(info.stdout, /-----BEGIN PRIVATE KEY-----/);
+    // DER takes one certificate: the page says why it refuses two.
+    await page.getByLabel("Convert to").selectOption("der");
+    await page.getByRole("button", { name: "Convert", exact: true }).click();
+    await page.getByText(/holds 2 certificates; DER holds one/).waitFor();
+    noErrors(page, [400]);
     await page.close();
   });
 });
