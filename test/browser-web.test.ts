@@ -227,11 +227,24 @@ describe("browser: chainproof serve's pages in Chromium", () => {
     await page.getByLabel("New passphrase").fill("browser test passphrase");
     await page.getByLabel("The same again").fill("browser test passphrase");
     await page.getByRole("button", { name: "Unlock" }).click();
+    // A name of only "-": the page says what is wrong with it (not the browser's "match the format").
+    await page.getByLabel("Unique name").fill("-");
+    await page.getByText('The name must start with a letter ("-" is not one).').waitFor();
+    await page.getByLabel("Unique name").fill("Browser-Client");
+    await page.getByText('letters, digits and underscores: "-" is not allowed').waitFor();
     await page.getByLabel("Unique name").fill("Browser_Client");
     await page.getByLabel("Common name (CN)").fill("browser-client.example.com");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByText("Created Browser_Client").waitFor();
+    // The form is cleared for the next key; a new one-year key has 365 days left, not 364.
+    assert.equal(await page.getByLabel("Unique name").inputValue(), "");
+    assert.equal(await page.getByLabel("Common name (CN)").inputValue(), "");
+    await page.getByText("365 days left").first().waitFor();
     await page.getByRole("button", { name: "Manage" }).click();
+    // Under 6 characters the download waits, saying why.
+    await page.getByLabel("File password").fill("12345");
+    await page.getByText("The file password needs at least 6 characters").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Download JKS" }).isDisabled(), true);
     await page.getByLabel("File password").fill("changeit");
     // The key leaves only with the keystore passphrase, asked again: a wrong one gets no file.
     await page.getByLabel("Keystore passphrase (again)").fill("not the passphrase");

@@ -456,13 +456,13 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
   program
     .command("serve")
     .description(
-      "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
+      "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, tools, verify, stores, keystore, SAML, scan)",
     )
     .option("--port <N>", "port to listen on (0: any free port)", "8420")
     .option("--host <ADDR>", "address to bind", "127.0.0.1")
     .option(
       "--allow-private",
-      "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
+      "allow checks of private, link-local and cloud-metadata addresses (refused by default); loopback targets are allowed while bound to loopback, refused otherwise",
     )
     .option(
       "--token-file <FILE>",
@@ -475,7 +475,7 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--db <PATH>", "a monitor history database (chainproof monitor's) for the Monitor page")
     .addHelpText(
       "after",
-      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n",
+      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n\nChecks may reach loopback targets (127.0.0.1, ::1: the lab, a local server) while\nserve is bound to loopback, its default; bound to another address they are\nrefused unless --allow-private. Private, link-local and cloud-metadata addresses\nare refused unless --allow-private. AIA fetches do not reach loopback (the lab's\nexcepted).\n",
     )
     .action(async (opts) => {
       const { runServe } = await import("./commands/serve.js");

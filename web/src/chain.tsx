@@ -266,7 +266,7 @@ export function Matrix({ view }: { view: MatrixView }) {
               <td>
                 <Verdict status={v.status} />
               </td>
-              <td>{v.reason ? <code>{v.reason.code}</code> : v.trusted ? "—" : ""}</td>
+              <td>{v.reason ? <code class="reason">{v.reason.code}</code> : v.trusted ? "—" : ""}</td>
               <td>
                 {v.error ? (
                   <code class="errtext">{v.error.text}</code>

@@ -89,7 +89,7 @@ export function ToolsPage() {
         Decode a certificate signing request, check that a private key belongs to a certificate or a CSR, and
         convert between PEM, DER, PKCS#7, PKCS#12 and JKS. Keys are read by this server only, never stored.
       </p>
-      <div class="tabs" role="group" aria-label="Tools">
+      <div class="tabs">
         {TABS.map((t) => (
           <button
             key={t.id}
