@@ -396,3 +396,74 @@ describe("browser: the tools (CSR, key match, convert)", () => {
     await page.close();
   });
 });
+
+describe("browser: every page at 1366×900 and at 390×844 (a phone)", () => {
+  const PAGES = ["/check", "/decode", "/tools", "/verify", "/stores", "/keys", "/saml", "/scan"];
+
+  /** Cards and table wrappers whose content is wider than they are, by the page's own measure. */
+  async function overflowing(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const out: string[] = [];
+      if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+        out.push(`the page: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+      }
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>("main .card, main .table-wrap"))) {
+        if (el.scrollWidth > el.clientWidth + 1) {
+          out.push(
+            `${el.className} "${(el.textContent ?? "").slice(0, 40)}": ${el.scrollWidth} > ${el.clientWidth}`,
+          );
+        }
+      }
+      return out;
+    });
+  }
+
+  for (const [width, height] of [
+    [1366, 900],
+    [390, 844],
+  ]) {
+    it(`${width}×${height}: no horizontal overflow inside any card, on any page`, async (t) => {
+      if (skip) return t.skip(skip);
+      const page = await open("/check");
+      await page.setViewportSize({ width, height });
+      for (const path of PAGES) {
+        await page.goto(`${base}${path}`);
+        await page.locator("main h1").first().waitFor();
+        if (path === "/stores") await page.locator("table.roots tbody tr").first().waitFor();
+        assert.deepEqual(await overflowing(page), [], `${path} at ${width} px`);
+      }
+      noErrors(page);
+      await page.close();
+    });
+  }
+
+  it("trust stores at 1366 px: one line per root, paged (the Mozilla list is not one long page)", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/stores");
+    await page.setViewportSize({ width: 1366, height: 900 });
+    const rows = page.locator("table.roots tbody tr");
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 50, "a page of 50 roots");
+    await page.getByText(/^Roots 1–50 of \d+$/).waitFor();
+    const heights = await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height));
+    assert.ok(Math.max(...heights) < 48, `every row is one line (tallest ${Math.max(...heights)} px)`);
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(tall < 50 * 48 + 1200, `the page is ${tall} px tall`);
+    // The fingerprint column: shortened, the whole value copied.
+    const fp = page.locator("table.roots code.fp-short").first();
+    assert.match((await fp.textContent()) ?? "", /^[0-9A-F]{8}…[0-9A-F]{4}$/);
+    assert.match((await fp.getAttribute("title")) ?? "", /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // A root's details open right under its row.
+    await page.locator("table.roots tbody th button").first().click();
+    const detail = page.locator("table.roots tr.root-detail");
+    await detail.getByText("SHA-256").first().waitFor();
+    assert.equal(
+      await page.evaluate(() => document.querySelector("tr.opened")?.nextElementSibling?.className),
+      "root-detail",
+    );
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText(/^Roots 51–100 of \d+$/).waitFor();
+    noErrors(page);
+    await page.close();
+  });
+});

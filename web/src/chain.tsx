@@ -304,12 +304,21 @@ export function Headline({ view, subject }: { view: MatrixView; subject: string 
 }
 
 /** The whole report of a check or verify: headline, drawings, matrix, findings, stores. */
-export function MatrixReport({ view, subject }: { view: MatrixView; subject: string }) {
+export function MatrixReport({
+  view,
+  subject,
+  headline = true,
+}: {
+  view: MatrixView;
+  subject: string;
+  /** False when the page shows the headline itself, above other results (the check page). */
+  headline?: boolean;
+}) {
   const names = Object.fromEntries(view.clients.map((c) => [c.client, c.name]));
   const stores = [...new Map(view.clients.map((v) => [v.store.name, v.store])).values()];
   return (
     <div class="report">
-      <Headline view={view} subject={subject} />
+      {headline && <Headline view={view} subject={subject} />}
       <section class="card" aria-labelledby="chain-h">
         <h2 id="chain-h">The chain</h2>
         <div class="chains">

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
-import { ClientPaths, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
+import { ClientPaths, Headline, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
 import {
   Badge,
   Busy,
@@ -200,11 +200,33 @@ function LabPanel({ onPick }: { onPick: (target: string) => void }) {
   );
 }
 
+const CLIENTS_KEY = "chainproof.check.clients";
+
+/** The clients ticked last time on this browser (localStorage); undefined the first time. */
+function rememberedClients(): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(CLIENTS_KEY) ?? "null");
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function CheckPage() {
   const session = useSession();
   const [target, setTarget] = useState("");
   const [servername, setServername] = useState("");
-  const [clients, setClients] = useState<string[]>(["salesforce"]);
+  // Every client by default (a check is for all of them), then whatever was ticked last, remembered.
+  const [chosen, setChosen] = useState<string[] | undefined>(rememberedClients);
+  const clients = chosen ?? session?.clients.map((c) => c.id) ?? [];
+  const setClients = (v: string[]) => {
+    setChosen(v);
+    try {
+      localStorage.setItem(CLIENTS_KEY, JSON.stringify(v));
+    } catch {
+      // storage refused (private mode): the choice lasts for this page
+    }
+  };
   const [store, setStore] = useState(defaultStore());
   const [fix, setFix] = useState(true);
   const job = useJob<CheckView>();
@@ -285,6 +307,20 @@ export function CheckPage() {
               : "Private, link-local, loopback and metadata addresses are refused."}
         </p>
       </form>
+      <Busy running={job.running} label={`Connecting to ${target}…`} onCancel={job.cancel} />
+      <ErrorBox error={job.error} />
+      {r && (
+        <>
+          {/* The verdict first; then how the connection went, and the details. */}
+          <Headline view={r} subject="this endpoint" />
+          <section class="card" aria-labelledby="conn-h">
+            <h2 id="conn-h">Connection</h2>
+            <Connection r={r} />
+          </section>
+          <MatrixReport view={r} subject="this endpoint" headline={false} />
+          {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
+        </>
+      )}
       {session?.features.lab && (
         <LabPanel
           onPick={(t) => {
@@ -292,18 +328,6 @@ export function CheckPage() {
             check(t);
           }}
         />
-      )}
-      <Busy running={job.running} label={`Connecting to ${target}…`} onCancel={job.cancel} />
-      <ErrorBox error={job.error} />
-      {r && (
-        <>
-          <section class="card" aria-labelledby="conn-h">
-            <h2 id="conn-h">Connection</h2>
-            <Connection r={r} />
-          </section>
-          <MatrixReport view={r} subject="this endpoint" />
-          {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
-        </>
       )}
     </>
   );
