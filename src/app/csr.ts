@@ -15,7 +15,13 @@ import {
   decodeSubjectAltName,
   type Extension,
 } from "../x509/extensions.js";
-import { type GeneralNameJson, generalNameJson, type NameJson, nameJson } from "../x509/json.js";
+import {
+  type ExtensionJson,
+  type GeneralNameJson,
+  generalNameJson,
+  type NameJson,
+  nameJson,
+} from "../x509/json.js";
 import { EKU_NAMES, EXTENSION_NAMES, OID } from "../x509/oids.js";
 import { looksLikePem, PemError, parsePem, toPem } from "../x509/pem.js";
 
@@ -25,17 +31,8 @@ export const CSR_SCHEMA_VERSION = 1;
 /** The PEM labels of a request: RFC 7468's, and the "NEW" one older tools (Netscape, IIS) write. */
 const CSR_LABELS = new Set(["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]);
 
-export interface CsrExtensionJson {
-  oid: string;
-  name?: string;
-  critical: boolean;
-  /** The extension's value (its own DER), hex. */
-  value: string;
-  /** subjectAltName, keyUsage, extKeyUsage and basicConstraints, decoded. */
-  decoded?: Record<string, unknown>;
-  /** Why a known extension could not be decoded. */
-  error?: string;
-}
+/** A requested extension, shaped as decode's (docs/decode.schema.json); decoded for the four a CSR asks. */
+export type CsrExtensionJson = ExtensionJson;
 
 export interface CsrDocument {
   schema: typeof CSR_SCHEMA;

@@ -16,6 +16,7 @@ import {
   StorePicker,
   type StoreState,
   storeFields,
+  Tabs,
   useJob,
   useSession,
 } from "../ui";
@@ -481,19 +482,7 @@ export function StoresPage() {
         The roots each client trusts, as Salesforce's /cacerts.jsp lists them; differences between stores; and
         what to send to have a root added.
       </p>
-      <div class="tabs">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            class={tab === t.id ? "tab active" : "tab"}
-            aria-pressed={tab === t.id}
-            onClick={() => setTab(t.id)}
-          >
-            {t.title}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={setTab} />
       {tab === "browse" && <Browse />}
       {tab === "diff" && <Diff />}
       {tab === "request" && <RootRequest />}

@@ -15,6 +15,7 @@ import {
   FileField,
   type FileState,
   payloadOf,
+  Tabs,
   useId,
   useJob,
 } from "../ui";
@@ -89,19 +90,7 @@ export function ToolsPage() {
         Decode a certificate signing request, check that a private key belongs to a certificate or a CSR, and
         convert between PEM, DER, PKCS#7, PKCS#12 and JKS. Keys are read by this server only, never stored.
       </p>
-      <div class="tabs">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            class={tab === t.id ? "tab active" : "tab"}
-            aria-pressed={tab === t.id}
-            onClick={() => setTab(t.id)}
-          >
-            {t.title}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={setTab} />
       {tab === "csr" && <CsrTool />}
       {tab === "match" && <MatchTool />}
       {tab === "convert" && <ConvertTool />}
