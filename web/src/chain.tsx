@@ -122,10 +122,15 @@ function GapBox({ end }: { end: PathEnd }) {
       {end.aki && <div class="cert-meta muted">{`key id ${end.aki}`}</div>}
       {end.caIssuers?.length ? (
         <div class="cert-meta">
-          <span>AIA: </span>
-          {end.caIssuers.map((u) => (
-            <SafeLink key={u} url={u} />
-          ))}
+          <span>AIA:</span>
+          {/* One URL a line: several would otherwise run together. */}
+          <ul class="plain aia">
+            {end.caIssuers.map((u) => (
+              <li key={u}>
+                <SafeLink url={u} />
+              </li>
+            ))}
+          </ul>
         </div>
       ) : (
         <div class="cert-meta muted">The certificate names no AIA URL for it.</div>

@@ -87,8 +87,13 @@ function Fix({ fix, host }: { fix: FixView; host: string }) {
   return (
     <section class="card" aria-labelledby="fix-h">
       <h2 id="fix-h">Repaired chain</h2>
-      {!fix.changed && fix.complete ? (
+      {!fix.changed && fix.complete && fix.matrix.trusted ? (
         <p>The server already sends the chain it should.</p>
+      ) : !fix.changed && fix.complete ? (
+        <p>
+          The server sends a complete chain: what fails is not the chain it sends (see the findings and fixes
+          above).
+        </p>
       ) : fix.complete ? (
         <>
           <p>
