@@ -212,6 +212,11 @@ describe("browser: chainproof serve's pages in Chromium", () => {
       (await page.locator("table.matrix").first().textContent()) ?? "",
       /PKIX path building failed/,
     );
+    // The chain exactly as the server sent it: the leaf alone (that is what is wrong with it).
+    const sentDl = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download the chain as sent (PEM)" }).click();
+    const sent = readCertificates(readFileSync(await (await sentDl).path()), { source: "sent" });
+    assert.equal(sent.certificates.length, 1);
     const dl = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download the repaired bundle (PEM)" }).click();
     const file = await (await dl).path();

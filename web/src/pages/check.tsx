@@ -321,6 +321,20 @@ export function CheckPage() {
           <section class="card" aria-labelledby="conn-h">
             <h2 id="conn-h">Connection</h2>
             <Connection r={r} />
+            <div class="actions">
+              <button
+                type="button"
+                class="secondary"
+                onClick={() =>
+                  saveText(
+                    r.sent.map((c) => r.certificates[c.sha256]?.pem ?? "").join(""),
+                    `${(r.target.servername ?? r.target.host).replace(/[^a-zA-Z0-9.-]/g, "_")}-as-sent.pem`,
+                  )
+                }
+              >
+                Download the chain as sent (PEM)
+              </button>
+            </div>
           </section>
           <MatrixReport view={r} subject="this endpoint" headline={false} />
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
