@@ -12,7 +12,7 @@ import { chromium, type Page } from "playwright-core";
 import { buildResponseXml, signResponse } from "../src/saml/index.js";
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
-import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
+import { buildCertificate, buildCsr, generateKeyPair } from "../src/x509/builder.js";
 
 const out = process.argv[2] ?? new URL("../../docs/screenshots/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
@@ -143,10 +143,31 @@ try {
   await page.getByRole("heading", { name: "Findings and fixes" }).waitFor();
   await shot(page, "verify.png");
 
+  // Tools: a certificate signing request decoded (its key, requested names and extensions, signature).
+  const csr = buildCsr({
+    subject: "CN=api.example.com,O=Example Corp,C=US",
+    san: [{ dns: "api.example.com" }, { dns: "www.api.example.com" }],
+    key: lk,
+    keyUsage: ["digitalSignature"],
+    eku: ["serverAuth"],
+  });
+  await page.goto(`${base}/tools`);
+  await page.getByLabel("Paste").fill(csr.pem);
+  await page.getByRole("button", { name: "Decode the request" }).click();
+  await page.getByText("signature verifies").waitFor();
+  await shot(page, "tools.png");
+
   // Trust stores: Mozilla's, searched.
   await page.goto(`${base}/stores`);
   await page.getByLabel("Search alias, subject or SHA-256").fill("digicert");
+  await page.locator("table.roots tbody th button").first().click();
+  await page.locator("tr.root-detail").getByText("SHA-256").first().waitFor();
   await shot(page, "stores.png");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByLabel("Search alias, subject or SHA-256").fill("");
+  await page.locator("table.roots tbody th button").first().click();
+  await shot(page, "stores-phone.png");
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Keystore: a self-signed entry and a pending request.
   await page.goto(`${base}/keys`);

@@ -17,8 +17,10 @@ import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { newToken } from "../src/web/security.js";
 import { createWebServer, VERSION } from "../src/web/server.js";
+import { buildCsr } from "../src/x509/builder.js";
 import { readCertificates } from "../src/x509/input.js";
 import { toPem } from "../src/x509/pem.js";
+import { haveOpenssl, opensslOk } from "./helpers/openssl.js";
 import { HOSTILE_CN, makePki, makeSaml, SAML_ACS, SAML_SP } from "./web-fixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -210,6 +212,11 @@ describe("browser: chainproof serve's pages in Chromium", () => {
       (await page.locator("table.matrix").first().textContent()) ?? "",
       /PKIX path building failed/,
     );
+    // The chain exactly as the server sent it: the leaf alone (that is what is wrong with it).
+    const sentDl = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download the chain as sent (PEM)" }).click();
+    const sent = readCertificates(readFileSync(await (await sentDl).path()), { source: "sent" });
+    assert.equal(sent.certificates.length, 1);
     const dl = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download the repaired bundle (PEM)" }).click();
     const file = await (await dl).path();
@@ -225,11 +232,24 @@ describe("browser: chainproof serve's pages in Chromium", () => {
     await page.getByLabel("New passphrase").fill("browser test passphrase");
     await page.getByLabel("The same again").fill("browser test passphrase");
     await page.getByRole("button", { name: "Unlock" }).click();
+    // A name of only "-": the page says what is wrong with it (not the browser's "match the format").
+    await page.getByLabel("Unique name").fill("-");
+    await page.getByText('The name must start with a letter ("-" is not one).').waitFor();
+    await page.getByLabel("Unique name").fill("Browser-Client");
+    await page.getByText('letters, digits and underscores: "-" is not allowed').waitFor();
     await page.getByLabel("Unique name").fill("Browser_Client");
     await page.getByLabel("Common name (CN)").fill("browser-client.example.com");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByText("Created Browser_Client").waitFor();
+    // The form is cleared for the next key; a new one-year key has 365 days left, not 364.
+    assert.equal(await page.getByLabel("Unique name").inputValue(), "");
+    assert.equal(await page.getByLabel("Common name (CN)").inputValue(), "");
+    await page.getByText("365 days left").first().waitFor();
     await page.getByRole("button", { name: "Manage" }).click();
+    // Under 6 characters the download waits, saying why.
+    await page.getByLabel("File password").fill("12345");
+    await page.getByText("The file password needs at least 6 characters").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Download JKS" }).isDisabled(), true);
     await page.getByLabel("File password").fill("changeit");
     // The key leaves only with the keystore passphrase, asked again: a wrong one gets no file.
     await page.getByLabel("Keystore passphrase (again)").fill("not the passphrase");
@@ -298,6 +318,157 @@ describe("browser: chainproof serve's pages in Chromium", () => {
       return (await res.json()).version;
     });
     assert.equal(v, VERSION);
+    await page.close();
+  });
+});
+
+describe("browser: the tools (CSR, key match, convert)", () => {
+  const leafKeyPem = pki.leafKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const encryptedKeyPem = pki.leafKey.privateKey
+    .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "key secret" })
+    .toString();
+
+  it("decodes a CSR: subject, requested names, the signature verified", async (t) => {
+    if (skip) return t.skip(skip);
+    const csr = buildCsr({
+      subject: "CN=csr.example.test,O=Browser",
+      san: [{ dns: "csr.example.test" }, { dns: "www.csr.example.test" }],
+      key: pki.leafKey,
+    });
+    const page = await open("/tools");
+    await page.getByLabel("Paste").fill(csr.pem);
+    await page.getByRole("button", { name: "Decode the request" }).click();
+    await page.getByText("signature verifies").waitFor();
+    assert.equal(await page.getByRole("heading", { name: /CN=csr\.example\.test,O=Browser/ }).count(), 1);
+    assert.equal(await page.getByText("dns:csr.example.test, dns:www.csr.example.test").count(), 2);
+    noErrors(page);
+    await page.close();
+  });
+
+  it("matches an encrypted key with its certificate once the password is given; another cert does not", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/tools");
+    await page.getByRole("button", { name: "Key matches certificate?" }).click();
+    const key = page.getByRole("group", { name: "Private key", exact: true });
+    const target = page.getByRole("group", { name: "Certificate or CSR", exact: true });
+    await key.getByLabel("Paste").fill(encryptedKeyPem);
+    await target.getByLabel("Paste").fill(toPem(pki.leaf.der));
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText("the private key is encrypted; give its password").waitFor();
+    await key.getByLabel("Password (PKCS#12, JKS)").fill("key secret");
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText("The private key matches the certificate (CN=service.example.test).").waitFor();
+    await target.getByLabel("Paste").fill(toPem(pki.int.der));
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.getByText(/does not match the certificate \(CN=Web Test Intermediate/).waitFor();
+    noErrors(page, [400]);
+    await page.close();
+  });
+
+  it("converts a PEM chain and its key to PKCS#12: the download opens in OpenSSL", async (t) => {
+    if (skip) return t.skip(skip);
+    if (!haveOpenssl()) return t.skip("openssl is not installed");
+    const page = await open("/tools");
+    await page.getByRole("button", { name: "Convert formats" }).click();
+    const input = page.getByRole("group", { name: "Certificates (and key)", exact: true });
+    await input.getByLabel("Paste").fill(toPem(pki.leaf.der) + toPem(pki.int.der) + leafKeyPem);
+    await page.getByLabel("Convert to").selectOption("p12");
+    await page.getByLabel("Password of the file to write (6 or more characters)").fill("changeit");
+    await page.getByRole("button", { name: "Convert", exact: true }).click();
+    await page
+      .getByRole("heading", { name: "pasted.p12: 2 certificates, 1 private key", exact: false })
+      .waitFor();
+    const dl = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download pasted.p12" }).click();
+    const d = await dl;
+    assert.equal(d.suggestedFilename(), "pasted.p12");
+    const info = await opensslOk([
+      "pkcs12",
+      "-in",
+      await d.path(),
+      "-info",
+      "-nodes",
+      "-passin",
+      "pass:changeit",
+    ]);
+    assert.equal(info.stdout.match(/-----BEGIN CERTIFICATE-----/g)?.length, 2);
+    assert.match(info.stdout, /-----BEGIN PRIVATE KEY-----/);
+    // DER takes one certificate: the page says why it refuses two.
+    await page.getByLabel("Convert to").selectOption("der");
+    await page.getByRole("button", { name: "Convert", exact: true }).click();
+    await page.getByText(/holds 2 certificates; DER holds one/).waitFor();
+    noErrors(page, [400]);
+    await page.close();
+  });
+});
+
+describe("browser: every page at 1366×900 and at 390×844 (a phone)", () => {
+  const PAGES = ["/check", "/decode", "/tools", "/verify", "/stores", "/keys", "/saml", "/scan"];
+
+  /** Cards and table wrappers whose content is wider than they are, by the page's own measure. */
+  async function overflowing(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const out: string[] = [];
+      if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+        out.push(`the page: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+      }
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>("main .card, main .table-wrap"))) {
+        if (el.scrollWidth > el.clientWidth + 1) {
+          out.push(
+            `${el.className} "${(el.textContent ?? "").slice(0, 40)}": ${el.scrollWidth} > ${el.clientWidth}`,
+          );
+        }
+      }
+      return out;
+    });
+  }
+
+  for (const [width, height] of [
+    [1366, 900],
+    [390, 844],
+  ]) {
+    it(`${width}×${height}: no horizontal overflow inside any card, on any page`, async (t) => {
+      if (skip) return t.skip(skip);
+      const page = await open("/check");
+      await page.setViewportSize({ width, height });
+      for (const path of PAGES) {
+        await page.goto(`${base}${path}`);
+        await page.locator("main h1").first().waitFor();
+        if (path === "/stores") await page.locator("table.roots tbody tr").first().waitFor();
+        assert.deepEqual(await overflowing(page), [], `${path} at ${width} px`);
+      }
+      noErrors(page);
+      await page.close();
+    });
+  }
+
+  it("trust stores at 1366 px: one line per root, paged (the Mozilla list is not one long page)", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/stores");
+    await page.setViewportSize({ width: 1366, height: 900 });
+    const rows = page.locator("table.roots tbody tr");
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 50, "a page of 50 roots");
+    await page.getByText(/^Roots 1–50 of \d+$/).waitFor();
+    const heights = await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height));
+    assert.ok(Math.max(...heights) < 48, `every row is one line (tallest ${Math.max(...heights)} px)`);
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(tall < 50 * 48 + 1200, `the page is ${tall} px tall`);
+    // The fingerprint column: shortened, the whole value copied.
+    const fp = page.locator("table.roots code.fp-short").first();
+    assert.match((await fp.textContent()) ?? "", /^[0-9A-F]{8}…[0-9A-F]{4}$/);
+    assert.match((await fp.getAttribute("title")) ?? "", /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // A root's details open right under its row.
+    await page.locator("table.roots tbody th button").first().click();
+    const detail = page.locator("table.roots tr.root-detail");
+    await detail.getByText("SHA-256").first().waitFor();
+    assert.equal(
+      await page.evaluate(() => document.querySelector("tr.opened")?.nextElementSibling?.className),
+      "root-detail",
+    );
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText(/^Roots 51–100 of \d+$/).waitFor();
+    noErrors(page);
     await page.close();
   });
 });

@@ -164,6 +164,15 @@ describe("chainproof serve: the access token", () => {
     assert.match(r.stdout, /--token-file <FILE>/);
     assert.match(r.stdout, /--insecure-no-token/);
     assert.match(r.stdout, /http:\/\/127\.0\.0\.1:8420\/#token=/);
+    // Loopback targets: allowed while bound to loopback (the lab), as the server does (src/web/ssrf.ts).
+    assert.match(
+      r.stdout.replace(/\s+/g, " "),
+      /Checks may reach loopback targets .* while serve is bound to loopback/,
+    );
+    assert.doesNotMatch(
+      r.stdout.replace(/\s+/g, " "),
+      /cloud-metadata and loopback addresses \(refused by default\)/,
+    );
   });
 });
 

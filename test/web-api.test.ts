@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -163,6 +164,15 @@ describe("web: session, headers, CSRF and body guards", () => {
       payload,
     });
     assert.equal(site.statusCode, 403);
+    // The same host and port over another scheme is another origin.
+    const scheme = await app.inject({
+      method: "POST",
+      url: "/api/decode",
+      headers: { ...base, origin: "https://127.0.0.1:8420" },
+      payload,
+    });
+    assert.equal(scheme.statusCode, 403);
+    assert.match(scheme.json().error.message, /Origin does not match/);
     const same = await app.inject({
       method: "POST",
       url: "/api/decode",
@@ -219,6 +229,34 @@ describe("web: session, headers, CSRF and body guards", () => {
     for (const host of ["localhost:8420", "127.0.0.1", "[::1]:8420"]) {
       const ok = await app.inject({ method: "GET", url: "/api/session", headers: { ...HEADERS, host } });
       assert.equal(ok.statusCode, 200, host);
+    }
+  });
+
+  it("refuses a request with two Host headers (400), on a real socket", async () => {
+    const server = await createWebServer({ host: "127.0.0.1", token: TOKEN });
+    await server.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const { port } = server.server.address() as { port: number };
+      const raw = (hosts: string[]) =>
+        new Promise<string>((resolve, reject) => {
+          const sock = connect(port, "127.0.0.1");
+          let got = "";
+          sock.on("data", (b) => {
+            got += b.toString("latin1");
+          });
+          sock.on("end", () => resolve(got));
+          sock.on("error", reject);
+          const lines = hosts.map((h) => `Host: ${h}\r\n`).join("");
+          sock.write(
+            `GET /api/session HTTP/1.1\r\n${lines}Authorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
+          );
+        });
+      const two = await raw([`127.0.0.1:${port}`, "rebind.attacker.example"]);
+      assert.match(two, /^HTTP\/1\.1 400 /);
+      assert.match(two, /more than one Host header/);
+      assert.match(await raw([`127.0.0.1:${port}`]), /^HTTP\/1\.1 200 /);
+    } finally {
+      await server.close();
     }
   });
 
@@ -705,6 +743,11 @@ describe("web: keystore", () => {
     }
     const noPw = await api.post("/api/keys/Api_Client/export", { format: "jks" });
     assert.equal(noPw.statusCode, 400);
+    // A file password under keytool's 6 characters is refused here too, not only on the page.
+    const short = await api.post("/api/keys/Api_Client/export", { format: "p12", password: "12345" });
+    assert.equal(short.statusCode, 400);
+    assert.equal(short.json().error.code, "weak-password");
+    assert.match(short.json().error.message, /at least 6 characters/);
 
     const csr = await api.post("/api/keys/csr", { name: "Mtls_Cert", cn: "mtls.example.com" });
     assert.equal(csr.statusCode, 200, csr.body);

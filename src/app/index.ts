@@ -8,9 +8,19 @@
 export { BadPasswordError, InputError, LimitError } from "../x509/errors.js";
 export { NeedPasswordError } from "../x509/input.js";
 export { type CheckDocument, type CheckOptions, type ClientIdentitySpec, check } from "./check.js";
+export {
+  CONVERT_FORMATS,
+  type ConvertDocument,
+  type ConvertFormat,
+  type ConvertOptions,
+  type ConvertResult,
+  convert,
+} from "./convert.js";
+export { type CsrDocument, decodeCsr } from "./csr.js";
 export { type DecodeInput, type DecodeOptions, decode, type OpenedDecodeInput } from "./decode.js";
 export * from "./keys.js";
 export { type LintDocument, type LintedCertificateJson, lint } from "./lint.js";
+export { type MatchDocument, type MatchOptions, matchKey } from "./match.js";
 export {
   type AlertSink,
   CommandHookSink,

@@ -1,6 +1,6 @@
 /** File and stdin reading for the CLI, with size limits and messages a user can act on; passwords. */
 
-import { readFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { fsReason } from "../runtime/read-input.js";
 import { InputError } from "../x509/errors.js";
 import { safeText } from "./style.js";
@@ -201,4 +201,47 @@ export function reportFailure(f: CliFailure, output: "text" | "json" | "ndjson")
 /** Control characters (a hostile file name, a CN) made visible, and the message kept to one line. */
 function safeLine(s: string): string {
   return safeText(s.replace(/\s*\n\s*/g, " "));
+}
+
+/** Write a file whole or not at all (temp file, fsync, rename); 0600 when it holds a key. */
+export function writeOut(path: string, bytes: Uint8Array, secret: boolean): void {
+  if (path === "-") {
+    process.stdout.write(bytes);
+    return;
+  }
+  const tmp = `${path}.tmp-${process.pid}`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx", secret ? 0o600 : 0o644);
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean up
+    }
+    throw new InputError(`cannot write ${path}: ${fsReason(e)}`, "cannot-write");
+  }
+}
+
+/** A file's password from --password-env/--password-file, else asked on a terminal (twice when `confirm`). */
+export async function filePassword(
+  o: { passwordEnv?: string; passwordFile?: string },
+  what: string,
+  confirm: boolean,
+): Promise<string | undefined> {
+  const p = passwordFrom(o);
+  if (p !== undefined) return p;
+  if (!process.stdin.isTTY) return undefined;
+  const first = await promptPassword(`Password for ${what}: `);
+  if (confirm) {
+    const again = await promptPassword("The same password again: ");
+    if (again !== first) throw new InputError("the two passwords differ; nothing was written", "no-password");
+  }
+  return first;
 }

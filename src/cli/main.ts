@@ -471,15 +471,62 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     });
 
   program
+    .command("csr")
+    .description("decode a certificate signing request: subject, key, requested extensions, signature check")
+    .argument("[file]", "the request (PEM or DER); - for standard input", "-")
+    .option("--json", "print JSON (schema: docs/schemas/csr.schema.json)")
+    .action(async (file: string, opts) => {
+      const { runCsr } = await import("./commands/csr.js");
+      process.exitCode = await runCsr(file, opts);
+    });
+
+  passwordOptions(
+    program
+      .command("match")
+      .description("does this private key belong to this certificate or certificate request?")
+      .argument("<key>", "the private key (PEM, PKCS#8 DER, or a PKCS#12/JKS holding it)")
+      .argument("<cert>", "the certificate (the first of the file) or the certificate request")
+      .option("--cert-password-env <VAR>", "password of a PKCS#12/JKS <cert>, from environment variable VAR")
+      .option("--json", "print JSON (schema: docs/schemas/match.schema.json)"),
+  ).action(async (key: string, cert: string, opts) => {
+    const { runMatch } = await import("./commands/match.js");
+    process.exitCode = await runMatch(key, cert, opts);
+  });
+
+  passwordOptions(
+    program
+      .command("convert")
+      .description("convert certificates and keys: PEM, DER, PKCS#7 (p7b), PKCS#12 (p12), JKS")
+      .argument("<file>", "the input (any format decode reads); - for standard input")
+      .requiredOption("--to <FORMAT>", "pem, der, p7b, p12 or jks")
+      .option("--out <FILE>", "the file to write (default standard output)")
+      .option(
+        "--key <FILE>",
+        "the private key of one of the certificates (PEM or PKCS#8 DER), for p12, jks, pem",
+      )
+      .option("--key-password-env <VAR>", "password of an encrypted --key, from environment variable VAR")
+      .option(
+        "--out-password-env <VAR>",
+        "password of the p12/jks written (or to encrypt a PEM key), from VAR",
+      )
+      .option("--out-password-file <FILE>", "the same, from the first line of FILE")
+      .option("--alias <NAME>", "alias (friendlyName) of the key entry written")
+      .option("--json", "print a report (schema: docs/schemas/convert.schema.json); needs --out"),
+  ).action(async (file: string, opts) => {
+    const { runConvert } = await import("./commands/convert.js");
+    process.exitCode = await runConvert(file, opts);
+  });
+
+  program
     .command("serve")
     .description(
-      "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, verify, stores, keystore, SAML, scan)",
+      "the web pages and their JSON API on http://127.0.0.1:8420/ (check, decode, tools, verify, stores, keystore, SAML, scan)",
     )
     .option("--port <N>", "port to listen on (0: any free port)", "8420")
     .option("--host <ADDR>", "address to bind", "127.0.0.1")
     .option(
       "--allow-private",
-      "allow checks of private, link-local, cloud-metadata and loopback addresses (refused by default)",
+      "allow checks of private, link-local and cloud-metadata addresses (refused by default); loopback targets are allowed while bound to loopback, refused otherwise",
     )
     .option(
       "--token-file <FILE>",
@@ -492,7 +539,7 @@ export async function buildProgram(commandWord?: string): Promise<Command> {
     .option("--db <PATH>", "a monitor history database (chainproof monitor's) for the Monitor page")
     .addHelpText(
       "after",
-      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n",
+      "\nEvery API call needs the access token, on every address (loopback too). serve\nprints it on stderr as a http://127.0.0.1:8420/#token=… link: open it, or send\nAuthorization: Bearer TOKEN from scripts. Key export asks for the keystore\npassphrase again.\n\nChecks may reach loopback targets (127.0.0.1, ::1: the lab, a local server) while\nserve is bound to loopback, its default; bound to another address they are\nrefused unless --allow-private. Private, link-local and cloud-metadata addresses\nare refused unless --allow-private. AIA fetches do not reach loopback (the lab's\nexcepted).\n",
     )
     .action(async (opts) => {
       const { runServe } = await import("./commands/serve.js");

@@ -32,6 +32,7 @@ export const PAGES = [
   "/",
   "/check",
   "/decode",
+  "/tools",
   "/verify",
   "/stores",
   "/keys",

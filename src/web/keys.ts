@@ -11,6 +11,7 @@
  */
 
 import { join } from "node:path";
+import { MIN_STORE_PASSWORD } from "../app/convert.js";
 import {
   confirmPassphrase,
   createKeyRequest,
@@ -362,7 +363,8 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
           password: {
             type: "string",
             maxLength: 1024,
-            description: "The file's password (JKS, PKCS#12, PEM with key)",
+            description:
+              "The file's password (JKS, PKCS#12, PEM with key): at least 6 characters, as keytool requires",
           },
           passphrase: {
             type: "string",
@@ -395,6 +397,13 @@ export async function keyRoutes(ctx: WebContext): Promise<void> {
         password?: string;
         passphrase?: string;
       };
+      if (b.password !== undefined && b.password.length < MIN_STORE_PASSWORD) {
+        throw new ApiError(
+          400,
+          "weak-password",
+          `the file password must be at least ${MIN_STORE_PASSWORD} characters (keytool refuses shorter ones)`,
+        );
+      }
       if (b.withKey) {
         if (!b.passphrase) {
           throw new ApiError(

@@ -40,6 +40,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "stores", description: "Trust stores: browse, search, diff, root-request dossier." },
   { name: "keys", description: "The keystore: keys, CSRs, certificates, exports." },
   { name: "saml", description: "SAML IdP metadata and Response validation." },
+  { name: "tools", description: "A CSR decoder, a key-to-certificate matcher, a format converter." },
   { name: "scan", description: "Checks of many endpoints, with live progress." },
   { name: "monitor", description: "The monitor's history (serve --db): targets, changes, alerts, expiry." },
 ];

@@ -109,6 +109,8 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
   storeRoutes(ctx);
   const { samlRoutes } = await import("./saml.js");
   samlRoutes(ctx);
+  const { toolRoutes } = await import("./tools.js");
+  toolRoutes(ctx);
   const { monitorRoutes } = await import("./monitor.js");
   monitorRoutes(ctx);
   // The live check and the keystore load SQLite's native binding and the network code: when one cannot load

@@ -113,6 +113,10 @@ export interface GuardRequest {
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The headers as received, name and value alternating: Node keeps only the first of two Host headers. */
+  rawHeaders?: readonly string[];
+  /** The scheme this request came in on ("http", or "https" on a TLS socket); default "http". */
+  scheme?: string;
 }
 
 function header(r: GuardRequest, name: string): string | undefined {
@@ -122,6 +126,9 @@ function header(r: GuardRequest, name: string): string | undefined {
 
 /** Check one request; throws ApiError when it must be refused. */
 export function guardRequest(r: GuardRequest, cfg: GuardConfig): void {
+  // Two Host headers (RFC 9112 3.2: a 400) would let a proxy route by one while the check reads the other.
+  const hosts = (r.rawHeaders ?? []).filter((v, i) => i % 2 === 0 && v.toLowerCase() === "host").length;
+  if (hosts > 1) throw new ApiError(400, "bad-host", "more than one Host header; refused");
   const host = header(r, "host");
   const hostName = hostOfHeader(host);
   if (cfg.loopback && (!hostName || !isLoopbackHost(hostName))) {
@@ -148,13 +155,15 @@ export function guardRequest(r: GuardRequest, cfg: GuardConfig): void {
   }
   const origin = header(r, "origin");
   if (origin !== undefined) {
-    let originHost: string | undefined;
+    // The whole origin: scheme and host[:port]. An https:// page on the same host and port is another origin.
+    let sameOrigin = false;
     try {
-      originHost = new URL(origin).host.toLowerCase();
+      const u = new URL(origin);
+      sameOrigin = u.protocol === `${r.scheme ?? "http"}:` && u.host.toLowerCase() === host?.toLowerCase();
     } catch {
-      originHost = undefined;
+      sameOrigin = false;
     }
-    if (!originHost || originHost !== host?.toLowerCase()) {
+    if (!sameOrigin) {
       throw new ApiError(403, "csrf", "cross-origin request refused (Origin does not match this server)");
     }
   }

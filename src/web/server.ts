@@ -120,7 +120,13 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if (!publicPaths.has(req.url.split("?")[0])) reply.header("cache-control", "no-store");
     guardRequest(
-      { method: req.method, url: req.url, headers: req.headers },
+      {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        rawHeaders: req.raw.rawHeaders,
+        scheme: req.protocol,
+      },
       { token: options.token, loopback, csrf: ctx.csrf, publicPaths },
     );
   });

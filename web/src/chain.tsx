@@ -122,10 +122,15 @@ function GapBox({ end }: { end: PathEnd }) {
       {end.aki && <div class="cert-meta muted">{`key id ${end.aki}`}</div>}
       {end.caIssuers?.length ? (
         <div class="cert-meta">
-          <span>AIA: </span>
-          {end.caIssuers.map((u) => (
-            <SafeLink key={u} url={u} />
-          ))}
+          <span>AIA:</span>
+          {/* One URL a line: several would otherwise run together. */}
+          <ul class="plain aia">
+            {end.caIssuers.map((u) => (
+              <li key={u}>
+                <SafeLink url={u} />
+              </li>
+            ))}
+          </ul>
         </div>
       ) : (
         <div class="cert-meta muted">The certificate names no AIA URL for it.</div>
@@ -266,7 +271,7 @@ export function Matrix({ view }: { view: MatrixView }) {
               <td>
                 <Verdict status={v.status} />
               </td>
-              <td>{v.reason ? <code>{v.reason.code}</code> : v.trusted ? "—" : ""}</td>
+              <td>{v.reason ? <code class="reason">{v.reason.code}</code> : v.trusted ? "—" : ""}</td>
               <td>
                 {v.error ? (
                   <code class="errtext">{v.error.text}</code>
@@ -329,17 +334,21 @@ export function Headline({
 export function MatrixReport({
   view,
   subject,
-  headline,
+  headline = true,
+  given,
 }: {
   view: MatrixView;
   subject: string;
-  headline?: GivenHeadline;
+  /** False when the page shows the headline itself, above other results (the check page). */
+  headline?: boolean;
+  /** The headline the server decided (the check's), when the matrix alone would say less. */
+  given?: GivenHeadline;
 }) {
   const names = Object.fromEntries(view.clients.map((c) => [c.client, c.name]));
   const stores = [...new Map(view.clients.map((v) => [v.store.name, v.store])).values()];
   return (
     <div class="report">
-      <Headline view={view} subject={subject} given={headline} />
+      {headline && <Headline view={view} subject={subject} given={given} />}
       <section class="card" aria-labelledby="chain-h">
         <h2 id="chain-h">The chain</h2>
         <div class="chains">

@@ -13,12 +13,14 @@ import { MonitorPage } from "./pages/monitor";
 import { SamlPage } from "./pages/saml";
 import { ScanPage } from "./pages/scan";
 import { StoresPage } from "./pages/stores";
+import { ToolsPage } from "./pages/tools";
 import { VerifyPage } from "./pages/verify";
 import "./style.css";
 
 const PAGES = [
   { path: "/check", title: "Check", page: CheckPage },
   { path: "/decode", title: "Decode", page: DecodePage },
+  { path: "/tools", title: "Tools", page: ToolsPage },
   { path: "/verify", title: "Chain", page: VerifyPage },
   { path: "/stores", title: "Trust stores", page: StoresPage },
   { path: "/keys", title: "Keystore", page: KeysPage },

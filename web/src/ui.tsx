@@ -483,3 +483,30 @@ export function Field({ label, children }: { label: string; children: ComponentC
 export function colonHex(hex: string): string {
   return (hex.toUpperCase().match(/.{2}/g) ?? []).join(":");
 }
+
+/** A row of tab buttons (the pressed one is the tab shown); the page renders the chosen tab's content. */
+export function Tabs<T extends string>({
+  tabs,
+  value,
+  onChange,
+}: {
+  tabs: readonly { id: T; title: string }[];
+  value: T;
+  onChange: (id: T) => void;
+}) {
+  return (
+    <div class="tabs">
+      {tabs.map((t) => (
+        <button
+          key={t.id}
+          type="button"
+          class={value === t.id ? "tab active" : "tab"}
+          aria-pressed={value === t.id}
+          onClick={() => onChange(t.id)}
+        >
+          {t.title}
+        </button>
+      ))}
+    </div>
+  );
+}

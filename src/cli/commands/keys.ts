@@ -18,7 +18,6 @@
  * a refused import). This module is loaded at start-up: the keystore itself (SQLite) is imported on use.
  */
 
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import {
   certificatesIn,
@@ -43,7 +42,7 @@ import {
   renewKey,
 } from "../../app/keys.js";
 import { InputError } from "../../x509/errors.js";
-import { fsReason, passwordFrom, promptPassword, readInput } from "../io.js";
+import { filePassword, passwordFrom, promptPassword, readInput, writeOut } from "../io.js";
 import { safeText, styleFor } from "../style.js";
 
 export { KEYS_SCHEMA, KEYS_SCHEMA_VERSION } from "../../app/keys.js";
@@ -76,48 +75,6 @@ async function unlock(ks: Keystore, o: PassphraseOptions): Promise<void> {
     }
   }
   ks.unlock(p);
-}
-
-async function filePassword(
-  o: { passwordEnv?: string; passwordFile?: string },
-  what: string,
-  confirm: boolean,
-): Promise<string | undefined> {
-  const p = passwordFrom(o);
-  if (p !== undefined) return p;
-  if (!process.stdin.isTTY) return undefined;
-  const first = await promptPassword(`Password for ${what}: `);
-  if (confirm) {
-    const again = await promptPassword("The same password again: ");
-    if (again !== first) throw new InputError("the two passwords differ; nothing was written", "no-password");
-  }
-  return first;
-}
-
-/** Write a file whole or not at all (temp file, fsync, rename); 0600 when it holds a key. */
-function writeOut(path: string, bytes: Uint8Array, secret: boolean): void {
-  if (path === "-") {
-    process.stdout.write(bytes);
-    return;
-  }
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, "wx", secret ? 0o600 : 0o644);
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw new InputError(`cannot write ${path}: ${fsReason(e)}`, "cannot-write");
-  }
 }
 
 function warn(lines: string[]): void {

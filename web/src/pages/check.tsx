@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
-import { ClientPaths, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
+import { ClientPaths, Headline, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
 import { CtCard, type CtView, RevocationCard, type RevocationView } from "../revocation";
 import {
   Badge,
@@ -92,8 +92,13 @@ function Fix({ fix, host }: { fix: FixView; host: string }) {
   return (
     <section class="card" aria-labelledby="fix-h">
       <h2 id="fix-h">Repaired chain</h2>
-      {!fix.changed && fix.complete ? (
+      {!fix.changed && fix.complete && fix.matrix.trusted ? (
         <p>The server already sends the chain it should.</p>
+      ) : !fix.changed && fix.complete ? (
+        <p>
+          The server sends a complete chain: what fails is not the chain it sends (see the findings and fixes
+          above).
+        </p>
       ) : fix.complete ? (
         <>
           <p>
@@ -206,12 +211,33 @@ function LabPanel({ onPick }: { onPick: (target: string) => void }) {
 }
 
 const clientNames = (r: CheckView) => Object.fromEntries(r.clients.map((c) => [c.client, c.name]));
+const CLIENTS_KEY = "chainproof.check.clients";
+
+/** The clients ticked last time on this browser (localStorage); undefined the first time. */
+function rememberedClients(): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(CLIENTS_KEY) ?? "null");
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function CheckPage() {
   const session = useSession();
   const [target, setTarget] = useState("");
   const [servername, setServername] = useState("");
-  const [clients, setClients] = useState<string[]>(["salesforce"]);
+  // Every client by default (a check is for all of them), then whatever was ticked last, remembered.
+  const [chosen, setChosen] = useState<string[] | undefined>(rememberedClients);
+  const clients = chosen ?? session?.clients.map((c) => c.id) ?? [];
+  const setClients = (v: string[]) => {
+    setChosen(v);
+    try {
+      localStorage.setItem(CLIENTS_KEY, JSON.stringify(v));
+    } catch {
+      // storage refused (private mode): the choice lasts for this page
+    }
+  };
   const [store, setStore] = useState(defaultStore());
   const [fix, setFix] = useState(true);
   const [revocation, setRevocation] = useState(false);
@@ -298,6 +324,40 @@ export function CheckPage() {
               : "Private, link-local, loopback and metadata addresses are refused."}
         </p>
       </form>
+      <Busy running={job.running} label={`Connecting to ${target}…`} onCancel={job.cancel} />
+      <ErrorBox error={job.error} />
+      {r && (
+        <>
+          {/* The verdict first; then how the connection went, and the details. */}
+          <Headline
+            view={r}
+            subject="this endpoint"
+            given={r.headline.clientCertificateRequired ? r.headline : undefined}
+          />
+          <section class="card" aria-labelledby="conn-h">
+            <h2 id="conn-h">Connection</h2>
+            <Connection r={r} />
+            <div class="actions">
+              <button
+                type="button"
+                class="secondary"
+                onClick={() =>
+                  saveText(
+                    r.sent.map((c) => r.certificates[c.sha256]?.pem ?? "").join(""),
+                    `${(r.target.servername ?? r.target.host).replace(/[^a-zA-Z0-9.-]/g, "_")}-as-sent.pem`,
+                  )
+                }
+              >
+                Download the chain as sent (PEM)
+              </button>
+            </div>
+          </section>
+          <MatrixReport view={r} subject="this endpoint" headline={false} />
+          {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
+          {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
+          {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
+        </>
+      )}
       {session?.features.lab && (
         <LabPanel
           onPick={(t) => {
@@ -305,24 +365,6 @@ export function CheckPage() {
             check(t);
           }}
         />
-      )}
-      <Busy running={job.running} label={`Connecting to ${target}…`} onCancel={job.cancel} />
-      <ErrorBox error={job.error} />
-      {r && (
-        <>
-          <section class="card" aria-labelledby="conn-h">
-            <h2 id="conn-h">Connection</h2>
-            <Connection r={r} />
-          </section>
-          <MatrixReport
-            view={r}
-            subject="this endpoint"
-            headline={r.headline.clientCertificateRequired ? r.headline : undefined}
-          />
-          {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
-          {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
-          {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
-        </>
       )}
     </>
   );

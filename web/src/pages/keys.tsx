@@ -53,10 +53,32 @@ const STATUS: Record<EntryView["status"], Tone> = {
   valid: "good",
 };
 
+/** The shortest file password an export takes (keytool refuses shorter; the server checks it too). */
+const MIN_FILE_PASSWORD = 6;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Days left, counted up: a key made a moment ago for 365 days has 364.99 days left, which is "365 days
+ * left" to a person (the server's whole-day count rounds down, right for "expired N days ago").
+ */
 function expiryText(e: EntryView): string {
   if (e.daysToExpiry === null) return "waiting for the CA";
   if (e.daysToExpiry < 0) return `expired ${-e.daysToExpiry} days ago`;
-  return `${e.daysToExpiry} days left`;
+  const left = e.notAfter ? Math.ceil((Date.parse(e.notAfter) - Date.now()) / DAY_MS) : e.daysToExpiry;
+  return `${left} day${left === 1 ? "" : "s"} left`;
+}
+
+/** Why a Unique Name is refused, in words (the browser's pattern message says only "match the format"). */
+function nameProblem(name: string): string | undefined {
+  const n = name.trim();
+  if (!n) return undefined;
+  if (!/^[A-Za-z]/.test(n)) return `The name must start with a letter ("${n[0]}" is not one).`;
+  const bad = [...new Set(n.replace(/[A-Za-z0-9_]/g, ""))];
+  if (bad.length) {
+    return `The name may hold only letters, digits and underscores: ${bad.map((c) => `"${c}"`).join(", ")} ${bad.length === 1 ? "is" : "are"} not allowed.`;
+  }
+  return undefined;
 }
 
 function Unlock({ status, onDone }: { status: KeysAnswer; onDone: () => void }) {
@@ -148,10 +170,16 @@ function Create({ onDone }: { onDone: (o: OutcomeAnswer) => void }) {
         s,
       );
       onDone(o);
+      // A fresh form for the next key (the outcome stays shown below it).
+      setName("");
+      setCn("");
+      setSan("");
+      setDays("");
       return o;
     });
   };
   const o = job.result;
+  const problem = nameProblem(name);
   return (
     <section class="card" aria-labelledby="create-h">
       <h2 id="create-h">Create a key</h2>
@@ -179,12 +207,17 @@ function Create({ onDone }: { onDone: (o: OutcomeAnswer) => void }) {
               id="k-name"
               type="text"
               autocomplete="off"
-              pattern="[A-Za-z][A-Za-z0-9_]*"
               required
               value={name}
-              aria-describedby="k-name-hint"
+              aria-invalid={problem ? true : undefined}
+              aria-describedby={problem ? "k-name-problem k-name-hint" : "k-name-hint"}
               onInput={(e) => setName((e.target as HTMLInputElement).value)}
             />
+            {problem && (
+              <p class="bad-text" id="k-name-problem" role="alert">
+                {problem}
+              </p>
+            )}
             <p class="hint" id="k-name-hint">
               Letters, digits and underscores, starting with a letter (as Salesforce's Unique Name).
             </p>
@@ -238,7 +271,7 @@ function Create({ onDone }: { onDone: (o: OutcomeAnswer) => void }) {
           The private key can be exported
         </label>
         <div class="actions">
-          <button type="submit" disabled={job.running || !name.trim() || !cn.trim()}>
+          <button type="submit" disabled={job.running || !name.trim() || !cn.trim() || problem !== undefined}>
             {kind === "self-signed" ? "Create" : "Create the key and request"}
           </button>
         </div>
@@ -336,7 +369,7 @@ function ExportForm({ e }: { e: EntryView }) {
         {needsPassword && (
           <InlinePassword
             id={`pw-${e.name}`}
-            label="File password"
+            label={`File password (${MIN_FILE_PASSWORD}+ characters)`}
             autocomplete="new-password"
             value={password}
             onInput={setPassword}
@@ -353,11 +386,16 @@ function ExportForm({ e }: { e: EntryView }) {
         )}
         <button
           type="submit"
-          disabled={job.running || (needsPassword && !password) || (withKey && !passphrase)}
+          disabled={
+            job.running || (needsPassword && password.length < MIN_FILE_PASSWORD) || (withKey && !passphrase)
+          }
         >
           {`Download ${format.toUpperCase()}`}
         </button>
       </div>
+      {needsPassword && password.length > 0 && password.length < MIN_FILE_PASSWORD && (
+        <p class="hint">{`The file password needs at least ${MIN_FILE_PASSWORD} characters (keytool refuses shorter ones).`}</p>
+      )}
       <ErrorBox error={job.error} />
       {job.result && <p class="muted" role="status">{`Saved ${job.result}.`}</p>}
     </form>

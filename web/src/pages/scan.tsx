@@ -44,6 +44,34 @@ const STATUS: Record<ScanSummary["status"], { text: string; tone: Tone }> = {
   invalid: { text: "invalid line", tone: "warn" },
 };
 
+/**
+ * What kind of failure a failed row is, for its status: a DNS failure is not a refused port, nor a target
+ * the address guard refused, nor a handshake that failed. From the finding code, and for connection
+ * failures the failure text the probe wrote (src/net/connect.ts, src/net/failures.ts).
+ */
+function failureStatus(r: ScanSummary): string {
+  const codes = new Set(r.findings.map((f) => f.code));
+  if (codes.has("blocked-target")) return "blocked";
+  if (codes.has("handshake-failed")) return "handshake failed";
+  const failure = r.failure ?? "";
+  if (failure.startsWith("DNS lookup failed")) return "DNS failure";
+  if (/timeout|timed out/.test(failure)) return "timed out";
+  if (/refused/.test(failure)) return "connection refused";
+  if (/unreachable/.test(failure)) return "unreachable";
+  return codes.has("connection-failed") ? "no connection" : "failed";
+}
+
+/** Each finding code once, with how many times it came (the same code for two certificates is one problem). */
+function distinctFindings(r: ScanSummary): { code: string; message: string; count: number }[] {
+  const byCode = new Map<string, { code: string; message: string; count: number }>();
+  for (const f of r.findings) {
+    const seen = byCode.get(f.code);
+    if (seen) seen.count++;
+    else byCode.set(f.code, { code: f.code, message: f.message, count: 1 });
+  }
+  return [...byCode.values()];
+}
+
 type SortKey = "index" | "target" | "status" | "expires" | "ms";
 
 function sortValue(r: ScanSummary, k: SortKey): string | number {
@@ -279,15 +307,17 @@ export function ScanPage() {
               <tbody>
                 {sorted.map((r) => (
                   <tr key={r.index}>
-                    <td>{String(r.line)}</td>
+                    <td data-label="#">{String(r.line)}</td>
                     <th scope="row">
                       {r.target}
                       {r.address && <div class="muted small">{r.address}</div>}
                     </th>
-                    <td>
-                      <Badge tone={STATUS[r.status].tone}>{STATUS[r.status].text}</Badge>
+                    <td data-label="Status">
+                      <Badge tone={STATUS[r.status].tone}>
+                        {r.status === "failed" ? failureStatus(r) : STATUS[r.status].text}
+                      </Badge>
                     </td>
-                    <td>
+                    <td data-label="Clients">
                       {r.clients.map((c) => (
                         <Badge
                           key={c.client}
@@ -298,16 +328,19 @@ export function ScanPage() {
                         </Badge>
                       ))}
                     </td>
-                    <td>
+                    <td data-label="Problems">
                       {r.failure && !r.findings.length && <span>{r.failure}</span>}
-                      {r.findings.map((f) => (
+                      {distinctFindings(r).map((f) => (
                         <div key={f.code} title={f.message}>
-                          <code>{f.code}</code>
+                          <code class="reason">{f.code}</code>
+                          {f.count > 1 ? ` ×${f.count}` : ""}
                         </div>
                       ))}
                     </td>
-                    <td class="date">{r.leaf ? r.leaf.notAfter.slice(0, 10) : "—"}</td>
-                    <td>{String(r.ms)}</td>
+                    <td class="date" data-label="Expires">
+                      {r.leaf ? r.leaf.notAfter.slice(0, 10) : "—"}
+                    </td>
+                    <td data-label="ms">{String(r.ms)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,3 +1,4 @@
+import { type ComponentChildren, Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
 import { CertificateDetails, type CertificateJson } from "../cert";
@@ -15,6 +16,7 @@ import {
   StorePicker,
   type StoreState,
   storeFields,
+  Tabs,
   useJob,
   useSession,
 } from "../ui";
@@ -67,12 +69,36 @@ function marks(r: RootRow): string[] {
 
 type SortKey = "alias" | "notAfter" | "subject";
 
-function RootsTable({ rows, onPick }: { rows: RootRow[]; onPick?: (r: RootRow) => void }) {
+/** Rows per page: the full Mozilla list (~150 roots) is three pages, not a page 38,000 px tall. */
+const ROOTS_PAGE = 50;
+
+/** A fingerprint shortened to fit its column: the first 8 and last 4 hex digits (the whole one is copied). */
+function shortFingerprint(hex: string): string {
+  return `${hex.slice(0, 8)}…${hex.slice(-4)}`.toUpperCase();
+}
+
+function RootsTable({
+  rows,
+  onPick,
+  opened,
+  detail,
+}: {
+  rows: RootRow[];
+  onPick?: (r: RootRow) => void;
+  /** The root whose details show in a row right under its own. */
+  opened?: string;
+  detail?: ComponentChildren;
+}) {
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: "alias", dir: 1 });
+  const [page, setPage] = useState(0);
   const sorted = useMemo(
     () => [...rows].sort((a, b) => a[sort.key].localeCompare(b[sort.key]) * sort.dir),
     [rows, sort],
   );
+  const pages = Math.max(1, Math.ceil(sorted.length / ROOTS_PAGE));
+  const at = Math.min(page, pages - 1);
+  useEffect(() => setPage(0), [rows]);
+  const shown = sorted.slice(at * ROOTS_PAGE, (at + 1) * ROOTS_PAGE);
   const header = (key: SortKey, text: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.dir === 1 ? "ascending" : "descending") : "none"}>
       <button
@@ -87,46 +113,85 @@ function RootsTable({ rows, onPick }: { rows: RootRow[]; onPick?: (r: RootRow) =
   );
   if (!rows.length) return <Empty>No roots match.</Empty>;
   return (
-    <div class="table-wrap">
-      <table class="roots">
-        <thead>
-          <tr>
-            {header("alias", "Alias")}
-            {header("subject", "Subject")}
-            {header("notAfter", "Expires")}
-            <th scope="col">SHA-256</th>
-            <th scope="col">Distrust</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((r) => (
-            <tr key={r.sha256}>
-              <th scope="row">
-                {onPick ? (
-                  <button type="button" class="link" onClick={() => onPick(r)}>
-                    {r.alias}
-                  </button>
-                ) : (
-                  r.alias
-                )}
-              </th>
-              <td class="subject">{r.subject}</td>
-              <td class={r.expired ? "bad-text date" : "date"}>{r.notAfter.slice(0, 10)}</td>
-              <td>
-                <code class="fp small">{r.sha256}</code>
-              </td>
-              <td>
-                {marks(r).map((m) => (
-                  <Badge key={m} tone="warn">
-                    {m}
-                  </Badge>
-                ))}
-              </td>
+    <>
+      <div class="table-wrap">
+        <table class="roots">
+          <colgroup>
+            <col class="c-alias" />
+            <col class="c-subject" />
+            <col class="c-date" />
+            <col class="c-fp" />
+            <col class="c-distrust" />
+          </colgroup>
+          <thead>
+            <tr>
+              {header("alias", "Alias")}
+              {header("subject", "Subject")}
+              {header("notAfter", "Expires")}
+              <th scope="col">SHA-256</th>
+              <th scope="col">Distrust</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <Fragment key={r.sha256}>
+                <tr class={opened === r.sha256 ? "opened" : undefined}>
+                  <th scope="row" class="alias" title={r.alias}>
+                    {onPick ? (
+                      <button
+                        type="button"
+                        class="link"
+                        aria-expanded={opened === r.sha256}
+                        onClick={() => onPick(r)}
+                      >
+                        {r.alias}
+                      </button>
+                    ) : (
+                      r.alias
+                    )}
+                  </th>
+                  <td class="subject" data-label="Subject" title={r.subject}>
+                    {r.subject}
+                  </td>
+                  <td class={r.expired ? "bad-text date" : "date"} data-label="Expires">
+                    {r.notAfter.slice(0, 10)}
+                  </td>
+                  <td class="fp-cell" data-label="SHA-256">
+                    <code class="fp-short" title={colonHex(r.sha256)}>
+                      {shortFingerprint(r.sha256)}
+                    </code>{" "}
+                    <CopyButton text={colonHex(r.sha256)} label="Copy" />
+                  </td>
+                  <td class="distrust" data-label="Distrust" title={marks(r).join("; ")}>
+                    {marks(r).map((m) => (
+                      <Badge key={m} tone="warn">
+                        {m}
+                      </Badge>
+                    ))}
+                  </td>
+                </tr>
+                {opened === r.sha256 && detail && (
+                  <tr class="root-detail">
+                    <td colSpan={5}>{detail}</td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {pages > 1 && (
+        <nav class="pager" aria-label="Pages of roots">
+          <button type="button" class="secondary" disabled={at === 0} onClick={() => setPage(at - 1)}>
+            Previous
+          </button>
+          <span aria-live="polite">{`Roots ${at * ROOTS_PAGE + 1}–${at * ROOTS_PAGE + shown.length} of ${sorted.length}`}</span>
+          <button type="button" class="secondary" disabled={at >= pages - 1} onClick={() => setPage(at + 1)}>
+            Next
+          </button>
+        </nav>
+      )}
+    </>
   );
 }
 
@@ -153,8 +218,12 @@ function Browse() {
       r.subject.toLowerCase().includes(want) ||
       r.sha256.toLowerCase().startsWith(want),
   );
+  const [opened, setOpened] = useState<string | undefined>(undefined);
   const pick = (r: RootRow) => {
     if (!builtin) return;
+    // A second click on the open root closes it.
+    if (opened === r.sha256) return setOpened(undefined);
+    setOpened(r.sha256);
     void detail.run((s) => get(`/api/stores/${encodeURIComponent(store.kind)}/roots/${r.sha256}`, s));
   };
   return (
@@ -197,7 +266,20 @@ function Browse() {
             />
           </div>
           <p class="muted" aria-live="polite">{`${rows.length} shown`}</p>
-          <RootsTable rows={rows} onPick={builtin ? pick : undefined} />
+          <RootsTable
+            rows={rows}
+            onPick={builtin ? pick : undefined}
+            opened={opened}
+            detail={
+              <>
+                <Busy running={detail.running} label="Loading the root…" />
+                <ErrorBox error={detail.error} />
+                {detail.result && !detail.running && (
+                  <CertificateDetails c={detail.result.certificate} index={0} total={1} />
+                )}
+              </>
+            }
+          />
           {job.result.store.notes.map((n) => (
             <p class="muted small" key={n}>
               {n}
@@ -205,9 +287,6 @@ function Browse() {
           ))}
         </>
       )}
-      <Busy running={detail.running} label="Loading the root…" />
-      <ErrorBox error={detail.error} />
-      {detail.result && <CertificateDetails c={detail.result.certificate} index={0} total={1} />}
     </section>
   );
 }
@@ -403,19 +482,7 @@ export function StoresPage() {
         The roots each client trusts, as Salesforce's /cacerts.jsp lists them; differences between stores; and
         what to send to have a root added.
       </p>
-      <div class="tabs">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            class={tab === t.id ? "tab active" : "tab"}
-            aria-pressed={tab === t.id}
-            onClick={() => setTab(t.id)}
-          >
-            {t.title}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={setTab} />
       {tab === "browse" && <Browse />}
       {tab === "diff" && <Diff />}
       {tab === "request" && <RootRequest />}

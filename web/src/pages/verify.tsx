@@ -15,6 +15,9 @@ import {
   useSession,
 } from "../ui";
 
+/** An example date a month ahead (a past one reads as if the check were about the past). */
+const PLACEHOLDER_DATE = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+
 export function VerifyPage() {
   const session = useSession();
   const [chain, setChain] = useState(emptyFile());
@@ -80,7 +83,7 @@ export function VerifyPage() {
             <input
               id="v-at"
               type="text"
-              placeholder="2026-03-01"
+              placeholder={PLACEHOLDER_DATE}
               value={at}
               onInput={(e) => setAt((e.target as HTMLInputElement).value)}
             />
