@@ -7,6 +7,7 @@
  */
 
 import { createRequire } from "node:module";
+import type { rootCertificates as RootCertificates } from "node:tls";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { parsePem } from "../x509/pem.js";
 import type { TrustStore } from "./store.js";
@@ -17,7 +18,9 @@ function load(): { certs: readonly Certificate[]; failed: readonly string[] } {
   if (!parsed) {
     const certs: Certificate[] = [];
     const failed: string[] = [];
-    const { rootCertificates } = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
+    const { rootCertificates } = createRequire(import.meta.url)("node:tls") as {
+      rootCertificates: typeof RootCertificates;
+    };
     rootCertificates.forEach((pem, i) => {
       for (const b of parsePem(pem)) {
         if (b.label !== "CERTIFICATE") continue;
