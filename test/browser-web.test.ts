@@ -3,7 +3,8 @@
  * server on a loopback port. The #token= link signs the tab in and leaves the address bar (the token never
  * reaches the server in a URL); without it, or with a wrong one, the page asks for the token; decode a
  * certificate; a certificate whose CN is HTML shows as text (no dialog, no element); check the lab's
- * incomplete chain and see the gap drawn; create a key and download its JKS (the passphrase asked again);
+ * incomplete chain and see the gap drawn; the certificate or handshake step a check fails on marked in the
+ * drawing, and a box opening its certificate's details; create a key and download its JKS (the passphrase asked again);
  * validate a SAML Response; scan the lab's endpoints. Skipped, saying why, when Chromium cannot start or
  * the pages are not built.
  */

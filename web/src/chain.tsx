@@ -2,7 +2,9 @@
  * The chain drawn as boxes and arrows: as the server sends it, and as each client builds it (clients that
  * build the same path share one drawing). A missing intermediate is a dashed box with its name and the AIA
  * URL that serves it; a root the client does not trust, a root sent, extra and unrelated certificates are
- * marked. Then the client matrix (verdict, reason, the exact error text each client prints) and findings.
+ * marked; the certificate each client fails on (or the handshake, when it fails first) is drawn red with a
+ * "✗ …" label. A box opens its certificate, decoded (cert.tsx). Then the client matrix (verdict, reason,
+ * the exact error text each client prints) and findings.
  */
 
 import { useEffect, useRef, useState } from "preact/hooks";
