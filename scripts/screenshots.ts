@@ -79,6 +79,16 @@ try {
   await shot(page, "check-phone.png");
   await page.setViewportSize({ width: 1280, height: 900 });
 
+  // Check: a certificate for another name: the leaf marked in the drawing, its details opened from its box.
+  await page.locator("#target").fill(lab.endpoints.find((e) => e.name === "wrong-host")!.target);
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await page.locator(".cert-box.failing").first().click();
+  await page
+    .getByRole("region", { name: /^Details of / })
+    .getByText("Subject alternative names")
+    .waitFor();
+  await shot(page, "check-failure.png");
+
   // Decode: a real root from the bundled Mozilla store.
   const roots = (await apiGet("/api/stores/mozilla/roots?q=ISRG%20Root%20X1")) as {
     roots: { sha256: string }[];

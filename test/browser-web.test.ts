@@ -3,7 +3,8 @@
  * server on a loopback port. The #token= link signs the tab in and leaves the address bar (the token never
  * reaches the server in a URL); without it, or with a wrong one, the page asks for the token; decode a
  * certificate; a certificate whose CN is HTML shows as text (no dialog, no element); check the lab's
- * incomplete chain and see the gap drawn; create a key and download its JKS (the passphrase asked again);
+ * incomplete chain and see the gap drawn; the certificate or handshake step a check fails on marked in the
+ * drawing, and a box opening its certificate's details; create a key and download its JKS (the passphrase asked again);
  * validate a SAML Response; scan the lab's endpoints. Skipped, saying why, when Chromium cannot start or
  * the pages are not built.
  */
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { LAB_DOMAIN } from "../src/lab/index.js";
 import { newToken } from "../src/web/security.js";
 import { createWebServer, VERSION } from "../src/web/server.js";
 import { buildCsr } from "../src/x509/builder.js";
@@ -117,6 +119,24 @@ function noErrors(page: Page, refused: number[] = []) {
     [],
     "no script errors or CSP violations",
   );
+}
+
+/** Cards and table wrappers whose content is wider than they are, by the page's own measure. */
+async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+      out.push(`the page: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+    }
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("main .card, main .table-wrap"))) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        out.push(
+          `${el.className} "${(el.textContent ?? "").slice(0, 40)}": ${el.scrollWidth} > ${el.clientWidth}`,
+        );
+      }
+    }
+    return out;
+  });
 }
 
 describe("browser: the access token", () => {
@@ -405,24 +425,6 @@ describe("browser: the tools (CSR, key match, convert)", () => {
 describe("browser: every page at 1366×900 and at 390×844 (a phone)", () => {
   const PAGES = ["/check", "/decode", "/tools", "/verify", "/stores", "/keys", "/saml", "/scan"];
 
-  /** Cards and table wrappers whose content is wider than they are, by the page's own measure. */
-  async function overflowing(page: Page): Promise<string[]> {
-    return page.evaluate(() => {
-      const out: string[] = [];
-      if (document.documentElement.scrollWidth > window.innerWidth + 1) {
-        out.push(`the page: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
-      }
-      for (const el of Array.from(document.querySelectorAll<HTMLElement>("main .card, main .table-wrap"))) {
-        if (el.scrollWidth > el.clientWidth + 1) {
-          out.push(
-            `${el.className} "${(el.textContent ?? "").slice(0, 40)}": ${el.scrollWidth} > ${el.clientWidth}`,
-          );
-        }
-      }
-      return out;
-    });
-  }
-
   for (const [width, height] of [
     [1366, 900],
     [390, 844],
@@ -468,6 +470,97 @@ describe("browser: every page at 1366×900 and at 390×844 (a phone)", () => {
     );
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByText(/^Roots 51–100 of \d+$/).waitFor();
+    noErrors(page);
+    await page.close();
+  });
+});
+
+describe("browser: the check page's drawing (the failure marked, a certificate's details)", () => {
+  /** A new tab checking the lab endpoint `name` (starting the lab if no test has yet). */
+  async function checkLab(name: string, width: number): Promise<Page> {
+    const page = await open("/check");
+    await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
+    await page.getByText("Try it on the lab").click();
+    const start = page.getByRole("button", { name: "Start the lab" });
+    const endpoint = page.getByRole("button", { name, exact: true });
+    await start.or(endpoint).first().waitFor();
+    if (await start.isVisible()) await start.click();
+    await endpoint.click();
+    await page.getByRole("heading", { name: "The chain" }).waitFor();
+    return page;
+  }
+  const sentBoxes = (page: Page) => page.locator('ol[aria-label="certificates as sent"] .cert-box');
+
+  for (const width of [1366, 390]) {
+    it(`${width} px: wrong host marks the leaf; its box opens SANs, serial, fingerprints, validity`, async (t) => {
+      if (skip) return t.skip(skip);
+      const page = await checkLab("wrong-host", width);
+      const failing = page.locator('ol[aria-label="certificates as sent"] .cert-box.failing');
+      await failing.first().waitFor();
+      assert.equal(await failing.count(), 1, "one certificate marked: the leaf");
+      assert.match((await failing.textContent()) ?? "", /^#1 .*✗ name does not match/);
+      assert.match(
+        (await failing.getByRole("note").getAttribute("aria-label")) ?? "",
+        /fails: name does not match\. .+/,
+      );
+      // Each client's drawing marks the leaf too, and nothing else.
+      const inPaths = page.locator(".paths .cert-box.failing");
+      assert.ok((await inPaths.count()) >= 1);
+      for (const box of await inPaths.all())
+        assert.match((await box.textContent()) ?? "", /name does not match/);
+      assert.equal(
+        await page.locator(".paths li:first-child .cert-box.failing").count(),
+        await inPaths.count(),
+      );
+
+      const sentDl = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Download the chain as sent (PEM)" }).click();
+      const leaf = readCertificates(readFileSync(await (await sentDl).path()), { source: "sent" })
+        .certificates[0].cert;
+      // A click anywhere on the box opens the certificate.
+      await failing.click({ position: { x: 20, y: 40 } });
+      const details = page.getByRole("region", { name: /^Details of / });
+      await details.getByText("Subject alternative names").waitFor();
+      const text = (await details.textContent()) ?? "";
+      assert.ok(text.includes(`some-other-host.${LAB_DOMAIN}`), "the SAN");
+      assert.match(text, new RegExp(`Serial number\\s*0*${leaf.serialNumber.replace(/^0+/, "")}`, "i"));
+      assert.match(text, /SHA-256\s*([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+      assert.match(text, /SHA-1\s*([0-9A-F]{2}:){19}[0-9A-F]{2}/);
+      assert.match(text, /\d+ days left/);
+      assert.match(text, /Public key\s*EC/);
+      assert.equal(await failing.getByRole("button").getAttribute("aria-expanded"), "true");
+      assert.deepEqual(await overflowing(page), [], `the check page with details open at ${width} px`);
+      await details.getByRole("button", { name: "Close the details" }).click();
+      assert.equal(await details.count(), 0);
+      noErrors(page);
+      await page.close();
+    });
+  }
+
+  it("an expired intermediate: that certificate marked, not the leaf", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await checkLab("expired-intermediate", 390);
+    const failing = page.locator('ol[aria-label="certificates as sent"] .cert-box.failing');
+    await failing.first().waitFor();
+    assert.equal(await failing.count(), 1);
+    assert.match((await failing.textContent()) ?? "", /^#2 .*✗ expired/);
+    assert.doesNotMatch((await sentBoxes(page).first().textContent()) ?? "", /✗/);
+    assert.deepEqual(await overflowing(page), []);
+    noErrors(page);
+    await page.close();
+  });
+
+  it("a server that speaks only TLS 1.0/1.1: the handshake step marked, no certificate blamed", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await checkLab("tls10", 1366);
+    const step = page.locator(".cert-box.step.failing").first();
+    await step.waitFor();
+    assert.match((await step.textContent()) ?? "", /^TLS handshake✗ TLS version too old/);
+    assert.match(
+      (await step.getByRole("note").first().getAttribute("aria-label")) ?? "",
+      /^The TLS handshake fails: TLS version too old\. /,
+    );
+    assert.equal(await page.locator(".cert-box.failing:not(.step)").count(), 0);
     noErrors(page);
     await page.close();
   });
