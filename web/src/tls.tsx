@@ -134,7 +134,11 @@ function Suites({ e }: { e: TlsView["enumeration"] }) {
             <table class="tls-suites">
               <caption>
                 {`${version} cipher suites (${s.suites.length}; ${
-                  s.serverOrder === null ? "order unknown" : s.serverOrder ? "the server's order" : "the client's order"
+                  s.serverOrder === null
+                    ? "order unknown"
+                    : s.serverOrder
+                      ? "the server's order"
+                      : "the client's order"
                 })`}
               </caption>
               <thead>
@@ -181,7 +185,10 @@ function Facts({ e }: { e: TlsView["enumeration"] }) {
     ["OCSP stapling", yesNo(e.ocspStapling)],
     ["Secure renegotiation", yesNo(e.secureRenegotiation)],
     ["Fallback SCSV", yesNo(e.fallbackScsv)],
-    ["Probes", `${e.connections} connections, ${e.concurrency} at once, ${(e.elapsedMs / 1000).toFixed(1)} s`],
+    [
+      "Probes",
+      `${e.connections} connections, ${e.concurrency} at once, ${(e.elapsedMs / 1000).toFixed(1)} s`,
+    ],
   ];
   return (
     <dl class="facts">
