@@ -10,8 +10,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeLabFiles } from "../src/cli/commands/lab.js";
 import { type Lab, startLab } from "../src/lab/index.js";
+import { parseTargetLine } from "../src/net/scan.js";
 import { havePty, runCli, runCliInPty } from "./helpers/cli.js";
 import { tempDir } from "./helpers/openssl.js";
+import { startFakeStarttls } from "./helpers/starttls-servers.js";
+import { makePki } from "./helpers/tls-server.js";
 
 let lab: Lab;
 let roots = "";
@@ -183,5 +186,41 @@ describe("chainproof scan", () => {
     assert.equal(r.code, 0, r.screen);
     assert.match(r.screen, /\[█+░*\] \d\/2 {2}\d+\/s/);
     assert.match(r.screen, /2 targets in /);
+  });
+
+  it("PROTO://host in a list line: that STARTTLS exchange first, and the protocol's port by default", async () => {
+    assert.deepEqual(parseTargetLine("smtp://mail.example.com", 1), {
+      line: 1,
+      text: "smtp://mail.example.com",
+      host: "mail.example.com",
+      port: 25,
+      starttls: "smtp",
+    });
+    assert.equal(parseTargetLine("postgresql://db.example.com:6432 db.example.com", 1)?.starttls, "postgres");
+    assert.equal(parseTargetLine("imap://[2001:db8::1],,", 1)?.port, 143);
+    assert.equal(parseTargetLine("https://example.com/x", 1)?.starttls, undefined);
+    const pki = makePki("ec");
+    const smtp = await startFakeStarttls("smtp", { key: pki.leaf.key.keyPem, cert: pki.leaf.pem });
+    const imap = await startFakeStarttls("imap", { key: pki.leaf.key.keyPem, cert: pki.leaf.pem });
+    try {
+      const mail = join(tmp.dir, "mail.txt");
+      writeFileSync(
+        mail,
+        `smtp://127.0.0.1:${smtp.port}\n127.0.0.1,${imap.port},\nimap://127.0.0.1,${imap.port},\n`,
+      );
+      const r = await scan(mail, "--json");
+      const [viaSmtp, plain, viaImap] = JSON.parse(r.stdout).results;
+      assert.equal(viaSmtp.starttls, "smtp");
+      assert.equal(viaSmtp.leaf.subject, "CN=localhost", "the certificate came after STARTTLS");
+      assert.equal(viaSmtp.status, "untrusted");
+      // Without the scheme, TLS from the first byte: the IMAP greeting is not a ServerHello.
+      assert.equal(plain.starttls, undefined);
+      assert.equal(plain.status, "failed");
+      assert.equal(viaImap.starttls, "imap");
+      assert.equal(viaImap.leaf.subject, "CN=localhost");
+    } finally {
+      await smtp.close();
+      await imap.close();
+    }
   });
 });

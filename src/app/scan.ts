@@ -178,7 +178,7 @@ async function scanTls(s: ScanSummary, o: ScanUseOptions, signal: AbortSignal): 
     ...(s.address ? { connectTo: s.address } : {}),
   };
   const extra = typeof o.tls === "object" ? o.tls : {};
-  const protocol = starttlsFor(o.starttls, s.port);
+  const protocol = s.starttls ?? starttlsFor(o.starttls, s.port);
   const beforeTls = protocol ? starttlsHook(protocol, s.host, o.timeoutMs ?? 10_000) : undefined;
   return tlsScanSummary(
     await tlsCheck(target, {
@@ -205,7 +205,7 @@ function withStarttls(
       ? await prepare(t, index)
       : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
     if ("status" in prepared) return prepared;
-    const protocol = starttlsFor(spec, prepared.target.port);
+    const protocol = t.starttls ?? starttlsFor(spec, prepared.target.port);
     if (!protocol) return prepared;
     const beforeTls = starttlsHook(protocol, prepared.target.host, timeoutMs);
     const options = prepared.options ?? {};

@@ -40,6 +40,7 @@ import {
 import { rawHello, scanVersions, type VersionSupport } from "./hello.js";
 import { type ProbeFailure, type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "./probe.js";
 import { type RevocationOptions, reportWithRevocation, revocationOf } from "./revocation.js";
+import { STARTTLS_PORTS, STARTTLS_PROTOCOLS, type StarttlsProtocol, starttlsFor } from "./starttls.js";
 import { normalizeHost, parseHostPort } from "./target.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -836,11 +837,29 @@ export interface ScanTarget {
   host: string;
   port: number;
   servername?: string;
+  /** The STARTTLS exchange the line asks for (`smtp://host`), before the scan's `--starttls` default. */
+  starttls?: StarttlsProtocol;
 }
 
 /**
- * One line of a scan list: `host[:port] [sni]`, or CSV `host,port,sni` (port and sni may be empty).
- * Blank lines and `#` comments give null. Throws InputError for a line that names no usable target.
+ * `PROTO://` in front of a scan line's host: the STARTTLS exchange for that target, and its well-known port
+ * as the default (`smtp://mail.example.com` is port 25). Other schemes (https://) are left to parseHostPort.
+ */
+function starttlsScheme(hostPart: string): { protocol?: StarttlsProtocol; rest: string; port?: number } {
+  const m = /^([a-z0-9]+):\/\//i.exec(hostPart);
+  const name = m?.[1].toLowerCase();
+  if (!m || !name || !(STARTTLS_PROTOCOLS as readonly string[]).concat("postgresql").includes(name))
+    return { rest: hostPart };
+  const protocol = starttlsFor(name, 0) as StarttlsProtocol;
+  const port = Object.entries(STARTTLS_PORTS).find(([, p]) => p === protocol)?.[0];
+  return { protocol, rest: hostPart.slice(m[0].length).replace(/\/$/, ""), port: Number(port) };
+}
+
+/**
+ * One line of a scan list: `host[:port] [sni]`, or CSV `host,port,sni` (port and sni may be empty); a host
+ * written `PROTO://host` (smtp, submission, imap, pop3, ftp, xmpp, ldap, postgres, mysql) makes that
+ * STARTTLS exchange first. Blank lines and `#` comments give null. Throws InputError for a line that names
+ * no usable target.
  */
 export function parseTargetLine(raw: string, line: number, defaultPort = 443): ScanTarget | null {
   const text = raw
@@ -859,21 +878,24 @@ export function parseTargetLine(raw: string, line: number, defaultPort = 443): S
       // A header row: skip it.
       if (line === 1 && /^host(name)?$/i.test(cols[0])) return null;
       [hostPart, portPart, sni] = cols;
-      const hp = parseHostPort(portPart ? `${bracket(hostPart)}:${portPart}` : hostPart, defaultPort);
-      return finish(hp.host, hp.port);
+      const scheme = starttlsScheme(hostPart);
+      const host = scheme.rest;
+      const hp = parseHostPort(portPart ? `${bracket(host)}:${portPart}` : host, scheme.port ?? defaultPort);
+      return finish(hp.host, hp.port, scheme.protocol);
     }
     const parts = text.split(/\s+/);
     if (parts.length > 2) throw where("expected host[:port] [sni]");
     [hostPart, sni] = parts;
-    const hp = parseHostPort(hostPart, defaultPort);
-    return finish(hp.host, hp.port);
+    const scheme = starttlsScheme(hostPart);
+    const hp = parseHostPort(scheme.rest, scheme.port ?? defaultPort);
+    return finish(hp.host, hp.port, scheme.protocol);
   } catch (e) {
     if (e instanceof InputError && !e.message.startsWith("line ")) throw where(e.message);
     throw e;
   }
 
-  function finish(host: string, port: number): ScanTarget {
-    const t: ScanTarget = { line, text, host, port };
+  function finish(host: string, port: number, starttls?: StarttlsProtocol): ScanTarget {
+    const t: ScanTarget = { line, text, host, port, ...(starttls ? { starttls } : {}) };
     if (sni) {
       try {
         t.servername = normalizeHost(sni, sni);
@@ -929,6 +951,8 @@ export interface ScanSummary {
   port: number;
   servername: string | null;
   address?: string;
+  /** The STARTTLS exchange the list's line asked for (`smtp://host`). */
+  starttls?: StarttlsProtocol;
   /** trusted: every client trusts; untrusted: one does not; failed: no certificate to judge; invalid: bad line. */
   status: ScanStatus;
   protocol?: string | null;
@@ -951,6 +975,7 @@ export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSum
     port: t.port,
     servername: r.target.servername,
     ...(r.target.address ? { address: r.target.address } : {}),
+    ...(t.starttls ? { starttls: t.starttls } : {}),
     status: r.trusted ? "trusted" : noChain ? "failed" : "untrusted",
     protocol: r.handshake.protocol,
     clients: r.matrix.clients.map((v) => ({

@@ -11,8 +11,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { checkAndRepair, checkHeadline, fetchJson, repairJson } from "../app/check.js";
-import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "../app/revocation.js";
+import { checkHeadline, fetchJson, repairJson, runCheck } from "../app/check.js";
 import { type PrepareTarget, scan } from "../app/scan.js";
 import type { ClientId } from "../clients/index.js";
 import type { Lab, RunningEndpoint } from "../lab/index.js";
@@ -25,6 +24,7 @@ import {
   failedSummary,
   type ScanSummary,
 } from "../net/scan.js";
+import { STARTTLS_PROTOCOLS } from "../net/starttls.js";
 import { parseHostPort } from "../net/target.js";
 import type { TrustStore } from "../trust/store.js";
 import { toPem } from "../x509/pem.js";
@@ -381,6 +381,17 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
             description:
               "Also check revocation (OCSP, CRLs) through the same address guard (docs/revocation.md).",
           },
+          tls: {
+            type: "boolean",
+            description:
+              "Also enumerate the server's versions, cipher suites and groups and predict each client's handshake (docs/tls.md), through the same address guard.",
+          },
+          starttls: {
+            type: "string",
+            enum: [...STARTTLS_PROTOCOLS, "none"],
+            description:
+              "The STARTTLS exchange to make before TLS; default the port's well-known one (25 smtp, 5432 postgres, …).",
+          },
         },
         required: ["target"],
         additionalProperties: false,
@@ -401,6 +412,11 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
                 description: "As `revocation` of chainproof check --json",
               },
               ct: { type: ["object", "null"], description: "As `ct` of chainproof check --json" },
+              tls: {
+                type: ["object", "null"],
+                description: "As `tls` of chainproof check --tls --json (docs/schemas/tls.schema.json)",
+              },
+              starttls: { type: ["string", "null"], description: "The STARTTLS exchange made, if any" },
             },
           },
         },
@@ -420,33 +436,36 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         timeoutSeconds?: number;
         fix?: boolean;
         revocation?: boolean;
+        tls?: boolean;
+        starttls?: string;
       };
       const time = new Date();
       const clients = clientsFrom(b.clients);
       const { store } = chosenStore(b, time);
       const p = await plan(parseHostPort(b.target), checkServername(b.servername), store, ctx, labs, "throw");
-      const { report, fix } = await checkAndRepair(p.target, {
+      const { stores: _stores, aia, ...engine } = p.options;
+      const run = await runCheck({
+        target: p.target,
         clients,
+        ...(p.store ? { store: p.store } : {}),
         timeoutMs: timeoutOf(b.timeoutSeconds),
         time,
         signal: cancel.signal,
-        ...p.options,
+        aia: aia ?? false,
+        engine,
         fix: b.fix === true,
+        revocation: b.revocation === true,
+        tls: b.tls === true,
+        ...(b.starttls ? { starttls: b.starttls } : {}),
       });
       const stores = p.store ? [p.store] : defaultStores(clients);
-      const only = p.store ? { store: p.store } : {};
-      const revocation = b.revocation
-        ? await revocationOf(report, clients, {
-            ...revocationOptionsFrom(p.options.aia ?? false, cancel.signal),
-            ...only,
-            time,
-          })
-        : undefined;
       return {
-        ...checkView(report, stores, p.store, time),
-        fix: fix ? fixView(fix, stores, p.store, time) : null,
-        revocation: revocationJson(revocation),
-        ct: ctJson(ctOf(report, clients, { ...only, time })),
+        ...checkView(run.report, stores, p.store, time),
+        fix: run.fix ? fixView(run.fix, stores, p.store, time) : null,
+        revocation: run.document.revocation,
+        ct: run.document.ct,
+        tls: run.document.tls ?? null,
+        starttls: run.document.starttls ?? null,
       };
     },
   );

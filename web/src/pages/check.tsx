@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
 import { ClientPaths, Headline, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
 import { CtCard, type CtView, RevocationCard, type RevocationView } from "../revocation";
+import { TlsCard, TlsOptions, type TlsView, useTlsOptions } from "../tls";
 import {
   Badge,
   Busy,
@@ -46,6 +47,8 @@ export interface CheckView extends MatrixView {
   fix: FixView | null;
   revocation?: RevocationView | null;
   ct?: CtView | null;
+  tls?: TlsView | null;
+  starttls?: string | null;
 }
 
 function Connection({ r }: { r: CheckView }) {
@@ -241,6 +244,7 @@ export function CheckPage() {
   const [store, setStore] = useState(defaultStore());
   const [fix, setFix] = useState(true);
   const [revocation, setRevocation] = useState(false);
+  const tls = useTlsOptions();
   const job = useJob<CheckView>();
   if (session && !session.features.check) return <Unavailable what="The live checker" />;
   const check = (t: string) => {
@@ -255,6 +259,7 @@ export function CheckPage() {
           ...storeFields(store),
           fix: fix && Boolean(session?.features.repair),
           revocation,
+          ...tls.body,
         },
         signal,
       ),
@@ -309,6 +314,7 @@ export function CheckPage() {
             <input type="checkbox" checked={revocation} onChange={() => setRevocation(!revocation)} />
             Check revocation (stapled OCSP, live OCSP, CRLs)
           </label>
+          <TlsOptions o={tls} />
         </details>
         <ClientPicker session={session} value={clients} onChange={setClients} />
         <div class="actions">
@@ -356,6 +362,7 @@ export function CheckPage() {
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
           {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
           {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
+          {r.tls && <TlsCard view={r.tls} starttls={r.starttls} />}
         </>
       )}
       {session?.features.lab && (
