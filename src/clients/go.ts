@@ -13,7 +13,7 @@
  */
 
 import type { Certificate } from "../x509/certificate.js";
-import { GO_ALGORITHMS, goAlgorithmName } from "./algorithms.js";
+import { GO_ALGORITHMS, goAlgorithmName, goSignatureRefusal } from "./algorithms.js";
 import {
   type ClientProfile,
   type ErrorText,
@@ -232,7 +232,10 @@ export const go: ClientProfile = {
         const a = f.algorithm;
         const issuer = a ? f.path[a.position + 1] : undefined;
         // Go 1.18 to 1.23 append " (temporarily override with GODEBUG=x509sha1=1)" for SHA-1; 1.24+ do not.
-        const hint = `x509: cannot verify signature: insecure algorithm ${a ? goAlgorithmName(a.cert) : "?"}`;
+        const hint = a
+          ? (goSignatureRefusal(a.cert) ??
+            `x509: cannot verify signature: insecure algorithm ${goAlgorithmName(a.cert)}`)
+          : "x509: cannot verify signature: insecure algorithm ?";
         return { text: `${TLS}${withHint(hint, issuer)}`, evidence: "run" };
       }
       case "not-a-ca":
