@@ -8,17 +8,20 @@
  *   OpenSSL's security level refuses the digest first;
  * - an OID no client knows: "algorithm unimplemented" in Go; OpenSSL finds no issuer for it.
  * Go's text must be chainproof's modulo the version prefix (Go 1.19 has no "tls: failed to verify certificate: ");
- * the other clients' verdicts must be chainproof's, and OpenSSL's verify error its predicted one.
+ * the other clients' verdicts must be chainproof's, and OpenSSL's, Java's (test/java/ChainCheck.java) and Node's
+ * texts its predicted ones.
  */
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { type ClientVerdict, evaluateClients } from "../src/clients/evaluate.js";
+import type { ClientId } from "../src/clients/index.js";
 import type { TrustStore } from "../src/trust/store.js";
 import { type BuiltCertificate, buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { nul, oid, seq } from "../src/x509/write/der-writer.js";
@@ -27,6 +30,8 @@ import { tempDir, writeIn } from "./helpers/openssl.js";
 const HOST = "hash.test";
 const GO_SOURCE = fileURLToPath(new URL("../../test/go/chaincheck.go", import.meta.url));
 const HAVE_GO = spawnSync("go", ["version"]).status === 0;
+const JAVA_SOURCE = fileURLToPath(new URL("../../test/java/ChainCheck.java", import.meta.url));
+const HAVE_JAVA = spawnSync("java", ["-version"]).status === 0;
 const HAVE_OPENSSL = spawnSync("openssl", ["version"]).status === 0;
 const NB = new Date(Date.now() - 86_400_000);
 const NA = new Date(Date.now() + 30 * 86_400_000);
@@ -92,15 +97,15 @@ const store: TrustStore = {
   notes: [],
 };
 
-function predict(c: Case): Map<string, ClientVerdict> {
+function predict(c: Case, client: ClientId): ClientVerdict | undefined {
   const m = evaluateClients({
     leaf: c.leaf.cert,
     presented: [c.leaf.cert],
-    clients: ["go", "openssl", "node"],
+    clients: [client],
     stores: store,
     host: HOST,
   });
-  return new Map(m.clients.map((v) => [v.client, v]));
+  return m.clients[0];
 }
 
 function run(
@@ -128,7 +133,7 @@ function run(
   });
 }
 
-describe("a signature Go refuses before checking it: real Go, OpenSSL and Node against chainproof", () => {
+describe("a signature Go refuses before checking it: real Go, OpenSSL, Java and Node against chainproof", () => {
   const tmp = tempDir("chainproof-go-hash-");
   const servers: tls.Server[] = [];
   const ports = new Map<string, number>();
@@ -178,7 +183,7 @@ describe("a signature Go refuses before checking it: real Go, OpenSSL and Node a
       const real = lines[i]?.split("\t")[1] ?? "";
       const expected = `x509: certificate signed by unknown authority (possibly because of ${JSON.stringify(c.goHint)} while trying to verify candidate authority certificate "Hash Root")`;
       assert.equal(real, expected, `${c.name}: real Go`);
-      const go = predict(c).get("go");
+      const go = predict(c, "go");
       assert.equal(go?.status, "untrusted", c.name);
       assert.equal(
         go?.error?.text.replace(/^tls: failed to verify certificate: /, ""),
@@ -211,10 +216,34 @@ describe("a signature Go refuses before checking it: real Go, OpenSSL and Node a
         20_000,
       );
       const real = /verify error:num=\d+:[^\n]*/.exec(r.out)?.[0];
-      const predicted = predict(c).get("openssl");
+      const predicted = predict(c, "openssl");
       assert.equal(real === undefined, predicted?.trusted, `${c.name}: OpenSSL said ${real ?? "OK"}`);
       if (real) assert.equal(predicted?.error?.text, real, `${c.name}: OpenSSL text`);
     }
+  });
+
+  it("Java's (JDK 17) verdict and text are chainproof's", {
+    skip: !HAVE_JAVA && "java not found",
+  }, async () => {
+    const dirs = CASES.map((c) => {
+      const dir = join(tmp.dir, "java", c.name);
+      mkdirSync(join(dir, "trust"), { recursive: true });
+      writeIn(join(dir, "trust"), "root.pem", root.pem);
+      writeIn(dir, "chain.pem", c.leaf.pem);
+      writeIn(dir, "key.pem", leafKey.privateKey.export({ format: "pem", type: "pkcs8" }).toString());
+      writeIn(dir, "host", HOST);
+      return dir;
+    });
+    const r = await run("java", [JAVA_SOURCE, ...dirs]);
+    assert.equal(r.code, 0, r.out);
+    const lines = r.out.trim().split("\n");
+    CASES.forEach((c, i) => {
+      const [, verdict, message] = lines[i]?.split("\t") ?? [];
+      const predicted = predict(c, "java");
+      assert.equal(verdict === "OK", predicted?.trusted, `${c.name}: Java said ${lines[i]}`);
+      if (verdict !== "OK")
+        assert.equal(predicted?.error?.text, message?.replace(/^\([a-z_]+\) /, ""), `${c.name}: Java text`);
+    });
   });
 
   it("Node's tls.connect verdict is chainproof's", async () => {
@@ -235,7 +264,7 @@ describe("a signature Go refuses before checking it: real Go, OpenSSL and Node a
         );
         s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       });
-      const predicted = predict(c).get("node");
+      const predicted = predict(c, "node");
       assert.equal(error === undefined, predicted?.trusted, `${c.name}: Node said ${error ?? "OK"}`);
       if (error)
         assert.ok(
