@@ -331,12 +331,24 @@ function browserCheck(certs: readonly Certificate[]): AlgorithmProblem[] {
 export const CHROME_ALGORITHMS: AlgorithmPolicy = {
   rules: [
     "SHA-1 and MD5 signatures refused",
+    "SHA-224 signatures refused (not among the verifier's signature algorithms)",
     "RSA keys under 1024 bits refused; EC keys only on P-256, P-384, P-521; no DSA",
   ],
   source:
-    "chromium net/cert/cert_verify_proc_builtin.cc (SimplePathBuilderDelegate(1024, …)); boringssl pki/simple_path_builder_delegate.cc",
+    "chromium net/cert/cert_verify_proc_builtin.cc (SimplePathBuilderDelegate(1024, …)); boringssl pki/simple_path_builder_delegate.cc, pki/signature_algorithm.cc",
   evidence: "src",
-  check: ({ certs }) => browserCheck(certs),
+  check: ({ certs }) => {
+    const out = browserCheck(certs);
+    // [run] Chromium 156: a leaf signed with sha224WithRSAEncryption by a locally trusted root is
+    // NET::ERR_CERT_INVALID, as SHA-1 is (by hand, recorded in docs/clients.md).
+    signed(certs).forEach((c, i) => {
+      if (signatureHash(c) === "sha224")
+        out.push(
+          sigProblem(c, i, c.signatureAlgorithm.name, "SHA-224 is not among Chrome's signature algorithms"),
+        );
+    });
+    return out;
+  },
 };
 
 /**
