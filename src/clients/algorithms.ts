@@ -233,14 +233,49 @@ export function opensslAlgorithms(level: 1 | 2, who: string): AlgorithmPolicy {
 // Go
 
 /**
+ * The signature algorithms Go's checkSignature can verify (x509.go signatureAlgorithmDetails less MD2, which
+ * has no hash, and DSA, whose verification Go 1.16 removed): RSA PKCS#1 v1.5 with MD5, SHA-1 and SHA-2 but
+ * SHA-224, RSASSA-PSS, ECDSA with SHA-1 and SHA-2 but SHA-224, Ed25519.
+ */
+const GO_VERIFIES = new Set([
+  "1.2.840.113549.1.1.4",
+  "1.2.840.113549.1.1.5",
+  "1.2.840.113549.1.1.11",
+  "1.2.840.113549.1.1.12",
+  "1.2.840.113549.1.1.13",
+  "1.2.840.113549.1.1.10",
+  "1.2.840.10045.4.1",
+  "1.2.840.10045.4.3.2",
+  "1.2.840.10045.4.3.3",
+  "1.2.840.10045.4.3.4",
+  "1.3.101.112",
+]);
+
+/**
+ * Why Go's checkSignature refuses a certificate's signature before checking it, as its error says, or
+ * undefined when Go verifies it. The hash is judged first: MD5 and SHA-1 (also DSA-SHA1) are an
+ * InsecureAlgorithmError; any other algorithm Go has no verifier for (MD2, SHA-224, DSA, an unknown OID) is
+ * ErrUnsupportedAlgorithm [run: Go 1.19.8, test/clients-go-hash.test.ts].
+ */
+export function goSignatureRefusal(cert: Certificate): string | undefined {
+  const h = signatureHash(cert);
+  if (h === "md5" || h === "sha1")
+    return `x509: cannot verify signature: insecure algorithm ${goAlgorithmName(cert)}`;
+  if (!GO_VERIFIES.has(cert.signatureAlgorithm.oid))
+    return "x509: cannot verify signature: algorithm unimplemented";
+  return undefined;
+}
+
+/**
  * Go crypto/x509: MD5 and SHA-1 signatures are insecure and "will not be used to build chains"
- * (x509.go InsecureAlgorithmError; SHA-1 since Go 1.18, the x509sha1 GODEBUG removed in Go 1.24); RSA
- * keys under 1024 bits are refused by crypto/rsa since Go 1.24. Go does not check the root's own
- * signature.
+ * (x509.go InsecureAlgorithmError; SHA-1 since Go 1.18, the x509sha1 GODEBUG removed in Go 1.24); MD2,
+ * SHA-224, DSA and unknown signature algorithms are not implemented (ErrUnsupportedAlgorithm); RSA keys under
+ * 1024 bits are refused by crypto/rsa since Go 1.24. Go does not check the root's own signature.
  */
 export const GO_ALGORITHMS: AlgorithmPolicy = {
   rules: [
     "MD5 and SHA-1 signatures refused (Go 1.18+; no override since Go 1.24)",
+    "MD2, SHA-224, DSA and unknown signature algorithms refused as not implemented",
     "RSA keys under 1024 bits refused (Go 1.24+)",
   ],
   source:
@@ -249,8 +284,10 @@ export const GO_ALGORITHMS: AlgorithmPolicy = {
   check({ certs }) {
     const out: AlgorithmProblem[] = [];
     signed(certs).forEach((c, i) => {
-      if (isWeakHash(signatureHash(c)))
+      const refusal = goSignatureRefusal(c);
+      if (refusal?.includes("insecure"))
         out.push(sigProblem(c, i, goAlgorithmName(c), "an insecure algorithm Go will not verify"));
+      else if (refusal) out.push(sigProblem(c, i, goAlgorithmName(c), "an algorithm Go does not implement"));
     });
     certs.forEach((c, i) => {
       const k = c.publicKey;
@@ -294,12 +331,24 @@ function browserCheck(certs: readonly Certificate[]): AlgorithmProblem[] {
 export const CHROME_ALGORITHMS: AlgorithmPolicy = {
   rules: [
     "SHA-1 and MD5 signatures refused",
+    "SHA-224 signatures refused (not among the verifier's signature algorithms)",
     "RSA keys under 1024 bits refused; EC keys only on P-256, P-384, P-521; no DSA",
   ],
   source:
-    "chromium net/cert/cert_verify_proc_builtin.cc (SimplePathBuilderDelegate(1024, …)); boringssl pki/simple_path_builder_delegate.cc",
+    "chromium net/cert/cert_verify_proc_builtin.cc (SimplePathBuilderDelegate(1024, …)); boringssl pki/simple_path_builder_delegate.cc, pki/signature_algorithm.cc",
   evidence: "src",
-  check: ({ certs }) => browserCheck(certs),
+  check: ({ certs }) => {
+    const out = browserCheck(certs);
+    // [run] Chromium 156: a leaf signed with sha224WithRSAEncryption by a locally trusted root is
+    // NET::ERR_CERT_INVALID, as SHA-1 is (by hand, recorded in docs/clients.md).
+    signed(certs).forEach((c, i) => {
+      if (signatureHash(c) === "sha224")
+        out.push(
+          sigProblem(c, i, c.signatureAlgorithm.name, "SHA-224 is not among Chrome's signature algorithms"),
+        );
+    });
+    return out;
+  },
 };
 
 /**

@@ -4,7 +4,8 @@
  * src/crypto/x509/verify.go and x509.go ([src]).
  *
  * Versions: the texts are those of current Go (1.24+). Those marked "run" were reproduced with Go 1.19.8
- * (Debian 12's golang-go) against the lab's endpoints (test/lab-oracle-go-browsers.test.ts), where two
+ * (Debian 12's golang-go) against the lab's endpoints (test/lab-oracle-go-browsers.test.ts) and refused signature
+ * algorithms (test/clients-go-hash.test.ts), where two
  * things differ by version and nothing else does:
  * - crypto/tls wraps a verification error as "tls: failed to verify certificate: …" since Go 1.20; Go 1.19
  *   returns the x509 text bare;
@@ -13,7 +14,7 @@
  */
 
 import type { Certificate } from "../x509/certificate.js";
-import { GO_ALGORITHMS, goAlgorithmName } from "./algorithms.js";
+import { GO_ALGORITHMS, goAlgorithmName, goSignatureRefusal } from "./algorithms.js";
 import {
   type ClientProfile,
   type ErrorText,
@@ -231,8 +232,12 @@ export const go: ClientProfile = {
       case "weak-signature": {
         const a = f.algorithm;
         const issuer = a ? f.path[a.position + 1] : undefined;
-        // Go 1.18 to 1.23 append " (temporarily override with GODEBUG=x509sha1=1)" for SHA-1; 1.24+ do not.
-        const hint = `x509: cannot verify signature: insecure algorithm ${a ? goAlgorithmName(a.cert) : "?"}`;
+        // MD5/SHA-1: "insecure algorithm …"; MD2, SHA-224, DSA, unknown OIDs: "algorithm unimplemented" [run: Go
+        // 1.19.8]. Go 1.18 to 1.23 append " (temporarily override with GODEBUG=x509sha1=1)" for SHA-1; 1.24+ do not.
+        const hint = a
+          ? (goSignatureRefusal(a.cert) ??
+            `x509: cannot verify signature: insecure algorithm ${goAlgorithmName(a.cert)}`)
+          : "x509: cannot verify signature: insecure algorithm ?";
         return { text: `${TLS}${withHint(hint, issuer)}`, evidence: "run" };
       }
       case "not-a-ca":

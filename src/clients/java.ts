@@ -5,7 +5,6 @@
  * the TLS alert name in front, e.g. "(certificate_unknown) PKIX path building failed: …".
  */
 
-import { checkSignature } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
 import { JAVA_ALGORITHMS } from "./algorithms.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind, PathLimits } from "./profile.js";
@@ -21,7 +20,7 @@ const validation = (inner: string) =>
  * Which way PKIXValidator.engineValidate goes (openjdk src/java.base/share/classes/sun/security/validator/
  * PKIXValidator.java): it validates the chain as sent ("PKIX path validation failed: …") when the chain is
  * in order up to a trusted certificate, or when its last certificate's issuer is a trusted subject whose key
- * verifies it; otherwise it builds a path ("PKIX path building failed: …", which reports no reason).
+ * verifies it (checked only for the plug-in variant); otherwise it builds a path ("PKIX path building failed: …", which reports no reason).
  * `sent` is the chain as the server sent it, leaf first.
  */
 export function javaBranch(
@@ -44,9 +43,12 @@ export function javaBranch(
     }
     prevIssuer = c.issuer.matchKey;
   }
+  // isSignatureValid checks the last certificate's signature only for the plug-in variant: a TLS trust
+  // manager validates as soon as the issuer's name is trusted [run: JDK 17, a leaf whose signature algorithm
+  // is unknown or MD2 ends in "signature check failed" / MD2withRSA's algorithm constraint;
+  // test/clients-go-hash.test.ts].
   const last = sent[sent.length - 1];
-  const issuers = bySubject.get(last.issuer.matchKey) ?? [];
-  return issuers.some((a) => checkSignature(last, a).ok) ? "validate" : "build";
+  return bySubject.has(last.issuer.matchKey) ? "validate" : "build";
 }
 
 /** The order in which Java reports failures: path building/validation, then distrust, then the end entity, then the host name. */

@@ -6,7 +6,7 @@
  */
 
 import { opensslAlgorithms } from "./algorithms.js";
-import { OPENSSL_ORDER, OPENSSL_PATHS, opensslVerifyError } from "./openssl.js";
+import { asOpensslReportsIt, OPENSSL_ORDER, OPENSSL_PATHS, opensslVerifyError } from "./openssl.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
 
 /** err.code as Node sets it: the X509_V_ERR_ name without its prefix (src/crypto/crypto_common.cc). */
@@ -118,7 +118,8 @@ export const node: ClientProfile = {
   // OpenSSL's default depth applies.
   paths: { ...OPENSSL_PATHS, evidence: "run" },
   order: NODE_ORDER,
-  errorText(f: Failure): ErrorText {
+  errorText(failure: Failure): ErrorText {
+    const f = asOpensslReportsIt(failure);
     if (f.kind === "hostname-mismatch") return nodeHostnameText(f);
     // [run] v20.20.2, 101 intermediates: verification carries on past "chain too long" (22) and the last
     // error recorded is the missing issuer beyond the depth limit.

@@ -5,8 +5,27 @@
  * read in openssl/openssl crypto/x509/x509_txt.c (3.x).
  */
 
+import { SIGNATURE_ALGORITHMS } from "../x509/oids.js";
 import { opensslAlgorithms } from "./algorithms.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind, PathLimits } from "./profile.js";
+
+/** md2WithRSAEncryption: OpenSSL still has its OID (and refuses the digest by security level, error 68). */
+const MD2_WITH_RSA = "1.2.840.113549.1.1.2";
+
+/**
+ * The failure as OpenSSL reports it. A certificate signed with an algorithm OpenSSL has no OID for is never
+ * taken as issued by its issuer (X509_check_issued finds no signature digest), so OpenSSL and Node report its
+ * issuer as not found, not a signature failure [run: OpenSSL 3.0.19 num=20, Node 20.20.2
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE; test/clients-go-hash.test.ts]. The OIDs chainproof names are OpenSSL's.
+ */
+export function asOpensslReportsIt(f: Failure): Failure {
+  const signed = f.cert;
+  if (f.kind !== "bad-signature" || !signed) return f;
+  const oid = signed.signatureAlgorithm.oid;
+  if (SIGNATURE_ALGORITHMS[oid] || oid === MD2_WITH_RSA) return f;
+  const pos = f.path.indexOf(signed);
+  return { ...f, kind: "unknown-issuer", path: pos >= 0 ? f.path.slice(0, pos + 1) : f.path };
+}
 
 /** X509_V_ERR_* code and text (crypto/x509/x509_txt.c, OpenSSL 3.x). */
 export function opensslVerifyError(f: Failure): {
@@ -184,8 +203,8 @@ export const openssl: ClientProfile = {
     evidence: "run",
   },
   algorithms: opensslAlgorithms(2, "s_client and curl on Debian 12 [run]"),
-  errorText(f: Failure): ErrorText {
-    const e = opensslVerifyError(f);
+  errorText(failure: Failure): ErrorText {
+    const e = opensslVerifyError(asOpensslReportsIt(failure));
     return { text: `verify error:num=${e.num}:${e.text}`, evidence: e.evidence };
   },
 };
@@ -246,7 +265,8 @@ export const curl: ClientProfile = {
     evidence: "run",
   },
   algorithms: opensslAlgorithms(2, "curl 7.88.1 on Debian 12 [run]"),
-  errorText(f: Failure): ErrorText {
+  errorText(failure: Failure): ErrorText {
+    const f = asOpensslReportsIt(failure);
     if (f.kind === "hostname-mismatch") return curlHostnameText(f);
     const queued = f.kind === "bad-signature" ? curlBadSignatureText(f) : undefined;
     if (queued) return queued;

@@ -251,6 +251,8 @@ export const SIGNATURE_ALGORITHMS = {
   sha512WithRSAEncryption: rsaSig("1.2.840.113549.1.1.13", "sha512"),
   sha1WithRSAEncryption: rsaSig("1.2.840.113549.1.1.5", "sha1"),
   md5WithRSAEncryption: rsaSig("1.2.840.113549.1.1.4", "md5"),
+  /** A SHA-2 hash Go has no verifier for (x509: cannot verify signature: algorithm unimplemented). */
+  sha224WithRSAEncryption: rsaSig("1.2.840.113549.1.1.14", "sha224"),
   "rsassaPss-sha256": {
     oid: OID.rsassaPss,
     hash: "sha256",
