@@ -54,5 +54,5 @@ export function sentLintsText(
     for (const l of lintFindingLines(s.lints, style)) lines.push(`    ${l}`);
   }
   if (lines.length === 0) return "";
-  return `${style.bold("Lints of the certificates sent")} ${style.dim("(errors and warnings; chainproof lint shows all)")}\n${lines.join("\n")}\n`;
+  return `\n${style.bold("Lints of the certificates sent")} ${style.dim("(errors and warnings; chainproof lint shows all)")}\n${lines.join("\n")}\n`;
 }
