@@ -42,7 +42,7 @@ import { toPem } from "../x509/pem.js";
 import { ctJson, ctOf, revocationJson, revocationOf, revocationOptionsFrom } from "./revocation.js";
 import { resolveStore, type StoreSpecOptions } from "./stores.js";
 import { type TlsDocument, type TlsOptions, tlsCheck } from "./tls.js";
-import { verifyJson } from "./verify.js";
+import { type LintedSentEntry, lintSent, verifyJson } from "./verify.js";
 
 export const CHECK_SCHEMA = "chainproof/check";
 export const CHECK_SCHEMA_VERSION = 1;
@@ -152,7 +152,9 @@ export interface CheckRun {
   document: CheckDocument;
 }
 
-export type CheckDocument = ReturnType<typeof checkJson> & {
+export type CheckDocument = Omit<ReturnType<typeof checkJson>, "sent"> & {
+  /** The certificates as sent, each with its lints (docs/lints.md). */
+  sent: LintedSentEntry[];
   mtls: ReturnType<typeof mtlsJson>;
   revocation: ReturnType<typeof revocationJson>;
   ct: ReturnType<typeof ctJson>;
@@ -218,6 +220,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     o.writeFiles && fix?.repair.complete && fix.repair.changed
       ? writeFixFiles(fix, o.out ?? defaultOut(report))
       : undefined;
+  const json = checkJson(report, store, fix, files);
   return {
     report,
     store,
@@ -227,7 +230,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     revocation,
     ok: report.trusted && (!mtls || mtls.accepted) && (revocation?.clients.every((c) => c.connects) ?? true),
     document: {
-      ...checkJson(report, store, fix, files),
+      ...json,
+      sent: await lintSent(json.sent, report.certificates),
       mtls: mtlsJson(mtls),
       revocation: revocationJson(revocation),
       ct: ctJson(ctOf(report, clients, { ...(store ? { store } : {}), time })),

@@ -6,7 +6,7 @@
  * Kept light on purpose: decoding a PEM loads neither the trust stores nor the clients (test/startup.test.ts).
  */
 
-import { type CertificateLints, lintSummary } from "../lint/index.js";
+import type { CertificateLints } from "../lint/index.js";
 import { readInput } from "../runtime/read-input.js";
 import type { Certificate } from "../x509/certificate.js";
 import { BadPasswordError, InputError } from "../x509/errors.js";
@@ -99,6 +99,8 @@ export async function runDecode(o: DecodeOptions): Promise<DecodeRun> {
   const certificates = inputs.flatMap((r) => r.result?.certificates ?? []);
   const errors = inputs.flatMap((r) => (r.error ? [r.error] : []));
   const decoded = decodeDocument(certificates, errors);
+  // Loaded here, when the certificates are in hand: the linter is not part of the command's start-up.
+  const { lintSummary } = await import("../lint/index.js");
   const document: LintedDecodeDocument = {
     ...decoded,
     certificates: decoded.certificates.map((json, i) => ({

@@ -47,4 +47,11 @@ export { type ScanCounts, type ScanEvent, type ScanSummary, type ScanUseOptions,
 export { type ShowcertsOptions, type ShowcertsReport, showcerts } from "./showcerts.js";
 export * from "./stores.js";
 export { type TlsDocument, type TlsOptions, type TlsScanSummary, tlsCheck } from "./tls.js";
-export { type CertificateInput, type VerifyDocument, type VerifyOptions, verify } from "./verify.js";
+export {
+  type CertificateInput,
+  type LintedVerifyDocument,
+  type VerifyDocument,
+  type VerifyOptions,
+  verify,
+  verifyWithLints,
+} from "./verify.js";

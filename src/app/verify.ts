@@ -13,6 +13,7 @@ import {
   type PathPolicy,
   resolveClients,
 } from "../clients/index.js";
+import type { CertificateKind, CertificateLints } from "../lint/index.js";
 import { readInput } from "../runtime/read-input.js";
 import type { TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
@@ -86,6 +87,48 @@ export type VerifyDocument = ReturnType<typeof verifyJson>;
 /** The client matrix for a chain: the `chainproof verify --json` document. */
 export function verify(o: VerifyOptions): VerifyDocument {
   return runVerify(o).document;
+}
+
+/** A verify document whose certificates as sent carry their lints: what `chainproof verify` prints. */
+export type LintedVerifyDocument = Omit<VerifyDocument, "sent"> & { sent: LintedSentEntry[] };
+export type LintedSentEntry = VerifyDocument["sent"][number] & { lints?: CertificateLints };
+
+/** The client matrix for a chain, each certificate as sent with its lints (docs/lints.md). */
+export async function verifyWithLints(o: VerifyOptions): Promise<LintedVerifyDocument> {
+  return (await runVerifyWithLints(o)).document;
+}
+
+/** runVerify, then the lints of each certificate as sent: the run `chainproof verify` renders. */
+export async function runVerifyWithLints(
+  o: VerifyOptions,
+): Promise<Omit<VerifyRun, "document"> & { document: LintedVerifyDocument }> {
+  const run = runVerify(o);
+  const sent = await lintSent(run.document.sent, run.chain.length ? run.chain : [run.leaf]);
+  return { ...run, document: { ...run.document, sent } };
+}
+
+/** The chain position's kind for the linter; an unrelated or duplicate certificate's is worked out. */
+const KIND_OF_ROLE: Record<string, CertificateKind> = {
+  leaf: "subscriber",
+  intermediate: "intermediate",
+  root: "root",
+};
+
+/**
+ * Each entry of a document's `sent` with the lints of its certificate (found by SHA-256 among those that
+ * parsed). The linter is loaded here, on first use: a verdict alone does not pay for loading it.
+ */
+export async function lintSent<S extends { role: string; sha256: string }>(
+  sent: readonly S[],
+  certificates: readonly Certificate[],
+): Promise<(S & { lints?: CertificateLints })[]> {
+  const { lintSummary } = await import("../lint/index.js");
+  const bySha = new Map(certificates.map((c) => [c.sha256, c]));
+  return sent.map((s) => {
+    const cert = bySha.get(s.sha256);
+    const kind = KIND_OF_ROLE[s.role];
+    return cert ? { ...s, lints: lintSummary(cert, kind ? { kind } : {}) } : s;
+  });
 }
 
 /** Judge a chain for each client, keeping the parts (see VerifyRun). */

@@ -24,6 +24,7 @@ import type { ClientMatrix, ClientVerdict } from "../../clients/index.js";
 import type { CheckReport, FixResult } from "../../net/scan.js";
 import { InputError } from "../../x509/errors.js";
 import { passwordFrom, promptPassword } from "../io.js";
+import { sentLintsText } from "../render/lints.js";
 import { renderMatrix } from "../render/matrix.js";
 import { renderRevocation } from "../render/revocation.js";
 import { type Style, safeText, styleFor } from "../style.js";
@@ -141,6 +142,7 @@ export async function runCheck(targetText: string, opts: CheckCliOptions): Promi
       // The clients' own verdict line, unless the server refuses everyone without a client certificate.
       ...(run.document.headline.clientCertificateRequired ? { headline: run.document.headline } : {}),
     });
+    out += sentLintsText(run.document.sent, style);
     if (mtls) out += renderMtls(mtls, style);
     if (revocation) out += renderRevocation(revocation, style);
     if (opts.fix) out += renderFix(report, fix, files, style);

@@ -8,7 +8,7 @@
  * (one bad file, a container without certificates) it is a plain failure: the error document of docs/cli.md.
  */
 
-import { type DecodedInput, runDecode as decodeInputs } from "../../app/decode.js";
+import { type DecodedInput, runDecode as decodeInputs, type LintedDecodeDocument } from "../../app/decode.js";
 import { InputError } from "../../x509/errors.js";
 import type { ReadResult } from "../../x509/input.js";
 import { toPem } from "../../x509/pem.js";
@@ -16,6 +16,7 @@ import { type PasswordOptions, passwordFrom, promptPassword } from "../io.js";
 import { certificateHeading, certificateNodes, fileLabel } from "../render/certificate.js";
 import { plural } from "../render/format.js";
 import { renderNodes } from "../render/layout.js";
+import { lintBlock } from "../render/lints.js";
 import { safeText, styleFor } from "../style.js";
 
 // As in main.ts (not imported from there: main.ts runs the program when loaded).
@@ -60,7 +61,10 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
   return run.errors.length ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
-function renderText(certificates: Parameters<typeof certificateNodes>[0][], inputs: DecodedInput[]): void {
+function renderText(
+  certificates: readonly LintedDecodeDocument["certificates"][number][],
+  inputs: DecodedInput[],
+): void {
   const out = process.stdout;
   const style = styleFor(out);
   const total = certificates.length;
@@ -68,6 +72,7 @@ function renderText(certificates: Parameters<typeof certificateNodes>[0][], inpu
     if (i > 0) out.write("\n");
     out.write(`${style.bold(safeText(certificateHeading(c, i + 1, total)))}\n`);
     out.write(renderNodes(certificateNodes(c), style, {}, 1));
+    out.write(lintBlock(c.lints, style));
   });
   const notes = inputs.flatMap((r) => (r.result ? otherContents(r.name, r.result) : []));
   if (notes.length) {

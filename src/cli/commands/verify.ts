@@ -9,9 +9,10 @@
  * JSON output is documented in docs/verify.md.
  */
 
-import { runVerify as verifyChain } from "../../app/verify.js";
+import { runVerifyWithLints as verifyChain } from "../../app/verify.js";
 import { InputError } from "../../x509/errors.js";
 import { type PasswordOptions, passwordFrom } from "../io.js";
+import { sentLintsText } from "../render/lints.js";
 import { renderMatrix } from "../render/matrix.js";
 import { styleFor } from "../style.js";
 import { quietOnClosedPipe, storeOptions } from "./roots.js";
@@ -52,7 +53,7 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
   if (opts.store && opts.roots) throw new InputError("give --store or --roots, not both", "usage");
   quietOnClosedPipe();
   const storeSpec = opts.roots ?? opts.store;
-  const run = verifyChain({
+  const run = await verifyChain({
     ...(opts.chain ? { chain: opts.chain } : {}),
     ...(opts.leaf ? { leaf: opts.leaf } : {}),
     password: passwordFrom(opts),
@@ -75,8 +76,10 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify(run.document, null, 2)}\n`);
   } else {
     const file = opts.chain ?? opts.leaf ?? "";
+    const style = styleFor(process.stdout);
     process.stdout.write(
-      renderMatrix(m, styleFor(process.stdout), file ? { footer: `Checked ${file} at ${m.time}.` } : {}),
+      renderMatrix(m, style, file ? { footer: `Checked ${file} at ${m.time}.` } : {}) +
+        sentLintsText(run.document.sent, style),
     );
   }
   return m.trusted ? EXIT_OK : EXIT_UNTRUSTED;

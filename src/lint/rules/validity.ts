@@ -24,11 +24,17 @@ function maxLifetime(
     scope: TLS_SERVER_SCOPE,
     check: (c: Certificate) => {
       const d = validityDays(c);
-      return d > days
-        ? `valid for ${Math.round(d).toLocaleString("en-US")} days, more than ${label}`
-        : undefined;
+      return d > days ? `valid for ${groupThousands(Math.round(d))} days, more than ${label}` : undefined;
     },
   };
+}
+
+/**
+ * 4018 → "4,018". Not toLocaleString: its first call loads ICU data, ~30 ms that `chainproof verify` would pay
+ * for showing the lints of a long-lived certificate.
+ */
+function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 export const VALIDITY_LINTS: Lint[] = [
