@@ -5,7 +5,7 @@
  * migrations (two processes at once, a newer schema refused), and the job queue end to end with real
  * processes: two `chainproof worker`s sharing a round of lab endpoints, one of them killed with SIGKILL in
  * the middle of a slow check (its job comes back after the lease), PostgreSQL restarted mid-round (workers
- * and scheduler carry on), and an unreachable --db (exit 2, a clear message, no password).
+ * and scheduler carry on), and an unreachable --db (exit 3, an environment problem as docs/cli.md says: a clear message, no password).
  *
  * Skips only when the machine has no PostgreSQL server binaries at all (.ci/run installs them).
  */
@@ -481,7 +481,7 @@ describe("the monitor on PostgreSQL", { skip }, () => {
       }
     });
 
-    it("an unreachable --db: exit 2, the host and port and the error, never the password", async () => {
+    it("an unreachable --db: exit 3, the host and port and the error, never the password", async () => {
       const closed = await new Promise<number>((resolve) => {
         const s = net.createServer();
         s.listen(0, "127.0.0.1", () => {
@@ -496,7 +496,7 @@ describe("the monitor on PostgreSQL", { skip }, () => {
         ["history", "x", "--db", url],
       ]) {
         const r = await runCli(args);
-        assert.equal(r.code, 2, args[0]);
+        assert.equal(r.code, 3, args[0]);
         assert.match(
           r.stderr,
           new RegExp(`cannot use the database at 127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED`),

@@ -393,7 +393,10 @@ describe("chainproof verify --crl FILE… --revocation MODE", () => {
   it("bad input: exit 2 with a one-line reason", async () => {
     const mode = await verify("--revocation", "sometimes");
     assert.equal(mode.code, 2);
-    assert.equal(mode.stderr, 'chainproof: --revocation "sometimes": use off, soft-fail or require\n');
+    assert.equal(
+      mode.stderr,
+      'chainproof: --revocation "sometimes": use off, soft-fail or require — see chainproof verify --help\n',
+    );
     const garbage = await verify("--crl", f("garbage.crl"));
     assert.equal(garbage.code, 2);
     assert.match(garbage.stderr, /^chainproof: .*garbage\.crl is not a CRL: /);
