@@ -11,7 +11,7 @@ import { domainToASCII } from "node:url";
 import type { Certificate } from "../x509/certificate.js";
 import { bytesEqual, children, decodeOid, decodeSmallInt, printable, readTlv } from "../x509/der.js";
 import type { GeneralName } from "../x509/names.js";
-import { CURVES, OID } from "../x509/oids.js";
+import { CURVES, OID, PATH_VALIDATION_EXTENSIONS } from "../x509/oids.js";
 import type { RawFinding } from "./findings.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
@@ -21,23 +21,7 @@ import { algorithmsConsistent, checkSignature } from "./signatures.js";
 export type Role = "leaf" | "ca" | "anchor";
 
 /** Extensions whose meaning the verifier processes (or checks the form of); any other critical one rejects. */
-const PROCESSED_EXTENSIONS = new Set<string>([
-  OID.basicConstraints,
-  OID.keyUsage,
-  OID.extKeyUsage,
-  OID.subjectAltName,
-  OID.issuerAltName,
-  OID.nameConstraints,
-  OID.certificatePolicies,
-  OID.policyMappings,
-  OID.policyConstraints,
-  OID.inhibitAnyPolicy,
-  OID.subjectKeyIdentifier,
-  OID.authorityKeyIdentifier,
-  OID.authorityInfoAccess,
-  OID.subjectInfoAccess,
-  OID.crlDistributionPoints,
-]);
+const PROCESSED_EXTENSIONS = new Set<string>(PATH_VALIDATION_EXTENSIONS);
 
 /** CABF BR §7.1.3.2: the signature algorithms the Web PKI accepts. */
 const WEBPKI_SIGNATURE_ALGORITHMS = new Set<string>([

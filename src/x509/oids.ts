@@ -48,6 +48,28 @@ export const OID = {
   emailAddress: "1.2.840.113549.1.9.1",
 } as const;
 
+/**
+ * The RFC 5280 §4.2 extensions a path validator processes (or checks the form of). A critical extension
+ * outside this list is one the validator rejects (src/verify/conformance.ts); the linter starts from it too.
+ */
+export const PATH_VALIDATION_EXTENSIONS: readonly string[] = [
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.issuerAltName,
+  OID.nameConstraints,
+  OID.certificatePolicies,
+  OID.policyMappings,
+  OID.policyConstraints,
+  OID.inhibitAnyPolicy,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.authorityInfoAccess,
+  OID.subjectInfoAccess,
+  OID.crlDistributionPoints,
+];
+
 /** Signature algorithms: OID → name, and the hash node:crypto needs to verify (null for EdDSA / PSS-by-params). */
 export const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string | null; key: string }> = {
   "1.2.840.113549.1.1.4": { name: "md5WithRSAEncryption", hash: "md5", key: "rsa" },

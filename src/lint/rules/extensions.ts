@@ -1,7 +1,7 @@
 /** Extension presence, duplicates and criticality (RFC 5280 4.2, CA/B Forum BR 7.1.2). */
 
 import type { Certificate } from "../../x509/certificate.js";
-import { EXTENSION_NAMES, OID } from "../../x509/oids.js";
+import { EXTENSION_NAMES, OID, PATH_VALIDATION_EXTENSIONS } from "../../x509/oids.js";
 import type { Lint } from "../types.js";
 import {
   ALL,
@@ -16,27 +16,11 @@ import {
   TLS_SERVER_SCOPE,
 } from "../util.js";
 
-/** Extensions a client can process, so that marking them critical is meaningful (RFC 5280 4.2). */
-const UNDERSTOOD = new Set<string>([
-  OID.basicConstraints,
-  OID.keyUsage,
-  OID.extKeyUsage,
-  OID.subjectAltName,
-  OID.issuerAltName,
-  OID.nameConstraints,
-  OID.certificatePolicies,
-  OID.policyMappings,
-  OID.policyConstraints,
-  OID.inhibitAnyPolicy,
-  OID.subjectKeyIdentifier,
-  OID.authorityKeyIdentifier,
-  OID.authorityInfoAccess,
-  OID.subjectInfoAccess,
-  OID.crlDistributionPoints,
-  OID.freshestCrl,
-  OID.tlsFeature,
-  OID.ctPoison,
-]);
+/**
+ * Extensions a client can process, so that marking them critical is meaningful (RFC 5280 4.2): those a path
+ * validator processes, and the TLS feature and CT poison extensions (RFC 7633, RFC 6962).
+ */
+const UNDERSTOOD = new Set<string>([...PATH_VALIDATION_EXTENSIONS, OID.tlsFeature, OID.ctPoison]);
 
 const nameOf = (oid: string) => EXTENSION_NAMES[oid] ?? oid;
 
