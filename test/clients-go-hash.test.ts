@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import type { TrustStore } from "../src/trust/store.js";
 import { type BuiltCertificate, buildCertificate, generateKeyPair } from "../src/x509/builder.js";
 import { nul, oid, seq } from "../src/x509/write/der-writer.js";
 import { tempDir, writeIn } from "./helpers/openssl.js";
+import { runProcess } from "./helpers/process.js";
 
 const HOST = "hash.test";
 const GO_SOURCE = fileURLToPath(new URL("../../test/go/chaincheck.go", import.meta.url));
@@ -108,30 +109,13 @@ function predict(c: Case, client: ClientId): ClientVerdict | undefined {
   return m.clients[0];
 }
 
-function run(
+const run = (
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   input = "",
   timeoutMs = 120_000,
-) {
-  return new Promise<{ code: number; out: string }>((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env });
-    let out = "";
-    child.stdout.on("data", (b) => {
-      out += b;
-    });
-    child.stderr.on("data", (b) => {
-      out += b;
-    });
-    child.stdin.end(input);
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
+) => runProcess(cmd, args, { env, input, timeoutMs });
 
 describe("a signature Go refuses before checking it: real Go, OpenSSL, Java and Node against chainproof", () => {
   const tmp = tempDir("chainproof-go-hash-");

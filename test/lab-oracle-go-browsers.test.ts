@@ -48,6 +48,7 @@ import {
 import { checkEndpoint } from "../src/net/scan.js";
 import { Marionette } from "./helpers/marionette.js";
 import { tempDir } from "./helpers/openssl.js";
+import { runProcess } from "./helpers/process.js";
 
 interface Real {
   trusted: boolean;
@@ -82,23 +83,8 @@ const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
-  return new Promise<{ code: number; out: string }>((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let out = "";
-    child.stdout.on("data", (b) => {
-      out += b;
-    });
-    child.stderr.on("data", (b) => {
-      out += b;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) =>
+  runProcess(cmd, args, { env, timeoutMs });
 
 let lab: Lab;
 let outcomes: EndpointOutcome[];

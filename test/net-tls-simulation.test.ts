@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tls from "node:tls";
@@ -17,6 +17,7 @@ import { type TlsDocument, tlsCheck } from "../src/app/tls.js";
 import type { HandshakePrediction } from "../src/clients/handshake/index.js";
 import { haveOpenssl, tempDir } from "./helpers/openssl.js";
 import { type OpensslServer, startOpensslServer } from "./helpers/openssl-server.js";
+import { runProcess } from "./helpers/process.js";
 import { makePki } from "./helpers/tls-server.js";
 
 const LOOPBACK = { allowPrivate: true, allowLoopback: true };
@@ -88,23 +89,8 @@ after(() => {
   tmp?.cleanup();
 });
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000) {
-  return new Promise<{ code: number; out: string }>((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let out = "";
-    child.stdout.on("data", (b) => {
-      out += b;
-    });
-    child.stderr.on("data", (b) => {
-      out += b;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000) =>
+  runProcess(cmd, args, { env, timeoutMs });
 
 async function viaOpenssl(port: number): Promise<Real> {
   const r = await run(
