@@ -5,6 +5,8 @@
  * read in openssl/openssl crypto/x509/x509_txt.c (3.x).
  */
 
+import type { Certificate } from "../x509/certificate.js";
+import { expect, readTlv, Tag } from "../x509/der.js";
 import { SIGNATURE_ALGORITHMS } from "../x509/oids.js";
 import { opensslAlgorithms } from "./algorithms.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind, PathLimits } from "./profile.js";
@@ -227,19 +229,45 @@ function curlHostnameText(f: Failure): ErrorText {
 /**
  * curl 7.88.1 on a signature that does not verify: the verification fails as error 7, but curl reports the
  * error OpenSSL's signature check left on the error queue, as a connect error (35) naming the library
- * version. [run] curl 7.88.1 on OpenSSL 3.0.19 (Debian 12): an RSA issuer key gives RSA's padding error, an
+ * version. [run] curl 7.88.1 on OpenSSL 3.0.19 (Debian 12): an RSA issuer key gives RSA's padding error (or,
+ * when the signature read as a number is not below the issuer's modulus, "data too large for modulus"), an
  * EC key the ASN.1 layer's; the wording is OpenSSL 3's, the version string the linked library's.
  */
 function curlBadSignatureText(f: Failure): ErrorText | undefined {
   const at = f.cert ? f.path.indexOf(f.cert) : -1;
-  const issuerKey = at >= 0 ? f.path[at + 1]?.publicKey.algorithm : undefined;
+  const issuer = at >= 0 ? f.path[at + 1] : undefined;
+  const issuerKey = issuer?.publicKey.algorithm;
   const queued =
-    issuerKey === "RSA"
-      ? "error:0200008A:rsa routines::invalid padding"
+    issuerKey === "RSA" && f.cert && issuer
+      ? signatureBelowModulus(f.cert, issuer) === false
+        ? "error:02000084:rsa routines::data too large for modulus"
+        : "error:0200008A:rsa routines::invalid padding"
       : issuerKey === "EC"
         ? "error:06880006:asn1 encoding routines::EVP lib"
         : undefined;
   return queued ? { text: `curl: (35) OpenSSL/3.0.19: ${queued}`, evidence: "run" } : undefined;
+}
+
+/** Whether `cert`'s signature, read as an unsigned number, is below `issuer`'s RSA modulus (RFC 8017 5.2.2). */
+function signatureBelowModulus(cert: Certificate, issuer: Certificate): boolean | undefined {
+  const key = issuer.publicKey.keyBytes;
+  try {
+    const seq = readTlv(key, 0, key.length);
+    const n = expect(key, seq.valueStart, seq.end, Tag.INTEGER, "RSA modulus");
+    const modulus = withoutLeadingZeros(key.subarray(n.valueStart, n.end));
+    const sig = withoutLeadingZeros(cert.signatureValue);
+    if (sig.length !== modulus.length) return sig.length < modulus.length;
+    for (let i = 0; i < sig.length; i++) if (sig[i] !== modulus[i]) return sig[i] < modulus[i];
+    return false;
+  } catch {
+    return undefined;
+  }
+}
+
+function withoutLeadingZeros(b: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
 }
 
 export const curl: ClientProfile = {
