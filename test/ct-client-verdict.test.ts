@@ -179,15 +179,19 @@ describe("when CT is not enforced, or the SCTs could not all be seen", () => {
     assert.deepEqual(f?.clients?.chrome, { rejects: false, note });
   });
 
-  it("says 'depends' when the SCTs are from logs chainproof's list does not hold", () => {
+  it("counts SCTs from logs chainproof's list lacks, saying so, when they would meet the policy", () => {
     const stranger = testLog("test-unlisted", "Nobody");
     const other = testLog("test-unlisted-2", "Someone");
     const { chrome } = judge(leaf([stranger, other]), publicStore);
-    assert.equal(chrome.status, "depends");
+    assert.equal(chrome.status, "trusted");
     assert.match(
       chrome.notes.at(-1) ?? "",
-      /newer log list holds the 2 SCTs' logs missing from chainproof's/,
+      /^Chrome: 2 SCTs are from logs missing from chainproof's log list \(test-1 of .*\); counted as valid/,
     );
+    // Not when even counted they fall short.
+    const { chrome: one } = judge(leaf([stranger]), publicStore);
+    assert.equal(one.status, "untrusted");
+    assert.match(one.reason?.message ?? "", /0 valid SCTs, 2 needed/);
   });
 });
 

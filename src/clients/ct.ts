@@ -64,7 +64,9 @@ export function certificateTransparency(i: CtInput): CtReport {
   const failed = policies.filter((p) => !p.met);
   const names = failed.map((p) => (p.policy === "chrome" ? "Chrome's" : "Apple's")).join(" and ");
   const enforcing = i.clients.filter((c) => CT_ENFORCING[c]);
-  if (i.publicRoot && failed.length) {
+  // SCTs from logs the bundled list lacks may be what meets the policy (ctShortfall): no finding then.
+  const assumedMet = scts.some((c) => c.status === "unknown-log") && metCountingUnknownLogs(i.leaf, scts);
+  if (i.publicRoot && failed.length && !assumedMet) {
     findings.push({
       code: "ct-policy-not-met",
       severity: enforcing.length ? "error" : "warning",
@@ -167,13 +169,16 @@ export interface CtEvidence {
   ocspScts?: readonly SignedCertificateTimestamp[];
 }
 
-/** Why a client that enforces CT does not take a path it otherwise trusts. */
+/** What a client that enforces CT makes of the SCTs on a path it otherwise trusts. */
 export interface CtShortfall {
-  /** "untrusted": it refuses; "depends": SCTs chainproof did not see (TLS, OCSP, unknown logs) may be enough. */
-  status: "untrusted" | "depends";
-  /** Why the policy is not met. */
+  /**
+   * "untrusted": it refuses; "depends": SCTs chainproof did not see (TLS, OCSP) may be enough; "assumed":
+   * met only by counting SCTs from logs missing from chainproof's list, which the client's newer list holds.
+   */
+  status: "untrusted" | "depends" | "assumed";
+  /** Why the policy is not met on what chainproof could check. */
   detail: string;
-  /** With "depends": what would make the client trust it ("the server delivers …"). */
+  /** With "depends" and "assumed": what the verdict rests on. */
   note?: string;
 }
 
@@ -223,21 +228,32 @@ export function ctShortfall(
   const policy = ctPolicies(leaf, checks).find((p) => p.policy === "chrome");
   if (!policy || policy.met) return undefined;
   const detail = policy.why ?? "the SCTs do not meet the policy";
+  const unknown = checks.filter((c) => c.status === "unknown-log").length;
+  // The bundled list is older than the browsers': an SCT from a log it does not hold most likely counts.
+  if (unknown && metCountingUnknownLogs(leaf, checks))
+    return {
+      status: "assumed",
+      detail,
+      note: `${unknown} SCT${unknown === 1 ? " is" : "s are"} from logs missing from chainproof's log list (${logs.version} of ${logs.timestamp.slice(0, 10)}); counted as valid, as the browsers' newer lists hold them, they meet the CT policy`,
+    };
   const unseen = [
     evidence.tlsScts === undefined ? "the TLS extension" : undefined,
     evidence.ocspScts === undefined ? "a stapled OCSP response" : undefined,
   ].filter((x) => x !== undefined);
-  const unknown = checks.filter((c) => c.status === "unknown-log").length;
-  if (!unseen.length && !unknown) return { status: "untrusted", detail };
-  const ifs = [
-    ...(unseen.length
-      ? [`the server delivers the missing SCTs in ${unseen.join(" or ")}, which chainproof did not see`]
-      : []),
-    ...(unknown
-      ? [
-          `the client's own, newer log list holds the ${unknown} SCT${unknown === 1 ? "'s log" : "s' logs"} missing from chainproof's (${logs.version} of ${logs.timestamp.slice(0, 10)})`,
-        ]
-      : []),
-  ];
-  return { status: "depends", detail, note: ifs.join(", or ") };
+  if (!unseen.length) return { status: "untrusted", detail };
+  return {
+    status: "depends",
+    detail,
+    note: `the server delivers the missing SCTs in ${unseen.join(" or ")}, which chainproof did not see`,
+  };
+}
+
+/** Whether the policy is met when each SCT from a log missing from the list counts, as its own operator's. */
+function metCountingUnknownLogs(leaf: Certificate, checks: readonly SctCheck[]): boolean {
+  const assumed = checks.map((c) =>
+    c.status === "unknown-log"
+      ? { ...c, status: "valid" as const, log: { description: c.logId, operator: c.logId, state: "usable" } }
+      : c,
+  );
+  return ctPolicies(leaf, assumed).some((p) => p.policy === "chrome" && p.met);
 }

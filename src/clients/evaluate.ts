@@ -548,8 +548,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
 
   const ct = result.trusted ? ctRefusal(profile, store, certs, anchorCert, ctx) : undefined;
-  if (ct) {
-    if (ct.note) notes.push(ct.note);
+  if (ct?.note) notes.push(ct.note);
+  if (ct?.failure) {
     return outcome({
       verdict: {
         ...base,
@@ -633,17 +633,24 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   });
 }
 
-/** A client enforcing CT on a path it trusts to a public root, when the SCTs fall short (./ct.ts). */
+/**
+ * A client enforcing CT on a path it trusts to a public root, when the SCTs fall short (./ct.ts): the
+ * failure and the verdict, or only a note when the policy is met by SCTs of logs chainproof's list lacks.
+ */
 function ctRefusal(
   profile: ClientProfile,
   store: TrustStore,
   certs: Certificate[],
   anchorCert: Certificate | undefined,
   ctx: Context,
-): { failure: Failure; status: "untrusted" | "depends"; note?: string } | undefined {
+):
+  | { failure: Failure; status: "untrusted" | "depends"; note?: string }
+  | { failure?: undefined; note: string }
+  | undefined {
   if (!profile.ct || !anchorCert || !isPublicAnchor(store, anchorCert.sha256)) return undefined;
   const short = ctShortfall(profile.ct, ctx.leaf, certs[1], ctx.time, ctx.ct);
   if (!short) return undefined;
+  if (short.status === "assumed") return { note: `${profile.name}: ${short.note}` };
   const failure: Failure = {
     kind: "ct-required",
     cert: ctx.leaf,
