@@ -8,7 +8,10 @@
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import tls from "node:tls";
 import type { CtEvidence } from "../src/clients/ct.js";
@@ -24,6 +27,7 @@ import {
   randomSerial,
 } from "../src/x509/builder.js";
 import { decodeTlsSctList } from "../src/x509/sct.js";
+import { runCli } from "./helpers/cli.js";
 import { logList, type TestLog, testLog, withEmbeddedScts, x509SctList } from "./helpers/ct-logs.js";
 
 const NOW = new Date();
@@ -165,6 +169,37 @@ describe("when CT is not enforced, or the SCTs could not all be seen", () => {
       r.m.findings.some((f) => f.code === "ct-policy-not-met"),
       false,
     );
+  });
+
+  it("chainproof verify with the root as a file (--store FILE): Chrome and Firefox trust it, exit 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chainproof-ct-verdict-"));
+    try {
+      writeFileSync(join(dir, "leaf.pem"), leaf([]).pem);
+      writeFileSync(join(dir, "root.pem"), root.pem);
+      const r = await runCli([
+        "verify",
+        "--chain",
+        join(dir, "leaf.pem"),
+        "--store",
+        join(dir, "root.pem"),
+        "--client",
+        "chrome,firefox",
+        "--host",
+        "ct-verdict.test",
+        "--json",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual(
+        doc.clients.map((v: { client: string; status: string }) => [v.client, v.status]),
+        [
+          ["chrome", "trusted"],
+          ["firefox", "trusted"],
+        ],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("says 'depends' offline, when SCTs could come in the TLS extension or an OCSP staple not seen", () => {

@@ -285,6 +285,7 @@ function ctEvidenceOf(c: Captured, certificates: Certificate[], time: Date, o: C
       return undefined;
     }
   };
+  if (!o.clients.some((id) => CLIENTS[id].ct)) return {};
   const { r } = c;
   const tlsScts = r.sctList ? read(() => decodeTlsSctList(r.sctList as Uint8Array)) : c.fast ? [] : undefined;
   const leaf = certificates[0];
