@@ -1,5 +1,5 @@
 /**
- * Certificate Transparency: SCTs signed at run time by test logs (their keys in a log list built here),
+ * Certificate Transparency: SCTs signed at run time by test logs (test/helpers/ct-logs.ts, their own log list),
  * embedded in certificates (precertificate entries) and stapled in OCSP (X.509 entries), verified; Chrome's
  * and Apple's SCT counts by lifetime and operators; the finding for a public-root certificate that fails
  * them. And the bundled log list (data/ct-logs.json): every log ID is the SHA-256 of its key.
