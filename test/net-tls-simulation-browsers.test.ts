@@ -189,6 +189,47 @@ function assertOffer(hellos: CapturedHello[], offer: ClientOffer): void {
   }
 }
 
+describe("the setups tell the browsers apart", { skip: NO_CHROMIUM && NO_FIREFOX }, () => {
+  it("each setup gives the outcomes it was built for", () => {
+    const outcome = (name: string, client: "chrome" | "firefox") => {
+      const i = SETUPS.findIndex((s) => s.name === name);
+      return docs[i].handshakes.find((h) => h.client === client)!;
+    };
+    const both = (name: string, check: (h: HandshakePrediction) => void) => {
+      check(outcome(name, "chrome"));
+      check(outcome(name, "firefox"));
+    };
+    // Firefox offers P-521, Chrome does not: with only ECDHE suites, Chrome has no suite it can use.
+    assert.equal(outcome("TLS 1.2, ECDHE with P-521 only", "firefox").outcome, "ok");
+    assert.equal(
+      outcome("TLS 1.2, ECDHE with P-521 only", "chrome").error?.text,
+      "ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+    );
+    // No common version: Chrome says mismatch, Firefox names the server's protocol_version alert.
+    for (const old of ["TLS 1.0 only", "TLS 1.1 only"]) {
+      assert.equal(outcome(old, "chrome").error?.text, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH");
+      assert.equal(outcome(old, "firefox").error?.text, "SSL_ERROR_PROTOCOL_VERSION_ALERT");
+    }
+    // No common suite or group: the server's handshake_failure, which Firefox calls no cipher overlap.
+    for (const name of ["TLS 1.2, DHE only", "TLS 1.3, x448 only", "TLS 1.3, AES-128-CCM only"]) {
+      assert.equal(outcome(name, "chrome").error?.text, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", name);
+      assert.equal(outcome(name, "firefox").error?.text, "SSL_ERROR_NO_CYPHER_OVERLAP", name);
+    }
+    // A HelloRetryRequest for P-384, which neither browser sends a key share for.
+    both("TLS 1.3, ChaCha20 and P-384 only", (h) => assert.equal(h.group, "secp384r1"));
+    // The server's order wins over the browsers' (both put AES-GCM first).
+    both("TLS 1.2, the server's order (AES128-SHA first)", (h) =>
+      assert.equal(h.cipher, "TLS_RSA_WITH_AES_128_CBC_SHA"),
+    );
+    // Defaults: the browsers' first suite over x25519, their second key share (OpenSSL 3.0 has no
+    // X25519MLKEM768, their first).
+    both("defaults (TLS 1.2 and 1.3)", (h) => {
+      assert.equal(h.cipher, "TLS_AES_128_GCM_SHA256");
+      assert.equal(h.group, "x25519");
+    });
+  });
+});
+
 const netError = (text: string) => /\b(ERR_[A-Z0-9_]+)/.exec(text)?.[1] ?? text;
 
 describe("Chromium's handshakes are the predicted ones", { skip: NO_CHROMIUM }, () => {
