@@ -219,7 +219,10 @@ describe("the setups tell the browsers apart", { skip: NO_CHROMIUM && NO_FIREFOX
 
 const netError = (text: string) => /\b(ERR_[A-Z0-9_]+)/.exec(text)?.[1] ?? text;
 
-describe("Chromium's handshakes are the predicted ones", { skip: NO_CHROMIUM }, () => {
+/** An anti-hang bound per browser: a launch, two captures and fourteen pages take well under a minute. */
+const BOUND = 10 * 60_000;
+
+describe("Chromium's handshakes are the predicted ones", { skip: NO_CHROMIUM, timeout: BOUND }, () => {
   let ctx: BrowserContext;
   before(async () => {
     const home = join(tmp.dir, "chromium-home");
@@ -272,7 +275,7 @@ describe("Chromium's handshakes are the predicted ones", { skip: NO_CHROMIUM }, 
   });
 });
 
-describe("Firefox's handshakes are the predicted ones", { skip: NO_FIREFOX }, () => {
+describe("Firefox's handshakes are the predicted ones", { skip: NO_FIREFOX, timeout: BOUND }, () => {
   let firefox: RunningFirefox;
   before(async () => {
     firefox = await startFirefox(join(tmp.dir, "firefox-profile"), [rootPem]);

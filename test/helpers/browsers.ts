@@ -58,7 +58,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Firefox's own connections off: no remote settings, captive-portal or connectivity checks, telemetry. */
+/**
+ * No connection of Firefox's own: no MITM priming, no remote settings (the intermediate preload list among
+ * them), no captive-portal or connectivity checks, no telemetry, no Safe Browsing.
+ */
 const QUIET_FIREFOX: Record<string, string | number | boolean> = {
   "network.proxy.type": 1,
   "network.proxy.http": "127.0.0.1",
@@ -86,15 +89,18 @@ export interface RunningFirefox {
 
 /**
  * Headless Firefox on a fresh profile in `profile` trusting `rootPems`, with a Marionette session.
- * Only localhost and 127.0.0.1 are reached directly; everything else goes to a dead proxy.
+ * Only localhost and 127.0.0.1 are reached directly (unless `prefs` say otherwise: they are applied last);
+ * everything else goes to a dead proxy.
  */
-export async function startFirefox(profile: string, rootPems: string[]): Promise<RunningFirefox> {
+export async function startFirefox(
+  profile: string,
+  rootPems: string[],
+  prefs: Record<string, string | number | boolean> = {},
+): Promise<RunningFirefox> {
   trustingNssDb(profile, rootPems);
   const port = await freePort();
-  const prefs = { ...QUIET_FIREFOX, "marionette.port": port };
-  const lines = Object.entries(prefs).map(
-    ([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`,
-  );
+  const all = { ...QUIET_FIREFOX, ...prefs, "marionette.port": port };
+  const lines = Object.entries(all).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`);
   writeFileSync(join(profile, "user.js"), `${lines.join("\n")}\n`);
   const firefox: ChildProcess = spawn(
     FIREFOX,
@@ -112,7 +118,14 @@ export async function startFirefox(profile: string, rootPems: string[]): Promise
   try {
     const marionette = await Marionette.connect(port, 60_000);
     const session = await marionette.send("WebDriver:NewSession", {
-      capabilities: { alwaysMatch: { acceptInsecureCerts: false, pageLoadStrategy: "normal" } },
+      // A page that never loads fails after a minute, not WebDriver's default five.
+      capabilities: {
+        alwaysMatch: {
+          acceptInsecureCerts: false,
+          pageLoadStrategy: "normal",
+          timeouts: { pageLoad: 60_000 },
+        },
+      },
     });
     assert.equal(session.error, null, `Marionette session: ${JSON.stringify(session.error)}`);
     return { marionette, close: () => stop(marionette) };
