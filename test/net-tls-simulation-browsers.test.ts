@@ -6,11 +6,11 @@
  * 1. The offer: each browser is pointed at a loopback listener that keeps its ClientHello; the versions, the
  *    cipher suites in order, the groups, the key shares and the signature algorithms, GREASE left out, must be
  *    src/clients/handshake's (chrome.ts, firefox.ts), and the extensions a server negotiates with present.
- * 2. The outcome: `openssl s_server -www` restricted one way per setup, enumerated by chainproof, then loaded
- *    in the browser (which trusts the test root through its NSS database). A predicted success must be the
- *    version and cipher suite s_server's page reports for that connection; a predicted failure must be the
- *    browser's own error code (Chromium's net::ERR_…, Firefox's error page code). The agreement per browser is
- *    printed as a diagnostic.
+ * 2. The outcome: `openssl s_server -www` restricted one way per setup (and an old server that answers every
+ *    hello with TLS 1.0, helpers/client-hello.ts), enumerated by chainproof, then loaded in the browser (which
+ *    trusts the test root through its NSS database). A predicted success must be the version and cipher suite
+ *    s_server's page reports for that connection; a predicted failure must be the browser's own error code
+ *    (Chromium's net::ERR_…, Firefox's error page code). The agreement per browser is printed as a diagnostic.
  *
  * Each browser is skipped, saying why, only when it (or certutil, or openssl) is absent.
  */
@@ -37,14 +37,10 @@ import {
   type HelloListener,
   listenForHellos,
   parseClientHello,
+  startTls10OnlyServer,
 } from "./helpers/client-hello.js";
 import { haveOpenssl, tempDir } from "./helpers/openssl.js";
-import {
-  ianaCipherNames,
-  type OpensslServer,
-  RESTRICTED_SETUPS,
-  startOpensslServer,
-} from "./helpers/openssl-server.js";
+import { ianaCipherNames, RESTRICTED_SETUPS, startOpensslServer } from "./helpers/openssl-server.js";
 import { makePki } from "./helpers/tls-server.js";
 
 const LOOPBACK = { allowPrivate: true, allowLoopback: true };
@@ -80,7 +76,11 @@ interface Real {
 
 let tmp: { dir: string; cleanup: () => void };
 let rootPem = "";
-const servers: OpensslServer[] = [];
+/** Each setup's running server, in SETUP_NAMES' order: the s_server setups, then the old TLS 1.0 server. */
+const servers: { port: number; close(): void }[] = [];
+/** Not an s_server (OpenSSL answers such a hello with an alert): see startTls10OnlyServer. */
+const OLD_SERVER = "TLS 1.0 only, answering a TLS 1.2/1.3 hello with a TLS 1.0 ServerHello";
+const SETUP_NAMES = [...SETUPS.map((s) => s.name), OLD_SERVER];
 const docs: TlsDocument[] = [];
 /** IANA name of each OpenSSL cipher name (s_server's page prints OpenSSL's names for TLS ≤ 1.2). */
 let iana = new Map<string, string>();
@@ -99,6 +99,7 @@ before(async () => {
     const args = ["-www", "-cert_chain", chain, ...s.args];
     servers.push(await startOpensslServer(dir, pki.leaf.pem, pki.leaf.key.keyPem, args));
   }
+  servers.push(await startTls10OnlyServer());
   for (const server of servers)
     docs.push(
       await tlsCheck({ host: "localhost", port: server.port, connectTo: "127.0.0.1" }, { guard: LOOPBACK }),
@@ -137,13 +138,14 @@ function disagreement(p: HandshakePrediction, real: Real): string | undefined {
 /** Every setup's prediction for `client` against the browser's `reals`; the agreement as a diagnostic. */
 function assertAgreement(client: "chrome" | "firefox", reals: Real[], diagnostic: (s: string) => void): void {
   const problems: string[] = [];
-  SETUPS.forEach((s, i) => {
+  SETUP_NAMES.forEach((name, i) => {
     const p = docs[i].handshakes.find((h) => h.client === client);
     assert.ok(p, `no prediction for ${client}`);
     const d = disagreement(p, reals[i]);
-    if (d) problems.push(`${s.name}: ${d}`);
+    if (d) problems.push(`${name}: ${d}`);
   });
-  diagnostic(`${client}: ${SETUPS.length - problems.length}/${SETUPS.length} setups agree`);
+  const n = SETUP_NAMES.length;
+  diagnostic(`${client}: ${n - problems.length}/${n} setups agree`);
   assert.deepEqual(problems, []);
 }
 
@@ -179,7 +181,7 @@ function assertOffer(hellos: CapturedHello[], offer: ClientOffer): void {
 describe("the setups tell the browsers apart", { skip: NO_CHROMIUM && NO_FIREFOX }, () => {
   it("each setup gives the outcomes it was built for", () => {
     const outcome = (name: string, client: "chrome" | "firefox") => {
-      const i = SETUPS.findIndex((s) => s.name === name);
+      const i = SETUP_NAMES.indexOf(name);
       return docs[i].handshakes.find((h) => h.client === client)!;
     };
     const both = (name: string, check: (h: HandshakePrediction) => void) => {
@@ -197,6 +199,9 @@ describe("the setups tell the browsers apart", { skip: NO_CHROMIUM && NO_FIREFOX
       assert.equal(outcome(old, "chrome").error?.text, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH");
       assert.equal(outcome(old, "firefox").error?.text, "SSL_ERROR_PROTOCOL_VERSION_ALERT");
     }
+    // A server that picks a version below the browser's range.
+    assert.equal(outcome(OLD_SERVER, "chrome").error?.text, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH");
+    assert.equal(outcome(OLD_SERVER, "firefox").error?.text, "SSL_ERROR_UNSUPPORTED_VERSION");
     // No common suite or group: the server's handshake_failure, which Firefox calls no cipher overlap.
     for (const name of ["TLS 1.2, DHE only", "TLS 1.3, x448 only", "TLS 1.3, AES-128-CCM only"]) {
       assert.equal(outcome(name, "chrome").error?.text, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", name);

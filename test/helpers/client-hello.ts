@@ -114,3 +114,48 @@ export async function listenForHellos(): Promise<HelloListener> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { port: (server.address() as AddressInfo).port, records, close: () => server.close() };
 }
+
+/**
+ * An old server that knows only TLS 1.0 and ignores supported_versions: it answers every ClientHello with a
+ * TLS 1.0 ServerHello choosing the first of TLS_RSA_WITH_AES_128_CBC_SHA, _256_CBC_SHA and 3DES the client
+ * offers (a handshake_failure alert when it offers none), then closes. What a modern client makes of a
+ * server that picks a version below its range.
+ */
+export async function startTls10OnlyServer(): Promise<HelloListener> {
+  const records: Uint8Array[] = [];
+  const server = net.createServer((socket) => {
+    let buf = Buffer.alloc(0);
+    socket.on("error", () => {});
+    socket.on("data", (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 5 || buf.length < 5 + buf.readUInt16BE(3)) {
+        if (buf.length > 16384 + 5) socket.destroy();
+        return;
+      }
+      const record = buf.subarray(0, 5 + buf.readUInt16BE(3));
+      records.push(record);
+      let offered: number[] = [];
+      try {
+        offered = parseClientHello(record).suites;
+      } catch {
+        socket.destroy();
+        return;
+      }
+      const suite = [0x002f, 0x0035, 0x000a].find((s) => offered.includes(s));
+      if (suite === undefined) {
+        socket.end(Buffer.from([21, 3, 1, 0, 2, 2, 40]));
+        return;
+      }
+      // ServerHello: version 3.1, a random, no session id, the suite, no compression, no extensions.
+      const body = Buffer.concat([
+        Buffer.from([3, 1]),
+        Buffer.alloc(32, 0x5a),
+        Buffer.from([0, suite >> 8, suite & 0xff, 0]),
+      ]);
+      const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+      socket.end(Buffer.concat([Buffer.from([22, 3, 1, 0, message.length]), message]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as AddressInfo).port, records, close: () => server.close() };
+}
