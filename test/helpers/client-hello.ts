@@ -96,8 +96,13 @@ export interface HelloListener {
   close(): void;
 }
 
-/** A listener that reads each connection's first record (up to the record limit) and closes the connection. */
-export async function listenForHellos(): Promise<HelloListener> {
+/**
+ * A loopback listener that reads each connection's first record (up to the record limit), keeps it and hands
+ * it to `answer`, which replies or closes.
+ */
+async function onFirstRecord(
+  answer: (record: Uint8Array, socket: net.Socket) => void,
+): Promise<HelloListener> {
   const records: Uint8Array[] = [];
   const server = net.createServer((socket) => {
     let buf = Buffer.alloc(0);
@@ -105,14 +110,21 @@ export async function listenForHellos(): Promise<HelloListener> {
     socket.on("data", (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       const length = buf.length >= 5 ? 5 + buf.readUInt16BE(3) : Number.POSITIVE_INFINITY;
-      if (buf.length >= length || buf.length > 16384 + 5) {
-        records.push(buf.subarray(0, length));
-        socket.destroy();
+      if (buf.length > 16384 + 5) socket.destroy();
+      else if (buf.length >= length) {
+        const record = buf.subarray(0, length);
+        records.push(record);
+        answer(record, socket);
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { port: (server.address() as AddressInfo).port, records, close: () => server.close() };
+}
+
+/** A listener that keeps each connection's first record and closes the connection. */
+export function listenForHellos(): Promise<HelloListener> {
+  return onFirstRecord((_record, socket) => socket.destroy());
 }
 
 /**
@@ -121,41 +133,27 @@ export async function listenForHellos(): Promise<HelloListener> {
  * offers (a handshake_failure alert when it offers none), then closes. What a modern client makes of a
  * server that picks a version below its range.
  */
-export async function startTls10OnlyServer(): Promise<HelloListener> {
-  const records: Uint8Array[] = [];
-  const server = net.createServer((socket) => {
-    let buf = Buffer.alloc(0);
-    socket.on("error", () => {});
-    socket.on("data", (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length < 5 || buf.length < 5 + buf.readUInt16BE(3)) {
-        if (buf.length > 16384 + 5) socket.destroy();
-        return;
-      }
-      const record = buf.subarray(0, 5 + buf.readUInt16BE(3));
-      records.push(record);
-      let offered: number[] = [];
-      try {
-        offered = parseClientHello(record).suites;
-      } catch {
-        socket.destroy();
-        return;
-      }
-      const suite = [0x002f, 0x0035, 0x000a].find((s) => offered.includes(s));
-      if (suite === undefined) {
-        socket.end(Buffer.from([21, 3, 1, 0, 2, 2, 40]));
-        return;
-      }
-      // ServerHello: version 3.1, a random, no session id, the suite, no compression, no extensions.
-      const body = Buffer.concat([
-        Buffer.from([3, 1]),
-        Buffer.alloc(32, 0x5a),
-        Buffer.from([0, suite >> 8, suite & 0xff, 0]),
-      ]);
-      const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
-      socket.end(Buffer.concat([Buffer.from([22, 3, 1, 0, message.length]), message]));
-    });
+export function startTls10OnlyServer(): Promise<HelloListener> {
+  return onFirstRecord((record, socket) => {
+    let offered: number[] = [];
+    try {
+      offered = parseClientHello(record).suites;
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const suite = [0x002f, 0x0035, 0x000a].find((s) => offered.includes(s));
+    if (suite === undefined) {
+      socket.end(Buffer.from([21, 3, 1, 0, 2, 2, 40]));
+      return;
+    }
+    // ServerHello: version 3.1, a random, no session id, the suite, no compression, no extensions.
+    const body = Buffer.concat([
+      Buffer.from([3, 1]),
+      Buffer.alloc(32, 0x5a),
+      Buffer.from([0, suite >> 8, suite & 0xff, 0]),
+    ]);
+    const message = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+    socket.end(Buffer.concat([Buffer.from([22, 3, 1, 0, message.length]), message]));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as AddressInfo).port, records, close: () => server.close() };
 }
