@@ -28,9 +28,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -46,7 +45,15 @@ import {
   startLab,
 } from "../src/lab/index.js";
 import { checkEndpoint } from "../src/net/scan.js";
-import { Marionette } from "./helpers/marionette.js";
+import {
+  browserMissing,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  FIREFOX,
+  FIREFOX_ERROR_CODE_SCRIPT,
+  startFirefox,
+  trustingNssDb,
+} from "./helpers/browsers.js";
 import { tempDir } from "./helpers/openssl.js";
 import { runProcess } from "./helpers/process.js";
 
@@ -57,31 +64,10 @@ interface Real {
 }
 
 const GO_SOURCE = fileURLToPath(new URL("../../test/go/chaincheck.go", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const have = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8" }).status === 0;
 const HAVE_GO = have("go", ["version"]);
-const NO_CHROMIUM = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : spawnSync("certutil", ["-H"]).error
-    ? "certutil not found (apt-get install libnss3-tools)"
-    : false;
-const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
-const NO_FIREFOX = !existsSync(FIREFOX)
-  ? `no Firefox at ${FIREFOX} (apt-get install firefox-esr)`
-  : spawnSync("certutil", ["-H"]).error
-    ? "certutil not found (apt-get install libnss3-tools)"
-    : false;
-/** As test/browser-web.test.ts launches it (no background requests, no QUIC). */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
+const NO_CHROMIUM = browserMissing(CHROMIUM, "chromium");
+const NO_FIREFOX = browserMissing(FIREFOX, "firefox-esr");
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) =>
   runProcess(cmd, args, { env, timeoutMs });
@@ -185,19 +171,11 @@ async function goResults(): Promise<Map<string, Real>> {
 /** A throwaway HOME whose NSS database trusts the lab roots (as Chromium on Linux reads ~/.pki/nssdb). */
 function nssHome(): string {
   const home = join(tmp.dir, "home");
-  if (existsSync(home)) return home;
-  const db = join(home, ".pki", "nssdb");
-  mkdirSync(db, { recursive: true });
-  const certutil = (args: string[]) => {
-    const r = spawnSync("certutil", [...args, "-d", `sql:${db}`], { encoding: "utf8" });
-    assert.equal(r.status, 0, `certutil ${args.join(" ")}: ${r.stderr}`);
-  };
-  certutil(["-N", "--empty-password"]);
-  lab.pki.trustedRoots.forEach((root, i) => {
-    const file = join(home, `lab-root-${i}.pem`);
-    writeFileSync(file, root.built.pem);
-    certutil(["-A", "-t", "C,,", "-n", `chainproof-lab-root-${i}`, "-i", file]);
-  });
+  if (!existsSync(home))
+    trustingNssDb(
+      join(home, ".pki", "nssdb"),
+      lab.pki.trustedRoots.map((r) => r.built.pem),
+    );
   return home;
 }
 
@@ -258,88 +236,25 @@ async function chromiumResults(
   return out;
 }
 
-/** A free loopback port for Marionette (the system picks it; closed again at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
-}
-
-/** A fresh Firefox profile: the lab roots in its cert9.db, lab names to loopback, the rest to a dead proxy. */
-function firefoxProfile(marionettePort: number): string {
-  const dir = join(tmp.dir, "firefox-profile");
-  mkdirSync(dir, { recursive: true });
-  const certutil = (args: string[]) => {
-    const r = spawnSync("certutil", [...args, "-d", `sql:${dir}`], { encoding: "utf8" });
-    assert.equal(r.status, 0, `certutil ${args.join(" ")}: ${r.stderr}`);
-  };
-  certutil(["-N", "--empty-password"]);
-  lab.pki.trustedRoots.forEach((root, i) => {
-    const file = join(tmp.dir, `firefox-lab-root-${i}.pem`);
-    writeFileSync(file, root.built.pem);
-    certutil(["-A", "-t", "C,,", "-n", `chainproof-lab-root-${i}`, "-i", file]);
-  });
-  const dead = "127.0.0.1";
-  const prefs: Record<string, string | number | boolean> = {
-    "marionette.port": marionettePort,
-    "network.dns.localDomains": lab.endpoints.map((e) => e.host).join(","),
-    "network.proxy.type": 1,
-    "network.proxy.http": dead,
-    "network.proxy.http_port": 9,
-    "network.proxy.ssl": dead,
-    "network.proxy.ssl_port": 9,
-    "network.proxy.no_proxies_on": "localhost, 127.0.0.1, .lab.chainproof.test",
-    // No connection of Firefox's own: no MITM priming, no remote settings (the intermediate preload list
-    // among them), no captive-portal or connectivity checks, no telemetry, no Safe Browsing.
-    "security.certerrors.mitm.priming.enabled": false,
-    "security.remote_settings.intermediates.enabled": false,
-    "services.settings.server": "http://127.0.0.1:9/",
-    "network.captive-portal-service.enabled": false,
-    "network.connectivity-service.enabled": false,
-    "browser.shell.checkDefaultBrowser": false,
-    "datareporting.policy.dataSubmissionEnabled": false,
-    "toolkit.telemetry.enabled": false,
-    "browser.safebrowsing.malware.enabled": false,
-    "browser.safebrowsing.phishing.enabled": false,
-    "app.update.auto": false,
-  };
-  const lines = Object.entries(prefs).map(
-    ([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`,
-  );
-  writeFileSync(join(dir, "user.js"), `${lines.join("\n")}\n`);
-  return dir;
-}
-
-/** The error page's code: the certificate error page's, else the network error page's; null on a page. */
-const ERROR_CODE_SCRIPT = `
-  try { return document.getFailedCertSecurityInfo().errorCodeString; } catch (e) {}
-  try { return document.getNetErrorInfo().errorCodeString; } catch (e) {}
-  return null;`;
-
 /** After the handshake, the server's alert for the client certificate Firefox did not send. */
 const FIREFOX_CHAIN_PASSED = new Set(["SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT"]);
 
+/**
+ * Every endpoint in one headless Firefox on a fresh profile trusting the lab roots: the lab names go to
+ * 127.0.0.1 (network.dns.localDomains), everything else to a dead proxy.
+ */
 async function firefoxResults(): Promise<Map<string, Real>> {
-  const port = await freePort();
-  const profile = firefoxProfile(port);
-  const firefox: ChildProcess = spawn(
-    FIREFOX,
-    ["--headless", "--marionette", "--no-remote", "--profile", profile, "about:blank"],
-    { stdio: "ignore", env: { ...process.env, HOME: profile, MOZ_CRASHREPORTER_DISABLE: "1" } },
+  const firefox = await startFirefox(
+    join(tmp.dir, "firefox-profile"),
+    lab.pki.trustedRoots.map((r) => r.built.pem),
+    {
+      "network.dns.localDomains": lab.endpoints.map((e) => e.host).join(","),
+      "network.proxy.no_proxies_on": "localhost, 127.0.0.1, .lab.chainproof.test",
+    },
   );
-  const exited = new Promise<void>((resolve) => firefox.once("exit", () => resolve()));
   const out = new Map<string, Real>();
-  let m: Marionette | undefined;
   try {
-    m = await Marionette.connect(port, 60_000);
-    const session = await m.send("WebDriver:NewSession", {
-      capabilities: { alwaysMatch: { acceptInsecureCerts: false, pageLoadStrategy: "normal" } },
-    });
-    assert.equal(session.error, null, `Marionette session: ${JSON.stringify(session.error)}`);
+    const m = firefox.marionette;
     // "incomplete" first, before any endpoint has sent the lab's RSA intermediate: no intermediate Firefox
     // kept from an earlier connection can complete it.
     const order = [...lab.endpoints].sort(
@@ -348,7 +263,7 @@ async function firefoxResults(): Promise<Map<string, Real>> {
     for (const e of order) {
       // Its error ("insecure certificate", "Reached error page") is not the code: the error page has it.
       await m.send("WebDriver:Navigate", { url: `https://${e.host}:${e.port}/` });
-      const r = await m.send("WebDriver:ExecuteScript", { script: ERROR_CODE_SCRIPT, args: [] });
+      const r = await m.send("WebDriver:ExecuteScript", { script: FIREFOX_ERROR_CODE_SCRIPT, args: [] });
       const code = (r.result as { value?: string | null } | undefined)?.value ?? null;
       assert.equal(r.error, null, `${e.host}: ${JSON.stringify(r.error)}`);
       out.set(e.host, {
@@ -356,12 +271,8 @@ async function firefoxResults(): Promise<Map<string, Real>> {
         text: code ?? "the page loaded",
       });
     }
-    await m.send("Marionette:Quit", { flags: ["eForceQuit"] }).catch(() => undefined);
   } finally {
-    m?.close();
-    const timer = setTimeout(() => firefox.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await firefox.close();
   }
   return out;
 }

@@ -16,7 +16,12 @@ import { fileURLToPath } from "node:url";
 import { type TlsDocument, tlsCheck } from "../src/app/tls.js";
 import type { HandshakePrediction } from "../src/clients/handshake/index.js";
 import { haveOpenssl, tempDir } from "./helpers/openssl.js";
-import { type OpensslServer, startOpensslServer } from "./helpers/openssl-server.js";
+import {
+  ianaCipherNames,
+  type OpensslServer,
+  RESTRICTED_SETUPS,
+  startOpensslServer,
+} from "./helpers/openssl-server.js";
 import { runProcess } from "./helpers/process.js";
 import { makePki } from "./helpers/tls-server.js";
 
@@ -31,20 +36,7 @@ const HAVE = {
   go: have("go", ["version"]),
 };
 
-const SCENARIOS: { name: string; args: string[] }[] = [
-  { name: "defaults (TLS 1.2 and 1.3)", args: [] },
-  { name: "TLS 1.2, CBC suites only", args: ["-tls1_2", "-cipher", "ECDHE-RSA-AES256-SHA:AES128-SHA"] },
-  { name: "TLS 1.2, DHE only", args: ["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"] },
-  { name: "TLS 1.0 only", args: ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"] },
-  {
-    name: "TLS 1.3, ChaCha20 and P-384 only",
-    args: ["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256", "-groups", "secp384r1"],
-  },
-  {
-    name: "TLS 1.2, the server's order (AES128-SHA first)",
-    args: ["-tls1_2", "-cipher", "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256", "-serverpref"],
-  },
-];
+const SCENARIOS = RESTRICTED_SETUPS;
 
 interface Real {
   ok: boolean;
@@ -59,7 +51,7 @@ let tmp: { dir: string; cleanup: () => void };
 const servers: OpensslServer[] = [];
 const docs: TlsDocument[] = [];
 /** IANA name of each OpenSSL cipher name (s_client and curl print OpenSSL's names). */
-const iana = new Map<string, string>();
+let iana = new Map<string, string>();
 
 before(async () => {
   if (!HAVE.openssl) return;
@@ -75,13 +67,7 @@ before(async () => {
     docs.push(
       await tlsCheck({ host: "localhost", port: server.port, connectTo: "127.0.0.1" }, { guard: LOOPBACK }),
     );
-  const names = spawnSync("openssl", ["ciphers", "-stdname", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"], {
-    encoding: "utf8",
-  });
-  for (const line of names.stdout.split("\n")) {
-    const m = /^(\S+)\s+-\s+(\S+)/.exec(line);
-    if (m) iana.set(m[2], m[1]);
-  }
+  iana = ianaCipherNames();
 });
 
 after(() => {

@@ -1,11 +1,13 @@
 /**
  * The message each client prints when a handshake fails, by how it fails: the server's alert, a version the
  * client does not accept, or a connection closed mid-handshake. Checked against the real clients in
- * test/net-tls-simulation.test.ts (OpenSSL, curl, Node, Java, Go); the browsers' codes are the ones their
- * error pages show.
+ * test/net-tls-simulation.test.ts (OpenSSL, curl, Node, Java, Go); the browsers' codes (./chrome.ts,
+ * ./firefox.ts) in test/net-tls-simulation-browsers.test.ts.
  */
 
 import type { ClientId } from "../profile.js";
+import { chromeError } from "./chrome.js";
+import { firefoxError } from "./firefox.js";
 import type { TlsVersion } from "./suites.js";
 import { VERSION_WIRE } from "./suites.js";
 
@@ -163,19 +165,9 @@ export function clientError(client: ClientId, failure: HandshakeFailureCause): C
       }
       return { text: "EOF", match: "EOF" };
     }
-    case "chrome": {
-      if (cause.kind === "closed") return { text: "ERR_CONNECTION_CLOSED", match: "ERR_CONNECTION_CLOSED" };
-      const mismatch = cause.kind !== "alert" || [40, 70, 71].includes(cause.alert);
-      const code = mismatch ? "ERR_SSL_VERSION_OR_CIPHER_MISMATCH" : "ERR_SSL_PROTOCOL_ERROR";
-      return { text: code, match: code };
-    }
-    case "firefox": {
-      if (cause.kind === "closed") return { text: "PR_END_OF_FILE_ERROR", match: "PR_END_OF_FILE_ERROR" };
-      const code =
-        cause.kind !== "alert"
-          ? "SSL_ERROR_UNSUPPORTED_VERSION"
-          : `SSL_ERROR_${(ALERT_NAMES[cause.alert] ?? "handshake_unexpected").toUpperCase()}_ALERT`;
-      return { text: code, match: code };
-    }
+    case "chrome":
+      return chromeError(cause);
+    case "firefox":
+      return firefoxError(cause);
   }
 }

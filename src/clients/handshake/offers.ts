@@ -5,13 +5,15 @@
  * Sources. OpenSSL 3.0 (s_client), curl 7.88 (OpenSSL 3.0 backend), Node 20, Java 17 (JSSE defaults) and
  * Go 1.19: the ClientHellos those clients sent to a loopback listener on Debian 12 (2026-12), read byte by
  * byte; test/net-tls-simulation.test.ts checks the predictions against the same clients. Chrome and Firefox:
- * their current releases' ClientHellos as published (GREASE values left out: a server ignores them).
+ * ./chrome.ts and ./firefox.ts, captured the same way from Chromium 156 and Firefox ESR 153.
  * Salesforce: Salesforce's help article 000380977 ("Supported cipher suites", TLS 1.2 table in preference
  * order and the TLS 1.3 list), and 000386840 (TLS 1.2 and SNI for callouts; "There is no retry mechanism
  * when the handshake fails"); its groups and signature algorithms are Java's, which the callout client is.
  */
 
 import type { ClientId } from "../profile.js";
+import { CHROME_OFFER } from "./chrome.js";
+import { FIREFOX_OFFER } from "./firefox.js";
 import type { TlsVersion } from "./suites.js";
 
 export interface ClientOffer {
@@ -150,36 +152,6 @@ export const CLIENT_OFFERS: Record<ClientId, ClientOffer> = {
     fallbackRetry: false,
     source: `${CAPTURED}: Node.js 20.20 (tls.DEFAULT_CIPHERS)`,
   },
-  chrome: {
-    client: "chrome",
-    label: "Chrome",
-    versions: ["TLSv1.3", "TLSv1.2"],
-    suites: [
-      0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d,
-      0x002f, 0x0035,
-    ],
-    groups: [4588, 29, 23, 24],
-    keyShares: [4588, 29],
-    signatureAlgorithms: [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601],
-    sni: true,
-    fallbackRetry: false,
-    source: "Chrome 131+ ClientHello as published (BoringSSL defaults)",
-  },
-  firefox: {
-    client: "firefox",
-    label: "Firefox",
-    versions: ["TLSv1.3", "TLSv1.2"],
-    suites: [
-      0x1301, 0x1303, 0x1302, 0xc02b, 0xc02f, 0xcca9, 0xcca8, 0xc02c, 0xc030, 0xc00a, 0xc009, 0xc013, 0xc014,
-      0x009c, 0x009d, 0x002f, 0x0035,
-    ],
-    groups: [4588, 29, 23, 24, 25, 256, 257],
-    keyShares: [4588, 29, 23],
-    signatureAlgorithms: [
-      0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
-    ],
-    sni: true,
-    fallbackRetry: false,
-    source: "Firefox 132+ ClientHello as published (NSS defaults)",
-  },
+  chrome: CHROME_OFFER,
+  firefox: FIREFOX_OFFER,
 };
