@@ -113,21 +113,31 @@ async function connectAndShake(ctx: EnumContext, ask: HandshakeAsk): Promise<Han
       done = true;
       for (const t of timers) clearTimeout(t);
       h.signal?.removeEventListener("abort", onAbort);
+      const result = failure && !seen.completed ? { ...seen, failure } : seen;
       if (seen.completed && !h.signal?.aborted) {
-        // close_notify first: OpenSSL drops a session from its cache when the connection was not shut down.
+        // close_notify first: OpenSSL drops a session from its cache when the connection was not shut
+        // down. The connection keeps its slot until it is closed, so the bound holds.
+        const grace = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+        s.once("close", () => {
+          clearTimeout(grace);
+          tcp.socket.destroy();
+          resolve(result);
+        });
         s.end();
-        setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
       } else {
         s.destroy();
         tcp.socket.destroy();
+        resolve(result);
       }
-      resolve(failure && !seen.completed ? { ...seen, failure } : seen);
     };
     const onAbort = () => finish("cancelled before the check finished");
     h.signal?.addEventListener("abort", onAbort, { once: true });
     timers.push(
       setTimeout(() => finish(`timeout while waiting for the handshake (${seconds(waitMs)})`), waitMs),
     );
+    // Read (and drop) what the server sends: a paused socket would neither see a TLS 1.3 ticket nor the
+    // server's close.
+    s.on("data", () => {});
     s.on("error", (e: Error & { code?: string }) => finish(e.message || e.code || "TLS error"));
     s.on("close", () => finish(seen.completed ? undefined : "the server closed the connection"));
     s.on("session", (session: Buffer) => {
