@@ -56,6 +56,24 @@ export function nodeSpeaks(v: TlsVersion): boolean {
   return v in NODE_VERSIONS;
 }
 
+/** A context per version and ticket choice, made once (making one for each connection costs CPU). */
+const contexts = new Map<string, tls.SecureContext>();
+function contextFor(version: TlsVersion, tickets: boolean): tls.SecureContext {
+  const key = `${version} ${tickets}`;
+  let c = contexts.get(key);
+  if (!c) {
+    const ciphers = NODE_VERSIONS[version];
+    c = tls.createSecureContext({
+      minVersion: version as tls.SecureVersion,
+      maxVersion: version as tls.SecureVersion,
+      ...(ciphers ? { ciphers } : {}),
+      ...(tickets ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
+    });
+    contexts.set(key, c);
+  }
+  return c;
+}
+
 /** One complete handshake (waiting for a free connection slot). Never throws for network trouble. */
 export function realHandshake(ctx: EnumContext, ask: HandshakeAsk): Promise<HandshakeSeen> {
   return ctx.limiter.run(() => {
@@ -96,12 +114,9 @@ async function connectAndShake(ctx: EnumContext, ask: HandshakeAsk): Promise<Han
     ...(servername ? { servername } : {}),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
-    minVersion: ask.version as tls.SecureVersion,
-    maxVersion: ask.version as tls.SecureVersion,
-    ...(NODE_VERSIONS[ask.version] ? { ciphers: NODE_VERSIONS[ask.version] } : {}),
+    secureContext: contextFor(ask.version, ask.tickets !== false),
     ...(ask.session ? { session: ask.session } : {}),
     ...(ask.alpn ? { ALPNProtocols: ask.alpn } : {}),
-    ...(ask.tickets === false ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
   });
   const waitMs = h.handshakeTimeoutMs ?? 10_000;
   return new Promise<HandshakeSeen>((resolve) => {
