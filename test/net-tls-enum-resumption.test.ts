@@ -199,6 +199,26 @@ describe("a handshake that never completes", () => {
   });
 });
 
+describe("a server that wants a client certificate", () => {
+  it("resumption is not learnt, and the server's alert says why", async () => {
+    const e = await check((await server({ requestCert: true, rejectUnauthorized: true })).port);
+    assert.deepEqual(e.resumption?.sessionId, { version: "TLSv1.2", issued: null, resumed: null });
+    assert.deepEqual(e.resumption?.tls13Ticket, { version: "TLSv1.3", issued: null, resumed: null });
+    assert.ok(
+      e.unknown.includes(
+        "session resumption (TLSv1.2 session IDs): the server refused: handshake alert 40 (handshake_failure)",
+      ),
+      e.unknown.join("\n"),
+    );
+    assert.ok(
+      e.unknown.includes(
+        "session resumption (TLSv1.3 session tickets): the server refused: handshake alert 116 (certificate_required)",
+      ),
+      e.unknown.join("\n"),
+    );
+  });
+});
+
 describe("chainproof check --tls", () => {
   it("prints resumption in --json", async () => {
     const s = await server();

@@ -11,6 +11,7 @@ import tls from "node:tls";
 import type { TlsVersion } from "../../clients/handshake/index.js";
 import { children, DerError, decodeSmallInt, readTlv, Tag } from "../../x509/der.js";
 import { openTcp, resolveAddress, seconds } from "../connect.js";
+import { alertInfo, alertMessage } from "../failures.js";
 import type { ProbeTarget } from "../probe.js";
 import type { EnumContext } from "./context.js";
 
@@ -37,7 +38,7 @@ export interface HandshakeSeen {
   alpn: string | null;
   /** The server's certificate, DER. */
   leaf?: Uint8Array;
-  /** Why the handshake did not complete. */
+  /** Why the handshake did not complete, or the error that ended the connection after it. */
   failure?: string;
 }
 
@@ -123,27 +124,27 @@ async function connectAndShake(ctx: EnumContext, ask: HandshakeAsk): Promise<Han
     const seen: HandshakeSeen = { completed: false, reused: false, alpn: null };
     const timers: NodeJS.Timeout[] = [];
     let done = false;
+    let fatal = false;
     const finish = (failure?: string) => {
       if (done) return;
       done = true;
       for (const t of timers) clearTimeout(t);
       h.signal?.removeEventListener("abort", onAbort);
-      const result = failure && !seen.completed ? { ...seen, failure } : seen;
-      if (seen.completed && !h.signal?.aborted) {
-        // close_notify first: OpenSSL drops a session from its cache when the connection was not shut
-        // down. The connection keeps its slot until it is closed, so the bound holds.
-        const grace = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
-        s.once("close", () => {
-          clearTimeout(grace);
-          tcp.socket.destroy();
-          resolve(result);
-        });
-        s.end();
-      } else {
+      const result = failure && (!seen.completed || fatal) ? { ...seen, failure } : seen;
+      const closed = () => {
+        clearTimeout(grace);
         s.destroy();
         tcp.socket.destroy();
         resolve(result);
-      }
+      };
+      // close_notify first: OpenSSL drops a session from its cache when the connection was not shut down.
+      // The connection keeps its slot until it is closed (or the grace is over), so the bound holds.
+      const graceful = seen.completed && !h.signal?.aborted && !s.destroyed;
+      const grace = setTimeout(closed, graceful ? CLOSE_GRACE_MS : 0);
+      if (graceful) {
+        s.once("close", closed);
+        s.end();
+      } else closed();
     };
     const onAbort = () => finish("cancelled before the check finished");
     h.signal?.addEventListener("abort", onAbort, { once: true });
@@ -153,7 +154,12 @@ async function connectAndShake(ctx: EnumContext, ask: HandshakeAsk): Promise<Han
     // Read (and drop) what the server sends: a paused socket would neither see a TLS 1.3 ticket nor the
     // server's close.
     s.on("data", () => {});
-    s.on("error", (e: Error & { code?: string }) => finish(e.message || e.code || "TLS error"));
+    // An error after the handshake (a TLS 1.3 server refusing the client after its Finished: no client
+    // certificate) spoils what the connection shows, so it is a failure too.
+    s.on("error", (e: Error & { code?: string }) => {
+      fatal = true;
+      finish(nodeErrorText(e));
+    });
     s.on("close", () => finish(seen.completed ? undefined : "the server closed the connection"));
     s.on("session", (session: Buffer) => {
       seen.session ??= session;
@@ -172,6 +178,14 @@ async function connectAndShake(ctx: EnumContext, ask: HandshakeAsk): Promise<Han
       else timers.push(setTimeout(() => finish(), Math.min(ask.ticketWaitMs, waitMs)));
     });
   });
+}
+
+/** One line for a node TLS error: the server's alert when it sent one, else node's code or message. */
+function nodeErrorText(e: Error & { code?: string }): string {
+  const alert = /SSL alert number (\d+)/.exec(e.message);
+  if (alert) return `the server refused: ${alertMessage(alertInfo(2, Number(alert[1])))}`;
+  const line = e.message.split("\n")[0].replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:/, "");
+  return line || e.code || "TLS error";
 }
 
 /** The name SNI would carry (none for an IP address or `servername: false`). */

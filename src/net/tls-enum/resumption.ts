@@ -79,7 +79,7 @@ async function resumes(
   const unknown = (why: string) =>
     ctx.unknown.push(`session resumption (${version} ${LABELS[what]}): ${why}`);
   const first = await realHandshake(ctx, ask);
-  if (!first.completed) {
+  if (!first.completed || first.failure) {
     unknown(first.failure ?? "the handshake failed");
     return { mechanism: { version, issued: null, resumed: null }, first };
   }
@@ -93,9 +93,10 @@ async function resumes(
     what === "ticket" && facts?.lifetimeSeconds ? { lifetimeSeconds: facts.lifetimeSeconds } : {};
   if (!issued) return { mechanism: { version, issued, resumed: false }, first };
   const second = await realHandshake(ctx, { ...ask, ticketWaitMs: 0, session: first.session });
-  if (!second.completed) unknown(second.failure ?? "the second handshake failed");
+  const learnt = second.completed && !second.failure;
+  if (!learnt) unknown(second.failure ?? "the second handshake failed");
   return {
-    mechanism: { version, issued, resumed: second.completed ? second.reused : null, ...lifetime },
+    mechanism: { version, issued, resumed: learnt ? second.reused : null, ...lifetime },
     first,
   };
 }
