@@ -220,10 +220,15 @@ describe("a server that wants a client certificate", () => {
 });
 
 describe("chainproof check --tls", () => {
-  it("prints resumption in --json", async () => {
+  it("prints resumption in --json and in the text", async () => {
     const s = await server();
     const r = await runCli(["check", `localhost:${s.port}`, "--connect-to", "127.0.0.1", "--tls", "--json"]);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.tls.enumeration.resumption.tls13Ticket.resumed, true);
+    const text = await runCli(["check", `localhost:${s.port}`, "--connect-to", "127.0.0.1", "--tls"]);
+    assert.match(
+      text.stdout,
+      /Session resumption: session IDs \(TLSv1\.2\) no \(IDs assigned but not accepted\); tickets \(TLSv1\.2\) yes, lifetime 7200 s; TLS 1\.3 tickets \(TLSv1\.3\) yes, lifetime 7200 s/,
+    );
   });
 });
