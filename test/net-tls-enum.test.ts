@@ -1,8 +1,9 @@
 /**
  * Server enumeration with raw ClientHellos (src/net/tls-enum) against real servers on loopback: node's TLS
  * server and `openssl s_server` restricted by version and suites; SNI that changes the certificate (TLS 1.2,
- * and TLS 1.3 only, where complete handshakes read it); servers that stall or close at once (the report says what could not be learnt, and the enumeration ends); the
- * bound on connections open at once; `check --tls` on the command line.
+ * and TLS 1.3 only, where complete handshakes read it); servers that stall or close at once (the report says
+ * what could not be learnt, and the enumeration ends); the bound on connections open at once; `check --tls` on
+ * the command line.
  */
 
 import assert from "node:assert/strict";
