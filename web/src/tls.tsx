@@ -218,13 +218,13 @@ function Facts({ e }: { e: TlsView["enumeration"] }) {
   );
 }
 
-/** SSL Labs' wording, per mechanism: "yes", "no (IDs assigned but not accepted)", "no (none issued)". */
+/** Per mechanism, in SSL Labs' words: "resumed", "not resumed (IDs assigned but not accepted)", … */
 function resumptionFacts(r: TlsView["enumeration"]["resumption"]): [string, string][] {
   if (!r) return [["Session resumption", "not probed"]];
   const rows: [string, Resumption | null, string][] = [
-    ["Resumption (session IDs)", r.sessionId, "IDs assigned but not accepted"],
-    ["Resumption (tickets)", r.ticket, "tickets issued but not accepted"],
-    ["Resumption (TLS 1.3 tickets)", r.tls13Ticket, "tickets issued but not accepted"],
+    ["Session IDs", r.sessionId, "IDs assigned but not accepted"],
+    ["Session tickets", r.ticket, "tickets issued but not accepted"],
+    ["TLS 1.3 tickets", r.tls13Ticket, "tickets issued but not accepted"],
   ];
   return rows
     .filter((row): row is [string, Resumption, string] => row[1] !== null)
@@ -235,11 +235,9 @@ function resumptionFacts(r: TlsView["enumeration"]["resumption"]): [string, stri
         m.resumed === null
           ? "unknown"
           : m.resumed
-            ? "yes"
-            : m.issued
-              ? `no (${refused})`
-              : "no (none issued)";
-      return [`${label}, ${m.version}`, verdict + lifetime];
+            ? "resumed"
+            : `not resumed (${m.issued ? refused : "none issued"})`;
+      return [label, `${verdict} · ${m.version}${lifetime}`];
     });
 }
 
