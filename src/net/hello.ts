@@ -113,8 +113,18 @@ const SIGNATURE_ALGORITHMS = [
 ];
 const GROUPS = [29, 23, 24, 25, 256];
 
-/** The public half of a fresh key for a TLS 1.3 key share, for the groups raw mode can make keys for. */
+/**
+ * The public half of a key for a TLS 1.3 key share, made once per group and process: raw mode never
+ * completes a handshake, so the private half is never used, and making a P-384 or P-521 key for each of an
+ * enumeration's hundred hellos cost more CPU than everything else it does.
+ */
+const keyShares = new Map<number, Buffer | undefined>();
 function keySharePublic(group: number): Buffer | undefined {
+  if (!keyShares.has(group)) keyShares.set(group, freshKeySharePublic(group));
+  return keyShares.get(group);
+}
+
+function freshKeySharePublic(group: number): Buffer | undefined {
   const raw = (type: "x25519" | "x448", size: number) =>
     generateKeyPairSync(type as "x25519")
       .publicKey.export({ type: "spki", format: "der" })

@@ -15,6 +15,14 @@ interface Suite {
   weaknesses: string[];
 }
 
+/** One resumption mechanism (docs/schemas/tls.schema.json, `enumeration.resumption`). */
+interface Resumption {
+  version: string;
+  issued: boolean | null;
+  resumed: boolean | null;
+  lifetimeSeconds?: number;
+}
+
 export interface TlsView {
   target: { host: string; port: number; servername: string | null };
   enumeration: {
@@ -23,6 +31,7 @@ export interface TlsView {
     groups: Record<string, string[] | undefined>;
     signatureAlgorithms: string[] | null;
     alpn: string | null;
+    resumption: Record<"sessionId" | "ticket" | "tls13Ticket", Resumption | null> | null;
     sni: { answersWithout: boolean; sameCertificate: boolean | null } | null;
     ocspStapling: boolean | null;
     secureRenegotiation: boolean | null;
@@ -182,6 +191,7 @@ function Facts({ e }: { e: TlsView["enumeration"] }) {
           : "refuses the connection"
         : "not probed",
     ],
+    ...resumptionFacts(e.resumption),
     ["OCSP stapling", yesNo(e.ocspStapling)],
     ["Secure renegotiation", yesNo(e.secureRenegotiation)],
     ["Fallback SCSV", yesNo(e.fallbackScsv)],
@@ -206,6 +216,29 @@ function Facts({ e }: { e: TlsView["enumeration"] }) {
       )}
     </dl>
   );
+}
+
+/** Per mechanism, in SSL Labs' words: "resumed", "not resumed (IDs assigned but not accepted)", … */
+function resumptionFacts(r: TlsView["enumeration"]["resumption"]): [string, string][] {
+  if (!r) return [["Session resumption", "not probed"]];
+  const rows: [string, Resumption | null, string][] = [
+    ["Session IDs", r.sessionId, "IDs assigned but not accepted"],
+    ["Session tickets", r.ticket, "tickets issued but not accepted"],
+    ["TLS 1.3 tickets", r.tls13Ticket, "tickets issued but not accepted"],
+  ];
+  return rows
+    .filter((row): row is [string, Resumption, string] => row[1] !== null)
+    .map(([label, m, refused]) => {
+      const lifetime =
+        m.resumed !== null && m.lifetimeSeconds ? `, lifetime hint ${m.lifetimeSeconds} s` : "";
+      const verdict =
+        m.resumed === null
+          ? "unknown"
+          : m.resumed
+            ? "resumed"
+            : `not resumed (${m.issued ? refused : "none issued"})`;
+      return [label, `${verdict} · ${m.version}${lifetime}`];
+    });
 }
 
 /** A row per client: what it would negotiate, or how it fails and the text it prints. */

@@ -18,6 +18,24 @@ export function tlsCliOptions(opts: { tlsConnections?: string }): Omit<TlsOption
 
 const yesNo = (v: boolean | null) => (v === null ? "unknown" : v ? "yes" : "no");
 
+/** "session IDs (TLSv1.2) no (IDs assigned but not accepted); tickets (TLSv1.2) yes, lifetime 7200 s; …" */
+function resumptionText(r: NonNullable<TlsDocument["enumeration"]["resumption"]>): string {
+  const parts: string[] = [];
+  for (const [label, m] of [
+    ["session IDs", r.sessionId],
+    ["tickets", r.ticket],
+    ["TLS 1.3 tickets", r.tls13Ticket],
+  ] as const) {
+    if (!m) continue;
+    const refused = label === "session IDs" ? "IDs assigned but not accepted" : "issued but not accepted";
+    const verdict =
+      m.resumed === null ? "unknown" : m.resumed ? "yes" : m.issued ? `no (${refused})` : "no (none issued)";
+    const lifetime = m.resumed !== null && m.lifetimeSeconds ? `, lifetime ${m.lifetimeSeconds} s` : "";
+    parts.push(`${label} (${m.version}) ${verdict}${lifetime}`);
+  }
+  return parts.join("; ");
+}
+
 export function renderTls(doc: TlsDocument, style: Style): string {
   const t = safeText;
   const e = doc.enumeration;
@@ -48,6 +66,7 @@ export function renderTls(doc: TlsDocument, style: Style): string {
       `  SNI: ${sni}; OCSP stapling: ${yesNo(e.ocspStapling)}; secure renegotiation: ${yesNo(e.secureRenegotiation)}; fallback SCSV: ${yesNo(e.fallbackScsv)}; ALPN: ${t(e.alpn ?? "none")}`,
     ),
   );
+  if (e.resumption) lines.push(style.dim(`  Session resumption: ${resumptionText(e.resumption)}`));
   lines.push(style.dim(`  ${e.connections} connections (${e.concurrency} at once) in ${e.elapsedMs} ms`));
   for (const u of e.unknown) lines.push(style.yellow(`  Not learnt: ${t(u)}`));
   lines.push("", style.bold("Handshake per client"));

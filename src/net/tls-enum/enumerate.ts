@@ -23,8 +23,16 @@ import type { HelloOptions } from "../hello.js";
 import type { ProbeTarget } from "../probe.js";
 import { probeSuites } from "./ciphers.js";
 import { type EnumContext, Limiter } from "./context.js";
-import { probeFallbackScsv, probeModernHello, probeSni, probeTls12Facts } from "./extras.js";
+import {
+  probeFallbackScsv,
+  probeModernHello,
+  probeSni,
+  probeTls12Facts,
+  tls13Certificates,
+} from "./extras.js";
 import { probeGroups } from "./groups.js";
+import { realHandshake, sniName } from "./handshake.js";
+import { probeResumption, type Resumption } from "./resumption.js";
 import { probeSignatureAlgorithms } from "./sigalgs.js";
 import { probeVersion, type VersionResult } from "./versions.js";
 
@@ -42,7 +50,10 @@ export interface TlsEnumeration {
   suites: Partial<Record<TlsVersion, { serverOrder: boolean | null; suites: SuiteJson[] }>>;
   groups: { "TLSv1.3"?: string[]; "TLSv1.2"?: string[] };
   signatureAlgorithms: string[] | null;
+  /** The ALPN protocol chosen from h2 and http/1.1 (TLS ≤ 1.2 from a raw hello, else a TLS 1.3 handshake). */
   alpn: string | null;
+  /** Null when the server speaks no version node's TLS can complete a handshake in. */
+  resumption: Resumption | null;
   sni: { answersWithout: boolean; sameCertificate: boolean | null } | null;
   ocspStapling: boolean | null;
   secureRenegotiation: boolean | null;
@@ -84,15 +95,21 @@ export async function enumerateTls(target: ProbeTarget, o: EnumerateOptions = {}
   const top = spoken[spoken.length - 1];
   const tls12ish = [...spoken].reverse().find((v) => v !== "TLSv1.3");
 
-  const [suiteResults, groups13, groups12, sni, facts, fallback, modern] = await Promise.all([
-    Promise.all(spoken.map((v) => probeSuites(ctx, v, Math.max(1, Math.floor(concurrency / 2))))),
-    support["TLSv1.3"] === "yes" ? probeGroups(ctx, "TLSv1.3") : undefined,
-    support["TLSv1.2"] === "yes" ? probeGroups(ctx, "TLSv1.2") : undefined,
-    top && sniName(target) ? probeSni(ctx, tls12ish ?? top) : undefined,
-    tls12ish ? probeTls12Facts(ctx, tls12ish) : undefined,
-    probeFallbackScsv(ctx, spoken),
-    support["TLSv1.3"] === "no" && support["TLSv1.2"] === "no" ? probeModernHello(ctx) : undefined,
-  ]);
+  const tls13Only = support["TLSv1.3"] === "yes" && !tls12ish;
+  const [suiteResults, groups13, groups12, rawSni, facts, fallback, modern, resumed, noSni] =
+    await Promise.all([
+      Promise.all(spoken.map((v) => probeSuites(ctx, v, Math.max(1, Math.floor(concurrency / 2))))),
+      support["TLSv1.3"] === "yes" ? probeGroups(ctx, "TLSv1.3") : undefined,
+      support["TLSv1.2"] === "yes" ? probeGroups(ctx, "TLSv1.2") : undefined,
+      top && sniName(target) ? probeSni(ctx, tls12ish ?? top) : undefined,
+      tls12ish ? probeTls12Facts(ctx, tls12ish) : undefined,
+      probeFallbackScsv(ctx, spoken),
+      support["TLSv1.3"] === "no" && support["TLSv1.2"] === "no" ? probeModernHello(ctx) : undefined,
+      probeResumption(ctx, spoken),
+      // TLS 1.3 encrypts the certificate: without TLS 1.2, only a completed handshake without SNI shows it.
+      tls13Only && sniName(target) ? realHandshake(ctx, { version: "TLSv1.3", sni: false }) : undefined,
+    ]);
+  const sni = rawSni && tls13Only ? tls13Certificates(ctx, rawSni, resumed.tls13, noSni) : rawSni;
   const topSuites = suiteResults.find((r) => r.version === top)?.suites ?? [];
   // signature_algorithms exists from TLS 1.2 on: an older server ignores it.
   const sigalgs =
@@ -122,7 +139,8 @@ export async function enumerateTls(target: ProbeTarget, o: EnumerateOptions = {}
       ...(groups12 ? { "TLSv1.2": groups12.map(groupLabel) } : {}),
     },
     signatureAlgorithms: sigalgs?.map(signatureSchemeLabel) ?? null,
-    alpn: facts?.alpn ?? null,
+    alpn: facts?.alpn ?? resumed.tls13?.alpn ?? null,
+    resumption: Object.values(resumed.resumption).some(Boolean) ? resumed.resumption : null,
     sni: sni ?? null,
     ocspStapling: facts?.ocspStapling ?? null,
     secureRenegotiation: facts?.secureRenegotiation ?? null,
@@ -149,11 +167,4 @@ function suiteJson(id: number): SuiteJson {
     forwardSecrecy: s?.forwardSecrecy ?? false,
     weaknesses: s?.weaknesses ?? [],
   };
-}
-
-/** The name SNI would carry (none for an IP address or `servername: false`). */
-function sniName(t: ProbeTarget): string | undefined {
-  if (t.servername === false) return undefined;
-  const name = typeof t.servername === "string" ? t.servername : t.host;
-  return /^[\d.]+$|:/.test(name) ? undefined : name;
 }

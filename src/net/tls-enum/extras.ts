@@ -14,6 +14,7 @@ import {
 } from "../../clients/handshake/index.js";
 import { EXTENSIONS } from "../tls-names.js";
 import { type Answer, ask, type EnumContext } from "./context.js";
+import type { HandshakeSeen } from "./handshake.js";
 import { ALL_GROUPS } from "./versions.js";
 
 const offerFor = (v: TlsVersion) => ({
@@ -67,6 +68,26 @@ export async function probeSni(ctx: EnumContext, version: TlsVersion): Promise<T
   const a = leaf(withSni);
   const b = leaf(without);
   return { answersWithout, sameCertificate: a && b ? Buffer.from(a).equals(Buffer.from(b)) : null };
+}
+
+/**
+ * A TLS 1.3-only server's certificate with and without SNI, from complete handshakes (TLS 1.3 encrypts it):
+ * fills in `sameCertificate`, which the raw hellos leave null there.
+ */
+export function tls13Certificates(
+  ctx: EnumContext,
+  sni: NonNullable<TlsServerProfile["sni"]>,
+  withSni: HandshakeSeen | undefined,
+  withoutSni: HandshakeSeen | undefined,
+): TlsServerProfile["sni"] {
+  const [a, b] = [withSni?.leaf, withoutSni?.leaf];
+  if (!sni.answersWithout) return sni;
+  if (!a || !b) {
+    const failure = withoutSni?.failure ?? withSni?.failure;
+    ctx.unknown.push(`the TLS 1.3 certificate without SNI${failure ? `: ${failure}` : ""}`);
+    return sni;
+  }
+  return { ...sni, sameCertificate: Buffer.from(a).equals(Buffer.from(b)) };
 }
 
 /**
