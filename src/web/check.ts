@@ -412,6 +412,12 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
                 description: "As `revocation` of chainproof check --json",
               },
               ct: { type: ["object", "null"], description: "As `ct` of chainproof check --json" },
+              lints: {
+                type: "array",
+                items: { type: "object" },
+                description:
+                  "Each certificate as sent (position, role, subject) with its lints, as `sent[].lints` of chainproof check --json",
+              },
               tls: {
                 type: ["object", "null"],
                 description: "As `tls` of chainproof check --tls --json (docs/schemas/tls.schema.json)",
@@ -464,6 +470,12 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         fix: run.fix ? fixView(run.fix, stores, p.store, time) : null,
         revocation: run.document.revocation,
         ct: run.document.ct,
+        lints: run.document.sent.map(({ position, role, subject, lints }) => ({
+          position,
+          role,
+          subject,
+          lints: lints ?? null,
+        })),
         tls: run.document.tls ?? null,
         starttls: run.document.starttls ?? null,
       };

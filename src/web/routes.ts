@@ -3,6 +3,7 @@
  * keystore (./keys.ts). Each handler turns a JSON body into engine calls and the result into JSON.
  */
 
+import { transparencyOf } from "../app/certificate-status.js";
 import { decode } from "../app/decode.js";
 import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
 import { runVerify } from "../app/verify.js";
@@ -105,6 +106,8 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
   ctx.app.addHook("preHandler", async (req) => openProtectedUploads(req.body));
   sessionRoutes(ctx);
   decodeRoutes(ctx);
+  const { certificateStatusRoutes } = await import("./certificate-status.js");
+  certificateStatusRoutes(ctx);
   verifyRoutes(ctx);
   storeRoutes(ctx);
   const { samlRoutes } = await import("./saml.js");
@@ -198,7 +201,14 @@ function decodeRoutes(ctx: WebContext): void {
         "The document is the one `chainproof decode --json` prints (docs/decode.schema.json). A password-protected file without its password gives 400 need-password.",
       body: {
         type: "object",
-        properties: { file: filePayloadSchema },
+        properties: {
+          file: filePayloadSchema,
+          issuers: {
+            ...filePayloadSchema,
+            description:
+              "Certificates that may have issued these (not decoded): to verify embedded SCTs (the checker's drawing sends the chain).",
+          },
+        },
         required: ["file"],
         additionalProperties: false,
       },
@@ -213,6 +223,12 @@ function decodeRoutes(ctx: WebContext): void {
               keys: { type: "integer", description: "Private keys in the file (never returned)" },
               skippedPemBlocks: { type: "array", items: { type: "string" } },
               pem: { type: "array", items: { type: "string" } },
+              transparency: {
+                type: "array",
+                items: { type: "object" },
+                description:
+                  "Per certificate, its embedded SCTs and Chrome's and Apple's CT policies (as `ct` of chainproof check --json)",
+              },
             },
           },
         },
@@ -220,14 +236,19 @@ function decodeRoutes(ctx: WebContext): void {
       },
     },
     async (req) => {
-      const { file } = req.body as { file: FilePayload };
+      const { file, issuers } = req.body as { file: FilePayload; issuers?: FilePayload };
       const read = readPayload(file, "file");
+      const certs = read.certificates.map((c) => c.cert);
       return {
         document: await decode({ inputs: [{ name: sourceName(file, "file"), opened: read }] }),
         container: read.container,
         keys: read.keys.length,
         skippedPemBlocks: read.skippedPemBlocks,
-        pem: read.certificates.map((c) => toPem(c.cert.der)),
+        pem: certs.map((c) => toPem(c.der)),
+        transparency: transparencyOf(certs, {
+          pool: issuers ? certificatesOf(issuers, "issuers") : [],
+          time: new Date(),
+        }),
       };
     },
   );
