@@ -16,17 +16,13 @@ import { describe, it } from "node:test";
 import { certificateTransparency } from "../src/clients/ct.js";
 import { buildOcspResponse } from "../src/lab/revocation.js";
 import { checkEndpoint } from "../src/net/scan.js";
-import { bundledCtLogs, type CtLogList, parseCtLogList } from "../src/trust/ct-logs.js";
+import { bundledCtLogs } from "../src/trust/ct-logs.js";
 import type { TrustStore } from "../src/trust/store.js";
 import { judgeOcspResponse } from "../src/verify/ocsp.js";
 import {
   type BuiltCertificate,
   buildCertificate,
-  type CertificateSpec,
   generateKeyPair,
-  type KeyPair,
-  randomSerial,
-  type SctInput,
   sctListValue,
 } from "../src/x509/builder.js";
 import type { Certificate } from "../src/x509/certificate.js";
@@ -34,51 +30,11 @@ import { readTlv } from "../src/x509/der.js";
 import { decodeSctList } from "../src/x509/extensions.js";
 import { certIdFor } from "../src/x509/ocsp.js";
 import { decodeTlsSctList, sctSignedData } from "../src/x509/sct.js";
+import { leafWithEmbeddedScts, logList, type TestLog, testLog } from "./helpers/ct.js";
 
 const NOW = new Date();
 const DAY = 86_400_000;
 const ago = (d: number) => new Date(NOW.getTime() - d * DAY);
-
-interface TestLog {
-  key: KeyPair;
-  id: Buffer;
-  operator: string;
-  name: string;
-}
-
-function testLog(name: string, operator: string): TestLog {
-  const key = generateKeyPair("ec-p256");
-  return { key, id: createHash("sha256").update(key.spki).digest(), operator, name };
-}
-
-function logList(logs: TestLog[], interval?: { start: Date; end: Date }): CtLogList {
-  const ops = [...new Set(logs.map((l) => l.operator))];
-  return parseCtLogList({
-    source: "test",
-    version: "test-1",
-    log_list_timestamp: NOW.toISOString(),
-    operators: ops.map((name) => ({
-      name,
-      logs: logs
-        .filter((l) => l.operator === name)
-        .map((l) => ({
-          description: l.name,
-          log_id: l.id.toString("base64"),
-          key: Buffer.from(l.key.spki).toString("base64"),
-          url: `https://${l.name}.example/`,
-          state: { usable: { timestamp: "2024-01-01T00:00:00Z" } },
-          ...(interval
-            ? {
-                temporal_interval: {
-                  start_inclusive: interval.start.toISOString(),
-                  end_exclusive: interval.end.toISOString(),
-                },
-              }
-            : {}),
-        })),
-    })),
-  });
-}
 
 const root = generateKeyPair("ec-p256");
 const ca = buildCertificate({
@@ -97,31 +53,9 @@ const caStore: TrustStore = {
   notes: [],
 };
 
-/** A leaf with SCTs from `logs` embedded, each signed over the precertificate as a log would. */
-function leafWithScts(logs: TestLog[], lifetimeDays: number, tamper = false): BuiltCertificate {
-  const spec: CertificateSpec = {
-    subject: "CN=ct.test",
-    issuer,
-    publicKey: generateKeyPair("ec-p256"),
-    serial: randomSerial(),
-    notBefore: ago(1),
-    notAfter: new Date(ago(1).getTime() + lifetimeDays * DAY),
-    san: [{ dns: "ct.test" }],
-    eku: ["serverAuth"],
-  };
-  const pre = buildCertificate(spec).cert;
-  const timestamp = ago(1).getTime();
-  const sctList: SctInput[] = logs.map((l) => {
-    const data = sctSignedData(
-      { version: 0, timestamp: new Date(timestamp), timestampMs: timestamp, extensions: "" },
-      { type: "precert", cert: pre, issuer: ca.cert },
-    );
-    const signature = new Uint8Array(sign("sha256", data, l.key.privateKey));
-    if (tamper) signature[signature.length - 1] ^= 1;
-    return { logId: new Uint8Array(l.id), timestamp, signature };
-  });
-  return buildCertificate({ ...spec, sctList });
-}
+/** A leaf of the test CA with SCTs from `logs` embedded. */
+const leafWithScts = (logs: TestLog[], lifetimeDays: number, tamper = false) =>
+  leafWithEmbeddedScts(issuer, logs, lifetimeDays, tamper);
 
 /**
  * A TLS-encoded SignedCertificateTimestampList (without the OCTET STRING the X.509 extension wraps it in) of
