@@ -66,6 +66,7 @@ export function leafWithEmbeddedScts(
   logs: TestLog[],
   lifetimeDays: number,
   tamper = false,
+  extra: Partial<CertificateSpec> = {},
 ): BuiltCertificate {
   const ago = (d: number) => new Date(Date.now() - d * DAY);
   const spec: CertificateSpec = {
@@ -77,6 +78,7 @@ export function leafWithEmbeddedScts(
     notAfter: new Date(ago(1).getTime() + lifetimeDays * DAY),
     san: [{ dns: "ct.test" }],
     eku: ["serverAuth"],
+    ...extra,
   };
   const pre = buildCertificate(spec).cert;
   const timestamp = ago(1).getTime();

@@ -150,7 +150,7 @@ export function RevocationButton({
       />
       <ErrorBox error={job.error} />
       {c && (
-        <div role="status">
+        <div class="revocation-outcome" role="status">
           <CertificateRevocation c={c} />
         </div>
       )}
