@@ -4,7 +4,8 @@
  * signed by test logs (not in the bundled log list, so "unknown-log") and an OCSP URL of a lab responder on
  * loopback that says it is revoked; a TLS server on loopback sends it. The decoder lists its SCTs and
  * Chrome's outcome, and its "Check revocation" button says revoked, with the reason and the date (and, for
- * the intermediate whose issuer is nowhere, says what to add); the scan page shows the target's lint counts
+ * the intermediate whose issuer is nowhere, says what to add); the chain page shows each certificate's
+ * lints; the scan page shows the target's lint counts
  * and, opened, its lints; the check page with "Check revocation" shows the lints and, in the leaf's details
  * opened from the drawing, its lints, its SCTs and its revocation status. Skipped, saying why, when
  * Chromium cannot start or the pages are not built.
@@ -167,6 +168,23 @@ describe("browser: revocation, SCTs and lints per certificate", () => {
     await icaCard
       .getByText(/the issuer of Status Browser CA \(CN=Status Browser Root\) is not in the file/)
       .waitFor();
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it("the chain page shows the lints of each certificate as sent", async (t) => {
+    if (skip) return t.skip(skip);
+    const page = await open("/verify");
+    await page
+      .getByLabel("Paste")
+      .first()
+      .fill(leafPem + ica.pem);
+    await page.getByRole("button", { name: "Check chain" }).click();
+    const lintsCard = page.getByRole("region", { name: "Lints" });
+    await lintsCard.waitFor();
+    const text = (await lintsCard.textContent()) ?? "";
+    assert.match(text, /1\. CN=revoked\.test \(leaf\): [1-9]\d* errors?, /);
+    assert.match(text, /2\. CN=Status Browser CA \(intermediate\): /);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

@@ -29,7 +29,7 @@ import { parseHostPort } from "../net/target.js";
 import type { TrustStore } from "../trust/store.js";
 import { toPem } from "../x509/pem.js";
 import { ApiError } from "./inputs.js";
-import { clientsFrom, clientsSchema, defaultStores, matrixViewSchema } from "./routes.js";
+import { clientsFrom, clientsSchema, defaultStores, matrixViewSchema, sentLints } from "./routes.js";
 import { ERRORS, route, type WebContext } from "./server.js";
 import { aiaGuard, BlockedTargetError, resolveGuarded, type TargetPolicy, targetGuard } from "./ssrf.js";
 import { chosenStore, type StoreChoice, storeChoiceProperties } from "./stores.js";
@@ -470,12 +470,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         fix: run.fix ? fixView(run.fix, stores, p.store, time) : null,
         revocation: run.document.revocation,
         ct: run.document.ct,
-        lints: run.document.sent.map(({ position, role, subject, lints }) => ({
-          position,
-          role,
-          subject,
-          lints: lints ?? null,
-        })),
+        lints: sentLints(run.document.sent),
         tls: run.document.tls ?? null,
         starttls: run.document.starttls ?? null,
       };

@@ -6,7 +6,7 @@
 import { transparencyOf } from "../app/certificate-status.js";
 import { decode } from "../app/decode.js";
 import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
-import { runVerify } from "../app/verify.js";
+import { type LintedSentEntry, runVerifyWithLints } from "../app/verify.js";
 import { CLIENT_IDS, CLIENTS, type ClientId } from "../clients/index.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
@@ -304,7 +304,13 @@ function verifyRoutes(ctx: WebContext): void {
         required: ["chain"],
         additionalProperties: false,
       },
-      responses: { 200: { description: "The client matrix", schema: matrixViewSchema }, ...ERRORS },
+      responses: {
+        200: {
+          description: "The client matrix, and each certificate as sent with its lints (`lints`)",
+          schema: matrixViewSchema,
+        },
+        ...ERRORS,
+      },
     },
     async (req) => {
       const b = req.body as VerifyBody;
@@ -316,7 +322,7 @@ function verifyRoutes(ctx: WebContext): void {
       peerFrom(host, ip); // the web's messages name the fields, not the CLI's flags
       const { store } = chosenStore(b, time);
       const clients = clientsFrom(b.clients);
-      const { matrix } = runVerify({
+      const { matrix, document } = await runVerifyWithLints({
         chain,
         leaf: [leaf],
         clients,
@@ -327,9 +333,22 @@ function verifyRoutes(ctx: WebContext): void {
         purpose: b.purpose ?? "server",
       });
       const stores: TrustStore[] = store ? [store] : defaultStores(clients);
-      return matrixView(matrix, [leaf, ...chain], stores, store, time);
+      return {
+        ...matrixView(matrix, [leaf, ...chain], stores, store, time),
+        lints: sentLints(document.sent),
+      };
     },
   );
+}
+
+/** Each certificate as sent with its lints: the `lints` of the check and verify answers. */
+export function sentLints(sent: readonly LintedSentEntry[]) {
+  return sent.map(({ position, role, subject, lints }) => ({
+    position,
+    role,
+    subject,
+    lints: lints ?? null,
+  }));
 }
 
 /** The stores the clients use by default (to find anchors named by a verdict). */

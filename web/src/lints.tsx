@@ -80,3 +80,30 @@ export function LintList({ title, counts, items }: { title: string; counts: Lint
     </details>
   );
 }
+
+/** A certificate as sent with its lints (the check's and verify's answers' `lints`). */
+export interface SentLints {
+  position: number;
+  role: string;
+  subject: string;
+  lints: CertificateLints | null;
+}
+
+/** The lints of each certificate as sent: counts per certificate, the list on opening. */
+export function SentLintsCard({ sent }: { sent: SentLints[] }) {
+  return (
+    <section class="card" aria-labelledby="lints-h">
+      <h2 id="lints-h">Lints</h2>
+      {sent.map((s) =>
+        s.lints ? (
+          <LintList
+            key={s.position}
+            title={`${s.position}. ${s.subject || "(empty subject)"} (${s.role})`}
+            counts={s.lints.counts}
+            items={lintItems(s.lints)}
+          />
+        ) : null,
+      )}
+    </section>
+  );
+}

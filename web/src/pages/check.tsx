@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
 import { ClientPaths, Headline, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
-import { type CertificateLints, LintList, lintItems } from "../lints";
+import { type SentLints, SentLintsCard } from "../lints";
 import { CtCard, type CtView, RevocationCard, type RevocationView } from "../revocation";
 import { TlsCard, TlsOptions, type TlsView, useTlsOptions } from "../tls";
 import {
@@ -52,32 +52,6 @@ export interface CheckView extends MatrixView {
   lints?: SentLints[];
   tls?: TlsView | null;
   starttls?: string | null;
-}
-
-interface SentLints {
-  position: number;
-  role: string;
-  subject: string;
-  lints: CertificateLints | null;
-}
-
-/** The lints of each certificate as sent: counts per certificate, the list on opening. */
-function LintsCard({ sent }: { sent: SentLints[] }) {
-  return (
-    <section class="card" aria-labelledby="lints-h">
-      <h2 id="lints-h">Lints</h2>
-      {sent.map((s) =>
-        s.lints ? (
-          <LintList
-            key={s.position}
-            title={`${s.position}. ${s.subject || "(empty subject)"} (${s.role})`}
-            counts={s.lints.counts}
-            items={lintItems(s.lints)}
-          />
-        ) : null,
-      )}
-    </section>
-  );
 }
 
 function Connection({ r }: { r: CheckView }) {
@@ -388,7 +362,7 @@ export function CheckPage() {
             </div>
           </section>
           <MatrixReport view={r} subject="this endpoint" headline={false} revocation={r.revocation} />
-          {r.lints && r.lints.length > 0 && <LintsCard sent={r.lints} />}
+          {r.lints && r.lints.length > 0 && <SentLintsCard sent={r.lints} />}
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
           {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
           {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}
