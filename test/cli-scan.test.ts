@@ -61,20 +61,28 @@ describe("chainproof scan", () => {
     const r = await scan(list);
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stdout.trim().split("\n");
-    assert.equal(lines.length, 7);
-    assert.match(lines[0], /^✓ 127\.0\.0\.1:\d+ good-rsa\.lab\.chainproof\.test +TLSv1\.3 +trusted$/);
+    assert.equal(lines.length, 8);
+    // Each row: mark, target, protocol, the lints of the certificates sent ("1E 2W 0N"), then the reason.
+    const L = String.raw`\d+E \d+W \d+N`;
+    assert.match(
+      lines[0],
+      new RegExp(`^✓ 127\\.0\\.0\\.1:\\d+ good-rsa\\.lab\\.chainproof\\.test +TLSv1\\.3 +${L} +trusted$`),
+    );
     assert.match(
       lines[1],
-      /^✗ 127\.0\.0\.1,\d+,incomplete\.lab\.chainproof\.test +TLSv1\.3 +incomplete-chain$/,
+      new RegExp(
+        `^✗ 127\\.0\\.0\\.1,\\d+,incomplete\\.lab\\.chainproof\\.test +TLSv1\\.3 +${L} +incomplete-chain$`,
+      ),
     );
     assert.match(lines[2], /^✗ .*expired$/);
-    assert.match(lines[3], /^✗ .*TLSv1\.1 +tls-version-too-old$/);
-    assert.match(lines[4], /^! 127\.0\.0\.1:1 .*connection-failed; connection refused$/);
+    assert.match(lines[3], new RegExp(`^✗ .*TLSv1\\.1 +${L} +tls-version-too-old$`));
+    assert.match(lines[4], /^! 127\.0\.0\.1:1 +connection-failed; connection refused$/);
     assert.match(lines[5], /^✓ .*good-ecdsa/);
     assert.match(
       lines[6],
       /^6 targets in [\d.]+ s: 2 trusted, 3 not trusted, 1 failed \(clients: Salesforce\)$/,
     );
+    assert.match(lines[7], /^Lints of the certificates sent: E errors, W warnings, N notices/);
   });
 
   it("all trusted: exit 0; a CSV with a header; --client all", async () => {

@@ -24,6 +24,7 @@ import {
   type ReportFinding,
 } from "../clients/index.js";
 import { isoSeconds } from "../clients/profile.js";
+import { type CertificateKind, type LintSeverity, lintSummary } from "../lint/index.js";
 import type { DistrustRule } from "../trust/distrust.js";
 import type { TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
@@ -1003,13 +1004,47 @@ export interface ScanSummary {
   /** Error and warning codes, errors first. */
   findings: { code: string; severity: string; message: string }[];
   leaf?: { subject: string; notAfter: string; sha256: string };
+  /** The lints that fired on the certificates sent (docs/lints.md), counted by severity. */
+  lints?: ScanLints;
   failure?: string;
   ms: number;
+}
+
+export interface ScanLints {
+  counts: { error: number; warning: number; notice: number };
+  /** Each lint that fired, on which certificate (1-based position as sent). */
+  findings: { position: number; id: string; severity: LintSeverity; message: string }[];
+}
+
+const KIND_OF_ROLE: Partial<Record<string, CertificateKind>> = {
+  leaf: "subscriber",
+  intermediate: "intermediate",
+  root: "root",
+};
+
+/** The lints of each certificate the server sent (duplicates once), summed. */
+function scanLints(r: CheckReport): ScanLints | undefined {
+  if (!r.certificates.length) return undefined;
+  const bySha = new Map(r.certificates.map((c) => [c.sha256, c]));
+  const counts = { error: 0, warning: 0, notice: 0 };
+  const findings: ScanLints["findings"] = [];
+  for (const s of r.matrix.sent) {
+    const cert = bySha.get(s.sha256);
+    if (!cert || s.role === "duplicate") continue;
+    const kind = KIND_OF_ROLE[s.role];
+    const l = lintSummary(cert, kind ? { kind } : {});
+    for (const f of l.findings) {
+      counts[f.severity]++;
+      findings.push({ position: s.position, id: f.id, severity: f.severity, message: f.messages.join("; ") });
+    }
+  }
+  return { counts, findings };
 }
 
 export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSummary {
   const leaf = r.certificates[0];
   const noChain = r.certificates.length === 0;
+  const lints = scanLints(r);
   return {
     index,
     line: t.line,
@@ -1039,6 +1074,7 @@ export function summarize(index: number, t: ScanTarget, r: CheckReport): ScanSum
           },
         }
       : {}),
+    ...(lints ? { lints } : {}),
     ...(r.handshake.failure ? { failure: r.handshake.failure.message } : {}),
     ms: r.handshake.ms,
   };

@@ -29,7 +29,7 @@ import { parseHostPort } from "../net/target.js";
 import type { TrustStore } from "../trust/store.js";
 import { toPem } from "../x509/pem.js";
 import { ApiError } from "./inputs.js";
-import { clientsFrom, clientsSchema, defaultStores, matrixViewSchema } from "./routes.js";
+import { clientsFrom, clientsSchema, defaultStores, matrixViewSchema, sentLints } from "./routes.js";
 import { ERRORS, route, type WebContext } from "./server.js";
 import { aiaGuard, BlockedTargetError, resolveGuarded, type TargetPolicy, targetGuard } from "./ssrf.js";
 import { chosenStore, type StoreChoice, storeChoiceProperties } from "./stores.js";
@@ -412,6 +412,12 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
                 description: "As `revocation` of chainproof check --json",
               },
               ct: { type: ["object", "null"], description: "As `ct` of chainproof check --json" },
+              lints: {
+                type: "array",
+                items: { type: "object" },
+                description:
+                  "Each certificate as sent (position, role, subject) with its lints, as `sent[].lints` of chainproof check --json",
+              },
               tls: {
                 type: ["object", "null"],
                 description: "As `tls` of chainproof check --tls --json (docs/schemas/tls.schema.json)",
@@ -464,6 +470,7 @@ export async function checkRoutes(ctx: WebContext): Promise<void> {
         fix: run.fix ? fixView(run.fix, stores, p.store, time) : null,
         revocation: run.document.revocation,
         ct: run.document.ct,
+        lints: sentLints(run.document.sent),
         tls: run.document.tls ?? null,
         starttls: run.document.starttls ?? null,
       };

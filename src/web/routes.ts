@@ -3,9 +3,10 @@
  * keystore (./keys.ts). Each handler turns a JSON body into engine calls and the result into JSON.
  */
 
+import { transparencyOf } from "../app/certificate-status.js";
 import { decode } from "../app/decode.js";
 import { diffStores, findRoot, listRoots, rootRequest } from "../app/stores.js";
-import { runVerify } from "../app/verify.js";
+import { type LintedSentEntry, runVerifyWithLints } from "../app/verify.js";
 import { CLIENT_IDS, CLIENTS, type ClientId } from "../clients/index.js";
 import type { TrustAnchor, TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
@@ -105,6 +106,8 @@ export async function registerRoutes(ctx: WebContext): Promise<void> {
   ctx.app.addHook("preHandler", async (req) => openProtectedUploads(req.body));
   sessionRoutes(ctx);
   decodeRoutes(ctx);
+  const { certificateStatusRoutes } = await import("./certificate-status.js");
+  certificateStatusRoutes(ctx);
   verifyRoutes(ctx);
   storeRoutes(ctx);
   const { samlRoutes } = await import("./saml.js");
@@ -198,7 +201,14 @@ function decodeRoutes(ctx: WebContext): void {
         "The document is the one `chainproof decode --json` prints (docs/decode.schema.json). A password-protected file without its password gives 400 need-password.",
       body: {
         type: "object",
-        properties: { file: filePayloadSchema },
+        properties: {
+          file: filePayloadSchema,
+          issuers: {
+            ...filePayloadSchema,
+            description:
+              "Certificates that may have issued these (not decoded): to verify embedded SCTs (the checker's drawing sends the chain).",
+          },
+        },
         required: ["file"],
         additionalProperties: false,
       },
@@ -213,6 +223,12 @@ function decodeRoutes(ctx: WebContext): void {
               keys: { type: "integer", description: "Private keys in the file (never returned)" },
               skippedPemBlocks: { type: "array", items: { type: "string" } },
               pem: { type: "array", items: { type: "string" } },
+              transparency: {
+                type: "array",
+                items: { type: "object" },
+                description:
+                  "Per certificate, its embedded SCTs and Chrome's and Apple's CT policies (as `ct` of chainproof check --json)",
+              },
             },
           },
         },
@@ -220,14 +236,19 @@ function decodeRoutes(ctx: WebContext): void {
       },
     },
     async (req) => {
-      const { file } = req.body as { file: FilePayload };
+      const { file, issuers } = req.body as { file: FilePayload; issuers?: FilePayload };
       const read = readPayload(file, "file");
+      const certs = read.certificates.map((c) => c.cert);
       return {
         document: await decode({ inputs: [{ name: sourceName(file, "file"), opened: read }] }),
         container: read.container,
         keys: read.keys.length,
         skippedPemBlocks: read.skippedPemBlocks,
-        pem: read.certificates.map((c) => toPem(c.cert.der)),
+        pem: certs.map((c) => toPem(c.der)),
+        transparency: transparencyOf(certs, {
+          pool: issuers ? certificatesOf(issuers, "issuers") : [],
+          time: new Date(),
+        }),
       };
     },
   );
@@ -283,7 +304,13 @@ function verifyRoutes(ctx: WebContext): void {
         required: ["chain"],
         additionalProperties: false,
       },
-      responses: { 200: { description: "The client matrix", schema: matrixViewSchema }, ...ERRORS },
+      responses: {
+        200: {
+          description: "The client matrix, and each certificate as sent with its lints (`lints`)",
+          schema: matrixViewSchema,
+        },
+        ...ERRORS,
+      },
     },
     async (req) => {
       const b = req.body as VerifyBody;
@@ -295,7 +322,7 @@ function verifyRoutes(ctx: WebContext): void {
       peerFrom(host, ip); // the web's messages name the fields, not the CLI's flags
       const { store } = chosenStore(b, time);
       const clients = clientsFrom(b.clients);
-      const { matrix } = runVerify({
+      const { matrix, document } = await runVerifyWithLints({
         chain,
         leaf: [leaf],
         clients,
@@ -306,9 +333,22 @@ function verifyRoutes(ctx: WebContext): void {
         purpose: b.purpose ?? "server",
       });
       const stores: TrustStore[] = store ? [store] : defaultStores(clients);
-      return matrixView(matrix, [leaf, ...chain], stores, store, time);
+      return {
+        ...matrixView(matrix, [leaf, ...chain], stores, store, time),
+        lints: sentLints(document.sent),
+      };
     },
   );
+}
+
+/** Each certificate as sent with its lints: the `lints` of the check and verify answers. */
+export function sentLints(sent: readonly LintedSentEntry[]) {
+  return sent.map(({ position, role, subject, lints }) => ({
+    position,
+    role,
+    subject,
+    lints: lints ?? null,
+  }));
 }
 
 /** The stores the clients use by default (to find anchors named by a verdict). */

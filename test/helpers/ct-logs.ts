@@ -5,7 +5,7 @@
  * a stapled OCSP response.
  */
 
-import { createHash, sign } from "node:crypto";
+import { createHash, type KeyObject, sign } from "node:crypto";
 import { type CtLogList, parseCtLogList } from "../../src/trust/ct-logs.js";
 import {
   type BuiltCertificate,
@@ -13,6 +13,7 @@ import {
   type CertificateSpec,
   generateKeyPair,
   type KeyPair,
+  randomSerial,
   type SctInput,
   sctListValue,
 } from "../../src/x509/builder.js";
@@ -89,6 +90,31 @@ export function withEmbeddedScts(
     return { logId: new Uint8Array(l.id), timestamp, signature };
   });
   return buildCertificate({ ...spec, sctList });
+}
+
+const DAY = 86_400_000;
+
+/** A leaf for ct.test of `issuer`, issued yesterday for `lifetimeDays`, with SCTs from `logs` embedded. */
+export function leafWithEmbeddedScts(
+  issuer: { cert: Certificate; key: KeyObject },
+  logs: TestLog[],
+  lifetimeDays: number,
+  tamper = false,
+  extra: Partial<CertificateSpec> = {},
+): BuiltCertificate {
+  const yesterday = new Date(Date.now() - DAY);
+  const spec: CertificateSpec = {
+    subject: "CN=ct.test",
+    issuer,
+    publicKey: generateKeyPair("ec-p256"),
+    serial: randomSerial(),
+    notBefore: yesterday,
+    notAfter: new Date(yesterday.getTime() + lifetimeDays * DAY),
+    san: [{ dns: "ct.test" }],
+    eku: ["serverAuth"],
+    ...extra,
+  };
+  return withEmbeddedScts(spec, issuer.cert, logs, yesterday, tamper);
 }
 
 /**

@@ -1,5 +1,8 @@
 /** One decoded certificate (the decode JSON, docs/decode.schema.json): every field, fingerprints, warnings, lints. */
 
+import type { ComponentChildren } from "preact";
+import { type CertificateLints, LintList, lintItems } from "./lints";
+import { CtSection, type CtView } from "./revocation";
 import { Badge, CopyButton, colonHex, Field } from "./ui";
 
 export interface CertificateJson {
@@ -44,33 +47,14 @@ export interface CertificateJson {
   signatureValue: string;
   warnings: { code: string; message: string; extension?: string }[];
   /** The certificate lints that fired (docs/lints.md); present in decode's document. */
-  lints?: {
-    kind: string;
-    counts: { error: number; warning: number; notice: number };
-    findings: { id: string; severity: string; description: string; source: string; messages: string[] }[];
-  };
+  lints?: CertificateLints;
   der: string;
 }
 
 /** The lints that fired on a certificate, compactly: id, source and what is wrong; the rule on hover. */
 function Lints({ lints }: { lints: NonNullable<CertificateJson["lints"]> }) {
-  const { error, warning, notice } = lints.counts;
   if (lints.findings.length === 0) return null;
-  return (
-    <details class="lints" open={error > 0}>
-      <summary>{`Lints (${lints.kind}): ${error} error${error === 1 ? "" : "s"}, ${warning} warning${warning === 1 ? "" : "s"}, ${notice} notice${notice === 1 ? "" : "s"}`}</summary>
-      <ul class="warnings" aria-label="lints">
-        {lints.findings.map((f) => (
-          <li key={f.id} title={f.description}>
-            <Badge tone={f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "muted"}>
-              {f.severity}
-            </Badge>{" "}
-            <code>{f.id}</code> {f.messages.join("; ")} <span class="muted">{`(${f.source})`}</span>
-          </li>
-        ))}
-      </ul>
-    </details>
-  );
+  return <LintList title={`Lints (${lints.kind})`} counts={lints.counts} items={lintItems(lints)} />;
 }
 
 /** A decoded extension value of any shape, as nested lists of text. */
@@ -114,10 +98,16 @@ export function CertificateDetails({
   c,
   index,
   total,
+  ct,
+  children,
 }: {
   c: CertificateJson;
   index: number;
   total: number;
+  /** Its SCTs and Chrome's and Apple's CT policies (the decode answer's `transparency`). */
+  ct?: CtView | null | undefined;
+  /** More about it, after the lints: its revocation status or the button that asks for it. */
+  children?: ComponentChildren;
 }) {
   const cn = c.subject.rdns
     .flat()
@@ -160,6 +150,8 @@ export function CertificateDetails({
         </ul>
       )}
       {c.lints && <Lints lints={c.lints} />}
+      {ct && <CtSection view={ct} ca={c.ca} />}
+      {children}
       <dl class="fields">
         <Field label="Subject">{c.subject.rfc4514 || "(empty)"}</Field>
         <Field label="Issuer">{c.issuer.rfc4514 || "(empty)"}</Field>

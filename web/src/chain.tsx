@@ -11,6 +11,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CertSummary, PathEnd } from "../../src/web/view-types";
 import { post } from "./api";
 import { CertificateDetails, type CertificateJson } from "./cert";
+import { type CtView, RevocationButton, RevocationOfCertificate, type RevocationView } from "./revocation";
 import { Badge, Busy, CopyButton, ErrorBox, type Finding, Findings, SafeLink, type Tone, useJob } from "./ui";
 
 export type { CertSummary, PathEnd };
@@ -506,6 +507,7 @@ export function MatrixReport({
   subject,
   headline = true,
   given,
+  revocation,
 }: {
   view: MatrixView;
   subject: string;
@@ -513,6 +515,8 @@ export function MatrixReport({
   headline?: boolean;
   /** The headline the server decided (the check's), when the matrix alone would say less. */
   given?: GivenHeadline;
+  /** The check's revocation status, when it ran with revocation: shown in an opened certificate. */
+  revocation?: RevocationView | null | undefined;
 }) {
   const names = Object.fromEntries(view.clients.map((c) => [c.client, c.name]));
   const stores = [...new Map(view.clients.map((v) => [v.store.name, v.store])).values()];
@@ -532,7 +536,13 @@ export function MatrixReport({
           <ClientPaths view={view} opener={opener} />
         </div>
         {openedCert && (
-          <OpenedCertificate key={openedCert.sha256} cert={openedCert} onClose={() => setOpened(null)} />
+          <OpenedCertificate
+            key={openedCert.sha256}
+            cert={openedCert}
+            pool={Object.values(view.certificates)}
+            revocation={revocation}
+            onClose={() => setOpened(null)}
+          />
         )}
       </section>
       <section class="card" aria-labelledby="matrix-h">
@@ -567,18 +577,34 @@ export function PemBlock({ pem, name }: { pem: string; name: string }) {
 
 interface DecodeAnswer {
   document: { certificates: CertificateJson[] };
+  transparency: CtView[];
 }
 
 /**
  * A certificate of the drawing, opened: decoded by the server (POST /api/decode, the decode page's view:
- * SANs, key, serial, fingerprints, validity with days left, issuer, subject, lints).
+ * SANs, key, serial, fingerprints, validity with days left, issuer, subject, lints, SCTs), with the other
+ * certificates of the check as its possible issuers (to verify its SCTs), and its revocation status: the
+ * check's when it ran with revocation, else a button that asks for it.
  */
-function OpenedCertificate({ cert, onClose }: { cert: CertSummary; onClose: () => void }) {
+function OpenedCertificate({
+  cert,
+  pool,
+  revocation,
+  onClose,
+}: {
+  cert: CertSummary;
+  pool: CertSummary[];
+  revocation: RevocationView | null | undefined;
+  onClose: () => void;
+}) {
   const job = useJob<DecodeAnswer>();
   const at = useRef<HTMLElement>(null);
+  const file = { text: cert.pem, name: cert.label };
+  const others = pool.filter((c) => c.sha256 !== cert.sha256);
+  const issuers = others.length ? { text: others.map((c) => c.pem).join(""), name: "the chain" } : undefined;
   useEffect(() => {
     void job.run((signal) =>
-      post<DecodeAnswer>("/api/decode", { file: { text: cert.pem, name: cert.label } }, signal),
+      post<DecodeAnswer>("/api/decode", { file, ...(issuers ? { issuers } : {}) }, signal),
     );
   }, [cert.pem]);
   const decoded = job.result?.document.certificates[0];
@@ -594,7 +620,15 @@ function OpenedCertificate({ cert, onClose }: { cert: CertSummary; onClose: () =
       </div>
       <Busy running={job.running} label="Decoding…" />
       <ErrorBox error={job.error} />
-      {decoded && <CertificateDetails c={decoded} index={0} total={1} />}
+      {decoded && (
+        <CertificateDetails c={decoded} index={0} total={1} ct={job.result?.transparency[0]}>
+          {revocation ? (
+            <RevocationOfCertificate view={revocation} sha256={cert.sha256} />
+          ) : (
+            !cert.selfSigned && <RevocationButton file={file} {...(issuers ? { issuers } : {})} index={0} />
+          )}
+        </CertificateDetails>
+      )}
     </section>
   );
 }

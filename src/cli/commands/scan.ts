@@ -243,14 +243,29 @@ function table(
 ): string {
   const t = safeText;
   const w = Math.min(48, Math.max(6, ...results.map((r) => r.target.length)));
+  const lw = Math.max(0, ...results.map((r) => lintCell(r).length));
+  const lints = (r: ScanResult) => {
+    const cell = lintCell(r).padEnd(lw);
+    const c = r.lints?.counts;
+    return lw ? `${c?.error ? style.red(cell) : c?.warning ? style.yellow(cell) : style.dim(cell)}  ` : "";
+  };
   const lines = results.map((r) => {
     const name = r.target.length > w ? `${r.target.slice(0, w - 1)}…` : r.target.padEnd(w);
-    const line = `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${t(why(r, clients))}`;
+    const line = `${mark(r, style)} ${t(name)}  ${style.dim((r.protocol ?? "").padEnd(7))}  ${lints(r)}${t(why(r, clients))}`;
     return r.tls ? `${line}\n${" ".repeat(w + 2)}${tlsScanLine(r.tls, style)}` : line;
   });
   const n = results.length;
   const summary = `${n} target${n === 1 ? "" : "s"} in ${(ms / 1000).toFixed(1)} s: ${style.green(`${counts.trusted} trusted`)}, ${style.red(`${counts.untrusted} not trusted`)}, ${style.yellow(`${counts.failed} failed`)}${counts.invalid ? `, ${style.yellow(`${counts.invalid} bad lines`)}` : ""} (clients: ${clients.map((c) => CLIENTS[c].name).join(", ")})`;
-  return `${lines.join("\n")}${lines.length ? "\n" : ""}${summary}\n`;
+  const key = lw
+    ? "Lints of the certificates sent: E errors, W warnings, N notices (--json lists them).\n"
+    : "";
+  return `${lines.join("\n")}${lines.length ? "\n" : ""}${summary}\n${key}`;
+}
+
+/** A target's lint counts for the table: "2E 1W 0N", or "" when no certificate was sent. */
+function lintCell(r: ScanResult): string {
+  const c = r.lints?.counts;
+  return c ? `${c.error}E ${c.warning}W ${c.notice}N` : "";
 }
 
 /** XML 1.0 text: escape markup, drop characters XML cannot carry. */

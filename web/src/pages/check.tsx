@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, post, saveText } from "../api";
 import { ClientPaths, Headline, Matrix, MatrixReport, type MatrixView, PemBlock } from "../chain";
+import { type SentLints, SentLintsCard } from "../lints";
 import { CtCard, type CtView, RevocationCard, type RevocationView } from "../revocation";
 import { TlsCard, TlsOptions, type TlsView, useTlsOptions } from "../tls";
 import {
@@ -47,6 +48,8 @@ export interface CheckView extends MatrixView {
   fix: FixView | null;
   revocation?: RevocationView | null;
   ct?: CtView | null;
+  /** Each certificate as sent with the lints that fired on it. */
+  lints?: SentLints[];
   tls?: TlsView | null;
   starttls?: string | null;
 }
@@ -358,7 +361,8 @@ export function CheckPage() {
               </button>
             </div>
           </section>
-          <MatrixReport view={r} subject="this endpoint" headline={false} />
+          <MatrixReport view={r} subject="this endpoint" headline={false} revocation={r.revocation} />
+          {r.lints && r.lints.length > 0 && <SentLintsCard sent={r.lints} />}
           {r.fix && <Fix fix={r.fix} host={r.target.servername ?? r.target.host} />}
           {r.revocation && <RevocationCard view={r.revocation} names={clientNames(r)} />}
           {r.ct && <CtCard view={r.ct} names={clientNames(r)} />}

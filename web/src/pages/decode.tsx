@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
-import { post, saveText } from "../api";
+import { type FilePayload, post, saveText } from "../api";
 import { CertificateDetails, type CertificateJson } from "../cert";
+import { type CtView, RevocationButton } from "../revocation";
 import { Busy, Empty, ErrorBox, emptyFile, FileField, payloadOf, useJob } from "../ui";
 
 interface DecodeAnswer {
@@ -9,16 +10,21 @@ interface DecodeAnswer {
   keys: number;
   skippedPemBlocks: string[];
   pem: string[];
+  /** Per certificate, its embedded SCTs and the CT policies (as `ct` of the check document). */
+  transparency: CtView[];
 }
 
 export function DecodePage() {
   const [file, setFile] = useState(emptyFile());
   const [needPassword, setNeedPassword] = useState(false);
   const job = useJob<DecodeAnswer>();
+  // The file as decoded, for the revocation buttons (the form may have changed since).
+  const [decoded, setDecoded] = useState<FilePayload | undefined>(undefined);
   const submit = (e: Event) => {
     e.preventDefault();
     const p = payloadOf(file);
     if (!p) return;
+    setDecoded(p);
     void job.run(async (signal) => {
       try {
         return await post<DecodeAnswer>("/api/decode", { file: p }, signal);
@@ -38,7 +44,8 @@ export function DecodePage() {
     <>
       <h1>Decode certificates</h1>
       <p class="lead">
-        PEM, DER, PKCS#7, PKCS#12 or a Java keystore: every field, fingerprints and warnings.
+        PEM, DER, PKCS#7, PKCS#12 or a Java keystore: every field, fingerprints, warnings, lints, SCTs, and
+        the revocation status on demand.
       </p>
       <form class="card" onSubmit={submit}>
         <FileField
@@ -91,7 +98,10 @@ export function DecodePage() {
               c={c}
               index={i}
               total={certs.length}
-            />
+              ct={r.transparency[i]}
+            >
+              {decoded && !c.selfSigned && <RevocationButton file={decoded} index={i} />}
+            </CertificateDetails>
           ))}
         </div>
       )}

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, del, events, getFile, post, saveFile } from "../api";
+import { LintBadge, type LintCounts, LintItems } from "../lints";
 import {
   Badge,
   Busy,
@@ -27,6 +28,11 @@ interface ScanSummary {
   clients: { client: string; status: string; code?: string; error?: string }[];
   findings: { code: string; severity: string; message: string }[];
   leaf?: { subject: string; notAfter: string };
+  /** The lints of the certificates sent (docs/lints.md). */
+  lints?: {
+    counts: LintCounts;
+    findings: { position: number; id: string; severity: string; message: string }[];
+  };
   failure?: string;
   ms: number;
 }
@@ -300,6 +306,7 @@ export function ScanPage() {
                   {header("status", "Status")}
                   <th scope="col">Clients</th>
                   <th scope="col">Problems</th>
+                  <th scope="col">Lints</th>
                   {header("expires", "Leaf expires")}
                   {header("ms", "ms")}
                 </tr>
@@ -337,6 +344,9 @@ export function ScanPage() {
                         </div>
                       ))}
                     </td>
+                    <td data-label="Lints">
+                      {r.lints ? <ScanLints lints={r.lints} /> : <span class="muted">—</span>}
+                    </td>
                     <td class="date" data-label="Expires">
                       {r.leaf ? r.leaf.notAfter.slice(0, 10) : "—"}
                     </td>
@@ -349,5 +359,19 @@ export function ScanPage() {
         </section>
       )}
     </>
+  );
+}
+
+/** A target's lint counts; opened, the lints of each certificate sent. */
+function ScanLints({ lints }: { lints: NonNullable<ScanSummary["lints"]> }) {
+  const c = lints.counts;
+  if (!lints.findings.length) return <LintBadge counts={c} />;
+  return (
+    <details class="lints">
+      <summary>
+        <LintBadge counts={c} />
+      </summary>
+      <LintItems items={lints.findings.map((f) => ({ ...f, where: `certificate ${f.position}` }))} />
+    </details>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { post } from "../api";
 import { MatrixReport, type MatrixView } from "../chain";
+import { type SentLints, SentLintsCard } from "../lints";
 import {
   Busy,
   ClientPicker,
@@ -26,7 +27,7 @@ export function VerifyPage() {
   const [host, setHost] = useState("");
   const [at, setAt] = useState("");
   const [purpose, setPurpose] = useState("server");
-  const job = useJob<MatrixView>();
+  const job = useJob<MatrixView & { lints?: SentLints[] }>();
   const submit = (e: Event) => {
     e.preventDefault();
     const p = payloadOf(chain);
@@ -109,6 +110,7 @@ export function VerifyPage() {
       <Busy running={job.running} label="Checking…" onCancel={job.cancel} />
       <ErrorBox error={job.error} />
       {job.result && <MatrixReport view={job.result} subject="this chain" />}
+      {job.result?.lints && job.result.lints.length > 0 && <SentLintsCard sent={job.result.lints} />}
     </>
   );
 }
