@@ -24,7 +24,7 @@ import { type RevocationServer, startRevocationServer } from "../src/lab/revocat
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
 import { buildCertificate, generateKeyPair } from "../src/x509/builder.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "./helpers/chromium.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers/browsers.js";
 import { leafWithEmbeddedScts, testLog } from "./helpers/ct-logs.js";
 
 const DAY = 86_400_000;

@@ -15,20 +15,11 @@ import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers/browsers.js";
 import { haveOpenssl } from "./helpers/openssl.js";
 import { type OpensslServer, startOpensslServer } from "./helpers/openssl-server.js";
 import { type FakeServer, startFakeStarttls } from "./helpers/starttls-servers.js";
 import { makePki } from "./helpers/tls-server.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// As test/browser-web.test.ts (importing it would run its tests too).
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--no-first-run",
-];
 
 let app: FastifyInstance | undefined;
 let ctx: BrowserContext | undefined;

@@ -22,20 +22,9 @@ import { createWebServer, VERSION } from "../src/web/server.js";
 import { buildCsr } from "../src/x509/builder.js";
 import { readCertificates } from "../src/x509/input.js";
 import { toPem } from "../src/x509/pem.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers/browsers.js";
 import { haveOpenssl, opensslOk } from "./helpers/openssl.js";
 import { HOSTILE_CN, makePki, makeSaml, SAML_ACS, SAML_SP } from "./web-fixtures.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 
 const pki = makePki();
 const saml = makeSaml();

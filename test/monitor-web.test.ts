@@ -22,6 +22,7 @@ import { openSqliteHistory } from "../src/monitor/sqlite-history.js";
 import type { ChainEntry, ClientState, ResultSummary } from "../src/monitor/summary.js";
 import { newToken } from "../src/web/security.js";
 import { createWebServer } from "../src/web/server.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers/browsers.js";
 import { BIN, ROOT, runCli } from "./helpers/cli.js";
 
 const DAY = 86_400_000;
@@ -346,18 +347,6 @@ describe("the Monitor API", () => {
 
 // ---------------------------------------------------------------------------------------------------------
 // The page in Chromium
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 
 describe("browser: the Monitor page", () => {
   let ctx: BrowserContext | undefined;
