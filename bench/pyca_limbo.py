@@ -8,7 +8,7 @@ build_client_verifier() (the names the verified leaf carries must include every 
 case's trusted certificates as the Store, its validation time and its maximum chain depth. pyca has one profile
 (CABF's, with RFC 5280 underneath), so the rfc5280:: namespaces run under it too. A case is SKIPPED only when
 the API has no knob for what it asks: signature-algorithm restrictions, CRLs, a required key usage, an extended
-key usage other than the verifier's own, a peer name that is neither DNS nor IP (SERVER). Unlike x509-limbo's
+key usage other than the verifier's own, a SERVER case whose peer name is missing or neither DNS nor IP. Unlike x509-limbo's
 own pyca harness, cases pyca is known to get "wrong" are not skipped: they cost time, and the comparison is of
 time over the same work, with the agreement counted beside it.
 

@@ -156,6 +156,12 @@ table([
     met: (v) => v > 1,
   },
   {
+    measure: "x509-limbo: pyca ÷ chainproof (median CPU time)",
+    value: limbo.cpuRatio,
+    target: "> 1.0x",
+    met: (v) => v > 1,
+  },
+  {
     measure: "scan ÷ bare-handshake floor (targets/s)",
     value: scanPct ? Number(scanPct[1]) / 100 : ratioIn(scan, /floor/i),
     target: ">= 0.90x",
