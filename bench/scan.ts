@@ -3,14 +3,24 @@
  *
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
+ *                                            [--rounds 3] [--mode full,fast] [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
  * per target, so no two targets share a verdict — through the same engine as `chainproof scan`
  * (src/net/scan.ts scanTargets: probe with the chain captured from the wire, then every asked client's
  * verdict), the list generated lazily as the scan reads it. Reports targets/s, the scan's peak RSS, CPU,
- * and, in the same run, a loop of `openssl s_client` (full handshake and verification, one process per
- * target, as a shell script would do it) over a sample of the targets: the ratio of the two rates.
+ * and, in the same run, two references:
+ *
+ * - the bare-handshake floor: a bare node TLS client (one shared secure context holding the bench root,
+ *   node's own chain and host name verification, nothing captured, no verdict) against the same servers and
+ *   targets at the same concurrency, in a fresh process like the scan. Floor and scan alternate for
+ *   `--rounds` rounds (default 3); the medians give "scan ÷ bare handshake floor" (target >= 90 %), and
+ *   the scanner's CPU a target against the floor's (the steadier figure on a shared machine);
+ * - with `--strict`, a strict node client in each round too: the same, with the bench root as its CA and
+ *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
+ * - a loop of `openssl s_client` (full handshake and verification, one process per target, as a shell script
+ *   would do it) over a sample of the targets.
  *
  * Bounded: loopback only, a fixed number of targets, every connection with a timeout.
  */
@@ -207,21 +217,92 @@ function opensslLoop(
   return { seconds: (performance.now() - t0) / 1000, ok };
 }
 
-/** One scan in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
+/**
+ * Bare node TLS handshakes to the same targets at the same concurrency, one shared secure context, nothing
+ * captured, no verdict. `verify` false: the floor (the handshake alone, node accepting any chain: what no
+ * full-handshake scanner can go below); true: a strict node client (the bench root as its CA, node's own
+ * chain and host name verification), counted as trusted when node verified the chain.
+ */
+async function bareHandshakes(
+  n: number,
+  concurrency: number,
+  ports: number[],
+  ca: Buffer,
+  verify: boolean,
+): Promise<Run> {
+  const secureContext = tls.createSecureContext(verify ? { ca } : {});
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 50);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  let trusted = 0;
+  const one = (i: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = tls.connect({
+        host: "127.0.0.1",
+        port: ports[i % ports.length],
+        servername: `t${i}.bench.test`,
+        secureContext,
+        timeout: 10_000,
+        ...(verify ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined }),
+      });
+      const end = (ok: boolean) => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.once("secureConnect", () => end(!verify || s.authorized));
+      s.once("error", () => end(false));
+      s.once("timeout", () => end(false));
+    });
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) if (await one(i)) trusted++;
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    n,
+    seconds,
+    rate: n / seconds,
+    peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    trusted,
+    other: n - trusted,
+  };
+}
+
+type Mode = "full" | "fast" | "floor" | "strict";
+
+/** One scan (or the floor) in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
 async function runner(): Promise<void> {
-  const [mode, n, concurrency, dir, ports, clientList] = args.slice(1);
+  const [mode, n, concurrency, dir, ports, clientList] = args.slice(1) as [Mode, ...string[]];
+  const portList = ports.split(",").map(Number);
+  if (mode === "floor" || mode === "strict") {
+    const ca = readFileSync(join(dir, "root.pem"));
+    const verify = mode === "strict";
+    await bareHandshakes(200, Number(concurrency), portList, ca, verify); // warm-up
+    const r = await bareHandshakes(Number(n), Number(concurrency), portList, ca, verify);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
   const store = storeFromBytes("custom", readFileSync(join(dir, "root.pem")), { source: "bench root" });
   const clients = resolveClients(clientList);
-  const portList = ports.split(",").map(Number);
-  await runScan(mode as "full" | "fast", 200, Number(concurrency), portList, store, clients); // warm-up
-  const r = await runScan(mode as "full" | "fast", Number(n), Number(concurrency), portList, store, clients);
+  await runScan(mode, 200, Number(concurrency), portList, store, clients); // warm-up
+  const r = await runScan(mode, Number(n), Number(concurrency), portList, store, clients);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
-function inChild(argv: string[]): Promise<Run> {
+function inChild(argv: string[], profileDir?: string): Promise<Run> {
   const self = fileURLToPath(import.meta.url);
+  const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, "--run", ...argv], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...prof, self, "--run", ...argv], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (b: Buffer) => {
       out += b.toString();
@@ -237,12 +318,39 @@ function inChild(argv: string[]): Promise<Run> {
   });
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const LABEL: Record<Mode, string> = {
+  floor: "bare node TLS handshakes",
+  strict: "strict node TLS client  ",
+  full: "chainproof scan         ",
+  fast: "chainproof scan --fast  ",
+};
+
+function runLine(mode: Mode, concurrency: number, r: Run): string {
+  return (
+    `  ${LABEL[mode]} concurrency ${concurrency}: ${r.n.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)}/s; ` +
+    `${r.trusted} trusted, ${r.other} other; peak RSS ${r.peakRssMb.toFixed(0)} MB; CPU ${r.cpuSeconds.toFixed(1)} s ` +
+    `(${((r.cpuSeconds / r.n) * 1000).toFixed(2)} ms a target) + ${r.serverCpuSeconds?.toFixed(1)} s servers (incl. warm-up)`
+  );
+}
+
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+}
+
 async function main(): Promise<void> {
   const n = Number(opt("targets", "10000"));
   const concurrency = Number(opt("concurrency", "64"));
   const servers = Number(opt("servers", "4"));
   const sample = Number(opt("sample", "100"));
+  const rounds = Math.max(1, Number(opt("rounds", "3")));
   const clientList = opt("client", "salesforce");
+  const profileDir = args.includes("--cpu-prof") ? opt("cpu-prof", "") || undefined : undefined;
   const modes = opt("mode", "full,fast").split(",") as ("full" | "fast")[];
   const dir = mkdtempSync(join(tmpdir(), "chainproof-bench-scan-"));
   try {
@@ -250,36 +358,67 @@ async function main(): Promise<void> {
     const { child, ports } = await startServers(dir, servers);
     try {
       console.log(
-        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each mode in a fresh process`,
+        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each run in a fresh process`,
       );
-      const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-      console.log(`  machine: ${cpus().length} CPUs, load average ${load} before the run`);
+      console.log(`  machine: ${cpus().length} CPUs, load average ${loadAverage()} before the run`);
+      const run = async (mode: Mode, count = n, c = concurrency): Promise<Run> => {
+        const cpu0 = await serverCpu(child);
+        const argv = [mode, String(count), String(c), dir, ports.join(","), clientList];
+        const r = await inChild(argv, profileDir);
+        r.serverCpuSeconds = (await serverCpu(child)) - cpu0;
+        return r;
+      };
       if (args.includes("--sweep")) {
         for (const mode of modes) {
           for (const c of [16, 32, 64, 128, 256]) {
-            const r = await inChild([
-              mode,
-              String(Math.min(n, 3000)),
-              String(c),
-              dir,
-              ports.join(","),
-              clientList,
-            ]);
+            const r = await run(mode, Math.min(n, 3000), c);
             console.log(
               `  ${mode} concurrency ${String(c).padStart(3)}: ${r.rate.toFixed(0)}/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
             );
           }
         }
       }
-      const results: Record<string, Run> = {};
-      for (const mode of modes) {
-        const cpu0 = await serverCpu(child);
-        const r = await inChild([mode, String(n), String(concurrency), dir, ports.join(","), clientList]);
-        r.serverCpuSeconds = (await serverCpu(child)) - cpu0;
-        results[mode] = r;
+      // The floor and the full scan alternate, so a change in the machine's load hits both alike.
+      const results: Partial<Record<Mode, Run[]>> = {};
+      const order: Mode[] = [
+        "floor",
+        ...(args.includes("--strict") ? ["strict" as const] : []),
+        ...(modes.includes("full") ? ["full" as const] : []),
+      ];
+      for (let round = 1; round <= rounds; round++) {
+        console.log(`  round ${round} (load average ${loadAverage()})`);
+        for (const mode of order) {
+          const r = await run(mode);
+          results[mode] = [...(results[mode] ?? []), r];
+          console.log(runLine(mode, concurrency, r));
+        }
+      }
+      if (modes.includes("fast")) {
+        const r = await run("fast");
+        results.fast = [r];
+        console.log(runLine("fast", concurrency, r));
+      }
+      const medianRate = (mode: Mode) => median((results[mode] ?? []).map((r) => r.rate));
+      const floor = medianRate("floor");
+      const cpu = (mode: Mode) => median((results[mode] ?? []).map((r) => r.cpuSeconds / r.n)) * 1000;
+      if (results.full) {
+        const full = medianRate("full");
         console.log(
-          `  chainproof scan${mode === "fast" ? " --fast" : "       "}  concurrency ${concurrency}: ${r.n.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)}/s; ` +
-            `${r.trusted} trusted, ${r.other} other; peak RSS ${r.peakRssMb.toFixed(0)} MB; CPU ${r.cpuSeconds.toFixed(1)} s scanner + ${r.serverCpuSeconds.toFixed(1)} s servers (incl. warm-up)`,
+          `  medians over ${rounds} round(s): scan ${full.toFixed(0)}/s, floor ${floor.toFixed(0)}/s; scanner CPU a target: scan ${cpu("full").toFixed(2)} ms, floor ${cpu("floor").toFixed(2)} ms (floor ÷ scan: ${((cpu("floor") / cpu("full")) * 100).toFixed(0)} %)`,
+        );
+        console.log(
+          `  scan ÷ bare handshake floor: ${((full / floor) * 100).toFixed(0)} % (target >= 90 %); per round: ${results.full
+            .map((r, i) => `${((r.rate / results.floor![i].rate) * 100).toFixed(0)} %`)
+            .join(", ")}`,
+        );
+        if (results.strict)
+          console.log(
+            `  scan ÷ strict node client (node verifying chain and name): ${((full / medianRate("strict")) * 100).toFixed(0)} %; its CPU a target ${cpu("strict").toFixed(2)} ms`,
+          );
+      }
+      if (results.fast) {
+        console.log(
+          `  scan --fast ÷ bare handshake floor: ${((medianRate("fast") / floor) * 100).toFixed(0)} %`,
         );
       }
       const o = opensslLoop(dir, ports, sample);
@@ -288,14 +427,19 @@ async function main(): Promise<void> {
         console.log(
           `  openssl s_client loop: ${sample} in ${o.seconds.toFixed(2)} s = ${rate.toFixed(1)}/s (${o.ok} verified OK)`,
         );
-        for (const [mode, r] of Object.entries(results))
-          console.log(
-            `  ratio ${mode}: chainproof scan is ${(r.rate / rate).toFixed(1)}× the openssl s_client loop`,
-          );
+        for (const mode of ["full", "fast"] as const)
+          if (results[mode])
+            console.log(
+              `  ratio ${mode}: chainproof scan is ${(medianRate(mode) / rate).toFixed(1)}× the openssl s_client loop`,
+            );
       } else console.log("  openssl not found: no comparison");
-      for (const [mode, r] of Object.entries(results)) {
+      for (const mode of ["full", "fast"] as const) {
+        const rs = results[mode];
+        if (!rs) continue;
+        const seconds = median(rs.map((r) => r.seconds));
+        const rss = Math.max(...rs.map((r) => r.peakRssMb));
         console.log(
-          `  goal (${n.toLocaleString("en-US")} in under 20 s, RSS under 300 MB), ${mode}: ${r.seconds < 20 ? "time met" : "time NOT met"}, ${r.peakRssMb < 300 ? "RSS met" : "RSS NOT met"}`,
+          `  goal (${n.toLocaleString("en-US")} in under 20 s, RSS under 300 MB), ${mode}: ${seconds < 20 ? "time met" : "time NOT met"}, ${rss < 300 ? "RSS met" : "RSS NOT met"}`,
         );
       }
     } finally {
