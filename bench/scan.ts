@@ -3,7 +3,8 @@
  *
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
- *                                            [--rounds 3] [--mode full,fast] [--cpu-prof DIR]
+ *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
+ *                                            [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
@@ -19,6 +20,9 @@
  *   the scanner's CPU a target against the floor's (the steadier figure on a shared machine);
  * - with `--strict`, a strict node client in each round too: the same, with the bench root as its CA and
  *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
+ * - with `--node-trusts-root`, the bench root is one of node's bundled roots in the scanning processes
+ *   (NODE_EXTRA_CA_CERTS), as a public CA is: OpenSSL's own chain verification inside the handshake then
+ *   succeeds and costs its signature checks unless the probe's context holds no CA (src/net/probe.ts);
  * - a loop of `openssl s_client` (full handshake and verification, one process per target, as a shell script
  *   would do it) over a sample of the targets.
  *
@@ -153,36 +157,44 @@ async function runScan(
   store: ReturnType<typeof storeFromBytes>,
   clients: ReturnType<typeof resolveClients>,
 ): Promise<Run> {
+  let firstBad: ScanSummary | undefined;
+  const run = await measured(n, async () => {
+    const counts = await scanTargets(
+      targets(n, ports),
+      { clients, stores: store, timeoutMs: 10_000, concurrency, aia: false, mode },
+      (s) => {
+        if (s.status !== "trusted") firstBad ??= s;
+      },
+    );
+    return counts.trusted;
+  });
+  if (firstBad)
+    console.log(
+      `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
+    );
+  return run;
+}
+
+/** Time, CPU and peak RSS of `work` over n targets (it returns how many were trusted). */
+async function measured(n: number, work: () => Promise<number>): Promise<Run> {
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 50);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let firstBad: ScanSummary | undefined;
-  const counts = await scanTargets(
-    targets(n, ports),
-    { clients, stores: store, timeoutMs: 10_000, concurrency, aia: false, mode },
-    (s) => {
-      if (s.status !== "trusted") firstBad ??= s;
-    },
-  );
+  const trusted = await work();
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage.rss());
   const cpu = process.cpuUsage(cpu0);
-  if (firstBad)
-    console.log(
-      `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
-    );
   return {
     n,
     seconds,
     rate: n / seconds,
-    peakRssMb: peak / 1024 / 1024,
+    peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    trusted: counts.trusted,
-    other: counts.untrusted + counts.failed + counts.invalid,
+    trusted,
+    other: n - trusted,
   };
 }
 
@@ -230,13 +242,8 @@ async function bareHandshakes(
   ca: Buffer,
   verify: boolean,
 ): Promise<Run> {
-  const secureContext = tls.createSecureContext(verify ? { ca } : {});
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 50);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  // No CA at all for the floor: OpenSSL then skips the chain's signatures (the floor is the handshake alone).
+  const secureContext = tls.createSecureContext({ ca: verify ? [ca] : [] });
   let next = 0;
   let trusted = 0;
   const one = (i: number) =>
@@ -260,19 +267,10 @@ async function bareHandshakes(
   const worker = async () => {
     for (let i = next++; i < n; i = next++) if (await one(i)) trusted++;
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    n,
-    seconds,
-    rate: n / seconds,
-    peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    trusted,
-    other: n - trusted,
-  };
+  return measured(n, async () => {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return trusted;
+  });
 }
 
 type Mode = "full" | "fast" | "floor" | "strict";
@@ -296,12 +294,13 @@ async function runner(): Promise<void> {
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
-function inChild(argv: string[], profileDir?: string): Promise<Run> {
+function inChild(argv: string[], profileDir?: string, env?: NodeJS.ProcessEnv): Promise<Run> {
   const self = fileURLToPath(import.meta.url);
   const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...prof, self, "--run", ...argv], {
       stdio: ["ignore", "pipe", "inherit"],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
     let out = "";
     child.stdout.on("data", (b: Buffer) => {
@@ -352,10 +351,13 @@ async function main(): Promise<void> {
   const clientList = opt("client", "salesforce");
   const profileDir = args.includes("--cpu-prof") ? opt("cpu-prof", "") || undefined : undefined;
   const modes = opt("mode", "full,fast").split(",") as ("full" | "fast")[];
+  const nodeTrustsRoot = args.includes("--node-trusts-root");
   const dir = mkdtempSync(join(tmpdir(), "chainproof-bench-scan-"));
   try {
     makePki(dir);
     const { child, ports } = await startServers(dir, servers);
+    // As for a public CA's chain: node's own bundled roots trust the servers (the floor holds no CA at all).
+    const nodeEnv = nodeTrustsRoot ? { NODE_EXTRA_CA_CERTS: join(dir, "root.pem") } : undefined;
     try {
       console.log(
         `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each run in a fresh process`,
@@ -364,7 +366,7 @@ async function main(): Promise<void> {
       const run = async (mode: Mode, count = n, c = concurrency): Promise<Run> => {
         const cpu0 = await serverCpu(child);
         const argv = [mode, String(count), String(c), dir, ports.join(","), clientList];
-        const r = await inChild(argv, profileDir);
+        const r = await inChild(argv, profileDir, nodeEnv);
         r.serverCpuSeconds = (await serverCpu(child)) - cpu0;
         return r;
       };
