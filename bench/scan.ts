@@ -3,14 +3,28 @@
  *
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
+ *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
+ *                                            [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
  * per target, so no two targets share a verdict — through the same engine as `chainproof scan`
  * (src/net/scan.ts scanTargets: probe with the chain captured from the wire, then every asked client's
  * verdict), the list generated lazily as the scan reads it. Reports targets/s, the scan's peak RSS, CPU,
- * and, in the same run, a loop of `openssl s_client` (full handshake and verification, one process per
- * target, as a shell script would do it) over a sample of the targets: the ratio of the two rates.
+ * and, in the same run, two references:
+ *
+ * - the bare-handshake floor: a bare node TLS client (one shared secure context with no CA, accepting any
+ *   chain, nothing captured, no verdict: the handshake alone) against the same servers and targets at the
+ *   same concurrency, in a fresh process like the scan. Floor and scan alternate for `--rounds` rounds
+ *   (default 3); the median of the rounds' ratios is "scan ÷ bare handshake floor" (target >= 90 %), and
+ *   the scanner's CPU a target is set against the floor's (the steadier figure on a shared machine);
+ * - with `--strict`, a strict node client in each round too: the same, with the bench root as its CA and
+ *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
+ * - with `--node-trusts-root`, the bench root is one of node's bundled roots in the scanning processes
+ *   (NODE_EXTRA_CA_CERTS), as a public CA is: OpenSSL's own chain verification inside the handshake then
+ *   succeeds and costs its signature checks unless the probe's context holds no CA (src/net/probe.ts);
+ * - a loop of `openssl s_client` (full handshake and verification, one process per target, as a shell script
+ *   would do it) over a sample of the targets.
  *
  * Bounded: loopback only, a fixed number of targets, every connection with a timeout.
  */
@@ -143,36 +157,44 @@ async function runScan(
   store: ReturnType<typeof storeFromBytes>,
   clients: ReturnType<typeof resolveClients>,
 ): Promise<Run> {
+  let firstBad: ScanSummary | undefined;
+  const run = await measured(n, async () => {
+    const counts = await scanTargets(
+      targets(n, ports),
+      { clients, stores: store, timeoutMs: 10_000, concurrency, aia: false, mode },
+      (s) => {
+        if (s.status !== "trusted") firstBad ??= s;
+      },
+    );
+    return counts.trusted;
+  });
+  if (firstBad)
+    console.log(
+      `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
+    );
+  return run;
+}
+
+/** Time, CPU and peak RSS of `work` over n targets (it returns how many were trusted). */
+async function measured(n: number, work: () => Promise<number>): Promise<Run> {
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 50);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let firstBad: ScanSummary | undefined;
-  const counts = await scanTargets(
-    targets(n, ports),
-    { clients, stores: store, timeoutMs: 10_000, concurrency, aia: false, mode },
-    (s) => {
-      if (s.status !== "trusted") firstBad ??= s;
-    },
-  );
+  const trusted = await work();
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage.rss());
   const cpu = process.cpuUsage(cpu0);
-  if (firstBad)
-    console.log(
-      `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
-    );
   return {
     n,
     seconds,
     rate: n / seconds,
-    peakRssMb: peak / 1024 / 1024,
+    peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    trusted: counts.trusted,
-    other: counts.untrusted + counts.failed + counts.invalid,
+    trusted,
+    other: n - trusted,
   };
 }
 
@@ -207,21 +229,79 @@ function opensslLoop(
   return { seconds: (performance.now() - t0) / 1000, ok };
 }
 
-/** One scan in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
+/**
+ * Bare node TLS handshakes to the same targets at the same concurrency, one shared secure context, nothing
+ * captured, no verdict. `verify` false: the floor (the handshake alone, node accepting any chain: what no
+ * full-handshake scanner can go below); true: a strict node client (the bench root as its CA, node's own
+ * chain and host name verification), counted as trusted when node verified the chain.
+ */
+async function bareHandshakes(
+  n: number,
+  concurrency: number,
+  ports: number[],
+  ca: Buffer,
+  verify: boolean,
+): Promise<Run> {
+  // No CA at all for the floor: OpenSSL then skips the chain's signatures (the floor is the handshake alone).
+  const secureContext = tls.createSecureContext({ ca: verify ? [ca] : [] });
+  let next = 0;
+  let trusted = 0;
+  const one = (i: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = tls.connect({
+        host: "127.0.0.1",
+        port: ports[i % ports.length],
+        servername: `t${i}.bench.test`,
+        secureContext,
+        timeout: 10_000,
+        ...(verify ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined }),
+      });
+      const end = (ok: boolean) => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.once("secureConnect", () => end(!verify || s.authorized));
+      s.once("error", () => end(false));
+      s.once("timeout", () => end(false));
+    });
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) if (await one(i)) trusted++;
+  };
+  return measured(n, async () => {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return trusted;
+  });
+}
+
+type Mode = "full" | "fast" | "floor" | "strict";
+
+/** One scan (or the floor) in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
 async function runner(): Promise<void> {
-  const [mode, n, concurrency, dir, ports, clientList] = args.slice(1);
+  const [mode, n, concurrency, dir, ports, clientList] = args.slice(1) as [Mode, ...string[]];
+  const portList = ports.split(",").map(Number);
+  if (mode === "floor" || mode === "strict") {
+    const ca = readFileSync(join(dir, "root.pem"));
+    const verify = mode === "strict";
+    await bareHandshakes(200, Number(concurrency), portList, ca, verify); // warm-up
+    const r = await bareHandshakes(Number(n), Number(concurrency), portList, ca, verify);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
   const store = storeFromBytes("custom", readFileSync(join(dir, "root.pem")), { source: "bench root" });
   const clients = resolveClients(clientList);
-  const portList = ports.split(",").map(Number);
-  await runScan(mode as "full" | "fast", 200, Number(concurrency), portList, store, clients); // warm-up
-  const r = await runScan(mode as "full" | "fast", Number(n), Number(concurrency), portList, store, clients);
+  await runScan(mode, 200, Number(concurrency), portList, store, clients); // warm-up
+  const r = await runScan(mode, Number(n), Number(concurrency), portList, store, clients);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
-function inChild(argv: string[]): Promise<Run> {
+function inChild(argv: string[], profileDir?: string, env?: NodeJS.ProcessEnv): Promise<Run> {
   const self = fileURLToPath(import.meta.url);
+  const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, "--run", ...argv], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...prof, self, "--run", ...argv], {
+      stdio: ["ignore", "pipe", "inherit"],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     let out = "";
     child.stdout.on("data", (b: Buffer) => {
       out += b.toString();
@@ -237,49 +317,113 @@ function inChild(argv: string[]): Promise<Run> {
   });
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const LABEL: Record<Mode, string> = {
+  floor: "bare node TLS handshakes",
+  strict: "strict node TLS client  ",
+  full: "chainproof scan         ",
+  fast: "chainproof scan --fast  ",
+};
+
+function runLine(mode: Mode, concurrency: number, r: Run): string {
+  return (
+    `  ${LABEL[mode]} concurrency ${concurrency}: ${r.n.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)}/s; ` +
+    `${r.trusted} trusted, ${r.other} other; peak RSS ${r.peakRssMb.toFixed(0)} MB; CPU ${r.cpuSeconds.toFixed(1)} s ` +
+    `(${((r.cpuSeconds / r.n) * 1000).toFixed(2)} ms a target) + ${r.serverCpuSeconds?.toFixed(1)} s servers (incl. warm-up)`
+  );
+}
+
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+}
+
 async function main(): Promise<void> {
   const n = Number(opt("targets", "10000"));
   const concurrency = Number(opt("concurrency", "64"));
   const servers = Number(opt("servers", "4"));
   const sample = Number(opt("sample", "100"));
+  const rounds = Math.max(1, Number(opt("rounds", "3")));
   const clientList = opt("client", "salesforce");
+  const profileDir = args.includes("--cpu-prof") ? opt("cpu-prof", "") || undefined : undefined;
   const modes = opt("mode", "full,fast").split(",") as ("full" | "fast")[];
+  const nodeTrustsRoot = args.includes("--node-trusts-root");
   const dir = mkdtempSync(join(tmpdir(), "chainproof-bench-scan-"));
   try {
     makePki(dir);
     const { child, ports } = await startServers(dir, servers);
+    // As for a public CA's chain: node's own bundled roots trust the servers (the floor holds no CA at all).
+    const nodeEnv = nodeTrustsRoot ? { NODE_EXTRA_CA_CERTS: join(dir, "root.pem") } : undefined;
     try {
       console.log(
-        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each mode in a fresh process`,
+        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each run in a fresh process`,
       );
-      const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-      console.log(`  machine: ${cpus().length} CPUs, load average ${load} before the run`);
+      console.log(`  machine: ${cpus().length} CPUs, load average ${loadAverage()} before the run`);
+      const run = async (mode: Mode, count = n, c = concurrency): Promise<Run> => {
+        const cpu0 = await serverCpu(child);
+        const argv = [mode, String(count), String(c), dir, ports.join(","), clientList];
+        const r = await inChild(argv, profileDir, nodeEnv);
+        r.serverCpuSeconds = (await serverCpu(child)) - cpu0;
+        return r;
+      };
       if (args.includes("--sweep")) {
         for (const mode of modes) {
           for (const c of [16, 32, 64, 128, 256]) {
-            const r = await inChild([
-              mode,
-              String(Math.min(n, 3000)),
-              String(c),
-              dir,
-              ports.join(","),
-              clientList,
-            ]);
+            const r = await run(mode, Math.min(n, 3000), c);
             console.log(
               `  ${mode} concurrency ${String(c).padStart(3)}: ${r.rate.toFixed(0)}/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
             );
           }
         }
       }
-      const results: Record<string, Run> = {};
-      for (const mode of modes) {
-        const cpu0 = await serverCpu(child);
-        const r = await inChild([mode, String(n), String(concurrency), dir, ports.join(","), clientList]);
-        r.serverCpuSeconds = (await serverCpu(child)) - cpu0;
-        results[mode] = r;
+      // The floor and the full scan alternate, so a change in the machine's load hits both alike.
+      const results: Partial<Record<Mode, Run[]>> = {};
+      const order: Mode[] = [
+        "floor",
+        ...(args.includes("--strict") ? ["strict" as const] : []),
+        ...(modes.includes("full") ? ["full" as const] : []),
+      ];
+      for (let round = 1; round <= rounds; round++) {
+        console.log(`  round ${round} (load average ${loadAverage()})`);
+        for (const mode of order) {
+          const r = await run(mode);
+          results[mode] = [...(results[mode] ?? []), r];
+          console.log(runLine(mode, concurrency, r));
+        }
+      }
+      if (modes.includes("fast")) {
+        const r = await run("fast");
+        results.fast = [r];
+        console.log(runLine("fast", concurrency, r));
+      }
+      const medianRate = (mode: Mode) => median((results[mode] ?? []).map((r) => r.rate));
+      const floor = medianRate("floor");
+      const cpu = (mode: Mode) => median((results[mode] ?? []).map((r) => r.cpuSeconds / r.n)) * 1000;
+      if (results.full) {
+        const full = medianRate("full");
         console.log(
-          `  chainproof scan${mode === "fast" ? " --fast" : "       "}  concurrency ${concurrency}: ${r.n.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)}/s; ` +
-            `${r.trusted} trusted, ${r.other} other; peak RSS ${r.peakRssMb.toFixed(0)} MB; CPU ${r.cpuSeconds.toFixed(1)} s scanner + ${r.serverCpuSeconds.toFixed(1)} s servers (incl. warm-up)`,
+          `  medians over ${rounds} round(s): scan ${full.toFixed(0)}/s, floor ${floor.toFixed(0)}/s; scanner CPU a target: scan ${cpu("full").toFixed(2)} ms, floor ${cpu("floor").toFixed(2)} ms (floor ÷ scan: ${((cpu("floor") / cpu("full")) * 100).toFixed(0)} %)`,
+        );
+        // Each round's scan against the floor run just before it, then the median: a load that changes
+        // between rounds moves both runs of a round alike (the ratio of medians mixes rounds).
+        const perRound = results.full.map((r, i) => r.rate / results.floor![i].rate);
+        console.log(
+          `  scan ÷ bare handshake floor: ${(median(perRound) * 100).toFixed(0)} % (target >= 90 %); per round: ${perRound
+            .map((x) => `${(x * 100).toFixed(0)} %`)
+            .join(", ")}`,
+        );
+        if (results.strict)
+          console.log(
+            `  scan ÷ strict node client (node verifying chain and name): ${((full / medianRate("strict")) * 100).toFixed(0)} %; its CPU a target ${cpu("strict").toFixed(2)} ms`,
+          );
+      }
+      if (results.fast) {
+        console.log(
+          `  scan --fast ÷ bare handshake floor: ${((medianRate("fast") / floor) * 100).toFixed(0)} %`,
         );
       }
       const o = opensslLoop(dir, ports, sample);
@@ -288,14 +432,19 @@ async function main(): Promise<void> {
         console.log(
           `  openssl s_client loop: ${sample} in ${o.seconds.toFixed(2)} s = ${rate.toFixed(1)}/s (${o.ok} verified OK)`,
         );
-        for (const [mode, r] of Object.entries(results))
-          console.log(
-            `  ratio ${mode}: chainproof scan is ${(r.rate / rate).toFixed(1)}× the openssl s_client loop`,
-          );
+        for (const mode of ["full", "fast"] as const)
+          if (results[mode])
+            console.log(
+              `  ratio ${mode}: chainproof scan is ${(medianRate(mode) / rate).toFixed(1)}× the openssl s_client loop`,
+            );
       } else console.log("  openssl not found: no comparison");
-      for (const [mode, r] of Object.entries(results)) {
+      for (const mode of ["full", "fast"] as const) {
+        const rs = results[mode];
+        if (!rs) continue;
+        const seconds = median(rs.map((r) => r.seconds));
+        const rss = Math.max(...rs.map((r) => r.peakRssMb));
         console.log(
-          `  goal (${n.toLocaleString("en-US")} in under 20 s, RSS under 300 MB), ${mode}: ${r.seconds < 20 ? "time met" : "time NOT met"}, ${r.peakRssMb < 300 ? "RSS met" : "RSS NOT met"}`,
+          `  goal (${n.toLocaleString("en-US")} in under 20 s, RSS under 300 MB), ${mode}: ${seconds < 20 ? "time met" : "time NOT met"}, ${rss < 300 ? "RSS met" : "RSS NOT met"}`,
         );
       }
     } finally {
