@@ -1,7 +1,9 @@
 /**
  * Per-certificate checks that do not depend on the rest of the path: time, CA-ness, key usage, extended
- * key usage and the profile rules of conformance.ts. Results are cached per (certificate, role) for the
- * duration of one verification, because one certificate usually sits in several candidate paths.
+ * key usage and the profile rules of conformance.ts. Results are cached per (certificate, role, the policy
+ * fields the checks read), across verifications: one certificate usually sits in several candidate paths,
+ * and the clients of one report that check alike (Java, Salesforce and Node; OpenSSL and curl; Chrome and
+ * Firefox) ask the same questions of the same certificates.
  */
 
 import type { Certificate } from "../x509/certificate.js";
@@ -12,18 +14,36 @@ import { matchPeerName } from "./hostname.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 
-export class CertChecks {
-  private readonly cache: Map<Certificate, RawFinding[]>[] = [new Map(), new Map(), new Map()];
+/** Findings by certificate, then role and policy key (CertChecks). Callers copy them; nobody mutates them. */
+const FINDINGS = new WeakMap<Certificate, Map<string, RawFinding[]>>();
+/** Policies remembered per certificate; past this, its answers start over. */
+const POLICIES_PER_CERT = 32;
 
-  constructor(private readonly policy: ResolvedPolicy) {}
+export class CertChecks {
+  /** The policy fields the issuer and anchor checks read (conformance.ts included), as one key. */
+  private readonly caKey: string;
+  /** The same, with what only the leaf's checks read: the peer names and the CN fallback. */
+  private readonly leafKey: string;
+
+  constructor(private readonly policy: ResolvedPolicy) {
+    const p = policy;
+    this.caKey = `${p.profile}|${p.pedantic}|${p.nonCriticalConstraints}|${p.timeMs}|${p.checkAnchorValidity}|${p.ekuChaining}|${p.requiredEku}`;
+    const peers = p.peerNames.map((n) => `${n.kind}:${n.value}`).join("\u0000");
+    this.leafKey = `${this.caKey}|${p.cnFallback === true}|${p.requiredKeyUsage?.join(",")}|${peers}`;
+  }
 
   /** Findings for `cert` used in `role` (cached). */
   get(cert: Certificate, role: Role): RawFinding[] {
-    const m = this.cache[role === "leaf" ? 0 : role === "ca" ? 1 : 2];
-    let r = m.get(cert);
+    const key = role === "leaf" ? `L${this.leafKey}` : `${role === "ca" ? "C" : "A"}${this.caKey}`;
+    let m = FINDINGS.get(cert);
+    let r = m?.get(key);
     if (!r) {
       r = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
-      m.set(cert, r);
+      if (!m || m.size >= POLICIES_PER_CERT) {
+        m = new Map();
+        FINDINGS.set(cert, m);
+      }
+      m.set(key, r);
     }
     return r;
   }
