@@ -353,7 +353,8 @@ function benchFresh(k: number, rounds: number): void {
 /**
  * The eight-client matrix (what `verify --client all`, `check`, `scan` and the monitor compute per endpoint)
  * against one client's verdict, on the same chain parsed afresh each time, in CPU time (the work, whatever
- * else the machine runs); the rounds alternate the two, and the ratio is the median of the rounds' ratios.
+ * else the machine runs); each round alternates the two in small blocks, and the ratio is the median of the
+ * rounds' ratios.
  */
 export function benchMatrix(n: number, rounds = 5): void {
   const { root, ica, leaf } = pki.chain3({ host: "matrix.example" });
@@ -367,11 +368,12 @@ export function benchMatrix(n: number, rounds = 5): void {
       host: "matrix.example",
       time: pki.NOW,
     });
-  /** CPU seconds per evaluation. */
-  const time = (clients: ClientId[]): number => {
+  /** CPU seconds of `count` evaluations. */
+  const time = (clients: ClientId[], count: number): number => {
     const c = process.cpuUsage();
-    for (let i = 0; i < n; i++) if (!run(clients).trusted) throw new Error("bench matrix: chain not trusted");
-    return cpuSeconds(c) / n;
+    for (let i = 0; i < count; i++)
+      if (!run(clients).trusted) throw new Error("bench matrix: chain not trusted");
+    return cpuSeconds(c);
   };
   const one: ClientId[] = ["salesforce"];
   const all: ClientId[] = [...CLIENT_IDS];
@@ -379,21 +381,22 @@ export function benchMatrix(n: number, rounds = 5): void {
     run(one);
     run(all);
   }
+  // Within a round the two alternate in blocks of BLOCK evaluations, so that the machine's swings (other
+  // processes, CPU frequency) hit both alike; each round gives one ratio.
+  const BLOCK = 10;
   const ones: number[] = [];
   const alls: number[] = [];
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    let o: number;
-    let a: number;
-    if (r % 2 === 0) {
-      o = time(one);
-      a = time(all);
-    } else {
-      a = time(all);
-      o = time(one);
+    let o = 0;
+    let a = 0;
+    for (let done = 0; done < n; done += BLOCK) {
+      const count = Math.min(BLOCK, n - done);
+      o += time(one, count);
+      a += time(all, count);
     }
-    ones.push(o);
-    alls.push(a);
+    ones.push(o / n);
+    alls.push(a / n);
     ratios.push(a / o);
   }
   const us = (xs: number[]) => `${(median(xs) * 1e6).toFixed(0)} µs`;

@@ -14,39 +14,95 @@ import { matchPeerName } from "./hostname.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 
-/** Findings by certificate, then role and policy key (CertChecks). Callers copy them; nobody mutates them. */
-const FINDINGS = new WeakMap<Certificate, Map<string, RawFinding[]>>();
-/** Policies remembered per certificate; past this, its answers start over. */
-const POLICIES_PER_CERT = 32;
+/** What the checks read of a policy (conformance.ts included); the peer fields only for the leaf. */
+type CheckInputs = Pick<
+  ResolvedPolicy,
+  | "profile"
+  | "pedantic"
+  | "nonCriticalConstraints"
+  | "timeMs"
+  | "checkAnchorValidity"
+  | "ekuChaining"
+  | "requiredEku"
+  | "cnFallback"
+  | "requiredKeyUsage"
+  | "peerNames"
+>;
+
+interface Answer {
+  role: Role;
+  inputs: CheckInputs;
+  findings: RawFinding[];
+}
+
+/**
+ * Findings by certificate, each with the role and inputs it answers (compared field by field: cheaper than
+ * making a key of them for every question). Callers copy the lists; nobody mutates them.
+ */
+const ANSWERS = new WeakMap<Certificate, Answer[]>();
+/** Answers remembered per certificate; past this, its answers start over. */
+const ANSWERS_PER_CERT = 32;
 
 export class CertChecks {
-  /** The policy fields the issuer and anchor checks read (conformance.ts included), as one key. */
-  private readonly caKey: string;
-  /** The same, with what only the leaf's checks read: the peer names and the CN fallback. */
-  private readonly leafKey: string;
+  private readonly inputs: CheckInputs;
 
   constructor(private readonly policy: ResolvedPolicy) {
     const p = policy;
-    this.caKey = `${p.profile}|${p.pedantic}|${p.nonCriticalConstraints}|${p.timeMs}|${p.checkAnchorValidity}|${p.ekuChaining}|${p.requiredEku}`;
-    const peers = p.peerNames.map((n) => `${n.kind}:${n.value}`).join("\u0000");
-    this.leafKey = `${this.caKey}|${p.cnFallback === true}|${p.requiredKeyUsage?.join(",")}|${peers}`;
+    this.inputs = {
+      profile: p.profile,
+      pedantic: p.pedantic,
+      nonCriticalConstraints: p.nonCriticalConstraints,
+      timeMs: p.timeMs,
+      checkAnchorValidity: p.checkAnchorValidity,
+      ekuChaining: p.ekuChaining,
+      requiredEku: [...p.requiredEku],
+      cnFallback: p.cnFallback === true,
+      requiredKeyUsage: p.requiredKeyUsage && [...p.requiredKeyUsage],
+      peerNames: p.peerNames.map((n) => ({ kind: n.kind, value: n.value })),
+    };
   }
 
   /** Findings for `cert` used in `role` (cached). */
   get(cert: Certificate, role: Role): RawFinding[] {
-    const key = role === "leaf" ? `L${this.leafKey}` : `${role === "ca" ? "C" : "A"}${this.caKey}`;
-    let m = FINDINGS.get(cert);
-    let r = m?.get(key);
-    if (!r) {
-      r = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
-      if (!m || m.size >= POLICIES_PER_CERT) {
-        m = new Map();
-        FINDINGS.set(cert, m);
+    let answers = ANSWERS.get(cert);
+    if (answers) {
+      for (const a of answers) {
+        if (a.role === role && sameInputs(a.inputs, this.inputs, role === "leaf")) return a.findings;
       }
-      m.set(key, r);
     }
-    return r;
+    const findings = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
+    if (!answers || answers.length >= ANSWERS_PER_CERT) {
+      answers = [];
+      ANSWERS.set(cert, answers);
+    }
+    answers.push({ role, inputs: this.inputs, findings });
+    return findings;
   }
+}
+
+function sameInputs(a: CheckInputs, b: CheckInputs, leaf: boolean): boolean {
+  if (a === b) return true;
+  if (
+    a.profile !== b.profile ||
+    a.pedantic !== b.pedantic ||
+    a.nonCriticalConstraints !== b.nonCriticalConstraints ||
+    a.timeMs !== b.timeMs ||
+    a.checkAnchorValidity !== b.checkAnchorValidity ||
+    a.ekuChaining !== b.ekuChaining ||
+    !sameList(a.requiredEku, b.requiredEku)
+  )
+    return false;
+  if (!leaf) return true;
+  return (
+    a.cnFallback === b.cnFallback &&
+    sameList(a.requiredKeyUsage ?? [], b.requiredKeyUsage ?? []) &&
+    a.peerNames.length === b.peerNames.length &&
+    a.peerNames.every((n, i) => n.kind === b.peerNames[i].kind && n.value === b.peerNames[i].value)
+  );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 /** RFC 5280 §6.1.3 (a)(2): the validity period includes both ends. `timeMs` is already floored to seconds. */
