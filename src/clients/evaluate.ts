@@ -565,12 +565,14 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     presented: [...sent, ...extra],
     // The store's own anchors: those with recorded facts are parsed only if the chain names them.
     anchors: clientAnchors,
+    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
+    // conditional spreads is built through V8's slow generic copy, once per client.
     policy: {
       time,
       purpose: ctx.purpose,
-      ...(ctx.peer ? { peerName: ctx.peer } : {}),
+      peerName: ctx.peer,
       profile: profile.profile,
-      ...(profile.ekuChaining ? { ekuChaining: profile.ekuChaining.enforced } : {}),
+      ekuChaining: profile.ekuChaining?.enforced,
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
       maxDepth: maxIntermediates(profile, view),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,
@@ -578,7 +580,13 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
-      ...ctx.pathPolicy,
+      requiredEku: ctx.pathPolicy?.requiredEku,
+      crls: ctx.pathPolicy?.crls,
+      revocation: ctx.pathPolicy?.revocation,
+      initialPolicies: ctx.pathPolicy?.initialPolicies,
+      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
+      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
+      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
