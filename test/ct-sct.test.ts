@@ -1,5 +1,5 @@
 /**
- * Certificate Transparency: SCTs signed at run time by test logs (their keys in a log list built here),
+ * Certificate Transparency: SCTs signed at run time by test logs (test/helpers/ct-logs.ts, their own log list),
  * embedded in certificates (precertificate entries) and stapled in OCSP (X.509 entries), verified; Chrome's
  * and Apple's SCT counts by lifetime and operators; the finding for a public-root certificate that fails
  * them. And the bundled log list (data/ct-logs.json): every log ID is the SHA-256 of its key.
@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createHash, sign } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { describe, it } from "node:test";
 import { certificateTransparency } from "../src/clients/ct.js";
 import { buildOcspResponse } from "../src/lab/revocation.js";
 import { checkEndpoint } from "../src/net/scan.js";
-import { bundledCtLogs, type CtLogList, parseCtLogList } from "../src/trust/ct-logs.js";
+import { bundledCtLogs } from "../src/trust/ct-logs.js";
 import type { TrustStore } from "../src/trust/store.js";
 import { judgeOcspResponse } from "../src/verify/ocsp.js";
 import {
@@ -24,61 +24,23 @@ import {
   buildCertificate,
   type CertificateSpec,
   generateKeyPair,
-  type KeyPair,
   randomSerial,
-  type SctInput,
-  sctListValue,
 } from "../src/x509/builder.js";
 import type { Certificate } from "../src/x509/certificate.js";
-import { readTlv } from "../src/x509/der.js";
 import { decodeSctList } from "../src/x509/extensions.js";
 import { certIdFor } from "../src/x509/ocsp.js";
-import { decodeTlsSctList, sctSignedData } from "../src/x509/sct.js";
+import { decodeTlsSctList } from "../src/x509/sct.js";
+import {
+  logList,
+  type TestLog,
+  testLog,
+  withEmbeddedScts,
+  x509SctList as x509Scts,
+} from "./helpers/ct-logs.js";
 
 const NOW = new Date();
 const DAY = 86_400_000;
 const ago = (d: number) => new Date(NOW.getTime() - d * DAY);
-
-interface TestLog {
-  key: KeyPair;
-  id: Buffer;
-  operator: string;
-  name: string;
-}
-
-function testLog(name: string, operator: string): TestLog {
-  const key = generateKeyPair("ec-p256");
-  return { key, id: createHash("sha256").update(key.spki).digest(), operator, name };
-}
-
-function logList(logs: TestLog[], interval?: { start: Date; end: Date }): CtLogList {
-  const ops = [...new Set(logs.map((l) => l.operator))];
-  return parseCtLogList({
-    source: "test",
-    version: "test-1",
-    log_list_timestamp: NOW.toISOString(),
-    operators: ops.map((name) => ({
-      name,
-      logs: logs
-        .filter((l) => l.operator === name)
-        .map((l) => ({
-          description: l.name,
-          log_id: l.id.toString("base64"),
-          key: Buffer.from(l.key.spki).toString("base64"),
-          url: `https://${l.name}.example/`,
-          state: { usable: { timestamp: "2024-01-01T00:00:00Z" } },
-          ...(interval
-            ? {
-                temporal_interval: {
-                  start_inclusive: interval.start.toISOString(),
-                  end_exclusive: interval.end.toISOString(),
-                },
-              }
-            : {}),
-        })),
-    })),
-  });
-}
 
 const root = generateKeyPair("ec-p256");
 const ca = buildCertificate({
@@ -109,40 +71,10 @@ function leafWithScts(logs: TestLog[], lifetimeDays: number, tamper = false): Bu
     san: [{ dns: "ct.test" }],
     eku: ["serverAuth"],
   };
-  const pre = buildCertificate(spec).cert;
-  const timestamp = ago(1).getTime();
-  const sctList: SctInput[] = logs.map((l) => {
-    const data = sctSignedData(
-      { version: 0, timestamp: new Date(timestamp), timestampMs: timestamp, extensions: "" },
-      { type: "precert", cert: pre, issuer: ca.cert },
-    );
-    const signature = new Uint8Array(sign("sha256", data, l.key.privateKey));
-    if (tamper) signature[signature.length - 1] ^= 1;
-    return { logId: new Uint8Array(l.id), timestamp, signature };
-  });
-  return buildCertificate({ ...spec, sctList });
+  return withEmbeddedScts(spec, ca.cert, logs, ago(1), tamper);
 }
 
-/**
- * A TLS-encoded SignedCertificateTimestampList (without the OCTET STRING the X.509 extension wraps it in) of
- * SCTs over the X.509 entry of `cert`, as logs sign those delivered in TLS or OCSP.
- */
-function x509SctList(cert: Certificate, logs: TestLog[]): Uint8Array {
-  const ts = ago(0.5).getTime();
-  const items = logs.map((l) => {
-    const data = sctSignedData(
-      { version: 0, timestamp: new Date(ts), timestampMs: ts, extensions: "" },
-      { type: "x509", cert },
-    );
-    return {
-      logId: new Uint8Array(l.id),
-      timestamp: ts,
-      signature: new Uint8Array(sign("sha256", data, l.key.privateKey)),
-    };
-  });
-  const octet = sctListValue(items);
-  return octet.subarray(readTlv(octet, 0, octet.length).valueStart);
-}
+const x509SctList = (cert: Certificate, logs: TestLog[]) => x509Scts(cert, logs, ago(0.5));
 
 const google = testLog("test-argon", "Google");
 const cloudflare = testLog("test-nimbus", "Cloudflare");

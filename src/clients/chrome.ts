@@ -7,6 +7,7 @@
  */
 
 import { CHROME_ALGORITHMS } from "./algorithms.js";
+import { CHROME_CT_RULE } from "./ct.js";
 import {
   type ClientProfile,
   type ErrorText,
@@ -70,7 +71,7 @@ export const chrome: ClientProfile = {
   id: "chrome",
   name: "Chrome",
   summary:
-    "Chrome with the Chrome Root Store (approximated by Mozilla's TLS roots), AIA fetching, SCT-based distrust",
+    "Chrome with the Chrome Root Store (approximated by Mozilla's TLS roots), AIA fetching, SCT-based distrust, Certificate Transparency",
   engine: "Chrome certificate verifier (net/cert/cert_verify_proc_builtin.cc, BoringSSL pki path builder)",
   store: {
     real: "chrome-root-store",
@@ -126,9 +127,14 @@ export const chrome: ClientProfile = {
       "chromium net/cert/cert_verify_proc_builtin.cc: CertPathBuilder with an iteration limit and a deadline, no SetDepthLimit call (boringssl pki/path_builder.h: no depth limit unless set)",
     evidence: "unverified",
   },
+  // Certificate Transparency: a path to a root of the Chrome Root Store needs SCTs meeting Chrome's CT policy
+  // (./ct.ts CHROME_CT_RULE, with its sources); locally added roots are exempt.
+  ct: CHROME_CT_RULE,
   order: CHROME_ORDER,
   errorText(f: Failure): ErrorText {
     switch (f.kind) {
+      case "ct-required":
+        return { text: CHROME_CT_RULE.error, evidence: CHROME_CT_RULE.evidence };
       case "unknown-issuer":
       case "untrusted-root":
       // No valid path: a signature that does not verify leaves Chrome without an issuer [run: Chromium 156,

@@ -40,6 +40,7 @@ import {
   sentChain,
   walkIssuers,
 } from "./chain-analysis.js";
+import { CT_FIX, type CtEvidence, ctShortfall, isPublicAnchor } from "./ct.js";
 import { bySeverity, type CertificateRef, certRef, type ReportFinding } from "./finding.js";
 import { javaBranch } from "./java.js";
 import { opensslSentChain } from "./openssl-chain.js";
@@ -83,6 +84,11 @@ export interface EvaluateInput {
   expiringDays?: number;
   /** What the caller asks of every path beyond each client's own rules (docs/verify.md). */
   pathPolicy?: PathPolicy;
+  /**
+   * The SCTs seen beyond the certificate, for the clients that enforce Certificate Transparency (./ct.ts).
+   * Absent: none seen, so a public-root certificate short of embedded SCTs is "depends" for them.
+   */
+  ct?: CtEvidence;
 }
 
 /**
@@ -189,6 +195,7 @@ interface Context {
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
   entries: Map<Certificate, Omit<PathEntry, "anchor">>;
+  ct?: CtEvidence;
 }
 
 /**
@@ -245,6 +252,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     anchorViews: new Map(),
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
+    ct: input.ct,
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -631,6 +639,17 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     if (w.code === "distrusted" && w.severity === "warning") notes.push(w.detail);
   }
 
+  const ct = result.trusted ? ctRefusal(profile, store, certs, anchorCert, ctx) : undefined;
+  if (ct?.note) notes.push(ct.note);
+  if (ct?.failure) {
+    return outcome({
+      verdict: verdictOf(base, ct.status, pathEntries(certs, anchorCert, ctx), result.findings, anchor),
+      certs,
+      anchorCert,
+      failures: [ct.failure],
+      decisive: ct.failure,
+    });
+  }
   if (result.trusted) {
     return outcome({
       verdict: verdictOf(
@@ -718,6 +737,39 @@ function verdictOf(
     : { client, name, store, notes, trusted, status, path, details };
   if (policies) v.policies = policies;
   return v;
+}
+
+/**
+ * A client enforcing CT on a path it trusts to a public root, when the SCTs fall short (./ct.ts): the
+ * failure and the verdict, or only a note when the policy is met by SCTs of logs chainproof's list lacks.
+ */
+function ctRefusal(
+  profile: ClientProfile,
+  store: TrustStore,
+  certs: Certificate[],
+  anchorCert: Certificate | undefined,
+  ctx: Context,
+):
+  | { failure: Failure; status: "untrusted" | "depends"; note?: string }
+  | { failure?: undefined; note: string }
+  | undefined {
+  if (!profile.ct || !anchorCert || !isPublicAnchor(store, anchorCert.sha256)) return undefined;
+  const short = ctShortfall(profile.ct, ctx.leaf, certs[1], ctx.time, ctx.ct);
+  if (!short) return undefined;
+  if (short.status === "assumed") return { note: `${profile.name}: ${short.note}` };
+  const failure: Failure = {
+    kind: "ct-required",
+    cert: ctx.leaf,
+    role: "leaf",
+    path: certs,
+    onlyLeafSent: ctx.sent.length === 1,
+    time: ctx.time,
+    detail: short.detail,
+  };
+  const note =
+    short.note &&
+    `${profile.name} requires Certificate Transparency under this public root and the certificate's own SCTs fall short (${short.detail}); it trusts the chain only if ${short.note}`;
+  return { failure, status: short.status, ...(note ? { note } : {}) };
 }
 
 /** Whether and where the client would fetch another issuer after `f`, with the note that says so. */
@@ -1027,6 +1079,8 @@ function reasonCode(f: Failure, o: Outcome, chain: ChainAnalysis, ctx: Context):
       return "budget-exceeded";
     case "critical-extension":
       return "unknown-critical-extension";
+    case "ct-required":
+      return "ct-policy-not-met";
     default:
       return "client-rejected";
   }
@@ -1057,6 +1111,8 @@ function reasonMessage(f: Failure, code: string, o: Outcome): string {
       return `"${label}" has expired.`;
     case "chain-too-long":
       return `${name} refuses the chain as too long: ${f.detail}.`;
+    case "ct-policy-not-met":
+      return `"${label}" chains to a public root but does not meet ${name}'s Certificate Transparency policy: ${f.detail}. CT is required only under a root of ${name}'s public root program; a locally added or enterprise root (the lab's, a store given with --roots) is exempt.`;
     case "budget-exceeded":
       return `No path to a trusted root was found within the path-search budget (${f.detail}): the certificates sent offer too many candidate paths, so ${name} is taken to refuse the chain.`;
     default:
@@ -1078,6 +1134,7 @@ const FIXES: Record<string, string> = {
     "Send a shorter chain: the leaf and the intermediates of one path to the root, without extra or cross-signed certificates.",
   "budget-exceeded":
     "Send only the certificates of one path (the leaf, then each issuer in order): drop look-alike, duplicate and cross-signed intermediates that give a client many paths to try.",
+  "ct-policy-not-met": CT_FIX,
   "client-rejected": "See the client's error and the validator's detail.",
 };
 

@@ -6,6 +6,7 @@
  */
 
 import { FIREFOX_ALGORITHMS } from "./algorithms.js";
+import { FIREFOX_CT_RULE } from "./ct.js";
 import type { ClientProfile, ErrorText, Failure, FailureKind } from "./profile.js";
 
 // CertVerifier::VerifySSLServerCert: chain errors first; for an expired or not-yet-valid certificate the
@@ -96,10 +97,14 @@ export const firefox: ClientProfile = {
       "mozilla::pkix lib/pkixbuild.cpp BuildForward: MAX_SUBCA_COUNT = 6 (1 end-entity + 6 sub-CAs + 1 root = NonOwningDERArray::MAX_LENGTH 8)",
     evidence: "src",
   },
+  // Firefox 135+ on desktop enforces CT for Mozilla's program's roots (./ct.ts FIREFOX_CT_RULE).
+  ct: FIREFOX_CT_RULE,
   order: FIREFOX_ORDER,
   errorText(f: Failure): ErrorText {
     const ca = f.role !== "leaf";
     switch (f.kind) {
+      case "ct-required":
+        return { text: FIREFOX_CT_RULE.error, evidence: FIREFOX_CT_RULE.evidence };
       case "self-signed-leaf":
       case "self-signed-target":
         return { text: "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT", evidence: "src" };

@@ -11,6 +11,7 @@
 import type { DistrustClient, DistrustRule } from "../trust/distrust.js";
 import type { FindingCode, KeyIdMismatchRule, PeerName } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
+import type { CtEnforcement } from "./ct.js";
 
 export const CLIENT_IDS = [
   "salesforce",
@@ -159,6 +160,8 @@ export type FailureKind =
   | "budget-exceeded"
   /** A critical extension the client does not process (RFC 5280 §4.2). */
   | "critical-extension"
+  /** A path to a public root, short of the SCTs the client's CT policy requires (./ct.ts). */
+  | "ct-required"
   | "other";
 
 export interface HostnameFacts {
@@ -258,6 +261,8 @@ export interface ClientProfile {
   refusesSelfSignedTarget?: { source: string };
   /** Lowest TLS version the client negotiates, for the live `check` command. */
   minTls?: { version: "TLSv1.2" | "TLSv1.3"; source: string; evidence: Evidence };
+  /** Certificate Transparency: a path to a public root also needs SCTs meeting the policy (./ct.ts). */
+  ct?: CtEnforcement;
   /** When several failures apply, the client reports the earliest kind in this list. */
   order: FailureKind[];
   /** What the client prints for a failure. */

@@ -11,6 +11,7 @@
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { issued } from "../clients/chain-analysis.js";
+import type { CtEvidence } from "../clients/ct.js";
 import {
   CLIENTS,
   type ClientId,
@@ -26,8 +27,11 @@ import { isoSeconds } from "../clients/profile.js";
 import type { DistrustRule } from "../trust/distrust.js";
 import type { TrustStore } from "../trust/store.js";
 import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import { judgeOcspResponse } from "../verify/ocsp.js";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
+import { decodeSctList, type SignedCertificateTimestamp } from "../x509/extensions.js";
+import { decodeTlsSctList } from "../x509/sct.js";
 import {
   type AiaFetch,
   type AiaOptions,
@@ -259,12 +263,45 @@ export async function checkEndpoint(target: ProbeTarget, o: CheckOptions): Promi
   tlsFindings.push(...certificateFindings.findings);
   blocking ??= certificateFindings.blocking;
   const aia: AiaFetch[] = [];
-  const judged = await judgeChain(certificates, unparsed, peer, time, o, aia, blocking);
+  const ct = ctEvidenceOf(captured, certificates, time, o);
+  const judged = await judgeChain(certificates, unparsed, peer, time, o, aia, blocking, ct);
   if (judged.noCertificate) tlsFindings.push(judged.noCertificate);
   blocking = judged.blocking;
   tlsFindings.push(...connectionOnlyFindings(captured, judged.leaf, o.clients));
   const matrix = mergeTlsFindings(judged.matrix, tlsFindings, blocking);
   return endpointReport(target, captured, { peer, matrix, certificates, tlsFindings, aia, start });
+}
+
+/**
+ * The SCTs the handshake showed beyond the certificate, for the clients that enforce CT: those of the TLS
+ * extension when the raw hello of fast mode offered it, those of the stapled OCSP response (when its issuer
+ * was sent, to read it). A source not asked for, or not readable, stays unseen (undefined).
+ */
+function ctEvidenceOf(c: Captured, certificates: Certificate[], time: Date, o: CheckOptions): CtEvidence {
+  const read = (f: () => SignedCertificateTimestamp[]) => {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  };
+  if (!o.clients.some((id) => CLIENTS[id].ct)) return {};
+  const { r } = c;
+  const tlsScts = r.sctList ? read(() => decodeTlsSctList(r.sctList as Uint8Array)) : c.fast ? [] : undefined;
+  const leaf = certificates[0];
+  const issuer = leaf && certificates.slice(1).find((x) => issued(x, leaf));
+  const staple = r.ocsp?.der;
+  const ocspScts = staple
+    ? leaf && issuer
+      ? read(() => {
+          const list = judgeOcspResponse(staple, leaf, issuer, time).sctList;
+          return list ? decodeSctList(list) : [];
+        })
+      : undefined
+    : c.fast || o.probe?.requestOcsp !== false
+      ? []
+      : undefined;
+  return { ...(tlsScts ? { tlsScts } : {}), ...(ocspScts ? { ocspScts } : {}) };
 }
 
 /** What the connection gave: the probe's result, and the certificates of an old server's raw hello. */
@@ -464,6 +501,7 @@ async function judgeChain(
   o: CheckOptions,
   aia: AiaFetch[],
   blocking: ReportFinding | undefined,
+  ct: CtEvidence,
 ): Promise<{
   matrix: ClientMatrix;
   leaf?: Certificate;
@@ -472,7 +510,7 @@ async function judgeChain(
 }> {
   const leaf = certificates.length && !unparsed.some((u) => u.index === 1) ? certificates[0] : undefined;
   if (leaf) {
-    const matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia);
+    const matrix = await evaluateWithAia(leaf, certificates, peer, time, o, aia, ct);
     return { matrix, leaf, ...(blocking ? { blocking } : {}) };
   }
   const f: ReportFinding = blocking ?? {
@@ -672,11 +710,15 @@ async function evaluateWithAia(
   time: Date,
   o: CheckOptions,
   fetched: AiaFetch[],
+  ct: CtEvidence,
 ): Promise<ClientMatrix> {
-  const key = o.cache
-    ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}`
-    : "";
-  const cached = o.cache?.get(key);
+  // SCTs delivered in TLS or OCSP belong to the connection, not the chain: such a verdict is not shared.
+  const delivered = Boolean(ct.tlsScts?.length || ct.ocspScts?.length);
+  const key =
+    o.cache && !delivered
+      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}`
+      : "";
+  const cached = key ? o.cache?.get(key) : undefined;
   if (cached) return cached;
   const base = {
     leaf,
@@ -687,6 +729,7 @@ async function evaluateWithAia(
     time,
     ...(o.distrustRules ? { distrustRules: o.distrustRules } : {}),
     ...(o.preloaded !== undefined ? { preloaded: o.preloaded } : {}),
+    ct,
   };
   let m = evaluateClients(base);
   // A client that fetches missing intermediates (Chrome): fetch them as it would, then judge again.
@@ -726,7 +769,7 @@ async function evaluateWithAia(
     }
   }
   // Cached matrices are shared: mergeTlsFindings copies before it changes anything.
-  if (o.cache && !fetched.length) o.cache.set(key, m);
+  if (o.cache && key && !fetched.length) o.cache.set(key, m);
   return m;
 }
 

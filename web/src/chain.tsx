@@ -96,6 +96,7 @@ const KIND_TEXT: Record<string, string> = {
   "path-length": "path length exceeded",
   "critical-extension": "unknown critical extension",
   "chain-too-long": "chain too long",
+  "ct-required": "too few SCTs",
 };
 
 /** Failures before any certificate is judged (src/net/scan.ts connectionFinding): the handshake step is marked. */
