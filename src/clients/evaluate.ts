@@ -189,7 +189,30 @@ interface Context {
   /** Match keys of the subjects and issuers of the chain as sent: the only anchors a chain's analysis reads. */
   sentNames: ReadonlySet<string>;
   pathPolicy?: PathPolicy;
+  /** Each store's anchors as the clients of each kind see them, built once per report (anchorView). */
+  anchorViews: Map<TrustStore, Map<ClientProfile["anchors"]["nonSelfSigned"], AnchorView>>;
+  /** What the leaf names, for hostname failures; the same for every client. */
+  hostFacts?: HostnameFacts;
+  /** Path entries by certificate, less what depends on the path (the anchor flag). */
+  entries: Map<Certificate, Omit<PathEntry, "anchor">>;
   ct?: CtEvidence;
+}
+
+/**
+ * A store's anchors as one kind of client sees them (./profile.ts anchors.nonSelfSigned), with the lookups
+ * every client of that kind makes: the clients of one report share the store, so they share these.
+ */
+interface AnchorView {
+  clientAnchors: TrustAnchor[];
+  ignoredAnchors: TrustAnchor[];
+  /** By SHA-256; the last of copies wins. */
+  byCert: Map<string, TrustAnchor>;
+  /** The first anchor that is the leaf itself. */
+  direct?: TrustAnchor;
+  /** Java's PKIXValidator branch for this chain against these anchors (./java.ts javaBranch). */
+  javaBranch: () => "validate" | "build";
+  /** The sent certificates OpenSSL puts in the chain (./openssl-chain.ts), for first-match clients. */
+  opensslSent: () => Certificate[];
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -226,6 +249,9 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     ),
     sentNames: new Set(sentCerts.flatMap((c) => [c.subject.matchKey, c.issuer.matchKey])),
     pathPolicy: input.pathPolicy,
+    anchorViews: new Map(),
+    hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
+    entries: new Map(),
     ct: input.ct,
   };
 
@@ -365,16 +391,89 @@ function anchorsNamed(stores: Map<ClientId, TrustStore>, wanted: Set<string>): S
   return named;
 }
 
+/** One client's distrust rules, and the roots any of them names (upper-case SHA-256, as the rules hold them). */
+interface ClientDistrust {
+  rules: readonly DistrustRule[];
+  roots: ReadonlySet<string>;
+}
+
+const DISTRUST = new WeakMap<readonly DistrustRule[], Map<DistrustClient | null, ClientDistrust>>();
+
+/** `client`'s share of `rules`, worked out once per rule list (the default list is built once per process). */
+function distrustOf(rules: readonly DistrustRule[], client: DistrustClient | null): ClientDistrust {
+  let forRules = DISTRUST.get(rules);
+  if (!forRules) {
+    forRules = new Map();
+    DISTRUST.set(rules, forRules);
+  }
+  let d = forRules.get(client);
+  if (!d) {
+    const own = client ? distrustRulesFor(client, rules) : [];
+    d = { rules: own, roots: new Set(own.flatMap((r) => r.roots.map((x) => x.toUpperCase()))) };
+    forRules.set(client, d);
+  }
+  return d;
+}
+
+/**
+ * evaluateDistrust, skipped for a path whose anchor no rule names (every path of almost every report):
+ * a rule fires only for the roots it lists.
+ */
+function distrustedPath(
+  d: ClientDistrust,
+  client: DistrustClient,
+  certs: readonly Certificate[],
+): DistrustFinding[] {
+  const anchor = certs[certs.length - 1];
+  if (!anchor || !d.roots.has(anchor.sha256.toUpperCase())) return [];
+  return evaluateDistrust(d.rules, client, certs);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // One client
 
+/** `store`'s anchors as a client whose non-self-signed anchors do `mode` sees them (built once per report). */
+function anchorView(
+  store: TrustStore,
+  mode: ClientProfile["anchors"]["nonSelfSigned"],
+  ctx: Context,
+): AnchorView {
+  let forStore = ctx.anchorViews.get(store);
+  if (!forStore) {
+    forStore = new Map();
+    ctx.anchorViews.set(store, forStore);
+  }
+  let view = forStore.get(mode);
+  if (!view) {
+    const clientAnchors =
+      mode === "ignored"
+        ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert))
+        : [...store.anchors];
+    const kept = new Set(clientAnchors);
+    const leafSha = ctx.leaf.sha256;
+    const certsNamed = anchorCertsNamed(clientAnchors);
+    view = {
+      clientAnchors,
+      ignoredAnchors: store.anchors.filter((a) => !kept.has(a)),
+      byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
+      direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
+      javaBranch: once(() =>
+        javaBranch(
+          ctx.sent,
+          namedIn(clientAnchors, ctx).map((a) => a.cert),
+        ),
+      ),
+      opensslSent: once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, mode === "anchor", ctx.time)),
+    };
+    forStore.set(mode, view);
+  }
+  return view;
+}
+
 function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): Outcome {
   const { leaf, time } = ctx;
-  const clientAnchors =
-    profile.anchors.nonSelfSigned === "ignored"
-      ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert))
-      : [...store.anchors];
-  const ignoredAnchors = store.anchors.filter((a) => !clientAnchors.includes(a));
+  const view = anchorView(store, profile.anchors.nonSelfSigned, ctx);
+  const { clientAnchors, ignoredAnchors } = view;
   const notes: string[] = [];
   const approximation =
     store.id === "mozilla" && profile.store.real !== "mozilla" ? profile.store.approximation : undefined;
@@ -390,24 +489,19 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     },
     notes,
   };
-  const outcome = (o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">): Outcome => ({
-    ...o,
-    clientAnchors,
-    ignoredAnchors,
-    store,
-  });
-  const hostFacts = ctx.peer ? hostnameFacts(leaf, ctx.peer) : undefined;
+  const outcome = (o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">): Outcome => {
+    const out = o as Outcome;
+    out.clientAnchors = clientAnchors;
+    out.ignoredAnchors = ignoredAnchors;
+    out.store = store;
+    return out;
+  };
+  const hostFacts = ctx.hostFacts;
 
   const f = refusedOutright(profile, ctx);
   if (f) {
     return outcome({
-      verdict: {
-        ...base,
-        trusted: false,
-        status: "untrusted",
-        path: pathEntries([leaf], undefined, ctx),
-        details: [],
-      },
+      verdict: verdictOf(base, "untrusted", pathEntries([leaf], undefined, ctx), []),
       certs: [leaf],
       failures: [f],
       decisive: f,
@@ -415,7 +509,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
 
   // A leaf that is itself in the store.
-  const direct = clientAnchors.find((a) => anchorSha256(a) === leaf.sha256);
+  const direct = view.direct;
   if (
     direct &&
     (profile.anchors.directLeaf === "any" ||
@@ -450,14 +544,13 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     notes.push("the server's certificate is itself in the trust store, so it is trusted as it is");
     const decisive = pickDecisive(profile, failures);
     return outcome({
-      verdict: {
-        ...base,
-        trusted: !decisive,
-        status: decisive ? "untrusted" : "trusted",
-        path: pathEntries([leaf], leaf, ctx),
-        anchor: anchorInfo(direct),
-        details: [],
-      },
+      verdict: verdictOf(
+        base,
+        decisive ? "untrusted" : "trusted",
+        pathEntries([leaf], leaf, ctx),
+        [],
+        direct,
+      ),
       certs: [leaf],
       anchorCert: leaf,
       failures,
@@ -469,44 +562,43 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const extra: Certificate[] = [];
   if (profile.aia.fetches) extra.push(...ctx.aia);
   if (profile.aia.preloads && ctx.preload) extra.push(...ctx.preload);
-  const byCert = new Map(clientAnchors.map((a) => [anchorSha256(a), a]));
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
-  const rules = once(() => (distrustClient ? distrustRulesFor(distrustClient, ctx.rules()) : []));
+  const distrust = once(() => distrustOf(ctx.rules(), distrustClient));
+  const rules = () => distrust().rules;
   // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
-  const sent =
-    profile.paths.issuerSelection === "first-match"
-      ? opensslSentChain(
-          leaf,
-          ctx.sent,
-          anchorCertsNamed(clientAnchors),
-          profile.anchors.nonSelfSigned === "anchor",
-          time,
-        )
-      : ctx.sent;
+  const sent = profile.paths.issuerSelection === "first-match" ? view.opensslSent() : ctx.sent;
   const result = verifyChain({
     leaf,
     presented: [...sent, ...extra],
     // The store's own anchors: those with recorded facts are parsed only if the chain names them.
     anchors: clientAnchors,
+    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
+    // conditional spreads is built through V8's slow generic copy, once per client.
     policy: {
       time,
       purpose: ctx.purpose,
-      ...(ctx.peer ? { peerName: ctx.peer } : {}),
+      peerName: ctx.peer,
       profile: profile.profile,
-      ...(profile.ekuChaining ? { ekuChaining: profile.ekuChaining.enforced } : {}),
+      ekuChaining: profile.ekuChaining?.enforced,
       allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
-      maxDepth: maxIntermediates(profile, ctx, clientAnchors),
+      maxDepth: maxIntermediates(profile, view),
       depthCountsSelfIssued: profile.paths.countsSelfIssued,
       keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
       budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
       cnFallback: profile.hostname.cnFallback,
       ignore: profile.ignore,
-      ...ctx.pathPolicy,
+      requiredEku: ctx.pathPolicy?.requiredEku,
+      crls: ctx.pathPolicy?.crls,
+      revocation: ctx.pathPolicy?.revocation,
+      initialPolicies: ctx.pathPolicy?.initialPolicies,
+      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
+      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
+      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
-          for (const d of evaluateDistrust(rules(), distrustClient, certs)) {
+          for (const d of distrustedPath(distrust(), distrustClient, certs)) {
             out.push({
               code: "distrusted",
               detail: `${d.rule.id}: ${d.reason}`,
@@ -542,7 +634,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       certs = walked;
   }
   const anchorCert = result.anchor?.cert;
-  const anchor = anchorCert ? byCert.get(anchorCert.sha256) : undefined;
+  const anchor = anchorCert ? view.byCert.get(anchorCert.sha256) : undefined;
   for (const w of result.findings) {
     if (w.code === "distrusted" && w.severity === "warning") notes.push(w.detail);
   }
@@ -551,14 +643,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   if (ct?.note) notes.push(ct.note);
   if (ct?.failure) {
     return outcome({
-      verdict: {
-        ...base,
-        trusted: false,
-        status: ct.status,
-        path: pathEntries(certs, anchorCert, ctx),
-        ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
-        details: result.findings,
-      },
+      verdict: verdictOf(base, ct.status, pathEntries(certs, anchorCert, ctx), result.findings, anchor),
       certs,
       anchorCert,
       failures: [ct.failure],
@@ -567,15 +652,14 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
   if (result.trusted) {
     return outcome({
-      verdict: {
-        ...base,
-        trusted: true,
-        status: "trusted",
-        path: pathEntries(certs, anchorCert, ctx),
-        ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
-        details: result.findings,
-        ...(result.policies ? { policies: result.policies } : {}),
-      },
+      verdict: verdictOf(
+        base,
+        "trusted",
+        pathEntries(certs, anchorCert, ctx),
+        result.findings,
+        anchor,
+        result.policies,
+      ),
       certs,
       anchorCert,
       failures: [],
@@ -584,7 +668,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
 
   const failures = result.findings
     .filter((f) => f.severity === "error")
-    .map((f) => classify(f, certs, clientAnchors, profile, ctx, shipped, rules(), hostFacts));
+    .map((f) => classify(f, certs, view, profile, ctx, shipped, rules(), hostFacts));
   // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
   const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
@@ -618,19 +702,41 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     notes.push(refetch.note);
   }
   return outcome({
-    verdict: {
-      ...base,
-      trusted: false,
+    verdict: verdictOf(
+      base,
       status,
-      path: pathEntries(refetch ? certs.slice(0, refetch.at + 1) : certs, anchorCert, ctx),
-      ...(anchor ? { anchor: anchorInfo(anchor) } : {}),
-      details: result.findings,
-    },
+      pathEntries(refetch ? certs.slice(0, refetch.at + 1) : certs, anchorCert, ctx),
+      result.findings,
+      anchor,
+    ),
     certs,
     anchorCert,
     failures,
     decisive,
   });
+}
+
+type VerdictBase = Pick<ClientVerdict, "client" | "name" | "store" | "notes">;
+
+/**
+ * A verdict, as literals with the keys in the order the JSON shows them: spreading `base` and optional parts
+ * into one made V8 copy each through its slow generic path, a measurable share of a matrix.
+ */
+function verdictOf(
+  base: VerdictBase,
+  status: ClientVerdict["status"],
+  path: PathEntry[],
+  details: Finding[],
+  anchor?: TrustAnchor,
+  policies?: string[],
+): ClientVerdict {
+  const trusted = status === "trusted";
+  const { client, name, store, notes } = base;
+  const v: ClientVerdict = anchor
+    ? { client, name, store, notes, trusted, status, path, anchor: anchorInfo(anchor), details }
+    : { client, name, store, notes, trusted, status, path, details };
+  if (policies) v.policies = policies;
+  return v;
 }
 
 /**
@@ -706,14 +812,10 @@ function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefi
 }
 
 /** The most intermediates this client accepts in a path, for this chain. */
-function maxIntermediates(profile: ClientProfile, ctx: Context, anchors: readonly TrustAnchor[]): number {
+function maxIntermediates(profile: ClientProfile, view: AnchorView): number {
   const { whenBuilding, maxIntermediates: max } = profile.paths;
   if (whenBuilding === undefined) return max;
-  const branch = javaBranch(
-    ctx.sent,
-    namedIn(anchors, ctx).map((a) => a.cert),
-  );
-  return branch === "build" ? whenBuilding : max;
+  return view.javaBranch() === "build" ? whenBuilding : max;
 }
 
 function anchorInfo(a: TrustAnchor): NonNullable<ClientVerdict["anchor"]> {
@@ -755,7 +857,7 @@ function pickDecisive(profile: ClientProfile, failures: Failure[]): Failure | un
 function classify(
   f: Finding,
   certs: Certificate[],
-  anchors: readonly TrustAnchor[],
+  view: AnchorView,
   profile: ClientProfile,
   ctx: Context,
   shipped: boolean,
@@ -773,12 +875,7 @@ function classify(
     ...(cert ? { cert } : {}),
     ...(role ? { role } : {}),
   };
-  if (profile.id === "java" || profile.id === "salesforce") {
-    failure.javaBranch = javaBranch(
-      ctx.sent,
-      namedIn(anchors, ctx).map((a) => a.cert),
-    );
-  }
+  if (profile.id === "java" || profile.id === "salesforce") failure.javaBranch = view.javaBranch();
   switch (f.code) {
     case "issuer-key-id-mismatch":
     case "no-path-to-trust-anchor": {
@@ -788,7 +885,7 @@ function classify(
       failure.role = top === ctx.leaf ? "leaf" : "intermediate";
       if (top === ctx.leaf && selfSigned(top)) failure.kind = "self-signed-leaf";
       else if (selfSigned(top)) failure.kind = "untrusted-root";
-      else if (anchors.some((a) => anchorSha256(a) === top.sha256)) failure.kind = "non-root-anchor";
+      else if (view.byCert.has(top.sha256)) failure.kind = "non-root-anchor";
       else failure.kind = "unknown-issuer";
       break;
     }
@@ -866,24 +963,36 @@ function pathEntries(
   ctx: Context,
 ): PathEntry[] {
   return certs.map((c, i) => {
-    const position = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
-    const from: PathEntry["from"] =
-      position >= 0
-        ? "sent"
-        : ctx.aia.some((a) => a.sha256 === c.sha256)
-          ? "aia"
-          : ctx.preload?.some((a) => a.sha256 === c.sha256)
-            ? "preload"
-            : "store";
+    // The clients of one report mostly build the same path: each certificate's entry is made once.
+    let known = ctx.entries.get(c);
+    if (!known) {
+      const position = ctx.sent.findIndex((s) => s.sha256 === c.sha256);
+      known = {
+        subject: c.subject.toString(),
+        issuer: c.issuer.toString(),
+        sha256: c.sha256,
+        from:
+          position >= 0
+            ? "sent"
+            : ctx.aia.some((a) => a.sha256 === c.sha256)
+              ? "aia"
+              : ctx.preload?.some((a) => a.sha256 === c.sha256)
+                ? "preload"
+                : "store",
+        notAfter: isoSeconds(c.notAfter),
+        ...(position >= 0 ? { position: position + 1 } : {}),
+      };
+      ctx.entries.set(c, known);
+    }
     const e: PathEntry = {
-      subject: c.subject.toString(),
-      issuer: c.issuer.toString(),
-      sha256: c.sha256,
-      from,
+      subject: known.subject,
+      issuer: known.issuer,
+      sha256: known.sha256,
+      from: known.from,
       anchor: anchor !== undefined && i === certs.length - 1 && c.sha256 === anchor.sha256,
-      notAfter: isoSeconds(c.notAfter),
+      notAfter: known.notAfter,
     };
-    if (position >= 0) e.position = position + 1;
+    if (known.position !== undefined) e.position = known.position;
     return e;
   });
 }
@@ -1050,7 +1159,7 @@ function collectFindings(outcomes: Outcome[], chain: ChainAnalysis, ctx: Context
     if (!o.anchorCert || seenAnchors.has(o.anchorCert.sha256)) continue;
     seenAnchors.add(o.anchorCert.sha256);
     for (const dc of ["java", "salesforce", "chrome", "firefox"] as DistrustClient[]) {
-      for (const d of evaluateDistrust(ctx.rules(), dc, o.certs)) {
+      for (const d of distrustedPath(distrustOf(ctx.rules(), dc), dc, o.certs)) {
         const e = byRule.get(d.rule.id) ?? { d, clients: new Set<DistrustClient>(), anchor: o.anchorCert };
         e.clients.add(dc);
         byRule.set(d.rule.id, e);

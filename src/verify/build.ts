@@ -137,7 +137,12 @@ export class Graph {
   private indexKey(): string {
     const ids = (xs: readonly object[]) => xs.map(identity).join(",");
     const anchorIds = this.trusted.map((a) => `${identity(a.facts ?? a.cert)}:${a.name ?? ""}`).join(",");
-    return `${this.policy.allowNonSelfSignedAnchors}|${ids(this.presented)}|${anchorIds}`;
+    // Two differences that build() makes none of, so they do not split the clients that share an index: a
+    // presented copy of the leaf (never pooled; OpenSSL's model leaves it out of the chain it passes), and
+    // whether a non-self-issued anchor may end a path when every anchor is self-issued.
+    const presented = this.presented.filter((x) => x instanceof Uint8Array || !sameCert(x, this.leaf));
+    const anyAnchorEnds = this.policy.allowNonSelfSignedAnchors || this.trusted.every(anchorSelfIssued);
+    return `${anyAnchorEnds}|${ids(presented)}|${anchorIds}`;
   }
 
   private build() {
@@ -162,8 +167,7 @@ export class Graph {
     };
     for (const a of this.trusted) {
       // Without partial chains, a trusted certificate that is not self-issued is only an intermediate.
-      const issuedBySelf = a.facts ? a.facts.subjectKey === a.facts.issuerKey : selfIssued(a.cert);
-      if (!policy.allowNonSelfSignedAnchors && !issuedBySelf) others.push(a.cert);
+      if (!policy.allowNonSelfSignedAnchors && !anchorSelfIssued(a)) others.push(a.cert);
       else if (firstSeen(a)) anchors.add(a);
     }
     const presented: Certificate[] = [];
@@ -220,6 +224,11 @@ export class Graph {
     }
     return { anchors, pool: poolIndex, reachable, malformed };
   }
+}
+
+/** The anchor's subject is its issuer (from the recorded facts when it has them, so it stays unparsed). */
+function anchorSelfIssued(a: Anchor): boolean {
+  return a.facts ? a.facts.subjectKey === a.facts.issuerKey : selfIssued(a.cert);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Per-certificate checks that do not depend on the rest of the path: time, CA-ness, key usage, extended
- * key usage and the profile rules of conformance.ts. Results are cached per (certificate, role) for the
- * duration of one verification, because one certificate usually sits in several candidate paths.
+ * key usage and the profile rules of conformance.ts. Results are cached per (certificate, role, the policy
+ * fields the checks read), across verifications: one certificate usually sits in several candidate paths,
+ * and the clients of one report that check alike (Java, Salesforce and Node; OpenSSL and curl; Chrome and
+ * Firefox) ask the same questions of the same certificates.
  */
 
 import type { Certificate } from "../x509/certificate.js";
@@ -12,21 +14,95 @@ import { matchPeerName } from "./hostname.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 
-export class CertChecks {
-  private readonly cache: Map<Certificate, RawFinding[]>[] = [new Map(), new Map(), new Map()];
+/** What the checks read of a policy (conformance.ts included); the peer fields only for the leaf. */
+type CheckInputs = Pick<
+  ResolvedPolicy,
+  | "profile"
+  | "pedantic"
+  | "nonCriticalConstraints"
+  | "timeMs"
+  | "checkAnchorValidity"
+  | "ekuChaining"
+  | "requiredEku"
+  | "cnFallback"
+  | "requiredKeyUsage"
+  | "peerNames"
+>;
 
-  constructor(private readonly policy: ResolvedPolicy) {}
+interface Answer {
+  role: Role;
+  inputs: CheckInputs;
+  findings: RawFinding[];
+}
+
+/**
+ * Findings by certificate, each with the role and inputs it answers (compared field by field: cheaper than
+ * making a key of them for every question). Callers copy the lists; nobody mutates them.
+ */
+const ANSWERS = new WeakMap<Certificate, Answer[]>();
+/** Answers remembered per certificate; past this, its answers start over. */
+const ANSWERS_PER_CERT = 32;
+
+export class CertChecks {
+  private readonly inputs: CheckInputs;
+
+  constructor(private readonly policy: ResolvedPolicy) {
+    const p = policy;
+    this.inputs = {
+      profile: p.profile,
+      pedantic: p.pedantic,
+      nonCriticalConstraints: p.nonCriticalConstraints,
+      timeMs: p.timeMs,
+      checkAnchorValidity: p.checkAnchorValidity,
+      ekuChaining: p.ekuChaining,
+      requiredEku: [...p.requiredEku],
+      cnFallback: p.cnFallback === true,
+      requiredKeyUsage: p.requiredKeyUsage && [...p.requiredKeyUsage],
+      peerNames: p.peerNames.map((n) => ({ kind: n.kind, value: n.value })),
+    };
+  }
 
   /** Findings for `cert` used in `role` (cached). */
   get(cert: Certificate, role: Role): RawFinding[] {
-    const m = this.cache[role === "leaf" ? 0 : role === "ca" ? 1 : 2];
-    let r = m.get(cert);
-    if (!r) {
-      r = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
-      m.set(cert, r);
+    let answers = ANSWERS.get(cert);
+    if (answers) {
+      for (const a of answers) {
+        if (a.role === role && sameInputs(a.inputs, this.inputs, role === "leaf")) return a.findings;
+      }
     }
-    return r;
+    const findings = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
+    if (!answers || answers.length >= ANSWERS_PER_CERT) {
+      answers = [];
+      ANSWERS.set(cert, answers);
+    }
+    answers.push({ role, inputs: this.inputs, findings });
+    return findings;
   }
+}
+
+function sameInputs(a: CheckInputs, b: CheckInputs, leaf: boolean): boolean {
+  if (a === b) return true;
+  if (
+    a.profile !== b.profile ||
+    a.pedantic !== b.pedantic ||
+    a.nonCriticalConstraints !== b.nonCriticalConstraints ||
+    a.timeMs !== b.timeMs ||
+    a.checkAnchorValidity !== b.checkAnchorValidity ||
+    a.ekuChaining !== b.ekuChaining ||
+    !sameList(a.requiredEku, b.requiredEku)
+  )
+    return false;
+  if (!leaf) return true;
+  return (
+    a.cnFallback === b.cnFallback &&
+    sameList(a.requiredKeyUsage ?? [], b.requiredKeyUsage ?? []) &&
+    a.peerNames.length === b.peerNames.length &&
+    a.peerNames.every((n, i) => n.kind === b.peerNames[i].kind && n.value === b.peerNames[i].value)
+  );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 /** RFC 5280 §6.1.3 (a)(2): the validity period includes both ends. `timeMs` is already floored to seconds. */

@@ -45,10 +45,33 @@ export interface HostnameOptions {
 
 export type PeerNameMatch = { ok: true; matched: string } | { ok: false; reason: string; names: string[] };
 
+/**
+ * Answers by certificate, then peer name and CN fallback: the eight clients of one report ask the same two
+ * questions (with and without the CN fallback) of one leaf, in their checks, the chain analysis and the
+ * reasons. The answers are frozen, since every caller shares them.
+ */
+const MATCHES = new WeakMap<Certificate, Map<string, PeerNameMatch>>();
+/** Peer names remembered per certificate; a scan of one certificate under many names starts over past it. */
+const MATCHES_PER_CERT = 16;
+
 /** Does `cert` name `peer`? On a miss, `names` lists what the certificate does name, for the message. */
 export function matchPeerName(cert: Certificate, peer: PeerName, opts: HostnameOptions = {}): PeerNameMatch {
-  const names = describeNames(cert);
-  const fail = (reason: string): PeerNameMatch => ({ ok: false, reason, names });
+  const key = `${opts.cnFallback === true}\u0000${peer.kind}\u0000${peer.value}`;
+  let known = MATCHES.get(cert);
+  const hit = known?.get(key);
+  if (hit) return hit;
+  const answer = Object.freeze(matchUncached(cert, peer, opts));
+  if (!known || known.size >= MATCHES_PER_CERT) {
+    known = new Map();
+    MATCHES.set(cert, known);
+  }
+  known.set(key, answer);
+  return answer;
+}
+
+function matchUncached(cert: Certificate, peer: PeerName, opts: HostnameOptions): PeerNameMatch {
+  // Only a miss lists the certificate's names, so a match does not build them.
+  const fail = (reason: string): PeerNameMatch => ({ ok: false, reason, names: describeNames(cert) });
   const san = cert.subjectAltName ?? [];
   const sanError = cert.extensionErrors.find((e) => e.oid === OID.subjectAltName);
   const sanNote = sanError

@@ -128,6 +128,14 @@ function fastKey(issuer: Certificate): KeyObject | null {
   return k;
 }
 
+/**
+ * Forget every imported issuer key, so that the next verification of any chain imports its keys again: for
+ * benchmarks that measure cold validation in rounds (bench/verify.ts). Verdicts never depend on it.
+ */
+export function forgetImportedKeys(): void {
+  FAST_KEYS.clear();
+}
+
 function importEcKey(issuer: Certificate): KeyObject | null {
   const pk = issuer.publicKey;
   const size = pk.curve ? CURVE_BYTES[pk.curve] : undefined;
