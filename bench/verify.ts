@@ -42,31 +42,9 @@ import { toPem } from "../src/x509/pem.js";
 import * as pki from "../test/helpers/pki.js";
 import { benchLimbo } from "./limbo.js";
 
-<<<<<<< HEAD
-/** Section 1: the limbo suite against pyca/cryptography, whole processes (bench/limbo.ts). */
-function benchSuite(rounds: number): void {
-  benchLimbo(rounds);
-=======
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
-}
-
-const LIMBO_SCRIPT = fileURLToPath(new URL("../scripts/limbo.js", import.meta.url));
-
-/** Wall time of one fresh `node dist/scripts/limbo.js` process (node's own start included), in seconds. */
-function suiteProcess(threads: number): number {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [LIMBO_SCRIPT, "--threads", String(threads)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`limbo run failed: ${r.stderr || r.stdout}`);
-  return (performance.now() - t) / 1000;
-}
-
-/** `openssl speed ecdsap256` verifications per second: how fast this machine is right now. */
-function opensslP256Verifies(): number | undefined {
-  const r = spawnSync("openssl", ["speed", "-seconds", "1", "ecdsap256"], { encoding: "utf8" });
-  const m = /nistp256\)\s+\S+\s+\S+\s+\S+\s+([\d.]+)/.exec(r.stdout ?? "");
-  return m ? Number(m[1]) : undefined;
 }
 
 /** The middle value (the lower of the two middle ones for an even count). */
@@ -75,46 +53,9 @@ function median(xs: readonly number[]): number {
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `min ${s[0].toFixed(2)} s, median ${s[Math.floor((s.length - 1) / 2)].toFixed(2)} s`;
-}
-
-async function benchSuite(rounds: number): Promise<void> {
-  // What a user sees: `npm run limbo` is a fresh process, paying node's start and the JIT's warm-up. The
-  // rounds interleave one- and two-thread runs, so a shared machine's swings hit both alike.
-  console.log(`x509-limbo suite, fresh process each time (${rounds} rounds, interleaved):`);
-  const one: number[] = [];
-  const two: number[] = [];
-  const speed: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    one.push(suiteProcess(1));
-    two.push(suiteProcess(2));
-    const v = opensslP256Verifies();
-    if (v) speed.push(v);
-  }
-  console.log(`  1 thread   ${stats(one)}`);
-  console.log(`  2 threads  ${stats(two)}`);
-  if (speed.length) {
-    console.log(
-      `  machine: openssl speed ecdsap256 ${Math.min(...speed).toFixed(0)}–${Math.max(...speed).toFixed(0)} verifications/s between rounds`,
-    );
-  }
-  console.log(
-    "x509-limbo suite, in this process (V8 defaults, not the harness's batch settings; the JIT warms up in the first run):",
-  );
-  for (const threads of [1, 2]) {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const report = threads === 1 ? runSuite() : await runSuiteParallel({}, threads);
-    const wall = (performance.now() - t) / 1000;
-    const s = summarize(report);
-    console.log(
-      `  ${threads} thread${threads > 1 ? "s" : " "}  ${wall.toFixed(2)} s wall (read ${(report.loadMs / 1000).toFixed(2)} s), ` +
-        `${cpuSeconds(c).toFixed(2)} s CPU, ${s.passes}/${s.total} pass`,
-    );
-  }
->>>>>>> s25-matrix
+/** Section 1: the limbo suite against pyca/cryptography, whole processes (bench/limbo.ts). */
+function benchSuite(rounds: number): void {
+  benchLimbo(rounds);
 }
 
 interface Fixture {

@@ -6,6 +6,7 @@
  * `chainproof scan --ndjson` prints (docs/scan.md, docs/schemas/scan-result.schema.json).
  */
 
+import { setMaxListeners } from "node:events";
 import { type ClientId, resolveClients } from "../clients/index.js";
 import {
   type PrepareTarget,
@@ -68,6 +69,9 @@ export type ScanEvent =
 /** The longest finding message a result keeps (unless fullMessages). */
 const MAX_MESSAGE = 300;
 
+/** The most abort listeners one scanned target holds on the scan's signal at once. */
+const LISTENERS_PER_TARGET = 40;
+
 /** Events waiting for the consumer before the scan waits for it (memory stays bounded). */
 const MAX_WAITING = 256;
 
@@ -81,6 +85,9 @@ export async function* scan(
 ): AsyncGenerator<ScanEvent> {
   const lines = typeof targets === "string" ? splitLines(targets) : targets;
   const stop = new AbortController();
+  // Every running target listens to this one signal (its connect, its probe, up to 32 TLS enumeration
+  // handshakes): well past node's default of 10 listeners, which would print MaxListenersExceededWarning.
+  setMaxListeners((o.concurrency ?? 64) * LISTENERS_PER_TARGET, stop.signal);
   const options = engineOptions(o, stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
