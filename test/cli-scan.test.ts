@@ -94,6 +94,17 @@ describe("chainproof scan", () => {
     );
   });
 
+  it("more targets at once than node's default listener limit: stderr stays clean", async () => {
+    // 24 targets run together share the scan's abort signal; node warned (MaxListenersExceededWarning) past 10.
+    const many = join(tmp.dir, "many.txt");
+    const line = `127.0.0.1:${port("good-rsa")} good-rsa.lab.chainproof.test`;
+    writeFileSync(many, `${Array.from({ length: 24 }, () => line).join("\n")}\n`);
+    const r = await scan(many);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^24 targets in .* 24 trusted, 0 not trusted, 0 failed/m);
+    assert.equal(r.stderr, "");
+  });
+
   it("--json: one document, results in list order with line numbers and per-client codes", async () => {
     const r = await scan(list, "--json", "--client", "salesforce,chrome");
     assert.equal(r.code, 1);
