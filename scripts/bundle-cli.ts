@@ -20,73 +20,68 @@ import { build } from "rolldown";
 const DIST_SRC = fileURLToPath(new URL("../src/", import.meta.url));
 export const BUNDLE_DIR = `${DIST_SRC}cli-bundle`;
 
-/** Whether module `id` (an absolute path of dist/src/) is one of `paths` (relative: a file, or a folder/). */
-const within = (id: string, paths: readonly string[]): boolean =>
-  paths.some((p) => (p.endsWith("/") ? id.startsWith(DIST_SRC + p) : id === DIST_SRC + p));
+/** The static imports of every module rolldown parsed (module id → ids), filled as it parses them. */
+type ImportGraph = Map<string, readonly string[]>;
 
-/** A group's test: one of `paths`, none of `except`. */
-const under =
-  (paths: readonly string[], except: readonly string[] = []) =>
-  (id: string): boolean =>
-    within(id, paths) && !within(id, except);
+/** `roots` and every module they import statically, directly or not. */
+function staticClosure(graph: ImportGraph, roots: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...roots];
+  for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    todo.push(...(graph.get(id) ?? []));
+  }
+  return seen;
+}
 
 /**
  * Left to itself, rolldown makes a chunk of every set of modules shared by the same lazy imports: `decode`
- * loaded 15 files and `verify` 21. Node reads, compiles and links each file on its own (~1.5 ms each), so
- * the modules the common commands share are joined into two chunks: `core` (the certificate parsers, the
- * lints and the rendering: all of `decode`, loaded by main itself) and `verify` (path building, the trust
- * stores and the client models: what `verify`, `check`, `scan` and the web app add). A command then loads
- * main and one or two chunks, plus its own.
+ * loaded 16 files and `verify` 22. Node reads, compiles and links each file on its own (~1.5 ms each), so
+ * what the two commands a CI job or an editor runs most load is joined into two chunks, taken from the import
+ * graph: `core`, what main and `decode` import (the certificate parsers, the rendering) and the lints they load
+ * on first use, and `verify`, what `verify` adds (path building, the trust stores, the client models; `check`,
+ * `scan` and the web app load it too). `decode` then loads main and core; `verify` main, core and verify.
+ * Nothing else goes into them, so no command compiles code of a command it is not.
  */
-const CHUNK_GROUPS = [
-  {
-    name: "core",
-    priority: 2,
-    // A group takes the modules its modules import too: nothing here may import the verify group's.
-    test: under(
-      [
-        "x509/",
-        "lint/",
-        "runtime/read-input.js",
-        "cli/io.js",
-        "cli/style.js",
-        "cli/render/",
-        "app/decode.js",
-        "cli/commands/decode.js",
-      ],
-      ["x509/write/", "x509/builder.js", "cli/render/matrix.js", "cli/render/revocation.js"],
-    ),
-  },
-  {
-    name: "verify",
-    priority: 1,
-    test: under([
-      "verify/",
-      "trust/",
-      "clients/",
-      "app/verify.js",
-      "app/stores.js",
-      "app/time.js",
-      "cli/render/matrix.js",
-      "cli/commands/verify.js",
-      "cli/commands/roots.js",
-    ]),
-  },
-];
+function chunkGroups(graph: ImportGraph) {
+  const at = (path: string) => DIST_SRC + path;
+  let groups: { core: Set<string>; verify: Set<string> } | undefined;
+  // The graph is complete when rolldown first asks (after parsing, before chunking).
+  const member = (id: string) => {
+    groups ??= (() => {
+      const core = staticClosure(graph, [
+        at("cli/main.js"),
+        at("cli/commands/decode.js"),
+        at("lint/index.js"),
+      ]);
+      const verify = staticClosure(graph, [at("cli/commands/verify.js")]);
+      for (const id of core) verify.delete(id);
+      return { core, verify };
+    })();
+    return groups.core.has(id) ? "core" : groups.verify.has(id) ? "verify" : undefined;
+  };
+  return [
+    // main.js stays the entry's own chunk: only what it shares with decode moves.
+    { name: "core", test: (id: string) => id !== at("cli/main.js") && member(id) === "core" },
+    { name: "verify", test: (id: string) => member(id) === "verify" },
+  ];
+}
 
-/** Builds the bundle; returns its chunks: file, bytes, and the modules (dist/src/…) it holds. */
 export async function bundleCli(): Promise<{ file: string; bytes: number; modules: string[] }[]> {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  const graph: ImportGraph = new Map();
   const { output } = await build({
     input: { main: `${DIST_SRC}cli/main.js` },
     platform: "node",
+    plugins: [{ name: "import-graph", moduleParsed: (m) => void graph.set(m.id, m.importedIds) }],
     // A bare specifier is a package (node_modules) or a node: builtin: loaded as installed.
     external: (id) => !id.startsWith(".") && !id.startsWith("/"),
     output: {
       dir: BUNDLE_DIR,
       format: "esm",
       chunkFileNames: "[name]-[hash].js",
-      codeSplitting: { groups: CHUNK_GROUPS },
+      codeSplitting: { groups: chunkGroups(graph) },
     },
     logLevel: "warn",
   });
