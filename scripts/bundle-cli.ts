@@ -5,11 +5,16 @@
  * server, the keystore…), which saves ~20–40 ms at every start (bench/startup.ts: `--baseline` against a
  * build that starts from dist/src/cli/main.js).
  *
+ * The chunks are CommonJS (.cjs): node 20 can compile a classic script with V8's cached code
+ * (vm.Script cachedData), not an ES module, and compiling the bundle is most of a start's cost; the launcher
+ * keeps that cache (bin/chainproof.js, docs/cli.md). Rolldown writes `import.meta.url` as the chunk's
+ * file URL, and lazy imports as require, so the modules keep their meaning.
+ *
  *   node dist/scripts/bundle-cli.js [--chunks]
  *
  * The output sits at dist/src/cli-bundle/, the same depth as the modules it joins, so the paths they take
  * from `import.meta.url` (the bundled data in ../../../data/, the pages in ../../web/, the worker scripts in
- * ../runtime/ and ../web/) lead to the same places. Packages and node: modules stay imports. The library
+ * ../runtime/ and ../web/) lead to the same places. Packages and node: modules stay requires. The library
  * entry points (package.json `exports`) are not bundled: they stay dist/src/app/…, with declarations.
  */
 
@@ -79,8 +84,11 @@ export async function bundleCli(): Promise<{ file: string; bytes: number; module
     external: (id) => !id.startsWith(".") && !id.startsWith("/"),
     output: {
       dir: BUNDLE_DIR,
-      format: "esm",
-      chunkFileNames: "[name]-[hash].js",
+      format: "cjs",
+      entryFileNames: "[name].cjs",
+      chunkFileNames: "[name]-[hash].cjs",
+      // Packages too are loaded with require: V8 code cached with an import() in it cannot run it (node 20).
+      dynamicImportInCjs: false,
       codeSplitting: { groups: chunkGroups(graph) },
     },
     logLevel: "warn",
