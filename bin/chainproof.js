@@ -17,8 +17,8 @@ const BUNDLE_DIR = fileURLToPath(new URL("../dist/src/cli-bundle/", import.meta.
  * node 20 keeps no compile cache for modules. So each chunk is compiled as v8-compile-cache did it: with the
  * code V8 made for it last time (the chunk's functions that ran included), kept per user under
  * $XDG_CACHE_HOME/chainproof (CHAINPROOF_CACHE_DIR overrides; CHAINPROOF_NO_CACHE=1 turns it off). An entry
- * is named by the chunk's content and node's version, and V8 refuses data made by another build of itself:
- * a stale or broken entry is compiled afresh and rewritten. Nothing requires it: an unwritable or missing
+ * is named by the chunk's content, the command word and node's version, and V8 refuses data made by another
+ * build of itself: a stale or broken entry is compiled afresh and rewritten. Nothing requires it: an unwritable or missing
  * cache only costs the compile.
  */
 function installCompileCache() {
@@ -28,12 +28,18 @@ function installCompileCache() {
     process.env.CHAINPROOF_CACHE_DIR ||
     join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chainproof");
   const dir = join(base, `v8-${process.version}-${process.arch}`);
+  // Per command too: the data holds the functions that ran, and a chunk's are not the same for decode and help.
+  const word = process.argv.slice(2).find((a) => !a.startsWith("-"));
+  const command = word && /^[a-z]{1,20}$/.test(word) ? word : "none";
   /** Scripts compiled without usable cached data, written out when the command is done. */
   const toWrite = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileCached(content, filename) {
     if (!filename.startsWith(BUNDLE_DIR)) return compile.call(this, content, filename);
-    const file = join(dir, `${createHash("sha256").update(content).digest("hex").slice(0, 32)}.bin`);
+    const file = join(
+      dir,
+      `${createHash("sha256").update(content).digest("hex").slice(0, 32)}-${command}.bin`,
+    );
     let cachedData;
     try {
       cachedData = readFileSync(file);
@@ -51,7 +57,9 @@ function installCompileCache() {
       .runInThisContext({ displayErrors: true })
       .call(this.exports, this.exports, requireHere, this, filename, dirname(filename));
   };
-  process.once("exit", () => {
+  process.once("exit", (code) => {
+    // Only for a command that ran (0 or 1): no entries for a mistyped command word.
+    if (code > 1) return;
     for (const { script, file } of toWrite) {
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
