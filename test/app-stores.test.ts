@@ -15,6 +15,7 @@ import { createWebServer } from "../src/web/server.js";
 import { InputError } from "../src/x509/errors.js";
 import { BIN, ROOT, runCli } from "./helpers/cli.js";
 import { makePki } from "./helpers/clients-pki.js";
+import { moduleTracer } from "./helpers/module-trace.js";
 
 /** A validator for one of docs/schemas/*.schema.json, with the schemas it refers to. */
 function validator(name: string) {
@@ -172,15 +173,6 @@ describe("app: trust stores", () => {
 
   it("`roots list` and the stores API load no SQLite binding and no keystore storage", async () => {
     const trace = f("trace.txt");
-    const hooks = f("hooks.mjs");
-    writeFileSync(
-      hooks,
-      `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(trace)}, url + "\\n");\n  return next(url, context);\n}\n`,
-    );
-    writeFileSync(
-      f("register.mjs"),
-      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-    );
     const app = pathToFileURL(join(ROOT, "dist", "src", "app", "index.js")).href;
     for (const args of [
       [BIN, "roots", "list", "--store", f("root.pem")],
@@ -188,7 +180,7 @@ describe("app: trust stores", () => {
     ]) {
       writeFileSync(trace, "");
       const { spawnSync } = await import("node:child_process");
-      const r = spawnSync(process.execPath, ["--import", pathToFileURL(f("register.mjs")).href, ...args], {
+      const r = spawnSync(process.execPath, ["--import", moduleTracer(dir, trace), ...args], {
         encoding: "utf8",
         timeout: 30_000,
       });
@@ -202,7 +194,7 @@ describe("app: trust stores", () => {
       );
       // The command line runs from its bundle (scripts/bundle-cli.ts), whose chunks name no module.
       const bundled = args[0] === BIN;
-      assert.ok(loaded.some((u) => u.includes(bundled ? "/src/cli-bundle/main.js" : "/src/app/stores.js")));
+      assert.ok(loaded.some((u) => u.includes(bundled ? "/src/cli-bundle/main.cjs" : "/src/app/stores.js")));
     }
   });
 

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { currentManPage, MAN_PAGE } from "../scripts/gen-man.js";
 import { allCommands, type CommandNode, commandTree } from "../src/cli/commands/completion.js";
@@ -292,7 +292,14 @@ describe("hints that work when followed", () => {
     const register = writeIn(
       dir,
       "unbuilt-register.mjs",
-      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+      // The bundle loads packages with require, which the hooks do not see: redirected here too.
+      `import Module, { register } from "node:module";
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === "better-sqlite3" ? ${JSON.stringify(fileURLToPath(target))} : resolve.call(this, request, ...rest);
+};
+`,
     );
     const env = {
       NODE_OPTIONS: `--import=${pathToFileURL(register).href}`,

@@ -10,12 +10,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
 import { loadFpkiCatalog, loadMozillaRoots } from "../src/trust/bundled.js";
 import { isPublicSuffix, pslRules } from "../src/verify/psl.js";
 import { parseCertificate } from "../src/x509/certificate.js";
 import { toPem } from "../src/x509/pem.js";
 import { BIN } from "./helpers/cli.js";
+import { moduleTracer } from "./helpers/module-trace.js";
 import { tempDir, writeIn } from "./helpers/openssl.js";
 import * as pki from "./helpers/pki.js";
 
@@ -77,23 +77,6 @@ describe("each command loads only what it uses", () => {
   const rootPem = writeIn(dir, "root.pem", toPem(root.der));
   const chainPem = writeIn(dir, "chain.pem", toPem(leaf.der) + toPem(ica.der));
   const leafPem = writeIn(dir, "one.pem", toPem(leaf.der));
-  // A loader hook that appends each URL node loads to a file; registered with --import.
-  const hooks = writeIn(
-    dir,
-    "hooks.mjs",
-    `import { appendFileSync } from "node:fs";
-export async function load(url, context, next) {
-  appendFileSync(process.env.CHAINPROOF_TRACE, url + "\\n");
-  return next(url, context);
-}
-`,
-  );
-  const register = writeIn(
-    dir,
-    "register.mjs",
-    `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-  );
-
   let n = 0;
   // The module graph as tsc wrote it: the bundle bin/chainproof.js starts from (scripts/bundle-cli.ts) splits it
   // at the same lazy imports, so what a command loads here is what goes into the chunks it loads there.
@@ -105,9 +88,8 @@ export async function load(url, context, next) {
   ): { code: number | null; stdout: string; modules: string[] } {
     const trace = join(dir, `trace-${n++}.txt`);
     writeIn(dir, trace.slice(dir.length + 1), "");
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, entry, ...args], {
+    const r = spawnSync(process.execPath, ["--import", moduleTracer(dir, trace), entry, ...args], {
       encoding: "utf8",
-      env: { ...process.env, CHAINPROOF_TRACE: trace },
       timeout: 30_000,
     });
     const modules = readFileSync(trace, "utf8").split("\n").filter(Boolean);
@@ -147,7 +129,7 @@ export async function load(url, context, next) {
     assert.equal(decode.code, 0);
     const fromBundle = decode.modules.filter((m) => m.includes("/dist/src/cli-bundle/"));
     assert.ok(
-      fromBundle.some((m) => m.endsWith("/cli-bundle/main.js")),
+      fromBundle.some((m) => m.endsWith("/cli-bundle/main.cjs")),
       "starts from the bundle",
     );
     assert.deepEqual(

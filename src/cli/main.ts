@@ -779,4 +779,9 @@ function startedAsProgram(): boolean {
   }
 }
 
-if (startedAsProgram()) process.exitCode = await main(process.argv);
+// Not a top-level await: the bundle is CommonJS (scripts/bundle-cli.ts), which has none.
+if (startedAsProgram()) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
