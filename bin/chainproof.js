@@ -3,7 +3,7 @@
 // and its chunks are compiled through a V8 code cache (below). CommonJS itself (bin/package.json): an ES
 // module here would start node's ES module loader, ~10 ms, for nothing the command uses.
 const { createHash } = require("node:crypto");
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { homedir } = require("node:os");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
@@ -19,6 +19,18 @@ const BUNDLE_DIR = join(__dirname, "..", "dist", "src", "cli-bundle", "/");
  * build of itself: a stale or broken entry is compiled afresh and rewritten. Nothing requires it: an unwritable or missing
  * cache only costs the compile.
  */
+/** Whether `path` is missing, or a folder owned by this user that group and others cannot write. */
+function privateOrAbsent(path) {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return true;
+  }
+  const uid = process.getuid ? process.getuid() : st.uid;
+  return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0;
+}
+
 function installCompileCache() {
   if (process.env.CHAINPROOF_NO_CACHE) return;
   const Module = require("node:module");
@@ -26,6 +38,9 @@ function installCompileCache() {
     process.env.CHAINPROOF_CACHE_DIR ||
     join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chainproof");
   const dir = join(base, `v8-${process.version}-${process.arch}`);
+  // Cached code runs as this user's code: use a folder only when this user owns it and no one else can write
+  // it (CHAINPROOF_CACHE_DIR may name a shared place). A folder not made yet is made private below.
+  if (!privateOrAbsent(base) || !privateOrAbsent(dir)) return;
   // Per command too: the data holds the functions that ran, and a chunk's are not the same for decode and help.
   const word = process.argv.slice(2).find((a) => !a.startsWith("-"));
   const command = word && /^[a-z]{1,20}$/.test(word) ? word : "none";

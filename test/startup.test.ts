@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadFpkiCatalog, loadMozillaRoots } from "../src/trust/bundled.js";
@@ -195,5 +195,39 @@ describe("each command loads only what it uses", () => {
     const keys = spawnSync(process.execPath, [BIN, "keys", "--help"], { encoding: "utf8" });
     assert.equal(keys.status, 0);
     assert.match(keys.stdout, /Usage: chainproof keys/);
+  });
+
+  it("the code cache: written private to the user, the same output from it, never read from a folder others can write", () => {
+    const t = tempDir("chainproof-cache-");
+    after(t.cleanup);
+    const pem = writeIn(t.dir, "one.pem", toPem(pki.root({ name: "Cache Test Root" }).der));
+    const decode = (cacheDir: string) =>
+      spawnSync(process.execPath, [BIN, "decode", pem], {
+        encoding: "utf8",
+        env: { ...process.env, CHAINPROOF_CACHE_DIR: cacheDir, CHAINPROOF_NO_CACHE: "" },
+      });
+    const entries = (dir: string) => {
+      const sub = readdirSync(dir).filter((n) => n.startsWith("v8-"));
+      return sub.flatMap((s) => readdirSync(join(dir, s)).map((f) => join(dir, s, f)));
+    };
+
+    const own = join(t.dir, "own");
+    const first = decode(own);
+    assert.equal(first.status, 0, first.stderr);
+    const written = entries(own);
+    assert.ok(written.length > 0 && written.every((f) => f.endsWith("-decode.bin")), written.join(", "));
+    assert.equal(statSync(own).mode & 0o777, 0o700);
+    for (const f of written) assert.equal(statSync(f).mode & 0o777, 0o600);
+    const second = decode(own);
+    assert.equal(second.stdout, first.stdout);
+
+    // A folder group or others can write: another user could plant code there, so it is neither read nor written.
+    const shared = join(t.dir, "shared");
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o777);
+    const plain = decode(shared);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.equal(plain.stdout, first.stdout);
+    assert.deepEqual(readdirSync(shared), []);
   });
 });
