@@ -12,7 +12,9 @@ const INTRO = `# Certificate lints
 the manner of zlint and pkilint: each lint is one rule about how a single certificate is built, taken from RFC 5280
 (and the RFCs on algorithms it relies on), the CA/Browser Forum Baseline Requirements and EV Guidelines, or the
 Mozilla Root Store Policy. \`decode\` (text, \`--json\` and the web app's decoder) shows the lints that fired on each
-certificate it shows.
+certificate it shows; \`verify\` and \`check\` on each certificate as sent (the web's check page too, and a certificate
+opened from its drawing); \`scan\` counts them per target (the table's \`E W N\` column, \`lints\` in \`--json\`, the web's
+scan page).
 
 \`\`\`sh
 chainproof lint leaf.pem chain.p7b            # text: per certificate, each lint that fired and its source
