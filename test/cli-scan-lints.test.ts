@@ -2,7 +2,8 @@
  * `chainproof scan`'s lint counts: a TLS server on loopback whose leaf lives 4,000 days (and so trips the
  * Baseline Requirements' validity lint) and a refused port; the table shows each target's "NE NW NN" in
  * its own column (blank for the target that sent nothing) with a key line, the same counts as --json, whose
- * results list each lint with the certificate's position.
+ * results list each lint with the certificate's position. A certificate sent by two targets is linted once per
+ * run (src/net/scan.ts): both results carry the same lints.
  */
 
 import assert from "node:assert/strict";
@@ -106,5 +107,19 @@ describe("chainproof scan: lint counts per target", () => {
     assert.ok(
       lines.includes("Lints of the certificates sent: E errors, W warnings, N notices (--json lists them)."),
     );
+  });
+
+  it("two targets sending the same certificate show the same lints (the second from the run's lint cache)", async () => {
+    const twice = join(dir, "twice.txt");
+    writeFileSync(twice, `${target} lints.test\n${target} other.lints.test\n`);
+    const r = await runCli(["scan", twice, "--roots", roots, "--timeout", "3", "--json"], {
+      env: { NO_COLOR: "1" },
+    });
+    const json = JSON.parse(r.stdout) as { results: { servername: string; lints?: unknown }[] };
+    const first = json.results.find((x) => x.servername === "lints.test");
+    const second = json.results.find((x) => x.servername === "other.lints.test");
+    assert.ok(first?.lints && second?.lints, r.stdout);
+    assert.deepEqual(second.lints, first.lints);
+    assert.match(JSON.stringify(first.lints), /e_subscriber_validity_over_200_days/);
   });
 });

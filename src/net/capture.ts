@@ -144,9 +144,13 @@ export class ServerCapture {
 
   /** One NSS key log line from the TLSSocket `keylog` event. */
   onKeylog(line: Uint8Array | string): void {
-    const parts = (typeof line === "string" ? line : Buffer.from(line).toString("latin1"))
-      .trim()
-      .split(/\s+/);
+    const text =
+      typeof line === "string"
+        ? line
+        : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("latin1");
+    // Only the server's secrets decrypt what the server sent; node reports the client's and the exporter's too.
+    if (!text.startsWith("SERVER_")) return;
+    const parts = text.trim().split(/\s+/);
     if (parts.length !== 3) return;
     const [label, random, secret] = parts;
     if (this.clientRandom && random.toLowerCase() !== this.clientRandom) return;

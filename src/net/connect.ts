@@ -41,8 +41,11 @@ export async function resolveAddress(
   let timer: NodeJS.Timeout | undefined;
   let stopListening = () => {};
   try {
+    const guarded = resolveGuarded(dest, guard, lookupAll);
+    // An address given as such asks no resolver: nothing to wait for, so no timer (a scan's every target).
+    if (net.isIP(dest)) return await guarded;
     return await Promise.race([
-      resolveGuarded(dest, guard, lookupAll),
+      guarded,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new LookupTimeout()), budgetMs);
         stopListening = onAbort(signal, () => reject(new LookupCancelled()));

@@ -1022,6 +1022,31 @@ const KIND_OF_ROLE: Partial<Record<string, CertificateKind>> = {
   root: "root",
 };
 
+/**
+ * Lint results by parsed certificate and kind. Lints are pure (no clock, no I/O: src/lint/registry.ts), and a
+ * scan sees the same intermediates (and a certificate shared by many names) again and again: each is linted
+ * once per run. Keyed by the Certificate object, which parseCached shares for equal DER; a WeakMap, so an
+ * entry lives as long as the parse cache keeps its certificate.
+ */
+const lintsByCertificate = new WeakMap<Certificate, Map<string, ReturnType<typeof lintSummary>>>();
+
+function lintSummaryCached(
+  cert: Certificate,
+  kind: CertificateKind | undefined,
+): ReturnType<typeof lintSummary> {
+  let byKind = lintsByCertificate.get(cert);
+  if (!byKind) {
+    byKind = new Map();
+    lintsByCertificate.set(cert, byKind);
+  }
+  let l = byKind.get(kind ?? "");
+  if (!l) {
+    l = lintSummary(cert, kind ? { kind } : {});
+    byKind.set(kind ?? "", l);
+  }
+  return l;
+}
+
 /** The lints of each certificate the server sent (duplicates once), summed. */
 function scanLints(r: CheckReport): ScanLints | undefined {
   if (!r.certificates.length) return undefined;
@@ -1032,7 +1057,7 @@ function scanLints(r: CheckReport): ScanLints | undefined {
     const cert = bySha.get(s.sha256);
     if (!cert || s.role === "duplicate") continue;
     const kind = KIND_OF_ROLE[s.role];
-    const l = lintSummary(cert, kind ? { kind } : {});
+    const l = lintSummaryCached(cert, kind);
     for (const f of l.findings) {
       counts[f.severity]++;
       findings.push({ position: s.position, id: f.id, severity: f.severity, message: f.messages.join("; ") });
