@@ -60,7 +60,9 @@ function pycaRun(output?: string): ProcessRun | undefined {
     return undefined;
   }
   const waited = /of which ([\d.]+) s waiting/.exec(run.stdout);
-  return { ...run, wall: run.wall - (waited ? Number(waited[1]) : 0) };
+  // The abandoned child spins on one core all the time it is waited on: off the CPU time as well as the wall.
+  const w = waited ? Number(waited[1]) : 0;
+  return { ...run, wall: run.wall - w, cpu: Math.max(0, run.cpu - w) };
 }
 
 type Verdicts = Map<string, string>;
