@@ -1249,7 +1249,15 @@ async function checkScanTarget(
       ? await o.prepare(t, index)
       : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
     if ("status" in prepared) return prepared;
-    const report = await checkEndpoint(prepared.target, { ...o, ...prepared.options, cache });
+    // A scan's full handshakes run natively (./probe.ts nativeHandshake): the same certificates, staple and
+    // parameters for about half the CPU; failures and mutual-TLS requests are probed again with the capture.
+    const probeOptions: ProbeOptions = { capture: "native", ...o.probe, ...prepared.options?.probe };
+    const report = await checkEndpoint(prepared.target, {
+      ...o,
+      ...prepared.options,
+      probe: probeOptions,
+      cache,
+    });
     if (o.signal?.aborted && report.handshake.failure?.kind === "cancelled") return undefined;
     return summarize(index, t, o.revocation ? await withRevocation(report, o, o.revocation) : report);
   } catch (e) {
