@@ -316,7 +316,7 @@ interface HandshakeContext {
  */
 function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult> {
   const { o, result, servername, connectedAt, elapsed, remaining, done } = ctx;
-  const { minVersion, maxVersion, ciphers } = tlsSettings(o);
+  const { minVersion, maxVersion } = tlsSettings(o);
 
   return new Promise<ProbeResult>((resolvePromise) => {
     const capture = new ServerCapture({ maxCertificates: o.maxCertificates, maxMessageBytes: o.maxBytes });
@@ -558,7 +558,9 @@ function fillNative(result: ProbeResult, node: NodeView): void {
   result.certificateCount = node.chainCount ?? chain.length;
   result.certificateSource = chain.length ? "node" : "none";
   if (result.certificateCount > chain.length) {
-    result.notes.push(`the server sent ${result.certificateCount} certificates; kept the first ${chain.length}`);
+    result.notes.push(
+      `the server sent ${result.certificateCount} certificates; kept the first ${chain.length}`,
+    );
   }
   if (node.ocsp?.length) result.ocsp = { der: new Uint8Array(node.ocsp), summary: summarizeOcsp(node.ocsp) };
   result.notes.push(
