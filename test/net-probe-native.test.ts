@@ -161,7 +161,7 @@ describe("scan: the native path gives every lab endpoint the result the capture 
     await lab?.close();
   });
 
-  async function scanLab(probeOptions: ProbeOptions): Promise<Omit<ScanSummary, "ms">[]> {
+  async function scanLab(probeOptions: ProbeOptions, time: Date): Promise<Omit<ScanSummary, "ms">[]> {
     const results: Omit<ScanSummary, "ms">[] = [];
     const items = lab.endpoints.map((e, i) => ({ line: i + 1, text: `${e.host}:${e.port}` }));
     await scanTargets(
@@ -171,6 +171,7 @@ describe("scan: the native path gives every lab endpoint the result the capture 
         concurrency: 4,
         prepare: async (t) => ({ target: { host: t.host, port: t.port, connectTo: lab.address } }),
         probe: probeOptions,
+        time,
       },
       ({ ms: _ms, ...s }) => {
         results.push(s);
@@ -180,8 +181,9 @@ describe("scan: the native path gives every lab endpoint the result the capture 
   }
 
   it("same status, verdicts, findings and leaf for every endpoint", async () => {
-    const native = await scanLab({});
-    const wire = await scanLab({ capture: "wire" });
+    const time = new Date(); // one clock for both: error texts quote it
+    const native = await scanLab({}, time);
+    const wire = await scanLab({ capture: "wire" }, time);
     assert.equal(native.length, lab.endpoints.length);
     for (let i = 0; i < native.length; i++) assert.deepEqual(native[i], wire[i], lab.endpoints[i].spec.name);
   });
