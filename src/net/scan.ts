@@ -704,6 +704,20 @@ function storeOf(id: ClientId, stores: CheckOptions["stores"]): TrustStore {
   return (stores as Partial<Record<ClientId, TrustStore>>)[id] ?? defaultStoreFor(id);
 }
 
+const identities = new WeakMap<object, number>();
+let lastIdentity = 0;
+
+/** A number for an object (the same while it lives), for cache keys; a primitive as itself. */
+function identity(x: unknown): string {
+  if (typeof x !== "object" || x === null) return String(x);
+  let id = identities.get(x);
+  if (id === undefined) {
+    id = ++lastIdentity;
+    identities.set(x, id);
+  }
+  return `#${id}`;
+}
+
 async function evaluateWithAia(
   leaf: Certificate,
   presented: Certificate[],
@@ -715,9 +729,12 @@ async function evaluateWithAia(
 ): Promise<ClientMatrix> {
   // SCTs delivered in TLS or OCSP belong to the connection, not the chain: such a verdict is not shared.
   const delivered = Boolean(ct.tlsScts?.length || ct.ocspScts?.length);
+  // The chain, the name, the clients, and what they judge by (the stores, the distrust rules, the preloaded
+  // intermediates: one set for a whole scan, unless a face prepares some targets with their own, as the web
+  // does for a lab endpoint).
   const key =
     o.cache && !delivered
-      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}`
+      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}|${identity(o.stores)},${identity(o.distrustRules)},${identity(o.preloaded)}`
       : "";
   const cached = key ? o.cache?.get(key) : undefined;
   if (cached) return cached;
