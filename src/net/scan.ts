@@ -153,7 +153,7 @@ export interface CheckOptions {
   cache?: VerdictCache;
   /**
    * "full" (default): complete a handshake with node's TLS, TLS 1.3 included, and capture what the server
-   * sends. "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
+   * sends (a scan: natively, the capture only where node cannot answer; see ./probe.ts ProbeOptions.capture). "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
    * ServerHelloDone: the certificate list exactly as sent, a stapled OCSP response, a CertificateRequest),
    * then close — about a quarter of the CPU (with the verdict). A server that does not answer it with TLS 1.2 (TLS 1.3 only,
    * TLS 1.0/1.1 only, a failure) gets the full check. What fast mode cannot see: whether the handshake
