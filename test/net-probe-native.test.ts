@@ -19,6 +19,7 @@ import {
   startTlsServer,
   type TestPki,
   type TlsServerOptions,
+  tls12ServerHello,
   tlv,
 } from "./helpers/tls-server.js";
 
@@ -136,6 +137,38 @@ describe("native probe: what node cannot say, the capture answers (a second conn
         "the server closed the connection before ServerHello",
       ],
     ];
+    it("a server that accepts and never answers: one connection, the capture's failure", async () => {
+      let connections = 0;
+      const s = await startTcpServer(() => {
+        connections++;
+      });
+      servers.push(s);
+      const target = { host: "127.0.0.1", port: s.port };
+      const quick = { handshakeTimeoutMs: 300, totalTimeoutMs: 5000 };
+      const native = await probe(target, { ...quick, capture: "native" });
+      assert.equal(connections, 1, "not probed again: one timeout, not two");
+      const wire = await probe(target, { ...quick, capture: "wire" });
+      assert.deepEqual(native.failure, wire.failure);
+      assert.equal(native.failure?.detail, "the server accepted the connection and sent nothing");
+    });
+
+    it("a server that stalls after ServerHello: probed again, the capture says where it stopped", async () => {
+      let connections = 0;
+      const s = await startTcpServer((c) => {
+        connections++;
+        c.once("data", () => c.write(tls12ServerHello()));
+      });
+      servers.push(s);
+      const target = { host: "127.0.0.1", port: s.port };
+      const quick = { handshakeTimeoutMs: 300, totalTimeoutMs: 5000 };
+      const native = await probe(target, { ...quick, capture: "native" });
+      assert.equal(connections, 2, "the native attempt, then the capture");
+      const wire = await probe(target, { ...quick, capture: "wire" });
+      assert.equal(native.failure?.kind, "handshake-timeout");
+      assert.equal(native.protocol, "TLSv1.2");
+      assert.deepEqual(native.failure, wire.failure);
+    });
+
     for (const [label, behave, message] of hostile) {
       it(label, async () => {
         const s = await startTcpServer(behave);

@@ -507,7 +507,8 @@ function connectOptions(
  * stream, no TLS 1.3 decryption), the certificate list from node's X509Certificate walk (exactly as sent:
  * getPeerCertificate would rebuild it, the walk from getPeerX509Certificate does not), the stapled OCSP
  * response from node's OCSPResponse event, version, cipher and ALPN from node's getters. Resolves undefined
- * when the wire probe must answer instead: the handshake failed or timed out (the capture names why), or the
+ * when the wire probe must answer instead: the handshake failed or timed out after the server sent something
+ * (the capture names why; a server silent for the whole budget gets the wire probe's failure here), or the
  * server sent a CertificateRequest (a client's shared signature algorithms are filled from it and are empty
  * otherwise; its CA names and the server's verdict on our certificate need the capture).
  *
@@ -534,7 +535,14 @@ function nativeHandshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeR
       resolvePromise(r);
     };
     const stopListening = onAbort(o.signal, () => end(done(cancelledFailure())));
-    const timer = setTimeout(() => end(undefined), Math.min(o.handshakeTimeoutMs, remaining()));
+    // A server that sent nothing in the whole budget: the capture could say no more, and asking it would cost
+    // a second timeout. Anything else that timed out is asked again (where did the handshake stop?).
+    const budget = Math.min(o.handshakeTimeoutMs, remaining());
+    const timer = setTimeout(() => {
+      const silent =
+        raw.bytesRead === 0 ? new ServerCapture({ maxCertificates: 0, maxMessageBytes: 0 }) : undefined;
+      end(silent ? done(handshakeTimeoutFailure(silent, budget)) : undefined);
+    }, budget);
     s.on("OCSPResponse", (b: Buffer) => {
       node.ocsp = b;
     });
