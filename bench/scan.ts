@@ -403,7 +403,13 @@ async function main(): Promise<void> {
       ];
       for (let round = 1; round <= rounds; round++) {
         console.log(`  round ${round} (load average ${loadAverage()})`);
-        for (const mode of order) {
+        // The two full scans swap places every other round: the run after the floor fared worse in every
+        // round of a loaded machine, whichever path it was.
+        const swap = round % 2 === 0 && order.includes("wire");
+        const roundOrder = swap
+          ? order.map((m) => (m === "full" ? "wire" : m === "wire" ? "full" : m))
+          : order;
+        for (const mode of roundOrder) {
           const r = await run(mode);
           results[mode] = [...(results[mode] ?? []), r];
           console.log(runLine(mode, concurrency, r));
