@@ -13,6 +13,7 @@ import { type Lab, labCheckOptions, startLab } from "../src/lab/index.js";
 import { type ProbeOptions, type ProbeResult, probe } from "../src/net/probe.js";
 import { type ScanSummary, scanTargets } from "../src/net/scan.js";
 import {
+  fakeOcspResponse,
   makePki,
   type Running,
   startTcpServer,
@@ -20,7 +21,6 @@ import {
   type TestPki,
   type TlsServerOptions,
   tls12ServerHello,
-  tlv,
 } from "./helpers/tls-server.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -221,32 +221,3 @@ describe("scan: the native path gives every lab endpoint the result the capture 
     for (let i = 0; i < native.length; i++) assert.deepEqual(native[i], wire[i], lab.endpoints[i].spec.name);
   });
 });
-
-/** A minimal OCSP response (status good), enough for the probe's summary. */
-function fakeOcspResponse(): Buffer {
-  const t = (s: string) => tlv(0x18, Buffer.from(s));
-  const single = tlv(
-    0x30,
-    tlv(
-      0x30,
-      tlv(0x30, tlv(0x06, Buffer.from("2b0e03021a", "hex"))),
-      tlv(0x04, Buffer.alloc(20, 1)),
-      tlv(0x04, Buffer.alloc(20, 2)),
-      tlv(0x02, Buffer.from([0x42])),
-    ),
-    tlv(0x80),
-    t("20260101000000Z"),
-  );
-  const data = tlv(0x30, tlv(0xa2, tlv(0x04, Buffer.alloc(20, 3))), t("20260101000000Z"), tlv(0x30, single));
-  const basic = tlv(
-    0x30,
-    data,
-    tlv(0x30, tlv(0x06, Buffer.from("2a8648ce3d040302", "hex"))),
-    tlv(0x03, Buffer.from([0, 0x30, 0])),
-  );
-  return tlv(
-    0x30,
-    tlv(0x0a, Buffer.from([0])),
-    tlv(0xa0, tlv(0x30, tlv(0x06, Buffer.from("2b0601050507300101", "hex")), tlv(0x04, basic))),
-  );
-}
