@@ -3,15 +3,19 @@
  * certificates from node's X509Certificate walk), which a scan's full mode uses, against the capture probe
  * ("wire") on the same servers: the same certificate list as sent (order, duplicates, extras, the cap), the
  * same staple; a server asking for a client certificate, and a failed handshake, answered by the capture (the
- * fallback); and a scan of every lab endpoint giving the same results either way.
+ * fallback); a STARTTLS target scanned natively; and a scan of every lab endpoint giving the same results
+ * either way.
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { CLIENT_IDS } from "../src/clients/index.js";
 import { type Lab, labCheckOptions, startLab } from "../src/lab/index.js";
 import { type ProbeOptions, type ProbeResult, probe } from "../src/net/probe.js";
 import { type ScanSummary, scanTargets } from "../src/net/scan.js";
+import { starttlsHook } from "../src/net/starttls.js";
+import { startFakeStarttls } from "./helpers/starttls-servers.js";
 import {
   fakeOcspResponse,
   makePki,
@@ -181,6 +185,45 @@ describe("native probe: what node cannot say, the capture answers (a second conn
         assert.deepEqual(native.failure, wire.failure);
         assert.deepEqual(native.alerts, wire.alerts);
       });
+    }
+  });
+});
+
+describe("scan: a STARTTLS target, natively", () => {
+  it("the exchange on the TCP socket, then the native handshake: the chain as the capture reads it", async () => {
+    const server = await startFakeStarttls("smtp", {
+      key: ec.leaf.key.keyPem,
+      cert: ec.leaf.pem + ec.root.pem + ec.intermediate.pem,
+    });
+    try {
+      const scanOnce = async (probeOptions: ProbeOptions) => {
+        const got: ScanSummary[] = [];
+        await scanTargets(
+          [{ line: 1, text: `127.0.0.1:${server.port} mail.example` }],
+          {
+            clients: ["openssl"],
+            timeoutMs: 5000,
+            prepare: async (t) => ({
+              target: { host: t.host, port: t.port, servername: "mail.example" },
+              options: { probe: { beforeTls: starttlsHook("smtp", "mail.example", 5000) } },
+            }),
+            probe: probeOptions,
+            time: new Date(),
+          },
+          (s) => {
+            got.push(s);
+          },
+        );
+        return got[0];
+      };
+      const native = await scanOnce({});
+      const wire = await scanOnce({ capture: "wire" });
+      assert.equal(native.failure, undefined, native.failure);
+      assert.equal(native.leaf?.sha256, createHash("sha256").update(ec.leaf.der).digest("hex"));
+      assert.deepEqual(native.lints, wire.lints, "the same certificates, in the same positions");
+      assert.deepEqual(native.findings, wire.findings);
+    } finally {
+      await server.close();
     }
   });
 });
