@@ -4,12 +4,13 @@
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
  *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
- *                                            [--cpu-prof DIR]
+ *                                            [--capture-probe] [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
  * per target, so no two targets share a verdict — through the same engine as `chainproof scan`
- * (src/net/scan.ts scanTargets: probe with the chain captured from the wire, then every asked client's
+ * (src/net/scan.ts scanTargets: a native handshake with the chain as node saw it sent, the capture probe
+ * where that cannot answer (src/net/probe.ts), then every asked client's
  * verdict), the list generated lazily as the scan reads it. Reports targets/s, the scan's peak RSS, CPU,
  * and, in the same run, two references:
  *
@@ -20,6 +21,8 @@
  *   the scanner's CPU a target is set against the floor's (the steadier figure on a shared machine);
  * - with `--strict`, a strict node client in each round too: the same, with the bench root as its CA and
  *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
+ * - with `--capture-probe`, the full scan with the capture probe on every target in each round too (the
+ *   probe's "wire" path, what full mode ran before the native one), for the difference in one run;
  * - with `--node-trusts-root`, the bench root is one of node's bundled roots in the scanning processes
  *   (NODE_EXTRA_CA_CERTS), as a public CA is: OpenSSL's own chain verification inside the handshake then
  *   succeeds and costs its signature checks unless the probe's context holds no CA (src/net/probe.ts);
@@ -150,7 +153,7 @@ interface Run {
 }
 
 async function runScan(
-  mode: "full" | "fast",
+  mode: "full" | "fast" | "wire",
   n: number,
   concurrency: number,
   ports: number[],
@@ -161,7 +164,15 @@ async function runScan(
   const run = await measured(n, async () => {
     const counts = await scanTargets(
       targets(n, ports),
-      { clients, stores: store, timeoutMs: 10_000, concurrency, aia: false, mode },
+      {
+        clients,
+        stores: store,
+        timeoutMs: 10_000,
+        concurrency,
+        aia: false,
+        mode: mode === "fast" ? "fast" : "full",
+        ...(mode === "wire" ? { probe: { capture: "wire" as const } } : {}),
+      },
       (s) => {
         if (s.status !== "trusted") firstBad ??= s;
       },
@@ -273,7 +284,8 @@ async function bareHandshakes(
   });
 }
 
-type Mode = "full" | "fast" | "floor" | "strict";
+/** "wire": the full scan with the capture probe on every target (what full mode did before the native path). */
+type Mode = "full" | "fast" | "floor" | "strict" | "wire";
 
 /** One scan (or the floor) in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
 async function runner(): Promise<void> {
@@ -328,6 +340,7 @@ const LABEL: Record<Mode, string> = {
   strict: "strict node TLS client  ",
   full: "chainproof scan         ",
   fast: "chainproof scan --fast  ",
+  wire: "scan, capture probe     ",
 };
 
 function runLine(mode: Mode, concurrency: number, r: Run): string {
@@ -386,10 +399,17 @@ async function main(): Promise<void> {
         "floor",
         ...(args.includes("--strict") ? ["strict" as const] : []),
         ...(modes.includes("full") ? ["full" as const] : []),
+        ...(args.includes("--capture-probe") ? ["wire" as const] : []),
       ];
       for (let round = 1; round <= rounds; round++) {
         console.log(`  round ${round} (load average ${loadAverage()})`);
-        for (const mode of order) {
+        // The two full scans swap places every other round: the run after the floor fared worse in every
+        // round of a loaded machine, whichever path it was.
+        const swap = round % 2 === 0 && order.includes("wire");
+        const roundOrder = swap
+          ? order.map((m) => (m === "full" ? "wire" : m === "wire" ? "full" : m))
+          : order;
+        for (const mode of roundOrder) {
           const r = await run(mode);
           results[mode] = [...(results[mode] ?? []), r];
           console.log(runLine(mode, concurrency, r));
@@ -416,6 +436,12 @@ async function main(): Promise<void> {
             .map((x) => `${(x * 100).toFixed(0)} %`)
             .join(", ")}`,
         );
+        if (results.wire) {
+          const wirePerRound = results.wire.map((r, i) => r.rate / results.floor![i].rate);
+          console.log(
+            `  scan with the capture probe ÷ floor: ${(median(wirePerRound) * 100).toFixed(0)} %; its CPU a target ${cpu("wire").toFixed(2)} ms`,
+          );
+        }
         if (results.strict)
           console.log(
             `  scan ÷ strict node client (node verifying chain and name): ${((full / medianRate("strict")) * 100).toFixed(0)} %; its CPU a target ${cpu("strict").toFixed(2)} ms`,

@@ -13,6 +13,7 @@ import { rawHello, scanVersions } from "../src/net/hello.js";
 import { type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "../src/net/probe.js";
 import {
   closedPort,
+  fakeOcspResponse,
   haveIpv6Loopback,
   issue,
   makeKey,
@@ -26,7 +27,6 @@ import {
   tls12Certificate,
   tls12ServerHello,
   tls12ServerHelloDone,
-  tlv,
 } from "./helpers/tls-server.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -562,32 +562,3 @@ describe("probe: hostile and broken servers, each named within its timeout", () 
     });
   }
 });
-
-/** A syntactically valid OCSPResponse (basic, "good"); its signature is junk, which stapling does not check. */
-function fakeOcspResponse(): Buffer {
-  const t = (s: string) => tlv(0x18, Buffer.from(s));
-  const single = tlv(
-    0x30,
-    tlv(
-      0x30,
-      tlv(0x30, tlv(0x06, Buffer.from("2b0e03021a", "hex"))),
-      tlv(0x04, Buffer.alloc(20, 1)),
-      tlv(0x04, Buffer.alloc(20, 2)),
-      tlv(0x02, Buffer.from([0x42])),
-    ),
-    tlv(0x80),
-    t("20260101000000Z"),
-  );
-  const data = tlv(0x30, tlv(0xa2, tlv(0x04, Buffer.alloc(20, 3))), t("20260101000000Z"), tlv(0x30, single));
-  const basic = tlv(
-    0x30,
-    data,
-    tlv(0x30, tlv(0x06, Buffer.from("2a8648ce3d040302", "hex"))),
-    tlv(0x03, Buffer.from([0, 0x30, 0])),
-  );
-  return tlv(
-    0x30,
-    tlv(0x0a, Buffer.from([0])),
-    tlv(0xa0, tlv(0x30, tlv(0x06, Buffer.from("2b0601050507300101", "hex")), tlv(0x04, basic))),
-  );
-}

@@ -15,6 +15,7 @@ import {
   type ScanItem,
   scanTargets,
 } from "../src/net/scan.js";
+import type { TrustStore } from "../src/trust/store.js";
 
 describe("scan list: one target per line", () => {
   it("host[:port] [sni], CSV host,port,sni, comments and blanks", () => {
@@ -125,6 +126,44 @@ describe("scanTargets: streaming and bounded", () => {
     );
     assert.equal(counts.failed, 180);
     assert.ok(maxAhead <= 8 + 2 + 20, `read ${maxAhead} ahead`); // comments do not take a slot
+  });
+});
+
+describe("scanTargets: the verdict cache", () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab();
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  it("is keyed by the store too: the same chain and name judged against another store is judged again", async () => {
+    const e = lab.endpoints.find((x) => x.spec.name === "good-ecdsa");
+    assert.ok(e);
+    const empty: TrustStore = { ...lab.store, id: "custom", name: "empty", anchors: [] };
+    const got: { line: number; status: string; code?: string }[] = [];
+    const line = `${e.host}:${e.port}`;
+    const prepared = await scanTargets(
+      [1, 2].map((n) => ({ line: n, text: line })),
+      {
+        ...labCheckOptions(lab, ["java"]),
+        concurrency: 1,
+        prepare: async (t) => ({
+          target: { host: t.host, port: t.port, connectTo: lab.address },
+          options: t.line === 2 ? { stores: empty } : {},
+        }),
+      },
+      (s) => {
+        got.push({ line: s.line, status: s.status, code: s.clients[0]?.code });
+      },
+    );
+    assert.equal(prepared.trusted, 1);
+    assert.equal(prepared.untrusted, 1);
+    assert.deepEqual(got, [
+      { line: 1, status: "trusted", code: undefined },
+      { line: 2, status: "untrusted", code: "unknown-issuer" },
+    ]);
   });
 });
 

@@ -8,6 +8,11 @@
  * handshake from the wire, decrypting TLS 1.3 records with the secrets node's `keylog` event reports.
  * node's `getPeerCertificate(true)` cannot serve: it rebuilds and reorders the chain.
  *
+ * A scan asks for the "native" path instead (ProbeOptions.capture; docs/scan.md "How a full check
+ * connects"): node's TLS on the TCP socket, the chain from getPeerX509Certificate's issuerCertificate links
+ * (which keep it as sent), and this capture only where node cannot answer (a failed handshake, a
+ * CertificateRequest). nativeHandshake lists the fields a native result lacks.
+ *
  * Never throws for anything the network or the server does; throws InputError for an unusable target.
  */
 
@@ -98,6 +103,14 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** Run on the connected socket before TLS starts (STARTTLS, ./starttls.ts); a failure ends the probe. */
   beforeTls?: (socket: net.Socket) => Promise<ProbeFailure | undefined>;
+  /**
+   * "wire" (default): node's TLS reads through a tap that shows ServerCapture every byte (every field of the
+   * result). "native": node's TLS straight on the TCP socket, nothing captured (about half the CPU), the
+   * certificate list from node's X509Certificate walk (order as sent, duplicates and extras included); a
+   * handshake that fails or brings a CertificateRequest is probed again with "wire" (a second connection),
+   * so failures and mutual-TLS requests read as with "wire". What a native result lacks: see nativeHandshake.
+   */
+  capture?: "wire" | "native";
 }
 
 export const PROBE_DEFAULTS = {
@@ -251,7 +264,11 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   const connectedAt = elapsed();
   result.timing.connectMs = Math.round(connectedAt);
 
-  return handshake(raw, { o, result, servername, connectedAt, elapsed, remaining, done });
+  const ctx = { o, result, servername, connectedAt, elapsed, remaining, done };
+  if (o.capture !== "native") return handshake(raw, ctx);
+  // What node's TLS cannot say (why a handshake failed, what a CertificateRequest asked for) the wire
+  // probe can, on a new connection.
+  return (await nativeHandshake(raw, ctx)) ?? probe(target, { ...options, capture: "wire" });
 }
 
 /**
@@ -304,9 +321,7 @@ interface HandshakeContext {
  */
 function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult> {
   const { o, result, servername, connectedAt, elapsed, remaining, done } = ctx;
-  const minVersion = o.minVersion ?? (o.legacy ? "TLSv1" : (tls.DEFAULT_MIN_VERSION as tls.SecureVersion));
-  const maxVersion = o.maxVersion ?? (tls.DEFAULT_MAX_VERSION as tls.SecureVersion);
-  const ciphers = o.ciphers ?? (o.legacy ? "DEFAULT@SECLEVEL=0" : undefined);
+  const { minVersion, maxVersion } = tlsSettings(o);
 
   return new Promise<ProbeResult>((resolvePromise) => {
     const capture = new ServerCapture({ maxCertificates: o.maxCertificates, maxMessageBytes: o.maxBytes });
@@ -416,16 +431,7 @@ function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult>
 
     function startTls(): void {
       // requestOCSP is honoured by tls.connect (passed to the TLSSocket) though the typings omit it.
-      const connectOptions: tls.ConnectionOptions & { requestOCSP?: boolean } = {
-        socket: tap,
-        ...(servername ? { servername } : {}),
-        rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
-        secureContext: secureContextFor({ minVersion, maxVersion, ciphers, clientCert: o.clientCert }),
-        ...(o.alpn?.length ? { ALPNProtocols: o.alpn } : {}),
-        requestOCSP: o.requestOcsp !== false,
-      };
-      const s = tls.connect(connectOptions);
+      const s = tls.connect(connectOptions(tap, servername, o));
       tlsSocket = s;
       s.on("keylog", (line: Buffer) => capture.onKeylog(line));
       s.on("OCSPResponse", (b: Buffer) => {
@@ -463,6 +469,116 @@ function handshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult>
       });
     }
   });
+}
+
+/** The versions and ciphers the client offers. */
+function tlsSettings(o: ProbeOptions): {
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion;
+  ciphers?: string;
+} {
+  return {
+    minVersion: o.minVersion ?? (o.legacy ? "TLSv1" : (tls.DEFAULT_MIN_VERSION as tls.SecureVersion)),
+    maxVersion: o.maxVersion ?? (tls.DEFAULT_MAX_VERSION as tls.SecureVersion),
+    ciphers: o.ciphers ?? (o.legacy ? "DEFAULT@SECLEVEL=0" : undefined),
+  };
+}
+
+/** node's TLS client over `socket`: any chain accepted (trust is judged elsewhere), OCSP asked for. */
+function connectOptions(
+  socket: Duplex,
+  servername: string | null,
+  o: ProbeOptions,
+): tls.ConnectionOptions & { requestOCSP?: boolean } {
+  // requestOCSP is honoured by tls.connect (passed to the TLSSocket) though the typings omit it.
+  return {
+    socket,
+    ...(servername ? { servername } : {}),
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    secureContext: secureContextFor({ ...tlsSettings(o), clientCert: o.clientCert }),
+    ...(o.alpn?.length ? { ALPNProtocols: o.alpn } : {}),
+    requestOCSP: o.requestOcsp !== false,
+  };
+}
+
+/**
+ * The handshake of a "native" probe: node's TLS straight on the TCP socket (OpenSSL reads it in C++, no JS
+ * stream, no TLS 1.3 decryption), the certificate list from node's X509Certificate walk (exactly as sent:
+ * getPeerCertificate would rebuild it, the walk from getPeerX509Certificate does not), the stapled OCSP
+ * response from node's OCSPResponse event, version, cipher and ALPN from node's getters. Resolves undefined
+ * when the wire probe must answer instead: the handshake failed or timed out after the server sent something
+ * (the capture names why; a server silent for the whole budget gets the wire probe's failure here), or the
+ * server sent a CertificateRequest (a client's shared signature algorithms are filled from it and are empty
+ * otherwise; its CA names and the server's verdict on our certificate need the capture).
+ *
+ * What a native result does not carry, beside what the wire gives: serverMessages (empty), alerts (none:
+ * a completed handshake without a CertificateRequest), helloRetryRequest (false), keyExchange,
+ * certificateMessageBytes, cipher.id; certificateSource is "node". The byte limit is OpenSSL's own (a
+ * certificate list of at most 102,400 bytes) with the handshake timeout.
+ */
+function nativeHandshake(raw: net.Socket, ctx: HandshakeContext): Promise<ProbeResult | undefined> {
+  const { o, result, servername, connectedAt, elapsed, remaining, done } = ctx;
+  return new Promise((resolvePromise) => {
+    let ended = false;
+    const node: NodeView = { protocol: null, alpn: null };
+    const s = tls.connect(connectOptions(raw, servername, o));
+    const end = (r: ProbeResult | undefined) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      stopListening();
+      result.bytesRead = raw.bytesRead;
+      result.bytesWritten = raw.bytesWritten;
+      s.destroy();
+      raw.destroy();
+      resolvePromise(r);
+    };
+    const stopListening = onAbort(o.signal, () => end(done(cancelledFailure())));
+    // A server that sent nothing in the whole budget: the capture could say no more, and asking it would cost
+    // a second timeout. Anything else that timed out is asked again (where did the handshake stop?).
+    const budget = Math.min(o.handshakeTimeoutMs, remaining());
+    const timer = setTimeout(() => {
+      const silent =
+        raw.bytesRead === 0 ? new ServerCapture({ maxCertificates: 0, maxMessageBytes: 0 }) : undefined;
+      end(silent ? done(handshakeTimeoutFailure(silent, budget)) : undefined);
+    }, budget);
+    s.on("OCSPResponse", (b: Buffer) => {
+      node.ocsp = b;
+    });
+    s.on("error", () => end(undefined));
+    s.on("close", () => end(undefined));
+    s.once("secureConnect", () => {
+      if (ended || s.getSharedSigalgs().length > 0) return end(undefined);
+      result.completed = true;
+      result.timing.handshakeMs = Math.round(elapsed() - connectedAt);
+      readNodeView(s, undefined, o, node);
+      fillNative(result, node);
+      end(done());
+    });
+  });
+}
+
+/** A native probe's result: node's view of a completed handshake. */
+function fillNative(result: ProbeResult, node: NodeView): void {
+  result.protocol = node.protocol ?? undefined;
+  if (node.cipher) {
+    result.cipher = { name: node.cipher.standardName ?? node.cipher.name, openssl: node.cipher.name };
+  }
+  if (typeof node.alpn === "string") result.alpn = node.alpn;
+  const chain = node.chain ?? [];
+  result.certificates = chain;
+  result.certificateCount = node.chainCount ?? chain.length;
+  result.certificateSource = chain.length ? "node" : "none";
+  if (result.certificateCount > chain.length) {
+    result.notes.push(
+      `the server sent ${result.certificateCount} certificates; kept the first ${chain.length}`,
+    );
+  }
+  if (node.ocsp?.length) result.ocsp = { der: new Uint8Array(node.ocsp), summary: summarizeOcsp(node.ocsp) };
+  result.notes.push(
+    "native handshake: the certificate list from node's view of the peer chain (order as sent); the handshake messages were not captured",
+  );
 }
 
 /** A target the probe can connect to at all: a host and a port in range. */
@@ -629,6 +745,8 @@ function classifyFailure(e: FailureEvidence): ProbeFailure {
 /** What node's TLS socket reports (its view of the chain only when needed: see readNodeView). */
 interface NodeView {
   chain?: Uint8Array[];
+  /** How many certificates the walk found (the chain keeps at most maxCertificates). */
+  chainCount?: number;
   ocsp?: Buffer;
   cipher?: tls.CipherNameAndProtocol;
   protocol: string | null;
@@ -638,7 +756,7 @@ interface NodeView {
 /** Read node's view of the handshake once it completed. */
 function readNodeView(
   s: tls.TLSSocket,
-  capture: ServerCapture,
+  capture: ServerCapture | undefined,
   o: { crossCheck?: boolean; maxCertificates: number },
   view: NodeView,
 ): void {
@@ -647,20 +765,22 @@ function readNodeView(
   view.alpn = s.alpnProtocol ?? null;
   // Building node's chain costs an X509Certificate per certificate: only for the debug cross-check, or
   // when the capture has no Certificate message (it becomes the certificate list then).
-  if (!o.crossCheck && capture.certificate) return;
+  if (!o.crossCheck && capture?.certificate) return;
   // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
-  // call on a socket; later calls see an emptied chain. Read it once, bounded.
+  // call on a socket; later calls see an emptied chain. Read it once: every certificate counted (OpenSSL
+  // bounds the list at 102,400 bytes), the first maxCertificates kept.
   try {
     const chain: Uint8Array[] = [];
+    let count = 0;
     let c = s.getPeerX509Certificate();
-    const limit = o.maxCertificates;
     const seen = new Set<object>();
-    while (c && chain.length < limit && !seen.has(c)) {
+    while (c && !seen.has(c)) {
       seen.add(c);
-      chain.push(new Uint8Array(c.raw));
+      if (count++ < o.maxCertificates) chain.push(new Uint8Array(c.raw));
       c = c.issuerCertificate;
     }
     view.chain = chain;
+    view.chainCount = count;
   } catch {
     view.chain = undefined;
   }

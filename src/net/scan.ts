@@ -153,7 +153,7 @@ export interface CheckOptions {
   cache?: VerdictCache;
   /**
    * "full" (default): complete a handshake with node's TLS, TLS 1.3 included, and capture what the server
-   * sends. "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
+   * sends (a scan: natively, the capture only where node cannot answer; see ./probe.ts ProbeOptions.capture). "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
    * ServerHelloDone: the certificate list exactly as sent, a stapled OCSP response, a CertificateRequest),
    * then close — about a quarter of the CPU (with the verdict). A server that does not answer it with TLS 1.2 (TLS 1.3 only,
    * TLS 1.0/1.1 only, a failure) gets the full check. What fast mode cannot see: whether the handshake
@@ -704,6 +704,20 @@ function storeOf(id: ClientId, stores: CheckOptions["stores"]): TrustStore {
   return (stores as Partial<Record<ClientId, TrustStore>>)[id] ?? defaultStoreFor(id);
 }
 
+const identities = new WeakMap<object, number>();
+let lastIdentity = 0;
+
+/** A number for an object (the same while it lives), for cache keys; a primitive as itself. */
+function identity(x: unknown): string {
+  if (typeof x !== "object" || x === null) return String(x);
+  let id = identities.get(x);
+  if (id === undefined) {
+    id = ++lastIdentity;
+    identities.set(x, id);
+  }
+  return `#${id}`;
+}
+
 async function evaluateWithAia(
   leaf: Certificate,
   presented: Certificate[],
@@ -715,9 +729,12 @@ async function evaluateWithAia(
 ): Promise<ClientMatrix> {
   // SCTs delivered in TLS or OCSP belong to the connection, not the chain: such a verdict is not shared.
   const delivered = Boolean(ct.tlsScts?.length || ct.ocspScts?.length);
+  // The chain, the name, the clients, and what they judge by (the stores, the distrust rules, the preloaded
+  // intermediates: one set for a whole scan, unless a face prepares some targets with their own, as the web
+  // does for a lab endpoint).
   const key =
     o.cache && !delivered
-      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}`
+      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}|${identity(o.stores)},${identity(o.distrustRules)},${identity(o.preloaded)}`
       : "";
   const cached = key ? o.cache?.get(key) : undefined;
   if (cached) return cached;
@@ -1249,7 +1266,15 @@ async function checkScanTarget(
       ? await o.prepare(t, index)
       : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
     if ("status" in prepared) return prepared;
-    const report = await checkEndpoint(prepared.target, { ...o, ...prepared.options, cache });
+    // A scan's full handshakes run natively (./probe.ts nativeHandshake): the same certificates, staple and
+    // parameters for about half the CPU; failures and mutual-TLS requests are probed again with the capture.
+    const probeOptions: ProbeOptions = { capture: "native", ...o.probe, ...prepared.options?.probe };
+    const report = await checkEndpoint(prepared.target, {
+      ...o,
+      ...prepared.options,
+      probe: probeOptions,
+      cache,
+    });
     if (o.signal?.aborted && report.handshake.failure?.kind === "cancelled") return undefined;
     return summarize(index, t, o.revocation ? await withRevocation(report, o, o.revocation) : report);
   } catch (e) {

@@ -258,3 +258,32 @@ export function tls12Certificate(ders: Uint8Array[]): Buffer {
 export function tls12ServerHelloDone(): Buffer {
   return tlsRecord(22, Buffer.from([14, 0, 0, 0]));
 }
+
+/** A syntactically valid OCSPResponse (basic, "good"); its signature is junk, which stapling does not check. */
+export function fakeOcspResponse(): Buffer {
+  const t = (s: string) => tlv(0x18, Buffer.from(s));
+  const single = tlv(
+    0x30,
+    tlv(
+      0x30,
+      tlv(0x30, tlv(0x06, Buffer.from("2b0e03021a", "hex"))),
+      tlv(0x04, Buffer.alloc(20, 1)),
+      tlv(0x04, Buffer.alloc(20, 2)),
+      tlv(0x02, Buffer.from([0x42])),
+    ),
+    tlv(0x80),
+    t("20260101000000Z"),
+  );
+  const data = tlv(0x30, tlv(0xa2, tlv(0x04, Buffer.alloc(20, 3))), t("20260101000000Z"), tlv(0x30, single));
+  const basic = tlv(
+    0x30,
+    data,
+    tlv(0x30, tlv(0x06, Buffer.from("2a8648ce3d040302", "hex"))),
+    tlv(0x03, Buffer.from([0, 0x30, 0])),
+  );
+  return tlv(
+    0x30,
+    tlv(0x0a, Buffer.from([0])),
+    tlv(0xa0, tlv(0x30, tlv(0x06, Buffer.from("2b0601050507300101", "hex")), tlv(0x04, basic))),
+  );
+}
