@@ -88,8 +88,8 @@ function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
 // RSAPublicKey (the SPKI's subjectPublicKey) 10–20 times faster (~40 µs against ~500–800 µs; bench/verify.ts
 // prints both). For the common cases (ECDSA with SHA-2 by a named-curve P-256/384/521 key with an
 // uncompressed point; RSA PKCS#1 v1.5 with SHA-1/SHA-2 by an rsaEncryption key whose parameters are NULL) we
-// import the key that way; everything else, and any key node:crypto refuses, goes through verifySignature
-// unchanged. TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
+// hand node:crypto the key that way (in that form on its first use, as a KeyObject from its second: FAST_KEYS);
+// everything else, and any key node:crypto refuses, goes through verifySignature unchanged. TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
 
 const ECDSA_HASH: Record<string, string> = {
   "1.2.840.10045.4.3.2": "sha256",
