@@ -88,8 +88,9 @@ function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
 // RSAPublicKey (the SPKI's subjectPublicKey) 10–20 times faster (~40 µs against ~500–800 µs; bench/verify.ts
 // prints both). For the common cases (ECDSA with SHA-2 by a named-curve P-256/384/521 key with an
 // uncompressed point; RSA PKCS#1 v1.5 with SHA-1/SHA-2 by an rsaEncryption key whose parameters are NULL) we
-// hand node:crypto the key that way (in that form on its first use, as a KeyObject from its second: FAST_KEYS);
-// everything else, and any key node:crypto refuses, goes through verifySignature unchanged. TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
+// hand node:crypto the key that way (in that form on its first use, as a KeyObject from its second:
+// FAST_KEYS); everything else, and any key node:crypto refuses, goes through verifySignature unchanged.
+// TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
 
 const ECDSA_HASH: Record<string, string> = {
   "1.2.840.10045.4.3.2": "sha256",
@@ -178,8 +179,8 @@ function rsaKeyInput(issuer: Certificate): KeyInput | null {
   const spki = pk.spki;
   const at = spki[1] & 0x80 ? 2 + (spki[1] & 0x7f) : 2;
   if (!bytesEqual(spki.subarray(at, at + RSA_ENCRYPTION_NULL.length), RSA_ENCRYPTION_NULL)) return null;
-  const der = pk.keyBytes;
-  return { key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: "der", type: "pkcs1" };
+  // A copy: the kept input must not follow the caller's buffer if it is reused, nor keep a large one alive.
+  return { key: Buffer.from(pk.keyBytes), format: "der", type: "pkcs1" };
 }
 
 /** true/false when a fast path applies, undefined when verifySignature must decide. */
