@@ -111,8 +111,8 @@ const RSA_ENCRYPTION_NULL = Buffer.from("300d06092a864886f70d0101010500", "hex")
  * Issuer keys by SubjectPublicKeyInfo (signatureKey), not by certificate: cross-signed copies of one CA and a
  * server's intermediates parsed afresh for every report share one import (a mesh of 40 cross-signed CAs sends
  * 1,560 certificates but only 40 keys). A key used once is handed to node:crypto in its narrow form (KeyInput)
- * and decoded there for that one check: making a KeyObject costs ~15–20 µs more than the check it serves, and
- * a fresh chain's intermediate key serves one check. Its second use imports it as a KeyObject, kept for every
+ * and decoded there for that one check: making a KeyObject of it first cost ~15–20 µs more here, and a fresh
+ * chain's intermediate key serves one check. Its second use imports it as a KeyObject, kept for every
  * later check (the root of a store, one server's intermediate across its leaves). null: node:crypto refused
  * it. Bounded as certificate.ts's KEY_CACHE is.
  */
