@@ -10,7 +10,7 @@
  * the questions a search asks (build.ts), never whether the cache knew the answer.
  */
 
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
 import { selfIssued } from "./names.js";
@@ -88,8 +88,9 @@ function compute(subject: Certificate, issuer: Certificate): SignatureOutcome {
 // RSAPublicKey (the SPKI's subjectPublicKey) 10–20 times faster (~40 µs against ~500–800 µs; bench/verify.ts
 // prints both). For the common cases (ECDSA with SHA-2 by a named-curve P-256/384/521 key with an
 // uncompressed point; RSA PKCS#1 v1.5 with SHA-1/SHA-2 by an rsaEncryption key whose parameters are NULL) we
-// import the key that way; everything else, and any key node:crypto refuses, goes through verifySignature
-// unchanged. TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
+// hand node:crypto the key that way (in that form on its first use, as a KeyObject from its second:
+// FAST_KEYS); everything else, and any key node:crypto refuses, goes through verifySignature unchanged.
+// TODO(x509): Certificate.keyObject() could do this itself; then this block goes away.
 
 const ECDSA_HASH: Record<string, string> = {
   "1.2.840.10045.4.3.2": "sha256",
@@ -107,23 +108,44 @@ const CURVE_BYTES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521":
 /** AlgorithmIdentifier { rsaEncryption, NULL }: the only RSA SPKI form imported from its PKCS#1 key. */
 const RSA_ENCRYPTION_NULL = Buffer.from("300d06092a864886f70d0101010500", "hex");
 /**
- * Imported keys by SubjectPublicKeyInfo (signatureKey), not by certificate: cross-signed copies of one CA
- * and a server's intermediates parsed afresh for every report share one import (a mesh of 40 cross-signed
- * CAs sends 1,560 certificates but only 40 keys). Bounded as certificate.ts's KEY_CACHE is.
+ * Issuer keys by SubjectPublicKeyInfo (signatureKey), not by certificate: cross-signed copies of one CA and a
+ * server's intermediates parsed afresh for every report share one import (a mesh of 40 cross-signed CAs sends
+ * 1,560 certificates but only 40 keys). A key used once is handed to node:crypto in its narrow form (KeyInput)
+ * and decoded there for that one check: making a KeyObject of it first cost ~15–20 µs more here, and a fresh
+ * chain's intermediate key serves one check. Its second use imports it as a KeyObject, kept for every
+ * later check (the root of a store, one server's intermediate across its leaves). null: node:crypto refused
+ * it. Bounded as certificate.ts's KEY_CACHE is.
  */
-const FAST_KEYS = new Map<string, KeyObject | null>();
+const FAST_KEYS = new Map<string, KeyObject | KeyInput | null>();
 const FAST_KEYS_SIZE = 1000;
 
-function fastKey(issuer: Certificate): KeyObject | null {
+/** A public key in the narrow form createPublicKey and crypto.verify take (PKCS#1 DER or JWK). */
+type KeyInput = { key: Buffer; format: "der"; type: "pkcs1" } | { key: JsonWebKey; format: "jwk" };
+
+function fastKey(issuer: Certificate): KeyObject | KeyInput | null {
   const spki = signatureKey(issuer);
-  let k = FAST_KEYS.get(spki);
-  if (k !== undefined) return k;
+  const k = FAST_KEYS.get(spki);
+  if (k === undefined) {
+    const input = issuer.publicKey.algorithm === "EC" ? ecKeyInput(issuer) : rsaKeyInput(issuer);
+    if (FAST_KEYS.size >= FAST_KEYS_SIZE) FAST_KEYS.clear();
+    FAST_KEYS.set(spki, input);
+    return input;
+  }
+  return k === null || isKeyObject(k) ? k : importKey(spki, k);
+}
+
+function isKeyObject(k: KeyObject | KeyInput): k is KeyObject {
+  return !("format" in k);
+}
+
+/** `input` imported as a KeyObject and kept, or null (kept too) when node:crypto refuses it. */
+function importKey(spki: string, input: KeyInput): KeyObject | null {
+  let k: KeyObject | null;
   try {
-    k = issuer.publicKey.algorithm === "EC" ? importEcKey(issuer) : importRsaKey(issuer);
+    k = createPublicKey(input);
   } catch {
     k = null; // let verifySignature produce its own error for this key
   }
-  if (FAST_KEYS.size >= FAST_KEYS_SIZE) FAST_KEYS.clear();
   FAST_KEYS.set(spki, k);
   return k;
 }
@@ -136,30 +158,29 @@ export function forgetImportedKeys(): void {
   FAST_KEYS.clear();
 }
 
-function importEcKey(issuer: Certificate): KeyObject | null {
+function ecKeyInput(issuer: Certificate): KeyInput | null {
   const pk = issuer.publicKey;
   const size = pk.curve ? CURVE_BYTES[pk.curve] : undefined;
   const point = pk.keyBytes;
   if (!size || point.length !== 1 + 2 * size || point[0] !== 0x04) return null;
-  return createPublicKey({
-    key: {
-      kty: "EC",
-      crv: pk.curve,
-      x: Buffer.from(point.subarray(1, 1 + size)).toString("base64url"),
-      y: Buffer.from(point.subarray(1 + size)).toString("base64url"),
-    },
-    format: "jwk",
-  });
+  const jwk = {
+    kty: "EC",
+    crv: pk.curve,
+    x: Buffer.from(point.buffer, point.byteOffset + 1, size).toString("base64url"),
+    y: Buffer.from(point.buffer, point.byteOffset + 1 + size, size).toString("base64url"),
+  };
+  return { key: jwk, format: "jwk" };
 }
 
-function importRsaKey(issuer: Certificate): KeyObject | null {
+function rsaKeyInput(issuer: Certificate): KeyInput | null {
   const pk = issuer.publicKey;
   if (pk.algorithm !== "RSA") return null;
   // The SPKI's AlgorithmIdentifier follows its outer header (2 bytes, or 2 + the length's own bytes).
   const spki = pk.spki;
   const at = spki[1] & 0x80 ? 2 + (spki[1] & 0x7f) : 2;
   if (!bytesEqual(spki.subarray(at, at + RSA_ENCRYPTION_NULL.length), RSA_ENCRYPTION_NULL)) return null;
-  return createPublicKey({ key: Buffer.from(pk.keyBytes), format: "der", type: "pkcs1" });
+  // A copy: the kept input must not follow the caller's buffer if it is reused, nor keep a large one alive.
+  return { key: Buffer.from(pk.keyBytes), format: "der", type: "pkcs1" };
 }
 
 /** true/false when a fast path applies, undefined when verifySignature must decide. */
@@ -180,7 +201,16 @@ function fastVerify(subject: Certificate, issuer: Certificate): boolean | undefi
   try {
     return cryptoVerify(hash, subject.tbs, key, subject.signatureValue);
   } catch {
-    return false;
+    if (isKeyObject(key)) return false;
+    // Decoding the key may be what failed: decide as an import would have (a refused key goes to
+    // verifySignature), then check with the imported key.
+    const imported = importKey(signatureKey(issuer), key);
+    if (!imported) return undefined;
+    try {
+      return cryptoVerify(hash, subject.tbs, imported, subject.signatureValue);
+    } catch {
+      return false;
+    }
   }
 }
 
