@@ -21,11 +21,15 @@ import {
 } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import {
+  type CandidatePath,
   type Finding,
+  type FindingCode,
+  type KeyIdMismatchRule,
   type PeerName,
   type Policy,
   type RawFinding,
   selfSigned,
+  type VerifyResult,
   verifyChain,
 } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
@@ -191,11 +195,15 @@ interface Context {
   pathPolicy?: PathPolicy;
   /** Each store's anchors as the clients of each kind see them, built once per report (anchorView). */
   anchorViews: Map<TrustStore, Map<ClientProfile["anchors"]["nonSelfSigned"], AnchorView>>;
+  /** Each store's anchors, copied once: the array the views that keep them all share. */
+  storeAnchors: Map<TrustStore, TrustAnchor[]>;
   /** What the leaf names, for hostname failures; the same for every client. */
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
   entries: Map<Certificate, Omit<PathEntry, "anchor">>;
   ct?: CtEvidence;
+  /** The path searches run so far for this report, for the clients that can share them (sharedSearch). */
+  searches: SharedSearch[];
 }
 
 /**
@@ -203,7 +211,10 @@ interface Context {
  * every client of that kind makes: the clients of one report share the store, so they share these.
  */
 interface AnchorView {
+  /** The same array for every kind of client when none of the store's anchors is left out. */
   clientAnchors: TrustAnchor[];
+  /** Every anchor is self-issued, so none can be taken for an intermediate (build.ts Graph.build). */
+  rootsOnly: () => boolean;
   ignoredAnchors: TrustAnchor[];
   /** By SHA-256; the last of copies wins. */
   byCert: Map<string, TrustAnchor>;
@@ -250,9 +261,11 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     sentNames: new Set(sentCerts.flatMap((c) => [c.subject.matchKey, c.issuer.matchKey])),
     pathPolicy: input.pathPolicy,
     anchorViews: new Map(),
+    storeAnchors: new Map(),
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
     ct: input.ct,
+    searches: [],
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -445,15 +458,22 @@ function anchorView(
   }
   let view = forStore.get(mode);
   if (!view) {
+    const selfSignedOnly =
+      mode === "ignored" ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert)) : undefined;
+    // One array for the clients that keep every anchor, so that their searches compare as the same input.
     const clientAnchors =
-      mode === "ignored"
-        ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert))
-        : [...store.anchors];
+      selfSignedOnly && selfSignedOnly.length < store.anchors.length
+        ? selfSignedOnly
+        : (ctx.storeAnchors.get(store) ?? [...store.anchors]);
+    if (clientAnchors.length === store.anchors.length) ctx.storeAnchors.set(store, clientAnchors);
     const kept = new Set(clientAnchors);
     const leafSha = ctx.leaf.sha256;
     const certsNamed = anchorCertsNamed(clientAnchors);
     view = {
       clientAnchors,
+      rootsOnly: once(() =>
+        clientAnchors.every((a) => (a.facts ? a.facts.subjectKey === a.facts.issuerKey : a.cert.selfIssued)),
+      ),
       ignoredAnchors: store.anchors.filter((a) => !kept.has(a)),
       byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
       direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
@@ -568,33 +588,21 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const rules = () => distrust().rules;
   // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
   const sent = profile.paths.issuerSelection === "first-match" ? view.opensslSent() : ctx.sent;
-  const result = verifyChain({
-    leaf,
-    presented: [...sent, ...extra],
-    // The store's own anchors: those with recorded facts are parsed only if the chain names them.
-    anchors: clientAnchors,
-    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
-    // conditional spreads is built through V8's slow generic copy, once per client.
-    policy: {
-      time,
-      purpose: ctx.purpose,
-      peerName: ctx.peer,
-      profile: profile.profile,
-      ekuChaining: profile.ekuChaining?.enforced,
-      allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
-      maxDepth: maxIntermediates(profile, view),
-      depthCountsSelfIssued: profile.paths.countsSelfIssued,
-      keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
-      budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
-      cnFallback: profile.hostname.cnFallback,
-      ignore: profile.ignore,
-      requiredEku: ctx.pathPolicy?.requiredEku,
-      crls: ctx.pathPolicy?.crls,
-      revocation: ctx.pathPolicy?.revocation,
-      initialPolicies: ctx.pathPolicy?.initialPolicies,
-      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
-      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
-      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
+  const result = sharedSearch(
+    {
+      presented: extra.length ? [...sent, ...extra] : sent,
+      view,
+      rules: {
+        profile: profile.profile,
+        ekuChaining: profile.ekuChaining?.enforced,
+        allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
+        maxDepth: maxIntermediates(profile, view),
+        depthCountsSelfIssued: profile.paths.countsSelfIssued,
+        keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
+        signatureBudget: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET,
+        cnFallback: profile.hostname.cnFallback,
+        ignore: profile.ignore,
+      },
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
@@ -613,7 +621,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
         return out;
       },
     },
-  });
+    ctx,
+  );
   let certs = result.path;
   if (!result.trusted && !result.anchor) {
     // The validator does not explore certificates that lead to no anchor, so its closest path can stop at
@@ -809,6 +818,144 @@ function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefi
     };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The shared path search
+//
+// Most of a matrix's cost beyond the first client was each client running its own path search over the same
+// certificates: the same candidate issuers looked up and ordered, the same checks asked again. The clients
+// differ in two kinds of rules. Those the search itself reads (conformance profile, EKU chaining, key
+// identifier rule, signature budget, CN fallback, ignored codes, depth limit) make a search of their own;
+// a client's distrust and algorithm rules (its pathCheck) only answer for each candidate path the search
+// completes. So the search runs once per distinct set of search rules, its answers for each candidate path
+// recorded, and a client with the same search rules takes its result when its own pathCheck gives the same
+// answer for every path that search asked about: the search is deterministic (its caches only make it
+// faster, never different), so with the same inputs and the same answers it would have taken the same steps
+// to the same result. A client whose rules answer differently for one of those paths runs its own search.
+
+/** What one client's path search reads that can differ between clients (the rest is the report's). */
+interface SearchRules {
+  profile: ClientProfile["profile"];
+  ekuChaining: boolean | undefined;
+  allowNonSelfSignedAnchors: boolean;
+  maxDepth: number;
+  depthCountsSelfIssued: boolean;
+  keyIdMismatch: KeyIdMismatchRule;
+  signatureBudget: number;
+  cnFallback: boolean;
+  ignore: FindingCode[];
+}
+
+interface SearchRequest {
+  /** The certificates the client has: sent (as it reads them), fetched, preloaded. */
+  presented: readonly Certificate[];
+  view: AnchorView;
+  rules: SearchRules;
+  /** The client's own rules for a path the search completes: distrust and algorithm limits. */
+  pathCheck: (path: CandidatePath) => RawFinding[];
+}
+
+interface SharedSearch {
+  request: SearchRequest;
+  result: VerifyResult;
+  /** Every candidate path the search asked its client about, with the answer. */
+  asked: { path: CandidatePath; answer: RawFinding[] }[];
+}
+
+/** The client's path search: one already run for this report that gives the same result, or its own. */
+function sharedSearch(request: SearchRequest, ctx: Context): VerifyResult {
+  for (const s of ctx.searches) {
+    if (sameSearch(s.request, request) && sameAnswers(s, request.pathCheck)) return s.result;
+  }
+  const { rules, pathCheck } = request;
+  const asked: SharedSearch["asked"] = [];
+  const result = verifyChain({
+    leaf: ctx.leaf,
+    presented: [...request.presented],
+    // The store's own anchors: those with recorded facts are parsed only if the chain names them.
+    anchors: request.view.clientAnchors,
+    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
+    // conditional spreads is built through V8's slow generic copy, once per search.
+    policy: {
+      time: ctx.time,
+      purpose: ctx.purpose,
+      peerName: ctx.peer,
+      profile: rules.profile,
+      ekuChaining: rules.ekuChaining,
+      allowNonSelfSignedAnchors: rules.allowNonSelfSignedAnchors,
+      maxDepth: rules.maxDepth,
+      depthCountsSelfIssued: rules.depthCountsSelfIssued,
+      keyIdMismatch: rules.keyIdMismatch,
+      budget: { signatures: rules.signatureBudget },
+      cnFallback: rules.cnFallback,
+      ignore: rules.ignore,
+      requiredEku: ctx.pathPolicy?.requiredEku,
+      crls: ctx.pathPolicy?.crls,
+      revocation: ctx.pathPolicy?.revocation,
+      initialPolicies: ctx.pathPolicy?.initialPolicies,
+      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
+      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
+      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
+      pathCheck: (path) => {
+        const answer = pathCheck(path);
+        asked.push({ path: { certs: [...path.certs], anchor: path.anchor }, answer });
+        return answer;
+      },
+    },
+  });
+  ctx.searches.push({ request, result, asked });
+  return result;
+}
+
+/**
+ * Two clients' searches read the same inputs: the same certificates and anchors, and the same search rules
+ * but for two that cannot change this search. src/verify/build.ts reads allowNonSelfSignedAnchors only for
+ * an anchor that is not self-issued, and maxDepth (with depthCountsSelfIssued) only for a path holding more
+ * intermediates than that; a path holds each certificate at most once, and its intermediates come from the
+ * certificates the client has (and from the anchors that are not self-issued), so a limit at least their
+ * number never binds.
+ */
+function sameSearch(a: SearchRequest, b: SearchRequest): boolean {
+  if (a.view.clientAnchors !== b.view.clientAnchors || !sameItems(a.presented, b.presented)) return false;
+  const x = a.rules;
+  const y = b.rules;
+  if (
+    x.profile !== y.profile ||
+    x.ekuChaining !== y.ekuChaining ||
+    x.keyIdMismatch !== y.keyIdMismatch ||
+    x.signatureBudget !== y.signatureBudget ||
+    x.cnFallback !== y.cnFallback ||
+    !sameItems(x.ignore, y.ignore)
+  )
+    return false;
+  const rootsOnly = a.view.rootsOnly();
+  if (x.allowNonSelfSignedAnchors !== y.allowNonSelfSignedAnchors && !rootsOnly) return false;
+  if (x.maxDepth === y.maxDepth && x.depthCountsSelfIssued === y.depthCountsSelfIssued) return true;
+  const mostIntermediates = a.presented.length + (rootsOnly ? 0 : a.view.clientAnchors.length);
+  return mostIntermediates <= Math.min(x.maxDepth, y.maxDepth);
+}
+
+/** `pathCheck` answers every path `s` asked about as its own client did. */
+function sameAnswers(s: SharedSearch, pathCheck: SearchRequest["pathCheck"]): boolean {
+  return s.asked.every(({ path, answer }) => {
+    const mine = pathCheck(path);
+    return mine.length === answer.length && mine.every((f, i) => sameFinding(f, answer[i]));
+  });
+}
+
+function sameFinding(a: RawFinding, b: RawFinding): boolean {
+  return (
+    a.code === b.code &&
+    a.detail === b.detail &&
+    a.cert === b.cert &&
+    a.issuer === b.issuer &&
+    a.severity === b.severity
+  );
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 /** The most intermediates this client accepts in a path, for this chain. */
