@@ -193,10 +193,11 @@ interface Context {
   /** Match keys of the subjects and issuers of the chain as sent: the only anchors a chain's analysis reads. */
   sentNames: ReadonlySet<string>;
   pathPolicy?: PathPolicy;
-  /** Each store's anchors as the clients of each kind see them, built once per report (anchorView). */
-  anchorViews: Map<TrustStore, Map<ClientProfile["anchors"]["nonSelfSigned"], AnchorView>>;
-  /** Each store's anchors, copied once: the array the views that keep them all share. */
-  storeAnchors: Map<TrustStore, TrustAnchor[]>;
+  /**
+   * Each store's anchors as the clients see them, built once per report (anchorView): all of them, and the
+   * self-signed ones (for the clients that ignore the others).
+   */
+  anchorViews: Map<TrustStore, { all?: AnchorView; selfSigned?: AnchorView }>;
   /** What the leaf names, for hostname failures; the same for every client. */
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
@@ -211,7 +212,6 @@ interface Context {
  * every client of that kind makes: the clients of one report share the store, so they share these.
  */
 interface AnchorView {
-  /** The same array for every kind of client when none of the store's anchors is left out. */
   clientAnchors: TrustAnchor[];
   /** Every anchor is self-issued, so none can be taken for an intermediate (build.ts Graph.build). */
   rootsOnly: () => boolean;
@@ -222,8 +222,11 @@ interface AnchorView {
   direct?: TrustAnchor;
   /** Java's PKIXValidator branch for this chain against these anchors (./java.ts javaBranch). */
   javaBranch: () => "validate" | "build";
-  /** The sent certificates OpenSSL puts in the chain (./openssl-chain.ts), for first-match clients. */
-  opensslSent: () => Certificate[];
+  /**
+   * The sent certificates OpenSSL puts in the chain (./openssl-chain.ts), for first-match clients: those for
+   * which a trusted certificate that is not self-signed ends the chain (-partial_chain), or the others.
+   */
+  opensslSent: (anchorsEndChain: boolean) => Certificate[];
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -261,7 +264,6 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     sentNames: new Set(sentCerts.flatMap((c) => [c.subject.matchKey, c.issuer.matchKey])),
     pathPolicy: input.pathPolicy,
     anchorViews: new Map(),
-    storeAnchors: new Map(),
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
     ct: input.ct,
@@ -273,8 +275,8 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
   // The analysis compares the chain as sent with the anchors named in it (by subject or issuer), so the
   // others (most of a bundled store) stay unparsed.
   const anchorsUnion = new Map<string, Certificate>();
-  for (const o of outcomes) {
-    for (const a of namedIn(o.clientAnchors, ctx)) anchorsUnion.set(anchorSha256(a), a.cert);
+  for (const anchors of new Set(outcomes.map((o) => o.clientAnchors))) {
+    for (const a of namedIn(anchors, ctx)) anchorsUnion.set(anchorSha256(a), a.cert);
   }
   const chain = analyzeChain({
     leaf: input.leaf,
@@ -445,49 +447,55 @@ function distrustedPath(
 // ---------------------------------------------------------------------------------------------------------
 // One client
 
-/** `store`'s anchors as a client whose non-self-signed anchors do `mode` sees them (built once per report). */
+/**
+ * `store`'s anchors as a client whose non-self-signed anchors do `mode` sees them (built once per report). The
+ * clients that keep every anchor share one view, and so do all of them when every anchor is self-signed.
+ */
 function anchorView(
   store: TrustStore,
   mode: ClientProfile["anchors"]["nonSelfSigned"],
   ctx: Context,
 ): AnchorView {
-  let forStore = ctx.anchorViews.get(store);
-  if (!forStore) {
-    forStore = new Map();
-    ctx.anchorViews.set(store, forStore);
+  let views = ctx.anchorViews.get(store);
+  if (!views) {
+    views = {};
+    ctx.anchorViews.set(store, views);
   }
-  let view = forStore.get(mode);
-  if (!view) {
-    const selfSignedOnly =
-      mode === "ignored" ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert)) : undefined;
-    // One array for the clients that keep every anchor, so that their searches compare as the same input.
-    const clientAnchors =
-      selfSignedOnly && selfSignedOnly.length < store.anchors.length
-        ? selfSignedOnly
-        : (ctx.storeAnchors.get(store) ?? [...store.anchors]);
-    if (clientAnchors.length === store.anchors.length) ctx.storeAnchors.set(store, clientAnchors);
-    const kept = new Set(clientAnchors);
-    const leafSha = ctx.leaf.sha256;
-    const certsNamed = anchorCertsNamed(clientAnchors);
-    view = {
-      clientAnchors,
-      rootsOnly: once(() =>
-        clientAnchors.every((a) => (a.facts ? a.facts.subjectKey === a.facts.issuerKey : a.cert.selfIssued)),
-      ),
-      ignoredAnchors: store.anchors.filter((a) => !kept.has(a)),
-      byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
-      direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
-      javaBranch: once(() =>
-        javaBranch(
-          ctx.sent,
-          namedIn(clientAnchors, ctx).map((a) => a.cert),
-        ),
-      ),
-      opensslSent: once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, mode === "anchor", ctx.time)),
-    };
-    forStore.set(mode, view);
+  if (mode !== "ignored") return (views.all ??= makeAnchorView(store, [...store.anchors], ctx));
+  if (!views.selfSigned) {
+    const kept = store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert));
+    views.selfSigned =
+      kept.length === store.anchors.length
+        ? (views.all ??= makeAnchorView(store, [...store.anchors], ctx))
+        : makeAnchorView(store, kept, ctx);
   }
-  return view;
+  return views.selfSigned;
+}
+
+function makeAnchorView(store: TrustStore, clientAnchors: TrustAnchor[], ctx: Context): AnchorView {
+  const kept = new Set(clientAnchors);
+  const leafSha = ctx.leaf.sha256;
+  const certsNamed = anchorCertsNamed(clientAnchors);
+  const opensslSent = (anchorsEndChain: boolean) =>
+    once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, anchorsEndChain, ctx.time));
+  const sent = { partial: opensslSent(true), full: opensslSent(false) };
+  return {
+    clientAnchors,
+    rootsOnly: once(() =>
+      clientAnchors.every((a) => (a.facts ? a.facts.subjectKey === a.facts.issuerKey : a.cert.selfIssued)),
+    ),
+    ignoredAnchors:
+      clientAnchors.length === store.anchors.length ? [] : store.anchors.filter((a) => !kept.has(a)),
+    byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
+    direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
+    javaBranch: once(() =>
+      javaBranch(
+        ctx.sent,
+        namedIn(clientAnchors, ctx).map((a) => a.cert),
+      ),
+    ),
+    opensslSent: (anchorsEndChain) => (anchorsEndChain ? sent.partial() : sent.full()),
+  };
 }
 
 function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): Outcome {
@@ -587,7 +595,10 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const distrust = once(() => distrustOf(ctx.rules(), distrustClient));
   const rules = () => distrust().rules;
   // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
-  const sent = profile.paths.issuerSelection === "first-match" ? view.opensslSent() : ctx.sent;
+  const sent =
+    profile.paths.issuerSelection === "first-match"
+      ? view.opensslSent(profile.anchors.nonSelfSigned === "anchor")
+      : ctx.sent;
   const result = sharedSearch(
     {
       presented: extra.length ? [...sent, ...extra] : sent,
