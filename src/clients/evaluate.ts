@@ -406,7 +406,10 @@ function anchorsNamed(stores: Map<ClientId, TrustStore>, wanted: Set<string>): S
   return named;
 }
 
-/** One client's distrust rules, and the roots any of them names (upper-case SHA-256, as the rules hold them). */
+/**
+ * One client's distrust rules, and the roots any of them names: lower-case SHA-256, as Certificate.sha256 is
+ * (the rules hold them upper-case), so that a path's anchor is looked up without a copy of its fingerprint.
+ */
 interface ClientDistrust {
   rules: readonly DistrustRule[];
   roots: ReadonlySet<string>;
@@ -424,7 +427,7 @@ function distrustOf(rules: readonly DistrustRule[], client: DistrustClient | nul
   let d = forRules.get(client);
   if (!d) {
     const own = client ? distrustRulesFor(client, rules) : [];
-    d = { rules: own, roots: new Set(own.flatMap((r) => r.roots.map((x) => x.toUpperCase()))) };
+    d = { rules: own, roots: new Set(own.flatMap((r) => r.roots.map((x) => x.toLowerCase()))) };
     forRules.set(client, d);
   }
   return d;
@@ -440,7 +443,7 @@ function distrustedPath(
   certs: readonly Certificate[],
 ): DistrustFinding[] {
   const anchor = certs[certs.length - 1];
-  if (!anchor || !d.roots.has(anchor.sha256.toUpperCase())) return [];
+  if (!anchor || !d.roots.has(anchor.sha256)) return [];
   return evaluateDistrust(d.rules, client, certs);
 }
 
@@ -479,6 +482,8 @@ function makeAnchorView(store: TrustStore, clientAnchors: TrustAnchor[], ctx: Co
   const opensslSent = (anchorsEndChain: boolean) =>
     once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, anchorsEndChain, ctx.time));
   const sent = { partial: opensslSent(true), full: opensslSent(false) };
+  // Whether a trusted certificate that is not self-signed ends the chain is moot when there is none.
+  const allSelfSigned = once(() => clientAnchors.every((a) => a.facts?.selfSigned ?? selfSigned(a.cert)));
   return {
     clientAnchors,
     rootsOnly: once(() =>
@@ -494,7 +499,7 @@ function makeAnchorView(store: TrustStore, clientAnchors: TrustAnchor[], ctx: Co
         namedIn(clientAnchors, ctx).map((a) => a.cert),
       ),
     ),
-    opensslSent: (anchorsEndChain) => (anchorsEndChain ? sent.partial() : sent.full()),
+    opensslSent: (anchorsEndChain) => (anchorsEndChain && !allSelfSigned() ? sent.partial() : sent.full()),
   };
 }
 
