@@ -464,13 +464,11 @@ function anchorView(
     views = {};
     ctx.anchorViews.set(store, views);
   }
-  if (mode !== "ignored") return (views.all ??= makeAnchorView(store, [...store.anchors], ctx));
+  views.all ??= makeAnchorView(store, [...store.anchors], ctx);
+  if (mode !== "ignored") return views.all;
   if (!views.selfSigned) {
     const kept = store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert));
-    views.selfSigned =
-      kept.length === store.anchors.length
-        ? (views.all ??= makeAnchorView(store, [...store.anchors], ctx))
-        : makeAnchorView(store, kept, ctx);
+    views.selfSigned = kept.length === store.anchors.length ? views.all : makeAnchorView(store, kept, ctx);
   }
   return views.selfSigned;
 }
@@ -503,10 +501,25 @@ function makeAnchorView(store: TrustStore, clientAnchors: TrustAnchor[], ctx: Co
   };
 }
 
+const NONE: readonly Certificate[] = [];
+
+/** A client's outcome, with the anchors it saw. */
+function outcomeOf(
+  view: AnchorView,
+  store: TrustStore,
+  o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">,
+): Outcome {
+  const out = o as Outcome;
+  out.clientAnchors = view.clientAnchors;
+  out.ignoredAnchors = view.ignoredAnchors;
+  out.store = store;
+  return out;
+}
+
 function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): Outcome {
   const { leaf, time } = ctx;
   const view = anchorView(store, profile.anchors.nonSelfSigned, ctx);
-  const { clientAnchors, ignoredAnchors } = view;
+  const { clientAnchors } = view;
   const notes: string[] = [];
   const approximation =
     store.id === "mozilla" && profile.store.real !== "mozilla" ? profile.store.approximation : undefined;
@@ -522,18 +535,11 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     },
     notes,
   };
-  const outcome = (o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">): Outcome => {
-    const out = o as Outcome;
-    out.clientAnchors = clientAnchors;
-    out.ignoredAnchors = ignoredAnchors;
-    out.store = store;
-    return out;
-  };
   const hostFacts = ctx.hostFacts;
 
   const f = refusedOutright(profile, ctx);
   if (f) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(base, "untrusted", pathEntries([leaf], undefined, ctx), []),
       certs: [leaf],
       failures: [f],
@@ -576,7 +582,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     }
     notes.push("the server's certificate is itself in the trust store, so it is trusted as it is");
     const decisive = pickDecisive(profile, failures);
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(
         base,
         decisive ? "untrusted" : "trusted",
@@ -592,13 +598,12 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
 
   // The validator, with this client's rules.
-  const extra: Certificate[] = [];
-  if (profile.aia.fetches) extra.push(...ctx.aia);
-  if (profile.aia.preloads && ctx.preload) extra.push(...ctx.preload);
+  const extra = [
+    ...(profile.aia.fetches ? ctx.aia : NONE),
+    ...(profile.aia.preloads && ctx.preload ? ctx.preload : NONE),
+  ];
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
-  const distrust = once(() => distrustOf(ctx.rules(), distrustClient));
-  const rules = () => distrust().rules;
   // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
   const sent =
     profile.paths.issuerSelection === "first-match"
@@ -622,7 +627,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
-          for (const d of distrustedPath(distrust(), distrustClient, certs)) {
+          for (const d of distrustedPath(distrustOf(ctx.rules(), distrustClient), distrustClient, certs)) {
             out.push({
               code: "distrusted",
               detail: `${d.rule.id}: ${d.reason}`,
@@ -667,7 +672,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const ct = result.trusted ? ctRefusal(profile, store, certs, anchorCert, ctx) : undefined;
   if (ct?.note) notes.push(ct.note);
   if (ct?.failure) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(base, ct.status, pathEntries(certs, anchorCert, ctx), result.findings, anchor),
       certs,
       anchorCert,
@@ -676,7 +681,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     });
   }
   if (result.trusted) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(
         base,
         "trusted",
@@ -693,7 +698,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
 
   const failures = result.findings
     .filter((f) => f.severity === "error")
-    .map((f) => classify(f, certs, view, profile, ctx, shipped, rules(), hostFacts));
+    .map((f) => classify(f, certs, view, profile, ctx, shipped, hostFacts));
   // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
   const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
@@ -726,7 +731,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     status = "depends";
     notes.push(refetch.note);
   }
-  return outcome({
+  return outcomeOf(view, store, {
     verdict: verdictOf(
       base,
       status,
@@ -1024,7 +1029,6 @@ function classify(
   profile: ClientProfile,
   ctx: Context,
   shipped: boolean,
-  rules: readonly DistrustRule[],
   hostFacts: HostnameFacts | undefined,
 ): Failure {
   const cert = f.cert && f.cert.position >= 0 ? certs[f.cert.position] : undefined;
@@ -1064,8 +1068,9 @@ function classify(
       break;
     case "distrusted": {
       failure.kind = "distrusted";
-      const d = profile.distrust.client
-        ? evaluateDistrust(rules, profile.distrust.client, certs).find((x) => x.certain)
+      const client = profile.distrust.client;
+      const d = client
+        ? evaluateDistrust(distrustOf(ctx.rules(), client).rules, client, certs).find((x) => x.certain)
         : undefined;
       if (d) failure.distrust = { rule: d.rule, anchor: certs[certs.length - 1], reason: d.reason };
       break;
