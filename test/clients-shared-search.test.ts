@@ -42,6 +42,8 @@ function assertAloneAsInMatrix(c: Case): void {
     presented: c.chain.map((x) => x.cert),
     stores,
     host: c.host ?? HOST,
+    // One validation time for every evaluation: findings quote it ("checked at …") to the second.
+    time: new Date(),
   };
   const matrix = evaluateClients({ ...input, clients: [...CLIENT_IDS] });
   for (const id of CLIENT_IDS) {
