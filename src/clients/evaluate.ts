@@ -464,11 +464,17 @@ function anchorView(
     views = {};
     ctx.anchorViews.set(store, views);
   }
-  views.all ??= makeAnchorView(store, [...store.anchors], ctx);
-  if (mode !== "ignored") return views.all;
+  if (mode !== "ignored") {
+    views.all ??= makeAnchorView(store, [...store.anchors], ctx);
+    return views.all;
+  }
   if (!views.selfSigned) {
     const kept = store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert));
-    views.selfSigned = kept.length === store.anchors.length ? views.all : makeAnchorView(store, kept, ctx);
+    if (kept.length < store.anchors.length) views.selfSigned = makeAnchorView(store, kept, ctx);
+    else {
+      views.all ??= makeAnchorView(store, [...store.anchors], ctx);
+      views.selfSigned = views.all;
+    }
   }
   return views.selfSigned;
 }
