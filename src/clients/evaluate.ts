@@ -21,11 +21,15 @@ import {
 } from "../trust/store.js";
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import {
+  type CandidatePath,
   type Finding,
+  type FindingCode,
+  type KeyIdMismatchRule,
   type PeerName,
   type Policy,
   type RawFinding,
   selfSigned,
+  type VerifyResult,
   verifyChain,
 } from "../verify/index.js";
 import type { Certificate } from "../x509/certificate.js";
@@ -189,13 +193,18 @@ interface Context {
   /** Match keys of the subjects and issuers of the chain as sent: the only anchors a chain's analysis reads. */
   sentNames: ReadonlySet<string>;
   pathPolicy?: PathPolicy;
-  /** Each store's anchors as the clients of each kind see them, built once per report (anchorView). */
-  anchorViews: Map<TrustStore, Map<ClientProfile["anchors"]["nonSelfSigned"], AnchorView>>;
+  /**
+   * Each store's anchors as the clients see them, built once per report (anchorView): all of them, and the
+   * self-signed ones (for the clients that ignore the others).
+   */
+  anchorViews: Map<TrustStore, { all?: AnchorView; selfSigned?: AnchorView }>;
   /** What the leaf names, for hostname failures; the same for every client. */
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
   entries: Map<Certificate, Omit<PathEntry, "anchor">>;
   ct?: CtEvidence;
+  /** The path searches run so far for this report, for the clients that can share them (sharedSearch). */
+  searches: SharedSearch[];
 }
 
 /**
@@ -204,6 +213,8 @@ interface Context {
  */
 interface AnchorView {
   clientAnchors: TrustAnchor[];
+  /** Every anchor is self-issued, so none can be taken for an intermediate (build.ts Graph.build). */
+  rootsOnly: () => boolean;
   ignoredAnchors: TrustAnchor[];
   /** By SHA-256; the last of copies wins. */
   byCert: Map<string, TrustAnchor>;
@@ -211,8 +222,11 @@ interface AnchorView {
   direct?: TrustAnchor;
   /** Java's PKIXValidator branch for this chain against these anchors (./java.ts javaBranch). */
   javaBranch: () => "validate" | "build";
-  /** The sent certificates OpenSSL puts in the chain (./openssl-chain.ts), for first-match clients. */
-  opensslSent: () => Certificate[];
+  /**
+   * The sent certificates OpenSSL puts in the chain (./openssl-chain.ts), for first-match clients: those for
+   * which a trusted certificate that is not self-signed ends the chain (-partial_chain), or the others.
+   */
+  opensslSent: (anchorsEndChain: boolean) => Certificate[];
 }
 
 export function evaluateClients(input: EvaluateInput): ClientMatrix {
@@ -253,6 +267,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
     ct: input.ct,
+    searches: [],
   };
 
   const outcomes = input.clients.map((id) => evaluateOne(CLIENTS[id], stores.get(id)!, ctx));
@@ -260,8 +275,8 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
   // The analysis compares the chain as sent with the anchors named in it (by subject or issuer), so the
   // others (most of a bundled store) stay unparsed.
   const anchorsUnion = new Map<string, Certificate>();
-  for (const o of outcomes) {
-    for (const a of namedIn(o.clientAnchors, ctx)) anchorsUnion.set(anchorSha256(a), a.cert);
+  for (const anchors of new Set(outcomes.map((o) => o.clientAnchors))) {
+    for (const a of namedIn(anchors, ctx)) anchorsUnion.set(anchorSha256(a), a.cert);
   }
   const chain = analyzeChain({
     leaf: input.leaf,
@@ -391,7 +406,10 @@ function anchorsNamed(stores: Map<ClientId, TrustStore>, wanted: Set<string>): S
   return named;
 }
 
-/** One client's distrust rules, and the roots any of them names (upper-case SHA-256, as the rules hold them). */
+/**
+ * One client's distrust rules, and the roots any of them names: lower-case SHA-256, as Certificate.sha256 is
+ * (the rules hold them upper-case), so that a path's anchor is looked up without a copy of its fingerprint.
+ */
 interface ClientDistrust {
   rules: readonly DistrustRule[];
   roots: ReadonlySet<string>;
@@ -409,7 +427,7 @@ function distrustOf(rules: readonly DistrustRule[], client: DistrustClient | nul
   let d = forRules.get(client);
   if (!d) {
     const own = client ? distrustRulesFor(client, rules) : [];
-    d = { rules: own, roots: new Set(own.flatMap((r) => r.roots.map((x) => x.toUpperCase()))) };
+    d = { rules: own, roots: new Set(own.flatMap((r) => r.roots.map((x) => x.toLowerCase()))) };
     forRules.set(client, d);
   }
   return d;
@@ -425,55 +443,89 @@ function distrustedPath(
   certs: readonly Certificate[],
 ): DistrustFinding[] {
   const anchor = certs[certs.length - 1];
-  if (!anchor || !d.roots.has(anchor.sha256.toUpperCase())) return [];
+  if (!anchor || !d.roots.has(anchor.sha256)) return [];
   return evaluateDistrust(d.rules, client, certs);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // One client
 
-/** `store`'s anchors as a client whose non-self-signed anchors do `mode` sees them (built once per report). */
+/**
+ * `store`'s anchors as a client whose non-self-signed anchors do `mode` sees them (built once per report). The
+ * clients that keep every anchor share one view, and so do all of them when every anchor is self-signed.
+ */
 function anchorView(
   store: TrustStore,
   mode: ClientProfile["anchors"]["nonSelfSigned"],
   ctx: Context,
 ): AnchorView {
-  let forStore = ctx.anchorViews.get(store);
-  if (!forStore) {
-    forStore = new Map();
-    ctx.anchorViews.set(store, forStore);
+  let views = ctx.anchorViews.get(store);
+  if (!views) {
+    views = {};
+    ctx.anchorViews.set(store, views);
   }
-  let view = forStore.get(mode);
-  if (!view) {
-    const clientAnchors =
-      mode === "ignored"
-        ? store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert))
-        : [...store.anchors];
-    const kept = new Set(clientAnchors);
-    const leafSha = ctx.leaf.sha256;
-    const certsNamed = anchorCertsNamed(clientAnchors);
-    view = {
-      clientAnchors,
-      ignoredAnchors: store.anchors.filter((a) => !kept.has(a)),
-      byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
-      direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
-      javaBranch: once(() =>
-        javaBranch(
-          ctx.sent,
-          namedIn(clientAnchors, ctx).map((a) => a.cert),
-        ),
+  if (mode !== "ignored") {
+    views.all ??= makeAnchorView(store, [...store.anchors], ctx);
+    return views.all;
+  }
+  if (!views.selfSigned) {
+    const kept = store.anchors.filter((a) => a.facts?.selfSigned ?? selfSigned(a.cert));
+    if (kept.length < store.anchors.length) views.selfSigned = makeAnchorView(store, kept, ctx);
+    else {
+      views.all ??= makeAnchorView(store, [...store.anchors], ctx);
+      views.selfSigned = views.all;
+    }
+  }
+  return views.selfSigned;
+}
+
+function makeAnchorView(store: TrustStore, clientAnchors: TrustAnchor[], ctx: Context): AnchorView {
+  const kept = new Set(clientAnchors);
+  const leafSha = ctx.leaf.sha256;
+  const certsNamed = anchorCertsNamed(clientAnchors);
+  const opensslSent = (anchorsEndChain: boolean) =>
+    once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, anchorsEndChain, ctx.time));
+  const sent = { partial: opensslSent(true), full: opensslSent(false) };
+  // Whether a trusted certificate that is not self-signed ends the chain is moot when there is none.
+  const allSelfSigned = once(() => clientAnchors.every((a) => a.facts?.selfSigned ?? selfSigned(a.cert)));
+  return {
+    clientAnchors,
+    rootsOnly: once(() =>
+      clientAnchors.every((a) => (a.facts ? a.facts.subjectKey === a.facts.issuerKey : a.cert.selfIssued)),
+    ),
+    ignoredAnchors:
+      clientAnchors.length === store.anchors.length ? [] : store.anchors.filter((a) => !kept.has(a)),
+    byCert: new Map(clientAnchors.map((a) => [anchorSha256(a), a])),
+    direct: clientAnchors.find((a) => anchorSha256(a) === leafSha),
+    javaBranch: once(() =>
+      javaBranch(
+        ctx.sent,
+        namedIn(clientAnchors, ctx).map((a) => a.cert),
       ),
-      opensslSent: once(() => opensslSentChain(ctx.leaf, ctx.sent, certsNamed, mode === "anchor", ctx.time)),
-    };
-    forStore.set(mode, view);
-  }
-  return view;
+    ),
+    opensslSent: (anchorsEndChain) => (anchorsEndChain && !allSelfSigned() ? sent.partial() : sent.full()),
+  };
+}
+
+const NONE: readonly Certificate[] = [];
+
+/** A client's outcome, with the anchors it saw. */
+function outcomeOf(
+  view: AnchorView,
+  store: TrustStore,
+  o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">,
+): Outcome {
+  const out = o as Outcome;
+  out.clientAnchors = view.clientAnchors;
+  out.ignoredAnchors = view.ignoredAnchors;
+  out.store = store;
+  return out;
 }
 
 function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): Outcome {
   const { leaf, time } = ctx;
   const view = anchorView(store, profile.anchors.nonSelfSigned, ctx);
-  const { clientAnchors, ignoredAnchors } = view;
+  const { clientAnchors } = view;
   const notes: string[] = [];
   const approximation =
     store.id === "mozilla" && profile.store.real !== "mozilla" ? profile.store.approximation : undefined;
@@ -489,18 +541,11 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     },
     notes,
   };
-  const outcome = (o: Omit<Outcome, "clientAnchors" | "ignoredAnchors" | "store">): Outcome => {
-    const out = o as Outcome;
-    out.clientAnchors = clientAnchors;
-    out.ignoredAnchors = ignoredAnchors;
-    out.store = store;
-    return out;
-  };
   const hostFacts = ctx.hostFacts;
 
   const f = refusedOutright(profile, ctx);
   if (f) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(base, "untrusted", pathEntries([leaf], undefined, ctx), []),
       certs: [leaf],
       failures: [f],
@@ -543,7 +588,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     }
     notes.push("the server's certificate is itself in the trust store, so it is trusted as it is");
     const decisive = pickDecisive(profile, failures);
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(
         base,
         decisive ? "untrusted" : "trusted",
@@ -559,46 +604,36 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   }
 
   // The validator, with this client's rules.
-  const extra: Certificate[] = [];
-  if (profile.aia.fetches) extra.push(...ctx.aia);
-  if (profile.aia.preloads && ctx.preload) extra.push(...ctx.preload);
+  const extra = [
+    ...(profile.aia.fetches ? ctx.aia : NONE),
+    ...(profile.aia.preloads && ctx.preload ? ctx.preload : NONE),
+  ];
   const shipped = store.id !== "custom";
   const distrustClient = profile.distrust.client;
-  const distrust = once(() => distrustOf(ctx.rules(), distrustClient));
-  const rules = () => distrust().rules;
   // OpenSSL tries one issuer per certificate (./openssl-chain.ts): the validator sees only that chain.
-  const sent = profile.paths.issuerSelection === "first-match" ? view.opensslSent() : ctx.sent;
-  const result = verifyChain({
-    leaf,
-    presented: [...sent, ...extra],
-    // The store's own anchors: those with recorded facts are parsed only if the chain names them.
-    anchors: clientAnchors,
-    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
-    // conditional spreads is built through V8's slow generic copy, once per client.
-    policy: {
-      time,
-      purpose: ctx.purpose,
-      peerName: ctx.peer,
-      profile: profile.profile,
-      ekuChaining: profile.ekuChaining?.enforced,
-      allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
-      maxDepth: maxIntermediates(profile, view),
-      depthCountsSelfIssued: profile.paths.countsSelfIssued,
-      keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
-      budget: { signatures: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET },
-      cnFallback: profile.hostname.cnFallback,
-      ignore: profile.ignore,
-      requiredEku: ctx.pathPolicy?.requiredEku,
-      crls: ctx.pathPolicy?.crls,
-      revocation: ctx.pathPolicy?.revocation,
-      initialPolicies: ctx.pathPolicy?.initialPolicies,
-      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
-      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
-      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
+  const sent =
+    profile.paths.issuerSelection === "first-match"
+      ? view.opensslSent(profile.anchors.nonSelfSigned === "anchor")
+      : ctx.sent;
+  const result = sharedSearch(
+    {
+      presented: extra.length ? [...sent, ...extra] : sent,
+      view,
+      rules: {
+        profile: profile.profile,
+        ekuChaining: profile.ekuChaining?.enforced,
+        allowNonSelfSignedAnchors: profile.anchors.nonSelfSigned === "anchor",
+        maxDepth: maxIntermediates(profile, view),
+        depthCountsSelfIssued: profile.paths.countsSelfIssued,
+        keyIdMismatch: profile.paths.keyIdMismatch ?? "tried-last",
+        signatureBudget: profile.paths.signatureBudget ?? CLIENT_SIGNATURE_BUDGET,
+        cnFallback: profile.hostname.cnFallback,
+        ignore: profile.ignore,
+      },
       pathCheck: ({ certs }) => {
         const out: RawFinding[] = [];
         if (distrustClient) {
-          for (const d of distrustedPath(distrust(), distrustClient, certs)) {
+          for (const d of distrustedPath(distrustOf(ctx.rules(), distrustClient), distrustClient, certs)) {
             out.push({
               code: "distrusted",
               detail: `${d.rule.id}: ${d.reason}`,
@@ -613,7 +648,8 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
         return out;
       },
     },
-  });
+    ctx,
+  );
   let certs = result.path;
   if (!result.trusted && !result.anchor) {
     // The validator does not explore certificates that lead to no anchor, so its closest path can stop at
@@ -642,7 +678,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
   const ct = result.trusted ? ctRefusal(profile, store, certs, anchorCert, ctx) : undefined;
   if (ct?.note) notes.push(ct.note);
   if (ct?.failure) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(base, ct.status, pathEntries(certs, anchorCert, ctx), result.findings, anchor),
       certs,
       anchorCert,
@@ -651,7 +687,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     });
   }
   if (result.trusted) {
-    return outcome({
+    return outcomeOf(view, store, {
       verdict: verdictOf(
         base,
         "trusted",
@@ -668,7 +704,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
 
   const failures = result.findings
     .filter((f) => f.severity === "error")
-    .map((f) => classify(f, certs, view, profile, ctx, shipped, rules(), hostFacts));
+    .map((f) => classify(f, certs, view, profile, ctx, shipped, hostFacts));
   // A search that ran out of budget found no path: that, not the faults of the paths it did try, is the reason.
   const decisive = failures.find((x) => x.kind === "budget-exceeded") ?? pickDecisive(profile, failures);
   let status: ClientVerdict["status"] = "untrusted";
@@ -701,7 +737,7 @@ function evaluateOne(profile: ClientProfile, store: TrustStore, ctx: Context): O
     status = "depends";
     notes.push(refetch.note);
   }
-  return outcome({
+  return outcomeOf(view, store, {
     verdict: verdictOf(
       base,
       status,
@@ -811,6 +847,144 @@ function refusedOutright(profile: ClientProfile, ctx: Context): Failure | undefi
   return undefined;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The shared path search
+//
+// Most of a matrix's cost beyond the first client was each client running its own path search over the same
+// certificates: the same candidate issuers looked up and ordered, the same checks asked again. The clients
+// differ in two kinds of rules. Those the search itself reads (conformance profile, EKU chaining, key
+// identifier rule, signature budget, CN fallback, ignored codes, depth limit) make a search of their own;
+// a client's distrust and algorithm rules (its pathCheck) only answer for each candidate path the search
+// completes. So the search runs once per distinct set of search rules, its answers for each candidate path
+// recorded, and a client with the same search rules takes its result when its own pathCheck gives the same
+// answer for every path that search asked about: the search is deterministic (its caches only make it
+// faster, never different), so with the same inputs and the same answers it would have taken the same steps
+// to the same result. A client whose rules answer differently for one of those paths runs its own search.
+
+/** What one client's path search reads that can differ between clients (the rest is the report's). */
+interface SearchRules {
+  profile: ClientProfile["profile"];
+  ekuChaining: boolean | undefined;
+  allowNonSelfSignedAnchors: boolean;
+  maxDepth: number;
+  depthCountsSelfIssued: boolean;
+  keyIdMismatch: KeyIdMismatchRule;
+  signatureBudget: number;
+  cnFallback: boolean;
+  ignore: FindingCode[];
+}
+
+interface SearchRequest {
+  /** The certificates the client has: sent (as it reads them), fetched, preloaded. */
+  presented: readonly Certificate[];
+  view: AnchorView;
+  rules: SearchRules;
+  /** The client's own rules for a path the search completes: distrust and algorithm limits. */
+  pathCheck: (path: CandidatePath) => RawFinding[];
+}
+
+interface SharedSearch {
+  request: SearchRequest;
+  result: VerifyResult;
+  /** Every candidate path the search asked its client about, with the answer. */
+  asked: { path: CandidatePath; answer: RawFinding[] }[];
+}
+
+/** The client's path search: one already run for this report that gives the same result, or its own. */
+function sharedSearch(request: SearchRequest, ctx: Context): VerifyResult {
+  for (const s of ctx.searches) {
+    if (sameSearch(s.request, request) && sameAnswers(s, request.pathCheck)) return s.result;
+  }
+  const { rules, pathCheck } = request;
+  const asked: SharedSearch["asked"] = [];
+  const result = verifyChain({
+    leaf: ctx.leaf,
+    presented: [...request.presented],
+    // The store's own anchors: those with recorded facts are parsed only if the chain names them.
+    anchors: request.view.clientAnchors,
+    // Every field named, none spread: an absent one reads as undefined either way, and a literal with
+    // conditional spreads is built through V8's slow generic copy, once per search.
+    policy: {
+      time: ctx.time,
+      purpose: ctx.purpose,
+      peerName: ctx.peer,
+      profile: rules.profile,
+      ekuChaining: rules.ekuChaining,
+      allowNonSelfSignedAnchors: rules.allowNonSelfSignedAnchors,
+      maxDepth: rules.maxDepth,
+      depthCountsSelfIssued: rules.depthCountsSelfIssued,
+      keyIdMismatch: rules.keyIdMismatch,
+      budget: { signatures: rules.signatureBudget },
+      cnFallback: rules.cnFallback,
+      ignore: rules.ignore,
+      requiredEku: ctx.pathPolicy?.requiredEku,
+      crls: ctx.pathPolicy?.crls,
+      revocation: ctx.pathPolicy?.revocation,
+      initialPolicies: ctx.pathPolicy?.initialPolicies,
+      initialExplicitPolicy: ctx.pathPolicy?.initialExplicitPolicy,
+      initialPolicyMappingInhibit: ctx.pathPolicy?.initialPolicyMappingInhibit,
+      initialAnyPolicyInhibit: ctx.pathPolicy?.initialAnyPolicyInhibit,
+      pathCheck: (path) => {
+        const answer = pathCheck(path);
+        asked.push({ path: { certs: [...path.certs], anchor: path.anchor }, answer });
+        return answer;
+      },
+    },
+  });
+  ctx.searches.push({ request, result, asked });
+  return result;
+}
+
+/**
+ * Two clients' searches read the same inputs: the same certificates and anchors, and the same search rules
+ * but for two that cannot change this search. src/verify/build.ts reads allowNonSelfSignedAnchors only for
+ * an anchor that is not self-issued, and maxDepth (with depthCountsSelfIssued) only for a path holding more
+ * intermediates than that; a path holds each certificate at most once, and its intermediates come from the
+ * certificates the client has (and from the anchors that are not self-issued), so a limit at least their
+ * number never binds.
+ */
+function sameSearch(a: SearchRequest, b: SearchRequest): boolean {
+  if (a.view.clientAnchors !== b.view.clientAnchors || !sameItems(a.presented, b.presented)) return false;
+  const x = a.rules;
+  const y = b.rules;
+  if (
+    x.profile !== y.profile ||
+    x.ekuChaining !== y.ekuChaining ||
+    x.keyIdMismatch !== y.keyIdMismatch ||
+    x.signatureBudget !== y.signatureBudget ||
+    x.cnFallback !== y.cnFallback ||
+    !sameItems(x.ignore, y.ignore)
+  )
+    return false;
+  const rootsOnly = a.view.rootsOnly();
+  if (x.allowNonSelfSignedAnchors !== y.allowNonSelfSignedAnchors && !rootsOnly) return false;
+  if (x.maxDepth === y.maxDepth && x.depthCountsSelfIssued === y.depthCountsSelfIssued) return true;
+  const mostIntermediates = a.presented.length + (rootsOnly ? 0 : a.view.clientAnchors.length);
+  return mostIntermediates <= Math.min(x.maxDepth, y.maxDepth);
+}
+
+/** `pathCheck` answers every path `s` asked about as its own client did. */
+function sameAnswers(s: SharedSearch, pathCheck: SearchRequest["pathCheck"]): boolean {
+  return s.asked.every(({ path, answer }) => {
+    const mine = pathCheck(path);
+    return mine.length === answer.length && mine.every((f, i) => sameFinding(f, answer[i]));
+  });
+}
+
+function sameFinding(a: RawFinding, b: RawFinding): boolean {
+  return (
+    a.code === b.code &&
+    a.detail === b.detail &&
+    a.cert === b.cert &&
+    a.issuer === b.issuer &&
+    a.severity === b.severity
+  );
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
 /** The most intermediates this client accepts in a path, for this chain. */
 function maxIntermediates(profile: ClientProfile, view: AnchorView): number {
   const { whenBuilding, maxIntermediates: max } = profile.paths;
@@ -861,7 +1035,6 @@ function classify(
   profile: ClientProfile,
   ctx: Context,
   shipped: boolean,
-  rules: readonly DistrustRule[],
   hostFacts: HostnameFacts | undefined,
 ): Failure {
   const cert = f.cert && f.cert.position >= 0 ? certs[f.cert.position] : undefined;
@@ -901,8 +1074,9 @@ function classify(
       break;
     case "distrusted": {
       failure.kind = "distrusted";
-      const d = profile.distrust.client
-        ? evaluateDistrust(rules, profile.distrust.client, certs).find((x) => x.certain)
+      const client = profile.distrust.client;
+      const d = client
+        ? evaluateDistrust(distrustOf(ctx.rules(), client).rules, client, certs).find((x) => x.certain)
         : undefined;
       if (d) failure.distrust = { rule: d.rule, anchor: certs[certs.length - 1], reason: d.reason };
       break;
