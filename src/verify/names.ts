@@ -15,11 +15,9 @@
 import type { Certificate } from "../x509/certificate.js";
 import { type Name, namesMatch } from "../x509/names.js";
 
-const COARSE = new WeakMap<Name, string>();
-
 /** A key equal for all names that match each other (and, rarely, for some that do not). */
 export function coarseKey(n: Name): string {
-  let k = COARSE.get(n);
+  let k = n.coarseKeyMemo;
   if (k === undefined) {
     const last = n.rdns[n.rdns.length - 1];
     let v = "";
@@ -31,7 +29,7 @@ export function coarseKey(n: Name): string {
       } else v = `#${last.length}`;
     }
     k = `${n.rdns.length}|${v}`;
-    COARSE.set(n, k);
+    n.coarseKeyMemo = k;
   }
   return k;
 }
@@ -41,14 +39,12 @@ function fold(s: string): string {
   return /\s/.test(l) ? l.replace(/\s+/g, "") : l;
 }
 
-const DER_TEXT = new WeakMap<Name, string>();
-
 /** A name's DER as a string key. */
 function derText(n: Name): string {
-  let k = DER_TEXT.get(n);
+  let k = n.derTextMemo;
   if (k === undefined) {
     k = Buffer.from(n.der.buffer, n.der.byteOffset, n.der.byteLength).toString("latin1");
-    DER_TEXT.set(n, k);
+    n.derTextMemo = k;
   }
   return k;
 }
