@@ -14,6 +14,7 @@
 
 import type { Certificate } from "../x509/certificate.js";
 import { type Name, namesMatch } from "../x509/names.js";
+import { memoOf } from "./memo.js";
 
 /** A key equal for all names that match each other (and, rarely, for some that do not). */
 export function coarseKey(n: Name): string {
@@ -63,14 +64,13 @@ export function sameName(a: Name, b: Name): boolean {
   return coarseKey(a) === coarseKey(b) && namesMatch(a, b);
 }
 
-const SELF_ISSUED = new WeakMap<Certificate, boolean>();
-
 /** RFC 5280 §3.2: issuer and subject are the same name (Certificate.selfIssued, cached and cheaper). */
 export function selfIssued(c: Certificate): boolean {
-  let r = SELF_ISSUED.get(c);
+  const memo = memoOf(c);
+  let r = memo.selfIssued;
   if (r === undefined) {
     r = sameName(c.issuer, c.subject);
-    SELF_ISSUED.set(c, r);
+    memo.selfIssued = r;
   }
   return r;
 }
