@@ -635,3 +635,41 @@ describe("real trust stores", () => {
     assert.deepEqual(bad, []);
   });
 });
+
+describe("policy objects, however built", () => {
+  const root = pki.root({ name: "Policy shape root" });
+  const leaf = pki.leafFor(root, "example.com");
+  const verdict = (p: Policy) => {
+    const r = verifyChain({ leaf: leaf.cert, presented: [], anchors: [{ cert: root.cert }], policy: p });
+    return { trusted: r.trusted, codes: r.findings.map((f) => f.code) };
+  };
+  const literal = policy();
+  const wrongHost = { kind: "dns" as const, value: "other.example" };
+
+  it("a spread-built, prototype-inherited or getter policy gives the literal's verdict", () => {
+    assert.deepEqual(verdict(literal), { trusted: true, codes: [] });
+    assert.deepEqual(verdict({ ...literal, peerName: wrongHost }), verdict(policy({ peerName: wrongHost })));
+    assert.equal(verdict({ ...literal, peerName: wrongHost }).trusted, false);
+    // Fields inherited from a prototype are the policy's too (the copy resolvePolicy makes must not lose them).
+    const inherited: Policy = Object.create(policy({ peerName: wrongHost }));
+    assert.deepEqual(verdict(inherited), verdict(policy({ peerName: wrongHost })));
+    class GetterPolicy {
+      get time() {
+        return pki.NOW;
+      }
+      get purpose() {
+        return "server" as const;
+      }
+      get profile() {
+        return "webpki" as const;
+      }
+      get allowNonSelfSignedAnchors() {
+        return false;
+      }
+      get peerName() {
+        return wrongHost;
+      }
+    }
+    assert.deepEqual(verdict(new GetterPolicy()), verdict(policy({ peerName: wrongHost })));
+  });
+});

@@ -19,13 +19,14 @@
  */
 
 import { anchorSha256 } from "../trust/store.js";
-import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import { Certificate, parseCertificate } from "../x509/certificate.js";
 import { bytesEqual, printable } from "../x509/der.js";
 import type { Name } from "../x509/names.js";
 import { OID } from "../x509/oids.js";
 import { CertChecks } from "./checks.js";
 import { checkRevocation, type RevocationInput } from "./crl.js";
 import type { RawFinding } from "./findings.js";
+import { memoOf } from "./memo.js";
 import { checkNameConstraints } from "./name-constraints.js";
 import { NameIndex, sameName, selfIssued } from "./names.js";
 import { processPolicies } from "./policies.js";
@@ -67,16 +68,20 @@ let nextId = 0;
 
 /** A number per object, for keys that must not hash or compare certificates. */
 function identity(o: object): number {
-  let id = IDS.get(o);
+  const memo = o instanceof Certificate ? memoOf(o) : undefined;
+  let id = memo ? memo.identity : IDS.get(o);
   if (id === undefined) {
     id = nextId++;
-    IDS.set(o, id);
+    if (memo) memo.identity = id;
+    else IDS.set(o, id);
   }
   return id;
 }
 
-/** Graph indexes by leaf, then by Graph.indexKey; read-only once built. A few per leaf (one per store seen). */
-const BUILT = new WeakMap<Certificate, Map<string, Graph["built"] & object>>();
+/**
+ * Graph indexes are kept per leaf (CertMemo.pathIndexes), then by Graph.indexKey; read-only once built. A few
+ * per leaf (one per store seen).
+ */
 const MAX_BUILT_PER_LEAF = 8;
 
 /**
@@ -115,10 +120,11 @@ export class Graph {
   get index() {
     if (!this.built) {
       const key = this.indexKey();
-      let forLeaf = BUILT.get(this.leaf);
+      const memo = memoOf(this.leaf);
+      let forLeaf = memo.pathIndexes as Map<string, Graph["built"] & object> | undefined;
       if (!forLeaf) {
         forLeaf = new Map();
-        BUILT.set(this.leaf, forLeaf);
+        memo.pathIndexes = forLeaf;
       }
       this.built = forLeaf.get(key) ?? this.build();
       if (!forLeaf.has(key)) {

@@ -11,6 +11,7 @@ import { OID } from "../x509/oids.js";
 import { commonNameError, conformance, type Role } from "./conformance.js";
 import type { RawFinding } from "./findings.js";
 import { matchPeerName } from "./hostname.js";
+import { memoOf } from "./memo.js";
 import { selfIssued } from "./names.js";
 import type { ResolvedPolicy } from "./policy.js";
 
@@ -39,7 +40,6 @@ interface Answer {
  * Findings by certificate, each with the role and inputs it answers (compared field by field: cheaper than
  * making a key of them for every question). Callers copy the lists; nobody mutates them.
  */
-const ANSWERS = new WeakMap<Certificate, Answer[]>();
 /** Answers remembered per certificate; past this, its answers start over. */
 const ANSWERS_PER_CERT = 32;
 
@@ -64,7 +64,8 @@ export class CertChecks {
 
   /** Findings for `cert` used in `role` (cached). */
   get(cert: Certificate, role: Role): RawFinding[] {
-    let answers = ANSWERS.get(cert);
+    const memo = memoOf(cert);
+    let answers = memo.checkAnswers as Answer[] | undefined;
     if (answers) {
       for (const a of answers) {
         if (a.role === role && sameInputs(a.inputs, this.inputs, role === "leaf")) return a.findings;
@@ -73,7 +74,7 @@ export class CertChecks {
     const findings = role === "leaf" ? leafFindings(cert, this.policy) : caFindings(cert, role, this.policy);
     if (!answers || answers.length >= ANSWERS_PER_CERT) {
       answers = [];
-      ANSWERS.set(cert, answers);
+      memo.checkAnswers = answers;
     }
     answers.push({ role, inputs: this.inputs, findings });
     return findings;

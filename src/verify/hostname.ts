@@ -28,6 +28,7 @@ import { printable } from "../x509/der.js";
 import { InputError } from "../x509/errors.js";
 import { type GeneralName, ipText } from "../x509/names.js";
 import { OID } from "../x509/oids.js";
+import { memoOf } from "./memo.js";
 
 export type PeerName = { kind: "dns" | "ip" | "email"; value: string };
 
@@ -50,20 +51,20 @@ export type PeerNameMatch = { ok: true; matched: string } | { ok: false; reason:
  * questions (with and without the CN fallback) of one leaf, in their checks, the chain analysis and the
  * reasons. The answers are frozen, since every caller shares them.
  */
-const MATCHES = new WeakMap<Certificate, Map<string, PeerNameMatch>>();
 /** Peer names remembered per certificate; a scan of one certificate under many names starts over past it. */
 const MATCHES_PER_CERT = 16;
 
 /** Does `cert` name `peer`? On a miss, `names` lists what the certificate does name, for the message. */
 export function matchPeerName(cert: Certificate, peer: PeerName, opts: HostnameOptions = {}): PeerNameMatch {
   const key = `${opts.cnFallback === true}\u0000${peer.kind}\u0000${peer.value}`;
-  let known = MATCHES.get(cert);
+  const memo = memoOf(cert);
+  let known = memo.peerNameMatches;
   const hit = known?.get(key);
   if (hit) return hit;
   const answer = Object.freeze(matchUncached(cert, peer, opts));
   if (!known || known.size >= MATCHES_PER_CERT) {
     known = new Map();
-    MATCHES.set(cert, known);
+    memo.peerNameMatches = known;
   }
   known.set(key, answer);
   return answer;

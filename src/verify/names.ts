@@ -14,12 +14,11 @@
 
 import type { Certificate } from "../x509/certificate.js";
 import { type Name, namesMatch } from "../x509/names.js";
-
-const COARSE = new WeakMap<Name, string>();
+import { memoOf } from "./memo.js";
 
 /** A key equal for all names that match each other (and, rarely, for some that do not). */
 export function coarseKey(n: Name): string {
-  let k = COARSE.get(n);
+  let k = n.coarseKeyMemo;
   if (k === undefined) {
     const last = n.rdns[n.rdns.length - 1];
     let v = "";
@@ -31,7 +30,7 @@ export function coarseKey(n: Name): string {
       } else v = `#${last.length}`;
     }
     k = `${n.rdns.length}|${v}`;
-    COARSE.set(n, k);
+    n.coarseKeyMemo = k;
   }
   return k;
 }
@@ -41,14 +40,12 @@ function fold(s: string): string {
   return /\s/.test(l) ? l.replace(/\s+/g, "") : l;
 }
 
-const DER_TEXT = new WeakMap<Name, string>();
-
 /** A name's DER as a string key. */
 function derText(n: Name): string {
-  let k = DER_TEXT.get(n);
+  let k = n.derTextMemo;
   if (k === undefined) {
     k = Buffer.from(n.der.buffer, n.der.byteOffset, n.der.byteLength).toString("latin1");
-    DER_TEXT.set(n, k);
+    n.derTextMemo = k;
   }
   return k;
 }
@@ -67,14 +64,13 @@ export function sameName(a: Name, b: Name): boolean {
   return coarseKey(a) === coarseKey(b) && namesMatch(a, b);
 }
 
-const SELF_ISSUED = new WeakMap<Certificate, boolean>();
-
 /** RFC 5280 §3.2: issuer and subject are the same name (Certificate.selfIssued, cached and cheaper). */
 export function selfIssued(c: Certificate): boolean {
-  let r = SELF_ISSUED.get(c);
+  const memo = memoOf(c);
+  let r = memo.selfIssued;
   if (r === undefined) {
     r = sameName(c.issuer, c.subject);
-    SELF_ISSUED.set(c, r);
+    memo.selfIssued = r;
   }
   return r;
 }

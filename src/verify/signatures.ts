@@ -13,34 +13,34 @@
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
+import { memoOf } from "./memo.js";
 import { selfIssued } from "./names.js";
 
 export type SignatureOutcome =
   | { ok: true }
   | { ok: false; code: "bad-signature" | "unsupported-signature-algorithm"; detail: string };
 
-const CACHE = new WeakMap<Certificate, Map<string, SignatureOutcome>>();
-const KEYS = new WeakMap<Certificate, string>();
-
 const OK: SignatureOutcome = { ok: true };
 
 /** The issuer's key as a cache key: its SubjectPublicKeyInfo DER, as text. */
 export function signatureKey(issuer: Certificate): string {
-  let k = KEYS.get(issuer);
+  const memo = memoOf(issuer);
+  let k = memo.signatureKey;
   if (k === undefined) {
     const spki = issuer.publicKey.spki;
     k = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString("latin1");
-    KEYS.set(issuer, k);
+    memo.signatureKey = k;
   }
   return k;
 }
 
 /** Verify `subject`'s signature with `issuer`'s key (cached). */
 export function checkSignature(subject: Certificate, issuer: Certificate): SignatureOutcome {
-  let m = CACHE.get(subject);
+  const memo = memoOf(subject);
+  let m = memo.signatures;
   if (!m) {
     m = new Map();
-    CACHE.set(subject, m);
+    memo.signatures = m;
   }
   const key = signatureKey(issuer);
   let r = m.get(key);

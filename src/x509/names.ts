@@ -29,6 +29,12 @@ const STRING_TAGS = new Set<number>([
 export class Name {
   private _text?: string;
   private _key?: string;
+  // Memo slots of src/verify/names.ts, kept on the name: a WeakMap entry per fresh name cost more (in
+  // garbage collection above all) than the lookups they speed up.
+  /** @internal The coarse path-building key (verify/names.ts coarseKey). */
+  coarseKeyMemo?: string;
+  /** @internal The DER as a latin1 string (verify/names.ts). */
+  derTextMemo?: string;
   constructor(
     /** The Name's exact DER (the SEQUENCE), for byte comparison. */
     readonly der: Uint8Array,
