@@ -204,6 +204,11 @@ interface Context {
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
   entries: Map<Certificate, Omit<PathEntry, "anchor">>;
+  /**
+   * A verdict's path by the path it shows (the array a search returned, shared by the clients that share the
+   * search) and its anchor: those clients show one array. Nothing changes a verdict's path once made.
+   */
+  paths: Map<readonly Certificate[], { anchor: Certificate | undefined; entries: PathEntry[] }>;
   ct?: CtEvidence;
   /** The path searches run so far for this report, for the clients that can share them (sharedSearch). */
   searches: SharedSearch[];
@@ -268,6 +273,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     anchorViews: new Map(),
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
+    paths: new Map(),
     ct: input.ct,
     searches: [],
   };
@@ -1215,6 +1221,18 @@ function classify(
 }
 
 function pathEntries(
+  certs: readonly Certificate[],
+  anchor: Certificate | undefined,
+  ctx: Context,
+): PathEntry[] {
+  const made = ctx.paths.get(certs);
+  if (made && made.anchor === anchor) return made.entries;
+  const entries = newPathEntries(certs, anchor, ctx);
+  ctx.paths.set(certs, { anchor, entries });
+  return entries;
+}
+
+function newPathEntries(
   certs: readonly Certificate[],
   anchor: Certificate | undefined,
   ctx: Context,
