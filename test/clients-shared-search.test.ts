@@ -3,7 +3,9 @@
  * verdict in the eight-client matrix must be the one it gets when asked alone, where nothing is shared.
  * Over every situation of test/helpers/clients-pki.ts, and chains made to sit at the edges the sharing
  * reasons about: a path longer than Firefox's and Java's depth limits, an intermediate in the trust list
- * (so not every anchor is self-issued), distrust and algorithm rules that differ between clients.
+ * (so not every anchor is self-issued), distrust and algorithm rules that differ between clients, and the
+ * chains that make the CN fallback, the key identifier rule, EKU chaining and the signature budget matter
+ * (clients that differ only in those share a search when the chain makes them moot).
  */
 
 import assert from "node:assert/strict";
@@ -97,6 +99,49 @@ describe("the shared path search", () => {
       chain: sentBelow,
       trust: [long.root, copy],
     });
+  });
+
+  it("gives every client its own verdict where the CN fallback, key identifiers or issuer EKUs matter", () => {
+    const p = makePki("Moot");
+    // A DNS name in the SAN asked for an IP address, and a CN beside an IP-only SAN: the CN fallback is moot
+    // only for a DNS peer and a leaf with DNS names.
+    const ipOnly = issue({ cn: HOST, dns: [], ips: ["127.0.0.1"], issuer: p.intermediate });
+    assertAloneAsInMatrix({
+      name: "DNS leaf, IP peer",
+      chain: [p.leaf, p.intermediate],
+      trust: [p.root],
+      host: "127.0.0.1",
+    });
+    assertAloneAsInMatrix({
+      name: "CN beside an IP-only SAN",
+      chain: [ipOnly, p.intermediate],
+      trust: [p.root],
+    });
+    // An intermediate whose EKU allows serverAuth: EKU chaining finds nothing, but is not moot.
+    const ekuInt = issue({
+      cn: "EKU Intermediate",
+      org: "chainproof tests",
+      ca: true,
+      issuer: p.root,
+      eku: ["serverAuth"],
+    });
+    const ekuLeaf = issue({ cn: HOST, dns: [HOST], issuer: ekuInt });
+    assertAloneAsInMatrix({ name: "serverAuth intermediate", chain: [ekuLeaf, ekuInt], trust: [p.root] });
+    // Two roots of one name and key, one with another subjectKeyIdentifier: Java and OpenSSL refuse that one
+    // as the intermediate's issuer, Go and the browsers try it last.
+    const otherSki = issue({
+      cn: p.root.cn,
+      org: "chainproof tests",
+      ca: true,
+      key: p.root.key,
+      ski: Uint8Array.from(Buffer.from("0102030405060708", "hex")),
+    });
+    assertAloneAsInMatrix({
+      name: "root copy, other SKI",
+      chain: [p.leaf, p.intermediate],
+      trust: [otherSki, p.root],
+    });
+    assertAloneAsInMatrix({ name: "only the root copy", chain: [p.leaf, p.intermediate], trust: [otherSki] });
   });
 
   it("shares the search of a chain every client trusts, and still gives each client its own reason to refuse", () => {

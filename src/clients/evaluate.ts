@@ -22,6 +22,7 @@ import {
 import { matchPeerName, parsePeerName } from "../verify/hostname.js";
 import {
   type CandidatePath,
+  contradictsKeyId,
   type Finding,
   type FindingCode,
   type KeyIdMismatchRule,
@@ -32,6 +33,7 @@ import {
   type VerifyResult,
   verifyChain,
 } from "../verify/index.js";
+import { sameName } from "../verify/names.js";
 import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { OID } from "../x509/oids.js";
@@ -202,6 +204,11 @@ interface Context {
   hostFacts?: HostnameFacts;
   /** Path entries by certificate, less what depends on the path (the anchor flag). */
   entries: Map<Certificate, Omit<PathEntry, "anchor">>;
+  /**
+   * A verdict's path by the path it shows (the array a search returned, shared by the clients that share the
+   * search) and its anchor: those clients show one array. Nothing changes a verdict's path once made.
+   */
+  paths: Map<readonly Certificate[], { anchor: Certificate | undefined; entries: PathEntry[] }>;
   ct?: CtEvidence;
   /** The path searches run so far for this report, for the clients that can share them (sharedSearch). */
   searches: SharedSearch[];
@@ -266,6 +273,7 @@ export function evaluateClients(input: EvaluateInput): ClientMatrix {
     anchorViews: new Map(),
     hostFacts: peer ? hostnameFacts(input.leaf, peer) : undefined,
     entries: new Map(),
+    paths: new Map(),
     ct: input.ct,
     searches: [],
   };
@@ -888,12 +896,14 @@ interface SharedSearch {
   result: VerifyResult;
   /** Every candidate path the search asked its client about, with the answer. */
   asked: { path: CandidatePath; answer: RawFinding[] }[];
+  /** What its certificates offer as issuers, worked out when a client with other search rules asks (issuersOf). */
+  issuers?: IssuerFacts | null;
 }
 
 /** The client's path search: one already run for this report that gives the same result, or its own. */
 function sharedSearch(request: SearchRequest, ctx: Context): VerifyResult {
   for (const s of ctx.searches) {
-    if (sameSearch(s.request, request) && sameAnswers(s, request.pathCheck)) return s.result;
+    if (sameSearch(s, request, ctx) && sameAnswers(s, request.pathCheck)) return s.result;
   }
   const { rules, pathCheck } = request;
   const asked: SharedSearch["asked"] = [];
@@ -937,30 +947,109 @@ function sharedSearch(request: SearchRequest, ctx: Context): VerifyResult {
 
 /**
  * Two clients' searches read the same inputs: the same certificates and anchors, and the same search rules
- * but for two that cannot change this search. src/verify/build.ts reads allowNonSelfSignedAnchors only for
+ * but for those that cannot change this search. src/verify/build.ts reads allowNonSelfSignedAnchors only for
  * an anchor that is not self-issued, and maxDepth (with depthCountsSelfIssued) only for a path holding more
  * intermediates than that; a path holds each certificate at most once, and its intermediates come from the
  * certificates the client has (and from the anchors that are not self-issued), so a limit at least their
- * number never binds.
+ * number never binds. The CN fallback, the key identifier rule, EKU chaining and the signature budget are
+ * moot for some chains too (cnFallbackMoot, issuersOf): then Go shares OpenSSL's search, and Java's too when
+ * no issuer carries an EKU.
  */
-function sameSearch(a: SearchRequest, b: SearchRequest): boolean {
-  if (a.view.clientAnchors !== b.view.clientAnchors || !sameItems(a.presented, b.presented)) return false;
+function sameSearch(s: SharedSearch, b: SearchRequest, ctx: Context): boolean {
+  const a = s.request;
+  if (a.view.clientAnchors !== b.view.clientAnchors || !samePresented(a.presented, b.presented, ctx.leaf))
+    return false;
   const x = a.rules;
   const y = b.rules;
+  if (x.profile !== y.profile || !sameItems(x.ignore, y.ignore)) return false;
+  if (x.cnFallback !== y.cnFallback && !cnFallbackMoot(ctx)) return false;
+  const rootsOnly = a.view.rootsOnly();
   if (
-    x.profile !== y.profile ||
     x.ekuChaining !== y.ekuChaining ||
     x.keyIdMismatch !== y.keyIdMismatch ||
-    x.signatureBudget !== y.signatureBudget ||
-    x.cnFallback !== y.cnFallback ||
-    !sameItems(x.ignore, y.ignore)
-  )
-    return false;
-  const rootsOnly = a.view.rootsOnly();
+    x.signatureBudget !== y.signatureBudget
+  ) {
+    const issuers = rootsOnly ? issuersOf(s, ctx) : undefined;
+    if (!issuers) return false;
+    if (x.ekuChaining !== y.ekuChaining && !issuers.noEku) return false;
+    if (x.keyIdMismatch !== y.keyIdMismatch && !issuers.keyIdsAgree) return false;
+    // A search can run twice (its fast pass, then the full one): each counts at most one check per pair.
+    if (
+      x.signatureBudget !== y.signatureBudget &&
+      2 * issuers.pairs > Math.min(x.signatureBudget, y.signatureBudget)
+    )
+      return false;
+  }
   if (x.allowNonSelfSignedAnchors !== y.allowNonSelfSignedAnchors && !rootsOnly) return false;
   if (x.maxDepth === y.maxDepth && x.depthCountsSelfIssued === y.depthCountsSelfIssued) return true;
   const mostIntermediates = a.presented.length + (rootsOnly ? 0 : a.view.clientAnchors.length);
   return mostIntermediates <= Math.min(x.maxDepth, y.maxDepth);
+}
+
+/**
+ * The same certificates but for copies of the leaf, which build.ts never takes as a candidate issuer (Graph
+ * build): OpenSSL's chain leaves the leaf out (./openssl-chain.ts), the others pass it as sent.
+ */
+function samePresented(a: readonly Certificate[], b: readonly Certificate[], leaf: Certificate): boolean {
+  if (sameItems(a, b)) return true;
+  const notLeaf = (c: Certificate) => c !== leaf && c.sha256 !== leaf.sha256;
+  return sameItems(a.filter(notLeaf), b.filter(notLeaf));
+}
+
+/**
+ * The CN fallback changes nothing when the leaf has a DNS name in its subjectAltName and the peer, if any, is
+ * a DNS name: src/verify/hostname.ts reads the CN then only for a leaf without DNS names (a match, and the
+ * reason of a miss), and build.ts constrains the CN as a host name only for such a leaf too.
+ */
+function cnFallbackMoot(ctx: Context): boolean {
+  return ctx.leaf.dnsNames.length > 0 && (!ctx.peer || ctx.peer.kind === "dns");
+}
+
+/**
+ * What the certificates of a search with self-issued anchors only offer as issuers: each certificate it has
+ * (and the leaf) is a child, its candidate issuers those it has and the anchors whose subject is the child's
+ * issuer name (as the search's indexes find them: build.ts AnchorIndex, names.ts NameIndex); an anchor ends
+ * a path, so it is never a child.
+ */
+interface IssuerFacts {
+  /** No candidate's subjectKeyIdentifier contradicts its child's authorityKeyIdentifier: the key
+   *  identifier rules (refused, anchor-refused, tried-last) then take and order the same candidates. */
+  keyIdsAgree: boolean;
+  /** No candidate carries extKeyUsage: EKU chaining (checks.ts caFindings) then finds nothing. */
+  noEku: boolean;
+  /** Child and candidate pairs: a search counts at most one signature check per pair (build.ts countSignature). */
+  pairs: number;
+}
+
+/** Past these, the facts are not worked out (the search is not shared across those rules). */
+const MAX_FACT_CERTS = 32;
+const MAX_FACT_ANCHORS = 2000;
+
+/** `s`'s IssuerFacts, worked out once; undefined for more certificates or anchors than is worth it. */
+function issuersOf(s: SharedSearch, ctx: Context): IssuerFacts | undefined {
+  if (s.issuers === undefined) s.issuers = issuerFacts(s.request, ctx) ?? null;
+  return s.issuers ?? undefined;
+}
+
+function issuerFacts(request: SearchRequest, ctx: Context): IssuerFacts | undefined {
+  const { presented } = request;
+  const anchors = request.view.clientAnchors;
+  if (presented.length > MAX_FACT_CERTS || anchors.length > MAX_FACT_ANCHORS) return undefined;
+  const facts: IssuerFacts = { keyIdsAgree: true, noEku: true, pairs: 0 };
+  const children = presented.includes(ctx.leaf) ? presented : [ctx.leaf, ...presented];
+  for (const child of children) {
+    const issuerKey = child.issuer.matchKey;
+    const note = (candidate: Certificate) => {
+      facts.pairs++;
+      if (contradictsKeyId(child, candidate)) facts.keyIdsAgree = false;
+      if (candidate.extKeyUsage) facts.noEku = false;
+    };
+    for (const c of presented) if (sameName(c.subject, child.issuer)) note(c);
+    for (const a of anchors) {
+      if (a.facts ? a.facts.subjectKey === issuerKey : sameName(a.cert.subject, child.issuer)) note(a.cert);
+    }
+  }
+  return facts;
 }
 
 /** `pathCheck` answers every path `s` asked about as its own client did. */
@@ -1132,6 +1221,18 @@ function classify(
 }
 
 function pathEntries(
+  certs: readonly Certificate[],
+  anchor: Certificate | undefined,
+  ctx: Context,
+): PathEntry[] {
+  const made = ctx.paths.get(certs);
+  if (made && made.anchor === anchor) return made.entries;
+  const entries = newPathEntries(certs, anchor, ctx);
+  ctx.paths.set(certs, { anchor, entries });
+  return entries;
+}
+
+function newPathEntries(
   certs: readonly Certificate[],
   anchor: Certificate | undefined,
   ctx: Context,
