@@ -763,8 +763,8 @@ function readNodeView(
   view.protocol = s.getProtocol();
   view.cipher = s.getCipher();
   view.alpn = s.alpnProtocol ?? null;
-  // Building node's chain costs an X509Certificate per certificate: only for the debug cross-check, or
-  // when the capture has no Certificate message (it becomes the certificate list then).
+  // Building node's chain costs an X509Certificate per certificate: only for a native probe (it is the
+  // certificate list then), the debug cross-check, or when the capture has no Certificate message.
   if (!o.crossCheck && capture?.certificate) return;
   // getPeerX509Certificate() with issuerCertificate lists the chain as sent, but only on the first
   // call on a socket; later calls see an emptied chain. Read it once: every certificate counted (OpenSSL
