@@ -179,8 +179,9 @@ async function runScan(
     );
     return counts.trusted;
   });
+  // On stderr: the parent reads the run's figures from the child's stdout.
   if (firstBad)
-    console.log(
+    console.error(
       `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
     );
   return run;
