@@ -802,8 +802,8 @@ async function evaluateWithAia(
  * The verdict made for one name of a leaf, for another name: `m` with `peer` in its place, when that is all
  * that changes. The engine reads the name only through src/verify/hostname.ts matchPeerName (each client
  * with its own CN fallback, the chain analysis without) and writes it only where a name does not match
- * (findings, error texts, hostname facts): so when both names match, and match alike whether or not the CN
- * is consulted (namedAlike), every verdict, path, finding and text is the same but the matrix's `peer`.
+ * (findings, error texts, hostname facts): so when the leaf names both in its subjectAltName (namedAlike),
+ * every verdict, path, finding and text is the same but the matrix's `peer`.
  * That a verdict names its peer nowhere else is checked too, once per cached verdict (namesItsPeerOnce), so
  * a text that some day quotes a matched name is not handed to another.
  */
@@ -817,21 +817,16 @@ function forAnotherName(
 }
 
 /**
- * Both names are of one kind and the leaf names each, with and without the CN fallback, by the same route
- * (a DNS name in the subjectAltName, an IP address, ...: the text before the matched name).
+ * Both names are of one kind and the leaf names each in its subjectAltName (a DNS name, an IP address, a
+ * mailbox), without the CN fallback; with it they match alike, since the CN is read only for a leaf without a
+ * subjectAltName entry of the name's kind (src/verify/hostname.ts).
  */
 function namedAlike(leaf: Certificate, a: PeerName, b: PeerName): boolean {
-  if (a.kind !== b.kind) return false;
-  for (const cnFallback of [false, true]) {
-    const ma = matchPeerName(leaf, a, { cnFallback });
-    const mb = matchPeerName(leaf, b, { cnFallback });
-    if (!ma.ok || !mb.ok || routeOf(ma.matched) !== routeOf(mb.matched)) return false;
-  }
-  return true;
-}
-
-function routeOf(matched: string): string {
-  return /^[A-Za-z]+[:=]/.exec(matched)?.[0] ?? matched;
+  return (
+    a.kind === b.kind &&
+    matchPeerName(leaf, a, { cnFallback: false }).ok &&
+    matchPeerName(leaf, b, { cnFallback: false }).ok
+  );
 }
 
 const peerNamedOnce = new WeakMap<ClientMatrix, boolean>();
