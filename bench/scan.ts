@@ -4,11 +4,12 @@
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
  *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
- *                                            [--capture-probe] [--cpu-prof DIR]
+ *                                            [--capture-probe] [--distinct-leaves] [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
- * per target, so no two targets share a verdict — through the same engine as `chainproof scan`
+ * per target behind one wildcard certificate, a fleet sharing a certificate, so the scan's verdict cache
+ * serves every target after the first — through the same engine as `chainproof scan`
  * (src/net/scan.ts scanTargets: a native handshake with the chain as node saw it sent, the capture probe
  * where that cannot answer (src/net/probe.ts), then every asked client's
  * verdict), the list generated lazily as the scan reads it. Reports targets/s, the scan's peak RSS, CPU,
@@ -23,6 +24,11 @@
  *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
  * - with `--capture-probe`, the full scan with the capture probe on every target in each round too (the
  *   probe's "wire" path, what full mode ran before the native one), for the difference in one run;
+ * - with `--distinct-leaves`, the full scan of N targets `dI.bench.test` in each round too, each served its
+ *   own leaf (the same key, a distinct certificate naming only that host), as a fleet of distinct
+ *   certificates is: no verdict, parse or lint is shared but the intermediate's. The servers make a secure
+ *   context per leaf before the first run (OpenSSL's context costs ~1–3 ms and ~33 KB: ~7 s and ~75 MB at
+ *   2,000 targets, and warm-ups use names of their own, so no run sees a certificate an earlier one saw);
  * - with `--node-trusts-root`, the bench root is one of node's bundled roots in the scanning processes
  *   (NODE_EXTRA_CA_CERTS), as a public CA is: OpenSSL's own chain verification inside the handshake then
  *   succeeds and costs its signature checks unless the probe's context holds no CA (src/net/probe.ts);
@@ -56,9 +62,14 @@ const opt = (name: string, def: string): string => {
 async function serve(dir: string, count: number): Promise<void> {
   const key = readFileSync(join(dir, "leaf.key"));
   const cert = readFileSync(join(dir, "chain.pem"));
+  const distinct = distinctContexts(dir, key);
+  const SNICallback = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
+    const m = /^d(\d+)\.bench\.test$/.exec(name);
+    cb(null, m ? distinct[Number(m[1])] : undefined);
+  };
   const ports: number[] = [];
   for (let i = 0; i < count; i++) {
-    const server = tls.createServer({ key, cert }, (s) => {
+    const server = tls.createServer({ key, cert, ...(distinct.length ? { SNICallback } : {}) }, (s) => {
       s.on("error", () => {});
       s.end();
     });
@@ -75,10 +86,27 @@ async function serve(dir: string, count: number): Promise<void> {
   });
 }
 
+/** A secure context for each distinct leaf (leaves.pem: leaf I for dI.bench.test), made up front. */
+function distinctContexts(dir: string, key: Buffer): tls.SecureContext[] {
+  let pems: string;
+  try {
+    pems = readFileSync(join(dir, "leaves.pem"), "utf8");
+  } catch {
+    return [];
+  }
+  const intermediate = readFileSync(join(dir, "intermediate.pem"), "utf8");
+  const END = "-----END CERTIFICATE-----\n";
+  return pems
+    .split(END)
+    .filter((p) => p.trim())
+    .map((p) => tls.createSecureContext({ key, cert: p + END + intermediate }));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The benchmark
 
-function makePki(dir: string): void {
+/** The bench PKI; `distinct` leaves besides the wildcard one, leaf I for dI.bench.test alone (one key). */
+function makePki(dir: string, distinct: number): void {
   const now = Date.now();
   const rootKey = generateKeyPair("ec-p256");
   const icaKey = generateKeyPair("ec-p256");
@@ -108,7 +136,25 @@ function makePki(dir: string): void {
     eku: ["serverAuth"],
   });
   writeFileSync(join(dir, "root.pem"), root.pem);
+  writeFileSync(join(dir, "intermediate.pem"), ica.pem);
   writeFileSync(join(dir, "chain.pem"), leaf.pem + ica.pem);
+  if (distinct > 0) {
+    const leaves: string[] = [];
+    for (let i = 0; i < distinct; i++) {
+      leaves.push(
+        buildCertificate({
+          subject: `CN=d${i}.bench.test`,
+          issuer: { cert: ica.cert, key: icaKey.privateKey },
+          publicKey: leafKey,
+          notBefore: new Date(now - 86_400_000),
+          notAfter: new Date(now + 90 * 86_400_000),
+          san: [{ dns: `d${i}.bench.test` }],
+          eku: ["serverAuth"],
+        }).pem,
+      );
+    }
+    writeFileSync(join(dir, "leaves.pem"), leaves.join(""));
+  }
   writeFileSync(join(dir, "leaf.key"), leafKey.privateKey.export({ type: "pkcs8", format: "pem" }));
 }
 
@@ -136,9 +182,22 @@ function serverCpu(child: ChildProcess, stop = false): Promise<number> {
   });
 }
 
-async function* targets(n: number, ports: number[]): AsyncGenerator<ScanItem> {
+/** Names `${prefix}I.bench.test`, I from `first` (a warm-up takes names past the measured run's). */
+function targetName(prefix: "t" | "d", i: number): string {
+  return `${prefix}${i}.bench.test`;
+}
+
+async function* targets(
+  n: number,
+  ports: number[],
+  prefix: "t" | "d",
+  first: number,
+): AsyncGenerator<ScanItem> {
   for (let i = 0; i < n; i++)
-    yield { line: i + 1, text: `127.0.0.1:${ports[i % ports.length]} t${i}.bench.test` };
+    yield {
+      line: i + 1,
+      text: `127.0.0.1:${ports[(first + i) % ports.length]} ${targetName(prefix, first + i)}`,
+    };
 }
 
 interface Run {
@@ -153,8 +212,9 @@ interface Run {
 }
 
 async function runScan(
-  mode: "full" | "fast" | "wire",
+  mode: "full" | "fast" | "wire" | "distinct",
   n: number,
+  first: number,
   concurrency: number,
   ports: number[],
   store: ReturnType<typeof storeFromBytes>,
@@ -163,7 +223,7 @@ async function runScan(
   let firstBad: ScanSummary | undefined;
   const run = await measured(n, async () => {
     const counts = await scanTargets(
-      targets(n, ports),
+      targets(n, ports, mode === "distinct" ? "d" : "t", first),
       {
         clients,
         stores: store,
@@ -179,8 +239,9 @@ async function runScan(
     );
     return counts.trusted;
   });
+  // On stderr: the parent reads the run's figures from the child's stdout.
   if (firstBad)
-    console.log(
+    console.error(
       `  (first non-trusted: ${firstBad.target}: ${firstBad.failure ?? firstBad.findings[0]?.code})`,
     );
   return run;
@@ -225,9 +286,9 @@ function opensslLoop(
         "-connect",
         `127.0.0.1:${ports[i % ports.length]}`,
         "-servername",
-        `t${i}.bench.test`,
+        targetName("t", i),
         "-verify_hostname",
-        `t${i}.bench.test`,
+        targetName("t", i),
         "-verify_return_error",
         "-CAfile",
         join(dir, "root.pem"),
@@ -248,6 +309,7 @@ function opensslLoop(
  */
 async function bareHandshakes(
   n: number,
+  first: number,
   concurrency: number,
   ports: number[],
   ca: Buffer,
@@ -261,8 +323,8 @@ async function bareHandshakes(
     new Promise<boolean>((resolve) => {
       const s = tls.connect({
         host: "127.0.0.1",
-        port: ports[i % ports.length],
-        servername: `t${i}.bench.test`,
+        port: ports[(first + i) % ports.length],
+        servername: targetName("t", first + i),
         secureContext,
         timeout: 10_000,
         ...(verify ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined }),
@@ -284,8 +346,11 @@ async function bareHandshakes(
   });
 }
 
-/** "wire": the full scan with the capture probe on every target (what full mode did before the native path). */
-type Mode = "full" | "fast" | "floor" | "strict" | "wire";
+/**
+ * "wire": the full scan with the capture probe on every target (what full mode did before the native path);
+ * "distinct": the full scan of targets each served its own leaf.
+ */
+type Mode = "full" | "fast" | "floor" | "strict" | "wire" | "distinct";
 
 /** One scan (or the floor) in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
 async function runner(): Promise<void> {
@@ -294,15 +359,16 @@ async function runner(): Promise<void> {
   if (mode === "floor" || mode === "strict") {
     const ca = readFileSync(join(dir, "root.pem"));
     const verify = mode === "strict";
-    await bareHandshakes(200, Number(concurrency), portList, ca, verify); // warm-up
-    const r = await bareHandshakes(Number(n), Number(concurrency), portList, ca, verify);
+    await bareHandshakes(200, Number(n), Number(concurrency), portList, ca, verify); // warm-up
+    const r = await bareHandshakes(Number(n), 0, Number(concurrency), portList, ca, verify);
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
   const store = storeFromBytes("custom", readFileSync(join(dir, "root.pem")), { source: "bench root" });
   const clients = resolveClients(clientList);
-  await runScan(mode, 200, Number(concurrency), portList, store, clients); // warm-up
-  const r = await runScan(mode, Number(n), Number(concurrency), portList, store, clients);
+  // The warm-up's names (and, with distinct leaves, certificates) are not the measured run's.
+  await runScan(mode, 200, Number(n), Number(concurrency), portList, store, clients);
+  const r = await runScan(mode, Number(n), 0, Number(concurrency), portList, store, clients);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
@@ -341,6 +407,7 @@ const LABEL: Record<Mode, string> = {
   full: "chainproof scan         ",
   fast: "chainproof scan --fast  ",
   wire: "scan, capture probe     ",
+  distinct: "scan, distinct leaves   ",
 };
 
 function runLine(mode: Mode, concurrency: number, r: Run): string {
@@ -365,15 +432,17 @@ async function main(): Promise<void> {
   const profileDir = args.includes("--cpu-prof") ? opt("cpu-prof", "") || undefined : undefined;
   const modes = opt("mode", "full,fast").split(",") as ("full" | "fast")[];
   const nodeTrustsRoot = args.includes("--node-trusts-root");
+  const distinctLeaves = args.includes("--distinct-leaves");
   const dir = mkdtempSync(join(tmpdir(), "chainproof-bench-scan-"));
   try {
-    makePki(dir);
+    // One leaf for each measured target and each of the warm-up's 200.
+    makePki(dir, distinctLeaves ? n + 200 : 0);
     const { child, ports } = await startServers(dir, servers);
     // As for a public CA's chain: node's own bundled roots trust the servers (the floor holds no CA at all).
     const nodeEnv = nodeTrustsRoot ? { NODE_EXTRA_CA_CERTS: join(dir, "root.pem") } : undefined;
     try {
       console.log(
-        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target), clients: ${clientList}; each run in a fresh process`,
+        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target under one wildcard leaf${distinctLeaves ? "; and as many with a leaf each" : ""}), clients: ${clientList}; each run in a fresh process`,
       );
       console.log(`  machine: ${cpus().length} CPUs, load average ${loadAverage()} before the run`);
       const run = async (mode: Mode, count = n, c = concurrency): Promise<Run> => {
@@ -400,6 +469,7 @@ async function main(): Promise<void> {
         ...(args.includes("--strict") ? ["strict" as const] : []),
         ...(modes.includes("full") ? ["full" as const] : []),
         ...(args.includes("--capture-probe") ? ["wire" as const] : []),
+        ...(distinctLeaves ? ["distinct" as const] : []),
       ];
       for (let round = 1; round <= rounds; round++) {
         console.log(`  round ${round} (load average ${loadAverage()})`);
@@ -436,6 +506,12 @@ async function main(): Promise<void> {
             .map((x) => `${(x * 100).toFixed(0)} %`)
             .join(", ")}`,
         );
+        if (results.distinct) {
+          const perRound = results.distinct.map((r, i) => r.rate / results.floor![i].rate);
+          console.log(
+            `  scan of distinct leaves ÷ floor: ${(median(perRound) * 100).toFixed(0)} % (per round: ${perRound.map((x) => `${(x * 100).toFixed(0)} %`).join(", ")}); its CPU a target ${cpu("distinct").toFixed(2)} ms (floor ÷ scan: ${((cpu("floor") / cpu("distinct")) * 100).toFixed(0)} %)`,
+          );
+        }
         if (results.wire) {
           const wirePerRound = results.wire.map((r, i) => r.rate / results.floor![i].rate);
           console.log(

@@ -27,7 +27,7 @@ import { isoSeconds } from "../clients/profile.js";
 import { type CertificateKind, type LintSeverity, lintSummary } from "../lint/index.js";
 import type { DistrustRule } from "../trust/distrust.js";
 import type { TrustStore } from "../trust/store.js";
-import { type PeerName, parsePeerName } from "../verify/hostname.js";
+import { matchPeerName, type PeerName, parsePeerName } from "../verify/hostname.js";
 import { judgeOcspResponse } from "../verify/ocsp.js";
 import { type Certificate, parseCertificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
@@ -729,14 +729,17 @@ async function evaluateWithAia(
 ): Promise<ClientMatrix> {
   // SCTs delivered in TLS or OCSP belong to the connection, not the chain: such a verdict is not shared.
   const delivered = Boolean(ct.tlsScts?.length || ct.ocspScts?.length);
-  // The chain, the name, the clients, and what they judge by (the stores, the distrust rules, the preloaded
+  // The chain, the clients, and what they judge by (the stores, the distrust rules, the preloaded
   // intermediates: one set for a whole scan, unless a face prepares some targets with their own, as the web
-  // does for a lab endpoint).
-  const key =
+  // does for a lab endpoint); then the name.
+  const chainKey =
     o.cache && !delivered
-      ? `${presented.map((c) => c.sha256).join(",")}|${peer ? `${peer.kind}:${peer.value}` : ""}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}|${identity(o.stores)},${identity(o.distrustRules)},${identity(o.preloaded)}`
+      ? `${presented.map((c) => c.sha256).join(",")}|${o.clients.join(",")}|${ct.tlsScts ? "t" : ""}${ct.ocspScts ? "o" : ""}|${identity(o.stores)},${identity(o.distrustRules)},${identity(o.preloaded)}`
       : "";
-  const cached = key ? o.cache?.get(key) : undefined;
+  const key = chainKey && `${chainKey}|${peer ? `${peer.kind}:${peer.value}` : ""}`;
+  const cached = key
+    ? (o.cache?.get(key) ?? forAnotherName(o.cache?.get(`${chainKey}|*`), leaf, peer))
+    : undefined;
   if (cached) return cached;
   const base = {
     leaf,
@@ -787,8 +790,56 @@ async function evaluateWithAia(
     }
   }
   // Cached matrices are shared: mergeTlsFindings copies before it changes anything.
-  if (o.cache && key && !fetched.length) o.cache.set(key, m);
+  if (o.cache && key && !fetched.length) {
+    o.cache.set(key, m);
+    // Any name the leaf matches as this one does can share it (forAnotherName), whichever name it was made for.
+    if (peer && namedAlike(leaf, peer, peer)) o.cache.set(`${chainKey}|*`, m);
+  }
   return m;
+}
+
+/**
+ * The verdict made for one name of a leaf, for another name: `m` with `peer` in its place, when that is all
+ * that changes. The engine reads the name only through src/verify/hostname.ts matchPeerName (each client
+ * with its own CN fallback, the chain analysis without) and writes it only where a name does not match
+ * (findings, error texts, hostname facts): so when the leaf names both in its subjectAltName (namedAlike),
+ * every verdict, path, finding and text is the same but the matrix's `peer`.
+ * That a verdict names its peer nowhere else is checked too, once per cached verdict (namesItsPeerOnce), so
+ * a text that some day quotes a matched name is not handed to another.
+ */
+function forAnotherName(
+  m: ClientMatrix | undefined,
+  leaf: Certificate,
+  peer: PeerName | undefined,
+): ClientMatrix | undefined {
+  if (!m?.peer || !peer || !namedAlike(leaf, m.peer, peer) || !namesItsPeerOnce(m)) return undefined;
+  return { ...m, peer };
+}
+
+/**
+ * Both names are of one kind and the leaf names each in its subjectAltName (a DNS name, an IP address, a
+ * mailbox), without the CN fallback; with it they match alike, since the CN is read only for a leaf without a
+ * subjectAltName entry of the name's kind (src/verify/hostname.ts).
+ */
+function namedAlike(leaf: Certificate, a: PeerName, b: PeerName): boolean {
+  return (
+    a.kind === b.kind &&
+    matchPeerName(leaf, a, { cnFallback: false }).ok &&
+    matchPeerName(leaf, b, { cnFallback: false }).ok
+  );
+}
+
+const peerNamedOnce = new WeakMap<ClientMatrix, boolean>();
+
+/** The matrix shows its peer's name in its `peer` and nowhere else (as JSON, case aside). */
+function namesItsPeerOnce(m: ClientMatrix): boolean {
+  let once = peerNamedOnce.get(m);
+  if (once === undefined) {
+    const { peer, ...rest } = m;
+    once = peer !== undefined && !JSON.stringify(rest).toLowerCase().includes(peer.value.toLowerCase());
+    peerNamedOnce.set(m, once);
+  }
+  return once;
 }
 
 /** Chrome's AIA walk: from the top of the sent chain, fetch each missing issuer in turn (bounded). */
