@@ -144,6 +144,35 @@ describe("the shared path search", () => {
     assertAloneAsInMatrix({ name: "only the root copy", chain: [p.leaf, p.intermediate], trust: [otherSki] });
   });
 
+  it("gives every client its own verdict when a chain needs more signature checks than Go's budget", () => {
+    // 120 roots of one name and one subjectKeyIdentifier, distinct keys, the real one last: a client tries
+    // each as the intermediate's issuer, one signature check apiece. Go stops at 100 checks
+    // (maxChainSignatureChecks); the others' budget is larger, so they reach the real root.
+    const ski = Uint8Array.from(Buffer.from("b0b0b0b0b0b0b0b0", "hex"));
+    const busyRoot = () => issue({ cn: "Busy Root", org: "chainproof tests", ca: true, ski });
+    const realRoot = busyRoot();
+    const lookAlikes = Array.from({ length: 120 }, busyRoot);
+    const intermediate = ca("Busy Intermediate", realRoot);
+    const leaf = issue({ cn: HOST, dns: [HOST], issuer: intermediate });
+    const c: Case = {
+      name: "120 look-alike roots",
+      chain: [leaf, intermediate],
+      trust: [...lookAlikes, realRoot],
+    };
+    const matrix = evaluateClients({
+      leaf: leaf.cert,
+      presented: c.chain.map((x) => x.cert),
+      stores: storeOf(c.trust),
+      host: HOST,
+      clients: [...CLIENT_IDS],
+    });
+    const status = Object.fromEntries(matrix.clients.map((v) => [v.client, v.reason?.code ?? v.status]));
+    assert.equal(status.go, "budget-exceeded", JSON.stringify(status));
+    assert.equal(status.chrome, "trusted", JSON.stringify(status));
+    // Sharing a larger budget's search would hand Go the others' "trusted" (src/clients/evaluate.ts sameSearch).
+    assertAloneAsInMatrix(c);
+  });
+
   it("shares the search of a chain every client trusts, and still gives each client its own reason to refuse", () => {
     const p = makePki("Sha1Root");
     // SHA-1 and a 1024-bit key: the clients' algorithm rules (their pathCheck) answer differently.
