@@ -136,6 +136,13 @@ export class Certificate {
   /** Tolerated departures from the RFC 5280 encoding rules (see ProfileWarning). */
   readonly profileWarnings: ProfileWarning[] = [];
 
+  /**
+   * @internal What src/verify remembers about this certificate (verify/memo.ts CertMemo). A field, not a
+   * WeakMap entry: a freshly parsed chain made one per certificate, and WeakMap entries (ephemerons) cost
+   * more to make and to collect than the record they hold. Name keeps its memo slots the same way.
+   */
+  verifyMemo: object | undefined = undefined;
+
   private _sha256?: string;
   private _sha1?: string;
   private _spkiSha256?: string;
