@@ -61,7 +61,60 @@ function sameDer(a: Name, b: Name): boolean {
 /** namesMatch, with a cheap rejection first. */
 export function sameName(a: Name, b: Name): boolean {
   if (a === b || sameDer(a, b)) return true;
-  return coarseKey(a) === coarseKey(b) && namesMatch(a, b);
+  return coarselyAlike(a, b) && namesMatch(a, b);
+}
+
+/**
+ * coarseKey(a) === coarseKey(b), without making the keys when one look at the names settles it: different
+ * numbers of RDNs, or last RDNs that differ in type or in ASCII text under the key's folding (case, and
+ * whitespace removed). Anything else (multi-valued RDNs, non-ASCII text) compares the keys.
+ */
+function coarselyAlike(a: Name, b: Name): boolean {
+  const n = a.rdns.length;
+  if (n !== b.rdns.length) return false;
+  if (n === 0) return true;
+  const x = a.rdns[n - 1];
+  const y = b.rdns[n - 1];
+  if (x.length === 1 && y.length === 1) {
+    if (x[0].oid !== y[0].oid) return false;
+    const folded = asciiFoldedEqual(x[0].value, y[0].value);
+    if (folded !== undefined) return folded;
+  }
+  return coarseKey(a) === coarseKey(b);
+}
+
+/** fold(x) === fold(y) for ASCII text; undefined when either holds a non-ASCII character. */
+function asciiFoldedEqual(x: string, y: string): boolean | undefined {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < x.length && isAsciiSpace(x.charCodeAt(i))) i++;
+    while (j < y.length && isAsciiSpace(y.charCodeAt(j))) j++;
+    if (i === x.length || j === y.length) {
+      // The rest of the other must be ASCII too for the answer to stand.
+      for (; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return undefined;
+      for (; j < y.length; j++) if (y.charCodeAt(j) > 0x7f) return undefined;
+      return i === x.length && j === y.length;
+    }
+    const c = x.charCodeAt(i++);
+    const d = y.charCodeAt(j++);
+    if (c > 0x7f || d > 0x7f) return undefined;
+    if (lowerAscii(c) !== lowerAscii(d)) {
+      // Unequal here, but a non-ASCII character further on would make fold() decide: look for one.
+      for (; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return undefined;
+      for (; j < y.length; j++) if (y.charCodeAt(j) > 0x7f) return undefined;
+      return false;
+    }
+  }
+}
+
+/** The ASCII characters /\s/ matches: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function lowerAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 /** RFC 5280 §3.2: issuer and subject are the same name (Certificate.selfIssued, cached and cheaper). */
