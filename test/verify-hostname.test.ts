@@ -191,6 +191,27 @@ describe("matchPeerName: DNS names", () => {
     assert.match(misses(bad, dns("xn--628h.example.com")).reason, /could not be decoded/);
   });
 
+  it("keeps the host-name rules at their edges (label lengths, hyphens, digits, case, underscores)", () => {
+    const l63 = "a".repeat(63);
+    assert.equal(matches(dnsCert(`${l63}.example.com`), dns(`${l63}.example.com`)), `DNS:${l63}.example.com`);
+    assert.match(misses(dnsCert(`${l63}a.example.com`), dns("x.example.com")).reason, /max 63/);
+    assert.match(
+      misses(dnsCert(`a${l63}.example.com`), dns(`a${l63}.example.com`)).reason,
+      /not a valid DNS/,
+    );
+    assert.match(misses(dnsCert("foo-.example.com"), dns("x.example.com")).reason, /inner hyphens/);
+    assert.match(misses(dnsCert("*.example.123"), dns("a.example.123")).reason, /last label is numeric/);
+    assert.match(misses(dnsCert("host.123"), dns("x.example.com")).reason, /last label is numeric/);
+    assert.equal(matches(dnsCert("1.2.3.example"), dns("1.2.3.example")), "DNS:1.2.3.example");
+    assert.equal(matches(dnsCert("*.Example.COM"), dns("a.example.com")), "DNS:*.Example.COM");
+    assert.equal(matches(dnsCert("*.example.com"), dns("A.EXAMPLE.com")), "DNS:*.example.com");
+    // An underscore may be in the name asked for, never in a presented one.
+    assert.equal(matches(dnsCert("*.example.com"), dns("_a.example.com")), "DNS:*.example.com");
+    assert.match(misses(dnsCert("a_b.example.com"), dns("a_b.example.com")).reason, /underscores/);
+    assert.equal(matches(dnsCert("x.example.com"), dns(" X.example.com ")), "DNS:x.example.com");
+    assert.match(misses(dnsCert("x.example.com"), dns("x.example.com-")).reason, /inner hyphens/);
+  });
+
   it("does not treat an IP address or a wildcard as a DNS peer name", () => {
     assert.match(misses(dnsCert("10.0.0.1"), dns("10.0.0.1")).reason, /is an IP address/);
     assert.match(misses(dnsCert("*.example.com"), dns("*.example.com")).reason, /cannot be a wildcard/);

@@ -278,7 +278,9 @@ class AnchorIndex {
  * certificates of one length dedupes in linear time.
  */
 class CertSet {
-  private readonly buckets = new Map<number, Certificate[]>();
+  /** The certificates while there are few (scanned, as a chain's handful is), then undefined. */
+  private few: Certificate[] | undefined = [];
+  private buckets: Map<number, Certificate[]> | undefined;
   /** The DER's length (low 16 bits) and its last four bytes, as one number below 2^48. */
   private static key(c: Certificate): number {
     const d = c.der;
@@ -287,18 +289,37 @@ class CertSet {
     return tail * 65536 + (n & 0xffff);
   }
   has(c: Certificate): boolean {
-    return this.buckets.get(CertSet.key(c))?.some((x) => sameCert(x, c)) ?? false;
+    if (this.few) return this.few.some((x) => sameCert(x, c));
+    return this.buckets?.get(CertSet.key(c))?.some((x) => sameCert(x, c)) ?? false;
   }
   /** Adds `c`; false when an equal certificate is already there. */
   add(c: Certificate): boolean {
+    if (this.few) {
+      if (this.few.some((x) => sameCert(x, c))) return false;
+      if (this.few.length < SMALL_CERT_SET) {
+        this.few.push(c);
+        return true;
+      }
+      const few = this.few;
+      this.few = undefined;
+      this.buckets = new Map();
+      for (const x of few) this.addToBucket(x);
+    }
+    return this.addToBucket(c);
+  }
+  private addToBucket(c: Certificate): boolean {
+    const buckets = this.buckets as Map<number, Certificate[]>;
     const k = CertSet.key(c);
-    const b = this.buckets.get(k);
-    if (!b) this.buckets.set(k, [c]);
+    const b = buckets.get(k);
+    if (!b) buckets.set(k, [c]);
     else if (b.some((x) => sameCert(x, c))) return false;
     else b.push(c);
     return true;
   }
 }
+
+/** Certificates a CertSet scans before it buckets them. */
+const SMALL_CERT_SET = 8;
 
 /** The same certificate: the same object, or the same DER. */
 export function sameCert(a: Certificate, b: Certificate): boolean {
@@ -320,7 +341,8 @@ class Search {
   private readonly attempts: Attempt[] = [];
   private valid?: Attempt;
   private exhausted?: RawFinding;
-  private readonly ncCache = new Map<Certificate, Map<Certificate, RawFinding | null>>();
+  /** Made on first use: most paths carry no name constraints. */
+  private ncCache: Map<Certificate, Map<Certificate, RawFinding | null>> | undefined;
   /**
    * Signatures this search asked for: child → issuer keys. The budget counts these, whether or not the
    * process-wide cache already knew the answer, so a verdict never depends on what was verified before.
@@ -664,6 +686,7 @@ class Search {
     isLeaf: boolean,
     subtrees: number,
   ): RawFinding | null {
+    this.ncCache ??= new Map();
     let m = this.ncCache.get(ca);
     if (!m) {
       m = new Map();

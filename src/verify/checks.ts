@@ -55,7 +55,8 @@ export class CertChecks {
       timeMs: p.timeMs,
       checkAnchorValidity: p.checkAnchorValidity,
       ekuChaining: p.ekuChaining,
-      requiredEku: [...p.requiredEku],
+      // A copy of a caller's list (an answer must not change with it); the defaults are frozen.
+      requiredEku: Object.isFrozen(p.requiredEku) ? p.requiredEku : [...p.requiredEku],
       cnFallback: p.cnFallback === true,
       requiredKeyUsage: p.requiredKeyUsage && [...p.requiredKeyUsage],
       peerNames: p.peerNames.map((n) => ({ kind: n.kind, value: n.value })),

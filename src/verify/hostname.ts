@@ -83,6 +83,11 @@ function matchUncached(cert: Certificate, peer: PeerName, opts: HostnameOptions)
     case "dns": {
       const ref = referenceDnsName(peer.value);
       if (typeof ref !== "string") return fail(`"${show(peer.value)}" is not a valid DNS name: ${ref.error}`);
+      // The usual answer first, with nothing built for it: a DNS SAN that matches. The loop below returns at
+      // the same entry (notes are only kept for a miss), and works out the message when none does.
+      for (const n of san)
+        if (n.type === "dns" && matchDns(n.value, ref) === true)
+          return { ok: true, matched: `DNS:${n.value}` };
       const dnsSans = san.filter((n) => n.type === "dns").map((n) => n.value);
       const notes: string[] = [];
       for (const p of dnsSans) {
@@ -224,6 +229,7 @@ const REF_LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
  * a valid host name or a valid wildcard pattern (`*.` + at least two labels). Input is compared lowercased.
  */
 export function presentedDnsNameProblem(name: string): string | null {
+  if (isHostName(name, "presented")) return null;
   if (name === "") return "it is empty";
   if (/[^\u0000-\u007f]/.test(name))
     return "it is not ASCII (internationalised names must be A-labels, xn--…)";
@@ -249,6 +255,7 @@ export function presentedDnsNameProblem(name: string): string | null {
 
 /** The normalised reference name (lowercase, trailing dot removed), or why it is not a host name. */
 function referenceDnsName(value: string): string | { error: string } {
+  if (isHostName(value, "reference")) return value;
   let v = value.trim().toLowerCase();
   if (v.endsWith(".") && v !== ".") v = v.slice(0, -1);
   if (v === "") return { error: "it is empty" };
@@ -265,6 +272,56 @@ function referenceDnsName(value: string): string | { error: string } {
   if (/^[0-9]+$/.test(labels[labels.length - 1]))
     return { error: "its last label is numeric, so it is neither a valid IPv4 address nor a host name" };
   return v;
+}
+
+const DOT = 0x2e;
+const HYPHEN = 0x2d;
+const UNDERSCORE = 0x5f;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/**
+ * One pass over an ASCII name that answers "valid, as it is" for the names peers and certificates almost
+ * always hold, so that they need no lowercasing, splitting, regular expressions or IP address parsing: the
+ * full checks above give the same answer for every name this accepts, and run for everything else (to say
+ * why). A "reference" name (referenceDnsName) must already be normalised: lowercase, no trailing dot, labels
+ * of REF_LABEL; a "presented" one (presentedDnsNameProblem) may have capitals and a whole left-most `*`
+ * label followed by at least two labels, and its labels are LDH_LABEL's. Both are at most 253 characters,
+ * have no empty label and a last label that is not all digits (which also rules out an IPv4 address; an
+ * IPv6 one needs a colon).
+ */
+function isHostName(name: string, kind: "reference" | "presented"): boolean {
+  const n = name.length;
+  if (n === 0 || n > 253) return false;
+  let i = 0;
+  if (kind === "presented" && name.charCodeAt(0) === 0x2a) {
+    if (n < 2 || name.charCodeAt(1) !== DOT) return false;
+    i = 2;
+  }
+  const wildcard = i === 2;
+  let labels = 0;
+  while (i < n) {
+    // One label: [i, end).
+    let end = i;
+    let allDigits = true;
+    for (; end < n; end++) {
+      let c = name.charCodeAt(end);
+      if (c === DOT) break;
+      if (kind === "presented" && c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c >= DIGIT_0 && c <= DIGIT_9) continue;
+      allDigits = false;
+      if (c >= 0x61 && c <= 0x7a) continue;
+      if (c === HYPHEN && end !== i) continue;
+      if (c === UNDERSCORE && kind === "reference") continue;
+      return false;
+    }
+    const len = end - i;
+    if (len === 0 || len > 63 || name.charCodeAt(end - 1) === HYPHEN) return false;
+    labels++;
+    if (end === n) return !allDigits && (!wildcard || labels >= 2);
+    i = end + 1;
+  }
+  return false; // a trailing dot
 }
 
 /** true / false, or why the presented name is ignored. `ref` is a normalised reference name. */

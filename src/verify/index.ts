@@ -170,6 +170,7 @@ function report(a: Attempt, policy: ResolvedPolicy): PathReport {
 }
 
 function toFindings(a: Attempt, raw: RawFinding[], policy: ResolvedPolicy): Finding[] {
+  if (raw.length === 0) return []; // a trusted chain's usual findings: none
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const r of raw) {

@@ -4,7 +4,8 @@
  * Each cache (self-issued test, peer-name matches, signature outcomes, per-certificate checks, path indexes)
  * used to keep its own WeakMap, so a certificate seen for the first time cost about five WeakMap entries,
  * a dozen a chain: WeakMap entries are dear to create and to collect (ephemerons), which showed as garbage
- * collection in the cold-validation profile. One entry a certificate, with fields, costs a fifth of that.
+ * collection in the cold-validation profile. One entry a certificate, with fields, costs a fifth of that, and
+ * since then the record hangs off the certificate itself (Certificate.verifyMemo), with no WeakMap at all.
  * The fields mean exactly what the modules that own them say; this record only holds them.
  */
 
@@ -29,14 +30,12 @@ export class CertMemo {
   pathIndexes: Map<string, object> | undefined = undefined;
 }
 
-const MEMOS = new WeakMap<Certificate, CertMemo>();
-
-/** The record for `cert`, made on first use. */
+/** The record for `cert`, made on first use (kept on the certificate: Certificate.verifyMemo). */
 export function memoOf(cert: Certificate): CertMemo {
-  let m = MEMOS.get(cert);
+  let m = cert.verifyMemo as CertMemo | undefined;
   if (m === undefined) {
     m = new CertMemo();
-    MEMOS.set(cert, m);
+    cert.verifyMemo = m;
   }
   return m;
 }

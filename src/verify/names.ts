@@ -61,7 +61,60 @@ function sameDer(a: Name, b: Name): boolean {
 /** namesMatch, with a cheap rejection first. */
 export function sameName(a: Name, b: Name): boolean {
   if (a === b || sameDer(a, b)) return true;
-  return coarseKey(a) === coarseKey(b) && namesMatch(a, b);
+  return coarselyAlike(a, b) && namesMatch(a, b);
+}
+
+/**
+ * coarseKey(a) === coarseKey(b), without making the keys when one look at the names settles it: different
+ * numbers of RDNs, or last RDNs that differ in type or in ASCII text under the key's folding (case, and
+ * whitespace removed). Anything else (multi-valued RDNs, non-ASCII text) compares the keys.
+ */
+function coarselyAlike(a: Name, b: Name): boolean {
+  const n = a.rdns.length;
+  if (n !== b.rdns.length) return false;
+  if (n === 0) return true;
+  const x = a.rdns[n - 1];
+  const y = b.rdns[n - 1];
+  if (x.length === 1 && y.length === 1) {
+    if (x[0].oid !== y[0].oid) return false;
+    const folded = asciiFoldedEqual(x[0].value, y[0].value);
+    if (folded !== undefined) return folded;
+  }
+  return coarseKey(a) === coarseKey(b);
+}
+
+/** fold(x) === fold(y) for ASCII text; undefined when either holds a non-ASCII character. */
+function asciiFoldedEqual(x: string, y: string): boolean | undefined {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < x.length && isAsciiSpace(x.charCodeAt(i))) i++;
+    while (j < y.length && isAsciiSpace(y.charCodeAt(j))) j++;
+    if (i === x.length || j === y.length) {
+      // The rest of the other must be ASCII too for the answer to stand.
+      for (; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return undefined;
+      for (; j < y.length; j++) if (y.charCodeAt(j) > 0x7f) return undefined;
+      return i === x.length && j === y.length;
+    }
+    const c = x.charCodeAt(i++);
+    const d = y.charCodeAt(j++);
+    if (c > 0x7f || d > 0x7f) return undefined;
+    if (lowerAscii(c) !== lowerAscii(d)) {
+      // Unequal here, but a non-ASCII character further on would make fold() decide: look for one.
+      for (; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return undefined;
+      for (; j < y.length; j++) if (y.charCodeAt(j) > 0x7f) return undefined;
+      return false;
+    }
+  }
+}
+
+/** The ASCII characters /\s/ matches: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function lowerAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 /** RFC 5280 §3.2: issuer and subject are the same name (Certificate.selfIssued, cached and cheaper). */
@@ -79,36 +132,68 @@ export function selfIssued(c: Certificate): boolean {
  * Items indexed by a Name; `find` returns those whose name matches under RFC 5280 §7.1. Answers are kept by
  * the name's exact DER (names with the same DER match the same names), so the issuer name shared by a pile of
  * look-alike certificates is compared with the bucket once, not once per certificate and client.
+ *
+ * Up to SMALL_INDEX items are kept in a list and scanned instead: the chain of a fresh handshake indexes one
+ * or two certificates in each of several indexes, and their keys, buckets and answer maps cost more than
+ * scanning (with the same `sameName`, so the answers and their order are the same).
  */
 export class NameIndex<T> {
-  private readonly buckets = new Map<string, { name: Name; item: T }[]>();
-  private readonly found = new Map<string, T[]>();
+  private names: Name[] | undefined = [];
+  private items: T[] | undefined = [];
+  private buckets: Map<string, { name: Name; item: T }[]> | undefined;
+  private found: Map<string, T[]> | undefined;
 
   add(name: Name, item: T): void {
-    if (this.found.size) this.found.clear();
+    if (this.names && this.items) {
+      if (this.names.length < SMALL_INDEX) {
+        this.names.push(name);
+        this.items.push(item);
+        return;
+      }
+      const [names, items] = [this.names, this.items];
+      this.names = this.items = undefined;
+      this.buckets = new Map();
+      this.found = new Map();
+      for (let i = 0; i < names.length; i++) this.addToBucket(names[i], items[i]);
+    }
+    this.addToBucket(name, item);
+  }
+
+  private addToBucket(name: Name, item: T): void {
+    const buckets = this.buckets!;
+    if (this.found!.size) this.found!.clear();
     const k = coarseKey(name);
-    const b = this.buckets.get(k);
+    const b = buckets.get(k);
     if (b) b.push({ name, item });
-    else this.buckets.set(k, [{ name, item }]);
+    else buckets.set(k, [{ name, item }]);
   }
 
   /** The matching items, in the order added (a fresh array: callers may keep or change it). */
   find(name: Name): T[] {
-    const b = this.buckets.get(coarseKey(name));
+    if (this.names && this.items) {
+      const out: T[] = [];
+      for (let i = 0; i < this.names.length; i++) if (sameName(this.names[i], name)) out.push(this.items[i]);
+      return out;
+    }
+    const b = this.buckets!.get(coarseKey(name));
     if (!b) return [];
     const der = derText(name);
-    let out = this.found.get(der);
+    let out = this.found!.get(der);
     if (!out) {
       out = [];
       for (const e of b) if (sameName(e.name, name)) out.push(e.item);
-      this.found.set(der, out);
+      this.found!.set(der, out);
     }
     return out.slice();
   }
 
   get size(): number {
+    if (this.names) return this.names.length;
     let n = 0;
-    for (const b of this.buckets.values()) n += b.length;
+    for (const b of this.buckets!.values()) n += b.length;
     return n;
   }
 }
+
+/** Items a NameIndex scans before it buckets them by name. */
+const SMALL_INDEX = 8;

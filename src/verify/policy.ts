@@ -207,7 +207,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     diagnostics: p.diagnostics,
     timeMs: Math.floor(t / 1000) * 1000,
     peerNames,
-    requiredEku: p.requiredEku ?? [p.purpose === "client" ? OID.clientAuth : OID.serverAuth],
+    requiredEku: p.requiredEku ?? (p.purpose === "client" ? CLIENT_AUTH_ONLY : SERVER_AUTH_ONLY),
     ekuChaining: p.ekuChaining ?? p.profile === "webpki",
     maxDepth: p.maxDepth ?? DEFAULT_MAX_DEPTH,
     depthCountsSelfIssued: p.depthCountsSelfIssued ?? false,
@@ -219,3 +219,9 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
 }
 
 const EMPTY: Set<FindingCode> = new Set();
+/**
+ * The default requiredEku lists, made once, not for every verification: frozen, since every resolved policy
+ * shares them (checks.ts keeps a frozen list uncopied).
+ */
+const SERVER_AUTH_ONLY = Object.freeze([OID.serverAuth]) as string[];
+const CLIENT_AUTH_ONLY = Object.freeze([OID.clientAuth]) as string[];

@@ -112,12 +112,15 @@ const RSA_ENCRYPTION_NULL = Buffer.from("300d06092a864886f70d0101010500", "hex")
  * server's intermediates parsed afresh for every report share one import (a mesh of 40 cross-signed CAs sends
  * 1,560 certificates but only 40 keys). A key used once is handed to node:crypto in its narrow form (KeyInput)
  * and decoded there for that one check: making a KeyObject of it first cost ~15–20 µs more here, and a fresh
- * chain's intermediate key serves one check. Its second use imports it as a KeyObject, kept for every
- * later check (the root of a store, one server's intermediate across its leaves). null: node:crypto refused
- * it. Bounded as certificate.ts's KEY_CACHE is.
+ * chain's intermediate key serves one check. Only that it was seen is kept (SEEN: the narrow form is made
+ * again from the issuer, whose bytes are the same, rather than a copy of it kept for every fresh key). Its
+ * second use imports it as a KeyObject, kept for every later check (the root of a store, one server's
+ * intermediate across its leaves). null: no narrow form, or node:crypto refused it. Bounded as
+ * certificate.ts's KEY_CACHE is.
  */
-const FAST_KEYS = new Map<string, KeyObject | KeyInput | null>();
+const FAST_KEYS = new Map<string, KeyObject | typeof SEEN | null>();
 const FAST_KEYS_SIZE = 1000;
+const SEEN = Symbol("seen once");
 
 /** A public key in the narrow form createPublicKey and crypto.verify take (PKCS#1 DER or JWK). */
 type KeyInput = { key: Buffer; format: "der"; type: "pkcs1" } | { key: JsonWebKey; format: "jwk" };
@@ -126,12 +129,18 @@ function fastKey(issuer: Certificate): KeyObject | KeyInput | null {
   const spki = signatureKey(issuer);
   const k = FAST_KEYS.get(spki);
   if (k === undefined) {
-    const input = issuer.publicKey.algorithm === "EC" ? ecKeyInput(issuer) : rsaKeyInput(issuer);
+    const input = keyInput(issuer);
     if (FAST_KEYS.size >= FAST_KEYS_SIZE) FAST_KEYS.clear();
-    FAST_KEYS.set(spki, input);
+    FAST_KEYS.set(spki, input ? SEEN : null);
     return input;
   }
-  return k === null || isKeyObject(k) ? k : importKey(spki, k);
+  if (k !== SEEN) return k;
+  const input = keyInput(issuer);
+  return input && importKey(spki, input);
+}
+
+function keyInput(issuer: Certificate): KeyInput | null {
+  return issuer.publicKey.algorithm === "EC" ? ecKeyInput(issuer) : rsaKeyInput(issuer);
 }
 
 function isKeyObject(k: KeyObject | KeyInput): k is KeyObject {
@@ -179,8 +188,9 @@ function rsaKeyInput(issuer: Certificate): KeyInput | null {
   const spki = pk.spki;
   const at = spki[1] & 0x80 ? 2 + (spki[1] & 0x7f) : 2;
   if (!bytesEqual(spki.subarray(at, at + RSA_ENCRYPTION_NULL.length), RSA_ENCRYPTION_NULL)) return null;
-  // A copy: the kept input must not follow the caller's buffer if it is reused, nor keep a large one alive.
-  return { key: Buffer.from(pk.keyBytes), format: "der", type: "pkcs1" };
+  // A view, not a copy: the input serves the check at hand (or an import) and is not kept.
+  const key = pk.keyBytes;
+  return { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), format: "der", type: "pkcs1" };
 }
 
 /** true/false when a fast path applies, undefined when verifySignature must decide. */

@@ -136,6 +136,13 @@ export class Certificate {
   /** Tolerated departures from the RFC 5280 encoding rules (see ProfileWarning). */
   readonly profileWarnings: ProfileWarning[] = [];
 
+  /**
+   * @internal What src/verify remembers about this certificate (verify/memo.ts CertMemo). A field, not a
+   * WeakMap entry: a freshly parsed chain made one per certificate, and WeakMap entries (ephemerons) cost
+   * more to make and to collect than the record they hold. Name keeps its memo slots the same way.
+   */
+  verifyMemo: object | undefined = undefined;
+
   private _sha256?: string;
   private _sha1?: string;
   private _spkiSha256?: string;
@@ -224,10 +231,16 @@ export class Certificate {
   }
 
   private decodeExtensions(): void {
-    const seen = new Set<string>();
-    for (const ext of this.extensions) {
+    // Duplicates by a scan of the extensions before, for the handful a certificate has (a Set cost more);
+    // a Set past that, as parseExtensions allows 10,000.
+    const list = this.extensions;
+    const seen = list.length > FEW_EXTENSIONS ? new Set<string>() : undefined;
+    for (let i = 0; i < list.length; i++) {
+      const ext = list[i];
       const name = EXTENSION_NAMES[ext.oid] ?? ext.oid;
-      if (seen.has(ext.oid)) {
+      const duplicate = seen ? seen.has(ext.oid) : seenBefore(list, i);
+      seen?.add(ext.oid);
+      if (duplicate) {
         // RFC 5280 4.2: a certificate MUST NOT include more than one instance of a particular extension.
         this.extensionErrors.push({
           oid: ext.oid,
@@ -237,7 +250,6 @@ export class Certificate {
         });
         continue;
       }
-      seen.add(ext.oid);
       try {
         this.decodeOne(ext);
       } catch (e) {
@@ -390,6 +402,16 @@ export class Certificate {
   get label(): string {
     return this.commonNames[0] ?? (this.subject.toString() || "(empty subject)");
   }
+}
+
+/** Extensions checked for duplicates by a scan (Certificate.decodeExtensions). */
+const FEW_EXTENSIONS = 16;
+
+/** An extension before `list[i]` has its OID. */
+function seenBefore(list: Extension[], i: number): boolean {
+  const oid = list[i].oid;
+  for (let j = 0; j < i; j++) if (list[j].oid === oid) return true;
+  return false;
 }
 
 /** Parse a certificate; throws DerError with offsets on malformed input. */

@@ -240,38 +240,31 @@ function fromCodes(codes: number[], from: (...codes: number[]) => string): strin
 /** UTCTime / GeneralizedTime to a Date, enforcing the RFC 5280 DER profile (Z, seconds, no fractions). */
 export function decodeTime(buf: Uint8Array, t: Tlv, what: string): Date {
   const len = t.end - t.valueStart;
-  let p = t.valueStart;
+  const v = t.valueStart;
   let y: number;
-  // Digits are read by hand: this runs twice per certificate on the validator's hot path.
-  const digits = (n: number): number => {
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      const c = buf[p++] - 0x30;
-      if (c < 0 || c > 9) return -1;
-      v = v * 10 + c;
-    }
-    return v;
-  };
+  let p: number; // where the month begins
   const text = () => printable(latin1.decode(buf.subarray(t.valueStart, t.end)));
   if (t.tag === Tag.UTCTime) {
     if (len !== 13 || buf[t.end - 1] !== 0x5a)
       throw new DerError(`${what}: UTCTime "${text()}" is not YYMMDDHHMMSSZ`, t.start);
-    const yy = digits(2);
+    const yy = digits(buf, v, 2);
     // RFC 5280 4.1.2.5.1: YY >= 50 means 19YY, otherwise 20YY.
     y = yy < 0 ? -1 : yy >= 50 ? 1900 + yy : 2000 + yy;
+    p = v + 2;
   } else if (t.tag === Tag.GeneralizedTime) {
     if (len !== 15 || buf[t.end - 1] !== 0x5a) {
       throw new DerError(`${what}: GeneralizedTime "${text()}" is not YYYYMMDDHHMMSSZ`, t.start);
     }
-    y = digits(4);
+    y = digits(buf, v, 4);
+    p = v + 4;
   } else {
     throw new DerError(`${what}: expected UTCTime or GeneralizedTime, found tag 0x${hex2(t.tag)}`, t.start);
   }
-  const mo = digits(2);
-  const d = digits(2);
-  const h = digits(2);
-  const mi = digits(2);
-  const se = digits(2);
+  const mo = digits(buf, p, 2);
+  const d = digits(buf, p + 2, 2);
+  const h = digits(buf, p + 4, 2);
+  const mi = digits(buf, p + 6, 2);
+  const se = digits(buf, p + 8, 2);
   if (
     y < 0 ||
     mo < 1 ||
@@ -288,6 +281,20 @@ export function decodeTime(buf: Uint8Array, t: Tlv, what: string): Date {
     throw new DerError(`${what}: "${text()}" is not a valid date`, t.start);
   }
   return new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+}
+
+/**
+ * The decimal number in the `n` digits at `at`, or -1 if one is not a digit. Read by hand, and not by a
+ * closure made for every call: this runs twice per certificate on the validator's hot path.
+ */
+function digits(buf: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = buf[i] - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
