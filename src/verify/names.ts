@@ -91,10 +91,12 @@ function asciiFoldedEqual(x: string, y: string): boolean | undefined {
     while (i < x.length && isAsciiSpace(x.charCodeAt(i))) i++;
     while (j < y.length && isAsciiSpace(y.charCodeAt(j))) j++;
     if (i === x.length || j === y.length) {
-      // The rest of the other must be ASCII too for the answer to stand.
+      // One is used up (its trailing whitespace skipped): equal only if the other is too. The rest of the other
+      // must be ASCII for the answer to stand.
+      const equal = i === x.length && j === y.length;
       for (; i < x.length; i++) if (x.charCodeAt(i) > 0x7f) return undefined;
       for (; j < y.length; j++) if (y.charCodeAt(j) > 0x7f) return undefined;
-      return i === x.length && j === y.length;
+      return equal;
     }
     const c = x.charCodeAt(i++);
     const d = y.charCodeAt(j++);
