@@ -793,7 +793,7 @@ async function evaluateWithAia(
   if (o.cache && key && !fetched.length) {
     o.cache.set(key, m);
     // Any name the leaf matches as this one does can share it (forAnotherName), whichever name it was made for.
-    if (peer && namedAlike(leaf, peer, peer)) o.cache.set(`${chainKey}|*`, m);
+    if (peer && namedInSan(leaf, peer)) o.cache.set(`${chainKey}|*`, m);
   }
   return m;
 }
@@ -822,11 +822,12 @@ function forAnotherName(
  * subjectAltName entry of the name's kind (src/verify/hostname.ts).
  */
 function namedAlike(leaf: Certificate, a: PeerName, b: PeerName): boolean {
-  return (
-    a.kind === b.kind &&
-    matchPeerName(leaf, a, { cnFallback: false }).ok &&
-    matchPeerName(leaf, b, { cnFallback: false }).ok
-  );
+  return a.kind === b.kind && namedInSan(leaf, a) && namedInSan(leaf, b);
+}
+
+/** The leaf's subjectAltName names `peer` (the CN fallback aside). */
+function namedInSan(leaf: Certificate, peer: PeerName): boolean {
+  return matchPeerName(leaf, peer, { cnFallback: false }).ok;
 }
 
 const peerNamedOnce = new WeakMap<ClientMatrix, boolean>();
