@@ -10,7 +10,13 @@
  * the questions a search asks (build.ts), never whether the cache knew the answer.
  */
 
-import { createPublicKey, verify as cryptoVerify, type JsonWebKey, type KeyObject } from "node:crypto";
+import {
+  constants,
+  createPublicKey,
+  verify as cryptoVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from "node:crypto";
 import { type Certificate, verifySignature } from "../x509/certificate.js";
 import { bytesEqual } from "../x509/der.js";
 import { memoOf } from "./memo.js";
@@ -233,4 +239,60 @@ function keyText(c: Certificate): string {
 /** RFC 5280 §4.1.1.2: the outer signatureAlgorithm must equal TBSCertificate.signature, byte for byte. */
 export function algorithmsConsistent(c: Certificate): boolean {
   return bytesEqual(c.signatureAlgorithm.der, c.tbsSignatureAlgorithm.der);
+}
+
+/**
+ * The TLS 1.3 signature schemes a server's CertificateVerify may use (RFC 8446 4.2.3) that node:crypto checks
+ * against a certificate's key: ECDSA on the scheme's own curve, RSASSA-PSS with an rsaEncryption key (salt as
+ * long as the hash, RFC 8446 4.2.3), EdDSA. rsa_pss_pss_* (an RSASSA-PSS key) and PKCS#1 v1.5 (never in TLS
+ * 1.3's CertificateVerify) are not here: whoever asks is told so (undefined) and decides by other means.
+ */
+const TLS13_SCHEMES: Record<number, { key: string; hash: string | null; curve?: string }> = {
+  1027: { key: "EC", hash: "sha256", curve: "P-256" },
+  1283: { key: "EC", hash: "sha384", curve: "P-384" },
+  1539: { key: "EC", hash: "sha512", curve: "P-521" },
+  2052: { key: "RSA", hash: "sha256" },
+  2053: { key: "RSA", hash: "sha384" },
+  2054: { key: "RSA", hash: "sha512" },
+  2055: { key: "Ed25519", hash: null },
+  2056: { key: "Ed448", hash: null },
+};
+
+/**
+ * A TLS 1.3 CertificateVerify signature (`scheme`, RFC 8446 4.4.3) over `content`, checked with `leaf`'s key,
+ * which is imported the way issuer keys are (fastKey: a server's leaf recurs across a scan's names). true or
+ * false; undefined when the scheme does not fit the key or is not one node:crypto checks here.
+ */
+export function checkTls13Signature(
+  leaf: Certificate,
+  scheme: number,
+  content: Uint8Array,
+  signature: Uint8Array,
+): boolean | undefined {
+  const s = TLS13_SCHEMES[scheme];
+  const pk = leaf.publicKey;
+  if (!s || s.key !== pk.algorithm || (s.curve && s.curve !== pk.curve)) return undefined;
+  if (s.hash === null) {
+    const key = leaf.keyObject();
+    if (key instanceof Error) return undefined;
+    try {
+      return cryptoVerify(null, content, key, signature);
+    } catch {
+      return false;
+    }
+  }
+  const key = fastKey(leaf);
+  if (!key) return undefined;
+  const pss =
+    s.key === "RSA"
+      ? {
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: s.hash === "sha256" ? 32 : s.hash === "sha384" ? 48 : 64,
+        }
+      : {};
+  try {
+    return cryptoVerify(s.hash, content, isKeyObject(key) ? { key, ...pss } : { ...key, ...pss }, signature);
+  } catch {
+    return false;
+  }
 }
