@@ -42,6 +42,7 @@ import {
   VERSION_CODES,
   versionName,
 } from "./tls-names.js";
+import { ownTls13Handshake } from "./tls13-client.js";
 
 export type { AlertInfo, FailureKind, ProbeFailure } from "./failures.js";
 
@@ -110,7 +111,13 @@ export interface ProbeOptions {
    * handshake that fails or brings a CertificateRequest is probed again with "wire" (a second connection),
    * so failures and mutual-TLS requests read as with "wire". What a native result lacks: see nativeHandshake.
    */
-  capture?: "wire" | "native";
+  /**
+   * "own": chainproof's own TLS 1.3 handshake on the TCP socket (./tls13-client.ts), the certificate list read
+   * from the wire; a server it does not handle (TLS 1.2, a HelloRetryRequest, …) goes to "native", one that
+   * fails or asks for a client certificate to "wire", each on a new connection. Only with the default
+   * versions and ciphers and no client certificate; otherwise "native". What a scan uses.
+   */
+  capture?: "wire" | "native" | "own";
 }
 
 export const PROBE_DEFAULTS = {
@@ -265,10 +272,73 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   result.timing.connectMs = Math.round(connectedAt);
 
   const ctx = { o, result, servername, connectedAt, elapsed, remaining, done };
-  if (o.capture !== "native") return handshake(raw, ctx);
+  if (o.capture === "own" && ownHandshakeApplies(o)) return ownHandshake(raw, ctx, target, options);
+  if (o.capture !== "native" && o.capture !== "own") return handshake(raw, ctx);
   // What node's TLS cannot say (why a handshake failed, what a CertificateRequest asked for) the wire
   // probe can, on a new connection.
   return (await nativeHandshake(raw, ctx)) ?? probe(target, { ...options, capture: "wire" });
+}
+
+/** The own TLS 1.3 client offers what node offers by default: only then may it stand in for node. */
+function ownHandshakeApplies(o: ProbeOptions): boolean {
+  const { minVersion, maxVersion, ciphers } = tlsSettings(o);
+  return minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert;
+}
+
+/**
+ * The handshake of an "own" probe (./tls13-client.ts); what it hands back is probed again natively or with
+ * the capture, as it says.
+ */
+async function ownHandshake(
+  raw: net.Socket,
+  ctx: HandshakeContext,
+  target: ProbeTarget,
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const { o, result, servername, connectedAt, elapsed, remaining, done } = ctx;
+  const outcome = await ownTls13Handshake(raw, {
+    servername,
+    ...(o.alpn?.length ? { alpn: o.alpn } : {}),
+    requestOcsp: o.requestOcsp !== false,
+    maxCertificates: o.maxCertificates,
+    maxBytes: o.maxBytes,
+    timeoutMs: Math.max(1, Math.min(o.handshakeTimeoutMs, remaining())),
+    signal: o.signal,
+  });
+  switch (outcome.kind) {
+    case "cancelled":
+      return done(cancelledFailure());
+    case "silent": {
+      const nothing = new ServerCapture({ maxCertificates: 0, maxMessageBytes: 0 });
+      return done(handshakeTimeoutFailure(nothing, outcome.budgetMs));
+    }
+    case "retry":
+      return probe(target, { ...options, capture: outcome.with });
+  }
+  const h = outcome.handshake;
+  result.completed = true;
+  result.timing.handshakeMs = Math.round(elapsed() - connectedAt);
+  result.bytesRead = outcome.bytesRead;
+  result.bytesWritten = outcome.bytesWritten;
+  result.protocol = "TLSv1.3";
+  result.cipher = { id: h.cipherSuite, name: h.cipherName, openssl: h.cipherName };
+  if (h.alpn !== undefined) result.alpn = h.alpn;
+  result.keyExchange = { group: groupName(h.group), signatureScheme: signatureSchemeName(h.signatureScheme) };
+  result.certificates = h.certificates;
+  result.certificateCount = h.certificateCount;
+  result.certificateMessageBytes = h.certificateMessageBytes;
+  result.certificateSource = h.certificates.length ? "wire" : "none";
+  result.serverMessages = h.serverMessages;
+  if (h.certificateCount > h.certificates.length) {
+    result.notes.push(
+      `the server sent ${h.certificateCount} certificates; kept the first ${h.certificates.length}`,
+    );
+  }
+  if (h.ocsp?.length) result.ocsp = { der: h.ocsp, summary: summarizeOcsp(h.ocsp) };
+  result.notes.push(
+    "own TLS 1.3 handshake: completed by chainproof's client (the server's CertificateVerify and Finished checked), the certificate list read from the wire",
+  );
+  return done();
 }
 
 /**

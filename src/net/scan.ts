@@ -29,7 +29,7 @@ import type { DistrustRule } from "../trust/distrust.js";
 import type { TrustStore } from "../trust/store.js";
 import { matchPeerName, type PeerName, parsePeerName } from "../verify/hostname.js";
 import { judgeOcspResponse } from "../verify/ocsp.js";
-import { type Certificate, parseCertificate } from "../x509/certificate.js";
+import type { Certificate } from "../x509/certificate.js";
 import { InputError } from "../x509/errors.js";
 import { decodeSctList, type SignedCertificateTimestamp } from "../x509/extensions.js";
 import { decodeTlsSctList } from "../x509/sct.js";
@@ -43,10 +43,14 @@ import {
   repairChain,
 } from "./aia.js";
 import { rawHello, scanVersions, type VersionSupport } from "./hello.js";
+import { LruCache, parseCached } from "./parsed.js";
 import { type ProbeFailure, type ProbeOptions, type ProbeResult, type ProbeTarget, probe } from "./probe.js";
 import { type RevocationOptions, reportWithRevocation, revocationOf } from "./revocation.js";
 import { STARTTLS_PORTS, STARTTLS_PROTOCOLS, type StarttlsProtocol, starttlsFor } from "./starttls.js";
 import { normalizeHost, parseHostPort } from "./target.js";
+
+/** The LRU a verdict cache may use (./parsed.ts; kept here for the scan's callers). */
+export { LruCache };
 
 // ---------------------------------------------------------------------------------------------------------
 // What each client prints when the server speaks only TLS 1.0/1.1
@@ -152,8 +156,9 @@ export interface CheckOptions {
   /** Verdicts by chain and name, shared across checks of a scan (see scanTargets). */
   cache?: VerdictCache;
   /**
-   * "full" (default): complete a handshake with node's TLS, TLS 1.3 included, and capture what the server
-   * sends (a scan: natively, the capture only where node cannot answer; see ./probe.ts ProbeOptions.capture). "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
+   * "full" (default): complete a handshake, TLS 1.3 included, and capture what the server sends (a scan: with
+   * chainproof's own TLS 1.3 client, node's TLS for the rest, the capture only where neither can answer; see
+   * ./probe.ts ProbeOptions.capture). "fast": send a raw TLS 1.2 ClientHello and read the server's plaintext flight (ServerHello to
    * ServerHelloDone: the certificate list exactly as sent, a stapled OCSP response, a CertificateRequest),
    * then close — about a quarter of the CPU (with the verdict). A server that does not answer it with TLS 1.2 (TLS 1.3 only,
    * TLS 1.0/1.1 only, a failure) gets the full check. What fast mode cannot see: whether the handshake
@@ -207,45 +212,6 @@ export interface CheckReport {
 export interface VerdictCache {
   get(key: string): ClientMatrix | undefined;
   set(key: string, m: ClientMatrix): void;
-}
-
-/** A small LRU for verdicts: the same chain for the same name (a shared certificate behind many names or ports). */
-export class LruCache<V> {
-  private map = new Map<string, V>();
-  constructor(readonly max = 1000) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
-
-const parsedCache = new LruCache<Certificate | Error>(512);
-
-function parseCached(der: Uint8Array): Certificate | Error {
-  // Keyed by the bytes themselves (base64), so equal DER is parsed once across a scan.
-  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
-  let c = parsedCache.get(key);
-  if (!c) {
-    try {
-      c = parseCertificate(der);
-    } catch (e) {
-      c = e instanceof Error ? e : new Error(String(e));
-    }
-    if (der.length <= 16 * 1024) parsedCache.set(key, c);
-  }
-  return c;
 }
 
 const CONNECT_KINDS = new Set(["dns", "blocked", "refused", "unreachable", "connect-timeout", "cancelled"]);
@@ -1318,9 +1284,10 @@ async function checkScanTarget(
       ? await o.prepare(t, index)
       : { target: { host: t.host, port: t.port, ...(t.servername ? { servername: t.servername } : {}) } };
     if ("status" in prepared) return prepared;
-    // A scan's full handshakes run natively (./probe.ts nativeHandshake): the same certificates, staple and
-    // parameters for about half the CPU; failures and mutual-TLS requests are probed again with the capture.
-    const probeOptions: ProbeOptions = { capture: "native", ...o.probe, ...prepared.options?.probe };
+    // A scan's full handshakes run on chainproof's own TLS 1.3 client (./tls13-client.ts): the certificates as
+    // sent, without node's copy of each; TLS 1.2 servers natively (./probe.ts nativeHandshake); failures and
+    // mutual-TLS requests are probed again with the capture.
+    const probeOptions: ProbeOptions = { capture: "own", ...o.probe, ...prepared.options?.probe };
     const report = await checkEndpoint(prepared.target, {
       ...o,
       ...prepared.options,
