@@ -4,14 +4,15 @@
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
  *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
- *                                            [--capture-probe] [--distinct-leaves] [--cpu-prof DIR]
+ *                                            [--capture-probe] [--native-probe] [--distinct-leaves]
+ *                                            [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
  * intermediate, TLS 1.3). This process scans N targets `127.0.0.1:PORT tI.bench.test` — a distinct SNI name
  * per target behind one wildcard certificate, a fleet sharing a certificate, so the scan's verdict cache
  * serves every target after the first — through the same engine as `chainproof scan`
- * (src/net/scan.ts scanTargets: a native handshake with the chain as node saw it sent, the capture probe
- * where that cannot answer (src/net/probe.ts), then every asked client's
+ * (src/net/scan.ts scanTargets: chainproof's own TLS 1.3 handshake with the chain read from the wire, node's
+ * TLS and the capture probe where that cannot answer (src/net/probe.ts), then every asked client's
  * verdict), the list generated lazily as the scan reads it. Reports targets/s, the scan's peak RSS, CPU,
  * and, in the same run, two references:
  *
@@ -24,6 +25,8 @@
  *   node's own chain and host name verification (what a TLS client that trusts the endpoint pays);
  * - with `--capture-probe`, the full scan with the capture probe on every target in each round too (the
  *   probe's "wire" path, what full mode ran before the native one), for the difference in one run;
+ * - with `--native-probe`, the same with node's TLS on the TCP socket (the probe's "native" path, what full
+ *   mode ran before the own TLS 1.3 client);
  * - with `--distinct-leaves`, the full scan of N targets `dI.bench.test` in each round too, each served its
  *   own leaf (the same key, a distinct certificate naming only that host), as a fleet of distinct
  *   certificates is: no verdict, parse or lint is shared but the intermediate's. The servers make a secure
@@ -212,7 +215,7 @@ interface Run {
 }
 
 async function runScan(
-  mode: "full" | "fast" | "wire" | "distinct",
+  mode: "full" | "fast" | "wire" | "native" | "distinct",
   n: number,
   first: number,
   concurrency: number,
@@ -231,7 +234,7 @@ async function runScan(
         concurrency,
         aia: false,
         mode: mode === "fast" ? "fast" : "full",
-        ...(mode === "wire" ? { probe: { capture: "wire" as const } } : {}),
+        ...(mode === "wire" || mode === "native" ? { probe: { capture: mode } } : {}),
       },
       (s) => {
         if (s.status !== "trusted") firstBad ??= s;
@@ -348,9 +351,10 @@ async function bareHandshakes(
 
 /**
  * "wire": the full scan with the capture probe on every target (what full mode did before the native path);
+ * "native": the full scan with node's TLS on every TLS 1.3 target (what it did before the own client);
  * "distinct": the full scan of targets each served its own leaf.
  */
-type Mode = "full" | "fast" | "floor" | "strict" | "wire" | "distinct";
+type Mode = "full" | "fast" | "floor" | "strict" | "wire" | "native" | "distinct";
 
 /** One scan (or the floor) in a fresh process (so its peak RSS is its own): prints the Run as JSON. */
 async function runner(): Promise<void> {
@@ -407,6 +411,7 @@ const LABEL: Record<Mode, string> = {
   full: "chainproof scan         ",
   fast: "chainproof scan --fast  ",
   wire: "scan, capture probe     ",
+  native: "scan, node's TLS (native)",
   distinct: "scan, distinct leaves   ",
 };
 
@@ -469,16 +474,16 @@ async function main(): Promise<void> {
         ...(args.includes("--strict") ? ["strict" as const] : []),
         ...(modes.includes("full") ? ["full" as const] : []),
         ...(args.includes("--capture-probe") ? ["wire" as const] : []),
+        ...(args.includes("--native-probe") ? ["native" as const] : []),
         ...(distinctLeaves ? ["distinct" as const] : []),
       ];
       for (let round = 1; round <= rounds; round++) {
         console.log(`  round ${round} (load average ${loadAverage()})`);
         // The two full scans swap places every other round: the run after the floor fared worse in every
         // round of a loaded machine, whichever path it was.
-        const swap = round % 2 === 0 && order.includes("wire");
-        const roundOrder = swap
-          ? order.map((m) => (m === "full" ? "wire" : m === "wire" ? "full" : m))
-          : order;
+        const other = order.includes("native") ? "native" : order.includes("wire") ? "wire" : undefined;
+        const swap = round % 2 === 0 && other !== undefined;
+        const roundOrder = swap ? order.map((m) => (m === "full" ? other : m === other ? "full" : m)) : order;
         for (const mode of roundOrder) {
           const r = await run(mode);
           results[mode] = [...(results[mode] ?? []), r];
@@ -516,6 +521,12 @@ async function main(): Promise<void> {
           const wirePerRound = results.wire.map((r, i) => r.rate / results.floor![i].rate);
           console.log(
             `  scan with the capture probe ÷ floor: ${(median(wirePerRound) * 100).toFixed(0)} %; its CPU a target ${cpu("wire").toFixed(2)} ms`,
+          );
+        }
+        if (results.native) {
+          const nativePerRound = results.native.map((r, i) => r.rate / results.floor![i].rate);
+          console.log(
+            `  scan with node's TLS (native) ÷ floor: ${(median(nativePerRound) * 100).toFixed(0)} %; its CPU a target ${cpu("native").toFixed(2)} ms (floor ÷ scan: ${((cpu("floor") / cpu("native")) * 100).toFixed(0)} %)`,
           );
         }
         if (results.strict)
