@@ -4,7 +4,7 @@
  *   npm run build && node dist/bench/scan.js [--targets 10000] [--concurrency 64] [--servers 4]
  *                                            [--sample 100] [--client salesforce] [--sweep]
  *                                            [--rounds 3] [--mode full,fast] [--strict] [--node-trusts-root]
- *                                            [--capture-probe] [--native-probe] [--distinct-leaves]
+ *                                            [--capture-probe] [--native-probe] [--distinct-leaves] [--tls12]
  *                                            [--cpu-prof DIR]
  *
  * A child process serves K TLS endpoints on 127.0.0.1 (an ECDSA P-256 leaf for *.bench.test under an
@@ -35,6 +35,8 @@
  * - with `--node-trusts-root`, the bench root is one of node's bundled roots in the scanning processes
  *   (NODE_EXTRA_CA_CERTS), as a public CA is: OpenSSL's own chain verification inside the handshake then
  *   succeeds and costs its signature checks unless the probe's context holds no CA (src/net/probe.ts);
+ * - with `--tls12`, the servers speak TLS 1.2 at most (the own TLS 1.3 client hands such a server to node's
+ *   TLS: what that costs a fleet of TLS 1.2 servers);
  * - a loop of `openssl s_client` (full handshake and verification, one process per target, as a shell script
  *   would do it) over a sample of the targets.
  *
@@ -62,7 +64,7 @@ const opt = (name: string, def: string): string => {
 // ---------------------------------------------------------------------------------------------------------
 // The servers (child process)
 
-async function serve(dir: string, count: number): Promise<void> {
+async function serve(dir: string, count: number, maxVersion: tls.SecureVersion): Promise<void> {
   const key = readFileSync(join(dir, "leaf.key"));
   const cert = readFileSync(join(dir, "chain.pem"));
   const distinct = distinctContexts(dir, key);
@@ -72,10 +74,13 @@ async function serve(dir: string, count: number): Promise<void> {
   };
   const ports: number[] = [];
   for (let i = 0; i < count; i++) {
-    const server = tls.createServer({ key, cert, ...(distinct.length ? { SNICallback } : {}) }, (s) => {
-      s.on("error", () => {});
-      s.end();
-    });
+    const server = tls.createServer(
+      { key, cert, maxVersion, ...(distinct.length ? { SNICallback } : {}) },
+      (s) => {
+        s.on("error", () => {});
+        s.end();
+      },
+    );
     server.on("tlsClientError", () => {});
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     ports.push((server.address() as { port: number }).port);
@@ -161,9 +166,13 @@ function makePki(dir: string, distinct: number): void {
   writeFileSync(join(dir, "leaf.key"), leafKey.privateKey.export({ type: "pkcs8", format: "pem" }));
 }
 
-function startServers(dir: string, count: number): Promise<{ child: ChildProcess; ports: number[] }> {
+function startServers(
+  dir: string,
+  count: number,
+  maxVersion: tls.SecureVersion,
+): Promise<{ child: ChildProcess; ports: number[] }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [self, "--serve", dir, String(count)], {
+  const child = spawn(process.execPath, [self, "--serve", dir, String(count), maxVersion], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -442,12 +451,13 @@ async function main(): Promise<void> {
   try {
     // One leaf for each measured target and each of the warm-up's 200.
     makePki(dir, distinctLeaves ? n + 200 : 0);
-    const { child, ports } = await startServers(dir, servers);
+    const tls12 = args.includes("--tls12");
+    const { child, ports } = await startServers(dir, servers, tls12 ? "TLSv1.2" : "TLSv1.3");
     // As for a public CA's chain: node's own bundled roots trust the servers (the floor holds no CA at all).
     const nodeEnv = nodeTrustsRoot ? { NODE_EXTRA_CA_CERTS: join(dir, "root.pem") } : undefined;
     try {
       console.log(
-        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS 1.3 servers in a child process, ECDSA P-256, a distinct SNI name per target under one wildcard leaf${distinctLeaves ? "; and as many with a leaf each" : ""}), clients: ${clientList}; each run in a fresh process`,
+        `scan: ${n.toLocaleString("en-US")} targets on 127.0.0.1 (${servers} TLS ${tls12 ? "1.2" : "1.3"} servers in a child process, ECDSA P-256, a distinct SNI name per target under one wildcard leaf${distinctLeaves ? "; and as many with a leaf each" : ""}), clients: ${clientList}; each run in a fresh process`,
       );
       console.log(`  machine: ${cpus().length} CPUs, load average ${loadAverage()} before the run`);
       const run = async (mode: Mode, count = n, c = concurrency): Promise<Run> => {
@@ -568,6 +578,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (args[0] === "--serve") await serve(args[1], Number(args[2]));
+if (args[0] === "--serve") await serve(args[1], Number(args[2]), args[3] as tls.SecureVersion);
 else if (args[0] === "--run") await runner();
 else await main();

@@ -272,17 +272,34 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   result.timing.connectMs = Math.round(connectedAt);
 
   const ctx = { o, result, servername, connectedAt, elapsed, remaining, done };
-  if (o.capture === "own" && ownHandshakeApplies(o)) return ownHandshake(raw, ctx, target, options);
+  if (o.capture === "own" && ownHandshakeApplies(o, result)) return ownHandshake(raw, ctx, target, options);
   if (o.capture !== "native" && o.capture !== "own") return handshake(raw, ctx);
   // What node's TLS cannot say (why a handshake failed, what a CertificateRequest asked for) the wire
   // probe can, on a new connection.
   return (await nativeHandshake(raw, ctx)) ?? probe(target, { ...options, capture: "wire" });
 }
 
-/** The own TLS 1.3 client offers what node offers by default: only then may it stand in for node. */
-function ownHandshakeApplies(o: ProbeOptions): boolean {
+/**
+ * Servers (address and port) the own client handed to node's TLS (TLS 1.2, a HelloRetryRequest, …): a fleet
+ * behind one address would otherwise cost two connections a name. Only the path depends on it, never a
+ * result (node's TLS answers what the own client would). Bounded; the oldest entry goes first.
+ */
+const NODE_SERVERS = new Set<string>();
+const NODE_SERVERS_MAX = 1024;
+
+function rememberNodeServer(key: string): void {
+  if (NODE_SERVERS.size >= NODE_SERVERS_MAX) NODE_SERVERS.delete(NODE_SERVERS.values().next().value as string);
+  NODE_SERVERS.add(key);
+}
+
+/**
+ * The own TLS 1.3 client offers what node offers by default: only then may it stand in for node; and not
+ * for a server it already handed to node.
+ */
+function ownHandshakeApplies(o: ProbeOptions, result: ProbeResult): boolean {
   const { minVersion, maxVersion, ciphers } = tlsSettings(o);
-  return minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert;
+  const usual = minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert;
+  return usual && !NODE_SERVERS.has(`${result.address}:${result.port}`);
 }
 
 /**
@@ -313,6 +330,7 @@ async function ownHandshake(
       return done(handshakeTimeoutFailure(nothing, outcome.budgetMs));
     }
     case "retry":
+      if (outcome.with === "native") rememberNodeServer(`${result.address}:${result.port}`);
       return probe(target, { ...options, capture: outcome.with });
   }
   const h = outcome.handshake;

@@ -615,7 +615,8 @@ export function ownTls13Handshake(socket: net.Socket, o: OwnHandshakeOptions): P
       // a peer that never takes it (a zero window) cannot hold the socket past the linger limit.
       socket.end(flight);
       socket.once("finish", () => socket.destroy());
-      setTimeout(() => socket.destroy(), FINISHED_LINGER_MS).unref();
+      const linger = setTimeout(() => socket.destroy(), FINISHED_LINGER_MS).unref();
+      socket.once("close", () => clearTimeout(linger));
       end(outcome, false);
     });
     socket.on("error", () => retry(new Retry("wire", "the connection failed")));
