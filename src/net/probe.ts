@@ -280,16 +280,27 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
 }
 
 /**
- * Servers (address and port) the own client handed to node's TLS (TLS 1.2, a HelloRetryRequest, …): a fleet
- * behind one address would otherwise cost two connections a name. Only the path depends on it, never a
- * result (node's TLS answers what the own client would). Bounded; the oldest entry goes first.
+ * Servers (address and port) the own client handed to node's TLS (TLS 1.2, a HelloRetryRequest, …), for ten
+ * minutes: a fleet behind one address would otherwise cost two connections a name, and a server that changes
+ * (a monitor watches for days) gets the own client again. Only the path depends on it, never a result (node's
+ * TLS answers what the own client would). Bounded; the oldest entry goes first.
  */
-const NODE_SERVERS = new Set<string>();
+const NODE_SERVERS = new Map<string, number>();
 const NODE_SERVERS_MAX = 1024;
+const NODE_SERVER_MEMORY_MS = 10 * 60_000;
 
 function rememberNodeServer(key: string): void {
-  if (NODE_SERVERS.size >= NODE_SERVERS_MAX) NODE_SERVERS.delete(NODE_SERVERS.values().next().value as string);
-  NODE_SERVERS.add(key);
+  NODE_SERVERS.delete(key);
+  if (NODE_SERVERS.size >= NODE_SERVERS_MAX) NODE_SERVERS.delete(NODE_SERVERS.keys().next().value as string);
+  NODE_SERVERS.set(key, Date.now() + NODE_SERVER_MEMORY_MS);
+}
+
+function handedToNode(key: string): boolean {
+  const until = NODE_SERVERS.get(key);
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  NODE_SERVERS.delete(key);
+  return false;
 }
 
 /**
@@ -299,7 +310,7 @@ function rememberNodeServer(key: string): void {
 function ownHandshakeApplies(o: ProbeOptions, result: ProbeResult): boolean {
   const { minVersion, maxVersion, ciphers } = tlsSettings(o);
   const usual = minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert;
-  return usual && !NODE_SERVERS.has(`${result.address}:${result.port}`);
+  return usual && !handedToNode(`${result.address}:${result.port}`);
 }
 
 /**
