@@ -8,10 +8,12 @@
  * handshake from the wire, decrypting TLS 1.3 records with the secrets node's `keylog` event reports.
  * node's `getPeerCertificate(true)` cannot serve: it rebuilds and reorders the chain.
  *
- * A scan asks for the "native" path instead (ProbeOptions.capture; docs/scan.md "How a full check
- * connects"): node's TLS on the TCP socket, the chain from getPeerX509Certificate's issuerCertificate links
- * (which keep it as sent), and this capture only where node cannot answer (a failed handshake, a
- * CertificateRequest). nativeHandshake lists the fields a native result lacks.
+ * A scan asks for the "own" path instead (ProbeOptions.capture; docs/scan.md "How a full check connects"):
+ * chainproof's own TLS 1.3 client on the TCP socket (./tls13-client.ts), the chain read from the wire; then,
+ * for what it hands back, the "native" path: node's TLS on the TCP socket, the chain from
+ * getPeerX509Certificate's issuerCertificate links (which keep it as sent); and this capture only where
+ * neither can answer (a failed handshake, a CertificateRequest). nativeHandshake lists the fields a native
+ * result lacks.
  *
  * Never throws for anything the network or the server does; throws InputError for an unusable target.
  */
