@@ -18,6 +18,7 @@
  * Never throws for anything the network or the server does; throws InputError for an unusable target.
  */
 
+import { constants } from "node:crypto";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { Duplex } from "node:stream";
@@ -278,7 +279,30 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   if (o.capture !== "native" && o.capture !== "own") return handshake(raw, ctx);
   // What node's TLS cannot say (why a handshake failed, what a CertificateRequest asked for) the wire
   // probe can, on a new connection.
-  return (await nativeHandshake(raw, ctx)) ?? probe(target, { ...options, capture: "wire" });
+  return (await nativeHandshake(raw, ctx)) ?? probeAgain(target, options, "wire", ctx);
+}
+
+/**
+ * Probe again on a new connection, the path `capture` says, to the address already resolved and guarded; the
+ * result's total time counts the attempts before. The budgets start afresh: a retry after a timeout must have
+ * the time to say where the handshake stopped. At most one attempt ends in a timeout before the last (the own
+ * client sends a server that stalls to the capture directly), so a target takes at most two handshake
+ * timeouts, as with node's TLS alone.
+ */
+async function probeAgain(
+  target: ProbeTarget,
+  options: ProbeOptions,
+  capture: "native" | "wire",
+  ctx: HandshakeContext,
+): Promise<ProbeResult> {
+  const before = ctx.elapsed();
+  const again = await probe(
+    { ...target, ...(ctx.result.address ? { connectTo: ctx.result.address } : {}) },
+    { ...options, capture },
+  );
+  again.timing.totalMs = Math.round(before + again.timing.totalMs);
+  if (ctx.result.timing.lookupMs !== undefined) again.timing.lookupMs = ctx.result.timing.lookupMs;
+  return again;
 }
 
 /**
@@ -311,7 +335,9 @@ function handedToNode(key: string): boolean {
  */
 function ownHandshakeApplies(o: ProbeOptions, result: ProbeResult): boolean {
   const { minVersion, maxVersion, ciphers } = tlsSettings(o);
-  const usual = minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert;
+  // node's defaults as shipped: a process that changed them offers something else than the own client would.
+  const defaults = tls.DEFAULT_CIPHERS === constants.defaultCipherList && tls.DEFAULT_ECDH_CURVE === "auto";
+  const usual = minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert && defaults;
   return usual && !handedToNode(`${result.address}:${result.port}`);
 }
 
@@ -344,7 +370,7 @@ async function ownHandshake(
     }
     case "retry":
       if (outcome.with === "native") rememberNodeServer(`${result.address}:${result.port}`);
-      return probe(target, { ...options, capture: outcome.with });
+      return probeAgain(target, options, outcome.with, ctx);
   }
   const h = outcome.handshake;
   result.completed = true;

@@ -138,6 +138,11 @@ export class HandshakeReader {
     return out;
   }
 
+  /** Bytes held that do not yet make a whole message (a message header counts from its first byte). */
+  get buffered(): number {
+    return this.buf.length;
+  }
+
   /** The message being received, when one has started but not ended. */
   partial(): { type: number; length: number; received: number } | undefined {
     if (this.buf.length < 4) return undefined;

@@ -39,6 +39,7 @@ import {
 } from "node:crypto";
 import type net from "node:net";
 import { checkTls13Signature } from "../verify/signatures.js";
+import type { Certificate } from "../x509/certificate.js";
 import { onAbort } from "./connect.js";
 import { parseCached } from "./parsed.js";
 import { EXTENSIONS } from "./tls-names.js";
@@ -46,10 +47,13 @@ import {
   ContentType,
   HandshakeReader,
   HandshakeType,
-  parseCertificateMessage,
+  parseCertificateStatus,
   parseEncryptedExtensions,
   parseServerHello,
+  Reader,
   RecordReader,
+  readExtensions,
+  type TlsExtension,
   TlsFormatError,
 } from "./tls-records.js";
 import { hkdfExpandLabel, RecordDecrypter, TLS13_SUITES, type Tls13Suite } from "./tls13-keys.js";
@@ -118,19 +122,23 @@ const SIGNATURE_ALGORITHMS = [
 const X25519 = 0x001d;
 /** The TLS 1.3 suites offered (the rest of SUITES is TLS 1.2's). */
 const OFFERED_13 = new Set([0x1301, 0x1302, 0x1303]);
+/** Schemes offered for TLS 1.2 only: OpenSSL refuses them in a TLS 1.3 CertificateVerify (RFC 8446 4.2.3). */
+const TLS12_ONLY_SCHEMES = new Set([0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602]);
 /**
- * OpenSSL's default limit on the server's certificate list (SSL_CTX_set_max_cert_list, 100 KiB): a longer
- * Certificate message fails node's handshake, so the capture must name it.
+ * The largest body node's client (OpenSSL 3.0, ossl_statem_client_max_message_size) takes for each message of
+ * the server's TLS 1.3 flight; a larger one fails its handshake, so the capture must name it. The certificate
+ * list's is SSL_CTX_set_max_cert_list's default (100 KiB), which also bounds what this client buffers.
  */
-const NODE_CERTIFICATE_LIST_LIMIT = 102_400;
+const MESSAGE_LIMITS: Record<number, number> = {
+  [HandshakeType.serverHello]: 20_000,
+  [HandshakeType.encryptedExtensions]: 20_000,
+  [HandshakeType.certificate]: 102_400,
+  [HandshakeType.certificateVerify]: 16_384,
+  [HandshakeType.finished]: 64,
+};
+const LARGEST_MESSAGE = 102_400;
 /** How long the socket may stay open for the client's Finished to leave. */
 const FINISHED_LINGER_MS = 2_000;
-/** A handshake message larger than this is refused whatever maxBytes allows. */
-const MAX_MESSAGE_BYTES = 1 << 20;
-/** Extensions a TLS 1.3 server may put in its EncryptedExtensions for this hello (others: node decides). */
-const ENCRYPTED_EXTENSIONS_ALLOWED = new Set<number>([EXTENSIONS.serverName, EXTENSIONS.supportedGroups]);
-/** Extensions a TLS 1.3 ServerHello may carry for this hello. */
-const SERVER_HELLO_ALLOWED = new Set<number>([EXTENSIONS.supportedVersions, EXTENSIONS.keyShare]);
 
 const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
 const vec8 = (b: Buffer) => Buffer.concat([Buffer.from([b.length]), b]);
@@ -280,6 +288,16 @@ type Stage =
   | "finished"
   | "done";
 
+/** The message each stage waits for (RFC 8446 2: the server's flight, no CertificateRequest). */
+const EXPECTED: Record<Stage, number> = {
+  "server-hello": HandshakeType.serverHello,
+  "encrypted-extensions": HandshakeType.encryptedExtensions,
+  certificate: HandshakeType.certificate,
+  "certificate-verify": HandshakeType.certificateVerify,
+  finished: HandshakeType.finished,
+  done: -1,
+};
+
 /** The client's state across the server's records. */
 class Tls13Handshake {
   stage: Stage = "server-hello";
@@ -292,10 +310,9 @@ class Tls13Handshake {
   private suite?: Tls13Suite;
   private secrets?: { client: Buffer; server: Buffer };
   private decrypter?: RecordDecrypter;
-  private certificate?: { certificates: Uint8Array[]; count: number; bytes: number; ocsp?: Uint8Array };
+  private certificate?: CertificateList;
   private signatureScheme?: number;
   private alpn?: string;
-  private leaf?: import("../x509/certificate.js").Certificate;
 
   constructor(
     private readonly o: OwnHandshakeOptions,
@@ -303,7 +320,7 @@ class Tls13Handshake {
     private readonly sessionId: Buffer,
     private readonly privateKey: KeyObject,
   ) {
-    this.messages = new HandshakeReader(Math.min(MAX_MESSAGE_BYTES, o.maxBytes));
+    this.messages = new HandshakeReader(Math.min(LARGEST_MESSAGE, o.maxBytes));
   }
 
   /** The bytes to send first: the ClientHello record. */
@@ -346,6 +363,8 @@ class Tls13Handshake {
 
   private onRecord(type: number, header: Uint8Array, fragment: Uint8Array): void {
     if (type === ContentType.alert) throw new Retry("wire", "the server sent an alert");
+    // RFC 8446 5.1: no zero-length handshake fragments (OpenSSL: "bad length").
+    if (type === ContentType.handshake && fragment.length === 0) throw new Retry("wire", "an empty record");
     if (this.stage === "server-hello") {
       if (type !== ContentType.handshake)
         throw new Retry("wire", "a record other than the ServerHello came first");
@@ -367,6 +386,7 @@ class Tls13Handshake {
     }
     if (inner.type === ContentType.alert) throw new Retry("wire", "the server sent an alert");
     if (inner.type !== ContentType.handshake) throw new Retry("native", "data before the server's Finished");
+    if (inner.content.length === 0) throw new Retry("wire", "an empty record");
     this.onHandshakeBytes(inner.content);
   }
 
@@ -381,37 +401,37 @@ class Tls13Handshake {
       const before = this.stage;
       this.onMessage(messages[i].type, messages[i].body);
       // RFC 8446 5.1: handshake messages may not span a key change (after ServerHello, after Finished), nor
-      // follow one in the same record.
+      // follow one in the same record; a single byte of the next message counts.
       const keyChange = before === "server-hello" || this.stage === "done";
-      if (keyChange && (i < messages.length - 1 || this.messages.partial())) {
+      if (keyChange && (i < messages.length - 1 || this.messages.buffered > 0)) {
         throw new Retry("wire", "a handshake message spans a key change");
       }
+    }
+    // A message node would refuse for its size is refused from its header, before its body is buffered.
+    const next = this.messages.partial();
+    if (next && next.length > (MESSAGE_LIMITS[next.type] ?? LARGEST_MESSAGE)) {
+      throw new Retry("wire", "a handshake message over node's limit");
     }
   }
 
   private onMessage(type: number, body: Uint8Array): void {
-    const expected: Record<Stage, number> = {
-      "server-hello": HandshakeType.serverHello,
-      "encrypted-extensions": HandshakeType.encryptedExtensions,
-      certificate: HandshakeType.certificate,
-      "certificate-verify": HandshakeType.certificateVerify,
-      finished: HandshakeType.finished,
-      done: -1,
-    };
     if (type === HandshakeType.certificateRequest) {
       throw new Retry("wire", "the server asks for a client certificate");
     }
-    if (type !== expected[this.stage]) throw new Retry("native", `handshake message ${type} out of order`);
+    if (type !== EXPECTED[this.stage]) throw new Retry("native", `handshake message ${type} out of order`);
+    if (body.length > MESSAGE_LIMITS[type]) throw new Retry("wire", "a handshake message over node's limit");
     try {
       switch (this.stage) {
         case "server-hello":
           this.onServerHello(body);
           break;
         case "encrypted-extensions":
-          this.onEncryptedExtensions(body);
+          this.alpn = readEncryptedExtensions(body, this.o);
+          this.accept(type, body, "EncryptedExtensions", "certificate");
           break;
         case "certificate":
-          this.onCertificate(body);
+          this.certificate = readCertificateList(body, this.o);
+          this.accept(type, body, "Certificate", "certificate-verify");
           break;
         case "certificate-verify":
           this.onCertificateVerify(body);
@@ -426,10 +446,13 @@ class Tls13Handshake {
     }
   }
 
-  private addToTranscript(type: number, body: Uint8Array): void {
+  /** A message read and found good: into the transcript, its name noted, on to the next stage. */
+  private accept(type: number, body: Uint8Array, name: string, next: Stage): void {
     const t = this.transcript as Hash;
     t.update(handshakeHeader(type, body.length));
     t.update(body);
+    this.serverMessages.push(name);
+    this.stage = next;
   }
 
   private transcriptHash(): Buffer {
@@ -437,29 +460,9 @@ class Tls13Handshake {
   }
 
   private onServerHello(body: Uint8Array): void {
-    const sh = parseServerHello(body);
-    if (sh.helloRetryRequest) throw new Retry("native", "HelloRetryRequest");
-    if (sh.version !== 0x0304) throw new Retry("native", "the server chose TLS 1.2 or lower");
-    const echo = body.subarray(35, 35 + body[34]);
-    if (!this.sessionId.equals(echo)) throw new Retry("wire", "the session id echo differs");
-    const suite = TLS13_SUITES[sh.cipherSuite];
-    if (!suite || !OFFERED_13.has(sh.cipherSuite)) throw new Retry("wire", "a suite not offered");
-    if (body[35 + body[34] + 2] !== 0) throw new Retry("wire", "a compression method not offered");
-    if (sh.extensions.some((e) => !SERVER_HELLO_ALLOWED.has(e.type))) {
-      throw new Retry("native", "an extension this client does not read");
-    }
-    const share = sh.extensions.find((e) => e.type === EXTENSIONS.keyShare)?.data;
-    if (
-      !share ||
-      sh.keyShareGroup !== X25519 ||
-      share.length !== 2 + 2 + 32 ||
-      share[2] !== 0 ||
-      share[3] !== 32
-    ) {
-      throw new Retry("native", "a key share this client did not offer");
-    }
+    const { suite, share } = readServerHello(body, this.sessionId);
     const peer = createPublicKey({
-      key: { kty: "OKP", crv: "X25519", x: Buffer.from(share.subarray(4)).toString("base64url") },
+      key: { kty: "OKP", crv: "X25519", x: Buffer.from(share).toString("base64url") },
       format: "jwk",
     });
     let shared: Buffer;
@@ -472,47 +475,9 @@ class Tls13Handshake {
     this.suite = suite;
     this.transcript = createHash(suite.hash);
     this.transcript.update(this.hello);
-    this.addToTranscript(HandshakeType.serverHello, body);
+    this.accept(HandshakeType.serverHello, body, "ServerHello", "encrypted-extensions");
     this.secrets = handshakeSecrets(suite.hash, shared, this.transcriptHash());
     this.decrypter = new RecordDecrypter(suite, this.secrets.server);
-    this.serverMessages.push("ServerHello");
-    this.stage = "encrypted-extensions";
-  }
-
-  private onEncryptedExtensions(body: Uint8Array): void {
-    const ee = parseEncryptedExtensions(body);
-    for (const e of ee.extensions) {
-      if (e.type === EXTENSIONS.alpn) {
-        if (!ee.alpn || !this.o.alpn?.includes(ee.alpn))
-          throw new Retry("wire", "an ALPN protocol not offered");
-      } else if (!ENCRYPTED_EXTENSIONS_ALLOWED.has(e.type)) {
-        throw new Retry("native", "an encrypted extension this client does not read");
-      }
-    }
-    this.alpn = ee.alpn;
-    this.addToTranscript(HandshakeType.encryptedExtensions, body);
-    this.serverMessages.push("EncryptedExtensions");
-    this.stage = "certificate";
-  }
-
-  private onCertificate(body: Uint8Array): void {
-    if (body.length > NODE_CERTIFICATE_LIST_LIMIT)
-      throw new Retry("wire", "a certificate list over node's limit");
-    if (body[0] !== 0) throw new Retry("wire", "a certificate_request_context in the server's Certificate");
-    const c = parseCertificateMessage(body, true, Math.max(1, this.o.maxCertificates));
-    if (c.count === 0) throw new Retry("wire", "an empty certificate list");
-    const leaf = parseCached(c.certificates[0]);
-    if (leaf instanceof Error) throw new Retry("native", "a leaf certificate this client cannot read");
-    this.leaf = leaf;
-    this.certificate = {
-      certificates: c.certificates.slice(0, this.o.maxCertificates),
-      count: c.count,
-      bytes: body.length,
-      ...(c.ocsp ? { ocsp: c.ocsp } : {}),
-    };
-    this.addToTranscript(HandshakeType.certificate, body);
-    this.serverMessages.push("Certificate");
-    this.stage = "certificate-verify";
   }
 
   private onCertificateVerify(body: Uint8Array): void {
@@ -520,20 +485,16 @@ class Tls13Handshake {
     const scheme = (body[0] << 8) | body[1];
     const length = (body[2] << 8) | body[3];
     if (body.length !== 4 + length) throw new Retry("wire", "a malformed CertificateVerify");
-    if (!SIGNATURE_ALGORITHMS.includes(scheme)) throw new Retry("wire", "a signature scheme not offered");
+    if (!SIGNATURE_ALGORITHMS.includes(scheme) || TLS12_ONLY_SCHEMES.has(scheme)) {
+      throw new Retry("wire", "a signature scheme not offered for TLS 1.3");
+    }
     const content = Buffer.concat([CERTIFICATE_VERIFY_PREFIX, this.transcriptHash()]);
-    const ok = checkTls13Signature(
-      this.leaf as NonNullable<Tls13Handshake["leaf"]>,
-      scheme,
-      content,
-      body.subarray(4),
-    );
+    const leaf = (this.certificate as CertificateList).leaf;
+    const ok = checkTls13Signature(leaf, scheme, content, body.subarray(4));
     if (ok === undefined) throw new Retry("native", "a signature scheme or key this client does not check");
     if (!ok) throw new Retry("wire", "the CertificateVerify signature does not verify");
     this.signatureScheme = scheme;
-    this.addToTranscript(HandshakeType.certificateVerify, body);
-    this.serverMessages.push("CertificateVerify");
-    this.stage = "finished";
+    this.accept(HandshakeType.certificateVerify, body, "CertificateVerify", "finished");
   }
 
   private onFinished(body: Uint8Array): void {
@@ -541,8 +502,7 @@ class Tls13Handshake {
     const secrets = this.secrets as { client: Buffer; server: Buffer };
     const expected = finishedValue(suite.hash, secrets.server, this.transcriptHash());
     if (!expected.equals(body)) throw new Retry("wire", "the server's Finished does not verify");
-    this.addToTranscript(HandshakeType.finished, body);
-    this.serverMessages.push("Finished");
+    this.accept(HandshakeType.finished, body, "Finished", "done");
     const verifyData = finishedValue(suite.hash, secrets.client, this.transcriptHash());
     const finished = Buffer.concat([handshakeHeader(HandshakeType.finished, verifyData.length), verifyData]);
     // A ChangeCipherSpec first: the session id was not empty (RFC 8446 D.4), as node's client sends it.
@@ -550,8 +510,154 @@ class Tls13Handshake {
       Buffer.from([ContentType.changeCipherSpec, 3, 3, 0, 1, 1]),
       protectFirstRecord(suite, secrets.client, ContentType.handshake, finished),
     ]);
-    this.stage = "done";
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading the server's messages. Each refuses (Retry) what node's client would not take as it is: anything
+// node fails on goes to the capture ("wire"), which names it; anything merely unusual goes to node ("native").
+
+/** A message's extensions by type; a type twice is refused (RFC 8446 4.2), as OpenSSL refuses it. */
+function extensionsOnce(extensions: TlsExtension[], where: string): Map<number, Uint8Array> {
+  const byType = new Map<number, Uint8Array>();
+  for (const e of extensions) {
+    if (byType.has(e.type)) throw new Retry("wire", `extension ${e.type} twice in the ${where}`);
+    byType.set(e.type, e.data);
+  }
+  return byType;
+}
+
+/**
+ * The ServerHello of a TLS 1.3 server answering this hello: the suite and the server's x25519 share. TLS 1.2
+ * and lower, a HelloRetryRequest, another group or an extension not asked for go to node.
+ */
+function readServerHello(body: Uint8Array, sessionId: Buffer): { suite: Tls13Suite; share: Uint8Array } {
+  const sh = parseServerHello(body);
+  if (sh.helloRetryRequest) throw new Retry("native", "HelloRetryRequest");
+  const extensions = extensionsOnce(sh.extensions, "ServerHello");
+  const versions = extensions.get(EXTENSIONS.supportedVersions);
+  // RFC 8446 4.1.3: TLS 1.3 is chosen in supported_versions alone, with the legacy field at TLS 1.2.
+  const tls13 =
+    versions?.length === 2 && versions[0] === 3 && versions[1] === 4 && sh.legacyVersion === 0x0303;
+  if (!tls13) throw new Retry("native", "the server chose TLS 1.2 or lower");
+  const echo = body.subarray(35, 35 + body[34]);
+  if (!sessionId.equals(echo)) throw new Retry("wire", "the session id echo differs");
+  const suite = TLS13_SUITES[sh.cipherSuite];
+  if (!suite || !OFFERED_13.has(sh.cipherSuite)) throw new Retry("wire", "a suite not offered");
+  if (body[35 + body[34] + 2] !== 0) throw new Retry("wire", "a compression method not offered");
+  for (const type of extensions.keys()) {
+    if (type !== EXTENSIONS.supportedVersions && type !== EXTENSIONS.keyShare) {
+      throw new Retry("native", "an extension this client does not read");
+    }
+  }
+  const share = extensions.get(EXTENSIONS.keyShare);
+  if (
+    !share ||
+    share.length !== 2 + 2 + 32 ||
+    share[0] !== 0 ||
+    share[1] !== X25519 ||
+    share[2] !== 0 ||
+    share[3] !== 32
+  ) {
+    throw new Retry("native", "a key share this client did not offer");
+  }
+  return { suite, share: share.subarray(4) };
+}
+
+/**
+ * The EncryptedExtensions: the ALPN protocol chosen, if any. Only what this hello allows: server_name empty
+ * and only when SNI was sent, supported_groups well formed, one offered ALPN protocol; anything else to node.
+ */
+function readEncryptedExtensions(body: Uint8Array, o: OwnHandshakeOptions): string | undefined {
+  const extensions = extensionsOnce(parseEncryptedExtensions(body).extensions, "EncryptedExtensions");
+  let alpn: string | undefined;
+  for (const [type, data] of extensions) {
+    if (type === EXTENSIONS.serverName) {
+      if (!o.servername || data.length !== 0) throw new Retry("wire", "a server_name not asked for");
+    } else if (type === EXTENSIONS.supportedGroups) {
+      const n = data.length >= 2 ? (data[0] << 8) | data[1] : -1;
+      if (n !== data.length - 2 || n === 0 || n % 2) throw new Retry("native", "a malformed supported_groups");
+    } else if (type === EXTENSIONS.alpn) {
+      alpn = readOneAlpnProtocol(data);
+      if (alpn === undefined || !o.alpn?.includes(alpn))
+        throw new Retry("wire", "an ALPN protocol not offered");
+    } else {
+      throw new Retry("native", "an encrypted extension this client does not read");
+    }
+  }
+  return alpn;
+}
+
+/** RFC 7301 3.1: the server's ALPN extension names exactly one protocol; undefined when it does not. */
+function readOneAlpnProtocol(data: Uint8Array): string | undefined {
+  if (data.length < 3 || ((data[0] << 8) | data[1]) !== data.length - 2) return undefined;
+  const length = data[2];
+  if (length === 0 || 3 + length !== data.length) return undefined;
+  return Buffer.from(data.subarray(3)).toString("latin1");
+}
+
+interface CertificateList {
+  /** The first maxCertificates, DER as sent. */
+  certificates: Uint8Array[];
+  count: number;
+  bytes: number;
+  ocsp?: Uint8Array;
+  leaf: Certificate;
+}
+
+/**
+ * The Certificate message: every entry a certificate that parses (node's client decodes them all and fails on
+ * one it cannot), extensions only where this hello asked for them (the leaf's status_request, when a staple
+ * was asked for).
+ */
+function readCertificateList(body: Uint8Array, o: OwnHandshakeOptions): CertificateList {
+  if (body.length < 4 || body[0] !== 0)
+    throw new Retry("wire", "a certificate_request_context in the Certificate");
+  const end = 4 + ((body[1] << 16) | (body[2] << 8) | body[3]);
+  if (end !== body.length) throw new Retry("wire", "a malformed certificate list");
+  const certificates: Uint8Array[] = [];
+  let leaf: Certificate | undefined;
+  let ocsp: Uint8Array | undefined;
+  let count = 0;
+  let p = 4;
+  while (p < end) {
+    if (end - p < 3) throw new Retry("wire", "a malformed certificate list");
+    const size = (body[p] << 16) | (body[p + 1] << 8) | body[p + 2];
+    if (size === 0 || end - p - 3 < size + 2) throw new Retry("wire", "a malformed certificate entry");
+    const der = body.subarray(p + 3, p + 3 + size);
+    p += 3 + size;
+    const extensionsSize = (body[p] << 8) | body[p + 1];
+    if (end - p - 2 < extensionsSize) throw new Retry("wire", "a malformed certificate entry");
+    const extensions = body.subarray(p, p + 2 + extensionsSize); // with its length, as readExtensions reads it
+    p += 2 + extensionsSize;
+    const parsed = parseCached(der);
+    if (parsed instanceof Error) throw new Retry("native", "a certificate this client cannot read");
+    if (count === 0) {
+      leaf = parsed;
+      ocsp = readLeafEntryExtensions(extensions, o);
+    } else if (extensionsSize) throw new Retry("native", "an extension on a certificate other than the leaf");
+    if (count < o.maxCertificates) certificates.push(der);
+    count++;
+  }
+  if (!leaf) throw new Retry("wire", "an empty certificate list");
+  return { certificates, count, bytes: body.length, leaf, ...(ocsp ? { ocsp } : {}) };
+}
+
+/** The leaf entry's extensions: a stapled OCSP response (when asked for), nothing else. */
+function readLeafEntryExtensions(data: Uint8Array, o: OwnHandshakeOptions): Uint8Array | undefined {
+  if (data.length === 2) return undefined;
+  const r = new Reader(data, "CertificateEntry extensions");
+  const extensions = extensionsOnce(readExtensions(r, "CertificateEntry"), "certificate entry");
+  r.done();
+  let ocsp: Uint8Array | undefined;
+  for (const [type, value] of extensions) {
+    if (type !== EXTENSIONS.statusRequest || !o.requestOcsp) {
+      throw new Retry("native", "a certificate entry extension not asked for");
+    }
+    ocsp = parseCertificateStatus(value);
+    if (!ocsp) throw new Retry("native", "a staple of another type than OCSP");
+  }
+  return ocsp;
 }
 
 /**
@@ -566,7 +672,7 @@ export function ownTls13Handshake(socket: net.Socket, o: OwnHandshakeOptions): P
       ended = true;
       clearTimeout(timer);
       stopListening();
-      socket.removeAllListeners("data");
+      socket.off("data", onData);
       if (destroy) socket.destroy();
       resolve(outcome);
     };
@@ -595,7 +701,7 @@ export function ownTls13Handshake(socket: net.Socket, o: OwnHandshakeOptions): P
       retry(e);
       return;
     }
-    socket.on("data", (chunk: Buffer) => {
+    function onData(chunk: Buffer): void {
       if (ended) return;
       if (socket.bytesRead > o.maxBytes) return retry(new Retry("wire", "more bytes than allowed"));
       try {
@@ -618,7 +724,8 @@ export function ownTls13Handshake(socket: net.Socket, o: OwnHandshakeOptions): P
       const linger = setTimeout(() => socket.destroy(), FINISHED_LINGER_MS).unref();
       socket.once("close", () => clearTimeout(linger));
       end(outcome, false);
-    });
+    }
+    socket.on("data", onData);
     socket.on("error", () => retry(new Retry("wire", "the connection failed")));
     socket.on("close", () => retry(new Retry("wire", "the server closed the connection")));
     socket.write(h.helloRecord());

@@ -124,25 +124,31 @@ const RSA_ENCRYPTION_NULL = Buffer.from("300d06092a864886f70d0101010500", "hex")
  * intermediate across its leaves). null: no narrow form, or node:crypto refused it. Bounded as
  * certificate.ts's KEY_CACHE is.
  */
-const FAST_KEYS = new Map<string, KeyObject | typeof SEEN | null>();
+type KeyCache = Map<string, KeyObject | typeof SEEN | null>;
+const FAST_KEYS: KeyCache = new Map();
 const FAST_KEYS_SIZE = 1000;
+/**
+ * Leaf keys checking a TLS 1.3 CertificateVerify (checkTls13Signature), apart from issuer keys: a scan of a
+ * fleet of distinct leaves would otherwise fill FAST_KEYS and wipe the roots' and intermediates' imports with it.
+ */
+const LEAF_KEYS: KeyCache = new Map();
 const SEEN = Symbol("seen once");
 
 /** A public key in the narrow form createPublicKey and crypto.verify take (PKCS#1 DER or JWK). */
 type KeyInput = { key: Buffer; format: "der"; type: "pkcs1" } | { key: JsonWebKey; format: "jwk" };
 
-function fastKey(issuer: Certificate): KeyObject | KeyInput | null {
+function fastKey(issuer: Certificate, cache: KeyCache = FAST_KEYS): KeyObject | KeyInput | null {
   const spki = signatureKey(issuer);
-  const k = FAST_KEYS.get(spki);
+  const k = cache.get(spki);
   if (k === undefined) {
     const input = keyInput(issuer);
-    if (FAST_KEYS.size >= FAST_KEYS_SIZE) FAST_KEYS.clear();
-    FAST_KEYS.set(spki, input ? SEEN : null);
+    if (cache.size >= FAST_KEYS_SIZE) cache.clear();
+    cache.set(spki, input ? SEEN : null);
     return input;
   }
   if (k !== SEEN) return k;
   const input = keyInput(issuer);
-  return input && importKey(spki, input);
+  return input && importKey(spki, input, cache);
 }
 
 function keyInput(issuer: Certificate): KeyInput | null {
@@ -154,14 +160,14 @@ function isKeyObject(k: KeyObject | KeyInput): k is KeyObject {
 }
 
 /** `input` imported as a KeyObject and kept, or null (kept too) when node:crypto refuses it. */
-function importKey(spki: string, input: KeyInput): KeyObject | null {
+function importKey(spki: string, input: KeyInput, cache: KeyCache = FAST_KEYS): KeyObject | null {
   let k: KeyObject | null;
   try {
     k = createPublicKey(input);
   } catch {
     k = null; // let verifySignature produce its own error for this key
   }
-  FAST_KEYS.set(spki, k);
+  cache.set(spki, k);
   return k;
 }
 
@@ -171,6 +177,7 @@ function importKey(spki: string, input: KeyInput): KeyObject | null {
  */
 export function forgetImportedKeys(): void {
   FAST_KEYS.clear();
+  LEAF_KEYS.clear();
 }
 
 function ecKeyInput(issuer: Certificate): KeyInput | null {
@@ -260,7 +267,8 @@ const TLS13_SCHEMES: Record<number, { key: string; hash: string | null; curve?: 
 
 /**
  * A TLS 1.3 CertificateVerify signature (`scheme`, RFC 8446 4.4.3) over `content`, checked with `leaf`'s key,
- * which is imported the way issuer keys are (fastKey: a server's leaf recurs across a scan's names). true or
+ * which is imported the way issuer keys are (fastKey, in a cache of its own: a server's leaf recurs across a
+ * scan's names, and a fleet's distinct leaves must not push the issuers' keys out). true or
  * false; undefined when the scheme does not fit the key or is not one node:crypto checks here.
  */
 export function checkTls13Signature(
@@ -281,7 +289,7 @@ export function checkTls13Signature(
       return false;
     }
   }
-  const key = fastKey(leaf);
+  const key = fastKey(leaf, LEAF_KEYS);
   if (!key) return undefined;
   const pss =
     s.key === "RSA"
@@ -293,6 +301,14 @@ export function checkTls13Signature(
   try {
     return cryptoVerify(s.hash, content, isKeyObject(key) ? { key, ...pss } : { ...key, ...pss }, signature);
   } catch {
-    return false;
+    if (isKeyObject(key)) return false;
+    // Decoding the key may be what failed: a key node:crypto refuses is not this check's to judge.
+    const imported = importKey(signatureKey(leaf), key, LEAF_KEYS);
+    if (!imported) return undefined;
+    try {
+      return cryptoVerify(s.hash, content, { key: imported, ...pss }, signature);
+    } catch {
+      return false;
+    }
   }
 }
