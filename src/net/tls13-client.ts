@@ -703,11 +703,15 @@ export function ownTls13Handshake(socket: net.Socket, o: OwnHandshakeOptions): P
     }
     function onData(chunk: Buffer): void {
       if (ended) return;
-      if (socket.bytesRead > o.maxBytes) return retry(new Retry("wire", "more bytes than allowed"));
+      if (socket.bytesRead > o.maxBytes) {
+        retry(new Retry("wire", "more bytes than allowed"));
+        return;
+      }
       try {
         h.onServerData(chunk);
       } catch (e) {
-        return retry(e);
+        retry(e);
+        return;
       }
       if (h.stage !== "done" || !h.finalFlight) return;
       const flight = h.finalFlight;
