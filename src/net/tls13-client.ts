@@ -576,7 +576,8 @@ function readEncryptedExtensions(body: Uint8Array, o: OwnHandshakeOptions): stri
       if (!o.servername || data.length !== 0) throw new Retry("wire", "a server_name not asked for");
     } else if (type === EXTENSIONS.supportedGroups) {
       const n = data.length >= 2 ? (data[0] << 8) | data[1] : -1;
-      if (n !== data.length - 2 || n === 0 || n % 2) throw new Retry("native", "a malformed supported_groups");
+      if (n !== data.length - 2 || n === 0 || n % 2)
+        throw new Retry("native", "a malformed supported_groups");
     } else if (type === EXTENSIONS.alpn) {
       alpn = readOneAlpnProtocol(data);
       if (alpn === undefined || !o.alpn?.includes(alpn))
