@@ -275,7 +275,8 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   result.timing.connectMs = Math.round(connectedAt);
 
   const ctx = { o, result, servername, connectedAt, elapsed, remaining, done };
-  if (o.capture === "own" && ownHandshakeApplies(o, result)) return ownHandshake(raw, ctx, target, options);
+  if (o.capture === "own" && ownHandshakeApplies(o, result, servername))
+    return ownHandshake(raw, ctx, target, options);
   if (o.capture !== "native" && o.capture !== "own") return handshake(raw, ctx);
   // What node's TLS cannot say (why a handshake failed, what a CertificateRequest asked for) the wire
   // probe can, on a new connection.
@@ -333,11 +334,15 @@ function handedToNode(key: string): boolean {
  * The own TLS 1.3 client offers what node offers by default: only then may it stand in for node; and not
  * for a server it already handed to node.
  */
-function ownHandshakeApplies(o: ProbeOptions, result: ProbeResult): boolean {
+function ownHandshakeApplies(o: ProbeOptions, result: ProbeResult, servername: string | null): boolean {
   const { minVersion, maxVersion, ciphers } = tlsSettings(o);
   // node's defaults as shipped: a process that changed them offers something else than the own client would.
   const defaults = tls.DEFAULT_CIPHERS === constants.defaultCipherList && tls.DEFAULT_ECDH_CURVE === "auto";
   const usual = minVersion === "TLSv1.2" && maxVersion === "TLSv1.3" && !ciphers && !o.clientCert && defaults;
+  // What the hello carries as bytes: printable ASCII, within its length fields (node decides anything else).
+  const alpnFits = (o.alpn ?? []).every((a) => /^[\x21-\x7e]{1,255}$/.test(a));
+  const sniFits = !servername || /^[\x21-\x7e]{1,253}$/.test(servername);
+  if (!alpnFits || !sniFits) return false;
   return usual && !handedToNode(`${result.address}:${result.port}`);
 }
 
