@@ -1,17 +1,15 @@
 /**
  * The probe's native path (src/net/probe.ts, capture "native": node's TLS straight on the TCP socket, the
- * certificates from node's X509Certificate walk), which a scan's full mode uses, against the capture probe
- * ("wire") on the same servers: the same certificate list as sent (order, duplicates, extras, the cap), the
- * same staple; a server asking for a client certificate, and a failed handshake, answered by the capture (the
- * fallback); a STARTTLS target scanned natively; and a scan of every lab endpoint giving the same results
- * either way.
+ * certificates from node's X509Certificate walk), which a scan's full mode uses where its own TLS 1.3 client
+ * hands over, against the capture probe ("wire") on the same servers: the same certificate list as sent
+ * (order, duplicates, extras, the cap), the same staple; a server asking for a client certificate, and a failed
+ * handshake, answered by the capture (the fallback); a STARTTLS target scanned with the own client and natively.
+ * test/net-probe-own.test.ts scans every lab endpoint each way.
  */
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { CLIENT_IDS } from "../src/clients/index.js";
-import { type Lab, labCheckOptions, startLab } from "../src/lab/index.js";
 import { type ProbeOptions, type ProbeResult, probe } from "../src/net/probe.js";
 import { type ScanSummary, scanTargets } from "../src/net/scan.js";
 import { starttlsHook } from "../src/net/starttls.js";
@@ -141,20 +139,24 @@ describe("native probe: what node cannot say, the capture answers (a second conn
         "the server closed the connection before ServerHello",
       ],
     ];
-    it("a server that accepts and never answers: one connection, the capture's failure", async () => {
-      let connections = 0;
-      const s = await startTcpServer(() => {
-        connections++;
+    // The scan's own TLS 1.3 client (test/net-probe-own.test.ts) hands these to the capture as native does.
+    for (const capture of ["native", "own"] as const) {
+      it(`${capture}: a server that accepts and never answers: one connection, the capture's failure`, async () => {
+        let connections = 0;
+        const s = await startTcpServer(() => {
+          connections++;
+        });
+        servers.push(s);
+        const target = { host: "127.0.0.1", port: s.port };
+        const quick = { handshakeTimeoutMs: 300, totalTimeoutMs: 5000 };
+        const got = await probe(target, { ...quick, capture });
+        assert.equal(connections, 1, "not probed again: one timeout, not two");
+        const wire = await probe(target, { ...quick, capture: "wire" });
+        assert.equal(got.completed, false);
+        assert.deepEqual(got.failure, wire.failure);
+        assert.equal(got.failure?.detail, "the server accepted the connection and sent nothing");
       });
-      servers.push(s);
-      const target = { host: "127.0.0.1", port: s.port };
-      const quick = { handshakeTimeoutMs: 300, totalTimeoutMs: 5000 };
-      const native = await probe(target, { ...quick, capture: "native" });
-      assert.equal(connections, 1, "not probed again: one timeout, not two");
-      const wire = await probe(target, { ...quick, capture: "wire" });
-      assert.deepEqual(native.failure, wire.failure);
-      assert.equal(native.failure?.detail, "the server accepted the connection and sent nothing");
-    });
+    }
 
     it("a server that stalls after ServerHello: probed again, the capture says where it stopped", async () => {
       let connections = 0;
@@ -174,23 +176,25 @@ describe("native probe: what node cannot say, the capture answers (a second conn
     });
 
     for (const [label, behave, message] of hostile) {
-      it(label, async () => {
-        const s = await startTcpServer(behave);
-        servers.push(s);
-        const target = { host: "127.0.0.1", port: s.port };
-        const native = await probe(target, { ...FAST, capture: "native" });
-        const wire = await probe(target, { ...FAST, capture: "wire" });
-        assert.equal(native.completed, false);
-        assert.equal(native.failure?.message, message);
-        assert.deepEqual(native.failure, wire.failure);
-        assert.deepEqual(native.alerts, wire.alerts);
-      });
+      for (const capture of ["native", "own"] as const) {
+        it(`${capture}: ${label}`, async () => {
+          const s = await startTcpServer(behave);
+          servers.push(s);
+          const target = { host: "127.0.0.1", port: s.port };
+          const got = await probe(target, { ...FAST, capture });
+          const wire = await probe(target, { ...FAST, capture: "wire" });
+          assert.equal(got.completed, false);
+          assert.equal(got.failure?.message, message);
+          assert.deepEqual(got.failure, wire.failure);
+          assert.deepEqual(got.alerts, wire.alerts);
+        });
+      }
     }
   });
 });
 
-describe("scan: a STARTTLS target, natively", () => {
-  it("the exchange on the TCP socket, then the native handshake: the chain as the capture reads it", async () => {
+describe("scan: a STARTTLS target, with the own handshake and natively", () => {
+  it("the exchange on the TCP socket, then the handshake: the chain as the capture reads it", async () => {
     const server = await startFakeStarttls("smtp", {
       key: ec.leaf.key.keyPem,
       cert: ec.leaf.pem + ec.root.pem + ec.intermediate.pem,
@@ -216,51 +220,17 @@ describe("scan: a STARTTLS target, natively", () => {
         );
         return got[0];
       };
-      const native = await scanOnce({});
       const wire = await scanOnce({ capture: "wire" });
-      assert.equal(native.failure, undefined, native.failure);
-      assert.equal(native.leaf?.sha256, createHash("sha256").update(ec.leaf.der).digest("hex"));
-      assert.deepEqual(native.lints, wire.lints, "the same certificates, in the same positions");
-      assert.deepEqual(native.findings, wire.findings);
+      // The scan's own TLS 1.3 client (its default) and node's TLS, each after the exchange.
+      for (const capture of ["own", "native"] as const) {
+        const got = await scanOnce({ capture });
+        assert.equal(got.failure, undefined, got.failure);
+        assert.equal(got.leaf?.sha256, createHash("sha256").update(ec.leaf.der).digest("hex"));
+        assert.deepEqual(got.lints, wire.lints, `${capture}: the same certificates, in the same positions`);
+        assert.deepEqual(got.findings, wire.findings, capture);
+      }
     } finally {
       await server.close();
     }
-  });
-});
-
-describe("scan: the native path gives every lab endpoint the result the capture gives", () => {
-  let lab: Lab;
-  before(async () => {
-    lab = await startLab();
-  });
-  after(async () => {
-    await lab?.close();
-  });
-
-  async function scanLab(probeOptions: ProbeOptions, time: Date): Promise<Omit<ScanSummary, "ms">[]> {
-    const results: Omit<ScanSummary, "ms">[] = [];
-    const items = lab.endpoints.map((e, i) => ({ line: i + 1, text: `${e.host}:${e.port}` }));
-    await scanTargets(
-      items,
-      {
-        ...labCheckOptions(lab, CLIENT_IDS),
-        concurrency: 4,
-        prepare: async (t) => ({ target: { host: t.host, port: t.port, connectTo: lab.address } }),
-        probe: probeOptions,
-        time,
-      },
-      ({ ms: _ms, ...s }) => {
-        results.push(s);
-      },
-    );
-    return results.sort((a, b) => a.index - b.index);
-  }
-
-  it("same status, verdicts, findings and leaf for every endpoint", async () => {
-    const time = new Date(); // one clock for both: error texts quote it
-    const native = await scanLab({}, time);
-    const wire = await scanLab({ capture: "wire" }, time);
-    assert.equal(native.length, lab.endpoints.length);
-    for (let i = 0; i < native.length; i++) assert.deepEqual(native[i], wire[i], lab.endpoints[i].spec.name);
   });
 });

@@ -22,6 +22,7 @@ import {
   HandshakeTooLargeError,
   HandshakeType,
   type KeyExchangeInfo,
+  OPENSSL_CLIENT_MESSAGE_LIMITS,
   parseAlert,
   parseCertificateMessage,
   parseCertificateRequest,
@@ -79,6 +80,8 @@ export class ServerCapture {
   serverFlightDone = false;
   sessionTickets = 0;
   applicationData = false;
+  /** The first message larger than node's client (OpenSSL) takes (OPENSSL_CLIENT_MESSAGE_LIMITS). */
+  oversized?: { type: number; length: number; limit: number };
   /** Names of the server's handshake messages, in order (a HelloRetryRequest shows as such). */
   readonly messages: string[] = [];
   serverBytes = 0;
@@ -274,6 +277,10 @@ export class ServerCapture {
   }
 
   private message(type: number, body: Uint8Array): void {
+    const limit = OPENSSL_CLIENT_MESSAGE_LIMITS[type];
+    if (!this.oversized && limit !== undefined && body.length > limit) {
+      this.oversized = { type, length: body.length, limit };
+    }
     const version = this.version ?? 0;
     const tls13 = version >= 0x0304;
     switch (type) {

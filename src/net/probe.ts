@@ -45,6 +45,7 @@ import {
   VERSION_CODES,
   versionName,
 } from "./tls-names.js";
+import { OPENSSL_CLIENT_MESSAGE_LIMITS } from "./tls-records.js";
 import { ownTls13Handshake } from "./tls13-client.js";
 
 export type { AlertInfo, FailureKind, ProbeFailure } from "./failures.js";
@@ -320,6 +321,14 @@ function rememberNodeServer(key: string): void {
   NODE_SERVERS.delete(key);
   if (NODE_SERVERS.size >= NODE_SERVERS_MAX) NODE_SERVERS.delete(NODE_SERVERS.keys().next().value as string);
   NODE_SERVERS.set(key, Date.now() + NODE_SERVER_MEMORY_MS);
+}
+
+/**
+ * Forget the servers handed to node: for tests and benchmarks whose servers come and go on ports the system
+ * hands out again. Results never depend on it.
+ */
+export function forgetNodeServers(): void {
+  NODE_SERVERS.clear();
 }
 
 function handedToNode(key: string): boolean {
@@ -823,15 +832,16 @@ function classifyFailure(e: FailureEvidence): ProbeFailure {
   if (tlsError) {
     const reason = opensslReason(tlsError);
     if (reason === "excessive message size") {
-      const m =
-        capture.partialMessage() ??
-        (capture.certificate ? { type: 11, length: capture.certificate.bytes } : undefined);
-      const what = m
-        ? `${HANDSHAKE_TYPES[m.type] ?? "handshake"} message of ${m.length.toLocaleString("en-US")} bytes`
-        : "a handshake message";
+      // The message over its limit: read whole by the capture (which goes on reading after OpenSSL stopped),
+      // else the one still arriving.
+      const m = capture.oversized ?? capture.partialMessage();
+      const name = m ? (HANDSHAKE_TYPES[m.type] ?? "handshake") : undefined;
+      const limit = m ? OPENSSL_CLIENT_MESSAGE_LIMITS[m.type] : undefined;
+      const what = m ? `${name} message of ${m.length.toLocaleString("en-US")} bytes` : "a handshake message";
+      const why = limit !== undefined ? ` (OpenSSL's limit: ${limit.toLocaleString("en-US")} bytes)` : "";
       return {
         kind: "client-refused",
-        message: `the client (OpenSSL) refused the server's ${what}: excessive message size (OpenSSL's limit for a certificate list is 102,400 bytes)`,
+        message: `the client (OpenSSL) refused the server's ${what}: excessive message size${why}`,
         detail: tlsError.message.trim(),
       };
     }

@@ -31,6 +31,25 @@ export const HandshakeType = {
   keyUpdate: 24,
 } as const;
 
+/**
+ * The largest body node's TLS client (OpenSSL 3.0, ossl_statem_client_max_message_size) takes for each message
+ * a server sends; a larger one fails its handshake with "excessive message size". The certificate list's and
+ * the CertificateRequest's are SSL_CTX_set_max_cert_list's default (100 KiB).
+ */
+export const OPENSSL_CLIENT_MESSAGE_LIMITS: Readonly<Record<number, number>> = {
+  2: 20_000, // ServerHello, HelloRetryRequest
+  4: 16_384, // NewSessionTicket
+  8: 20_000, // EncryptedExtensions
+  11: 102_400, // Certificate
+  12: 102_400, // ServerKeyExchange
+  13: 102_400, // CertificateRequest
+  14: 0, // ServerHelloDone
+  15: 16_384, // CertificateVerify
+  20: 64, // Finished
+  22: 16_384, // CertificateStatus
+  24: 1, // KeyUpdate
+};
+
 /** The largest record RFC 5246 6.2.3 allows (2^14 + 2048 for ciphertext); anything bigger is not TLS. */
 export const MAX_RECORD_LENGTH = 16384 + 2048;
 

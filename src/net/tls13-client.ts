@@ -47,6 +47,7 @@ import {
   ContentType,
   HandshakeReader,
   HandshakeType,
+  OPENSSL_CLIENT_MESSAGE_LIMITS,
   parseCertificateStatus,
   parseEncryptedExtensions,
   parseServerHello,
@@ -124,18 +125,7 @@ const X25519 = 0x001d;
 const OFFERED_13 = new Set([0x1301, 0x1302, 0x1303]);
 /** Schemes offered for TLS 1.2 only: OpenSSL refuses them in a TLS 1.3 CertificateVerify (RFC 8446 4.2.3). */
 const TLS12_ONLY_SCHEMES = new Set([0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602]);
-/**
- * The largest body node's client (OpenSSL 3.0, ossl_statem_client_max_message_size) takes for each message of
- * the server's TLS 1.3 flight; a larger one fails its handshake, so the capture must name it. The certificate
- * list's is SSL_CTX_set_max_cert_list's default (100 KiB), which also bounds what this client buffers.
- */
-const MESSAGE_LIMITS: Record<number, number> = {
-  [HandshakeType.serverHello]: 20_000,
-  [HandshakeType.encryptedExtensions]: 20_000,
-  [HandshakeType.certificate]: 102_400,
-  [HandshakeType.certificateVerify]: 16_384,
-  [HandshakeType.finished]: 64,
-};
+/** The largest message node's client takes (the certificate list's): what this client buffers at most. */
 const LARGEST_MESSAGE = 102_400;
 /** How long the socket may stay open for the client's Finished to leave. */
 const FINISHED_LINGER_MS = 2_000;
@@ -409,7 +399,7 @@ class Tls13Handshake {
     }
     // A message node would refuse for its size is refused from its header, before its body is buffered.
     const next = this.messages.partial();
-    if (next && next.length > (MESSAGE_LIMITS[next.type] ?? LARGEST_MESSAGE)) {
+    if (next && next.length > (OPENSSL_CLIENT_MESSAGE_LIMITS[next.type] ?? LARGEST_MESSAGE)) {
       throw new Retry("wire", "a handshake message over node's limit");
     }
   }
@@ -419,7 +409,8 @@ class Tls13Handshake {
       throw new Retry("wire", "the server asks for a client certificate");
     }
     if (type !== EXPECTED[this.stage]) throw new Retry("native", `handshake message ${type} out of order`);
-    if (body.length > MESSAGE_LIMITS[type]) throw new Retry("wire", "a handshake message over node's limit");
+    if (body.length > OPENSSL_CLIENT_MESSAGE_LIMITS[type])
+      throw new Retry("wire", "a handshake message over node's limit");
     try {
       switch (this.stage) {
         case "server-hello":
