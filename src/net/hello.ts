@@ -35,6 +35,7 @@ import {
   VERSION_CODES,
   versionName,
 } from "./tls-names.js";
+import { alpnExtension, ext, list16, serverNameExtension, u16, u24, vec8, vec16 } from "./tls-records.js";
 
 /** What a raw ClientHello offers beyond its versions (defaults: a broad modern client's offer). */
 export interface HelloOffer {
@@ -139,13 +140,6 @@ function freshKeySharePublic(group: number): Buffer | undefined {
   return undefined;
 }
 
-const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
-const u24 = (n: number) => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
-const vec8 = (b: Buffer) => Buffer.concat([Buffer.from([b.length]), b]);
-const vec16 = (b: Buffer) => Buffer.concat([u16(b.length), b]);
-const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), vec16(data)]);
-const list16 = (values: number[]) => vec16(Buffer.concat(values.map(u16)));
-
 /** A ClientHello record offering `versions` (as a TLS 1.3-era client would, with real key shares). */
 export function buildClientHello(
   versions: TlsVersionName[],
@@ -160,20 +154,14 @@ export function buildClientHello(
   const suites = offer.suites ?? [...(offers13 ? SUITES_13 : []), ...(offers12 ? SUITES_12 : [])];
   const groups = offer.groups ?? GROUPS;
   const exts: Buffer[] = [];
-  if (servername) {
-    const name = Buffer.from(servername, "latin1");
-    exts.push(ext(EXTENSIONS.serverName, vec16(Buffer.concat([Buffer.from([0]), vec16(name)]))));
-  }
+  if (servername) exts.push(serverNameExtension(servername));
   exts.push(ext(EXTENSIONS.supportedGroups, list16(groups)));
   exts.push(ext(EXTENSIONS.ecPointFormats, vec8(Buffer.from([0]))));
   exts.push(ext(EXTENSIONS.signatureAlgorithms, list16(offer.signatureAlgorithms ?? SIGNATURE_ALGORITHMS)));
   exts.push(ext(EXTENSIONS.statusRequest, Buffer.from([1, 0, 0, 0, 0])));
   // RFC 6962 3.3.1: ask for SCTs in the TLS extension (node's TLS client cannot; this hello can).
   exts.push(ext(EXTENSIONS.sct, Buffer.alloc(0)));
-  if (offer.alpn?.length) {
-    const names = Buffer.concat(offer.alpn.map((a) => vec8(Buffer.from(a, "latin1"))));
-    exts.push(ext(EXTENSIONS.alpn, vec16(names)));
-  }
+  if (offer.alpn?.length) exts.push(alpnExtension(offer.alpn));
   exts.push(ext(EXTENSIONS.extendedMasterSecret, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.sessionTicket, Buffer.alloc(0)));
   exts.push(ext(EXTENSIONS.renegotiationInfo, Buffer.from([0])));

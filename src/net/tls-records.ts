@@ -494,3 +494,29 @@ export function parseAlert(fragment: Uint8Array): Alert {
   const r = new Reader(fragment, "alert");
   return { level: r.u8(), description: r.u8() };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing: the client's side of the structures above, for the hellos this project builds itself (./hello.ts,
+// ./tls13-client.ts).
+
+export const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+export const u24 = (n: number): Buffer => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+export const vec8 = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length]), b]);
+export const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
+/** An extension: its type and its data, length-prefixed. */
+export const ext = (type: number, data: Buffer): Buffer => Buffer.concat([u16(type), vec16(data)]);
+/** A list of 16-bit values (suites, groups, schemes), length-prefixed. */
+export const list16 = (values: number[]): Buffer => vec16(Buffer.concat(values.map(u16)));
+
+/** server_name (RFC 6066 3): one host_name. */
+export function serverNameExtension(name: string): Buffer {
+  return ext(
+    EXTENSIONS.serverName,
+    vec16(Buffer.concat([Buffer.from([0]), vec16(Buffer.from(name, "latin1"))])),
+  );
+}
+
+/** application_layer_protocol_negotiation (RFC 7301 3.1): the protocols offered, in order. */
+export function alpnExtension(protocols: string[]): Buffer {
+  return ext(EXTENSIONS.alpn, vec16(Buffer.concat(protocols.map((a) => vec8(Buffer.from(a, "latin1"))))));
+}

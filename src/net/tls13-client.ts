@@ -44,9 +44,12 @@ import { onAbort } from "./connect.js";
 import { parseCached } from "./parsed.js";
 import { EXTENSIONS } from "./tls-names.js";
 import {
+  alpnExtension,
   ContentType,
+  ext,
   HandshakeReader,
   HandshakeType,
+  list16,
   OPENSSL_CLIENT_MESSAGE_LIMITS,
   parseCertificateStatus,
   parseEncryptedExtensions,
@@ -54,8 +57,12 @@ import {
   Reader,
   RecordReader,
   readExtensions,
+  serverNameExtension,
   type TlsExtension,
   TlsFormatError,
+  u16,
+  vec8,
+  vec16,
 } from "./tls-records.js";
 import { hkdfExpandLabel, RecordDecrypter, TLS13_SUITES, type Tls13Suite } from "./tls13-keys.js";
 
@@ -130,12 +137,6 @@ const LARGEST_MESSAGE = 102_400;
 /** How long the socket may stay open for the client's Finished to leave. */
 const FINISHED_LINGER_MS = 2_000;
 
-const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
-const vec8 = (b: Buffer) => Buffer.concat([Buffer.from([b.length]), b]);
-const vec16 = (b: Buffer) => Buffer.concat([u16(b.length), b]);
-const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), vec16(data)]);
-const list16 = (values: number[]) => vec16(Buffer.concat(values.map(u16)));
-
 /** The parts of every hello that never change, encoded once. */
 const SUITES_BYTES = list16(SUITES);
 const EXTENSIONS_BEFORE_OCSP = Buffer.concat([
@@ -155,16 +156,10 @@ const EXTENSIONS_AFTER_ALPN = Buffer.concat([
 /** The ClientHello handshake message (type, length, body), for this connection's random, id and key share. */
 function clientHello(o: OwnHandshakeOptions, sessionId: Buffer, share: Buffer): Buffer {
   const parts: Buffer[] = [];
-  if (o.servername) {
-    const name = Buffer.from(o.servername, "latin1");
-    parts.push(ext(EXTENSIONS.serverName, vec16(Buffer.concat([Buffer.from([0]), vec16(name)]))));
-  }
+  if (o.servername) parts.push(serverNameExtension(o.servername));
   parts.push(EXTENSIONS_BEFORE_OCSP);
   if (o.requestOcsp) parts.push(STATUS_REQUEST);
-  if (o.alpn?.length) {
-    const names = Buffer.concat(o.alpn.map((a) => vec8(Buffer.from(a, "latin1"))));
-    parts.push(ext(EXTENSIONS.alpn, vec16(names)));
-  }
+  if (o.alpn?.length) parts.push(alpnExtension(o.alpn));
   parts.push(EXTENSIONS_AFTER_ALPN);
   parts.push(ext(EXTENSIONS.keyShare, vec16(Buffer.concat([u16(X25519), vec16(share)]))));
   const extensions = Buffer.concat(parts);
