@@ -81,7 +81,7 @@ export class ServerCapture {
   sessionTickets = 0;
   applicationData = false;
   /** The first message larger than node's client (OpenSSL) takes (OPENSSL_CLIENT_MESSAGE_LIMITS). */
-  oversized?: { type: number; length: number; limit: number };
+  oversized?: { type: number; length: number };
   /** Names of the server's handshake messages, in order (a HelloRetryRequest shows as such). */
   readonly messages: string[] = [];
   serverBytes = 0;
@@ -279,7 +279,7 @@ export class ServerCapture {
   private message(type: number, body: Uint8Array): void {
     const limit = OPENSSL_CLIENT_MESSAGE_LIMITS[type];
     if (!this.oversized && limit !== undefined && body.length > limit) {
-      this.oversized = { type, length: body.length, limit };
+      this.oversized = { type, length: body.length };
     }
     const version = this.version ?? 0;
     const tls13 = version >= 0x0304;
